@@ -1,0 +1,127 @@
+// Package ledger is MedTrace's client for the traceability ledger on
+// Hyperledger Fabric: it submits batches of business events, verifies packs,
+// reads histories and follows chaincode events. The wire types below are
+// shared by the chaincode, the sync engine and the UI.
+package ledger
+
+import (
+	"errors"
+	"time"
+)
+
+// Kind is a business event kind (EPCIS 2.0 business step).
+type Kind string
+
+// The business event kinds MedTrace records.
+const (
+	KindCommission   Kind = "commission"    // a manufacturer declares GTIN, serial, batch, expiry
+	KindPack         Kind = "pack"          // children packed into an SSCC case or pallet
+	KindUnpack       Kind = "unpack"        // an SSCC opened
+	KindShip         Kind = "ship"          // leaves a location
+	KindReceive      Kind = "receive"       // arrives at a location
+	KindDispense     Kind = "dispense"      // handed to a patient
+	KindUndoDispense Kind = "undo-dispense" // a mistaken dispense undone (same location, within 10 days)
+	KindDestroy      Kind = "destroy"
+	KindStolen       Kind = "stolen"
+	KindRecall       Kind = "recall" // a whole batch (GTIN + batch)
+	KindSample       Kind = "sample"
+	KindExport       Kind = "export"
+	KindInspect      Kind = "inspect" // a regulator's inspection, conformant or not
+)
+
+// Event is one business event as captured by MedTrace. Its ID is made at
+// capture (a UUIDv7) and is the idempotency key on the ledger.
+type Event struct {
+	ID           string    `json:"id"`
+	Kind         Kind      `json:"kind"`
+	Time         time.Time `json:"time"`
+	Location     string    `json:"location,omitempty"`     // GLN where it happened
+	Counterparty string    `json:"counterparty,omitempty"` // GLN of the other party (ship to, receive from)
+	GTIN         string    `json:"gtin,omitempty"`
+	Serial       string    `json:"serial,omitempty"`
+	Batch        string    `json:"batch,omitempty"`
+	Expiry       string    `json:"expiry,omitempty"` // YYYY-MM-DD
+	SSCC         string    `json:"sscc,omitempty"`   // the logistic unit (pack, unpack, ship, receive)
+	Children     []string  `json:"children,omitempty"`
+	Conformant   *bool     `json:"conformant,omitempty"` // inspect only
+	Note         string    `json:"note,omitempty"`
+}
+
+// Status is the ledger's answer for one event of a batch.
+type Status string
+
+// Per-event outcomes.
+const (
+	StatusAccepted  Status = "accepted"  // recorded now
+	StatusDuplicate Status = "duplicate" // the same ID with the same content was recorded before: success
+	StatusRejected  Status = "rejected"  // an illegal step; never retry
+	StatusConflict  Status = "conflict"  // the same ID with different content
+)
+
+// Result is the outcome of one event.
+type Result struct {
+	EventID string `json:"eventId"`
+	Status  Status `json:"status"`
+	Reason  string `json:"reason,omitempty"`  // stable reason code when rejected
+	Message string `json:"message,omitempty"` // a sentence a pharmacist can act on
+	TxID    string `json:"txId,omitempty"`    // the transaction that recorded it (the original one for duplicates)
+}
+
+// BatchResult is the outcome of one submitted batch.
+type BatchResult struct {
+	TxID    string   `json:"txId"`
+	Block   uint64   `json:"block"`
+	Results []Result `json:"results"`
+}
+
+// PackStatus is a pack's state on the ledger.
+type PackStatus string
+
+// Pack states.
+const (
+	PackUnknown   PackStatus = "unknown"
+	PackActive    PackStatus = "active"
+	PackInTransit PackStatus = "in-transit"
+	PackDispensed PackStatus = "dispensed"
+	PackDestroyed PackStatus = "destroyed"
+	PackStolen    PackStatus = "stolen"
+	PackRecalled  PackStatus = "recalled"
+	PackExpired   PackStatus = "expired"
+	PackSample    PackStatus = "sample"
+	PackExported  PackStatus = "exported"
+)
+
+// Alert is one reason a pack must not be handed out, or a warning about it.
+type Alert struct {
+	Code    string `json:"code"`    // stable, e.g. "already-dispensed", "recalled-batch", "expired", "batch-mismatch"
+	Message string `json:"message"` // plain words
+}
+
+// Verification is the answer to "may I hand out this pack?".
+type Verification struct {
+	GTIN      string     `json:"gtin"`
+	Serial    string     `json:"serial"`
+	Status    PackStatus `json:"status"`
+	Batch     string     `json:"batch,omitempty"`  // as the manufacturer declared it
+	Expiry    string     `json:"expiry,omitempty"` // as the manufacturer declared it
+	Alerts    []Alert    `json:"alerts,omitempty"`
+	LastEvent string     `json:"lastEvent,omitempty"` // event ID
+	LastKind  Kind       `json:"lastKind,omitempty"`
+	LastTime  time.Time  `json:"lastTime,omitempty"`
+	LastPlace string     `json:"lastPlace,omitempty"` // GLN
+	Block     uint64     `json:"block,omitempty"`     // the block this answer reflects
+	AsOf      time.Time  `json:"asOf"`                // when this answer was true
+	Offline   bool       `json:"offline"`             // answered from the local copy
+}
+
+// Errors the sync engine and the UI must tell apart.
+var (
+	// ErrUnavailable means the ledger could not be reached: retry later.
+	ErrUnavailable = errors.New("ledger unavailable")
+	// ErrCommitUnknown means a transaction was sent but its commit status is
+	// unknown: look it up by transaction ID before resubmitting.
+	ErrCommitUnknown = errors.New("ledger commit status unknown")
+	// ErrRejected means the ledger refused the whole request (endorsement or
+	// validation failure, access denied): do not retry unchanged.
+	ErrRejected = errors.New("ledger rejected the request")
+)
