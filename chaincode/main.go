@@ -1,0 +1,76 @@
+// Command chaincode is MedTrace's traceability chaincode, run as a
+// chaincode-as-a-service server with mutual TLS.
+package main
+
+import (
+	"fmt"
+	"log"
+	"os"
+
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+)
+
+// placeholder contract until the trace package lands.
+type contract struct {
+	contractapi.Contract
+}
+
+// Ping answers "pong".
+func (c *contract) Ping(ctx contractapi.TransactionContextInterface) (string, error) {
+	return "pong", nil
+}
+
+func main() {
+	if err := run(); err != nil {
+		log.Fatalf("medtrace chaincode: %v", err)
+	}
+}
+
+func run() error {
+	cc, err := contractapi.NewChaincode(&contract{})
+	if err != nil {
+		return fmt.Errorf("build chaincode: %w", err)
+	}
+	tlsProps, err := tlsFromEnv()
+	if err != nil {
+		return err
+	}
+	srv := &shim.ChaincodeServer{
+		CCID:     os.Getenv("CHAINCODE_ID"),
+		Address:  os.Getenv("CHAINCODE_SERVER_ADDRESS"),
+		CC:       cc,
+		TLSProps: tlsProps,
+	}
+	if srv.CCID == "" || srv.Address == "" {
+		return fmt.Errorf("CHAINCODE_ID and CHAINCODE_SERVER_ADDRESS must be set")
+	}
+	return srv.Start()
+}
+
+func tlsFromEnv() (shim.TLSProperties, error) {
+	read := func(env string) ([]byte, error) {
+		p := os.Getenv(env)
+		if p == "" {
+			return nil, fmt.Errorf("%s must be set (TLS is required)", env)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", env, err)
+		}
+		return b, nil
+	}
+	cert, err := read("CHAINCODE_TLS_CERT_FILE")
+	if err != nil {
+		return shim.TLSProperties{}, err
+	}
+	key, err := read("CHAINCODE_TLS_KEY_FILE")
+	if err != nil {
+		return shim.TLSProperties{}, err
+	}
+	ca, err := read("CHAINCODE_TLS_CLIENT_CA_FILE")
+	if err != nil {
+		return shim.TLSProperties{}, err
+	}
+	return shim.TLSProperties{Key: key, Cert: cert, ClientCACerts: ca}, nil
+}
