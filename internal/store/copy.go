@@ -1,0 +1,208 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/medtrace/medtrace/ledger"
+)
+
+// PackCopy is the local copy of one pack's ledger state.
+type PackCopy struct {
+	GTIN      string
+	Serial    string
+	Status    ledger.PackStatus
+	Batch     string
+	Expiry    string // YYYY-MM-DD
+	LastEvent string
+	LastKind  ledger.Kind
+	LastTime  time.Time
+	LastPlace string
+	Block     uint64 // the block that last changed it
+}
+
+// RecallCopy is the local copy of one recalled batch.
+type RecallCopy struct {
+	GTIN   string
+	Batch  string
+	Reason string
+	Block  uint64
+	Time   time.Time
+}
+
+// Changes is a set of ledger state changes to apply to the local copy, as of
+// a block: a page of a snapshot or the events of one block.
+type Changes struct {
+	Block   uint64    // the ledger height these changes bring the copy to
+	Time    time.Time // when that block was made (or the snapshot taken)
+	Packs   []PackCopy
+	Recalls []RecallCopy
+}
+
+// CopyStamp says what the local copy reflects.
+type CopyStamp struct {
+	Block uint64
+	AsOf  time.Time
+}
+
+// ErrNoCopy means there is no local copy of the ledger yet.
+var ErrNoCopy = errors.New("no local copy of the ledger (download a snapshot while online)")
+
+// ApplyChanges writes changes to the local copy and moves the named
+// checkpoint to c.Block in the same transaction, so the copy and its
+// checkpoint never disagree. Changes at or below the checkpoint are skipped
+// (applying the same block twice is harmless); force applies them anyway
+// (snapshot pages share one block).
+func (s *Store) ApplyChanges(ctx context.Context, checkpoint string, c Changes, force bool) (applied bool, err error) {
+	err = s.write(ctx, "apply ledger changes", func(tx *sql.Tx) error {
+		var cp sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT block FROM checkpoints WHERE name = ?`, checkpoint).Scan(&cp); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if cp.Valid && uint64(cp.Int64) >= c.Block && !force {
+			return nil
+		}
+		pst, err := tx.PrepareContext(ctx, `INSERT INTO packs (gtin, serial, status, batch, expiry, last_event, last_kind, last_time, last_place, block)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (gtin, serial) DO UPDATE SET status = excluded.status, batch = excluded.batch, expiry = excluded.expiry,
+			last_event = excluded.last_event, last_kind = excluded.last_kind, last_time = excluded.last_time,
+			last_place = excluded.last_place, block = excluded.block WHERE excluded.block >= packs.block`)
+		if err != nil {
+			return err
+		}
+		defer pst.Close()
+		for _, p := range c.Packs {
+			var lt int64
+			if !p.LastTime.IsZero() {
+				lt = p.LastTime.UnixNano()
+			}
+			if _, err := pst.ExecContext(ctx, p.GTIN, p.Serial, string(p.Status), p.Batch, p.Expiry, p.LastEvent,
+				string(p.LastKind), lt, p.LastPlace, int64(p.Block)); err != nil {
+				return err
+			}
+		}
+		for _, r := range c.Recalls {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO recalls (gtin, batch, reason, block, at) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (gtin, batch) DO NOTHING`, r.GTIN, r.Batch, r.Reason, int64(r.Block), r.Time.UnixNano()); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO copy_state (id, block, as_of) VALUES (1, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET block = max(block, excluded.block), as_of = max(as_of, excluded.as_of)`,
+			int64(c.Block), c.Time.UnixNano()); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO checkpoints (name, block, updated_at) VALUES (?, ?, ?)
+			ON CONFLICT (name) DO UPDATE SET block = max(block, excluded.block), updated_at = excluded.updated_at`,
+			checkpoint, int64(c.Block), s.now().UnixNano()); err != nil {
+			return err
+		}
+		applied = true
+		return nil
+	})
+	return applied, err
+}
+
+// Checkpoint returns the block a named checkpoint has reached (0 if none).
+func (s *Store) Checkpoint(ctx context.Context, name string) (uint64, error) {
+	var b int64
+	err := s.r.QueryRowContext(ctx, `SELECT block FROM checkpoints WHERE name = ?`, name).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return uint64(b), s.classify("read checkpoint", err)
+}
+
+// Stamp returns what the local copy reflects, or ErrNoCopy.
+func (s *Store) Stamp(ctx context.Context) (CopyStamp, error) {
+	st, err := s.stmt(ctx, `SELECT block, as_of FROM copy_state WHERE id = 1`)
+	if err != nil {
+		return CopyStamp{}, err
+	}
+	var b, at int64
+	if err := st.QueryRowContext(ctx).Scan(&b, &at); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return CopyStamp{}, ErrNoCopy
+		}
+		return CopyStamp{}, s.classify("read local copy", err)
+	}
+	return CopyStamp{Block: uint64(b), AsOf: time.Unix(0, at).UTC()}, nil
+}
+
+// LocalPack is everything the local copy knows about one pack, read at once.
+type LocalPack struct {
+	Stamp  CopyStamp
+	Found  bool        // the pack is in the copy
+	Pack   PackCopy    // valid when Found
+	Recall *RecallCopy // the pack's batch (or the batch asked about) is recalled
+}
+
+// LookupPack reads a pack, its batch's recall and the copy's stamp in one
+// statement. batch, if not empty, is also checked for a recall (the batch
+// printed on the pack may differ from the declared one).
+func (s *Store) LookupPack(ctx context.Context, gtin, serial, batch string) (LocalPack, error) {
+	st, err := s.stmt(ctx, `SELECT c.block, c.as_of,
+		p.status, p.batch, p.expiry, p.last_event, p.last_kind, p.last_time, p.last_place, p.block,
+		r.batch, r.reason, r.block, r.at
+		FROM copy_state c
+		LEFT JOIN packs p ON p.gtin = ?1 AND p.serial = ?2
+		LEFT JOIN recalls r ON r.gtin = ?1 AND r.batch IN (p.batch, ?3)
+		WHERE c.id = 1 LIMIT 1`)
+	if err != nil {
+		return LocalPack{}, err
+	}
+	var (
+		cb, cat                             int64
+		status, pb, pe, lev, lk, lp, rb, rr sql.NullString
+		lt, pblock, rblock, rat             sql.NullInt64
+	)
+	err = st.QueryRowContext(ctx, gtin, serial, batch).Scan(&cb, &cat, &status, &pb, &pe, &lev, &lk, &lt, &lp, &pblock, &rb, &rr, &rblock, &rat)
+	if errors.Is(err, sql.ErrNoRows) {
+		return LocalPack{}, ErrNoCopy
+	}
+	if err != nil {
+		return LocalPack{}, s.classify("look up pack", err)
+	}
+	out := LocalPack{Stamp: CopyStamp{Block: uint64(cb), AsOf: time.Unix(0, cat).UTC()}}
+	if status.Valid {
+		out.Found = true
+		out.Pack = PackCopy{GTIN: gtin, Serial: serial, Status: ledger.PackStatus(status.String), Batch: pb.String,
+			Expiry: pe.String, LastEvent: lev.String, LastKind: ledger.Kind(lk.String), LastPlace: lp.String, Block: uint64(pblock.Int64)}
+		if lt.Int64 != 0 {
+			out.Pack.LastTime = time.Unix(0, lt.Int64).UTC()
+		}
+	}
+	if rb.Valid {
+		out.Recall = &RecallCopy{GTIN: gtin, Batch: rb.String, Reason: rr.String, Block: uint64(rblock.Int64), Time: time.Unix(0, rat.Int64).UTC()}
+	}
+	return out, nil
+}
+
+// CopySize returns how many packs and recalled batches the local copy holds.
+func (s *Store) CopySize(ctx context.Context) (packs, recalls int64, err error) {
+	if err := s.r.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM packs), (SELECT count(*) FROM recalls)`).Scan(&packs, &recalls); err != nil {
+		return 0, 0, s.classify("count local copy", err)
+	}
+	return packs, recalls, nil
+}
+
+// ClearCopy empties the local copy and its checkpoint before a fresh snapshot.
+func (s *Store) ClearCopy(ctx context.Context, checkpoint string) error {
+	return s.write(ctx, "clear local copy", func(tx *sql.Tx) error {
+		for _, q := range []string{`DELETE FROM packs`, `DELETE FROM recalls`, `DELETE FROM copy_state`} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM checkpoints WHERE name = ?`, checkpoint)
+		return err
+	})
+}
+
+// String describes the stamp for people: "as of TIME (block N)".
+func (c CopyStamp) String() string {
+	return fmt.Sprintf("as of %s (block %d)", c.AsOf.Format(time.RFC3339), c.Block)
+}

@@ -1,0 +1,81 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/medtrace/medtrace/ledger"
+)
+
+func TestLocalCopy(t *testing.T) {
+	s := openTest(t, Options{})
+	ctx := context.Background()
+	if _, err := s.LookupPack(ctx, "1", "2", ""); !errors.Is(err, ErrNoCopy) {
+		t.Fatalf("empty copy: %v, want ErrNoCopy", err)
+	}
+	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	applied, err := s.ApplyChanges(ctx, "events", Changes{Block: 10, Time: t0,
+		Packs: []PackCopy{
+			{GTIN: "09506000134352", Serial: "A", Status: ledger.PackActive, Batch: "B1", Expiry: "2027-01-31", LastEvent: "e1", LastKind: ledger.KindReceive, LastTime: t0, Block: 9},
+			{GTIN: "09506000134352", Serial: "B", Status: ledger.PackDispensed, Batch: "B2", Block: 10},
+		},
+		Recalls: []RecallCopy{{GTIN: "09506000134352", Batch: "B2", Reason: "contamination", Block: 10, Time: t0}},
+	}, false)
+	if err != nil || !applied {
+		t.Fatalf("apply: %v %v", applied, err)
+	}
+	// The same block again is skipped; an older state never overwrites a newer one.
+	if applied, err := s.ApplyChanges(ctx, "events", Changes{Block: 10, Packs: []PackCopy{{GTIN: "09506000134352", Serial: "A", Status: ledger.PackStolen, Block: 10}}}, false); err != nil || applied {
+		t.Fatalf("replayed block applied=%v err=%v", applied, err)
+	}
+	if _, err := s.ApplyChanges(ctx, "events", Changes{Block: 11, Time: t0.Add(time.Minute), Packs: []PackCopy{{GTIN: "09506000134352", Serial: "B", Status: ledger.PackActive, Block: 3}}}, false); err != nil {
+		t.Fatal(err)
+	}
+	if cp, _ := s.Checkpoint(ctx, "events"); cp != 11 {
+		t.Errorf("checkpoint %d, want 11", cp)
+	}
+	cases := []struct {
+		name, gtin, serial, batch string
+		found                     bool
+		status                    ledger.PackStatus
+		recall                    string
+	}{
+		{"active pack", "09506000134352", "A", "", true, ledger.PackActive, ""},
+		{"dispensed pack of a recalled batch", "09506000134352", "B", "", true, ledger.PackDispensed, "B2"},
+		{"unknown pack", "09506000134352", "Z", "", false, "", ""},
+		{"unknown pack printed with a recalled batch", "09506000134352", "Z", "B2", false, "", "B2"},
+		{"other gtin", "04012345000009", "A", "", false, "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			lp, err := s.LookupPack(ctx, c.gtin, c.serial, c.batch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if lp.Found != c.found || lp.Pack.Status != c.status {
+				t.Errorf("found=%v status=%q, want %v %q", lp.Found, lp.Pack.Status, c.found, c.status)
+			}
+			got := ""
+			if lp.Recall != nil {
+				got = lp.Recall.Batch
+			}
+			if got != c.recall {
+				t.Errorf("recall %q, want %q", got, c.recall)
+			}
+			if lp.Stamp.Block != 11 || !lp.Stamp.AsOf.Equal(t0.Add(time.Minute)) {
+				t.Errorf("stamp %v", lp.Stamp)
+			}
+		})
+	}
+	if p, r, _ := s.CopySize(ctx); p != 2 || r != 1 {
+		t.Errorf("size %d packs %d recalls", p, r)
+	}
+	if err := s.ClearCopy(ctx, "events"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Stamp(ctx); !errors.Is(err, ErrNoCopy) {
+		t.Errorf("after clear: %v", err)
+	}
+}

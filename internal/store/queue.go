@@ -1,0 +1,337 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/medtrace/medtrace/ledger"
+)
+
+// State is an event's sync state.
+type State string
+
+// Sync states.
+const (
+	StatePending  State = "pending"  // waiting to be sent
+	StateInFlight State = "inflight" // claimed by a sync engine under a lease
+	StateRecorded State = "recorded" // on the ledger (accepted, or a duplicate of itself)
+	StateRejected State = "rejected" // refused by the ledger; never retried
+	StateConflict State = "conflict" // the ledger holds a different event with the same ID
+)
+
+// ParseState checks a state name.
+func ParseState(s string) (State, error) {
+	switch st := State(s); st {
+	case StatePending, StateInFlight, StateRecorded, StateRejected, StateConflict:
+		return st, nil
+	}
+	return "", fmt.Errorf("unknown sync state %q (want pending, inflight, recorded, rejected or conflict)", s)
+}
+
+// ErrNoSuchClaim means the claim is no longer held (its lease ran out and
+// another engine took it over, or it was already settled).
+var ErrNoSuchClaim = errors.New("claim no longer held")
+
+// Queued is an event in the outbox with its sync state.
+type Queued struct {
+	Seq       int64
+	Event     ledger.Event
+	State     State
+	Attempts  int
+	TxID      string
+	Block     uint64
+	Reason    string
+	Message   string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Enqueue stores an event for the ledger in one durable transaction. An
+// empty ID is filled with a new UUIDv7 and a zero time with the store's clock.
+func (s *Store) Enqueue(ctx context.Context, ev ledger.Event) (ledger.Event, error) {
+	err := s.write(ctx, "enqueue", func(tx *sql.Tx) error {
+		var err error
+		ev, err = s.EnqueueTx(ctx, tx, ev)
+		return err
+	})
+	if err != nil {
+		return ledger.Event{}, err
+	}
+	s.Notify()
+	return ev, nil
+}
+
+// NewEventID returns a new time-ordered event ID (UUIDv7).
+func NewEventID() (string, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return "", fmt.Errorf("new event id: %w", err)
+	}
+	return id.String(), nil
+}
+
+// EnqueueTx stores an event inside the caller's transaction (see BeginTx);
+// call Notify after committing.
+func (s *Store) EnqueueTx(ctx context.Context, tx *sql.Tx, ev ledger.Event) (ledger.Event, error) {
+	if ev.Kind == "" {
+		return ledger.Event{}, errors.New("enqueue: event has no kind")
+	}
+	if ev.ID == "" {
+		id, err := NewEventID()
+		if err != nil {
+			return ledger.Event{}, err
+		}
+		ev.ID = id
+	}
+	now := s.now()
+	if ev.Time.IsZero() {
+		ev.Time = now
+	}
+	ev.Time = ev.Time.UTC()
+	body, err := json.Marshal(ev)
+	if err != nil {
+		return ledger.Event{}, fmt.Errorf("enqueue: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, kind, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+		ev.ID, string(ev.Kind), string(body), now.UnixNano(), now.UnixNano()); err != nil {
+		return ledger.Event{}, err
+	}
+	return ev, nil
+}
+
+// Claim is a batch of events held by one sync engine under a lease.
+type Claim struct {
+	ID     string         // the claim's own ID
+	TxID   string         // the transaction it was sent in before, "" if never sent
+	Events []ledger.Event // in capture order
+	// Recovered is true when the claim was taken over from an expired lease
+	// (for example after a crash): if TxID is set, look it up before resending.
+	Recovered bool
+}
+
+// ClaimBatch takes up to max events under a lease. An in-flight batch whose
+// lease ran out (or whose claim time lies in the future because the clock was
+// set back) is taken over first, whole; otherwise the oldest pending events
+// are claimed. It returns a Claim with no events when there is nothing to do.
+func (s *Store) ClaimBatch(ctx context.Context, max int, lease time.Duration) (Claim, error) {
+	if max <= 0 {
+		max = 1
+	}
+	var c Claim
+	err := s.write(ctx, "claim", func(tx *sql.Tx) error {
+		now := s.now().UnixNano()
+		id, err := NewEventID()
+		if err != nil {
+			return err
+		}
+		c = Claim{ID: id}
+		var old string
+		var txID sql.NullString
+		err = tx.QueryRowContext(ctx, `SELECT claim, tx_id FROM events WHERE state = 'inflight'
+			AND (lease_until <= ? OR claimed_at > ?) ORDER BY seq LIMIT 1`, now, now).Scan(&old, &txID)
+		switch {
+		case err == nil:
+			c.Recovered, c.TxID = true, txID.String
+			_, err = tx.ExecContext(ctx, `UPDATE events SET claim = ?, claimed_at = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
+				WHERE claim = ? AND state = 'inflight'`, c.ID, now, now+int64(lease), now, old)
+		case errors.Is(err, sql.ErrNoRows):
+			_, err = tx.ExecContext(ctx, `UPDATE events SET state = 'inflight', claim = ?, claimed_at = ?, lease_until = ?,
+				attempts = attempts + 1, tx_id = NULL, updated_at = ?
+				WHERE seq IN (SELECT seq FROM events WHERE state = 'pending' ORDER BY seq LIMIT ?)`, c.ID, now, now+int64(lease), now, max)
+		}
+		if err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT body FROM events WHERE claim = ? AND state = 'inflight' ORDER BY seq`, c.ID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var body string
+			if err := rows.Scan(&body); err != nil {
+				return err
+			}
+			var ev ledger.Event
+			if err := json.Unmarshal([]byte(body), &ev); err != nil {
+				return fmt.Errorf("event body: %w", err)
+			}
+			c.Events = append(c.Events, ev)
+		}
+		return rows.Err()
+	})
+	return c, err
+}
+
+// inClaim runs fn in a write transaction after checking the claim is still held.
+func (s *Store) inClaim(ctx context.Context, op, claim string, fn func(tx *sql.Tx, now int64) error) error {
+	return s.write(ctx, op, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE claim = ? AND state = 'inflight'`, claim).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return fmt.Errorf("claim %s: %w", claim, ErrNoSuchClaim)
+		}
+		return fn(tx, s.now().UnixNano())
+	})
+}
+
+// SetTxID durably records the transaction ID a claim is about to be sent
+// in, before it is sent, so that a crash can be resolved by looking it up.
+func (s *Store) SetTxID(ctx context.Context, claim, txID string) error {
+	return s.inClaim(ctx, "record transaction id", claim, func(tx *sql.Tx, now int64) error {
+		_, err := tx.ExecContext(ctx, `UPDATE events SET tx_id = ?, updated_at = ? WHERE claim = ? AND state = 'inflight'`, txID, now, claim)
+		return err
+	})
+}
+
+// Extend renews a claim's lease.
+func (s *Store) Extend(ctx context.Context, claim string, lease time.Duration) error {
+	return s.inClaim(ctx, "extend lease", claim, func(tx *sql.Tx, now int64) error {
+		_, err := tx.ExecContext(ctx, `UPDATE events SET lease_until = ?, claimed_at = ? WHERE claim = ? AND state = 'inflight'`, now+int64(lease), now, claim)
+		return err
+	})
+}
+
+// Release gives a claim's events back as pending (nothing reached the
+// ledger), keeping their attempt counts and noting why.
+func (s *Store) Release(ctx context.Context, claim, why string) error {
+	return s.inClaim(ctx, "release", claim, func(tx *sql.Tx, now int64) error {
+		_, err := tx.ExecContext(ctx, `UPDATE events SET state = 'pending', claim = NULL, claimed_at = NULL, lease_until = NULL,
+			tx_id = NULL, message = ?, updated_at = ? WHERE claim = ? AND state = 'inflight'`, why, now, claim)
+		return err
+	})
+}
+
+// Expire ends a claim's lease now but keeps its transaction ID, so the next
+// claim looks the transaction up before anything is resent.
+func (s *Store) Expire(ctx context.Context, claim, why string) error {
+	return s.inClaim(ctx, "expire lease", claim, func(tx *sql.Tx, now int64) error {
+		_, err := tx.ExecContext(ctx, `UPDATE events SET lease_until = ?, message = ?, updated_at = ? WHERE claim = ? AND state = 'inflight'`, now, why, now, claim)
+		return err
+	})
+}
+
+// Record settles a claim with the ledger's answer: accepted and duplicate
+// events become recorded (with transaction and block), rejected and
+// conflicting ones keep the reason; events the answer does not mention go
+// back to pending.
+func (s *Store) Record(ctx context.Context, claim string, res ledger.BatchResult) error {
+	return s.inClaim(ctx, "record result", claim, func(tx *sql.Tx, now int64) error {
+		for _, r := range res.Results {
+			var st State
+			switch r.Status {
+			case ledger.StatusAccepted, ledger.StatusDuplicate:
+				st = StateRecorded
+			case ledger.StatusRejected:
+				st = StateRejected
+			case ledger.StatusConflict:
+				st = StateConflict
+			default:
+				return fmt.Errorf("event %s: unknown ledger status %q", r.EventID, r.Status)
+			}
+			txID := r.TxID
+			if txID == "" {
+				txID = res.TxID
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE events SET state = ?, tx_id = ?, block = ?, reason = ?, message = ?,
+				claim = NULL, claimed_at = NULL, lease_until = NULL, updated_at = ? WHERE claim = ? AND id = ? AND state = 'inflight'`,
+				string(st), txID, int64(res.Block), r.Reason, r.Message, now, claim, r.EventID); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE events SET state = 'pending', claim = NULL, claimed_at = NULL, lease_until = NULL,
+			tx_id = NULL, message = 'not in the ledger''s answer', updated_at = ? WHERE claim = ? AND state = 'inflight'`, now, claim)
+		return err
+	})
+}
+
+// Reject marks every event of a claim rejected with a reason (the ledger
+// refused the request itself). The events are kept and listed; never retried.
+func (s *Store) Reject(ctx context.Context, claim, reason, message string) error {
+	return s.inClaim(ctx, "reject", claim, func(tx *sql.Tx, now int64) error {
+		_, err := tx.ExecContext(ctx, `UPDATE events SET state = 'rejected', reason = ?, message = ?, claim = NULL,
+			claimed_at = NULL, lease_until = NULL, updated_at = ? WHERE claim = ? AND state = 'inflight'`, reason, message, now, claim)
+		return err
+	})
+}
+
+// Counts returns how many events are in each state.
+func (s *Store) Counts(ctx context.Context) (map[State]int, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT state, count(*) FROM events GROUP BY state`)
+	if err != nil {
+		return nil, s.classify("count events", err)
+	}
+	defer rows.Close()
+	out := map[State]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, s.classify("count events", err)
+		}
+		out[State(st)] = n
+	}
+	return out, s.classify("count events", rows.Err())
+}
+
+// Unsent is the number of events not yet settled (pending or in flight).
+func (s *Store) Unsent(ctx context.Context) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE state IN ('pending', 'inflight')`).Scan(&n)
+	return n, s.classify("count events", err)
+}
+
+// EventFilter selects outbox events; the zero value selects all.
+type EventFilter struct {
+	States   []State // any of these; empty means all
+	AfterSeq int64
+	Limit    int // 0 means no limit
+}
+
+// Events lists outbox events in capture order.
+func (s *Store) Events(ctx context.Context, f EventFilter) ([]Queued, error) {
+	q := `SELECT seq, body, state, attempts, coalesce(tx_id, ''), coalesce(block, 0), reason, message, created_at, updated_at
+		FROM events WHERE seq > ?`
+	args := []any{f.AfterSeq}
+	if len(f.States) > 0 {
+		q += " AND state IN (?" + strings.Repeat(", ?", len(f.States)-1) + ")"
+		for _, st := range f.States {
+			args = append(args, string(st))
+		}
+	}
+	q += " ORDER BY seq"
+	if f.Limit > 0 {
+		q += " LIMIT ?"
+		args = append(args, f.Limit)
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, s.classify("list events", err)
+	}
+	defer rows.Close()
+	var out []Queued
+	for rows.Next() {
+		var e Queued
+		var body, st string
+		var block, created, updated int64
+		if err := rows.Scan(&e.Seq, &body, &st, &e.Attempts, &e.TxID, &block, &e.Reason, &e.Message, &created, &updated); err != nil {
+			return nil, s.classify("list events", err)
+		}
+		if err := json.Unmarshal([]byte(body), &e.Event); err != nil {
+			return nil, fmt.Errorf("list events: event %d: %w", e.Seq, err)
+		}
+		e.State, e.Block = State(st), uint64(block)
+		e.CreatedAt, e.UpdatedAt = time.Unix(0, created).UTC(), time.Unix(0, updated).UTC()
+		out = append(out, e)
+	}
+	return out, s.classify("list events", rows.Err())
+}

@@ -1,0 +1,423 @@
+// Package store is MedTrace's local SQLite store: every scan as read, the
+// outbox of business events waiting for the ledger with their sync state,
+// the local copy of ledger state used for offline checks, and sync
+// checkpoints. Every write is durable (WAL, synchronous=FULL) before it
+// returns.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+)
+
+// FileName is the database's name inside the data folder.
+const FileName = "medtrace.db"
+
+// BackupDir is the folder, inside the data folder, that holds backups.
+const BackupDir = "backups"
+
+// Errors callers must tell apart. A *DBError wraps exactly one of them.
+var (
+	// ErrCorrupt means the database file is damaged or is not a MedTrace database.
+	ErrCorrupt = errors.New("database is corrupt")
+	// ErrUnreadable means the database file exists but cannot be opened.
+	ErrUnreadable = errors.New("database cannot be opened")
+	// ErrDiskFull means the disk (or the database's size limit) is full; nothing was written.
+	ErrDiskFull = errors.New("disk is full")
+	// ErrReadOnly means the database or its folder cannot be written; nothing was written.
+	ErrReadOnly = errors.New("database is read-only")
+	// ErrTooNew means the database was written by a newer MedTrace (its schema version is unknown).
+	ErrTooNew = errors.New("database is from a newer medtrace")
+)
+
+// DBError is a database problem a user must act on: it names the database
+// file and, when one exists, the newest backup.
+type DBError struct {
+	Kind   error  // one of ErrCorrupt, ErrUnreadable, ErrDiskFull, ErrReadOnly, ErrTooNew
+	Path   string // the database file
+	Backup string // the newest backup, "" if none
+	Op     string // what was being done
+	Err    error  // the underlying error
+}
+
+// Error describes the problem, the file and what to do.
+func (e *DBError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %v: %s", e.Op, e.Kind, e.Path)
+	if e.Err != nil {
+		fmt.Fprintf(&b, " (%v)", e.Err)
+	}
+	switch e.Kind {
+	case ErrCorrupt, ErrUnreadable, ErrTooNew:
+		if e.Backup != "" {
+			fmt.Fprintf(&b, "; newest backup: %s (the database was left untouched)", e.Backup)
+		} else {
+			b.WriteString("; no backup found (the database was left untouched)")
+		}
+	case ErrDiskFull:
+		b.WriteString("; free some space and try again, nothing was lost")
+	case ErrReadOnly:
+		b.WriteString("; make the file and its folder writable and try again, nothing was lost")
+	}
+	return b.String()
+}
+
+// Unwrap returns the error's kind and its cause.
+func (e *DBError) Unwrap() []error { return []error{e.Kind, e.Err} }
+
+// Options tune a Store. The zero value is the default.
+type Options struct {
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// BusyTimeout is how long a write waits for another process's write; 0 means 5s.
+	BusyTimeout time.Duration
+	// MaxPageCount, when > 0, caps the database size in pages (PRAGMA
+	// max_page_count). Tests use it to simulate a full disk.
+	MaxPageCount int
+}
+
+// Store is the local database. It is safe for concurrent use.
+type Store struct {
+	dir    string
+	path   string
+	w      *sql.DB // the single writer connection (BEGIN IMMEDIATE)
+	r      *sql.DB // readers (query_only)
+	now    func() time.Time
+	notify chan struct{}
+
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt
+}
+
+// Open opens (creating if needed) the database in dir, with the folder
+// readable by its owner only, and migrates it to the current schema. A
+// damaged database is reported as a *DBError naming the newest backup; it is
+// never recreated.
+func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
+	return open(ctx, dir, opt, len(migrations))
+}
+
+// open opens the database and migrates it to schema version target.
+func open(ctx context.Context, dir string, opt Options, target int) (*Store, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.BusyTimeout == 0 {
+		opt.BusyTimeout = 5 * time.Second
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	s := &Store{dir: abs, path: filepath.Join(abs, FileName), now: opt.Now,
+		notify: make(chan struct{}, 1), stmts: map[string]*sql.Stmt{}}
+	if err := s.prepareFiles(); err != nil {
+		return nil, err
+	}
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "FULL")
+	q.Set("_busy_timeout", fmt.Sprint(opt.BusyTimeout.Milliseconds()))
+	q.Set("_foreign_keys", "on")
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + (&url.URL{Path: s.path}).EscapedPath() + "?" + q.Encode()
+	s.w, err = sql.Open("sqlite3", dsn)
+	if err != nil {
+		return nil, s.classify("open", err)
+	}
+	s.w.SetMaxOpenConns(1)
+	s.w.SetConnMaxIdleTime(0)
+	s.w.SetConnMaxLifetime(0)
+	if err := s.w.PingContext(ctx); err != nil {
+		s.w.Close()
+		return nil, s.classify("open", err)
+	}
+	// Reading page 1 tells a damaged header apart from a fresh file.
+	if _, err := s.w.ExecContext(ctx, "PRAGMA user_version"); err != nil {
+		s.w.Close()
+		return nil, s.classify("open", err)
+	}
+	if opt.MaxPageCount > 0 {
+		if _, err := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA max_page_count=%d", opt.MaxPageCount)); err != nil {
+			s.w.Close()
+			return nil, s.classify("open", err)
+		}
+	}
+	if err := s.migrate(ctx, target); err != nil {
+		s.w.Close()
+		return nil, err
+	}
+	rq := url.Values{}
+	rq.Set("_busy_timeout", fmt.Sprint(opt.BusyTimeout.Milliseconds()))
+	rq.Set("_query_only", "on")
+	s.r, err = sql.Open("sqlite3", "file:"+(&url.URL{Path: s.path}).EscapedPath()+"?"+rq.Encode())
+	if err != nil {
+		s.w.Close()
+		return nil, s.classify("open", err)
+	}
+	s.r.SetMaxOpenConns(4)
+	s.r.SetMaxIdleConns(4)
+	return s, nil
+}
+
+// prepareFiles creates the data folder (mode 0700) and the database file
+// (mode 0600), and checks an existing file can be read.
+func (s *Store) prepareFiles() error {
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		return s.classify("create data folder", err)
+	}
+	if err := os.Chmod(s.dir, 0o700); err != nil && !errors.Is(err, os.ErrPermission) {
+		return s.classify("protect data folder", err)
+	}
+	f, err := os.OpenFile(s.path, os.O_RDONLY, 0)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		f, err = os.OpenFile(s.path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return s.classify("create database", err)
+		}
+		return f.Close()
+	case err != nil:
+		return &DBError{Kind: ErrUnreadable, Path: s.path, Backup: s.NewestBackup(), Op: "open", Err: err}
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return &DBError{Kind: ErrUnreadable, Path: s.path, Backup: s.NewestBackup(), Op: "open", Err: err}
+	}
+	if !st.Mode().IsRegular() {
+		return &DBError{Kind: ErrUnreadable, Path: s.path, Backup: s.NewestBackup(), Op: "open", Err: errors.New("not a regular file")}
+	}
+	if st.Size() > 0 {
+		hdr := make([]byte, 16)
+		if _, err := io.ReadFull(f, hdr); err != nil || string(hdr) != "SQLite format 3\x00" {
+			return &DBError{Kind: ErrCorrupt, Path: s.path, Backup: s.NewestBackup(), Op: "open", Err: errors.New("file is not a database")}
+		}
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(s.path, 0o600); err != nil && !errors.Is(err, os.ErrPermission) {
+			return s.classify("protect database", err)
+		}
+	}
+	return nil
+}
+
+// classify turns an SQLite or file-system error into a *DBError when the
+// user must act on it, and wraps anything else with op.
+func (s *Store) classify(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var de *DBError
+	if errors.As(err, &de) {
+		return err
+	}
+	kind := error(nil)
+	var se sqlite3.Error
+	switch {
+	case errors.As(err, &se):
+		switch se.Code {
+		case sqlite3.ErrFull:
+			kind = ErrDiskFull
+		case sqlite3.ErrReadonly, sqlite3.ErrPerm:
+			kind = ErrReadOnly
+		case sqlite3.ErrCorrupt, sqlite3.ErrNotADB:
+			kind = ErrCorrupt
+		case sqlite3.ErrCantOpen:
+			kind = ErrUnreadable
+		}
+	case errors.Is(err, os.ErrPermission):
+		kind = ErrReadOnly
+	case isENOSPC(err):
+		kind = ErrDiskFull
+	case isEROFS(err):
+		kind = ErrReadOnly
+	}
+	if kind == nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	e := &DBError{Kind: kind, Path: s.path, Op: op, Err: err}
+	if kind == ErrCorrupt || kind == ErrUnreadable {
+		e.Backup = s.NewestBackup()
+	}
+	return e
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Dir is the data folder.
+func (s *Store) Dir() string { return s.dir }
+
+// Close closes the database.
+func (s *Store) Close() error {
+	s.stmtMu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.stmts = nil
+	s.stmtMu.Unlock()
+	var errs []error
+	if s.r != nil {
+		errs = append(errs, s.r.Close())
+	}
+	errs = append(errs, s.w.Close())
+	return errors.Join(errs...)
+}
+
+// stmt returns a cached prepared statement on the reader pool.
+func (s *Store) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if st, ok := s.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := s.r.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, s.classify("prepare", err)
+	}
+	s.stmts[q] = st
+	return st, nil
+}
+
+// BeginTx starts a write transaction (BEGIN IMMEDIATE) for callers that
+// enqueue inside their own transaction with the ...Tx methods. While it is
+// open, this process's other writes wait; call Notify after committing.
+func (s *Store) BeginTx(ctx context.Context) (*sql.Tx, error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, s.classify("begin", err)
+	}
+	return tx, nil
+}
+
+// Notify wakes whoever waits on Enqueued. Enqueue calls it itself; a caller
+// that used EnqueueTx calls it after committing.
+func (s *Store) Notify() {
+	select {
+	case s.notify <- struct{}{}:
+	default:
+	}
+}
+
+// Enqueued is signalled (coalesced) when events were enqueued by this process.
+func (s *Store) Enqueued() <-chan struct{} { return s.notify }
+
+// write runs fn in one write transaction and commits it durably.
+func (s *Store) write(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return s.classify(op, err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return s.classify(op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		tx.Rollback()
+		return s.classify(op, err)
+	}
+	return nil
+}
+
+// Backup writes a consistent copy of the database to a new file in the
+// backups folder (VACUUM INTO, safe while the app runs) and returns its path.
+func (s *Store) Backup(ctx context.Context) (string, error) {
+	bdir := filepath.Join(s.dir, BackupDir)
+	if err := os.MkdirAll(bdir, 0o700); err != nil {
+		return "", s.classify("backup", err)
+	}
+	name := "medtrace-" + s.now().UTC().Format("20060102T150405.000000000Z") + ".db"
+	dest := filepath.Join(bdir, name)
+	if err := s.BackupTo(ctx, dest); err != nil {
+		return "", err
+	}
+	return dest, nil
+}
+
+// BackupTo writes a consistent copy of the database to dest, which must not exist.
+func (s *Store) BackupTo(ctx context.Context, dest string) error {
+	if _, err := os.Stat(dest); err == nil {
+		return fmt.Errorf("backup: %s already exists", dest)
+	}
+	// A connection of its own: VACUUM INTO reads one snapshot without
+	// holding up this process's writer.
+	db, err := sql.Open("sqlite3", "file:"+(&url.URL{Path: s.path}).EscapedPath()+"?_busy_timeout=5000")
+	if err != nil {
+		return s.classify("backup", err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", dest); err != nil {
+		os.Remove(dest)
+		return s.classify("backup", err)
+	}
+	if err := os.Chmod(dest, 0o600); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	f, err := os.Open(dest)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	return nil
+}
+
+// NewestBackup returns the newest file in the backups folder, or "".
+func (s *Store) NewestBackup() string {
+	ents, err := os.ReadDir(filepath.Join(s.dir, BackupDir))
+	if err != nil {
+		return ""
+	}
+	var names []string
+	for _, e := range ents {
+		if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".db") {
+			names = append(names, e.Name())
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	sort.Strings(names)
+	return filepath.Join(s.dir, BackupDir, names[len(names)-1])
+}
+
+// Check runs SQLite's integrity check and reports damage as a *DBError.
+func (s *Store) Check(ctx context.Context) error {
+	rows, err := s.r.QueryContext(ctx, "PRAGMA integrity_check")
+	if err != nil {
+		return s.classify("check", err)
+	}
+	defer rows.Close()
+	var msgs []string
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			return s.classify("check", err)
+		}
+		if m != "ok" {
+			msgs = append(msgs, m)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return s.classify("check", err)
+	}
+	if len(msgs) > 0 {
+		return &DBError{Kind: ErrCorrupt, Path: s.path, Backup: s.NewestBackup(), Op: "check", Err: errors.New(strings.Join(msgs, "; "))}
+	}
+	return nil
+}
