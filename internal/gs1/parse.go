@@ -1,0 +1,291 @@
+package gs1
+
+import (
+	"fmt"
+	"strings"
+)
+
+// GS is the ASCII group separator that stands for FNC1 between fields.
+const GS = '\x1d'
+
+// valueProblem is one problem found in an AI value, positioned within the value.
+type valueProblem struct {
+	code     Code
+	linter   string
+	pos, len int
+	msg      string
+}
+
+// checkValue validates a whole AI value against its entry: length bounds,
+// then each component's character set and linters. It reports the first
+// problem, positioned within value.
+func checkValue(ai string, e *Entry, value string) (valueProblem, bool) {
+	label := aiLabel(ai)
+	if value == "" {
+		return valueProblem{code: CodeEmptyValue, pos: 0, len: 0, msg: label + " has no data."}, false
+	}
+	if min := e.MinLen(); len(value) < min {
+		return valueProblem{code: CodeTooShort, pos: 0, len: len(value), msg: lengthMessage(label, value, e, true)}, false
+	}
+	if max := e.MaxLen(); len(value) > max {
+		return valueProblem{code: CodeTooLong, pos: max, len: len(value) - max, msg: lengthMessage(label, value, e, false)}, false
+	}
+	p := 0
+	for _, c := range e.Components {
+		n := len(value) - p
+		if n > c.Max {
+			n = c.Max
+		}
+		if c.Optional && n == 0 {
+			continue
+		}
+		if n < c.Min {
+			return valueProblem{code: CodeTooShort, pos: p, len: n, msg: lengthMessage(label, value, e, true)}, false
+		}
+		comp := value[p : p+n]
+		var le lintErr
+		switch c.Charset {
+		case Numeric:
+			le = lintCsetNumeric(comp)
+		case CSet82:
+			le = lintCset82(comp)
+		case CSet39:
+			le = lintCset39(comp)
+		case CSet64:
+			le = lintCset64(comp)
+		}
+		for _, name := range c.Linters {
+			if le.failed() {
+				break
+			}
+			if f, ok := linterByName(name); ok {
+				le = f(comp)
+			}
+		}
+		if le.failed() {
+			return valueProblem{
+				code: codeForLinter(le.name), linter: le.name,
+				pos: p + le.pos, len: le.len, msg: linterMessage(ai, comp, le),
+			}, false
+		}
+		p += n
+	}
+	if p != len(value) {
+		return valueProblem{code: CodeTooLong, pos: p, len: len(value) - p, msg: lengthMessage(label, value, e, false)}, false
+	}
+	return valueProblem{}, true
+}
+
+func lengthMessage(label, value string, e *Entry, short bool) string {
+	min, max := e.MinLen(), e.MaxLen()
+	var need string
+	switch {
+	case min == max:
+		need = fmt.Sprintf("exactly %d characters", max)
+	case short:
+		need = fmt.Sprintf("at least %d characters", min)
+	default:
+		need = fmt.Sprintf("at most %d characters", max)
+	}
+	what := "too long"
+	if short {
+		what = "too short"
+	}
+	return fmt.Sprintf("%s: %s is %s (%d characters; it needs %s).", label, printable(value), what, len(value), need)
+}
+
+// toProblem positions a value problem in the input: base is the input offset
+// of the value and posMap, when not nil, maps value offsets to input offsets.
+func (vp valueProblem) toProblem(ai string, base int, posMap []int) Problem {
+	pos := base + vp.pos
+	n := vp.len
+	if posMap != nil {
+		start := vp.pos
+		if start > len(posMap)-1 {
+			start = len(posMap) - 1
+		}
+		end := vp.pos + vp.len
+		if end > len(posMap)-1 {
+			end = len(posMap) - 1
+		}
+		pos = posMap[start]
+		n = posMap[end] - pos
+	}
+	return Problem{AI: ai, Pos: pos, Len: n, Code: vp.code, Message: vp.msg, Linter: vp.linter}
+}
+
+func tooLongInput(n int) []Problem {
+	return []Problem{{Pos: MaxInputLen, Len: n - MaxInputLen, Code: CodeInputTooLong,
+		Message: fmt.Sprintf("The code is %d bytes long; at most %d are accepted.", n, MaxInputLen)}}
+}
+
+// ParseElementString parses GS1 element strings as a scanner delivers them,
+// without the leading FNC1: AIs follow one another, a predefined-length AI
+// needs no separator, and a variable-length AI ends at a GS (0x1D) or at the
+// end of the data. Every element is returned with its position; every
+// problem found is reported. A GS after a predefined-length field or at the
+// very end is reported as a warning (CodeRedundantSeparator).
+func ParseElementString(data string, opt Options) ([]Element, []Problem) {
+	if len(data) > MaxInputLen {
+		return nil, tooLongInput(len(data))
+	}
+	if data == "" {
+		return nil, []Problem{{Pos: 0, Code: CodeEmptyData, Message: "The code is empty."}}
+	}
+	var elems []Element
+	var probs []Problem
+	pos := 0
+	for pos < len(data) {
+		if data[pos] == GS {
+			probs = append(probs, Problem{Pos: pos, Len: 1, Code: CodeBadSyntax,
+				Message: fmt.Sprintf("A separator at position %d stands where an AI should start.", pos+1)})
+			pos++
+			continue
+		}
+		e, ai, prob := aiAt(data, pos, opt)
+		if prob != nil {
+			probs = append(probs, *prob)
+			return elems, probs
+		}
+		vstart := pos + len(ai)
+		r := strings.IndexByte(data[vstart:], GS)
+		if r < 0 {
+			r = len(data)
+		} else {
+			r += vstart
+		}
+		ext := r - vstart
+		if e.Fixed && ext > e.MaxLen() {
+			ext = e.MaxLen()
+		}
+		value := data[vstart : vstart+ext]
+		elems = append(elems, Element{AI: ai, Value: value, Pos: pos})
+		if vp, ok := checkValue(ai, e, value); !ok {
+			probs = append(probs, vp.toProblem(ai, vstart, nil))
+		}
+		pos = vstart + ext
+		if pos < len(data) && data[pos] == GS {
+			if e.Fixed && ext == e.MaxLen() {
+				probs = append(probs, Problem{AI: ai, Pos: pos, Len: 1, Code: CodeRedundantSeparator, Warning: true,
+					Message: fmt.Sprintf("%s has a fixed length, so the separator after it is not needed.", aiLabel(ai))})
+			} else if pos == len(data)-1 {
+				probs = append(probs, Problem{AI: ai, Pos: pos, Len: 1, Code: CodeRedundantSeparator, Warning: true,
+					Message: "The separator at the end of the code is not needed."})
+			}
+			pos++
+		}
+	}
+	return elems, probs
+}
+
+// aiAt reads the AI starting at pos of an element string.
+func aiAt(data string, pos int, opt Options) (*Entry, string, *Problem) {
+	rest := data[pos:]
+	if len(rest) < 2 || !allDigits(rest[:2]) {
+		show := rest
+		if len(show) > 4 {
+			show = show[:4]
+		}
+		return nil, "", &Problem{Pos: pos, Len: len(show), Code: CodeUnknownAI,
+			Message: fmt.Sprintf("No GS1 AI starts with %s at position %d.", printable(show), pos+1)}
+	}
+	n := aiLenByPrefix(rest[:2])
+	if n == 0 {
+		return nil, "", &Problem{AI: rest[:2], Pos: pos, Len: 2, Code: CodeUnknownAI,
+			Message: fmt.Sprintf("No GS1 AI starts with %s (position %d), so the rest cannot be read.", rest[:2], pos+1)}
+	}
+	if len(rest) < n || !allDigits(rest[:n]) {
+		show := rest
+		if len(show) > n {
+			show = show[:n]
+		}
+		return nil, "", &Problem{Pos: pos, Len: len(show), Code: CodeUnknownAI,
+			Message: fmt.Sprintf("The AI %s at position %d is incomplete.", printable(show), pos+1)}
+	}
+	ai := rest[:n]
+	e := resolveAI(ai, opt)
+	if e == nil {
+		return nil, ai, &Problem{AI: ai, Pos: pos, Len: n, Code: CodeUnknownAI,
+			Message: fmt.Sprintf("AI (%s) at position %d is not a known GS1 AI, so the rest cannot be read.", ai, pos+1)}
+	}
+	return e, ai, nil
+}
+
+// ParseBracketed parses the bracketed human-readable form, e.g.
+// "(01)09506000134352(17)201225(10)ABC". A "(" inside data is written "\(".
+// Every element and every problem found is returned.
+func ParseBracketed(s string, opt Options) ([]Element, []Problem) {
+	if len(s) > MaxInputLen {
+		return nil, tooLongInput(len(s))
+	}
+	if s == "" {
+		return nil, []Problem{{Pos: 0, Code: CodeEmptyData, Message: "The code is empty."}}
+	}
+	var elems []Element
+	var probs []Problem
+	i := 0
+	for i < len(s) {
+		if s[i] != '(' {
+			probs = append(probs, Problem{Pos: i, Len: 1, Code: CodeBadSyntax,
+				Message: fmt.Sprintf("Expected \"(\" to open an AI at position %d, found %s.", i+1, charDesc(s[i]))})
+			return elems, probs
+		}
+		close := strings.IndexByte(s[i+1:], ')')
+		if close < 0 {
+			probs = append(probs, Problem{Pos: i, Len: len(s) - i, Code: CodeBadSyntax,
+				Message: fmt.Sprintf("The AI opened at position %d is not closed with \")\".", i+1)})
+			return elems, probs
+		}
+		close += i + 1
+		ai := s[i+1 : close]
+		start := i
+		// Value: up to the next "(" that is not escaped as "\(".
+		vstart := close + 1
+		var b strings.Builder
+		var posMap []int
+		j := vstart
+		escaped := false
+		for {
+			for j < len(s) && s[j] != '(' {
+				j++
+			}
+			if j < len(s) && j-1 >= vstart && s[j-1] == '\\' {
+				escaped = true
+				j++
+				continue
+			}
+			break
+		}
+		raw := s[vstart:j]
+		value := raw
+		if escaped {
+			posMap = make([]int, 0, len(raw)+1)
+			for k := 0; k < len(raw); k++ {
+				if raw[k] == '\\' && k+1 < len(raw) && raw[k+1] == '(' {
+					continue
+				}
+				posMap = append(posMap, vstart+k)
+				b.WriteByte(raw[k])
+			}
+			posMap = append(posMap, j)
+			value = b.String()
+		}
+		i = j
+		if len(ai) < 2 || len(ai) > 4 || !allDigits(ai) {
+			probs = append(probs, Problem{Pos: start + 1, Len: len(ai), Code: CodeBadAI,
+				Message: fmt.Sprintf("%s at position %d is not an AI (AIs are 2 to 4 digits).", printable(ai), start+2)})
+			continue
+		}
+		e := resolveAI(ai, opt)
+		if e == nil {
+			probs = append(probs, Problem{AI: ai, Pos: start + 1, Len: len(ai), Code: CodeUnknownAI,
+				Message: fmt.Sprintf("AI (%s) is not a known GS1 AI.", ai)})
+			continue
+		}
+		elems = append(elems, Element{AI: ai, Value: value, Pos: start})
+		if vp, ok := checkValue(ai, e, value); !ok {
+			probs = append(probs, vp.toProblem(ai, vstart, posMap))
+		}
+	}
+	return elems, probs
+}
