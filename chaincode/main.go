@@ -11,16 +11,6 @@ import (
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
 
-// placeholder contract until the trace package lands.
-type contract struct {
-	contractapi.Contract
-}
-
-// Ping answers "pong".
-func (c *contract) Ping(ctx contractapi.TransactionContextInterface) (string, error) {
-	return "pong", nil
-}
-
 func main() {
 	if err := run(); err != nil {
 		log.Fatalf("medtrace chaincode: %v", err)
@@ -28,10 +18,14 @@ func main() {
 }
 
 func run() error {
-	cc, err := contractapi.NewChaincode(&contract{})
+	c := &Contract{}
+	c.Name = "medtrace"
+	cc, err := contractapi.NewChaincode(c)
 	if err != nil {
 		return fmt.Errorf("build chaincode: %w", err)
 	}
+	cc.Info.Title, cc.Info.Version = "MedTrace traceability", "1.0.0"
+	cc.DefaultContract = c.Name
 	tlsProps, err := tlsFromEnv()
 	if err != nil {
 		return err

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+
+	"github.com/medtrace/medtrace/chaincode/trace"
+)
+
+// Contract is the thin Fabric adapter over package trace: it turns the
+// transaction context into a trace.State and a trace.Tx and JSON in and out.
+type Contract struct {
+	contractapi.Contract
+}
+
+func txOf(ctx contractapi.TransactionContextInterface) (trace.Tx, error) {
+	stub := ctx.GetStub()
+	ts, err := stub.GetTxTimestamp()
+	if err != nil {
+		return trace.Tx{}, fmt.Errorf("read transaction timestamp: %w", err)
+	}
+	msp, err := ctx.GetClientIdentity().GetMSPID()
+	if err != nil {
+		return trace.Tx{}, fmt.Errorf("read submitter MSP: %w", err)
+	}
+	return trace.Tx{ID: stub.GetTxID(), Time: ts.AsTime(), MSP: msp}, nil
+}
+
+func encode(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("encode result: %w", err)
+	}
+	return string(b), nil
+}
+
+// InitLedger bootstraps the ledger with the submitter's own MSP, which must
+// be regulatorMSP, as the first regulator. Accepted once.
+func (c *Contract) InitLedger(ctx contractapi.TransactionContextInterface, regulatorMSP string) error {
+	tx, err := txOf(ctx)
+	if err != nil {
+		return err
+	}
+	return trace.InitLedger(ctx.GetStub(), tx, regulatorMSP)
+}
+
+// SetOrgRole gives an MSP a role (manufacturer, distributor, pharmacy,
+// regulator), or removes it with an empty role. Regulators only.
+func (c *Contract) SetOrgRole(ctx contractapi.TransactionContextInterface, msp, role string) error {
+	tx, err := txOf(ctx)
+	if err != nil {
+		return err
+	}
+	return trace.SetOrgRole(ctx.GetStub(), tx, msp, trace.Role(role))
+}
+
+// SetCompanyPrefixes sets the GS1 company prefixes (a JSON array) an MSP
+// owns. Regulators only.
+func (c *Contract) SetCompanyPrefixes(ctx contractapi.TransactionContextInterface, msp, prefixesJSON string) error {
+	tx, err := txOf(ctx)
+	if err != nil {
+		return err
+	}
+	var prefixes []string
+	if err := json.Unmarshal([]byte(prefixesJSON), &prefixes); err != nil {
+		return fmt.Errorf("%w: prefixes must be a JSON array of strings: %w", trace.ErrBadRequest, err)
+	}
+	return trace.SetCompanyPrefixes(ctx.GetStub(), tx, msp, prefixes)
+}
+
+// SetLocations sets the GLNs (a JSON array) where an MSP's events may
+// happen. Regulators only.
+func (c *Contract) SetLocations(ctx contractapi.TransactionContextInterface, msp, glnsJSON string) error {
+	tx, err := txOf(ctx)
+	if err != nil {
+		return err
+	}
+	var glns []string
+	if err := json.Unmarshal([]byte(glnsJSON), &glns); err != nil {
+		return fmt.Errorf("%w: GLNs must be a JSON array of strings: %w", trace.ErrBadRequest, err)
+	}
+	return trace.SetLocations(ctx.GetStub(), tx, msp, glns)
+}
+
+// GetConfig returns the organisation-to-role map as JSON.
+func (c *Contract) GetConfig(ctx contractapi.TransactionContextInterface) (string, error) {
+	cfg, err := trace.LoadConfig(ctx.GetStub())
+	if err != nil {
+		return "", err
+	}
+	return encode(cfg)
+}
+
+// RecordEvents records a JSON array of events and returns a JSON
+// BatchResult; it sets one chaincode event listing what it recorded.
+func (c *Contract) RecordEvents(ctx contractapi.TransactionContextInterface, eventsJSON string) (string, error) {
+	tx, err := txOf(ctx)
+	if err != nil {
+		return "", err
+	}
+	res, em, err := trace.Record(ctx.GetStub(), tx, []byte(eventsJSON))
+	if err != nil {
+		return "", err
+	}
+	payload, err := json.Marshal(&em)
+	if err != nil {
+		return "", fmt.Errorf("encode chaincode event: %w", err)
+	}
+	if err := ctx.GetStub().SetEvent(trace.EventName, payload); err != nil {
+		return "", fmt.Errorf("set chaincode event: %w", err)
+	}
+	return encode(&res)
+}
+
+// Verify returns a JSON Verification of a pack, given the batch and expiry
+// as scanned (either may be empty).
+func (c *Contract) Verify(ctx contractapi.TransactionContextInterface, gtin, serial, batch, expiry string) (string, error) {
+	tx, err := txOf(ctx)
+	if err != nil {
+		return "", err
+	}
+	v, err := trace.Verify(ctx.GetStub(), tx, gtin, serial, batch, expiry)
+	if err != nil {
+		return "", err
+	}
+	return encode(&v)
+}
+
+// History returns a pack's events as a JSON array of HistoryEntry.
+func (c *Contract) History(ctx contractapi.TransactionContextInterface, gtin, serial string) (string, error) {
+	tx, err := txOf(ctx)
+	if err != nil {
+		return "", err
+	}
+	h, err := trace.History(ctx.GetStub(), tx, gtin, serial)
+	if err != nil {
+		return "", err
+	}
+	return encode(h)
+}
+
+// Contents returns what an SSCC holds, recursively, as JSON.
+func (c *Contract) Contents(ctx contractapi.TransactionContextInterface, sscc string) (string, error) {
+	tx, err := txOf(ctx)
+	if err != nil {
+		return "", err
+	}
+	v, err := trace.UnitContents(ctx.GetStub(), tx, sscc)
+	if err != nil {
+		return "", err
+	}
+	return encode(&v)
+}
+
+// PutRaw writes n plain keys of size bytes: the benchmark baseline.
+// Regulators only.
+func (c *Contract) PutRaw(ctx contractapi.TransactionContextInterface, n, size int) error {
+	tx, err := txOf(ctx)
+	if err != nil {
+		return err
+	}
+	return trace.PutRaw(ctx.GetStub(), tx, n, size)
+}

@@ -1,0 +1,241 @@
+package trace
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Role is what an organisation may do on the ledger.
+type Role string
+
+// The roles. An MSP without a role may not read or write.
+const (
+	RoleManufacturer Role = "manufacturer"
+	RoleDistributor  Role = "distributor"
+	RolePharmacy     Role = "pharmacy"
+	RoleRegulator    Role = "regulator"
+)
+
+// Kinds lists the event kinds role may record. Everything else is refused
+// with reason not-authorized. Manufacturers commission and recall only GTINs
+// under their own company prefixes (checked apart).
+func Kinds(role Role) []Kind {
+	switch role {
+	case RoleManufacturer:
+		return []Kind{KindCommission, KindRecall, KindDestroy, KindStolen, KindSample}
+	case RoleDistributor:
+		return []Kind{KindPack, KindUnpack, KindShip, KindReceive, KindDestroy, KindStolen, KindExport}
+	case RolePharmacy:
+		return []Kind{KindReceive, KindDispense, KindUndoDispense, KindDestroy, KindStolen}
+	case RoleRegulator:
+		return []Kind{KindInspect, KindSample}
+	}
+	return nil
+}
+
+// Allowed reports whether role may record events of kind k.
+func Allowed(role Role, k Kind) bool { return slices.Contains(Kinds(role), k) }
+
+// Org is one organisation's entry in the ledger's configuration.
+type Org struct {
+	Role     Role     `json:"role"`
+	Prefixes []string `json:"prefixes,omitempty"` // GS1 company prefixes it owns
+	GLNs     []string `json:"glns,omitempty"`     // its locations; when set, its events must happen there
+}
+
+// Config is the ledger's organisation-to-role map, kept under one key that
+// only regulator transactions write.
+type Config struct {
+	Orgs map[string]*Org `json:"orgs"`
+}
+
+const configKey = "cfg"
+
+// Errors of whole requests.
+var (
+	// ErrNotInitialised means no regulator has bootstrapped the ledger yet.
+	ErrNotInitialised = errors.New("ledger not initialised: a regulator must call InitLedger first")
+	// ErrAccessDenied means the submitter's organisation may not do this.
+	ErrAccessDenied = errors.New("access denied")
+	// ErrBadRequest means the request itself is malformed.
+	ErrBadRequest = errors.New("bad request")
+)
+
+// LoadConfig reads the configuration; ErrNotInitialised when absent.
+func LoadConfig(st State) (*Config, error) {
+	b, err := st.GetState(configKey)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	if b == nil {
+		return nil, ErrNotInitialised
+	}
+	var c Config
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("decode config: %w", err)
+	}
+	if c.Orgs == nil {
+		c.Orgs = map[string]*Org{}
+	}
+	return &c, nil
+}
+
+func saveConfig(st State, c *Config) error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("encode config: %w", err)
+	}
+	return st.PutState(configKey, b)
+}
+
+// InitLedger bootstraps the configuration: it is accepted once, when no
+// configuration exists, and only from an identity of the MSP it names as
+// the first regulator (so nobody can appoint someone else). The network
+// runs it as RegulatorMSP's admin right after the chaincode is committed.
+func InitLedger(st State, tx Tx, regulatorMSP string) error {
+	if regulatorMSP == "" {
+		return fmt.Errorf("%w: regulator MSP is missing", ErrBadRequest)
+	}
+	b, err := st.GetState(configKey)
+	if err != nil {
+		return fmt.Errorf("read config: %w", err)
+	}
+	if b != nil {
+		c, err := LoadConfig(st)
+		if err != nil {
+			return err
+		}
+		if o := c.Orgs[regulatorMSP]; o != nil && o.Role == RoleRegulator && tx.MSP == regulatorMSP {
+			return nil // already bootstrapped the same way: idempotent
+		}
+		return fmt.Errorf("%w: the ledger is already initialised", ErrAccessDenied)
+	}
+	if tx.MSP != regulatorMSP {
+		return fmt.Errorf("%w: only %s itself may bootstrap itself as regulator, not %s", ErrAccessDenied, regulatorMSP, tx.MSP)
+	}
+	return saveConfig(st, &Config{Orgs: map[string]*Org{regulatorMSP: {Role: RoleRegulator}}})
+}
+
+// regulatorConfig loads the configuration and checks the submitter is a regulator.
+func regulatorConfig(st State, tx Tx) (*Config, error) {
+	c, err := LoadConfig(st)
+	if err != nil {
+		return nil, err
+	}
+	if o := c.Orgs[tx.MSP]; o == nil || o.Role != RoleRegulator {
+		return nil, fmt.Errorf("%w: only a regulator may change the configuration, not %s", ErrAccessDenied, tx.MSP)
+	}
+	return c, nil
+}
+
+// SetOrgRole gives msp a role, or removes it when role is empty. A
+// regulator only; the last regulator cannot be removed.
+func SetOrgRole(st State, tx Tx, msp string, role Role) error {
+	c, err := regulatorConfig(st, tx)
+	if err != nil {
+		return err
+	}
+	if msp == "" {
+		return fmt.Errorf("%w: MSP ID is missing", ErrBadRequest)
+	}
+	if Kinds(role) == nil && role != "" {
+		return fmt.Errorf("%w: unknown role %q (want manufacturer, distributor, pharmacy or regulator)", ErrBadRequest, role)
+	}
+	if o := c.Orgs[msp]; o != nil && o.Role == RoleRegulator && role != RoleRegulator {
+		n := 0
+		for _, x := range c.Orgs {
+			if x.Role == RoleRegulator {
+				n++
+			}
+		}
+		if n == 1 {
+			return fmt.Errorf("%w: %s is the last regulator", ErrBadRequest, msp)
+		}
+	}
+	if role == "" {
+		delete(c.Orgs, msp)
+	} else if o := c.Orgs[msp]; o != nil {
+		o.Role = role
+	} else {
+		c.Orgs[msp] = &Org{Role: role}
+	}
+	return saveConfig(st, c)
+}
+
+// SetCompanyPrefixes sets the GS1 company prefixes msp owns. A regulator
+// only; prefixes are 4 to 12 digits and may not overlap another
+// organisation's.
+func SetCompanyPrefixes(st State, tx Tx, msp string, prefixes []string) error {
+	c, err := regulatorConfig(st, tx)
+	if err != nil {
+		return err
+	}
+	o := c.Orgs[msp]
+	if o == nil {
+		return fmt.Errorf("%w: %s has no role yet", ErrBadRequest, msp)
+	}
+	for _, p := range prefixes {
+		if !digits(p) || len(p) < 4 || len(p) > 12 {
+			return fmt.Errorf("%w: company prefix %q must be 4 to 12 digits", ErrBadRequest, p)
+		}
+		for other, x := range c.Orgs {
+			if other == msp {
+				continue
+			}
+			for _, q := range x.Prefixes {
+				if strings.HasPrefix(p, q) || strings.HasPrefix(q, p) {
+					return fmt.Errorf("%w: company prefix %s overlaps %s of %s", ErrBadRequest, p, q, other)
+				}
+			}
+		}
+	}
+	o.Prefixes = slices.Clone(prefixes)
+	slices.Sort(o.Prefixes)
+	o.Prefixes = slices.Compact(o.Prefixes)
+	return saveConfig(st, c)
+}
+
+// SetLocations sets the GLNs where msp's events may happen. A regulator
+// only; an empty list lifts the restriction.
+func SetLocations(st State, tx Tx, msp string, glns []string) error {
+	c, err := regulatorConfig(st, tx)
+	if err != nil {
+		return err
+	}
+	o := c.Orgs[msp]
+	if o == nil {
+		return fmt.Errorf("%w: %s has no role yet", ErrBadRequest, msp)
+	}
+	for _, g := range glns {
+		if err := checkGLN(g); err != nil {
+			return fmt.Errorf("%w: %w", ErrBadRequest, err)
+		}
+	}
+	o.GLNs = slices.Clone(glns)
+	slices.Sort(o.GLNs)
+	o.GLNs = slices.Compact(o.GLNs)
+	return saveConfig(st, c)
+}
+
+// ownsGTIN reports whether the organisation's prefixes cover gtin.
+func (o *Org) ownsGTIN(gtin string) bool {
+	for _, p := range o.Prefixes {
+		if strings.HasPrefix(gtin[1:], p) {
+			return true
+		}
+	}
+	return false
+}
+
+// member returns the submitter's organisation, or ErrAccessDenied when it
+// has no role.
+func (c *Config) member(msp string) (*Org, error) {
+	o := c.Orgs[msp]
+	if o == nil {
+		return nil, fmt.Errorf("%w: %s has no role on this ledger", ErrAccessDenied, msp)
+	}
+	return o, nil
+}

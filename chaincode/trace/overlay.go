@@ -1,0 +1,198 @@
+package trace
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Key prefixes of the world state. A pack, a logistic unit, a batch and an
+// event each live under one key; nothing is written by every transaction.
+const (
+	prefixEvent = "e:"
+	prefixPack  = "p:"
+	prefixUnit  = "u:"
+	prefixBatch = "b:"
+)
+
+func packKey(gtin, serial string) string { return prefixPack + gtin + ":" + serial }
+func unitKey(sscc string) string         { return prefixUnit + sscc }
+func batchKey(gtin, lot string) string   { return prefixBatch + gtin + ":" + lot }
+func eventKey(id string) string          { return prefixEvent + id }
+
+// pack is a pack's stored state. Recalled and expired are not stored: they
+// come from the batch record and the date when the pack is read.
+type pack struct {
+	GTIN     string     `json:"g"`
+	Serial   string     `json:"s"`
+	Batch    string     `json:"b"`
+	Expiry   string     `json:"x"`
+	Status   PackStatus `json:"st"`
+	Owner    string     `json:"o"`           // MSP that commissioned it
+	Location string     `json:"l,omitempty"` // GLN where it last was
+	Dest     string     `json:"d,omitempty"` // ship-to GLN while in transit
+	Parent   string     `json:"p,omitempty"` // SSCC it is packed in
+	// Where and when it was dispensed (for already-dispensed and undo).
+	DispLoc  string    `json:"dl,omitempty"`
+	DispTime time.Time `json:"dt,omitzero"`
+	// Nonconformant is the failing inspection's event ID, until a
+	// conformant one clears it.
+	Nonconformant string    `json:"nc,omitempty"`
+	LastKind      Kind      `json:"lk"`
+	LastTime      time.Time `json:"lt"`
+	LastPlace     string    `json:"lp,omitempty"`
+	Events        []string  `json:"ev"` // accepted event IDs, oldest first
+}
+
+// unit is a logistic unit (SSCC case or pallet).
+type unit struct {
+	SSCC     string     `json:"c"`
+	Status   PackStatus `json:"st"`
+	Location string     `json:"l,omitempty"`
+	Dest     string     `json:"d,omitempty"`
+	Parent   string     `json:"p,omitempty"`
+	Children []string   `json:"ch,omitempty"` // SSCCs and GTIN/serial
+	Events   []string   `json:"ev"`
+}
+
+// batchRec is a batch's recall state.
+type batchRec struct {
+	GTIN     string    `json:"g"`
+	Batch    string    `json:"b"`
+	Recalled bool      `json:"r"`
+	Event    string    `json:"e,omitempty"`
+	Time     time.Time `json:"t,omitzero"`
+	By       string    `json:"by,omitempty"`
+}
+
+// eventRec is a recorded event: its content hash (to tell a replay from a
+// conflict), the transaction that recorded it, its outcome, and the event
+// as EPCIS 2.0 JSON (accepted) or as sent (rejected).
+type eventRec struct {
+	Hash      string          `json:"h"`
+	TxID      string          `json:"tx"`
+	TxTime    time.Time       `json:"tt"`
+	Kind      Kind            `json:"k"`
+	EventTime time.Time       `json:"et"`
+	Status    Status          `json:"s"`
+	Reason    string          `json:"r,omitempty"`
+	Message   string          `json:"m,omitempty"`
+	EPCIS     json.RawMessage `json:"epcis,omitempty"`
+	Raw       json.RawMessage `json:"raw,omitempty"`
+}
+
+// overlay is the transaction's view of the state: reads are cached, writes
+// are kept and flushed once at the end, so later events of a batch see
+// earlier ones (Fabric's GetState does not read the transaction's own writes).
+type overlay struct {
+	st      State
+	packs   map[string]*pack
+	units   map[string]*unit
+	batches map[string]*batchRec
+	events  map[string]*eventRec
+	dirty   map[string]bool
+}
+
+func newOverlay(st State) *overlay {
+	return &overlay{
+		st:      st,
+		packs:   map[string]*pack{},
+		units:   map[string]*unit{},
+		batches: map[string]*batchRec{},
+		events:  map[string]*eventRec{},
+		dirty:   map[string]bool{},
+	}
+}
+
+// load reads key through cache m; a missing key caches nil.
+func load[T any](ov *overlay, m map[string]*T, key string) (*T, error) {
+	if v, ok := m[key]; ok {
+		return v, nil
+	}
+	b, err := ov.st.GetState(key)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", key, err)
+	}
+	var v *T
+	if b != nil {
+		v = new(T)
+		if err := json.Unmarshal(b, v); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", key, err)
+		}
+	}
+	m[key] = v
+	return v, nil
+}
+
+func (ov *overlay) pack(gtin, serial string) (*pack, error) {
+	return load(ov, ov.packs, packKey(gtin, serial))
+}
+func (ov *overlay) unit(sscc string) (*unit, error) { return load(ov, ov.units, unitKey(sscc)) }
+func (ov *overlay) batch(gtin, lot string) (*batchRec, error) {
+	return load(ov, ov.batches, batchKey(gtin, lot))
+}
+func (ov *overlay) event(id string) (*eventRec, error) { return load(ov, ov.events, eventKey(id)) }
+
+func (ov *overlay) putPack(p *pack) {
+	k := packKey(p.GTIN, p.Serial)
+	ov.packs[k], ov.dirty[k] = p, true
+}
+func (ov *overlay) putUnit(u *unit) {
+	k := unitKey(u.SSCC)
+	ov.units[k], ov.dirty[k] = u, true
+}
+func (ov *overlay) putBatch(b *batchRec) {
+	k := batchKey(b.GTIN, b.Batch)
+	ov.batches[k], ov.dirty[k] = b, true
+}
+func (ov *overlay) putEvent(id string, e *eventRec) {
+	k := eventKey(id)
+	ov.events[k], ov.dirty[k] = e, true
+}
+
+// flush writes every changed key once, in key order.
+func (ov *overlay) flush() error {
+	keys := make([]string, 0, len(ov.dirty))
+	for k := range ov.dirty {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		var v any
+		switch k[:2] {
+		case prefixPack:
+			v = ov.packs[k]
+		case prefixUnit:
+			v = ov.units[k]
+		case prefixBatch:
+			v = ov.batches[k]
+		case prefixEvent:
+			v = ov.events[k]
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("encode %s: %w", k, err)
+		}
+		if err := ov.st.PutState(k, b); err != nil {
+			return fmt.Errorf("write %s: %w", k, err)
+		}
+	}
+	return nil
+}
+
+// dirtyPacks returns the changed packs in key order.
+func (ov *overlay) dirtyPacks() []*pack {
+	var keys []string
+	for k := range ov.dirty {
+		if k[:2] == prefixPack {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	out := make([]*pack, len(keys))
+	for i, k := range keys {
+		out[i] = ov.packs[k]
+	}
+	return out
+}

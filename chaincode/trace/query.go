@@ -1,0 +1,204 @@
+package trace
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Verify answers whether a pack may be handed out: its status and every
+// alert, comparing the batch and expiry as scanned (either may be empty)
+// with what the manufacturer declared. now is the verification time.
+func Verify(st State, tx Tx, gtin, serial, batch, expiry string) (Verification, error) {
+	if _, err := readerOrg(st, tx); err != nil {
+		return Verification{}, err
+	}
+	if err := checkGTIN(gtin); err != nil {
+		return Verification{}, fmt.Errorf("%w: %w", ErrBadRequest, err)
+	}
+	if err := checkText("serial", serial, 20); err != nil {
+		return Verification{}, fmt.Errorf("%w: %w", ErrBadRequest, err)
+	}
+	ov := newOverlay(st)
+	v := Verification{GTIN: gtin, Serial: serial, Status: PackUnknown, AsOf: tx.Time}
+	p, err := ov.pack(gtin, serial)
+	if err != nil {
+		return Verification{}, err
+	}
+	if p == nil {
+		v.Alerts = []Alert{{ReasonUnknownPack, fmt.Sprintf("pack %s serial %s was never commissioned: it may be counterfeit", gtin, serial)}}
+		return v, nil
+	}
+	b, err := ov.batch(p.GTIN, p.Batch)
+	if err != nil {
+		return Verification{}, err
+	}
+	v.Status, v.Alerts = judge(p, b, tx.Time)
+	for _, m := range scanned(p, batch, expiry) {
+		v.Alerts = append(v.Alerts, Alert{m.code, m.msg})
+	}
+	v.Batch, v.Expiry = p.Batch, p.Expiry
+	v.LastEvent, v.LastKind, v.LastTime, v.LastPlace = p.Events[len(p.Events)-1], p.LastKind, p.LastTime, p.LastPlace
+	return v, nil
+}
+
+// judge derives a pack's status (stored state, then recall, then expiry)
+// and its alerts at time now.
+func judge(p *pack, b *batchRec, now time.Time) (PackStatus, []Alert) {
+	status := p.Status
+	var alerts []Alert
+	if p.Status != PackActive {
+		r := stateReject(p, KindDispense)
+		alerts = append(alerts, Alert{r.code, r.msg})
+	}
+	if b != nil && b.Recalled {
+		alerts = append(alerts, Alert{ReasonRecalledBatch, fmt.Sprintf("batch %s is recalled since %s", p.Batch, b.Time.UTC().Format(time.DateOnly))})
+		if status == PackActive || status == PackInTransit {
+			status = PackRecalled
+		}
+	}
+	if expiredOn(p.Expiry, now) {
+		alerts = append(alerts, Alert{ReasonExpired, fmt.Sprintf("expired on %s", p.Expiry)})
+		if status == PackActive || status == PackInTransit {
+			status = PackExpired
+		}
+	}
+	if p.Nonconformant != "" {
+		alerts = append(alerts, Alert{ReasonNonconformant, fmt.Sprintf("a regulator's inspection (event %s) found it not conformant", p.Nonconformant)})
+	}
+	return status, alerts
+}
+
+// readerOrg lets every organisation with a role read.
+func readerOrg(st State, tx Tx) (*Org, error) {
+	c, err := LoadConfig(st)
+	if err != nil {
+		return nil, err
+	}
+	return c.member(tx.MSP)
+}
+
+// History returns a pack's accepted events, oldest first, with the recall
+// of its batch if any; unknown packs have an empty history.
+func History(st State, tx Tx, gtin, serial string) ([]HistoryEntry, error) {
+	if _, err := readerOrg(st, tx); err != nil {
+		return nil, err
+	}
+	if err := checkGTIN(gtin); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadRequest, err)
+	}
+	ov := newOverlay(st)
+	p, err := ov.pack(gtin, serial)
+	if err != nil || p == nil {
+		return []HistoryEntry{}, err
+	}
+	ids := slices.Clone(p.Events)
+	b, err := ov.batch(p.GTIN, p.Batch)
+	if err != nil {
+		return nil, err
+	}
+	if b != nil && b.Recalled {
+		ids = append(ids, b.Event)
+	}
+	out := make([]HistoryEntry, 0, len(ids))
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		e, err := ov.event(id)
+		if err != nil {
+			return nil, err
+		}
+		if e == nil {
+			return nil, fmt.Errorf("event %s of pack %s/%s is missing", id, gtin, serial)
+		}
+		out = append(out, HistoryEntry{EventID: id, Kind: e.Kind, TxID: e.TxID, TxTime: e.TxTime, EventTime: e.EventTime, EPCIS: e.EPCIS})
+	}
+	slices.SortStableFunc(out, func(a, b HistoryEntry) int { return a.TxTime.Compare(b.TxTime) })
+	return out, nil
+}
+
+// UnitContents returns what an SSCC holds, recursively, with each pack's status.
+func UnitContents(st State, tx Tx, sscc string) (Contents, error) {
+	if _, err := readerOrg(st, tx); err != nil {
+		return Contents{}, err
+	}
+	if err := checkSSCC(sscc); err != nil {
+		return Contents{}, fmt.Errorf("%w: %w", ErrBadRequest, err)
+	}
+	ov := newOverlay(st)
+	seen := map[string]bool{}
+	var walk func(s string, depth int) (Contents, error)
+	walk = func(s string, depth int) (Contents, error) {
+		u, err := ov.unit(s)
+		if err != nil {
+			return Contents{}, err
+		}
+		if u == nil {
+			return Contents{SSCC: s, Status: PackUnknown}, nil
+		}
+		seen[s] = true
+		c := Contents{SSCC: s, Status: u.Status, Location: u.Location}
+		for _, ch := range u.Children {
+			cs, g, ser, err := splitChild(ch)
+			if err != nil {
+				return Contents{}, fmt.Errorf("stored child %q of %s: %w", ch, s, err)
+			}
+			if cs != "" {
+				if seen[cs] || depth > 16 {
+					continue
+				}
+				sub, err := walk(cs, depth+1)
+				if err != nil {
+					return Contents{}, err
+				}
+				c.Units = append(c.Units, sub)
+				continue
+			}
+			p, err := ov.pack(g, ser)
+			if err != nil {
+				return Contents{}, err
+			}
+			ref := PackRef{GTIN: g, Serial: ser, Status: PackUnknown}
+			if p != nil {
+				b, err := ov.batch(p.GTIN, p.Batch)
+				if err != nil {
+					return Contents{}, err
+				}
+				ref.Batch, ref.Expiry = p.Batch, p.Expiry
+				ref.Status, _ = judge(p, b, tx.Time)
+			}
+			c.Packs = append(c.Packs, ref)
+		}
+		return c, nil
+	}
+	return walk(sscc, 0)
+}
+
+// PutRaw writes n plain keys of size bytes each under the transaction's ID:
+// the benchmark baseline of a bare key-value put, with no checks. A
+// regulator only (regulators hold no stock), so it cannot touch trace data.
+func PutRaw(st State, tx Tx, n, size int) error {
+	c, err := LoadConfig(st)
+	if err != nil {
+		return err
+	}
+	if o := c.Orgs[tx.MSP]; o == nil || o.Role != RoleRegulator {
+		return fmt.Errorf("%w: PutRaw is for a regulator's benchmark only", ErrAccessDenied)
+	}
+	if n < 1 || n > MaxBatch || size < 1 || size > 4096 {
+		return fmt.Errorf("%w: PutRaw takes 1 to %d keys of 1 to 4096 bytes", ErrBadRequest, MaxBatch)
+	}
+	v := make([]byte, size)
+	for i := range v {
+		v[i] = 'x'
+	}
+	for i := 0; i < n; i++ {
+		if err := st.PutState(fmt.Sprintf("raw:%s:%d", tx.ID, i), v); err != nil {
+			return fmt.Errorf("write raw key: %w", err)
+		}
+	}
+	return nil
+}

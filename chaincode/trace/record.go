@@ -1,0 +1,794 @@
+package trace
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// MaxBatch is the most events one RecordEvents transaction may carry.
+const MaxBatch = 1000
+
+// maxExpand bounds the packs and units one event may reach through an SSCC.
+const maxExpand = 20000
+
+// UndoWindow is how long after a dispense it may be undone.
+const UndoWindow = 10 * 24 * time.Hour
+
+// maxClockSkew is how far in the future of the transaction an event's time may be.
+const maxClockSkew = 10 * time.Minute
+
+// Stable reason codes of rejected events and verification alerts.
+const (
+	ReasonBadEvent          = "bad-event"
+	ReasonNotAuthorized     = "not-authorized"
+	ReasonUnknownPack       = "unknown-pack"
+	ReasonUnknownSSCC       = "unknown-sscc"
+	ReasonAlreadyCommission = "already-commissioned"
+	ReasonAlreadyDispensed  = "already-dispensed"
+	ReasonDestroyed         = "destroyed"
+	ReasonStolen            = "stolen"
+	ReasonSample            = "sample"
+	ReasonExported          = "exported"
+	ReasonInTransit         = "in-transit"
+	ReasonNotDispensed      = "not-dispensed"
+	ReasonBatchMismatch     = "batch-mismatch"
+	ReasonExpiryMismatch    = "expiry-mismatch"
+	ReasonRecalledBatch     = "recalled-batch"
+	ReasonExpired           = "expired"
+	ReasonUndoTooLate       = "undo-too-late"
+	ReasonUndoOtherLocation = "undo-other-location"
+	ReasonAlreadyAggregated = "already-aggregated"
+	ReasonNotInContainer    = "not-in-container"
+	ReasonAlreadyRecalled   = "already-recalled"
+	ReasonConflict          = "conflict"
+	ReasonNonconformant     = "nonconformant"
+	ReasonTooLarge          = "too-large"
+)
+
+// rejection is why one event was refused.
+type rejection struct {
+	code, msg string
+}
+
+func reject(code, format string, args ...any) *rejection {
+	return &rejection{code, fmt.Sprintf(format, args...)}
+}
+
+// Record applies a batch of events (a JSON array of Event) in order and
+// returns a result per event and the chaincode event payload. It fails as a
+// whole only when the request is malformed, the ledger is not initialised,
+// the submitter has no role, or the state cannot be read or written.
+func Record(st State, tx Tx, batch []byte) (BatchResult, Emission, error) {
+	cfg, err := LoadConfig(st)
+	if err != nil {
+		return BatchResult{}, Emission{}, err
+	}
+	org, err := cfg.member(tx.MSP)
+	if err != nil {
+		return BatchResult{}, Emission{}, err
+	}
+	var raws []json.RawMessage
+	if err := json.Unmarshal(batch, &raws); err != nil {
+		return BatchResult{}, Emission{}, fmt.Errorf("%w: events must be a JSON array: %w", ErrBadRequest, err)
+	}
+	if len(raws) == 0 || len(raws) > MaxBatch {
+		return BatchResult{}, Emission{}, fmt.Errorf("%w: a batch holds 1 to %d events, not %d", ErrBadRequest, MaxBatch, len(raws))
+	}
+	r := &recorder{ov: newOverlay(st), cfg: cfg, org: org, tx: tx}
+	res := BatchResult{TxID: tx.ID, Results: make([]Result, len(raws))}
+	em := Emission{TxID: tx.ID}
+	for i, raw := range raws {
+		out, err := r.one(raw)
+		if err != nil {
+			return BatchResult{}, Emission{}, err
+		}
+		res.Results[i] = out
+		if out.TxID == tx.ID {
+			switch out.Status {
+			case StatusAccepted:
+				em.Accepted = append(em.Accepted, out.EventID)
+			case StatusRejected:
+				em.Rejected = append(em.Rejected, out.EventID)
+			}
+		}
+	}
+	for _, p := range r.ov.dirtyPacks() {
+		em.Packs = append(em.Packs, PackChange{
+			GTIN: p.GTIN, Serial: p.Serial, Batch: p.Batch, Expiry: p.Expiry, Status: p.Status,
+			Location: p.Location, EventID: p.Events[len(p.Events)-1], Kind: p.LastKind, Time: p.LastTime,
+		})
+	}
+	em.Recalls = r.recalls
+	if err := r.ov.flush(); err != nil {
+		return BatchResult{}, Emission{}, err
+	}
+	return res, em, nil
+}
+
+type recorder struct {
+	ov      *overlay
+	cfg     *Config
+	org     *Org
+	tx      Tx
+	recalls []Recall
+}
+
+// contentHash identifies an event's content: the canonical JSON of the
+// decoded event with its time in UTC.
+func contentHash(ev *Event) string {
+	c := *ev
+	c.Time = c.Time.UTC()
+	b, _ := json.Marshal(&c) // cannot fail: plain fields only
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func (r *recorder) one(raw json.RawMessage) (Result, error) {
+	var ev Event
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&ev); err != nil {
+		var idOnly struct {
+			ID string `json:"id"`
+		}
+		_ = json.Unmarshal(raw, &idOnly) // best effort: report under its ID
+		return Result{EventID: idOnly.ID, Status: StatusRejected, Reason: ReasonBadEvent,
+			Message: fmt.Sprintf("the event is not valid JSON for an event: %v", err)}, nil
+	}
+	if err := checkEventID(ev.ID); err != nil {
+		return Result{EventID: ev.ID, Status: StatusRejected, Reason: ReasonBadEvent, Message: err.Error()}, nil
+	}
+	hash := contentHash(&ev)
+	prev, err := r.ov.event(ev.ID)
+	if err != nil {
+		return Result{}, err
+	}
+	if prev != nil {
+		if prev.Hash != hash {
+			return Result{EventID: ev.ID, Status: StatusConflict, Reason: ReasonConflict, TxID: prev.TxID,
+				Message: fmt.Sprintf("event ID %s was recorded with different content in transaction %s", ev.ID, prev.TxID)}, nil
+		}
+		st := StatusDuplicate
+		if prev.Status == StatusRejected {
+			st = StatusRejected
+		}
+		return Result{EventID: ev.ID, Status: st, Reason: prev.Reason, Message: prev.Message, TxID: prev.TxID}, nil
+	}
+	rec := &eventRec{Hash: hash, TxID: r.tx.ID, TxTime: r.tx.Time, Kind: ev.Kind, EventTime: ev.Time}
+	rej := r.validate(&ev)
+	if rej == nil {
+		rej, err = r.apply(&ev)
+		if err != nil {
+			return Result{}, err
+		}
+	}
+	if rej != nil {
+		rec.Status, rec.Reason, rec.Message, rec.Raw = StatusRejected, rej.code, rej.msg, raw
+		r.ov.putEvent(ev.ID, rec)
+		return Result{EventID: ev.ID, Status: StatusRejected, Reason: rej.code, Message: rej.msg, TxID: r.tx.ID}, nil
+	}
+	doc, err := toEPCIS(r.cfg, &ev, r.tx.Time)
+	if err != nil {
+		return Result{}, fmt.Errorf("render event %s: %w", ev.ID, err)
+	}
+	rec.Status, rec.EPCIS = StatusAccepted, doc
+	r.ov.putEvent(ev.ID, rec)
+	return Result{EventID: ev.ID, Status: StatusAccepted, TxID: r.tx.ID}, nil
+}
+
+// validate checks the event's fields for its kind and the submitter's right
+// to record it.
+func (r *recorder) validate(ev *Event) *rejection {
+	bad := func(err error) *rejection { return reject(ReasonBadEvent, "%v", err) }
+	if ev.Time.IsZero() {
+		return reject(ReasonBadEvent, "the event time is missing")
+	}
+	if ev.Time.After(r.tx.Time.Add(maxClockSkew)) {
+		return reject(ReasonBadEvent, "the event time %s is in the future", ev.Time.UTC().Format(time.RFC3339))
+	}
+	if len(ev.Note) > 500 {
+		return reject(ReasonBadEvent, "the note is longer than 500 characters")
+	}
+	needPack := func() *rejection {
+		if err := checkGTIN(ev.GTIN); err != nil {
+			return bad(err)
+		}
+		if err := checkText("serial", ev.Serial, 20); err != nil {
+			return bad(err)
+		}
+		if ev.SSCC != "" || len(ev.Children) > 0 {
+			return reject(ReasonBadEvent, "a %s event names one pack: no SSCC or children", ev.Kind)
+		}
+		return nil
+	}
+	packOrUnit := func() *rejection {
+		if ev.SSCC != "" {
+			if ev.GTIN != "" || ev.Serial != "" || len(ev.Children) > 0 {
+				return reject(ReasonBadEvent, "a %s event names either an SSCC or a pack, not both", ev.Kind)
+			}
+			if err := checkSSCC(ev.SSCC); err != nil {
+				return bad(err)
+			}
+			return nil
+		}
+		return needPack()
+	}
+	needLocation := func() *rejection {
+		if err := checkGLN(ev.Location); err != nil {
+			return reject(ReasonBadEvent, "the location: %v", err)
+		}
+		return nil
+	}
+	var rej *rejection
+	switch ev.Kind {
+	case KindCommission:
+		if rej = needPack(); rej == nil {
+			if err := checkText("batch", ev.Batch, 20); err != nil {
+				rej = bad(err)
+			} else if err := checkExpiry(ev.Expiry); err != nil {
+				rej = bad(err)
+			} else {
+				rej = needLocation()
+			}
+		}
+	case KindPack, KindUnpack:
+		switch {
+		case checkSSCC(ev.SSCC) != nil:
+			rej = bad(checkSSCC(ev.SSCC))
+		case ev.GTIN != "" || ev.Serial != "":
+			rej = reject(ReasonBadEvent, "a %s event names an SSCC and its children, not a GTIN", ev.Kind)
+		case ev.Kind == KindPack && len(ev.Children) == 0:
+			rej = reject(ReasonBadEvent, "a pack event needs children")
+		case len(ev.Children) > maxExpand:
+			rej = reject(ReasonTooLarge, "more than %d children", maxExpand)
+		default:
+			seen := map[string]bool{}
+			for _, ch := range ev.Children {
+				if _, _, _, err := splitChild(ch); err != nil {
+					rej = bad(err)
+					break
+				}
+				if seen[ch] || ch == ev.SSCC {
+					rej = reject(ReasonBadEvent, "child %s is listed twice or is the SSCC itself", ch)
+					break
+				}
+				seen[ch] = true
+			}
+			if rej == nil {
+				rej = needLocation()
+			}
+		}
+	case KindShip, KindReceive, KindDestroy, KindStolen, KindExport:
+		if rej = packOrUnit(); rej == nil {
+			rej = needLocation()
+		}
+		if rej == nil && ev.Counterparty != "" {
+			if err := checkGLN(ev.Counterparty); err != nil {
+				rej = reject(ReasonBadEvent, "the counterparty: %v", err)
+			}
+		}
+	case KindDispense, KindUndoDispense, KindSample:
+		if rej = needPack(); rej == nil {
+			rej = needLocation()
+		}
+		if rej == nil && ev.Batch != "" {
+			if err := checkText("batch", ev.Batch, 20); err != nil {
+				rej = bad(err)
+			}
+		}
+		if rej == nil && ev.Expiry != "" {
+			if err := checkExpiry(ev.Expiry); err != nil {
+				rej = bad(err)
+			}
+		}
+	case KindRecall:
+		if err := checkGTIN(ev.GTIN); err != nil {
+			rej = bad(err)
+		} else if err := checkText("batch", ev.Batch, 20); err != nil {
+			rej = bad(err)
+		} else if ev.Serial != "" || ev.SSCC != "" {
+			rej = reject(ReasonBadEvent, "a recall names a GTIN and a batch, not a serial or SSCC")
+		} else if ev.Location != "" {
+			rej = needLocation()
+		}
+	case KindInspect:
+		if rej = needPack(); rej == nil && ev.Conformant == nil {
+			rej = reject(ReasonBadEvent, "an inspection says whether the pack is conformant")
+		}
+		if rej == nil && ev.Location != "" {
+			rej = needLocation()
+		}
+	default:
+		return reject(ReasonBadEvent, "unknown event kind %q", ev.Kind)
+	}
+	if rej != nil {
+		return rej
+	}
+	if !Allowed(r.org.Role, ev.Kind) {
+		return reject(ReasonNotAuthorized, "a %s may not record %s events", r.org.Role, ev.Kind)
+	}
+	if (ev.Kind == KindCommission || ev.Kind == KindRecall) && !r.org.ownsGTIN(ev.GTIN) {
+		return reject(ReasonNotAuthorized, "GTIN %s is not under a company prefix of %s", ev.GTIN, r.tx.MSP)
+	}
+	if ev.Location != "" && len(r.org.GLNs) > 0 && !slices.Contains(r.org.GLNs, ev.Location) {
+		return reject(ReasonNotAuthorized, "location %s is not one of %s's locations", ev.Location, r.tx.MSP)
+	}
+	return nil
+}
+
+// apply runs the state machine for a valid event: it checks everything
+// first and changes the overlay only when the event is accepted.
+func (r *recorder) apply(ev *Event) (*rejection, error) {
+	switch ev.Kind {
+	case KindCommission:
+		return r.commission(ev)
+	case KindPack:
+		return r.pack(ev)
+	case KindUnpack:
+		return r.unpack(ev)
+	case KindRecall:
+		return r.recall(ev)
+	case KindInspect:
+		return r.inspect(ev)
+	case KindDispense:
+		return r.dispense(ev)
+	case KindUndoDispense:
+		return r.undo(ev)
+	}
+	return r.move(ev) // ship, receive, destroy, stolen, sample, export
+}
+
+func (r *recorder) commission(ev *Event) (*rejection, error) {
+	p, err := r.ov.pack(ev.GTIN, ev.Serial)
+	if err != nil {
+		return nil, err
+	}
+	if p != nil {
+		return reject(ReasonAlreadyCommission, "pack %s serial %s was already commissioned (batch %s, expiry %s)", ev.GTIN, ev.Serial, p.Batch, p.Expiry), nil
+	}
+	b, err := r.ov.batch(ev.GTIN, ev.Batch)
+	if err != nil {
+		return nil, err
+	}
+	if b != nil && b.Recalled {
+		return reject(ReasonRecalledBatch, "batch %s of %s is recalled", ev.Batch, ev.GTIN), nil
+	}
+	p = &pack{GTIN: ev.GTIN, Serial: ev.Serial, Batch: ev.Batch, Expiry: ev.Expiry, Status: PackActive,
+		Owner: r.tx.MSP, Location: ev.Location}
+	r.touch(p, ev)
+	return nil, nil
+}
+
+// touch records ev as the pack's latest event and marks it for writing.
+func (r *recorder) touch(p *pack, ev *Event) {
+	p.LastKind, p.LastTime, p.LastPlace = ev.Kind, ev.Time, ev.Location
+	p.Events = append(p.Events, ev.ID)
+	r.ov.putPack(p)
+}
+
+func (r *recorder) touchUnit(u *unit, ev *Event) {
+	u.Events = append(u.Events, ev.ID)
+	r.ov.putUnit(u)
+}
+
+// stateReject explains why a pack in status st cannot take part in ev.
+func stateReject(p *pack, k Kind) *rejection {
+	switch p.Status {
+	case PackDispensed:
+		return reject(ReasonAlreadyDispensed, "pack %s serial %s was already dispensed at %s on %s",
+			p.GTIN, p.Serial, p.DispLoc, p.DispTime.UTC().Format("2006-01-02 15:04 MST"))
+	case PackInTransit:
+		return reject(ReasonInTransit, "pack %s serial %s is in transit to %s: receive it first", p.GTIN, p.Serial, p.Dest)
+	case PackDestroyed:
+		return reject(ReasonDestroyed, "pack %s serial %s was destroyed", p.GTIN, p.Serial)
+	case PackStolen:
+		return reject(ReasonStolen, "pack %s serial %s was reported stolen", p.GTIN, p.Serial)
+	case PackSample:
+		return reject(ReasonSample, "pack %s serial %s was taken as a sample", p.GTIN, p.Serial)
+	case PackExported:
+		return reject(ReasonExported, "pack %s serial %s was exported", p.GTIN, p.Serial)
+	}
+	return reject(ReasonBadEvent, "pack %s serial %s cannot be %s from status %s", p.GTIN, p.Serial, k, p.Status)
+}
+
+// unitReject explains why a logistic unit cannot take part in an event.
+func unitReject(u *unit) *rejection {
+	if u.Status == PackInTransit {
+		return reject(ReasonInTransit, "SSCC %s is in transit to %s: receive it first", u.SSCC, u.Dest)
+	}
+	return reject(string(u.Status), "SSCC %s is %s", u.SSCC, u.Status)
+}
+
+// from reports whether kind k may start from status st.
+func from(k Kind, st PackStatus) bool {
+	switch k {
+	case KindReceive, KindStolen:
+		return st == PackActive || st == PackInTransit
+	case KindUndoDispense:
+		return st == PackDispensed
+	}
+	return st == PackActive
+}
+
+// target is the status kind k leaves a pack in.
+func target(k Kind) PackStatus {
+	switch k {
+	case KindShip:
+		return PackInTransit
+	case KindDestroy:
+		return PackDestroyed
+	case KindStolen:
+		return PackStolen
+	case KindSample:
+		return PackSample
+	case KindExport:
+		return PackExported
+	case KindDispense:
+		return PackDispensed
+	}
+	return PackActive
+}
+
+// detach takes a pack or unit out of the unit it is packed in.
+func (r *recorder) detach(parent, child string) error {
+	if parent == "" {
+		return nil
+	}
+	u, err := r.ov.unit(parent)
+	if err != nil || u == nil {
+		return err
+	}
+	if i := slices.Index(u.Children, child); i >= 0 {
+		u.Children = slices.Delete(slices.Clone(u.Children), i, i+1)
+		r.ov.putUnit(u)
+	}
+	return nil
+}
+
+// setPack moves a pack to status st for event ev.
+func (r *recorder) setPack(p *pack, ev *Event, st PackStatus) {
+	p.Status = st
+	switch ev.Kind {
+	case KindShip:
+		p.Dest = ev.Counterparty
+	case KindReceive:
+		p.Location, p.Dest = ev.Location, ""
+	default:
+		p.Dest = ""
+	}
+	r.touch(p, ev)
+}
+
+// move handles ship, receive, destroy, stolen, sample and export of a pack
+// or of everything an SSCC holds.
+func (r *recorder) move(ev *Event) (*rejection, error) {
+	st := target(ev.Kind)
+	if ev.SSCC == "" {
+		p, err := r.ov.pack(ev.GTIN, ev.Serial)
+		if err != nil {
+			return nil, err
+		}
+		if p == nil {
+			return reject(ReasonUnknownPack, "pack %s serial %s was never commissioned", ev.GTIN, ev.Serial), nil
+		}
+		if !from(ev.Kind, p.Status) {
+			return stateReject(p, ev.Kind), nil
+		}
+		if err := r.detach(p.Parent, PackKey(p.GTIN, p.Serial)); err != nil {
+			return nil, err
+		}
+		p.Parent = ""
+		r.setPack(p, ev, st)
+		return nil, nil
+	}
+	root, err := r.ov.unit(ev.SSCC)
+	if err != nil {
+		return nil, err
+	}
+	if root == nil {
+		return reject(ReasonUnknownSSCC, "SSCC %s was never packed", ev.SSCC), nil
+	}
+	units, packs, rej, err := r.expand(root)
+	if rej != nil || err != nil {
+		return rej, err
+	}
+	for _, u := range units {
+		if !from(ev.Kind, u.Status) {
+			return unitReject(u), nil
+		}
+	}
+	for _, p := range packs {
+		if !from(ev.Kind, p.Status) {
+			return stateReject(p, ev.Kind), nil
+		}
+	}
+	if err := r.detach(root.Parent, root.SSCC); err != nil {
+		return nil, err
+	}
+	root.Parent = ""
+	for _, u := range units {
+		u.Status = st
+		switch ev.Kind {
+		case KindShip:
+			u.Dest = ev.Counterparty
+		case KindReceive:
+			u.Location, u.Dest = ev.Location, ""
+		}
+		r.touchUnit(u, ev)
+	}
+	for _, p := range packs {
+		r.setPack(p, ev, st)
+	}
+	return nil, nil
+}
+
+// expand collects a unit and everything inside it, depth first.
+func (r *recorder) expand(root *unit) ([]*unit, []*pack, *rejection, error) {
+	units := []*unit{root}
+	var packs []*pack
+	seen := map[string]bool{root.SSCC: true}
+	for i := 0; i < len(units); i++ {
+		for _, ch := range units[i].Children {
+			if len(units)+len(packs) > maxExpand {
+				return nil, nil, reject(ReasonTooLarge, "SSCC %s holds more than %d items", root.SSCC, maxExpand), nil
+			}
+			s, g, ser, err := splitChild(ch)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("stored child %q of %s: %w", ch, units[i].SSCC, err)
+			}
+			if s != "" {
+				if seen[s] {
+					continue
+				}
+				seen[s] = true
+				u, err := r.ov.unit(s)
+				if err != nil {
+					return nil, nil, nil, err
+				}
+				if u != nil {
+					units = append(units, u)
+				}
+				continue
+			}
+			p, err := r.ov.pack(g, ser)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			if p != nil {
+				packs = append(packs, p)
+			}
+		}
+	}
+	return units, packs, nil, nil
+}
+
+func (r *recorder) pack(ev *Event) (*rejection, error) {
+	u, err := r.ov.unit(ev.SSCC)
+	if err != nil {
+		return nil, err
+	}
+	if u != nil && u.Status != PackActive {
+		return unitReject(u), nil
+	}
+	// The new children must not contain the unit itself or one of its ancestors.
+	ancestors := map[string]bool{ev.SSCC: true}
+	for a := u; a != nil && a.Parent != ""; {
+		if ancestors[a.Parent] {
+			break
+		}
+		ancestors[a.Parent] = true
+		if a, err = r.ov.unit(a.Parent); err != nil {
+			return nil, err
+		}
+	}
+	var packs []*pack
+	var units []*unit
+	for _, ch := range ev.Children {
+		s, g, ser, _ := splitChild(ch) // validated
+		if s != "" {
+			c, err := r.ov.unit(s)
+			if err != nil {
+				return nil, err
+			}
+			switch {
+			case c == nil:
+				return reject(ReasonUnknownSSCC, "SSCC %s was never packed", s), nil
+			case ancestors[s]:
+				return reject(ReasonBadEvent, "SSCC %s would end up inside itself", s), nil
+			case c.Parent != "":
+				return reject(ReasonAlreadyAggregated, "SSCC %s is already packed in %s", s, c.Parent), nil
+			case c.Status != PackActive:
+				return unitReject(c), nil
+			}
+			units = append(units, c)
+			continue
+		}
+		p, err := r.ov.pack(g, ser)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case p == nil:
+			return reject(ReasonUnknownPack, "pack %s serial %s was never commissioned", g, ser), nil
+		case p.Parent != "":
+			return reject(ReasonAlreadyAggregated, "pack %s serial %s is already packed in %s", g, ser, p.Parent), nil
+		case p.Status != PackActive:
+			return stateReject(p, ev.Kind), nil
+		}
+		packs = append(packs, p)
+	}
+	if u == nil {
+		u = &unit{SSCC: ev.SSCC, Status: PackActive, Location: ev.Location}
+	}
+	u.Children = append(slices.Clone(u.Children), ev.Children...)
+	r.touchUnit(u, ev)
+	for _, c := range units {
+		c.Parent = ev.SSCC
+		r.touchUnit(c, ev)
+	}
+	for _, p := range packs {
+		p.Parent = ev.SSCC
+		r.touch(p, ev)
+	}
+	return nil, nil
+}
+
+func (r *recorder) unpack(ev *Event) (*rejection, error) {
+	u, err := r.ov.unit(ev.SSCC)
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return reject(ReasonUnknownSSCC, "SSCC %s was never packed", ev.SSCC), nil
+	}
+	if u.Status != PackActive {
+		return unitReject(u), nil
+	}
+	out := ev.Children
+	if len(out) == 0 {
+		out = u.Children
+	}
+	for _, ch := range out {
+		if !slices.Contains(u.Children, ch) {
+			return reject(ReasonNotInContainer, "%s is not in SSCC %s", ch, ev.SSCC), nil
+		}
+	}
+	out = slices.Clone(out)
+	for _, ch := range out {
+		s, g, ser, _ := splitChild(ch)
+		if s != "" {
+			c, err := r.ov.unit(s)
+			if err != nil {
+				return nil, err
+			}
+			if c != nil {
+				c.Parent = ""
+				r.touchUnit(c, ev)
+			}
+			continue
+		}
+		p, err := r.ov.pack(g, ser)
+		if err != nil {
+			return nil, err
+		}
+		if p != nil {
+			p.Parent = ""
+			r.touch(p, ev)
+		}
+	}
+	u.Children = slices.DeleteFunc(slices.Clone(u.Children), func(c string) bool { return slices.Contains(out, c) })
+	r.touchUnit(u, ev)
+	return nil, nil
+}
+
+func (r *recorder) recall(ev *Event) (*rejection, error) {
+	b, err := r.ov.batch(ev.GTIN, ev.Batch)
+	if err != nil {
+		return nil, err
+	}
+	if b != nil && b.Recalled {
+		return reject(ReasonAlreadyRecalled, "batch %s of %s was already recalled on %s", ev.Batch, ev.GTIN, b.Time.UTC().Format(time.DateOnly)), nil
+	}
+	r.ov.putBatch(&batchRec{GTIN: ev.GTIN, Batch: ev.Batch, Recalled: true, Event: ev.ID, Time: ev.Time, By: r.tx.MSP})
+	r.recalls = append(r.recalls, Recall{GTIN: ev.GTIN, Batch: ev.Batch, EventID: ev.ID, Time: ev.Time})
+	return nil, nil
+}
+
+func (r *recorder) inspect(ev *Event) (*rejection, error) {
+	p, err := r.ov.pack(ev.GTIN, ev.Serial)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return reject(ReasonUnknownPack, "pack %s serial %s was never commissioned", ev.GTIN, ev.Serial), nil
+	}
+	if *ev.Conformant {
+		p.Nonconformant = ""
+	} else {
+		p.Nonconformant = ev.ID
+	}
+	last := p.LastPlace
+	r.touch(p, ev)
+	if ev.Location == "" {
+		p.LastPlace = last
+	}
+	return nil, nil
+}
+
+// scanned compares the batch and expiry as scanned with the declared ones.
+func scanned(p *pack, batch, expiry string) []*rejection {
+	var out []*rejection
+	if batch != "" && batch != p.Batch {
+		out = append(out, reject(ReasonBatchMismatch, "the scanned batch %s is not the batch %s the manufacturer declared", batch, p.Batch))
+	}
+	if expiry != "" && expiry != p.Expiry {
+		out = append(out, reject(ReasonExpiryMismatch, "the scanned expiry %s is not the expiry %s the manufacturer declared", expiry, p.Expiry))
+	}
+	return out
+}
+
+// expiredOn reports whether a pack expiring on expiry (YYYY-MM-DD, usable
+// through that day) is expired at t.
+func expiredOn(expiry string, t time.Time) bool {
+	return expiry != "" && t.UTC().Format(time.DateOnly) > expiry
+}
+
+func (r *recorder) dispense(ev *Event) (*rejection, error) {
+	p, err := r.ov.pack(ev.GTIN, ev.Serial)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return reject(ReasonUnknownPack, "pack %s serial %s was never commissioned", ev.GTIN, ev.Serial), nil
+	}
+	if p.Status != PackActive {
+		return stateReject(p, ev.Kind), nil
+	}
+	if m := scanned(p, ev.Batch, ev.Expiry); len(m) > 0 {
+		return m[0], nil
+	}
+	b, err := r.ov.batch(p.GTIN, p.Batch)
+	if err != nil {
+		return nil, err
+	}
+	if b != nil && b.Recalled {
+		return reject(ReasonRecalledBatch, "batch %s of %s is recalled since %s", p.Batch, p.GTIN, b.Time.UTC().Format(time.DateOnly)), nil
+	}
+	if expiredOn(p.Expiry, ev.Time) {
+		return reject(ReasonExpired, "pack %s serial %s expired on %s", p.GTIN, p.Serial, p.Expiry), nil
+	}
+	if err := r.detach(p.Parent, PackKey(p.GTIN, p.Serial)); err != nil {
+		return nil, err
+	}
+	p.Parent, p.DispLoc, p.DispTime = "", ev.Location, ev.Time
+	r.setPack(p, ev, PackDispensed)
+	return nil, nil
+}
+
+func (r *recorder) undo(ev *Event) (*rejection, error) {
+	p, err := r.ov.pack(ev.GTIN, ev.Serial)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case p == nil:
+		return reject(ReasonUnknownPack, "pack %s serial %s was never commissioned", ev.GTIN, ev.Serial), nil
+	case p.Status != PackDispensed:
+		return reject(ReasonNotDispensed, "pack %s serial %s is %s, not dispensed", ev.GTIN, ev.Serial, p.Status), nil
+	case ev.Location != p.DispLoc:
+		return reject(ReasonUndoOtherLocation, "pack %s serial %s was dispensed at %s: only there can it be undone", ev.GTIN, ev.Serial, p.DispLoc), nil
+	case ev.Time.Before(p.DispTime):
+		return reject(ReasonBadEvent, "the undo is dated before the dispense (%s)", p.DispTime.UTC().Format(time.RFC3339)), nil
+	case ev.Time.Sub(p.DispTime) > UndoWindow:
+		return reject(ReasonUndoTooLate, "pack %s serial %s was dispensed on %s: more than 10 days ago", ev.GTIN, ev.Serial, p.DispTime.UTC().Format(time.DateOnly)), nil
+	}
+	p.DispLoc, p.DispTime = "", time.Time{}
+	p.Location = ev.Location
+	r.setPack(p, ev, PackActive)
+	return nil, nil
+}
