@@ -1,0 +1,345 @@
+// Package outbox is MedTrace's sync engine. It sends the business events
+// waiting in the local store to the ledger, exactly once, and keeps the local
+// copy of ledger state fresh for offline checks.
+//
+// An event's life: captured into the store (pending), claimed in a batch
+// under a lease (in flight), its transaction ID written to the store before
+// the batch is sent, then settled with the ledger's answer (recorded,
+// rejected or conflict). After a crash, a batch whose lease ran out is looked
+// up by its transaction ID before anything is sent again; event IDs are the
+// ledger's idempotency keys, so even a resend is recorded once.
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/medtrace/medtrace/internal/store"
+	"github.com/medtrace/medtrace/ledger"
+)
+
+// ErrTxNotFound is what Ledger.CommitStatus wraps when the ledger has no
+// transaction with that ID: the batch never reached it and may be resent.
+var ErrTxNotFound = errors.New("transaction not found on the ledger")
+
+// Ledger is what the engine needs from the ledger client.
+type Ledger interface {
+	// Prepare builds and signs a batch's transaction without sending it, so
+	// its ID can be stored first.
+	Prepare(ctx context.Context, events []ledger.Event) (Pending, error)
+	// CommitStatus looks a transaction up: its block and per-event results,
+	// or an error wrapping ErrTxNotFound, ledger.ErrUnavailable or
+	// ledger.ErrCommitUnknown.
+	CommitStatus(ctx context.Context, txID string) (ledger.BatchResult, error)
+}
+
+// Pending is a prepared, not yet sent, transaction.
+type Pending interface {
+	TxID() string
+	// Submit sends the transaction and waits for its commit. Errors wrap
+	// ledger.ErrUnavailable (nothing was sent), ledger.ErrCommitUnknown
+	// (sent, outcome unknown) or ledger.ErrRejected.
+	Submit(ctx context.Context) (ledger.BatchResult, error)
+}
+
+// Status is the engine's state as the UI shows it.
+type Status struct {
+	Pending     int       // events not yet on the ledger (pending or in flight)
+	LastSuccess time.Time // when the ledger last accepted a batch; zero if never
+	Err         error     // the current problem, nil when the last attempt worked
+	RetryAt     time.Time // when the next attempt is due while Err is set
+	Recorded    int       // events settled by this engine since it started
+}
+
+// Progress receives the engine's status after every change. The UI
+// implements it; calls come from the engine's goroutine.
+type Progress interface {
+	SyncStatus(Status)
+}
+
+// Config configures an Engine. Store and Ledger are required.
+type Config struct {
+	Store    *store.Store
+	Ledger   Ledger
+	Feed     Feed     // keeps the local copy fresh; nil means no following
+	Progress Progress // nil means nobody listens
+
+	BatchSize  int           // events per transaction; 0 means 100
+	Lease      time.Duration // how long a claim is held; 0 means 2 minutes
+	MinBackoff time.Duration // first retry delay while the ledger is down; 0 means 500ms
+	MaxBackoff time.Duration // longest retry delay; 0 means 1 minute
+	Idle       time.Duration // how often an idle engine looks for events enqueued by other processes; 0 means 10s
+	Now        func() time.Time
+}
+
+// Engine moves events from the store's outbox to the ledger.
+type Engine struct {
+	cfg  Config
+	rand *rand.Rand
+
+	mu     sync.Mutex
+	status Status
+	solo   int // claims to make one event at a time (after a whole batch was refused)
+}
+
+// New returns an engine; start it with Run or Drain.
+func New(cfg Config) *Engine {
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 100
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 2 * time.Minute
+	}
+	if cfg.MinBackoff <= 0 {
+		cfg.MinBackoff = 500 * time.Millisecond
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = time.Minute
+	}
+	if cfg.Idle <= 0 {
+		cfg.Idle = 10 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	seed := uint64(cfg.Now().UnixNano())
+	return &Engine{cfg: cfg, rand: rand.New(rand.NewPCG(seed, seed>>1|1))}
+}
+
+// Status returns the engine's current status.
+func (e *Engine) Status() Status {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.status
+}
+
+// Run sends events until ctx is done, backing off exponentially with jitter
+// while the ledger is unavailable and waking early when an event is
+// enqueued. With a Feed it also keeps the local copy fresh. It returns
+// ctx's error, or a store error that makes going on pointless (a damaged,
+// full or read-only database).
+func (e *Engine) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	followErr := make(chan error, 1)
+	if e.cfg.Feed != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			followErr <- e.follow(ctx)
+		}()
+	}
+	err := e.send(ctx)
+	cancel()
+	wg.Wait()
+	select {
+	case ferr := <-followErr:
+		if err == nil || errors.Is(err, context.Canceled) {
+			if ferr != nil && !errors.Is(ferr, context.Canceled) {
+				return ferr
+			}
+		}
+	default:
+	}
+	return err
+}
+
+// send is Run's sending loop.
+func (e *Engine) send(ctx context.Context) error {
+	failures := 0
+	e.report(ctx, nil, time.Time{})
+	for {
+		n, err := e.Step(ctx)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if fatal(err) {
+			e.report(ctx, err, time.Time{})
+			return err
+		}
+		var wait time.Duration
+		wake := e.cfg.Store.Enqueued()
+		switch {
+		case err != nil:
+			failures++
+			wait = e.backoff(failures)
+			wake = nil // a new event does not make the ledger come back
+			e.report(ctx, err, e.cfg.Now().Add(wait))
+		case n > 0:
+			failures = 0
+			continue
+		default:
+			failures = 0
+			wait = e.cfg.Idle
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		case <-wake:
+			t.Stop()
+		}
+	}
+}
+
+// fatal tells store failures no retry can fix from ledger trouble.
+func fatal(err error) bool {
+	var de *store.DBError
+	return errors.As(err, &de)
+}
+
+// backoff is the delay before retry number n (from 1): exponential, capped,
+// with full jitter in its upper half.
+func (e *Engine) backoff(n int) time.Duration {
+	d := e.cfg.MinBackoff
+	for i := 1; i < n && d < e.cfg.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, e.cfg.MaxBackoff)
+	e.mu.Lock()
+	j := e.rand.Int64N(int64(d)/2 + 1)
+	e.mu.Unlock()
+	return d/2 + time.Duration(j)
+}
+
+// Drain sends until nothing is left to send, the ledger fails or ctx ends,
+// and returns the final status (for `medtrace sync --once`).
+func (e *Engine) Drain(ctx context.Context) (Status, error) {
+	e.report(ctx, nil, time.Time{})
+	for {
+		n, err := e.Step(ctx)
+		if err != nil {
+			e.report(ctx, err, time.Time{})
+			return e.Status(), err
+		}
+		if n == 0 {
+			return e.Status(), nil
+		}
+	}
+}
+
+// Step claims one batch and settles it, returning how many events it
+// settled. A batch recovered from an expired lease is first looked up by
+// its transaction ID.
+func (e *Engine) Step(ctx context.Context) (int, error) {
+	st := e.cfg.Store
+	size := e.cfg.BatchSize
+	e.mu.Lock()
+	if e.solo > 0 {
+		size = 1
+		e.solo--
+	}
+	e.mu.Unlock()
+	c, err := st.ClaimBatch(ctx, size, e.cfg.Lease)
+	if err != nil {
+		return 0, err
+	}
+	if len(c.Events) == 0 {
+		return 0, nil
+	}
+	if c.Recovered && c.TxID != "" {
+		res, err := e.lookup(ctx, c.TxID)
+		switch {
+		case err == nil:
+			return e.settle(ctx, c, res)
+		case errors.Is(err, ErrTxNotFound):
+			// Never reached the ledger: send again below.
+		default:
+			return 0, errors.Join(fmt.Errorf("look up transaction %s: %w", c.TxID, err), st.Expire(ctx, c.ID, err.Error()))
+		}
+	}
+	return e.submit(ctx, c)
+}
+
+// lookup asks for a transaction's commit status with a bounded wait.
+func (e *Engine) lookup(ctx context.Context, txID string) (ledger.BatchResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.Lease/2)
+	defer cancel()
+	return e.cfg.Ledger.CommitStatus(ctx, txID)
+}
+
+// submit prepares the claim's transaction, stores its ID, sends it and
+// settles the claim with the answer.
+func (e *Engine) submit(ctx context.Context, c store.Claim) (int, error) {
+	st := e.cfg.Store
+	sctx, cancel := context.WithTimeout(ctx, e.cfg.Lease/2)
+	defer cancel()
+	p, err := e.cfg.Ledger.Prepare(sctx, c.Events)
+	if err != nil {
+		return 0, errors.Join(fmt.Errorf("prepare batch: %w", err), st.Release(context.WithoutCancel(ctx), c.ID, err.Error()))
+	}
+	if err := st.SetTxID(ctx, c.ID, p.TxID()); err != nil {
+		return 0, errors.Join(err, st.Release(context.WithoutCancel(ctx), c.ID, err.Error()))
+	}
+	res, err := p.Submit(sctx)
+	bg := context.WithoutCancel(ctx) // settle what the ledger said even while stopping
+	switch {
+	case err == nil:
+		if res.TxID == "" {
+			res.TxID = p.TxID()
+		}
+		return e.settle(bg, c, res)
+	case errors.Is(err, ledger.ErrRejected) && len(c.Events) > 1:
+		// One bad event must not hold up the others: send them one by one.
+		e.mu.Lock()
+		e.solo = len(c.Events)
+		e.mu.Unlock()
+		return 0, errors.Join(fmt.Errorf("send batch of %d: %w (retrying one by one)", len(c.Events), err), st.Release(bg, c.ID, err.Error()))
+	case errors.Is(err, ledger.ErrRejected):
+		if rerr := st.Reject(bg, c.ID, "request-rejected", err.Error()); rerr != nil {
+			return 0, rerr
+		}
+		e.settled(1)
+		return 1, nil
+	case errors.Is(err, ledger.ErrUnavailable):
+		return 0, errors.Join(fmt.Errorf("send batch: %w", err), st.Release(bg, c.ID, err.Error()))
+	default:
+		// Sent, outcome unknown (ledger.ErrCommitUnknown, a timeout, ...):
+		// keep the transaction ID and look it up before anything is resent.
+		return 0, errors.Join(fmt.Errorf("send batch: %w", err), st.Expire(bg, c.ID, err.Error()))
+	}
+}
+
+// settle records the ledger's answer for a claim.
+func (e *Engine) settle(ctx context.Context, c store.Claim, res ledger.BatchResult) (int, error) {
+	if err := e.cfg.Store.Record(ctx, c.ID, res); err != nil {
+		return 0, err
+	}
+	e.mu.Lock()
+	e.status.LastSuccess = e.cfg.Now()
+	e.mu.Unlock()
+	e.settled(len(res.Results))
+	e.report(ctx, nil, time.Time{})
+	return len(c.Events), nil
+}
+
+func (e *Engine) settled(n int) {
+	e.mu.Lock()
+	e.status.Recorded += n
+	e.mu.Unlock()
+}
+
+// report refreshes the status and tells Progress.
+func (e *Engine) report(ctx context.Context, err error, retryAt time.Time) {
+	n, cerr := e.cfg.Store.Unsent(ctx)
+	e.mu.Lock()
+	if cerr == nil {
+		e.status.Pending = n
+	}
+	e.status.Err, e.status.RetryAt = err, retryAt
+	if err == nil && cerr != nil && ctx.Err() == nil {
+		e.status.Err = cerr
+	}
+	s := e.status
+	e.mu.Unlock()
+	if e.cfg.Progress != nil {
+		e.cfg.Progress.SyncStatus(s)
+	}
+}
