@@ -1,93 +1,73 @@
 // Code lists used by the linters. They are the value sets of the GS1 Barcode
 // Syntax Dictionary reference linters (lint_iso3166.c, lint_iso3166alpha2.c,
 // lint_iso4217.c, lint_packagetype.c; gs1-syntax-dictionary commit ff2eb4b),
-// whose unit tests enumerate every valid value.
+// whose unit tests enumerate every valid value. Each list is a constant
+// string of fixed-width, sorted entries (package types are padded with
+// spaces to three characters), searched by inFixedList.
 
 package gs1
 
-// iso3166Numeric holds the ISO 3166-1 numeric country codes, sorted. It is read-only.
-var iso3166Numeric = [...]string{
-	"004", "008", "010", "012", "016", "020", "024", "028", "031", "032", "036", "040", "044", "048", "050", "051",
-	"052", "056", "060", "064", "068", "070", "072", "074", "076", "084", "086", "090", "092", "096", "100", "104",
-	"108", "112", "116", "120", "124", "132", "136", "140", "144", "148", "152", "156", "158", "162", "166", "170",
-	"174", "175", "178", "180", "184", "188", "191", "192", "196", "203", "204", "208", "212", "214", "218", "222",
-	"226", "231", "232", "233", "234", "238", "239", "242", "246", "248", "250", "254", "258", "260", "262", "266",
-	"268", "270", "275", "276", "288", "292", "296", "300", "304", "308", "312", "316", "320", "324", "328", "332",
-	"334", "336", "340", "344", "348", "352", "356", "360", "364", "368", "372", "376", "380", "384", "388", "392",
-	"398", "400", "404", "408", "410", "414", "417", "418", "422", "426", "428", "430", "434", "438", "440", "442",
-	"446", "450", "454", "458", "462", "466", "470", "474", "478", "480", "484", "492", "496", "498", "499", "500",
-	"504", "508", "512", "516", "520", "524", "528", "531", "533", "534", "535", "540", "548", "554", "558", "562",
-	"566", "570", "574", "578", "580", "581", "583", "584", "585", "586", "591", "598", "600", "604", "608", "612",
-	"616", "620", "624", "626", "630", "634", "638", "642", "643", "646", "652", "654", "659", "660", "662", "663",
-	"666", "670", "674", "678", "682", "686", "688", "690", "694", "702", "703", "704", "705", "706", "710", "716",
-	"724", "728", "729", "732", "740", "744", "748", "752", "756", "760", "762", "764", "768", "772", "776", "780",
-	"784", "788", "792", "795", "796", "798", "800", "804", "807", "818", "826", "831", "832", "833", "834", "840",
-	"850", "854", "858", "860", "862", "876", "882", "887", "894",
-}
+// iso3166Numeric holds the ISO 3166-1 numeric country codes, 3 characters each.
+const iso3166Numeric = "" +
+	"004008010012016020024028031032036040044048050051052056060064" +
+	"068070072074076084086090092096100104108112116120124132136140" +
+	"144148152156158162166170174175178180184188191192196203204208" +
+	"212214218222226231232233234238239242246248250254258260262266" +
+	"268270275276288292296300304308312316320324328332334336340344" +
+	"348352356360364368372376380384388392398400404408410414417418" +
+	"422426428430434438440442446450454458462466470474478480484492" +
+	"496498499500504508512516520524528531533534535540548554558562" +
+	"566570574578580581583584585586591598600604608612616620624626" +
+	"630634638642643646652654659660662663666670674678682686688690" +
+	"694702703704705706710716724728729732740744748752756760762764" +
+	"768772776780784788792795796798800804807818826831832833834840" +
+	"850854858860862876882887894"
 
-// iso3166Alpha2 holds the ISO 3166-1 alpha-2 country codes, sorted. It is read-only.
-var iso3166Alpha2 = [...]string{
-	"AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ",
-	"BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS",
-	"BT", "BV", "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN",
-	"CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM", "DO", "DZ", "EC", "EE",
-	"EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF",
-	"GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM",
-	"HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM",
-	"JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC",
-	"LI", "LK", "LR", "LS", "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK",
-	"ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA",
-	"NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG",
-	"PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW",
-	"SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS",
-	"ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO",
-	"TR", "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI",
-	"VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW",
-}
+// iso3166Alpha2 holds the ISO 3166-1 alpha-2 country codes, 2 characters each.
+const iso3166Alpha2 = "" +
+	"ADAEAFAGAIALAMAOAQARASATAUAWAXAZBABBBDBEBFBGBHBIBJBLBMBNBOBQ" +
+	"BRBSBTBVBWBYBZCACCCDCFCGCHCICKCLCMCNCOCRCUCVCWCXCYCZDEDJDKDM" +
+	"DODZECEEEGEHERESETFIFJFKFMFOFRGAGBGDGEGFGGGHGIGLGMGNGPGQGRGS" +
+	"GTGUGWGYHKHMHNHRHTHUIDIEILIMINIOIQIRISITJEJMJOJPKEKGKHKIKMKN" +
+	"KPKRKWKYKZLALBLCLILKLRLSLTLULVLYMAMCMDMEMFMGMHMKMLMMMNMOMPMQ" +
+	"MRMSMTMUMVMWMXMYMZNANCNENFNGNINLNONPNRNUNZOMPAPEPFPGPHPKPLPM" +
+	"PNPRPSPTPWPYQARERORSRURWSASBSCSDSESGSHSISJSKSLSMSNSOSRSSSTSV" +
+	"SXSYSZTCTDTFTGTHTJTKTLTMTNTOTRTTTVTWTZUAUGUMUSUYUZVAVCVEVGVI" +
+	"VNVUWFWSYEYTZAZMZW"
 
-// iso4217Numeric holds the ISO 4217 numeric currency codes, sorted. It is read-only.
-var iso4217Numeric = [...]string{
-	"008", "012", "032", "036", "044", "048", "050", "051", "052", "060", "064", "068", "072", "084", "090", "096",
-	"104", "108", "116", "124", "132", "136", "144", "152", "156", "170", "174", "188", "192", "203", "208", "214",
-	"222", "230", "232", "238", "242", "262", "270", "292", "320", "324", "328", "332", "340", "344", "348", "352",
-	"356", "360", "364", "368", "376", "388", "392", "396", "398", "400", "404", "408", "410", "414", "417", "418",
-	"422", "426", "430", "434", "446", "454", "458", "462", "480", "484", "496", "498", "504", "512", "516", "524",
-	"532", "533", "548", "554", "558", "566", "578", "586", "590", "598", "600", "604", "608", "634", "643", "646",
-	"654", "682", "690", "702", "704", "706", "710", "728", "748", "752", "756", "760", "764", "776", "780", "784",
-	"788", "800", "807", "818", "826", "834", "840", "858", "860", "882", "886", "901", "924", "925", "926", "927",
-	"928", "929", "930", "933", "934", "936", "938", "940", "941", "943", "944", "946", "947", "948", "949", "950",
-	"951", "952", "953", "955", "956", "957", "958", "959", "960", "961", "962", "963", "964", "965", "967", "968",
-	"969", "970", "971", "972", "973", "975", "976", "977", "978", "979", "980", "981", "984", "985", "986", "990",
-	"994", "997", "999",
-}
+// iso4217Numeric holds the ISO 4217 numeric currency codes, 3 characters each.
+const iso4217Numeric = "" +
+	"008012032036044048050051052060064068072084090096104108116124" +
+	"132136144152156170174188192203208214222230232238242262270292" +
+	"320324328332340344348352356360364368376388392396398400404408" +
+	"410414417418422426430434446454458462480484496498504512516524" +
+	"532533548554558566578586590598600604608634643646654682690702" +
+	"704706710728748752756760764776780784788800807818826834840858" +
+	"860882886901924925926927928929930933934936938940941943944946" +
+	"947948949950951952953955956957958959960961962963964965967968" +
+	"969970971972973975976977978979980981984985986990994997999"
 
-// packageTypes holds the PackageTypeCode values (UN/ECE Recommendation 21 plus GS1 additions), sorted. It is read-only.
-var packageTypes = [...]string{
-	"1A", "1B", "1D", "1F", "1G", "1W", "200", "201", "202", "203", "204", "205", "206", "210", "211", "212",
-	"2C", "3A", "3H", "43", "44", "4A", "4B", "4C", "4D", "4F", "4G", "4H", "5H", "5L", "5M", "6H",
-	"6P", "7A", "7B", "8", "8A", "8B", "8C", "9", "AA", "AB", "AC", "AD", "AF", "AG", "AH", "AI",
-	"AJ", "AL", "AM", "AP", "APE", "AT", "AV", "B4", "BB", "BC", "BD", "BE", "BF", "BG", "BGE", "BH",
-	"BI", "BJ", "BK", "BL", "BM", "BME", "BN", "BO", "BP", "BQ", "BR", "BRI", "BS", "BT", "BU", "BV",
-	"BW", "BX", "BY", "BZ", "CA", "CB", "CBL", "CC", "CCE", "CD", "CE", "CF", "CG", "CH", "CI", "CJ",
-	"CK", "CL", "CM", "CN", "CO", "CP", "CQ", "CR", "CS", "CT", "CU", "CV", "CW", "CX", "CY", "CZ",
-	"DA", "DB", "DC", "DG", "DH", "DI", "DJ", "DK", "DL", "DM", "DN", "DP", "DPE", "DR", "DS", "DT",
-	"DU", "DV", "DW", "DX", "DY", "E1", "E2", "E3", "EC", "ED", "EE", "EF", "EG", "EH", "EI", "EN",
-	"FB", "FC", "FD", "FE", "FI", "FL", "FO", "FOB", "FP", "FPE", "FR", "FT", "FW", "FX", "GB", "GI",
-	"GL", "GR", "GU", "GY", "GZ", "HA", "HB", "HC", "HG", "HN", "HR", "IA", "IB", "IC", "ID", "IE",
-	"IF", "IG", "IH", "IK", "IL", "IN", "IZ", "JB", "JC", "JG", "JR", "JT", "JY", "KG", "KI", "LAB",
-	"LE", "LG", "LT", "LU", "LV", "LZ", "MA", "MB", "MC", "ME", "MPE", "MR", "MS", "MT", "MW", "MX",
-	"NA", "NE", "NF", "NG", "NS", "NT", "NU", "NV", "OA", "OB", "OC", "OD", "OE", "OF", "OK", "OPE",
-	"OT", "OU", "P2", "PA", "PAE", "PB", "PC", "PD", "PE", "PF", "PG", "PH", "PI", "PJ", "PK", "PL",
-	"PLP", "PN", "PO", "POP", "PP", "PPE", "PR", "PT", "PU", "PUE", "PV", "PX", "PY", "PZ", "QA", "QB",
-	"QC", "QD", "QF", "QG", "QH", "QJ", "QK", "QL", "QM", "QN", "QP", "QQ", "QR", "QS", "RB1", "RB2",
-	"RB3", "RCB", "RD", "RG", "RJ", "RK", "RL", "RO", "RT", "RZ", "S1", "SA", "SB", "SC", "SD", "SE",
-	"SEC", "SH", "SI", "SK", "SL", "SM", "SO", "SP", "SS", "ST", "STL", "SU", "SV", "SW", "SX", "SY",
-	"SZ", "T1", "TB", "TC", "TD", "TE", "TEV", "TG", "THE", "TI", "TK", "TL", "TN", "TO", "TR", "TRE",
-	"TS", "TT", "TTE", "TU", "TV", "TW", "TWE", "TY", "TZ", "UC", "UN", "UUE", "VA", "VG", "VI", "VK",
-	"VL", "VN", "VO", "VP", "VQ", "VR", "VS", "VY", "WA", "WB", "WC", "WD", "WF", "WG", "WH", "WJ",
-	"WK", "WL", "WM", "WN", "WP", "WQ", "WR", "WRP", "WS", "WT", "WU", "WV", "WW", "WX", "WY", "WZ",
-	"X11", "X12", "X15", "X16", "X17", "X18", "X19", "X20", "X3", "XA", "XB", "XC", "XD", "XF", "XG", "XH",
-	"XJ", "XK", "YA", "YB", "YC", "YD", "YF", "YG", "YH", "YJ", "YK", "YL", "YM", "YN", "YP", "YQ",
-	"YR", "YS", "YT", "YV", "YW", "YX", "YY", "YZ", "ZA", "ZB", "ZC", "ZD", "ZF", "ZG", "ZH", "ZJ",
-	"ZK", "ZL", "ZM", "ZN", "ZP", "ZQ", "ZR", "ZS", "ZT", "ZU", "ZV", "ZW", "ZX", "ZY", "ZZ",
-}
+// packageTypes holds the PackageTypeCode values (UN/ECE Recommendation 21 plus GS1 additions), 3 characters each.
+const packageTypes = "" +
+	"1A 1B 1D 1F 1G 1W 2002012022032042052062102112122C 3A 3H 43 " +
+	"44 4A 4B 4C 4D 4F 4G 4H 5H 5L 5M 6H 6P 7A 7B 8  8A 8B 8C 9  " +
+	"AA AB AC AD AF AG AH AI AJ AL AM AP APEAT AV B4 BB BC BD BE " +
+	"BF BG BGEBH BI BJ BK BL BM BMEBN BO BP BQ BR BRIBS BT BU BV " +
+	"BW BX BY BZ CA CB CBLCC CCECD CE CF CG CH CI CJ CK CL CM CN " +
+	"CO CP CQ CR CS CT CU CV CW CX CY CZ DA DB DC DG DH DI DJ DK " +
+	"DL DM DN DP DPEDR DS DT DU DV DW DX DY E1 E2 E3 EC ED EE EF " +
+	"EG EH EI EN FB FC FD FE FI FL FO FOBFP FPEFR FT FW FX GB GI " +
+	"GL GR GU GY GZ HA HB HC HG HN HR IA IB IC ID IE IF IG IH IK " +
+	"IL IN IZ JB JC JG JR JT JY KG KI LABLE LG LT LU LV LZ MA MB " +
+	"MC ME MPEMR MS MT MW MX NA NE NF NG NS NT NU NV OA OB OC OD " +
+	"OE OF OK OPEOT OU P2 PA PAEPB PC PD PE PF PG PH PI PJ PK PL " +
+	"PLPPN PO POPPP PPEPR PT PU PUEPV PX PY PZ QA QB QC QD QF QG " +
+	"QH QJ QK QL QM QN QP QQ QR QS RB1RB2RB3RCBRD RG RJ RK RL RO " +
+	"RT RZ S1 SA SB SC SD SE SECSH SI SK SL SM SO SP SS ST STLSU " +
+	"SV SW SX SY SZ T1 TB TC TD TE TEVTG THETI TK TL TN TO TR TRE" +
+	"TS TT TTETU TV TW TWETY TZ UC UN UUEVA VG VI VK VL VN VO VP " +
+	"VQ VR VS VY WA WB WC WD WF WG WH WJ WK WL WM WN WP WQ WR WRP" +
+	"WS WT WU WV WW WX WY WZ X11X12X15X16X17X18X19X20X3 XA XB XC " +
+	"XD XF XG XH XJ XK YA YB YC YD YF YG YH YJ YK YL YM YN YP YQ " +
+	"YR YS YT YV YW YX YY YZ ZA ZB ZC ZD ZF ZG ZH ZJ ZK ZL ZM ZN " +
+	"ZP ZQ ZR ZS ZT ZU ZV ZW ZX ZY ZZ "

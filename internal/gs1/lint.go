@@ -275,14 +275,29 @@ func lintHasNonDigit(s string) lintErr {
 	return lintErr{}
 }
 
-// csumAlphaWeights are the first 97 primes: the weights of the check
-// character pair algorithm, applied from the character next to the pair.
-var csumAlphaWeights = [...]int{
-	2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97,
-	101, 103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167, 173, 179, 181, 191, 193, 197,
-	199, 211, 223, 227, 229, 233, 239, 241, 251, 257, 263, 269, 271, 277, 281, 283, 293, 307, 311, 313,
-	317, 331, 337, 347, 349, 353, 359, 367, 373, 379, 383, 389, 397, 401, 409, 419, 421, 431, 433, 439,
-	443, 449, 457, 461, 463, 467, 479, 487, 491, 499, 503, 509,
+// csumAlphaMaxBody is how many characters the check character pair
+// algorithm can weigh: one per prime of the first 97 primes.
+const csumAlphaMaxBody = 97
+
+// primes returns the first n primes.
+func primes(n int) []int {
+	out := make([]int, 0, n)
+	for c := 2; len(out) < n; c++ {
+		prime := true
+		for _, p := range out {
+			if p*p > c {
+				break
+			}
+			if c%p == 0 {
+				prime = false
+				break
+			}
+		}
+		if prime {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func lintCsumAlpha(s string) lintErr {
@@ -290,16 +305,17 @@ func lintCsumAlpha(s string) lintErr {
 		return fail("GS1_LINTER_TOO_SHORT_FOR_CHECK_PAIR", 0, len(s))
 	}
 	body := s[:len(s)-2]
-	if len(body) > len(csumAlphaWeights) {
+	if len(body) > csumAlphaMaxBody {
 		return fail("GS1_LINTER_TOO_LONG_FOR_CHECK_PAIR_IMPLEMENTATION", 0, len(s))
 	}
+	weights := primes(len(body))
 	sum := 0
 	for i := 0; i < len(body); i++ {
 		v := strings.IndexByte(cset82Chars, body[i])
 		if v < 0 || body[i] >= 0x80 {
 			return fail("GS1_LINTER_INVALID_CSET82_CHARACTER", i, 1)
 		}
-		sum += v * csumAlphaWeights[len(body)-1-i]
+		sum += v * weights[len(body)-1-i]
 	}
 	sum %= 1021
 	if s[len(s)-2] != cset32Chars[sum>>5] || s[len(s)-1] != cset32Chars[sum&31] {
@@ -394,34 +410,43 @@ func lintTwoDigit(s string, max int, short, long, illegal string) lintErr {
 	return lintErr{}
 }
 
-func inSorted(list []string, s string) bool {
-	i := sort.SearchStrings(list, s)
-	return i < len(list) && list[i] == s
+// inFixedList reports whether s (space-padded to width) is an entry of the
+// sorted fixed-width list.
+func inFixedList(list string, width int, s string) bool {
+	if len(s) == 0 || len(s) > width || strings.IndexByte(s, ' ') >= 0 {
+		return false
+	}
+	for len(s) < width {
+		s += " "
+	}
+	n := len(list) / width
+	i := sort.Search(n, func(i int) bool { return list[i*width:(i+1)*width] >= s })
+	return i < n && list[i*width:(i+1)*width] == s
 }
 
 func lintISO3166(s string) lintErr {
-	if len(s) != 3 || !inSorted(iso3166Numeric[:], s) {
+	if len(s) != 3 || !inFixedList(iso3166Numeric, 3, s) {
 		return fail("GS1_LINTER_NOT_ISO3166", 0, len(s))
 	}
 	return lintErr{}
 }
 
 func lintISO3166999(s string) lintErr {
-	if s != "999" && (len(s) != 3 || !inSorted(iso3166Numeric[:], s)) {
+	if s != "999" && (len(s) != 3 || !inFixedList(iso3166Numeric, 3, s)) {
 		return fail("GS1_LINTER_NOT_ISO3166_OR_999", 0, len(s))
 	}
 	return lintErr{}
 }
 
 func lintISO3166Alpha2(s string) lintErr {
-	if len(s) != 2 || !inSorted(iso3166Alpha2[:], s) {
+	if len(s) != 2 || !inFixedList(iso3166Alpha2, 2, s) {
 		return fail("GS1_LINTER_NOT_ISO3166_ALPHA2", 0, len(s))
 	}
 	return lintErr{}
 }
 
 func lintISO4217(s string) lintErr {
-	if len(s) != 3 || !inSorted(iso4217Numeric[:], s) {
+	if len(s) != 3 || !inFixedList(iso4217Numeric, 3, s) {
 		return fail("GS1_LINTER_NOT_ISO4217", 0, len(s))
 	}
 	return lintErr{}
@@ -450,7 +475,7 @@ func lintIBAN(s string) lintErr {
 	if len(s) < 4 {
 		return fail("GS1_LINTER_IBAN_TOO_SHORT", 0, len(s))
 	}
-	if !inSorted(iso3166Alpha2[:], s[:2]) {
+	if !inFixedList(iso3166Alpha2, 2, s[:2]) {
 		return fail("GS1_LINTER_ILLEGAL_IBAN_COUNTRY_CODE", 0, 2)
 	}
 	if len(s) > 34 {
@@ -639,7 +664,7 @@ func lintHyphen(s string) lintErr {
 }
 
 func lintPackageType(s string) lintErr {
-	if !inSorted(packageTypes[:], s) {
+	if !inFixedList(packageTypes, 3, s) {
 		return fail("GS1_LINTER_INVALID_PACKAGE_TYPE", 0, len(s))
 	}
 	return lintErr{}
