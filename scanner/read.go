@@ -73,6 +73,20 @@ type Read struct {
 	// bottom-right, bottom-left in symbol orientation); nil for hardware
 	// scanners.
 	Corners []Point `json:"corners,omitempty"`
+	// ECI lists the Extended Channel Interpretation segments of a symbol
+	// that declares them (symbology ]d4-]d6); nil otherwise. Data then
+	// holds the message converted to UTF-8 when every designator names a
+	// known character set, else the raw bytes of the segments.
+	ECI []ECISegment `json:"eci,omitempty"`
+}
+
+// ECISegment is a run of message bytes under one ECI designator.
+type ECISegment struct {
+	// Designator is the ECI number (3 = ISO-8859-1, 26 = UTF-8, 899 =
+	// binary, ...); -1 for bytes before the first designator (the
+	// symbology's default, ISO-8859-1).
+	Designator int    `json:"designator"`
+	Data       []byte `json:"data"`
 }
 
 // IsGS1 reports whether the read carries GS1 element strings.

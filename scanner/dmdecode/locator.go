@@ -1,0 +1,550 @@
+package dmdecode
+
+import (
+	"math"
+	"sort"
+
+	"github.com/makiuchi-d/gozxing"
+
+	"github.com/medtrace/medtrace/scanner"
+)
+
+// The locator finds Data Matrix symbols where gozxing's white-rectangle
+// detector cannot (clutter, rotation, small or large modules, DMRE): it
+// binarizes the image, labels the dark connected components, fits a
+// quadrilateral to each component's convex hull, looks for the solid
+// L-shaped finder along two adjacent sides, chooses the symbol size whose
+// timing pattern (alternating modules on the two other sides) matches best,
+// samples the module grid through a perspective transform and hands it to
+// gozxing's decoder, which checks it with Reed-Solomon.
+
+// symbolSizes are the ECC 200 symbol sizes (rows, columns), DMRE included.
+var symbolSizes = [][2]int{
+	{10, 10}, {12, 12}, {14, 14}, {16, 16}, {18, 18}, {20, 20}, {22, 22}, {24, 24}, {26, 26}, {32, 32},
+	{36, 36}, {40, 40}, {44, 44}, {48, 48}, {52, 52}, {64, 64}, {72, 72}, {80, 80}, {88, 88}, {96, 96},
+	{104, 104}, {120, 120}, {132, 132}, {144, 144},
+	{8, 18}, {8, 32}, {12, 26}, {12, 36}, {16, 36}, {16, 48},
+	{8, 48}, {8, 64}, {8, 80}, {8, 96}, {8, 120}, {8, 144}, {12, 64}, {12, 88}, {16, 64}, {20, 36},
+	{20, 44}, {20, 64}, {22, 48}, {24, 48}, {24, 64}, {26, 40}, {26, 48}, {26, 64},
+}
+
+// binImage is a binarized image: 1 = dark.
+type binImage struct {
+	pix  []byte
+	w, h int
+}
+
+func (b *binImage) get(x, y int) bool {
+	return x >= 0 && y >= 0 && x < b.w && y < b.h && b.pix[y*b.w+x] != 0
+}
+
+// binarize thresholds g against the mean of a local window (computed from an
+// integral image over blocks), like a hybrid binarizer but with a contrast
+// floor so flat areas stay white.
+func binarize(g *Gray, minContrast int) *binImage {
+	const bs = 8
+	bw, bh := (g.W+bs-1)/bs, (g.H+bs-1)/bs
+	mean := make([]int32, bw*bh)
+	mn := make([]uint8, bw*bh)
+	mx := make([]uint8, bw*bh)
+	for by := 0; by < bh; by++ {
+		for bx := 0; bx < bw; bx++ {
+			var s, n int32
+			lo, hi := uint8(255), uint8(0)
+			for y := by * bs; y < by*bs+bs && y < g.H; y++ {
+				row := g.Pix[y*g.Stride:]
+				for x := bx * bs; x < bx*bs+bs && x < g.W; x++ {
+					v := row[x]
+					s += int32(v)
+					n++
+					if v < lo {
+						lo = v
+					}
+					if v > hi {
+						hi = v
+					}
+				}
+			}
+			i := by*bw + bx
+			mean[i], mn[i], mx[i] = s/n, lo, hi
+		}
+	}
+	// Threshold per block: average of the 5x5 neighbouring block means;
+	// blocks whose neighbourhood has too little contrast are white.
+	thr := make([]int16, bw*bh)
+	for by := 0; by < bh; by++ {
+		for bx := 0; bx < bw; bx++ {
+			var s, n int32
+			lo, hi := uint8(255), uint8(0)
+			for y := by - 2; y <= by+2; y++ {
+				if y < 0 || y >= bh {
+					continue
+				}
+				for x := bx - 2; x <= bx+2; x++ {
+					if x < 0 || x >= bw {
+						continue
+					}
+					i := y*bw + x
+					s += mean[i]
+					n++
+					if mn[i] < lo {
+						lo = mn[i]
+					}
+					if mx[i] > hi {
+						hi = mx[i]
+					}
+				}
+			}
+			if int(hi)-int(lo) < minContrast {
+				thr[by*bw+bx] = -1
+			} else {
+				// Midway between the local mean and the midrange copes with
+				// symbols that are mostly dark or mostly light.
+				thr[by*bw+bx] = int16((s/n + (int32(lo)+int32(hi))/2) / 2)
+			}
+		}
+	}
+	out := &binImage{pix: make([]byte, g.W*g.H), w: g.W, h: g.H}
+	for y := 0; y < g.H; y++ {
+		row := g.Pix[y*g.Stride:]
+		orow := out.pix[y*g.W:]
+		tb := thr[(y/bs)*bw:]
+		for x := 0; x < g.W; x++ {
+			if int16(row[x]) <= tb[x/bs] {
+				orow[x] = 1
+			}
+		}
+	}
+	return out
+}
+
+// run is a horizontal run of dark pixels [x0, x1) on row y.
+type run struct {
+	x0, x1, y int32
+	parent    int32
+}
+
+// component is a connected set of dark pixels.
+type component struct {
+	runs                   []int32
+	pixels                 int
+	minX, minY, maxX, maxY int32
+}
+
+func find(runs []run, i int32) int32 {
+	for runs[i].parent != i {
+		runs[i].parent = runs[runs[i].parent].parent
+		i = runs[i].parent
+	}
+	return i
+}
+
+// components labels 8-connected dark components by union-find over runs.
+func components(b *binImage, minSide int) []component {
+	runs := make([]run, 0, 1024)
+	prevStart, prevEnd := 0, 0
+	for y := 0; y < b.h; y++ {
+		row := b.pix[y*b.w : (y+1)*b.w]
+		start := len(runs)
+		for x := 0; x < b.w; {
+			if row[x] == 0 {
+				x++
+				continue
+			}
+			x0 := x
+			for x < b.w && row[x] != 0 {
+				x++
+			}
+			id := int32(len(runs))
+			runs = append(runs, run{x0: int32(x0), x1: int32(x), y: int32(y), parent: id})
+			// Join with overlapping runs of the previous row (8-connected).
+			for p := prevStart; p < prevEnd; p++ {
+				pr := &runs[p]
+				if pr.x1 < int32(x0) {
+					continue
+				}
+				if pr.x0 > int32(x) {
+					break
+				}
+				ra, rb := find(runs, int32(p)), find(runs, id)
+				if ra != rb {
+					if ra < rb {
+						runs[rb].parent = ra
+					} else {
+						runs[ra].parent = rb
+					}
+				}
+			}
+		}
+		prevStart, prevEnd = start, len(runs)
+	}
+	idx := map[int32]int{}
+	var comps []component
+	for i := range runs {
+		r := find(runs, int32(i))
+		ci, ok := idx[r]
+		if !ok {
+			ci = len(comps)
+			idx[r] = ci
+			comps = append(comps, component{minX: math.MaxInt32, minY: math.MaxInt32, maxX: -1, maxY: -1})
+		}
+		c := &comps[ci]
+		ru := runs[i]
+		c.runs = append(c.runs, int32(i))
+		c.pixels += int(ru.x1 - ru.x0)
+		c.minX, c.maxX = min(c.minX, ru.x0), max(c.maxX, ru.x1)
+		c.minY, c.maxY = min(c.minY, ru.y), max(c.maxY, ru.y+1)
+	}
+	out := comps[:0]
+	for _, c := range comps {
+		if int(c.maxX-c.minX) >= minSide || int(c.maxY-c.minY) >= minSide {
+			out = append(out, c)
+		}
+	}
+	// Keep the run data reachable through a closure-free copy.
+	for i := range out {
+		rs := make([]int32, 0, 2*len(out[i].runs))
+		for _, ri := range out[i].runs {
+			r := runs[ri]
+			rs = append(rs, r.x0, r.x1, r.y)
+		}
+		out[i].runs = rs
+	}
+	return out
+}
+
+type pt struct{ x, y float64 }
+
+func (p pt) sub(q pt) pt            { return pt{p.x - q.x, p.y - q.y} }
+func (p pt) add(q pt) pt            { return pt{p.x + q.x, p.y + q.y} }
+func (p pt) mul(k float64) pt       { return pt{p.x * k, p.y * k} }
+func (p pt) dot(q pt) float64       { return p.x*q.x + p.y*q.y }
+func (p pt) cross(q pt) float64     { return p.x*q.y - p.y*q.x }
+func (p pt) dist(q pt) float64      { return math.Hypot(p.x-q.x, p.y-q.y) }
+func (p pt) toPoint() scanner.Point { return scanner.Point{X: p.x, Y: p.y} }
+
+// hull returns the convex hull (counter-clockwise in image coordinates) of a
+// component's pixel corners.
+func hull(c component) []pt {
+	ps := make([]pt, 0, len(c.runs)/3*4)
+	for i := 0; i+2 < len(c.runs); i += 3 {
+		x0, x1, y := float64(c.runs[i]), float64(c.runs[i+1]), float64(c.runs[i+2])
+		ps = append(ps, pt{x0, y}, pt{x1, y}, pt{x0, y + 1}, pt{x1, y + 1})
+	}
+	sort.Slice(ps, func(i, j int) bool {
+		if ps[i].x != ps[j].x {
+			return ps[i].x < ps[j].x
+		}
+		return ps[i].y < ps[j].y
+	})
+	if len(ps) < 3 {
+		return ps
+	}
+	h := make([]pt, 0, 2*len(ps))
+	for _, p := range ps {
+		for len(h) >= 2 && h[len(h)-1].sub(h[len(h)-2]).cross(p.sub(h[len(h)-2])) <= 0 {
+			h = h[:len(h)-1]
+		}
+		h = append(h, p)
+	}
+	lower := len(h) + 1
+	for i := len(ps) - 2; i >= 0; i-- {
+		p := ps[i]
+		for len(h) >= lower && h[len(h)-1].sub(h[len(h)-2]).cross(p.sub(h[len(h)-2])) <= 0 {
+			h = h[:len(h)-1]
+		}
+		h = append(h, p)
+	}
+	return h[:len(h)-1]
+}
+
+// quad fits four corners to a convex hull: the minimum-area enclosing
+// rectangle gives the orientation, and for each of its corners the hull
+// point farthest in that corner's direction is taken.
+func quad(h []pt) ([4]pt, bool) {
+	var q [4]pt
+	if len(h) < 4 {
+		return q, false
+	}
+	bestArea := math.Inf(1)
+	var ux, uy pt
+	for i := range h {
+		e := h[(i+1)%len(h)].sub(h[i])
+		l := math.Hypot(e.x, e.y)
+		if l == 0 {
+			continue
+		}
+		u := e.mul(1 / l)
+		v := pt{-u.y, u.x}
+		a0, a1, b0, b1 := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+		for _, p := range h {
+			a, b := p.dot(u), p.dot(v)
+			a0, a1, b0, b1 = math.Min(a0, a), math.Max(a1, a), math.Min(b0, b), math.Max(b1, b)
+		}
+		if area := (a1 - a0) * (b1 - b0); area < bestArea {
+			bestArea, ux, uy = area, u, v
+		}
+	}
+	if math.IsInf(bestArea, 1) || bestArea < 16 {
+		return q, false
+	}
+	dirs := [4]pt{ux.mul(-1).add(uy.mul(-1)), ux.add(uy.mul(-1)), ux.add(uy), ux.mul(-1).add(uy)}
+	for k, d := range dirs {
+		best := math.Inf(-1)
+		for _, p := range h {
+			if s := p.dot(d); s > best {
+				best, q[k] = s, p
+			}
+		}
+	}
+	return q, true
+}
+
+// homography maps the unit square to a quadrilateral (p0 = (0,0), p1 = (1,0),
+// p2 = (1,1), p3 = (0,1)).
+type homography struct{ a11, a12, a13, a21, a22, a23, a31, a32, a33 float64 }
+
+func squareToQuad(p0, p1, p2, p3 pt) homography {
+	dx3 := p0.x - p1.x + p2.x - p3.x
+	dy3 := p0.y - p1.y + p2.y - p3.y
+	if dx3 == 0 && dy3 == 0 {
+		return homography{p1.x - p0.x, p1.y - p0.y, 0, p2.x - p1.x, p2.y - p1.y, 0, p0.x, p0.y, 1}
+	}
+	dx1, dx2 := p1.x-p2.x, p3.x-p2.x
+	dy1, dy2 := p1.y-p2.y, p3.y-p2.y
+	den := dx1*dy2 - dx2*dy1
+	a13 := (dx3*dy2 - dx2*dy3) / den
+	a23 := (dx1*dy3 - dx3*dy1) / den
+	return homography{p1.x - p0.x + a13*p1.x, p1.y - p0.y + a13*p1.y, a13,
+		p3.x - p0.x + a23*p3.x, p3.y - p0.y + a23*p3.y, a23, p0.x, p0.y, 1}
+}
+
+func (m homography) apply(u, v float64) pt {
+	d := m.a13*u + m.a23*v + m.a33
+	return pt{(m.a11*u + m.a21*v + m.a31) / d, (m.a12*u + m.a22*v + m.a32) / d}
+}
+
+// gridFit is one hypothesis of where a symbol's modules are.
+type gridFit struct {
+	h          homography
+	rows, cols int
+	score      float64
+	corners    [4]pt // top-left, top-right, bottom-right, bottom-left (finder at left and bottom)
+}
+
+func (b *binImage) sample(p pt) bool {
+	return b.get(int(math.Floor(p.x)), int(math.Floor(p.y)))
+}
+
+// score tells how well the module grid matches a Data Matrix frame: solid
+// finder on the left column and bottom row, alternating timing on the top
+// row and right column.
+func (f *gridFit) scoreOn(b *binImage) float64 {
+	ok, n := 0, 0
+	cu, rv := 1/float64(f.cols), 1/float64(f.rows)
+	for c := 0; c < f.cols; c++ {
+		u := (float64(c) + 0.5) * cu
+		if b.sample(f.h.apply(u, 1-0.5*rv)) {
+			ok++
+		}
+		if b.sample(f.h.apply(u, 0.5*rv)) == (c%2 == 0) {
+			ok++
+		}
+		n += 2
+	}
+	for r := 0; r < f.rows; r++ {
+		v := (float64(r) + 0.5) * rv
+		if b.sample(f.h.apply(0.5*cu, v)) {
+			ok++
+		}
+		if b.sample(f.h.apply(1-0.5*cu, v)) == (r%2 == 1) {
+			ok++
+		}
+		n += 2
+	}
+	return float64(ok) / float64(n)
+}
+
+func (f *gridFit) bits(b *binImage) *gozxing.BitMatrix {
+	m, _ := gozxing.NewBitMatrix(f.cols, f.rows)
+	cu, rv := 1/float64(f.cols), 1/float64(f.rows)
+	for r := 0; r < f.rows; r++ {
+		for c := 0; c < f.cols; c++ {
+			if b.sample(f.h.apply((float64(c)+0.5)*cu, (float64(r)+0.5)*rv)) {
+				m.Set(c, r)
+			}
+		}
+	}
+	return m
+}
+
+// sideDark is the fraction of dark pixels along the segment p->q, pulled
+// towards centre by inset pixels.
+func sideDark(b *binImage, p, q, centre pt, inset float64) float64 {
+	mid := p.add(q).mul(0.5)
+	d := centre.sub(mid)
+	l := math.Hypot(d.x, d.y)
+	if l == 0 {
+		return 0
+	}
+	off := d.mul(inset / l)
+	n := int(p.dist(q))
+	if n < 8 {
+		n = 8
+	}
+	if n > 64 {
+		n = 64
+	}
+	dark := 0
+	for i := 0; i < n; i++ {
+		t := (float64(i) + 0.5) / float64(n)
+		s := p.add(q.sub(p).mul(t)).add(off)
+		if b.sample(s) {
+			dark++
+		}
+	}
+	return float64(dark) / float64(n)
+}
+
+// locate runs the locator over g.
+func (d *Decoder) locate(g *Gray) (scanner.Read, error) {
+	for _, contrast := range []int{24} {
+		b := binarize(g, contrast)
+		if r, err := d.locateIn(b); err == nil {
+			return r, nil
+		}
+	}
+	return scanner.Read{}, scanner.ErrNotFound
+}
+
+const maxLocatorCandidates = 40
+
+func (d *Decoder) locateIn(b *binImage) (scanner.Read, error) {
+	comps := components(b, 8)
+	type cand struct {
+		q      [4]pt
+		v      int // index of the finder's corner in q
+		weight float64
+	}
+	var cands []cand
+	for _, c := range comps {
+		w, h := float64(c.maxX-c.minX), float64(c.maxY-c.minY)
+		if w > float64(b.w)*0.98 && h > float64(b.h)*0.98 && c.pixels > b.w*b.h*3/4 {
+			continue
+		}
+		// A finder L with its data is at least ~8 modules on a side and
+		// covers a good part but not all of its bounding box.
+		fill := float64(c.pixels) / (w * h)
+		if fill < 0.08 || fill > 0.92 {
+			continue
+		}
+		hl := hull(c)
+		q, ok := quad(hl)
+		if !ok {
+			continue
+		}
+		var centre pt
+		for _, p := range q {
+			centre = centre.add(p.mul(0.25))
+		}
+		side := math.Min(q[0].dist(q[1]), q[1].dist(q[2]))
+		inset := math.Max(0.8, side/80)
+		dark := [4]float64{}
+		for i := 0; i < 4; i++ {
+			dark[i] = sideDark(b, q[i], q[(i+1)%4], centre, inset)
+		}
+		for v := 0; v < 4; v++ {
+			// Sides v-1 -> v and v -> v+1 must be solid; the others not.
+			s1, s2 := dark[(v+3)%4], dark[v]
+			o1, o2 := dark[(v+1)%4], dark[(v+2)%4]
+			if s1 < 0.8 || s2 < 0.8 || (o1 > 0.9 && o2 > 0.9) {
+				continue
+			}
+			cands = append(cands, cand{q: q, v: v, weight: s1 + s2 - 0.5*(o1+o2) + math.Log(float64(c.pixels))/20})
+		}
+	}
+	sort.Slice(cands, func(i, j int) bool { return cands[i].weight > cands[j].weight })
+	if len(cands) > maxLocatorCandidates {
+		cands = cands[:maxLocatorCandidates]
+	}
+	var firstErr error
+	for _, c := range cands {
+		r, err := d.fitAndDecode(b, c.q, c.v)
+		if err == nil {
+			return r, nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	if firstErr == nil {
+		firstErr = scanner.ErrNotFound
+	}
+	return scanner.Read{}, firstErr
+}
+
+// fitAndDecode tries the symbol sizes and fourth-corner positions for a
+// finder at corner v of q and decodes the best-matching grids.
+func (d *Decoder) fitAndDecode(b *binImage, q [4]pt, v int) (scanner.Read, error) {
+	V := q[v]
+	A := q[(v+3)%4] // along one arm
+	B := q[(v+1)%4] // along the other arm
+	Ch := q[(v+2)%4]
+	Cp := A.add(B).sub(V)
+	lenA, lenB := V.dist(A), V.dist(B)
+	var fits []gridFit
+	for _, sz := range symbolSizes {
+		for _, o := range [2][2]int{{sz[0], sz[1]}, {sz[1], sz[0]}} {
+			rows, cols := o[0], o[1] // rows along V->A, columns along V->B
+			if rows != cols && o == [2]int{sz[1], sz[0]} && sz[0] == sz[1] {
+				continue
+			}
+			mA, mB := lenA/float64(rows), lenB/float64(cols)
+			if mA < 0.9 || mB < 0.9 || mA/mB > 1.6 || mB/mA > 1.6 {
+				continue
+			}
+			if rows == cols && o[0] != sz[0] {
+				continue
+			}
+			best := gridFit{score: -1}
+			for _, base := range []pt{Ch, Cp} {
+				ua, ub := A.sub(V).mul(1/lenA), B.sub(V).mul(1/lenB)
+				for _, da := range []float64{0, -0.5, 0.5, -1, 1} {
+					for _, db := range []float64{0, -0.5, 0.5, -1, 1} {
+						C := base.add(ua.mul(da * mA)).add(ub.mul(db * mB))
+						f := gridFit{h: squareToQuad(A, C, B, V), rows: rows, cols: cols, corners: [4]pt{A, C, B, V}}
+						if s := f.scoreOn(b); s > best.score {
+							f.score = s
+							best = f
+						}
+					}
+				}
+			}
+			if best.score >= 0.8 {
+				fits = append(fits, best)
+			}
+		}
+	}
+	sort.Slice(fits, func(i, j int) bool { return fits[i].score > fits[j].score })
+	if len(fits) > 4 {
+		fits = fits[:4]
+	}
+	var firstErr error
+	for _, f := range fits {
+		corners := make([]scanner.Point, 4)
+		for i, p := range f.corners {
+			corners[i] = p.toPoint()
+		}
+		r, err := d.decodeBits(f.bits(b), corners, true)
+		if err == nil {
+			return r, nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	if firstErr == nil {
+		firstErr = scanner.ErrNotFound
+	}
+	return scanner.Read{}, firstErr
+}
