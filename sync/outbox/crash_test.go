@@ -1,0 +1,217 @@
+package outbox_test
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/medtrace/medtrace/internal/store"
+	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/sync/outbox"
+	"github.com/medtrace/medtrace/sync/outbox/fakeledger"
+)
+
+// childEnv makes the test binary act as the crash test's child process.
+const childEnv = "MEDTRACE_OUTBOX_CRASH_CHILD"
+
+func TestMain(m *testing.M) {
+	if spec := os.Getenv(childEnv); spec != "" {
+		os.Exit(crashChild(spec))
+	}
+	os.Exit(m.Run())
+}
+
+// crashChild captures scans with events as fast as it can while its sync
+// engine sends them, printing "durable ID" after each capture returned,
+// until it is killed.
+func crashChild(spec string) int {
+	parts := strings.Split(spec, "|")
+	dataDir, ledgerPath := parts[0], parts[1]
+	var seed uint64
+	fmt.Sscan(parts[2], &seed)
+	rnd := rand.New(rand.NewPCG(seed, seed))
+	ctx := context.Background()
+	s, err := store.Open(ctx, dataDir, store.Options{})
+	if err != nil {
+		fmt.Println("error", err)
+		return 3
+	}
+	l, err := fakeledger.Open(ctx, ledgerPath)
+	if err != nil {
+		fmt.Println("error", err)
+		return 3
+	}
+	l.SetDelay(time.Duration(rnd.IntN(3000)) * time.Microsecond)
+	e := outbox.New(outbox.Config{Store: s, Ledger: l, BatchSize: 1 + rnd.IntN(20), Lease: 300 * time.Millisecond,
+		MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond, Idle: 20 * time.Millisecond})
+	go e.Run(ctx)
+	out := os.Stdout // unbuffered: one write per line, whole or not at all
+	for i := 0; ; i++ {
+		serial := fmt.Sprintf("%d-%d", seed, i)
+		if i%5 == 4 {
+			// A caller's own transaction holding two events.
+			tx, err := s.BeginTx(ctx)
+			if err != nil {
+				fmt.Println("error", err)
+				return 3
+			}
+			a, err1 := s.EnqueueTx(ctx, tx, ledger.Event{Kind: ledger.KindShip, GTIN: gtin, Serial: serial})
+			b, err2 := s.EnqueueTx(ctx, tx, ledger.Event{Kind: ledger.KindShip, GTIN: gtin, Serial: serial + "b"})
+			if err1 != nil || err2 != nil || tx.Commit() != nil {
+				fmt.Println("error", err1, err2)
+				return 3
+			}
+			s.Notify()
+			fmt.Fprintf(out, "durable %s\ndurable %s\n", a.ID, b.ID)
+			continue
+		}
+		_, ev, err := s.Capture(ctx, store.Scan{Session: "crash", Raw: []byte(serial), Valid: true, GTIN: gtin, Serial: serial, Source: "test"},
+			ledger.Event{Kind: ledger.KindReceive, GTIN: gtin, Serial: serial})
+		if err != nil {
+			fmt.Println("error", err)
+			return 3
+		}
+		fmt.Fprintf(out, "durable %s\n", ev.ID)
+	}
+}
+
+// TestKillNine kills a capturing and syncing process with SIGKILL 100 times
+// at random moments. After each crash the database must open cleanly and
+// hold every event reported durable; at the end every event is on the
+// ledger exactly once. The ledger here is the FAKE in fakeledger (its own
+// SQLite file, exactly-once semantics), not Fabric.
+func TestKillNine(t *testing.T) {
+	cycles := 100
+	dir := t.TempDir()
+	dataDir, ledgerPath := filepath.Join(dir, "data"), filepath.Join(dir, "fake-ledger.db")
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rnd := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	durable := map[string]bool{}
+	ctx := context.Background()
+	for c := 0; c < cycles; c++ {
+		cmd := exec.Command(self, "-test.run=^$")
+		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s|%s|%d", childEnv, dataDir, ledgerPath, c))
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		var mu sync.Mutex
+		var got []string
+		var childErr string
+		first := make(chan struct{})
+		readDone := make(chan struct{})
+		go func() {
+			defer close(readDone)
+			sc := bufio.NewScanner(stdout)
+			once := sync.Once{}
+			for sc.Scan() {
+				line := sc.Text()
+				once.Do(func() { close(first) })
+				mu.Lock()
+				if id, ok := strings.CutPrefix(line, "durable "); ok {
+					got = append(got, id)
+				} else {
+					childErr = line
+				}
+				mu.Unlock()
+			}
+			once.Do(func() { close(first) })
+		}()
+		select {
+		case <-first:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("cycle %d: the child never started", c)
+		}
+		time.Sleep(time.Duration(5+rnd.IntN(60)) * time.Millisecond) // a random moment to crash at
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		<-readDone
+		cmd.Wait()
+		if childErr != "" {
+			t.Fatalf("cycle %d: child: %s", c, childErr)
+		}
+		for _, id := range got {
+			durable[id] = true
+		}
+		// The database opens cleanly and holds every event reported durable.
+		s, err := store.Open(ctx, dataDir, store.Options{})
+		if err != nil {
+			t.Fatalf("cycle %d: reopen: %v", c, err)
+		}
+		if c%10 == 9 || c == cycles-1 {
+			if err := s.Check(ctx); err != nil {
+				t.Fatalf("cycle %d: %v", c, err)
+			}
+		}
+		evs, err := s.Events(ctx, store.EventFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		have := map[string]bool{}
+		for _, e := range evs {
+			have[e.Event.ID] = true
+		}
+		for id := range durable {
+			if !have[id] {
+				t.Fatalf("cycle %d: event %s was reported durable but is missing", c, id)
+			}
+		}
+	}
+	// Drain what is left, with a clock past every lease, and check the ledger.
+	s, err := store.Open(ctx, dataDir, store.Options{Now: func() time.Time { return time.Now().Add(time.Hour) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	l, err := fakeledger.Open(ctx, ledgerPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if _, err := outbox.New(outbox.Config{Store: s, Ledger: l}).Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := s.Events(ctx, store.EventFilter{})
+	ids := make([]string, 0, len(evs))
+	for _, e := range evs {
+		ids = append(ids, e.Event.ID)
+	}
+	scans, _ := s.Scans(ctx, store.ScanFilter{})
+	dups := exactlyOnce(t, s, l, ids)
+	recovered := countRecovered(t, ledgerPath)
+	t.Logf("%d cycles: %d events reported durable, %d stored, %d scans; ledger holds each once; %d resends answered as duplicates; %d transactions",
+		cycles, len(durable), len(ids), len(scans), dups, recovered)
+	if len(durable) < cycles {
+		t.Errorf("only %d events captured in %d cycles: the crashes did not happen mid-work", len(durable), cycles)
+	}
+}
+
+// countRecovered counts the fake ledger's transactions.
+func countRecovered(t *testing.T, path string) int {
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	db.QueryRow(`SELECT count(*) FROM txs`).Scan(&n)
+	return n
+}
