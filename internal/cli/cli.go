@@ -43,6 +43,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"help", "show this help", runHelp},
+		{"parse", "read a pack code and say what it is", runParse},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -2,23 +2,6 @@ package packcode
 
 import "time"
 
-// gs1Year applies the GS1 General Specifications century rule (7.12) to a
-// two-digit year: a year 51 or more ahead of today's two-digit year is in
-// the previous century, one 50 or more behind is in the next century,
-// anything else is in the current century.
-func gs1Year(yy int, today time.Time) int {
-	cur := today.Year()
-	century := cur - cur%100
-	diff := yy - cur%100
-	switch {
-	case diff >= 51:
-		century -= 100
-	case diff <= -50:
-		century += 100
-	}
-	return century + yy
-}
-
 // parseYYMMDD reads six digits as a date. Day 00 means the last day of the
 // month. year maps the two-digit year to a full year. ok is false for a
 // date that does not exist.

@@ -117,8 +117,13 @@ func (p *parser) fillGS1() {
 			setOnce(&r.SSCC)
 		case ai == "17":
 			if r.Expiry == nil {
-				if d, ok := parseYYMMDD(e.Value, func(yy int) int { return gs1Year(yy, p.today) }); ok {
-					r.Expiry = &d
+				t, zeroDay, err := gs1.ResolveDate(e.Value, p.today)
+				switch {
+				case err == nil:
+					r.Expiry = &Date{Raw: e.Value, T: t, DayUnspecified: zeroDay}
+				case !p.hasProblemFor(CodeBadDate, "17"):
+					p.problem(Problem{AI: "17", Pos: e.Pos, Len: 2 + len(e.Value), Code: CodeBadDate,
+						Message: fmt.Sprintf("AI (17) expiry: %q is not a real date.", e.Value)})
 				}
 			}
 		case len(ai) == 3 && ai >= "410" && ai <= "417":
@@ -194,4 +199,13 @@ func (p *parser) gs1Checks() {
 	} else {
 		p.check("GS1 association rules", CheckPassed, "Required companion AIs are present; no conflicting or contradictory AIs.")
 	}
+}
+
+func (p *parser) hasProblemFor(c Code, ai string) bool {
+	for _, q := range p.res.Problems {
+		if q.Code == c && q.AI == ai {
+			return true
+		}
+	}
+	return false
 }

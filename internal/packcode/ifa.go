@@ -113,6 +113,7 @@ func (p *parser) parseFormat06(seg string, base int) {
 		}
 		info, known := lookupDI(di)
 		p.res.DataIdentifiers = append(p.res.DataIdentifiers, DataIdentifier{DI: di, Title: info.title, Value: data, Pos: fpos})
+		p.res.HRI = append(p.res.HRI, "("+di+") "+data)
 		if !known {
 			p.problem(Problem{AI: di, Pos: fpos, Len: len(di), Code: CodeUnknownDI, Warning: true,
 				Message: fmt.Sprintf("Data identifier %s is not used on IFA pack codes; its value %q was kept but not checked.", di, clip(data))})

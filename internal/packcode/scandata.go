@@ -13,17 +13,17 @@ type Barcode string
 
 // The symbologies ScanData can write scan data for.
 const (
-	BarcodeDataMatrix       Barcode = "datamatrix"
-	BarcodeQR               Barcode = "qr"
-	BarcodeDotCode          Barcode = "dotcode"
-	BarcodeGS1128           Barcode = "gs1-128"
-	BarcodeDataBarExpanded  Barcode = "databar-expanded"
-	BarcodeDataBarOmni      Barcode = "databar-omni"
-	BarcodeDataBarLimited   Barcode = "databar-limited"
-	BarcodeEAN13            Barcode = "ean-13"
-	BarcodeEAN8             Barcode = "ean-8"
-	BarcodeUPCA             Barcode = "upc-a"
-	BarcodeUPCE             Barcode = "upc-e"
+	BarcodeDataMatrix      Barcode = "datamatrix"
+	BarcodeQR              Barcode = "qr"
+	BarcodeDotCode         Barcode = "dotcode"
+	BarcodeGS1128          Barcode = "gs1-128"
+	BarcodeDataBarExpanded Barcode = "databar-expanded"
+	BarcodeDataBarOmni     Barcode = "databar-omni"
+	BarcodeDataBarLimited  Barcode = "databar-limited"
+	BarcodeEAN13           Barcode = "ean-13"
+	BarcodeEAN8            Barcode = "ean-8"
+	BarcodeUPCA            Barcode = "upc-a"
+	BarcodeUPCE            Barcode = "upc-e"
 )
 
 // ErrNoScanData is returned by ScanData when the data cannot be carried by

@@ -4,15 +4,15 @@ package packcode
 type symKind uint8
 
 const (
-	kindNone    symKind = iota // no identifier: guess from the data
-	kindPlain                  // 2D/linear symbol without GS1 mode: URI, ISO/IEC 15434, CN code, or plain text
-	kindGS1                    // FNC1 in first position: GS1 element string
-	kindAIM                    // FNC1 in second position: an AIM-registered application, not GS1
-	kindEAN13                  // EAN-13 / UPC-A (13 digits), optionally followed by a composite
-	kindEAN8                   // EAN-8 (8 digits), optionally followed by a composite
-	kindEANAddOn               // EAN/UPC with an add-on
-	kindITF                    // Interleaved 2 of 5 (ITF-14 carries a GTIN)
-	kindCode39                 // Code 39 (the German PZN)
+	kindNone     symKind = iota // no identifier: guess from the data
+	kindPlain                   // 2D/linear symbol without GS1 mode: URI, ISO/IEC 15434, CN code, or plain text
+	kindGS1                     // FNC1 in first position: GS1 element string
+	kindAIM                     // FNC1 in second position: an AIM-registered application, not GS1
+	kindEAN13                   // EAN-13 / UPC-A (13 digits), optionally followed by a composite
+	kindEAN8                    // EAN-8 (8 digits), optionally followed by a composite
+	kindEANAddOn                // EAN/UPC with an add-on
+	kindITF                     // Interleaved 2 of 5 (ITF-14 carries a GTIN)
+	kindCode39                  // Code 39 (the German PZN)
 )
 
 type symInfo struct {
