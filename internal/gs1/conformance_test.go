@@ -281,7 +281,7 @@ func TestConformanceBracketed(t *testing.T) {
 					break
 				}
 			}
-			vpos := p.Pos - (el.Pos + len(el.AI) + 2)
+			vpos := p.Pos - (el.Pos + len(el.AI) + 1)
 			if vpos < 0 || vpos+p.Len > len(el.Value) {
 				return "problem position outside its value" + problemsText(pp.problems)
 			}

@@ -282,7 +282,7 @@ func ParseBracketed(s string, opt Options) ([]Element, []Problem) {
 				Message: fmt.Sprintf("AI (%s) is not a known GS1 AI.", ai)})
 			continue
 		}
-		elems = append(elems, Element{AI: ai, Value: value, Pos: start})
+		elems = append(elems, Element{AI: ai, Value: value, Pos: start + 1})
 		if vp, ok := checkValue(ai, e, value); !ok {
 			probs = append(probs, vp.toProblem(ai, vstart, posMap))
 		}
