@@ -32,9 +32,8 @@ type epcisDestination struct {
 }
 
 // epcisEvent is an EPCIS 2.0 ObjectEvent or AggregationEvent, fields in the
-// standard's order.
+// standard's order (the @context is spliced in by toEPCIS).
 type epcisEvent struct {
-	Context             json.RawMessage    `json:"@context"`
 	Type                string             `json:"type"`
 	EventID             string             `json:"eventID"`
 	EventTime           string             `json:"eventTime"`
@@ -60,7 +59,6 @@ const epcisTime = "2006-01-02T15:04:05.000Z07:00"
 // toEPCIS renders a valid, accepted event as EPCIS 2.0 JSON.
 func toEPCIS(c *Config, ev *Event, recorded time.Time) ([]byte, error) {
 	e := epcisEvent{
-		Context:             json.RawMessage(epcisContext),
 		Type:                "ObjectEvent",
 		EventID:             eventURI(ev.ID),
 		EventTime:           ev.Time.UTC().Format(epcisTime),
@@ -130,5 +128,15 @@ func toEPCIS(c *Config, ev *Event, recorded time.Time) ([]byte, error) {
 			e.Disposition = "non_conformant"
 		}
 	}
-	return json.Marshal(&e)
+	b, err := json.Marshal(&e)
+	if err != nil {
+		return nil, err
+	}
+	// Splice the constant context in front: encoding/json would re-compact
+	// a RawMessage field on every event.
+	out := make([]byte, 0, len(b)+len(epcisContext)+14)
+	out = append(out, `{"@context":`...)
+	out = append(out, epcisContext...)
+	out = append(out, ',')
+	return append(out, b[1:]...), nil
 }

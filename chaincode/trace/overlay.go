@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -80,6 +81,30 @@ type eventRec struct {
 	Message   string          `json:"m,omitempty"`
 	EPCIS     json.RawMessage `json:"epcis,omitempty"`
 	Raw       json.RawMessage `json:"raw,omitempty"`
+}
+
+// encode marshals the record, appending the stored event document as is:
+// encoding/json would re-compact a RawMessage field, its costliest step.
+func (e *eventRec) encode() ([]byte, error) {
+	h := *e
+	h.EPCIS, h.Raw = nil, nil
+	b, err := json.Marshal(&h)
+	if err != nil {
+		return nil, err
+	}
+	b = b[:len(b)-1]
+	if e.EPCIS != nil {
+		b = append(append(append(b, `,"epcis":`...), e.EPCIS...), '}')
+	} else if e.Raw != nil {
+		var c bytes.Buffer
+		if err := json.Compact(&c, e.Raw); err != nil {
+			return nil, err
+		}
+		b = append(append(append(b, `,"raw":`...), c.Bytes()...), '}')
+	} else {
+		b = append(b, '}')
+	}
+	return b, nil
 }
 
 // overlay is the transaction's view of the state: reads are cached, writes
@@ -170,7 +195,13 @@ func (ov *overlay) flush() error {
 		case prefixEvent:
 			v = ov.events[k]
 		}
-		b, err := json.Marshal(v)
+		var b []byte
+		var err error
+		if e, ok := v.(*eventRec); ok {
+			b, err = e.encode()
+		} else {
+			b, err = json.Marshal(v)
+		}
 		if err != nil {
 			return fmt.Errorf("encode %s: %w", k, err)
 		}

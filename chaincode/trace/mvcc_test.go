@@ -1,0 +1,184 @@
+package trace
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestConcurrentBatchesDoNotConflict endorses two batches on the same state
+// (as the peer does for concurrent transactions) and checks that neither
+// writes a key the other reads or writes, so both commit without an MVCC
+// conflict. It also pins the cost: two keys written per commissioned pack.
+func TestConcurrentBatchesDoNotConflict(t *testing.T) {
+	tests := []struct {
+		name string
+		a, b func(w *world) (string, []Event)
+	}{
+		{"commission vs commission same batch",
+			func(w *world) (string, []Event) { return mspMan, w.commissions("A", 100) },
+			func(w *world) (string, []Event) { return mspMan, w.commissions("B", 100) }},
+		{"dispense vs commission",
+			func(w *world) (string, []Event) {
+				return mspPhar, []Event{w.on(KindDispense, glnPhar, gtinA, "S1"), w.on(KindDispense, glnPhar, gtinA, "S2")}
+			},
+			func(w *world) (string, []Event) { return mspMan, w.commissions("C", 10) }},
+		{"ship vs dispense other packs",
+			func(w *world) (string, []Event) { return mspDist, []Event{w.on(KindShip, glnDist, gtinA, "S3")} },
+			func(w *world) (string, []Event) { return mspPhar, []Event{w.on(KindDispense, glnPhar, gtinA, "S1")} }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t)
+			w.stock("S1", "S2", "S3")
+			run := func(f func(w *world) (string, []Event)) *txState {
+				msp, evs := f(w)
+				b, err := json.Marshal(evs)
+				must(t, err)
+				st, tx := w.tx(msp)
+				res, _, err := Record(st, tx, b)
+				must(t, err)
+				for _, r := range res.Results {
+					if r.Status != StatusAccepted {
+						t.Fatalf("%+v", r)
+					}
+				}
+				return st
+			}
+			a, b := run(tt.a), run(tt.b)
+			for k := range a.writes {
+				if b.reads[k] || b.writes[k] != nil {
+					t.Errorf("key %q written by one batch and used by the other", k)
+				}
+			}
+			for k := range b.writes {
+				if a.reads[k] {
+					t.Errorf("key %q written by the second batch and read by the first", k)
+				}
+			}
+		})
+	}
+	t.Run("keys per commissioned pack", func(t *testing.T) {
+		w := newWorld(t)
+		b, err := json.Marshal(w.commissions("K", 100))
+		must(t, err)
+		st, tx := w.tx(mspMan)
+		_, _, err = Record(st, tx, b)
+		must(t, err)
+		if len(st.writes) != 200 {
+			t.Fatalf("%d keys written for 100 packs, want 200", len(st.writes))
+		}
+		for k := range st.writes {
+			if !strings.HasPrefix(k, prefixPack) && !strings.HasPrefix(k, prefixEvent) {
+				t.Fatalf("unexpected key %q", k)
+			}
+		}
+	})
+}
+
+// commissions makes n commissioning events of gtinA batch L1 with serials prefix+i.
+func (w *world) commissions(prefix string, n int) []Event {
+	evs := make([]Event, n)
+	for i := range evs {
+		evs[i] = w.commission(gtinA, fmt.Sprintf("%s%d", prefix, i), "L1", "2028-12-31")
+	}
+	return evs
+}
+
+func TestEmission(t *testing.T) {
+	w := newWorld(t)
+	evs := w.commissions("E", 3)
+	evs = append(evs, w.on(KindDispense, glnPhar, gtinA, "E0"))
+	res, em, err := w.submit(mspMan, evs...)
+	must(t, err)
+	if len(em.Accepted) != 3 || len(em.Rejected) != 1 || em.Rejected[0] != evs[3].ID || em.TxID != res.TxID {
+		t.Fatalf("emission %+v", em)
+	}
+	if len(em.Packs) != 3 || em.Packs[0].Status != PackActive || em.Packs[0].Batch != "L1" || em.Packs[0].EventID != evs[0].ID {
+		t.Fatalf("packs %+v", em.Packs)
+	}
+	_, em, err = w.submit(mspMan, w.recall(gtinA, "L1"))
+	must(t, err)
+	if len(em.Recalls) != 1 || em.Recalls[0].Batch != "L1" || len(em.Packs) != 0 {
+		t.Fatalf("recall emission %+v", em)
+	}
+}
+
+func FuzzRecord(f *testing.F) {
+	f.Add([]byte(`[{"id":"00000000-0000-7000-8000-000000000001","kind":"commission","time":"2026-11-02T09:00:00Z","location":"4012345000009","gtin":"04012345000010","serial":"S1","batch":"L1","expiry":"2028-12-31"}]`))
+	f.Add([]byte(`[{"id":"00000000-0000-7000-8000-000000000002","kind":"pack","time":"2026-11-02T09:00:00Z","location":"4020000000017","sscc":"340200000000000013","children":["04012345000010/S1","340200000000000020"]}]`))
+	f.Add([]byte(`[{"id":"ni:///sha-256;abc","kind":"ship","time":"2026-11-02T09:00:00Z","sscc":"340200000000000013"}]`))
+	f.Add([]byte(`[{},{"id":1}]`))
+	f.Fuzz(func(t *testing.T, batch []byte) {
+		w := newWorld(t)
+		w.stock("S1")
+		for _, msp := range []string{mspMan, mspDist, mspPhar, mspReg} {
+			st, tx := w.tx(msp)
+			res, em, err := Record(st, tx, batch)
+			if err != nil {
+				if len(st.writes) != 0 {
+					t.Fatalf("failed request wrote %d keys", len(st.writes))
+				}
+				continue
+			}
+			if len(res.Results) == 0 {
+				t.Fatal("no results")
+			}
+			if len(em.Accepted) > len(res.Results) {
+				t.Fatal("more accepted than results")
+			}
+			for _, r := range res.Results {
+				if r.Status == StatusRejected && r.Reason == "" {
+					t.Fatalf("rejection without reason: %+v", r)
+				}
+			}
+			st.commit()
+		}
+		if v := w.verify(gtinA, "S1", "", ""); v.Status == PackUnknown {
+			t.Fatal("the stocked pack vanished")
+		}
+	})
+}
+
+func FuzzSplitChild(f *testing.F) {
+	for _, s := range []string{"340200000000000013", "04012345000010/S1", "04012345000010/", "x", "04012345000010/a/b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		sscc, gtin, serial, err := splitChild(s)
+		if err != nil {
+			return
+		}
+		if sscc != "" {
+			if sscc != s || checkSSCC(sscc) != nil {
+				t.Fatalf("%q -> sscc %q", s, sscc)
+			}
+			return
+		}
+		if PackKey(gtin, serial) != s || checkGTIN(gtin) != nil {
+			t.Fatalf("%q -> %q %q", s, gtin, serial)
+		}
+	})
+}
+
+// BenchmarkRecord measures the chaincode's own work per event (in memory,
+// no peer): commissioning batches of 100.
+func BenchmarkRecord(b *testing.B) {
+	for _, n := range []int{1, 100, 500} {
+		b.Run(fmt.Sprintf("commission-batch-%d", n), func(b *testing.B) {
+			w := newWorld(b)
+			for i := 0; i < b.N; i++ {
+				evs := w.commissions(fmt.Sprintf("B%d-", i), n)
+				raw, err := json.Marshal(evs)
+				must(b, err)
+				st, tx := w.tx(mspMan)
+				if _, _, err := Record(st, tx, raw); err != nil {
+					b.Fatal(err)
+				}
+				st.commit()
+			}
+			b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}

@@ -1,0 +1,467 @@
+package trace
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCheckDigits(t *testing.T) {
+	tests := []struct {
+		name string
+		f    func(string) error
+		in   string
+		ok   bool
+	}{
+		{"gtin ok", checkGTIN, "09506000134352", true},
+		{"gtin bad check", checkGTIN, "09506000134353", false},
+		{"gtin short", checkGTIN, "9506000134352", false},
+		{"gtin letters", checkGTIN, "0950600013435A", false},
+		{"sscc ok", checkSSCC, "106141411234567897", true},
+		{"sscc bad", checkSSCC, "106141411234567890", false},
+		{"gln ok", checkGLN, "4012345000009", true},
+		{"gln bad", checkGLN, "4012345000008", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.f(tt.in); (err == nil) != tt.ok {
+				t.Fatalf("%s: err = %v, want ok=%v", tt.in, err, tt.ok)
+			}
+		})
+	}
+}
+
+// TestRoles checks every role against every event kind: allowed kinds are
+// accepted from a state where they are legal, forbidden ones are rejected
+// with not-authorized.
+func TestRoles(t *testing.T) {
+	locOf := map[string]string{mspMan: glnMan, mspDist: glnDist, mspPhar: glnPhar, mspReg: glnReg}
+	yes := true
+	// event builds a legal event of kind k for a pack or unit prepared by setup.
+	type kindCase struct {
+		kind  Kind
+		setup func(w *world) // as the right role
+		event func(w *world, loc string) Event
+	}
+	kinds := []kindCase{
+		{KindCommission, func(w *world) {}, func(w *world, loc string) Event {
+			e := w.commission(gtinA, "S1", "L1", "2028-12-31")
+			e.Location = loc
+			return e
+		}},
+		{KindRecall, func(w *world) { w.stock("S1") }, func(w *world, loc string) Event { return w.recall(gtinA, "L1") }},
+		{KindPack, func(w *world) { w.stock("S1") }, func(w *world, loc string) Event {
+			return w.unit(KindPack, loc, ssccCase, PackKey(gtinA, "S1"))
+		}},
+		{KindUnpack, func(w *world) { w.stock("S1"); w.ok(mspDist, w.unit(KindPack, glnDist, ssccCase, PackKey(gtinA, "S1"))) },
+			func(w *world, loc string) Event { return w.unit(KindUnpack, loc, ssccCase) }},
+		{KindShip, func(w *world) { w.stock("S1") }, func(w *world, loc string) Event {
+			e := w.on(KindShip, loc, gtinA, "S1")
+			e.Counterparty = glnPhar
+			return e
+		}},
+		{KindReceive, func(w *world) { w.stock("S1") }, func(w *world, loc string) Event { return w.on(KindReceive, loc, gtinA, "S1") }},
+		{KindDispense, func(w *world) { w.stock("S1") }, func(w *world, loc string) Event { return w.on(KindDispense, loc, gtinA, "S1") }},
+		{KindUndoDispense, func(w *world) { w.stock("S1"); w.ok(mspPhar, w.on(KindDispense, glnPhar, gtinA, "S1")) },
+			func(w *world, loc string) Event { return w.on(KindUndoDispense, glnPhar, gtinA, "S1") }},
+		{KindDestroy, func(w *world) { w.stock("S1") }, func(w *world, loc string) Event { return w.on(KindDestroy, loc, gtinA, "S1") }},
+		{KindStolen, func(w *world) { w.stock("S1") }, func(w *world, loc string) Event { return w.on(KindStolen, loc, gtinA, "S1") }},
+		{KindSample, func(w *world) { w.stock("S1") }, func(w *world, loc string) Event { return w.on(KindSample, loc, gtinA, "S1") }},
+		{KindExport, func(w *world) { w.stock("S1") }, func(w *world, loc string) Event { return w.on(KindExport, loc, gtinA, "S1") }},
+		{KindInspect, func(w *world) { w.stock("S1") }, func(w *world, loc string) Event {
+			e := w.on(KindInspect, loc, gtinA, "S1")
+			e.Conformant = &yes
+			return e
+		}},
+	}
+	for _, role := range []struct {
+		msp  string
+		role Role
+	}{{mspMan, RoleManufacturer}, {mspDist, RoleDistributor}, {mspPhar, RolePharmacy}, {mspReg, RoleRegulator}} {
+		for _, k := range kinds {
+			allowed := Allowed(role.role, k.kind)
+			name := string(role.role) + "/" + string(k.kind)
+			if allowed {
+				name += "/allowed"
+			} else {
+				name += "/forbidden"
+			}
+			t.Run(name, func(t *testing.T) {
+				w := newWorld(t)
+				k.setup(w)
+				ev := k.event(w, locOf[role.msp])
+				r := w.record(role.msp, ev)[0]
+				if allowed && r.Status != StatusAccepted {
+					t.Fatalf("got %s %s (%s), want accepted", r.Status, r.Reason, r.Message)
+				}
+				if !allowed && (r.Status != StatusRejected || r.Reason != ReasonNotAuthorized) {
+					t.Fatalf("got %s %s (%s), want rejected not-authorized", r.Status, r.Reason, r.Message)
+				}
+			})
+		}
+	}
+	t.Run("no role at all", func(t *testing.T) {
+		w := newWorld(t)
+		_, _, err := w.submit(mspNone, w.commission(gtinA, "S1", "L1", "2028-12-31"))
+		if !errors.Is(err, ErrAccessDenied) {
+			t.Fatalf("err = %v, want ErrAccessDenied", err)
+		}
+		st, tx := w.tx(mspNone)
+		if _, err := Verify(st, tx, gtinA, "S1", "", ""); !errors.Is(err, ErrAccessDenied) {
+			t.Fatalf("verify err = %v, want ErrAccessDenied", err)
+		}
+	})
+	t.Run("manufacturer outside its prefixes", func(t *testing.T) {
+		w := newWorld(t)
+		e := w.commission(gtinM2, "S1", "L1", "2028-12-31")
+		if r := w.record(mspMan, e)[0]; r.Reason != ReasonNotAuthorized {
+			t.Fatalf("commission of another's GTIN: %+v", r)
+		}
+		w.stock("S1")
+		if r := w.record(mspMan2, w.recall(gtinA, "L1"))[0]; r.Reason != ReasonNotAuthorized {
+			t.Fatalf("recall of another's GTIN: %+v", r)
+		}
+	})
+	t.Run("location not the organisation's", func(t *testing.T) {
+		w := newWorld(t)
+		w.stock("S1")
+		if r := w.record(mspPhar, w.on(KindDispense, glnPhar2, gtinA, "S1"))[0]; r.Reason != ReasonNotAuthorized {
+			t.Fatalf("dispense at another pharmacy's GLN: %+v", r)
+		}
+	})
+}
+
+type step struct {
+	msp    string
+	ev     func(w *world) Event
+	status Status
+	reason string
+}
+
+func accept(msp string, ev func(w *world) Event) step { return step{msp, ev, StatusAccepted, ""} }
+func refuse(msp string, reason string, ev func(w *world) Event) step {
+	return step{msp, ev, StatusRejected, reason}
+}
+
+func later(d time.Duration, s step) step {
+	f := s.ev
+	s.ev = func(w *world) Event { w.now = w.now.Add(d); return f(w) }
+	return s
+}
+
+func pk(kind Kind, loc string) func(w *world) Event {
+	return func(w *world) Event { return w.on(kind, loc, gtinA, "S1") }
+}
+
+func commissionS1(w *world) Event { return w.commission(gtinA, "S1", "L1", "2028-12-31") }
+
+// TestTransitions walks the pack state machine through legal and illegal steps.
+func TestTransitions(t *testing.T) {
+	ship := func(to string) func(w *world) Event {
+		return func(w *world) Event { e := w.on(KindShip, glnDist, gtinA, "S1"); e.Counterparty = to; return e }
+	}
+	scan := func(batch, expiry string) func(w *world) Event {
+		return func(w *world) Event {
+			e := w.on(KindDispense, glnPhar, gtinA, "S1")
+			e.Batch, e.Expiry = batch, expiry
+			return e
+		}
+	}
+	tests := []struct {
+		name  string
+		steps []step
+		want  PackStatus
+	}{
+		{"commission", []step{accept(mspMan, commissionS1)}, PackActive},
+		{"commission twice", []step{accept(mspMan, commissionS1), refuse(mspMan, ReasonAlreadyCommission, commissionS1)}, PackActive},
+		{"full chain", []step{accept(mspMan, commissionS1), accept(mspDist, pk(KindReceive, glnDist)), accept(mspDist, ship(glnPhar)),
+			accept(mspPhar, pk(KindReceive, glnPhar)), accept(mspPhar, pk(KindDispense, glnPhar))}, PackDispensed},
+		{"dispense unknown", []step{refuse(mspPhar, ReasonUnknownPack, pk(KindDispense, glnPhar))}, PackUnknown},
+		{"dispense twice", []step{accept(mspMan, commissionS1), accept(mspPhar, pk(KindDispense, glnPhar)),
+			refuse(mspPhar, ReasonAlreadyDispensed, pk(KindDispense, glnPhar))}, PackDispensed},
+		{"dispense in transit", []step{accept(mspMan, commissionS1), accept(mspDist, ship(glnPhar)),
+			refuse(mspPhar, ReasonInTransit, pk(KindDispense, glnPhar))}, PackInTransit},
+		{"ship twice", []step{accept(mspMan, commissionS1), accept(mspDist, ship(glnPhar)), refuse(mspDist, ReasonInTransit, ship(glnPhar))}, PackInTransit},
+		{"stolen in transit", []step{accept(mspMan, commissionS1), accept(mspDist, ship(glnPhar)), accept(mspDist, pk(KindStolen, glnDist)),
+			refuse(mspPhar, ReasonStolen, pk(KindReceive, glnPhar))}, PackStolen},
+		{"dispense destroyed", []step{accept(mspMan, commissionS1), accept(mspPhar, pk(KindDestroy, glnPhar)),
+			refuse(mspPhar, ReasonDestroyed, pk(KindDispense, glnPhar))}, PackDestroyed},
+		{"destroy dispensed", []step{accept(mspMan, commissionS1), accept(mspPhar, pk(KindDispense, glnPhar)),
+			refuse(mspPhar, ReasonAlreadyDispensed, pk(KindDestroy, glnPhar))}, PackDispensed},
+		{"dispense sample", []step{accept(mspMan, commissionS1), accept(mspMan, pk(KindSample, glnMan)),
+			refuse(mspPhar, ReasonSample, pk(KindDispense, glnPhar))}, PackSample},
+		{"ship exported", []step{accept(mspMan, commissionS1), accept(mspDist, pk(KindExport, glnDist)),
+			refuse(mspDist, ReasonExported, ship(glnPhar))}, PackExported},
+		{"batch mismatch", []step{accept(mspMan, commissionS1), refuse(mspPhar, ReasonBatchMismatch, scan("L2", ""))}, PackActive},
+		{"expiry mismatch", []step{accept(mspMan, commissionS1), refuse(mspPhar, ReasonExpiryMismatch, scan("L1", "2029-01-31"))}, PackActive},
+		{"scan matches", []step{accept(mspMan, commissionS1), accept(mspPhar, scan("L1", "2028-12-31"))}, PackDispensed},
+		{"expired", []step{accept(mspMan, func(w *world) Event { return w.commission(gtinA, "S1", "L1", "2026-11-30") }),
+			later(31*24*time.Hour, refuse(mspPhar, ReasonExpired, pk(KindDispense, glnPhar)))}, PackExpired},
+		{"dispense on expiry day", []step{accept(mspMan, func(w *world) Event { return w.commission(gtinA, "S1", "L1", "2026-11-02") }),
+			accept(mspPhar, pk(KindDispense, glnPhar))}, PackDispensed},
+		{"recalled", []step{accept(mspMan, commissionS1), accept(mspMan, func(w *world) Event { return w.recall(gtinA, "L1") }),
+			refuse(mspPhar, ReasonRecalledBatch, pk(KindDispense, glnPhar))}, PackRecalled},
+		{"recall twice", []step{accept(mspMan, func(w *world) Event { return w.recall(gtinA, "L1") }),
+			refuse(mspMan, ReasonAlreadyRecalled, func(w *world) Event { return w.recall(gtinA, "L1") })}, PackUnknown},
+		{"commission into recalled batch", []step{accept(mspMan, func(w *world) Event { return w.recall(gtinA, "L1") }),
+			refuse(mspMan, ReasonRecalledBatch, commissionS1)}, PackUnknown},
+		{"undo", []step{accept(mspMan, commissionS1), accept(mspPhar, pk(KindDispense, glnPhar)),
+			later(9*24*time.Hour, accept(mspPhar, pk(KindUndoDispense, glnPhar)))}, PackActive},
+		{"undo at the window's edge", []step{accept(mspMan, commissionS1), accept(mspPhar, pk(KindDispense, glnPhar)),
+			later(10*24*time.Hour, accept(mspPhar, pk(KindUndoDispense, glnPhar)))}, PackActive},
+		{"undo too late", []step{accept(mspMan, commissionS1), accept(mspPhar, pk(KindDispense, glnPhar)),
+			later(10*24*time.Hour+time.Minute, refuse(mspPhar, ReasonUndoTooLate, pk(KindUndoDispense, glnPhar)))}, PackDispensed},
+		{"undo elsewhere", []step{accept(mspMan, commissionS1), accept(mspPhar, pk(KindDispense, glnPhar)),
+			refuse(mspPhar2, ReasonUndoOtherLocation, pk(KindUndoDispense, glnPhar2))}, PackDispensed},
+		{"undo not dispensed", []step{accept(mspMan, commissionS1), refuse(mspPhar, ReasonNotDispensed, pk(KindUndoDispense, glnPhar))}, PackActive},
+		{"undo then dispense again", []step{accept(mspMan, commissionS1), accept(mspPhar, pk(KindDispense, glnPhar)),
+			accept(mspPhar, pk(KindUndoDispense, glnPhar)), accept(mspPhar, pk(KindDispense, glnPhar))}, PackDispensed},
+		{"inspect unknown", []step{refuse(mspReg, ReasonUnknownPack, func(w *world) Event {
+			no := false
+			e := w.on(KindInspect, glnReg, gtinA, "S1")
+			e.Conformant = &no
+			return e
+		})}, PackUnknown},
+		{"event in the future", []step{refuse(mspMan, ReasonBadEvent, func(w *world) Event {
+			e := commissionS1(w)
+			e.Time = w.now.Add(time.Hour)
+			return e
+		})}, PackUnknown},
+		{"bad GTIN", []step{refuse(mspMan, ReasonBadEvent, func(w *world) Event { return w.commission("04012345000011", "S1", "L1", "2028-12-31") })}, PackUnknown},
+		{"bad expiry", []step{refuse(mspMan, ReasonBadEvent, func(w *world) Event { return w.commission(gtinA, "S1", "L1", "2028-02-30") })}, PackUnknown},
+		{"bad serial", []step{refuse(mspMan, ReasonBadEvent, func(w *world) Event { return w.commission(gtinA, "S 1", "L1", "2028-12-31") })}, PackUnknown},
+		{"missing location", []step{refuse(mspMan, ReasonBadEvent, func(w *world) Event { e := commissionS1(w); e.Location = ""; return e })}, PackUnknown},
+		{"unknown kind", []step{refuse(mspMan, ReasonBadEvent, func(w *world) Event { e := commissionS1(w); e.Kind = "teleport"; return e })}, PackUnknown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t)
+			for i, s := range tt.steps {
+				ev := s.ev(w)
+				r := w.record(s.msp, ev)[0]
+				if r.Status != s.status || r.Reason != s.reason {
+					t.Fatalf("step %d (%s as %s): got %s %q (%s), want %s %q", i, ev.Kind, s.msp, r.Status, r.Reason, r.Message, s.status, s.reason)
+				}
+				if r.Status == StatusRejected && r.Message == "" {
+					t.Fatalf("step %d: rejection without a message", i)
+				}
+			}
+			if v := w.verify(gtinA, "S1", "", ""); v.Status != tt.want {
+				t.Fatalf("status %s, want %s (alerts %+v)", v.Status, tt.want, v.Alerts)
+			}
+		})
+	}
+}
+
+func TestAlreadyDispensedSaysWhereAndWhen(t *testing.T) {
+	w := newWorld(t)
+	w.stock("S1")
+	w.ok(mspPhar, w.on(KindDispense, glnPhar, gtinA, "S1"))
+	r := w.record(mspPhar, w.on(KindDispense, glnPhar, gtinA, "S1"))[0]
+	if !strings.Contains(r.Message, glnPhar) || !strings.Contains(r.Message, "2026-11-02 09:00") {
+		t.Fatalf("message %q lacks where and when", r.Message)
+	}
+	v := w.verify(gtinA, "S1", "", "")
+	if len(v.Alerts) != 1 || v.Alerts[0].Code != ReasonAlreadyDispensed || !strings.Contains(v.Alerts[0].Message, glnPhar) {
+		t.Fatalf("alerts %+v", v.Alerts)
+	}
+}
+
+func TestVerifyAlerts(t *testing.T) {
+	w := newWorld(t)
+	w.ok(mspMan, w.commission(gtinA, "S1", "L1", "2026-11-30"))
+	w.ok(mspMan, w.recall(gtinA, "L1"))
+	no := false
+	insp := w.on(KindInspect, "", gtinA, "S1")
+	insp.Conformant = &no
+	w.ok(mspReg, insp)
+	w.now = w.now.AddDate(0, 1, 0)
+	v := w.verify(gtinA, "S1", "L9", "2027-01-01")
+	var codes []string
+	for _, a := range v.Alerts {
+		codes = append(codes, a.Code)
+	}
+	want := []string{ReasonRecalledBatch, ReasonExpired, ReasonNonconformant, ReasonBatchMismatch, ReasonExpiryMismatch}
+	if !slices.Equal(codes, want) {
+		t.Fatalf("alerts %v, want %v", codes, want)
+	}
+	if v.Status != PackRecalled || v.Batch != "L1" || v.Expiry != "2026-11-30" || v.LastKind != KindInspect || !v.AsOf.Equal(w.now) {
+		t.Fatalf("verification %+v", v)
+	}
+	if v := w.verify(gtinB, "X", "", ""); v.Status != PackUnknown || v.Alerts[0].Code != ReasonUnknownPack {
+		t.Fatalf("unknown pack: %+v", v)
+	}
+}
+
+// TestReplays covers idempotent replays and conflicts across and within batches.
+func TestReplays(t *testing.T) {
+	t.Run("replay in a later batch", func(t *testing.T) {
+		w := newWorld(t)
+		e := commissionS1(w)
+		first, _, err := w.submit(mspMan, e)
+		must(t, err)
+		res, em, err := w.submit(mspMan, e)
+		must(t, err)
+		r := res.Results[0]
+		if r.Status != StatusDuplicate || r.TxID != first.TxID || r.TxID == res.TxID {
+			t.Fatalf("replay: %+v (first tx %s)", r, first.TxID)
+		}
+		if len(em.Accepted)+len(em.Rejected)+len(em.Packs) != 0 {
+			t.Fatalf("a replay changed something: %+v", em)
+		}
+	})
+	t.Run("replay with another time zone is the same event", func(t *testing.T) {
+		w := newWorld(t)
+		e := commissionS1(w)
+		w.ok(mspMan, e)
+		e.Time = e.Time.In(time.FixedZone("CET", 3600))
+		if r := w.record(mspMan, e)[0]; r.Status != StatusDuplicate {
+			t.Fatalf("got %+v", r)
+		}
+	})
+	t.Run("replay of a rejection returns the rejection", func(t *testing.T) {
+		w := newWorld(t)
+		e := w.on(KindDispense, glnPhar, gtinA, "S1")
+		first := w.record(mspPhar, e)[0]
+		w.stock("S1") // now it would be accepted, but the event was already judged
+		r := w.record(mspPhar, e)[0]
+		if r.Status != StatusRejected || r.Reason != ReasonUnknownPack || r.TxID != first.TxID {
+			t.Fatalf("got %+v, first %+v", r, first)
+		}
+	})
+	t.Run("conflict", func(t *testing.T) {
+		w := newWorld(t)
+		e := commissionS1(w)
+		first := w.record(mspMan, e)[0]
+		e.Batch = "L2"
+		r := w.record(mspMan, e)[0]
+		if r.Status != StatusConflict || r.Reason != ReasonConflict || r.TxID != first.TxID {
+			t.Fatalf("got %+v", r)
+		}
+		if v := w.verify(gtinA, "S1", "", ""); v.Batch != "L1" {
+			t.Fatalf("conflict changed the pack: %+v", v)
+		}
+	})
+	t.Run("duplicate and conflict within one batch", func(t *testing.T) {
+		w := newWorld(t)
+		e := commissionS1(w)
+		c := e
+		c.Serial = "S2"
+		res, _, err := w.submit(mspMan, e, e, c)
+		must(t, err)
+		got := []Status{res.Results[0].Status, res.Results[1].Status, res.Results[2].Status}
+		if !slices.Equal(got, []Status{StatusAccepted, StatusDuplicate, StatusConflict}) || res.Results[1].TxID != res.TxID {
+			t.Fatalf("got %+v", res.Results)
+		}
+	})
+	t.Run("later events see earlier ones", func(t *testing.T) {
+		w := newWorld(t)
+		w.ok(mspMan, commissionS1(w))
+		d := w.on(KindDispense, glnPhar, gtinA, "S1")
+		u := w.on(KindUndoDispense, glnPhar, gtinA, "S1")
+		d2 := w.on(KindDispense, glnPhar, gtinA, "S1")
+		d3 := w.on(KindDispense, glnPhar, gtinA, "S1")
+		res := w.record(mspPhar, d, u, d2, d3)
+		if res[0].Status != StatusAccepted || res[1].Status != StatusAccepted || res[2].Status != StatusAccepted || res[3].Reason != ReasonAlreadyDispensed {
+			t.Fatalf("got %+v", res)
+		}
+	})
+	t.Run("malformed event in a batch", func(t *testing.T) {
+		w := newWorld(t)
+		st, tx := w.tx(mspMan)
+		res, _, err := Record(st, tx, []byte(`[{"id":"00000000-0000-7000-8000-000000000001","kind":"commission","time":"yesterday"},{"nope":1}]`))
+		must(t, err)
+		for i, r := range res.Results {
+			if r.Status != StatusRejected || r.Reason != ReasonBadEvent {
+				t.Fatalf("result %d: %+v", i, r)
+			}
+		}
+		if res.Results[0].EventID != "00000000-0000-7000-8000-000000000001" {
+			t.Fatalf("lost the ID: %+v", res.Results[0])
+		}
+	})
+}
+
+func TestWholeRequestErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		msp   string
+		batch string
+		want  error
+	}{
+		{"not JSON", mspMan, `{`, ErrBadRequest},
+		{"not an array", mspMan, `{"id":"x"}`, ErrBadRequest},
+		{"empty", mspMan, `[]`, ErrBadRequest},
+		{"too big", mspMan, "[" + strings.Repeat("{},", MaxBatch) + "{}]", ErrBadRequest},
+		{"stranger", mspNone, `[{}]`, ErrAccessDenied},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t)
+			st, tx := w.tx(tt.msp)
+			if _, _, err := Record(st, tx, []byte(tt.batch)); !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+			if len(st.writes) != 0 {
+				t.Fatalf("a refused request wrote %d keys", len(st.writes))
+			}
+		})
+	}
+	t.Run("not initialised", func(t *testing.T) {
+		st := (&memState{m: map[string][]byte{}}).begin()
+		if _, _, err := Record(st, Tx{ID: "t", MSP: mspReg}, []byte(`[{}]`)); !errors.Is(err, ErrNotInitialised) {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
+
+func TestConfig(t *testing.T) {
+	t.Run("bootstrap only by the named MSP itself", func(t *testing.T) {
+		s := &memState{m: map[string][]byte{}}
+		if err := InitLedger(s.begin(), Tx{MSP: mspMan}, mspReg); !errors.Is(err, ErrAccessDenied) {
+			t.Fatalf("err = %v", err)
+		}
+		st := s.begin()
+		must(t, InitLedger(st, Tx{MSP: mspReg}, mspReg))
+		st.commit()
+		must(t, InitLedger(s.begin(), Tx{MSP: mspReg}, mspReg)) // idempotent
+		if err := InitLedger(s.begin(), Tx{MSP: mspMan}, mspMan); !errors.Is(err, ErrAccessDenied) {
+			t.Fatalf("second bootstrap: err = %v", err)
+		}
+	})
+	tests := []struct {
+		name string
+		msp  string
+		f    func(State, Tx) error
+		want error
+	}{
+		{"role by non-regulator", mspMan, func(st State, tx Tx) error { return SetOrgRole(st, tx, mspMan, RoleRegulator) }, ErrAccessDenied},
+		{"prefix by non-regulator", mspMan, func(st State, tx Tx) error { return SetCompanyPrefixes(st, tx, mspMan, []string{"4"}) }, ErrAccessDenied},
+		{"locations by stranger", mspNone, func(st State, tx Tx) error { return SetLocations(st, tx, mspMan, nil) }, ErrAccessDenied},
+		{"unknown role", mspReg, func(st State, tx Tx) error { return SetOrgRole(st, tx, mspMan, "king") }, ErrBadRequest},
+		{"last regulator", mspReg, func(st State, tx Tx) error { return SetOrgRole(st, tx, mspReg, "") }, ErrBadRequest},
+		{"overlapping prefix", mspReg, func(st State, tx Tx) error { return SetCompanyPrefixes(st, tx, mspMan2, []string{"40123"}) }, ErrBadRequest},
+		{"short prefix", mspReg, func(st State, tx Tx) error { return SetCompanyPrefixes(st, tx, mspMan2, []string{"501"}) }, ErrBadRequest},
+		{"prefix for no org", mspReg, func(st State, tx Tx) error { return SetCompanyPrefixes(st, tx, mspNone, []string{"6012345"}) }, ErrBadRequest},
+		{"bad GLN", mspReg, func(st State, tx Tx) error { return SetLocations(st, tx, mspMan, []string{"4012345000008"}) }, ErrBadRequest},
+		{"second regulator", mspReg, func(st State, tx Tx) error { return SetOrgRole(st, tx, "Regulator2MSP", RoleRegulator) }, nil},
+		{"remove a pharmacy", mspReg, func(st State, tx Tx) error { return SetOrgRole(st, tx, mspPhar2, "") }, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t)
+			if err := w.admin(tt.msp, tt.f); !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+		})
+	}
+	t.Run("revoked role loses access", func(t *testing.T) {
+		w := newWorld(t)
+		must(t, w.admin(mspReg, func(st State, tx Tx) error { return SetOrgRole(st, tx, mspPhar, "") }))
+		if _, _, err := w.submit(mspPhar, w.on(KindDispense, glnPhar, gtinA, "S1")); !errors.Is(err, ErrAccessDenied) {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
