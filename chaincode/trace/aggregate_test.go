@@ -118,7 +118,11 @@ func TestAggregation(t *testing.T) {
 		{"unpack the wrong child", func(w *world) Event { return w.unit(KindUnpack, glnDist, ssccCase, p("S3")) }, ReasonNotInContainer},
 		{"unpack unknown", func(w *world) Event { return w.unit(KindUnpack, glnDist, gs1("34020000000000004")) }, ReasonUnknownSSCC},
 		{"ship unknown", func(w *world) Event { return w.unit(KindShip, glnDist, gs1("34020000000000004")) }, ReasonUnknownSSCC},
-		{"ship both", func(w *world) Event { e := w.unit(KindShip, glnDist, ssccCase); e.GTIN, e.Serial = gtinA, "S1"; return e }, ReasonBadEvent},
+		{"ship both", func(w *world) Event {
+			e := w.unit(KindShip, glnDist, ssccCase)
+			e.GTIN, e.Serial = gtinA, "S1"
+			return e
+		}, ReasonBadEvent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

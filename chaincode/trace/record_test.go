@@ -55,7 +55,10 @@ func TestRoles(t *testing.T) {
 		{KindPack, func(w *world) { w.stock("S1") }, func(w *world, loc string) Event {
 			return w.unit(KindPack, loc, ssccCase, PackKey(gtinA, "S1"))
 		}},
-		{KindUnpack, func(w *world) { w.stock("S1"); w.ok(mspDist, w.unit(KindPack, glnDist, ssccCase, PackKey(gtinA, "S1"))) },
+		{KindUnpack, func(w *world) {
+			w.stock("S1")
+			w.ok(mspDist, w.unit(KindPack, glnDist, ssccCase, PackKey(gtinA, "S1")))
+		},
 			func(w *world, loc string) Event { return w.unit(KindUnpack, loc, ssccCase) }},
 		{KindShip, func(w *world) { w.stock("S1") }, func(w *world, loc string) Event {
 			e := w.on(KindShip, loc, gtinA, "S1")
