@@ -45,6 +45,12 @@ func commands() []command {
 		{"help", "show this help", runHelp},
 		{"parse", "read a pack code and say what it is", runParse},
 		{"version", "print the version", runVersion},
+		{"queue", "add an event for the ledger, list queued events", runQueue},
+		{"sync", "send queued events to the ledger", runSync},
+		{"verify", "may this pack be handed out? (online, else the local copy)", runVerify},
+		{"snapshot", "download the ledger's state for offline checks", runSnapshot},
+		{"backup", "copy the database safely while MedTrace runs", runBackup},
+		{"export", "write the local events as an EPCIS 2.0 document", runExport},
 	}
 }
 

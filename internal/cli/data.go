@@ -1,0 +1,145 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/medtrace/medtrace/internal/packcode"
+	"github.com/medtrace/medtrace/internal/store"
+	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/sync/outbox"
+)
+
+// exitFailure is the exit status when a command could not do its work (the
+// database or the ledger failed); its message says why.
+const exitFailure = 3
+
+// Environment variables the store commands read.
+const (
+	envData    = "MEDTRACE_DATA"            // the data folder
+	envProfile = "MEDTRACE_LEDGER_PROFILE" // the ledger's connection.json
+)
+
+// dataFlags are the flags every store command shares.
+type dataFlags struct {
+	data    string
+	profile string
+	role    string
+}
+
+func (f *dataFlags) register(fs *flag.FlagSet, ledgerToo bool) {
+	fs.StringVar(&f.data, "data", "", "the data folder (default $"+envData+" or the per-user app data folder + medtrace)")
+	if ledgerToo {
+		fs.StringVar(&f.profile, "ledger", "", "the ledger's connection.json (default $"+envProfile+" or the local network's)")
+		fs.StringVar(&f.role, "role", "pharmacy", "whose identity to use: manufacturer, distributor, pharmacy or regulator")
+	}
+}
+
+// DataDir returns the data folder: flag, then $MEDTRACE_DATA, then the
+// OS's per-user app data folder + "medtrace".
+func DataDir(flagValue string, getenv func(string) string) (string, error) {
+	if flagValue != "" {
+		return flagValue, nil
+	}
+	if v := getenv(envData); v != "" {
+		return v, nil
+	}
+	var base string
+	switch runtime.GOOS {
+	case "windows":
+		base = getenv("LocalAppData")
+	case "darwin", "ios":
+		if h := getenv("HOME"); h != "" {
+			base = filepath.Join(h, "Library", "Application Support")
+		}
+	default:
+		base = getenv("XDG_DATA_HOME")
+		if base == "" || !filepath.IsAbs(base) {
+			if h := getenv("HOME"); h != "" {
+				base = filepath.Join(h, ".local", "share")
+			}
+		}
+	}
+	if base == "" {
+		return "", errors.New("no per-user data folder (HOME is not set): use --data DIR or " + envData)
+	}
+	return filepath.Join(base, "medtrace"), nil
+}
+
+// openStore opens the store in the chosen data folder.
+func (f *dataFlags) openStore(ctx context.Context, sio IO) (*store.Store, error) {
+	dir, err := DataDir(f.data, sio.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, dir, store.Options{})
+}
+
+// ledgerConn is a connection to the ledger for the sync commands.
+type ledgerConn interface {
+	outbox.Ledger
+	outbox.Feed
+	outbox.OnlineVerifier
+	Close() error
+}
+
+// profilePath returns the ledger profile: flag, then $MEDTRACE_LEDGER_PROFILE,
+// then the local network's default connection.json.
+func (f *dataFlags) profilePath(getenv func(string) string) (string, error) {
+	if f.profile != "" {
+		return f.profile, nil
+	}
+	if v := getenv(envProfile); v != "" {
+		return v, nil
+	}
+	dir, err := DataDir("", getenv)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "ledger", "connection.json"), nil
+}
+
+// parseCode reads a pack code typed on the command line (\xHH escapes allowed).
+func parseCode(code string) ([]byte, packcode.Result, error) {
+	raw, err := unescape(code)
+	if err != nil {
+		return nil, packcode.Result{}, fmt.Errorf("code %q: %w", code, err)
+	}
+	return raw, packcode.Parse(raw, packcode.Options{}), nil
+}
+
+// scanOf turns a parse result into the scan the store keeps.
+func scanOf(raw []byte, r packcode.Result, source string) store.Scan {
+	sc := store.Scan{Raw: raw, Valid: r.Valid, Scheme: string(r.Scheme), GTIN: r.GTIN, Serial: r.Serial,
+		Batch: r.Batch, SSCC: r.SSCC, Source: source, Problems: []store.Problem{}}
+	if r.Expiry != nil {
+		sc.Expiry = r.Expiry.String()
+	}
+	for _, p := range r.Problems {
+		sc.Problems = append(sc.Problems, store.Problem{Code: string(p.Code), AI: p.AI, Message: p.Message})
+	}
+	return sc
+}
+
+// printStoreErr prints a store or ledger failure and returns exitFailure.
+func printStoreErr(sio IO, cmd string, err error) int {
+	fmt.Fprintf(sio.Stderr, "medtrace %s: %v\n", cmd, err)
+	return exitFailure
+}
+
+// asOf formats an offline answer's stamp.
+func asOf(t time.Time, block uint64) string {
+	return fmt.Sprintf("as of %s (block %d)", t.Local().Format("2006-01-02 15:04:05 MST"), block)
+}
+
+// kinds lists the event kinds queue add accepts.
+func kinds() []ledger.Kind {
+	return []ledger.Kind{ledger.KindCommission, ledger.KindPack, ledger.KindUnpack, ledger.KindShip, ledger.KindReceive,
+		ledger.KindDispense, ledger.KindUndoDispense, ledger.KindDestroy, ledger.KindStolen, ledger.KindRecall,
+		ledger.KindSample, ledger.KindExport, ledger.KindInspect}
+}

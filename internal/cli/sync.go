@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/medtrace/medtrace/sync/outbox"
+)
+
+const syncUsage = `Usage: medtrace sync [--once] [--data DIR] [--ledger PROFILE] [--role ROLE]
+
+Sends the queued events to the ledger and keeps the local copy of the ledger
+fresh. Without --once it runs until interrupted, retrying with backoff while
+the ledger is unreachable; with --once it sends what is queued and stops.
+
+Exit status: 0 everything sent, 3 the ledger or the database failed.
+`
+
+// errNoLedgerClient is returned while this build has no ledger client to dial.
+var errNoLedgerClient = errors.New("this build cannot connect to the ledger yet (the ledger client is missing); events stay queued")
+
+// dialLedger connects to the ledger named by the profile.
+func dialLedger(_ context.Context, df *dataFlags, sio IO) (ledgerConn, error) {
+	path, err := df.profilePath(sio.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return nil, fmt.Errorf("ledger profile %s: %w", path, errNoLedgerClient)
+}
+
+// statusPrinter prints the engine's status when it changes.
+type statusPrinter struct {
+	sio  IO
+	last string
+}
+
+func (p *statusPrinter) SyncStatus(s outbox.Status) {
+	line := fmt.Sprintf("%d pending", s.Pending)
+	if !s.LastSuccess.IsZero() {
+		line += ", last sent " + s.LastSuccess.Local().Format("15:04:05")
+	}
+	if s.Err != nil {
+		line += fmt.Sprintf(", problem: %v (retry at %s)", s.Err, s.RetryAt.Local().Format("15:04:05"))
+	}
+	if line != p.last {
+		fmt.Fprintln(p.sio.Stderr, "sync: "+line)
+		p.last = line
+	}
+}
+
+// runSync implements "medtrace sync".
+func runSync(ctx context.Context, sio IO, args []string) int {
+	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
+	fs.SetOutput(sio.Stderr)
+	var df dataFlags
+	df.register(fs, true)
+	once := fs.Bool("once", false, "send what is queued, then stop")
+	fs.Usage = func() { fmt.Fprint(sio.Stderr, syncUsage); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	if fs.NArg() != 0 {
+		fmt.Fprintf(sio.Stderr, "medtrace sync: unexpected argument %q\n", fs.Arg(0))
+		return ExitUsage
+	}
+	s, err := df.openStore(ctx, sio)
+	if err != nil {
+		return printStoreErr(sio, "sync", err)
+	}
+	defer s.Close()
+	l, err := dialLedger(ctx, &df, sio)
+	if err != nil {
+		n, _ := s.Unsent(ctx)
+		fmt.Fprintf(sio.Stderr, "medtrace sync: %v (%d events waiting)\n", err, n)
+		return exitFailure
+	}
+	defer l.Close()
+	p := &statusPrinter{sio: sio}
+	e := outbox.New(outbox.Config{Store: s, Ledger: l, Feed: l, Progress: p})
+	if *once {
+		start := time.Now()
+		st, err := e.Drain(ctx)
+		fmt.Fprintf(sio.Stdout, "sent %d events in %s; %d still waiting\n", st.Recorded, time.Since(start).Round(time.Millisecond), st.Pending)
+		if err != nil {
+			return printStoreErr(sio, "sync", err)
+		}
+		return ExitOK
+	}
+	if err := e.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return printStoreErr(sio, "sync", err)
+	}
+	return ExitOK
+}

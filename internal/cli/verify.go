@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/sync/outbox"
+)
+
+const verifyUsage = `Usage: medtrace verify [--offline] [--json] [--timeout D] CODE
+
+Says whether the pack may be handed out: asks the ledger (waiting at most
+--timeout) and, when it cannot answer, the local copy of the ledger. An
+answer from the local copy says as of which time and block it is true.
+
+Exit status: 0 the pack is fine, 1 it must not be handed out (or the code is
+invalid), 2 usage error, 3 no answer (no ledger and no local copy).
+`
+
+// verifyJSON is "verify --json"'s output.
+type verifyJSON struct {
+	ledger.Verification
+	OnlineError string `json:"onlineError,omitempty"`
+}
+
+// runVerify implements "medtrace verify".
+func runVerify(ctx context.Context, sio IO, args []string) int {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	fs.SetOutput(sio.Stderr)
+	var df dataFlags
+	df.register(fs, true)
+	offline := fs.Bool("offline", false, "answer from the local copy only")
+	jsonOut := fs.Bool("json", false, "print the answer as JSON")
+	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for the ledger")
+	fs.Usage = func() { fmt.Fprint(sio.Stderr, verifyUsage); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintf(sio.Stderr, "medtrace verify: want exactly one CODE, got %d arguments\n", fs.NArg())
+		return ExitUsage
+	}
+	_, res, err := parseCode(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintf(sio.Stderr, "medtrace verify: %v\n", err)
+		return ExitUsage
+	}
+	if !res.Valid || res.GTIN == "" || res.Serial == "" {
+		fmt.Fprintln(sio.Stderr, "medtrace verify: the code does not identify a pack (it needs a GTIN and a serial number):")
+		for _, p := range res.Problems {
+			fmt.Fprintf(sio.Stderr, "  %s\n", p.Error())
+		}
+		return ExitInvalid
+	}
+	q := outbox.Query{GTIN: res.GTIN, Serial: res.Serial, Batch: res.Batch}
+	if res.Expiry != nil {
+		q.Expiry = res.Expiry.String()
+	}
+	s, err := df.openStore(ctx, sio)
+	if err != nil {
+		return printStoreErr(sio, "verify", err)
+	}
+	defer s.Close()
+	v := &outbox.Verifier{Store: s, Timeout: *timeout}
+	var dialErr error
+	if !*offline {
+		dctx, cancel := context.WithTimeout(ctx, *timeout)
+		l, err := dialLedger(dctx, &df, sio)
+		cancel()
+		if err != nil {
+			dialErr = err
+		} else {
+			defer l.Close()
+			v.Online = l
+		}
+	}
+	ans, online, err := v.Verify(ctx, q)
+	if online == nil {
+		online = dialErr
+	}
+	if err != nil {
+		if online != nil {
+			fmt.Fprintf(sio.Stderr, "medtrace verify: the ledger did not answer: %v\n", online)
+		}
+		return printStoreErr(sio, "verify", err)
+	}
+	ok := len(ans.Alerts) == 0 && ans.Status == ledger.PackActive
+	if *jsonOut {
+		out := verifyJSON{Verification: ans}
+		if online != nil {
+			out.OnlineError = online.Error()
+		}
+		enc := json.NewEncoder(sio.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return printStoreErr(sio, "verify", err)
+		}
+	} else {
+		verdict := "OK to hand out"
+		if !ok {
+			verdict = "DO NOT HAND OUT"
+		}
+		fmt.Fprintf(sio.Stdout, "%s: GTIN %s serial %s is %s\n", verdict, ans.GTIN, ans.Serial, ans.Status)
+		for _, a := range ans.Alerts {
+			fmt.Fprintf(sio.Stdout, "  %s: %s\n", a.Code, a.Message)
+		}
+		if ans.Batch != "" || ans.Expiry != "" {
+			fmt.Fprintf(sio.Stdout, "  declared batch %s, expiry %s\n", ans.Batch, ans.Expiry)
+		}
+		if ans.LastKind != "" {
+			fmt.Fprintf(sio.Stdout, "  last event: %s at %s on %s\n", ans.LastKind, ans.LastPlace, ans.LastTime.Local().Format("2006-01-02 15:04"))
+		}
+		if ans.Offline {
+			fmt.Fprintf(sio.Stdout, "  answered from the local copy %s\n", asOf(ans.AsOf, ans.Block))
+			if online != nil {
+				fmt.Fprintf(sio.Stdout, "  (the ledger did not answer: %v)\n", online)
+			}
+		} else {
+			fmt.Fprintf(sio.Stdout, "  answered by the ledger %s\n", asOf(ans.AsOf, ans.Block))
+		}
+	}
+	if !ok {
+		return ExitInvalid
+	}
+	return ExitOK
+}
