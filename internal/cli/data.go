@@ -21,7 +21,7 @@ const exitFailure = 3
 
 // Environment variables the store commands read.
 const (
-	envData    = "MEDTRACE_DATA"            // the data folder
+	envData    = "MEDTRACE_DATA"           // the data folder
 	envProfile = "MEDTRACE_LEDGER_PROFILE" // the ledger's connection.json
 )
 
