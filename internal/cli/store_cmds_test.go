@@ -2,11 +2,11 @@ package cli
 
 import (
 	"bytes"
-	"regexp"
 	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
