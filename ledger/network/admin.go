@@ -1,0 +1,385 @@
+package network
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// tlsConfig makes a TLS client configuration that trusts caFile and, when
+// certFile is set, presents that certificate.
+func tlsConfig(caFile, certFile, keyFile string) (*tls.Config, error) {
+	ca, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(ca) {
+		return nil, fmt.Errorf("%s: no PEM certificate", caFile)
+	}
+	c := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	if certFile != "" {
+		pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return nil, err
+		}
+		c.Certificates = []tls.Certificate{pair}
+	}
+	return c, nil
+}
+
+// httpsGet fetches url over TLS and returns the status code and body.
+func httpsGet(ctx context.Context, url string, tc *tls.Config) (int, []byte, error) {
+	tr := &http.Transport{TLSClientConfig: tc, DisableKeepAlives: true}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 5 * time.Second}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	return resp.StatusCode, body, err
+}
+
+// healthy reports whether a component answers: the orderer's participation
+// API, the peer's health check, the chaincode server's TLS handshake.
+func (u *upRun) healthy(ctx context.Context, c string) error {
+	switch c {
+	case compOrderer:
+		code, _, err := u.ordererAdminGet(ctx, "/participation/v1/channels")
+		if err != nil {
+			return err
+		}
+		if code != http.StatusOK {
+			return fmt.Errorf("orderer admin API: HTTP %d", code)
+		}
+		return nil
+	case compPeer:
+		tc, err := tlsConfig(filepath.Join(u.l.peerNode(), "tls", "ca.crt"), "", "")
+		if err != nil {
+			return err
+		}
+		code, body, err := httpsGet(ctx, fmt.Sprintf("https://127.0.0.1:%d/healthz", u.ports.PeerOperations), tc)
+		if err != nil {
+			return err
+		}
+		if code != http.StatusOK {
+			return fmt.Errorf("peer health: HTTP %d: %s", code, bytes.TrimSpace(body))
+		}
+		return nil
+	case compChaincode:
+		tc, err := tlsConfig(filepath.Join(u.l.chaincodeNode(), "tls", "ca.crt"),
+			filepath.Join(u.l.peerNode(), "tls", "server.crt"), filepath.Join(u.l.peerNode(), "tls", "server.key"))
+		if err != nil {
+			return err
+		}
+		d := tls.Dialer{NetDialer: &net.Dialer{Timeout: 2 * time.Second}, Config: tc}
+		conn, err := d.DialContext(ctx, "tcp", fmt.Sprintf("127.0.0.1:%d", u.ports.Chaincode))
+		if err != nil {
+			return err
+		}
+		return conn.Close()
+	}
+	return fmt.Errorf("unknown component %q", c)
+}
+
+func (u *upRun) ordererAdminGet(ctx context.Context, path string) (int, []byte, error) {
+	admin := filepath.Join(u.l.ordererAdmin(), "tls")
+	tc, err := tlsConfig(u.l.ordererTLSCA(), filepath.Join(admin, "client.crt"), filepath.Join(admin, "client.key"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return httpsGet(ctx, fmt.Sprintf("https://127.0.0.1:%d%s", u.ports.OrdererAdmin, path), tc)
+}
+
+// joinOrderer joins the orderer to the channel with osnadmin (the channel
+// participation API; there is no system channel).
+func (u *upRun) joinOrderer(ctx context.Context) error {
+	code, _, err := u.ordererAdminGet(ctx, "/participation/v1/channels/"+Channel)
+	if err != nil {
+		return err
+	}
+	if code == http.StatusNotFound {
+		u.logf("orderer: joining channel %q (osnadmin)", Channel)
+		admin := filepath.Join(u.l.ordererAdmin(), "tls")
+		if _, err := run(ctx, u.l.root, baseEnv(), u.bins.osnadmin, "channel", "join",
+			"--channelID", Channel, "--config-block", u.l.genesisBlock(),
+			"-o", fmt.Sprintf("127.0.0.1:%d", u.ports.OrdererAdmin),
+			"--ca-file", u.l.ordererTLSCA(),
+			"--client-cert", filepath.Join(admin, "client.crt"),
+			"--client-key", filepath.Join(admin, "client.key")); err != nil {
+			return err
+		}
+	} else if code != http.StatusOK {
+		return fmt.Errorf("orderer admin API: HTTP %d for channel %q", code, Channel)
+	}
+	u.st.OrdererJoined = true
+	return saveState(u.l.root, u.st)
+}
+
+// waitLeader waits until the orderer leads the channel's Raft cluster, so
+// the first transactions are not refused for want of a leader.
+func (u *upRun) waitLeader(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	// The operations endpoint serves /metrics only to a client with a
+	// certificate from a trusted CA: the orderer admin's TLS pair.
+	admin := filepath.Join(u.l.ordererAdmin(), "tls")
+	tc, err := tlsConfig(u.l.ordererTLSCA(), filepath.Join(admin, "client.crt"), filepath.Join(admin, "client.key"))
+	if err != nil {
+		return err
+	}
+	url := fmt.Sprintf("https://127.0.0.1:%d/metrics", u.ports.OrdererOperations)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		code, body, err := httpsGet(ctx, url, tc)
+		switch {
+		case err != nil:
+		case code != http.StatusOK:
+			err = fmt.Errorf("orderer metrics: HTTP %d", code)
+		case hasLeader(body):
+			return nil
+		default:
+			err = errors.New("not the leader yet")
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("no Raft leader for channel %q after %s: %w", Channel, readyTimeout, err)
+		case <-tick.C:
+		}
+	}
+}
+
+func hasLeader(body []byte) bool {
+	v, ok := metric(body, fmt.Sprintf(`consensus_etcdraft_is_leader{channel="%s"}`, Channel))
+	return ok && v == 1
+}
+
+// peerCLI runs the peer command as the peer organisation's admin.
+func (u *upRun) peerCLI(ctx context.Context, args ...string) ([]byte, error) {
+	env := append(baseEnv(),
+		"FABRIC_CFG_PATH="+u.l.peerConfigDir(),
+		"CORE_PEER_LOCALMSPID=PeerOrgMSP",
+		"CORE_PEER_MSPCONFIGPATH="+u.l.peerAdminMSP(),
+		fmt.Sprintf("CORE_PEER_ADDRESS=127.0.0.1:%d", u.ports.Peer),
+		"CORE_PEER_TLS_ENABLED=true",
+		"CORE_PEER_TLS_ROOTCERT_FILE="+u.l.peerTLSCA(),
+	)
+	return run(ctx, u.l.root, env, append([]string{u.bins.peer}, args...)...)
+}
+
+// ordererArgs are the peer CLI flags that reach the orderer over TLS.
+func (u *upRun) ordererArgs() []string {
+	return []string{"-o", fmt.Sprintf("127.0.0.1:%d", u.ports.Orderer), "--tls", "--cafile", u.l.ordererTLSCA()}
+}
+
+// joinPeer joins the peer to the channel from the genesis block.
+func (u *upRun) joinPeer(ctx context.Context) error {
+	out, err := u.peerCLI(ctx, "channel", "list")
+	if err != nil {
+		return err
+	}
+	joined := false
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.TrimSpace(line) == Channel {
+			joined = true
+		}
+	}
+	if !joined {
+		u.logf("peer: joining channel %q", Channel)
+		if _, err := u.peerCLI(ctx, "channel", "join", "-b", u.l.genesisBlock()); err != nil {
+			return err
+		}
+	}
+	u.st.PeerJoined = true
+	return saveState(u.l.root, u.st)
+}
+
+// ccaasType is the package type the network's external builder claims.
+const ccaasType = "medtrace-ccaas"
+
+// writePackage writes the chaincode package: metadata.json and a code.tar.gz
+// holding connection.json with the chaincode server's address. It is
+// byte-for-byte stable, so its package ID changes only with the address.
+func writePackage(path string, port int) error {
+	conn, err := json.Marshal(map[string]any{"address": fmt.Sprintf("127.0.0.1:%d", port)})
+	if err != nil {
+		return err
+	}
+	code, err := tarGz(map[string][]byte{"connection.json": conn})
+	if err != nil {
+		return err
+	}
+	meta, err := json.Marshal(map[string]string{"type": ccaasType, "label": Chaincode})
+	if err != nil {
+		return err
+	}
+	pkg, err := tarGz(map[string][]byte{"metadata.json": meta, "code.tar.gz": code})
+	if err != nil {
+		return err
+	}
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, pkg) {
+		return nil
+	}
+	return writeFileAtomic(path, pkg, 0o644)
+}
+
+// tarGz makes a deterministic gzipped tar of files (sorted by name, fixed
+// times and modes).
+func tarGz(files map[string][]byte) ([]byte, error) {
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	// metadata.json first, as `peer lifecycle chaincode package` writes it.
+	sort.Slice(names, func(i, j int) bool {
+		if (names[i] == "metadata.json") != (names[j] == "metadata.json") {
+			return names[i] == "metadata.json"
+		}
+		return names[i] < names[j]
+	})
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	tw := tar.NewWriter(zw)
+	for _, n := range names {
+		hdr := &tar.Header{Name: n, Mode: 0o644, Size: int64(len(files[n])), Typeflag: tar.TypeReg,
+			ModTime: time.Unix(0, 0), Format: tar.FormatPAX}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return nil, err
+		}
+		if _, err := tw.Write(files[n]); err != nil {
+			return nil, err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// packageID asks the peer CLI for the package's ID.
+func (u *upRun) packageID(ctx context.Context) (string, error) {
+	out, err := u.peerCLI(ctx, "lifecycle", "chaincode", "calculatepackageid", u.l.packageFile())
+	if err != nil {
+		return "", err
+	}
+	id := strings.TrimSpace(string(out))
+	if !strings.HasPrefix(id, Chaincode+":") {
+		return "", fmt.Errorf("calculatepackageid: unexpected output %q", id)
+	}
+	return id, nil
+}
+
+// deploy installs the package and approves and commits a chaincode
+// definition that runs it.
+func (u *upRun) deploy(ctx context.Context, pkgID string) error {
+	t0 := time.Now()
+	out, err := u.peerCLI(ctx, "lifecycle", "chaincode", "queryinstalled", "--output", "json")
+	if err != nil {
+		return err
+	}
+	var installed struct {
+		Chaincodes []struct {
+			PackageID string `json:"package_id"`
+		} `json:"installed_chaincodes"`
+	}
+	if err := json.Unmarshal(out, &installed); err != nil {
+		return fmt.Errorf("queryinstalled: %w", err)
+	}
+	have := false
+	for _, c := range installed.Chaincodes {
+		have = have || c.PackageID == pkgID
+	}
+	if !have {
+		u.logf("chaincode: installing %s", pkgID)
+		if _, err := u.peerCLI(ctx, "lifecycle", "chaincode", "install", u.l.packageFile()); err != nil {
+			return err
+		}
+	}
+
+	out, err = u.peerCLI(ctx, "lifecycle", "chaincode", "querycommitted", "--channelID", Channel, "--output", "json")
+	if err != nil {
+		return err
+	}
+	var committed struct {
+		Definitions []struct {
+			Name     string `json:"name"`
+			Sequence int    `json:"sequence"`
+		} `json:"chaincode_definitions"`
+	}
+	if err := json.Unmarshal(out, &committed); err != nil {
+		return fmt.Errorf("querycommitted: %w", err)
+	}
+	seq := 1
+	for _, d := range committed.Definitions {
+		if d.Name == Chaincode {
+			seq = d.Sequence + 1
+		}
+	}
+	version := strconv.Itoa(seq)
+	def := []string{"--channelID", Channel, "--name", Chaincode, "--version", version, "--sequence", version}
+
+	u.logf("chaincode: approving and committing sequence %d", seq)
+	approve := append(append([]string{"lifecycle", "chaincode", "approveformyorg"}, u.ordererArgs()...), def...)
+	approve = append(approve, "--package-id", pkgID, "--waitForEventTimeout", "60s")
+	if _, err := u.peerCLI(ctx, approve...); err != nil {
+		// Approved before a crash? Then carry on to the commit.
+		q, qerr := u.peerCLI(ctx, "lifecycle", "chaincode", "queryapproved", "--channelID", Channel,
+			"--name", Chaincode, "--sequence", version, "--output", "json")
+		if qerr != nil || !bytes.Contains(q, []byte(pkgID)) {
+			return err
+		}
+	}
+	commit := append(append([]string{"lifecycle", "chaincode", "commit"}, u.ordererArgs()...), def...)
+	commit = append(commit, "--peerAddresses", fmt.Sprintf("127.0.0.1:%d", u.ports.Peer),
+		"--tlsRootCertFiles", u.l.peerTLSCA(), "--waitForEventTimeout", "60s")
+	if _, err := u.peerCLI(ctx, commit...); err != nil {
+		return err
+	}
+	u.st.PackageID, u.st.Sequence = pkgID, seq
+	if err := saveState(u.l.root, u.st); err != nil {
+		return err
+	}
+	u.logf("chaincode: committed sequence %d in %s", seq, time.Since(t0).Round(time.Millisecond))
+	return nil
+}
+
+// ping evaluates the contract API's metadata function, which every
+// fabric-contract-api chaincode answers, through the peer.
+func (u *upRun) ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	out, err := u.peerCLI(ctx, "chaincode", "query", "--channelID", Channel, "--name", Chaincode,
+		"--ctor", `{"Args":["org.hyperledger.fabric:GetMetadata"]}`)
+	if err != nil {
+		return fmt.Errorf("the chaincode does not answer: %w", err)
+	}
+	if !json.Valid(bytes.TrimSpace(out)) {
+		return errors.New("the chaincode's metadata is not JSON")
+	}
+	return nil
+}

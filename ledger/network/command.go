@@ -1,0 +1,194 @@
+package network
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+	"time"
+)
+
+// Exit codes of Command.
+const (
+	exitOK      = 0
+	exitFailed  = 1 // the command failed, or status found the network not running
+	exitUsage   = 2
+	defaultWait = 5 * time.Minute
+)
+
+// Flags are the options shared by the ledger commands, registered on a flag
+// set by AddFlags.
+type Flags struct {
+	State        string
+	PortBase     int
+	FabricBin    string
+	ChaincodeDir string
+	ChaincodeBin string
+	Timeout      time.Duration
+}
+
+// AddFlags registers the shared options on fs, with defaults from the
+// environment (see the Env* constants).
+func AddFlags(fs *flag.FlagSet, getenv func(string) string) *Flags {
+	f := &Flags{}
+	base := 0
+	if v := getenv(EnvPortBase); v != "" {
+		base, _ = strconv.Atoi(v) // checked in Config
+	}
+	fs.StringVar(&f.State, "state", getenv(EnvState), "state directory of the local network (default: the user's data dir …/medtrace/ledger; env "+EnvState+")")
+	fs.IntVar(&f.PortBase, "port-base", base, fmt.Sprintf("first port of a new network (default %d; env %s)", DefaultPortBase, EnvPortBase))
+	fs.StringVar(&f.FabricBin, "fabric-bin", getenv(EnvFabricBin), "directory of peer, orderer, configtxgen, cryptogen, osnadmin (default: bin/fabric, else PATH; env "+EnvFabricBin+")")
+	fs.StringVar(&f.ChaincodeDir, "chaincode", getenv(EnvChaincode), "chaincode module source to build (default: chaincode/ of the checkout; env "+EnvChaincode+")")
+	fs.StringVar(&f.ChaincodeBin, "chaincode-bin", "", "prebuilt chaincode binary (instead of building --chaincode)")
+	fs.DurationVar(&f.Timeout, "timeout", defaultWait, "give up after this long")
+	return f
+}
+
+// Config turns the flags into a Config, filling in the defaults.
+func (f *Flags) Config(getenv func(string) string, log io.Writer) (Config, error) {
+	if v := getenv(EnvPortBase); v != "" && f.PortBase == 0 {
+		return Config{}, fmt.Errorf("%s=%q is not a port number", EnvPortBase, v)
+	}
+	state := f.State
+	if state == "" {
+		var err error
+		if state, err = DefaultStateDir(getenv); err != nil {
+			return Config{}, err
+		}
+	}
+	cfg := Config{StateDir: state, PortBase: f.PortBase, FabricBin: f.FabricBin,
+		ChaincodeDir: f.ChaincodeDir, ChaincodeBin: f.ChaincodeBin, Log: log}
+	if cfg.FabricBin == "" {
+		cfg.FabricBin = defaultFabricBin()
+	}
+	if cfg.ChaincodeDir == "" && cfg.ChaincodeBin == "" {
+		cfg.ChaincodeDir = defaultChaincodeDir()
+	}
+	return cfg.normalize()
+}
+
+// Command runs `up`, `down` or `status` (args[0]) with the shared flags and
+// returns the exit code: 0 done, 1 failed (status: not running), 2 usage.
+func Command(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: ledger up|down|status [flags]")
+		return exitUsage
+	}
+	name := args[0]
+	fs := flag.NewFlagSet("ledger "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f := AddFlags(fs, getenv)
+	purge := false
+	asJSON := false
+	switch name {
+	case "up":
+		fs.Usage = usage(fs, "ledger up [flags]", "Start the local ledger network (create it on first use) and write connection.json.")
+	case "down":
+		fs.BoolVar(&purge, "purge", false, "also delete the state directory (ledgers, keys, logs)")
+		fs.Usage = usage(fs, "ledger down [flags]", "Stop every process of the local ledger network.")
+	case "status":
+		fs.BoolVar(&asJSON, "json", false, "print the status as JSON")
+		fs.Usage = usage(fs, "ledger status [flags]", "Show what runs and the block height; exit 1 when not running.")
+	default:
+		fmt.Fprintf(stderr, "ledger: unknown command %q (want up, down, status or seed)\n", name)
+		return exitUsage
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "ledger %s: unexpected argument %q\n", name, fs.Arg(0))
+		return exitUsage
+	}
+	cfg, err := f.Config(getenv, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "ledger %s: %v\n", name, err)
+		return exitUsage
+	}
+	ctx, cancel := context.WithTimeout(ctx, f.Timeout)
+	defer cancel()
+
+	switch name {
+	case "up":
+		n, err := Up(ctx, cfg)
+		if err != nil {
+			fmt.Fprintf(stderr, "ledger up: %v\n", err)
+			return exitFailed
+		}
+		fmt.Fprintf(stdout, "connection profile: %s\n", n.ProfilePath)
+	case "down":
+		if purge {
+			err = Remove(ctx, cfg.StateDir, stdout)
+		} else {
+			err = Down(ctx, cfg.StateDir, stdout)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "ledger down: %v\n", err)
+			return exitFailed
+		}
+	case "status":
+		s, err := StatusOf(ctx, cfg)
+		if err != nil && !errors.Is(err, ErrNotCreated) {
+			fmt.Fprintf(stderr, "ledger status: %v\n", err)
+			return exitFailed
+		}
+		if asJSON {
+			b, _ := json.MarshalIndent(s, "", "  ")
+			fmt.Fprintln(stdout, string(b))
+		} else {
+			printStatus(stdout, s)
+		}
+		if !s.Running() {
+			return exitFailed
+		}
+	}
+	return exitOK
+}
+
+func usage(fs *flag.FlagSet, line, what string) func() {
+	return func() {
+		fmt.Fprintf(fs.Output(), "usage: medtrace %s\n%s\n\nFlags:\n", line, what)
+		fs.PrintDefaults()
+	}
+}
+
+func printStatus(w io.Writer, s Status) {
+	fmt.Fprintf(w, "state:  %s\n", s.StateDir)
+	if !s.Created {
+		fmt.Fprintln(w, "no network here yet (run `medtrace ledger up`)")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, c := range s.Components {
+		state := "stopped"
+		switch {
+		case c.Running:
+			state = fmt.Sprintf("running (pid %d)", c.PID)
+		case c.Stale:
+			state = fmt.Sprintf("not running (stale pid %d)", c.PID)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Name, state, c.Log)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "peer:   127.0.0.1:%d   orderer: 127.0.0.1:%d   chaincode server: 127.0.0.1:%d\n",
+		s.Ports.Peer, s.Ports.Orderer, s.Ports.Chaincode)
+	switch {
+	case s.Height > 0:
+		fmt.Fprintf(w, "channel %s: %d blocks\n", Channel, s.Height)
+	case s.HeightErr != "":
+		fmt.Fprintf(w, "channel %s: height unknown: %s\n", Channel, s.HeightErr)
+	}
+	if s.PackageID != "" {
+		fmt.Fprintf(w, "chaincode %s: sequence %d, package %s\n", Chaincode, s.Sequence, s.PackageID)
+	}
+	if s.Profile != "" {
+		fmt.Fprintf(w, "profile: %s\n", s.Profile)
+	}
+}

@@ -1,0 +1,122 @@
+package network
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// Profile is the content of connection.json: how the ledger client reaches
+// the network and as whom.
+type Profile struct {
+	Channel         string              `json:"channel"`
+	Chaincode       string              `json:"chaincode"`
+	Peer            PeerEndpoint        `json:"peer"`
+	Identities      map[string]Identity `json:"identities"`                // by role
+	GLNs            map[string]string   `json:"glns"`                      // by role
+	CompanyPrefixes map[string][]string `json:"companyPrefixes,omitempty"` // by role
+}
+
+// PeerEndpoint is the gateway peer.
+type PeerEndpoint struct {
+	Endpoint   string `json:"endpoint"`   // host:port
+	ServerName string `json:"serverName"` // the name in the peer's TLS certificate
+	TLSCACert  string `json:"tlsCACert"`  // PEM file of the CA that issued it
+}
+
+// Identity is an X.509 identity from files.
+type Identity struct {
+	MSPID string `json:"mspId"`
+	Cert  string `json:"cert"` // PEM certificate file
+	Key   string `json:"key"`  // PEM private key file
+}
+
+// Roles returns the profile's identity roles, sorted.
+func (p Profile) Roles() []string {
+	roles := make([]string, 0, len(p.Identities))
+	for r := range p.Identities {
+		roles = append(roles, r)
+	}
+	sort.Strings(roles)
+	return roles
+}
+
+// ReadProfile reads and checks a connection profile.
+func ReadProfile(path string) (Profile, error) {
+	var p Profile
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return p, fmt.Errorf("read connection profile: %w", err)
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return p, fmt.Errorf("connection profile %s: %w", path, err)
+	}
+	if p.Channel == "" || p.Chaincode == "" || p.Peer.Endpoint == "" || p.Peer.TLSCACert == "" {
+		return p, fmt.Errorf("connection profile %s: channel, chaincode, peer.endpoint and peer.tlsCACert are required", path)
+	}
+	if len(p.Identities) == 0 {
+		return p, fmt.Errorf("connection profile %s: no identities", path)
+	}
+	for role, id := range p.Identities {
+		if id.MSPID == "" || id.Cert == "" || id.Key == "" {
+			return p, fmt.Errorf("connection profile %s: identity %q needs mspId, cert and key", path, role)
+		}
+	}
+	return p, nil
+}
+
+// profileFor builds the profile of the network laid out by l.
+func profileFor(l layout, ports Ports) (Profile, error) {
+	p := Profile{
+		Channel:   Channel,
+		Chaincode: Chaincode,
+		Peer: PeerEndpoint{
+			Endpoint:   fmt.Sprintf("127.0.0.1:%d", ports.Peer),
+			ServerName: "peer0." + peerOrgDomain,
+			TLSCACert:  l.peerTLSCA(),
+		},
+		Identities:      map[string]Identity{},
+		GLNs:            map[string]string{},
+		CompanyPrefixes: map[string][]string{},
+	}
+	for _, o := range Orgs() {
+		key, err := onlyFile(l.userKeystore(o.Domain, "User1"))
+		if err != nil {
+			return p, err
+		}
+		p.Identities[o.Role] = Identity{MSPID: o.MSPID, Cert: l.userCert(o.Domain, "User1"), Key: key}
+		p.GLNs[o.Role] = o.GLN
+		if len(o.CompanyPrefixes) > 0 {
+			p.CompanyPrefixes[o.Role] = o.CompanyPrefixes
+		}
+	}
+	return p, nil
+}
+
+// onlyFile returns the single file in dir (an MSP keystore holds one key).
+func onlyFile(dir string) (string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return "", err
+	}
+	var files []string
+	for _, e := range ents {
+		if e.Type().IsRegular() {
+			files = append(files, e.Name())
+		}
+	}
+	if len(files) != 1 {
+		return "", fmt.Errorf("%s: want exactly one key file, found %d", dir, len(files))
+	}
+	return filepath.Join(dir, files[0]), nil
+}
+
+func writeProfile(path string, p Profile) error {
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, append(b, '\n'), 0o644)
+}

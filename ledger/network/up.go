@@ -1,0 +1,542 @@
+package network
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Component names, also the names of their pid and log files.
+const (
+	compOrderer   = "orderer"
+	compPeer      = "peer"
+	compChaincode = "chaincode"
+)
+
+// components in start order; Down stops them in reverse.
+func components() []string { return []string{compOrderer, compPeer, compChaincode} }
+
+// readyTimeout bounds how long one component may take to become ready.
+const readyTimeout = 90 * time.Second
+
+// bins are the Fabric commands a network runs.
+type bins struct {
+	peer, orderer, configtxgen, cryptogen, osnadmin string
+}
+
+// findBins looks the Fabric commands up in dir, or on PATH when dir is empty.
+func findBins(dir string) (bins, error) {
+	var b bins
+	var missing []string
+	find := func(name string) string {
+		if dir != "" {
+			p := filepath.Join(dir, name)
+			if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+				return p
+			}
+			missing = append(missing, name)
+			return ""
+		}
+		p, err := exec.LookPath(name)
+		if err != nil {
+			missing = append(missing, name)
+			return ""
+		}
+		return p
+	}
+	b.peer, b.orderer = find("peer"), find("orderer")
+	b.configtxgen, b.cryptogen, b.osnadmin = find("configtxgen"), find("cryptogen"), find("osnadmin")
+	if len(missing) > 0 {
+		where := "on PATH"
+		if dir != "" {
+			where = "in " + dir
+		}
+		return b, fmt.Errorf("%w: %s not found %s (run `make fabric`, or point --fabric-bin at them)",
+			ErrFabricMissing, strings.Join(missing, ", "), where)
+	}
+	return b, nil
+}
+
+// baseEnv is the environment of every Fabric process: the caller's, minus
+// anything that Fabric reads as configuration (CORE_*, ORDERER_*, ...), so a
+// stray variable cannot redirect a port or a path.
+func baseEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch {
+		case strings.HasPrefix(k, "CORE_"), strings.HasPrefix(k, "ORDERER_"),
+			strings.HasPrefix(k, "FABRIC_"), strings.HasPrefix(k, "CONFIGTX_"),
+			strings.HasPrefix(k, "CHAINCODE_"), strings.HasPrefix(k, "OSN_"):
+			continue
+		}
+		env = append(env, kv)
+	}
+	// Plain log lines (no terminal colours) in the log files.
+	return append(env, "FABRIC_LOGGING_FORMAT="+logFormat, "FABRIC_LOGGING_SPEC=info")
+}
+
+// logFormat is the Fabric processes' log line format.
+const logFormat = "%{time:2006-01-02 15:04:05.000 MST} %{id:04x} %{level:.4s} [%{module}] %{shortfunc} -> %{message}"
+
+// run runs a short command and returns its output; a failure carries the
+// output's tail.
+func run(ctx context.Context, dir string, env []string, argv ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Dir = dir
+	cmd.Env = env
+	var out, errb strings.Builder
+	cmd.Stdout = &out
+	cmd.Stderr = &errb
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(errb.String())
+		if msg == "" {
+			msg = strings.TrimSpace(out.String())
+		}
+		if len(msg) > 2000 {
+			msg = "..." + msg[len(msg)-2000:]
+		}
+		return []byte(out.String()), fmt.Errorf("%s %s: %w: %s", filepath.Base(argv[0]), strings.Join(argv[1:min(len(argv), 4)], " "), err, msg)
+	}
+	return []byte(out.String()), nil
+}
+
+// checkPorts fails when another program listens on one of the ports.
+func checkPorts(ps []namedPort) error {
+	for _, p := range ps {
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p.port))
+		if err != nil {
+			return &PortInUseError{Name: p.name, Port: p.port, Err: err}
+		}
+		ln.Close()
+	}
+	return nil
+}
+
+// upRun is one Up in progress.
+type upRun struct {
+	cfg     Config
+	l       layout
+	st      state
+	ports   Ports
+	bins    bins
+	started []string // components this run started, stopped again if it fails
+}
+
+func (u *upRun) logf(format string, args ...any) {
+	fmt.Fprintf(u.cfg.Log, format+"\n", args...)
+}
+
+func up(ctx context.Context, cfg Config) (*Network, error) {
+	u := &upRun{cfg: cfg, l: layout{cfg.StateDir}}
+	st, exists, err := loadState(u.l.root)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case !exists && cfg.PortBase != 0:
+		st.PortBase = cfg.PortBase
+	case !exists:
+		st.PortBase = DefaultPortBase
+	case cfg.PortBase != 0 && cfg.PortBase != st.PortBase:
+		return nil, fmt.Errorf("%w: %s uses %d, asked for %d (remove the state directory to change it)",
+			ErrPortBaseMismatch, u.l.root, st.PortBase, cfg.PortBase)
+	}
+	u.st, u.ports = st, PortsFrom(st.PortBase)
+
+	procs := map[string]proc{}
+	allAlive := true
+	for _, c := range components() {
+		p, ok, err := readPidFile(u.l.pidFile(c))
+		if err != nil || !ok || !p.alive() {
+			allAlive = false
+			if ok {
+				u.logf("%s: stale pid file (pid %d not running)", c, p.PID)
+				os.Remove(u.l.pidFile(c))
+			}
+			continue
+		}
+		procs[c] = p
+	}
+	if exists && allAlive && st.ProfileWritten && st.PackageID != "" && u.chaincodeCurrent() &&
+		u.healthy(ctx, compPeer) == nil {
+		u.logf("already up (state %s)", u.l.root)
+		return u.network()
+	}
+
+	if u.bins, err = findBins(cfg.FabricBin); err != nil {
+		return nil, err
+	}
+	ccBin, ccSHA, err := u.chaincodeBinary(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n, err := u.bringUp(ctx, procs, ccBin, ccSHA)
+	if err != nil {
+		u.stopStarted()
+		return nil, err
+	}
+	return n, nil
+}
+
+// bringUp does every step Up still needs.
+func (u *upRun) bringUp(ctx context.Context, procs map[string]proc, ccBin, ccSHA string) (*Network, error) {
+	t0 := time.Now()
+	if err := renderAll(u.l, u.ports); err != nil {
+		return nil, err
+	}
+	if err := saveState(u.l.root, u.st); err != nil {
+		return nil, err
+	}
+	if err := u.bootstrap(ctx); err != nil {
+		return nil, err
+	}
+	for _, d := range []string{u.l.pidDir(), u.l.logDir()} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+
+	// Orderer, joined to the channel through the participation API.
+	if _, ok := procs[compOrderer]; !ok {
+		if err := u.start(ctx, compOrderer, []string{u.bins.orderer}, u.ordererEnv(),
+			[]namedPort{{"orderer", u.ports.Orderer}, {"orderer admin", u.ports.OrdererAdmin},
+				{"orderer cluster", u.ports.OrdererCluster}, {"orderer operations", u.ports.OrdererOperations}}); err != nil {
+			return nil, err
+		}
+	}
+	if !u.st.OrdererJoined {
+		if err := u.joinOrderer(ctx); err != nil {
+			return nil, u.startErr(compOrderer, err)
+		}
+	}
+	if err := u.waitLeader(ctx); err != nil {
+		return nil, u.startErr(compOrderer, err)
+	}
+
+	// Peer, joined to the channel by its admin.
+	if _, ok := procs[compPeer]; !ok {
+		if err := u.start(ctx, compPeer, []string{u.bins.peer, "node", "start"}, u.peerEnv(),
+			[]namedPort{{"peer", u.ports.Peer}, {"peer chaincode", u.ports.PeerChaincode},
+				{"peer operations", u.ports.PeerOperations}}); err != nil {
+			return nil, err
+		}
+	}
+	if !u.st.PeerJoined {
+		if err := u.joinPeer(ctx); err != nil {
+			return nil, u.startErr(compPeer, err)
+		}
+	}
+
+	// The chaincode server, then its definition on the channel.
+	if err := writePackage(u.l.packageFile(), u.ports.Chaincode); err != nil {
+		return nil, err
+	}
+	pkgID, err := u.packageID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p, ok := procs[compChaincode]; ok && (u.st.ChaincodeSHA != ccSHA || u.st.PackageID != pkgID) {
+		u.logf("chaincode: binary or package changed, restarting pid %d", p.PID)
+		if err := p.stop(ctx, 5*time.Second); err != nil {
+			return nil, err
+		}
+		os.Remove(u.l.pidFile(compChaincode))
+		delete(procs, compChaincode)
+	}
+	if _, ok := procs[compChaincode]; !ok {
+		if err := u.start(ctx, compChaincode, []string{ccBin}, u.chaincodeEnv(pkgID),
+			[]namedPort{{"chaincode", u.ports.Chaincode}}); err != nil {
+			return nil, err
+		}
+		u.st.ChaincodeSHA = ccSHA
+		if err := saveState(u.l.root, u.st); err != nil {
+			return nil, err
+		}
+	}
+	if u.st.PackageID != pkgID {
+		if err := u.deploy(ctx, pkgID); err != nil {
+			return nil, u.startErr(compPeer, err)
+		}
+	}
+	if err := u.ping(ctx); err != nil {
+		return nil, u.startErr(compChaincode, err)
+	}
+
+	p, err := profileFor(u.l, u.ports)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeProfile(u.l.profile(), p); err != nil {
+		return nil, err
+	}
+	u.st.ProfileWritten = true
+	if err := saveState(u.l.root, u.st); err != nil {
+		return nil, err
+	}
+	u.logf("up in %s (state %s, peer 127.0.0.1:%d)", time.Since(t0).Round(time.Millisecond), u.l.root, u.ports.Peer)
+	return u.network()
+}
+
+func (u *upRun) network() (*Network, error) {
+	p, err := ReadProfile(u.l.profile())
+	if err != nil {
+		return nil, err
+	}
+	return &Network{StateDir: u.l.root, ProfilePath: u.l.profile(), Profile: p, Ports: u.ports}, nil
+}
+
+// bootstrap creates the crypto material and the channel's genesis block when
+// they are missing.
+func (u *upRun) bootstrap(ctx context.Context) error {
+	if _, err := os.Stat(u.l.cryptoDir()); errors.Is(err, os.ErrNotExist) {
+		u.logf("crypto: generating keys and certificates (cryptogen)")
+		tmp := u.l.cryptoDir() + ".tmp"
+		os.RemoveAll(tmp)
+		if _, err := run(ctx, u.l.root, baseEnv(), u.bins.cryptogen, "generate",
+			"--config", filepath.Join(u.l.configDir(), "crypto-config.yaml"), "--output", tmp); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, u.l.cryptoDir()); err != nil {
+			return err
+		}
+	}
+	if _, err := os.Stat(u.l.genesisBlock()); errors.Is(err, os.ErrNotExist) {
+		u.logf("channel: writing the genesis block of %q (configtxgen)", Channel)
+		if err := os.MkdirAll(filepath.Dir(u.l.genesisBlock()), 0o755); err != nil {
+			return err
+		}
+		tmp := u.l.genesisBlock() + ".tmp"
+		if _, err := run(ctx, u.l.root, baseEnv(), u.bins.configtxgen, "-configPath", u.l.configDir(),
+			"-profile", "MedTraceChannel", "-channelID", Channel, "-outputBlock", tmp); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, u.l.genesisBlock()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (u *upRun) ordererEnv() []string {
+	return append(baseEnv(), "FABRIC_CFG_PATH="+u.l.ordererConfigDir())
+}
+
+func (u *upRun) peerEnv() []string {
+	return append(baseEnv(), "FABRIC_CFG_PATH="+u.l.peerConfigDir())
+}
+
+func (u *upRun) chaincodeEnv(pkgID string) []string {
+	tls := filepath.Join(u.l.chaincodeNode(), "tls")
+	return append(baseEnv(),
+		"CHAINCODE_ID="+pkgID,
+		fmt.Sprintf("CHAINCODE_SERVER_ADDRESS=127.0.0.1:%d", u.ports.Chaincode),
+		"CHAINCODE_TLS_CERT_FILE="+filepath.Join(tls, "server.crt"),
+		"CHAINCODE_TLS_KEY_FILE="+filepath.Join(tls, "server.key"),
+		// The peer presents its own TLS certificate, issued by its org's TLS CA.
+		"CHAINCODE_TLS_CLIENT_CA_FILE="+filepath.Join(u.l.peerNode(), "tls", "ca.crt"),
+	)
+}
+
+// start starts a component detached, records its pid and waits until it is
+// ready.
+func (u *upRun) start(ctx context.Context, c string, argv, env []string, ports []namedPort) error {
+	if err := checkPorts(ports); err != nil {
+		return err
+	}
+	logPath := u.l.logFile(c)
+	if err := touch(logPath); err != nil {
+		return err
+	}
+	p, err := startDetached(u.l.root, logPath, env, argv)
+	if err != nil {
+		return err
+	}
+	if err := writePidFile(u.l.pidFile(c), p); err != nil {
+		return err
+	}
+	u.started = append(u.started, c)
+	u.logf("%s: started, pid %d, log %s", c, p.PID, logPath)
+	if err := u.waitReady(ctx, c, p); err != nil {
+		return u.startErr(c, err)
+	}
+	return nil
+}
+
+// touch creates a file if it does not exist.
+func touch(path string) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+func (u *upRun) startErr(c string, err error) error {
+	var se *StartError
+	if errors.As(err, &se) {
+		return err
+	}
+	return &StartError{Component: c, Log: u.l.logFile(c), Tail: tail(u.l.logFile(c), 40), Err: err}
+}
+
+// waitReady polls a just-started component until it answers, the process
+// ends, or readyTimeout passes.
+func (u *upRun) waitReady(ctx context.Context, c string, p proc) error {
+	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	var last error
+	for {
+		if !p.alive() {
+			return fmt.Errorf("process %d exited", p.PID)
+		}
+		if last = u.healthy(ctx, c); last == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("not ready after %s: %w", readyTimeout, last)
+		case <-tick.C:
+		}
+	}
+}
+
+// stopStarted stops what a failed Up started, so it leaves no process.
+func (u *upRun) stopStarted() {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for i := len(u.started) - 1; i >= 0; i-- {
+		c := u.started[i]
+		p, ok, err := readPidFile(u.l.pidFile(c))
+		if err != nil || !ok {
+			continue
+		}
+		if err := p.stop(ctx, 5*time.Second); err == nil {
+			os.Remove(u.l.pidFile(c))
+		}
+	}
+}
+
+// chaincodeBinary returns the chaincode binary to run and its SHA-256,
+// building it from source when the configuration names a source directory.
+func (u *upRun) chaincodeBinary(ctx context.Context) (string, string, error) {
+	switch {
+	case u.cfg.ChaincodeBin != "":
+		sum, err := fileSHA(u.cfg.ChaincodeBin)
+		if err != nil {
+			return "", "", fmt.Errorf("chaincode binary: %w", err)
+		}
+		return u.cfg.ChaincodeBin, sum, nil
+	case u.cfg.ChaincodeDir != "":
+		dst := u.l.chaincodeBin()
+		fp, err := sourceFingerprint(u.cfg.ChaincodeDir)
+		if err != nil {
+			return "", "", fmt.Errorf("chaincode source: %w", err)
+		}
+		if fp == u.st.SourceFP {
+			if sum, err := fileSHA(dst); err == nil {
+				return dst, sum, nil
+			}
+		}
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return "", "", err
+		}
+		tmp := dst + ".new"
+		goCmd, err := exec.LookPath("go")
+		if err != nil {
+			return "", "", fmt.Errorf("building the chaincode needs the go command: %w", err)
+		}
+		env := append(os.Environ(), "CGO_ENABLED=0")
+		if _, err := run(ctx, u.cfg.ChaincodeDir, env, goCmd, "build", "-o", tmp, "."); err != nil {
+			return "", "", fmt.Errorf("build chaincode in %s: %w", u.cfg.ChaincodeDir, err)
+		}
+		sum, err := fileSHA(tmp)
+		if err != nil {
+			return "", "", err
+		}
+		u.st.SourceFP = fp
+		if old, err := fileSHA(dst); err == nil && old == sum {
+			os.Remove(tmp)
+			return dst, sum, nil
+		}
+		if err := os.Rename(tmp, dst); err != nil {
+			return "", "", err
+		}
+		u.logf("chaincode: built %s from %s", dst, u.cfg.ChaincodeDir)
+		return dst, sum, nil
+	}
+	return "", "", errors.New("no chaincode: give a chaincode source directory or a binary")
+}
+
+// chaincodeCurrent reports, without building anything, whether the running
+// chaincode process runs the configured chaincode: the source has not
+// changed since the last build, or the prebuilt binary is the same.
+func (u *upRun) chaincodeCurrent() bool {
+	switch {
+	case u.cfg.ChaincodeBin != "":
+		sum, err := fileSHA(u.cfg.ChaincodeBin)
+		return err == nil && sum == u.st.ChaincodeSHA
+	case u.cfg.ChaincodeDir != "":
+		fp, err := sourceFingerprint(u.cfg.ChaincodeDir)
+		if err != nil || fp != u.st.SourceFP {
+			return false
+		}
+		sum, err := fileSHA(u.l.chaincodeBin())
+		return err == nil && sum == u.st.ChaincodeSHA
+	}
+	return true // nothing configured: keep what runs
+}
+
+// sourceFingerprint summarises a source tree by the names, sizes and
+// modification times of its files (hidden directories skipped), so Up can
+// tell that nothing changed without running the Go toolchain.
+func sourceFingerprint(dir string) (string, error) {
+	h := sha256.New()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && p != dir && strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		fmt.Fprintf(h, "%s\x00%d\x00%d\n", rel, fi.Size(), fi.ModTime().UnixNano())
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func fileSHA(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
