@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
 	"github.com/medtrace/medtrace/chaincode/trace"
@@ -162,4 +163,40 @@ func (c *Contract) PutRaw(ctx contractapi.TransactionContextInterface, n, size i
 		return err
 	}
 	return trace.PutRaw(ctx.GetStub(), tx, n, size)
+}
+
+// stubPager pages through the world state with the Fabric stub.
+type stubPager struct {
+	stub shim.ChaincodeStubInterface
+}
+
+func (p stubPager) ScanPage(start, end string, pageSize int, bookmark string) ([]trace.KV, string, error) {
+	it, meta, err := p.stub.GetStateByRangeWithPagination(start, end, int32(pageSize), bookmark)
+	if err != nil {
+		return nil, "", err
+	}
+	defer it.Close()
+	var out []trace.KV
+	for it.HasNext() {
+		kv, err := it.Next()
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, trace.KV{Key: kv.GetKey(), Value: kv.GetValue()})
+	}
+	return out, meta.GetBookmark(), nil
+}
+
+// Export returns one page of the full state (packs, then recalled batches)
+// as JSON, for offline copies. Start with an empty bookmark.
+func (c *Contract) Export(ctx contractapi.TransactionContextInterface, bookmark string, pageSize int) (string, error) {
+	tx, err := txOf(ctx)
+	if err != nil {
+		return "", err
+	}
+	pg, err := trace.Export(ctx.GetStub(), stubPager{ctx.GetStub()}, tx, bookmark, pageSize)
+	if err != nil {
+		return "", err
+	}
+	return encode(&pg)
 }

@@ -177,3 +177,43 @@ func TestHistory(t *testing.T) {
 		t.Fatalf("unknown pack history %+v", h)
 	}
 }
+
+func TestExport(t *testing.T) {
+	w := newWorld(t)
+	var serials []string
+	for i := range 25 {
+		serials = append(serials, "X"+string(rune('A'+i)))
+	}
+	w.stock(serials...)
+	w.ok(mspPhar, w.on(KindDispense, glnPhar, gtinA, "XC"))
+	w.ok(mspMan, w.recall(gtinA, "L1"))
+	packs, recalls, pages := map[string]PackStatus{}, 0, 0
+	bm := ""
+	for {
+		st, tx := w.tx(mspPhar)
+		pg, err := Export(st, st, tx, bm, 10)
+		must(t, err)
+		pages++
+		for _, p := range pg.Packs {
+			packs[p.Serial] = p.Status
+		}
+		recalls += len(pg.Recalls)
+		if bm = pg.Bookmark; bm == "" {
+			break
+		}
+		if pages > 10 {
+			t.Fatal("export does not end")
+		}
+	}
+	if len(packs) != 25 || recalls != 1 || packs["XC"] != PackDispensed || packs["XA"] != PackActive {
+		t.Fatalf("%d packs, %d recalls, XC %s", len(packs), recalls, packs["XC"])
+	}
+	st, tx := w.tx(mspNone)
+	if _, err := Export(st, st, tx, "", 10); err == nil {
+		t.Fatal("a stranger exported the state")
+	}
+	st, tx = w.tx(mspReg)
+	if _, err := Export(st, st, tx, "zz", 10); err == nil {
+		t.Fatal("a bad bookmark was accepted")
+	}
+}

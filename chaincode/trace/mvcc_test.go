@@ -95,7 +95,7 @@ func TestEmission(t *testing.T) {
 	if len(em.Accepted) != 3 || len(em.Rejected) != 1 || em.Rejected[0] != evs[3].ID || em.TxID != res.TxID {
 		t.Fatalf("emission %+v", em)
 	}
-	if len(em.Packs) != 3 || em.Packs[0].Status != PackActive || em.Packs[0].Batch != "L1" || em.Packs[0].EventID != evs[0].ID {
+	if len(em.Packs) != 3 || em.Packs[0].Status != PackActive || em.Packs[0].Batch != "L1" || em.Packs[0].LastEvent != evs[0].ID {
 		t.Fatalf("packs %+v", em.Packs)
 	}
 	_, em, err = w.submit(mspMan, w.recall(gtinA, "L1"))

@@ -65,6 +65,13 @@ type batchRec struct {
 	Event    string    `json:"e,omitempty"`
 	Time     time.Time `json:"t,omitzero"`
 	By       string    `json:"by,omitempty"`
+	Note     string    `json:"n,omitempty"`
+}
+
+// change is the pack's state as offline copies receive it.
+func (p *pack) change() PackChange {
+	return PackChange{GTIN: p.GTIN, Serial: p.Serial, Batch: p.Batch, Expiry: p.Expiry, Status: p.Status,
+		LastEvent: p.Events[len(p.Events)-1], LastKind: p.LastKind, LastTime: p.LastTime, LastPlace: p.LastPlace}
 }
 
 // eventRec is a recorded event: its content hash (to tell a replay from a

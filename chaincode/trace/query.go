@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -201,4 +202,76 @@ func PutRaw(st State, tx Tx, n, size int) error {
 		}
 	}
 	return nil
+}
+
+// KV is one key and value of a range scan.
+type KV struct {
+	Key   string
+	Value []byte
+}
+
+// Pager scans a key range a page at a time (queries only: the write path
+// never scans). The Fabric stub's GetStateByRangeWithPagination backs it.
+type Pager interface {
+	ScanPage(start, end string, pageSize int, bookmark string) (kvs []KV, next string, err error)
+}
+
+// MaxPage is the largest export page.
+const MaxPage = 2000
+
+// Export returns one page of the full state for offline copies: packs in
+// key order, then (on the page after the last pack) every recalled batch.
+// Bookmarks are opaque; start with "".
+func Export(st State, pg Pager, tx Tx, bookmark string, pageSize int) (Page, error) {
+	if _, err := readerOrg(st, tx); err != nil {
+		return Page{}, err
+	}
+	if pageSize < 1 || pageSize > MaxPage {
+		return Page{}, fmt.Errorf("%w: page size must be 1 to %d", ErrBadRequest, MaxPage)
+	}
+	out := Page{Packs: []PackChange{}, Recalls: []Recall{}}
+	// The bookmark says which range it continues: "p" packs, "b" batches.
+	phase, inner := "p", ""
+	if bookmark != "" {
+		if len(bookmark) < 2 || (bookmark[0] != 'p' && bookmark[0] != 'b') || bookmark[1] != '|' {
+			return Page{}, fmt.Errorf("%w: bad bookmark", ErrBadRequest)
+		}
+		phase, inner = bookmark[:1], bookmark[2:]
+	}
+	if phase == "p" {
+		kvs, next, err := pg.ScanPage(prefixPack, prefixPack[:1]+";", pageSize, inner)
+		if err != nil {
+			return Page{}, fmt.Errorf("scan packs: %w", err)
+		}
+		for _, kv := range kvs {
+			var p pack
+			if err := json.Unmarshal(kv.Value, &p); err != nil {
+				return Page{}, fmt.Errorf("decode %s: %w", kv.Key, err)
+			}
+			out.Packs = append(out.Packs, p.change())
+		}
+		if next != "" && len(kvs) == pageSize {
+			out.Bookmark = "p|" + next
+			return out, nil
+		}
+		out.Bookmark = "b|"
+		return out, nil
+	}
+	kvs, next, err := pg.ScanPage(prefixBatch, prefixBatch[:1]+";", pageSize, inner)
+	if err != nil {
+		return Page{}, fmt.Errorf("scan batches: %w", err)
+	}
+	for _, kv := range kvs {
+		var b batchRec
+		if err := json.Unmarshal(kv.Value, &b); err != nil {
+			return Page{}, fmt.Errorf("decode %s: %w", kv.Key, err)
+		}
+		if b.Recalled {
+			out.Recalls = append(out.Recalls, Recall{GTIN: b.GTIN, Batch: b.Batch, EventID: b.Event, Time: b.Time, Reason: b.Note})
+		}
+	}
+	if next != "" && len(kvs) == pageSize {
+		out.Bookmark = "b|" + next
+	}
+	return out, nil
 }

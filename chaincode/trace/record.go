@@ -98,10 +98,7 @@ func Record(st State, tx Tx, batch []byte) (BatchResult, Emission, error) {
 		}
 	}
 	for _, p := range r.ov.dirtyPacks() {
-		em.Packs = append(em.Packs, PackChange{
-			GTIN: p.GTIN, Serial: p.Serial, Batch: p.Batch, Expiry: p.Expiry, Status: p.Status,
-			Location: p.Location, EventID: p.Events[len(p.Events)-1], Kind: p.LastKind, Time: p.LastTime,
-		})
+		em.Packs = append(em.Packs, p.change())
 	}
 	em.Recalls = r.recalls
 	if err := r.ov.flush(); err != nil {
@@ -694,8 +691,8 @@ func (r *recorder) recall(ev *Event) (*rejection, error) {
 	if b != nil && b.Recalled {
 		return reject(ReasonAlreadyRecalled, "batch %s of %s was already recalled on %s", ev.Batch, ev.GTIN, b.Time.UTC().Format(time.DateOnly)), nil
 	}
-	r.ov.putBatch(&batchRec{GTIN: ev.GTIN, Batch: ev.Batch, Recalled: true, Event: ev.ID, Time: ev.Time, By: r.tx.MSP})
-	r.recalls = append(r.recalls, Recall{GTIN: ev.GTIN, Batch: ev.Batch, EventID: ev.ID, Time: ev.Time})
+	r.ov.putBatch(&batchRec{GTIN: ev.GTIN, Batch: ev.Batch, Recalled: true, Event: ev.ID, Time: ev.Time, By: r.tx.MSP, Note: ev.Note})
+	r.recalls = append(r.recalls, Recall{GTIN: ev.GTIN, Batch: ev.Batch, EventID: ev.ID, Time: ev.Time, Reason: ev.Note})
 	return nil, nil
 }
 

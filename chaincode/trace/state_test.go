@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -202,4 +203,25 @@ func (w *world) stock(serials ...string) {
 		evs = append(evs, w.commission(gtinA, s, "L1", "2028-12-31"))
 	}
 	w.ok(mspMan, evs...)
+}
+
+// ScanPage pages through committed keys in [start, end) like Fabric's
+// GetStateByRangeWithPagination: the bookmark is the next key to return.
+func (t *txState) ScanPage(start, end string, pageSize int, bookmark string) ([]KV, string, error) {
+	keys := slices.Sorted(maps.Keys(t.base.m))
+	var out []KV
+	from := start
+	if bookmark != "" {
+		from = bookmark
+	}
+	for _, k := range keys {
+		if k < from || k >= end {
+			continue
+		}
+		if len(out) == pageSize {
+			return out, k, nil
+		}
+		out = append(out, KV{k, bytes.Clone(t.base.m[k])})
+	}
+	return out, "", nil
 }

@@ -160,15 +160,15 @@ type Contents struct {
 
 // PackChange is a pack's state after a transaction, for offline copies.
 type PackChange struct {
-	GTIN     string     `json:"gtin"`
-	Serial   string     `json:"serial"`
-	Batch    string     `json:"batch"`
-	Expiry   string     `json:"expiry"`
-	Status   PackStatus `json:"status"`
-	Location string     `json:"location,omitempty"`
-	EventID  string     `json:"eventId"`
-	Kind     Kind       `json:"kind"`
-	Time     time.Time  `json:"time"`
+	GTIN      string     `json:"gtin"`
+	Serial    string     `json:"serial"`
+	Batch     string     `json:"batch"`
+	Expiry    string     `json:"expiry"`
+	Status    PackStatus `json:"status"` // stored state: recalls and expiry are derived
+	LastEvent string     `json:"lastEvent"`
+	LastKind  Kind       `json:"lastKind"`
+	LastTime  time.Time  `json:"lastTime"`
+	LastPlace string     `json:"lastPlace,omitempty"`
 }
 
 // Recall is a recalled batch.
@@ -177,6 +177,14 @@ type Recall struct {
 	Batch   string    `json:"batch"`
 	EventID string    `json:"eventId"`
 	Time    time.Time `json:"time"`
+	Reason  string    `json:"reason,omitempty"` // the recall event's note
+}
+
+// Page is one page of the full state: packs and recalled batches.
+type Page struct {
+	Packs    []PackChange `json:"packs"`
+	Recalls  []Recall     `json:"recalls"`
+	Bookmark string       `json:"bookmark"` // empty on the last page
 }
 
 // EventName is the name of the one chaincode event each RecordEvents
