@@ -28,9 +28,9 @@ type Options struct {
 	Budget time.Duration
 	// MaxSymbols is the most symbols returned per image; 0 means 16.
 	MaxSymbols int
-	// GozxingOnly restricts decoding to gozxing's own single pass (hybrid
-	// binarizer, its detector); for comparisons.
-	GozxingOnly bool
+	// All makes Decode look for every symbol in the image (a case of packs)
+	// instead of stopping at the first.
+	All bool
 }
 
 // DefaultBudget is the time budget per image for the slower strategies.
@@ -83,7 +83,7 @@ func (d *Decoder) DecodeGray(ctx context.Context, g *Gray) ([]scanner.Read, erro
 	var reads []scanner.Read
 	seen := map[string]bool{}
 	var lastErr error
-	for len(reads) < d.opts.MaxSymbols {
+	for len(reads) < d.opts.MaxSymbols && (d.opts.All || len(reads) == 0) {
 		found, err := d.findOne(ctx, work, deadline, len(reads) > 0)
 		if err != nil {
 			if !errors.Is(err, scanner.ErrNotFound) || lastErr == nil {
@@ -96,7 +96,9 @@ func (d *Decoder) DecodeGray(ctx context.Context, g *Gray) ([]scanner.Read, erro
 			seen[key] = true
 			reads = append(reads, found)
 		}
-		work = work.erase(found.Corners)
+		if d.opts.All {
+			work = work.erase(found.Corners)
+		}
 	}
 	if len(reads) == 0 {
 		if lastErr == nil {
@@ -125,14 +127,19 @@ type strategy struct {
 // strategies run.
 func (d *Decoder) findOne(ctx context.Context, g *Gray, deadline time.Time, again bool) (scanner.Read, error) {
 	var firstErr error
-	for i, s := range d.strategies() {
-		if i > 0 && (ctx.Err() != nil || time.Now().After(deadline)) {
+	var spent time.Duration
+	for i, s := range d.strategies(g) {
+		// Stop when the budget is spent or the next strategy, taking as
+		// long as the average so far, would overrun it.
+		if i > 0 && (ctx.Err() != nil || time.Now().Add(spent/time.Duration(i)).After(deadline)) {
 			break
 		}
+		t0 := time.Now()
 		if again && i >= 2 {
 			break
 		}
 		r, err := s.run(d, g)
+		spent += time.Since(t0)
 		if err == nil {
 			return r, nil
 		}
@@ -146,13 +153,17 @@ func (d *Decoder) findOne(ctx context.Context, g *Gray, deadline time.Time, agai
 	return scanner.Read{}, firstErr
 }
 
-func (d *Decoder) strategies() []strategy {
-	if d.opts.GozxingOnly {
-		return []strategy{{"hybrid", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.zx(g, binHybrid, false, false) }}}
+func (d *Decoder) strategies(g *Gray) []strategy {
+	hybrid := strategy{"hybrid", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.zx(g, binHybrid, false, true) }}
+	locator := strategy{"locator", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.locate(g) }}
+	first := []strategy{hybrid, locator}
+	if g.W*g.H > largeFrame {
+		// In a camera-sized frame gozxing's detector, which grows a white
+		// rectangle from the centre, rarely finds a small code in clutter:
+		// the locator goes first.
+		first = []strategy{locator, hybrid}
 	}
-	return []strategy{
-		{"hybrid", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.zx(g, binHybrid, false, true) }},
-		{"locator", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.locate(g) }},
+	return append(first, []strategy{
 		{"inverted", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.zx(g.inverted(), binHybrid, false, true) }},
 		{"global", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.zx(g, binGlobal, false, true) }},
 		{"pure", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.zx(g, binHybrid, true, true) }},
@@ -164,8 +175,11 @@ func (d *Decoder) strategies() []strategy {
 		{"up3", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.scaled(g, -3, false) }},
 		{"locator-inverted", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.locate(g.inverted()) }},
 		{"down2-inverted", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.scaled(g, 2, true) }},
-	}
+	}...)
 }
+
+// largeFrame is the pixel count above which the locator runs first.
+const largeFrame = 1_000_000
 
 type binarizer uint8
 

@@ -43,17 +43,32 @@ func toGray(img image.Image) *Gray {
 				g.Pix[y*w+x] = byte((l*a + 255*(255-a)) / 255)
 			}
 		}
+	case *image.Paletted:
+		var lut [256]byte
+		for i, c := range m.Palette {
+			lut[i] = lumaOverWhite(c)
+		}
+		for y := 0; y < h; y++ {
+			row := m.Pix[(y+b.Min.Y-m.Rect.Min.Y)*m.Stride+(b.Min.X-m.Rect.Min.X):]
+			for x := 0; x < w; x++ {
+				g.Pix[y*w+x] = lut[row[x]]
+			}
+		}
 	default:
 		for y := 0; y < h; y++ {
 			for x := 0; x < w; x++ {
-				c := color.NRGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA)
-				a := uint32(c.A)
-				l := (19595*uint32(c.R) + 38470*uint32(c.G) + 7471*uint32(c.B) + 1<<15) >> 16
-				g.Pix[y*w+x] = byte((l*a + 255*(255-a)) / 255)
+				g.Pix[y*w+x] = lumaOverWhite(img.At(b.Min.X+x, b.Min.Y+y))
 			}
 		}
 	}
 	return g
+}
+
+// lumaOverWhite is the luminance of c composited over white paper.
+func lumaOverWhite(c color.Color) byte {
+	r, gg, bb, a := c.RGBA() // premultiplied, 16 bit
+	l := (19595*r + 38470*gg + 7471*bb + 1<<15) >> 16
+	return byte((l + (0xffff - a)) >> 8)
 }
 
 // NewGray wraps a luminance plane (e.g. a camera's Y plane) without copying.

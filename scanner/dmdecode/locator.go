@@ -44,55 +44,49 @@ func (b *binImage) get(x, y int) bool {
 func binarize(g *Gray, minContrast int) *binImage {
 	const bs = 8
 	bw, bh := (g.W+bs-1)/bs, (g.H+bs-1)/bs
-	mean := make([]int32, bw*bh)
+	sum := make([]int32, bw*bh)
+	cnt := make([]int32, bw*bh)
 	mn := make([]uint8, bw*bh)
 	mx := make([]uint8, bw*bh)
-	for by := 0; by < bh; by++ {
+	for i := range mn {
+		mn[i] = 255
+	}
+	for y := 0; y < g.H; y++ {
+		row := g.Pix[y*g.Stride : y*g.Stride+g.W]
+		base := (y / bs) * bw
 		for bx := 0; bx < bw; bx++ {
-			var s, n int32
-			lo, hi := uint8(255), uint8(0)
-			for y := by * bs; y < by*bs+bs && y < g.H; y++ {
-				row := g.Pix[y*g.Stride:]
-				for x := bx * bs; x < bx*bs+bs && x < g.W; x++ {
-					v := row[x]
-					s += int32(v)
-					n++
-					if v < lo {
-						lo = v
-					}
-					if v > hi {
-						hi = v
-					}
-				}
+			x0 := bx * bs
+			x1 := min(x0+bs, g.W)
+			var s int32
+			lo, hi := mn[base+bx], mx[base+bx]
+			for _, v := range row[x0:x1] {
+				s += int32(v)
+				lo = min(lo, v)
+				hi = max(hi, v)
 			}
-			i := by*bw + bx
-			mean[i], mn[i], mx[i] = s/n, lo, hi
+			sum[base+bx] += s
+			cnt[base+bx] += int32(x1 - x0)
+			mn[base+bx], mx[base+bx] = lo, hi
 		}
 	}
-	// Threshold per block: average of the 5x5 neighbouring block means;
-	// blocks whose neighbourhood has too little contrast are white.
+	mean := sum
+	for i := range mean {
+		mean[i] /= cnt[i]
+	}
+	// Threshold per block: from the 5x5 neighbouring blocks; blocks whose
+	// neighbourhood has too little contrast are white.
 	thr := make([]int16, bw*bh)
 	for by := 0; by < bh; by++ {
 		for bx := 0; bx < bw; bx++ {
 			var s, n int32
 			lo, hi := uint8(255), uint8(0)
-			for y := by - 2; y <= by+2; y++ {
-				if y < 0 || y >= bh {
-					continue
-				}
-				for x := bx - 2; x <= bx+2; x++ {
-					if x < 0 || x >= bw {
-						continue
-					}
+			for y := max(0, by-2); y <= min(bh-1, by+2); y++ {
+				for x := max(0, bx-2); x <= min(bw-1, bx+2); x++ {
 					i := y*bw + x
 					s += mean[i]
 					n++
-					if mn[i] < lo {
-						lo = mn[i]
-					}
-					if mx[i] > hi {
-						hi = mx[i]
-					}
+					lo = min(lo, mn[i])
+					hi = max(hi, mx[i])
 				}
 			}
 			if int(hi)-int(lo) < minContrast {
@@ -106,12 +100,20 @@ func binarize(g *Gray, minContrast int) *binImage {
 	}
 	out := &binImage{pix: make([]byte, g.W*g.H), w: g.W, h: g.H}
 	for y := 0; y < g.H; y++ {
-		row := g.Pix[y*g.Stride:]
-		orow := out.pix[y*g.W:]
-		tb := thr[(y/bs)*bw:]
-		for x := 0; x < g.W; x++ {
-			if int16(row[x]) <= tb[x/bs] {
-				orow[x] = 1
+		row := g.Pix[y*g.Stride : y*g.Stride+g.W]
+		orow := out.pix[y*g.W : (y+1)*g.W]
+		tb := thr[(y/bs)*bw : (y/bs+1)*bw]
+		for bx, t := range tb {
+			if t < 0 {
+				continue
+			}
+			x0 := bx * bs
+			x1 := min(x0+bs, g.W)
+			o := orow[x0:x1]
+			for i, v := range row[x0:x1] {
+				if int16(v) <= t {
+					o[i] = 1
+				}
 			}
 		}
 	}
@@ -226,9 +228,25 @@ func (p pt) toPoint() scanner.Point { return scanner.Point{X: p.x, Y: p.y} }
 // hull returns the convex hull (counter-clockwise in image coordinates) of a
 // component's pixel corners.
 func hull(c component) []pt {
-	ps := make([]pt, 0, len(c.runs)/3*4)
+	// Only the leftmost and rightmost pixel of each row can be on the hull.
+	rows := int(c.maxY - c.minY)
+	lo := make([]int32, rows)
+	hi := make([]int32, rows)
+	for i := range lo {
+		lo[i], hi[i] = math.MaxInt32, -1
+	}
 	for i := 0; i+2 < len(c.runs); i += 3 {
-		x0, x1, y := float64(c.runs[i]), float64(c.runs[i+1]), float64(c.runs[i+2])
+		y := c.runs[i+2] - c.minY
+		lo[y] = min(lo[y], c.runs[i])
+		hi[y] = max(hi[y], c.runs[i+1])
+	}
+	ps := make([]pt, 0, 4*rows)
+	for i := 0; i < rows; i++ {
+		if hi[i] < 0 {
+			continue
+		}
+		y := float64(int32(i) + c.minY)
+		x0, x1 := float64(lo[i]), float64(hi[i])
 		ps = append(ps, pt{x0, y}, pt{x1, y}, pt{x0, y + 1}, pt{x1, y + 1})
 	}
 	sort.Slice(ps, func(i, j int) bool {
@@ -361,6 +379,27 @@ func (f *gridFit) scoreOn(b *binImage) float64 {
 			ok++
 		}
 		n += 2
+	}
+	return float64(ok) / float64(n)
+}
+
+// timingPeek scores the first modules of the timing patterns next to the
+// top-left and bottom-right corners only: a cheap test that rejects most
+// wrong sizes before scoreOn.
+func (f *gridFit) timingPeek(b *binImage) float64 {
+	ok, n := 0, 0
+	cu, rv := 1/float64(f.cols), 1/float64(f.rows)
+	for c := 0; c < min(f.cols, 12); c++ {
+		if b.sample(f.h.apply((float64(c)+0.5)*cu, 0.5*rv)) == (c%2 == 0) {
+			ok++
+		}
+		n++
+	}
+	for r := f.rows - 1; r >= max(0, f.rows-12); r-- {
+		if b.sample(f.h.apply(1-0.5*cu, (float64(r)+0.5)*rv)) == (r%2 == 1) {
+			ok++
+		}
+		n++
 	}
 	return float64(ok) / float64(n)
 }
@@ -506,11 +545,29 @@ func (d *Decoder) fitAndDecode(b *binImage, q [4]pt, v int) (scanner.Read, error
 			if rows == cols && o[0] != sz[0] {
 				continue
 			}
+			ua, ub := A.sub(V).mul(1/lenA), B.sub(V).mul(1/lenB)
+			// A quick look with the two guesses of the fourth corner; only
+			// promising sizes get the full search around it.
 			best := gridFit{score: -1}
+			for _, C := range []pt{Ch, Cp} {
+				f := gridFit{h: squareToQuad(A, C, B, V), rows: rows, cols: cols, corners: [4]pt{A, C, B, V}}
+				if f.timingPeek(b) < 0.7 {
+					continue
+				}
+				if s := f.scoreOn(b); s > best.score {
+					f.score = s
+					best = f
+				}
+			}
+			if best.score < 0.65 {
+				continue
+			}
 			for _, base := range []pt{Ch, Cp} {
-				ua, ub := A.sub(V).mul(1/lenA), B.sub(V).mul(1/lenB)
 				for _, da := range []float64{0, -0.5, 0.5, -1, 1} {
 					for _, db := range []float64{0, -0.5, 0.5, -1, 1} {
+						if da == 0 && db == 0 {
+							continue
+						}
 						C := base.add(ua.mul(da * mA)).add(ub.mul(db * mB))
 						f := gridFit{h: squareToQuad(A, C, B, V), rows: rows, cols: cols, corners: [4]pt{A, C, B, V}}
 						if s := f.scoreOn(b); s > best.score {
