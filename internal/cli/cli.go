@@ -51,6 +51,7 @@ func commands() []command {
 		{"snapshot", "download the ledger's state for offline checks", runSnapshot},
 		{"backup", "copy the database safely while MedTrace runs", runBackup},
 		{"export", "write the local events as an EPCIS 2.0 document", runExport},
+		{"decode", "find and decode Data Matrix codes in image files", runDecode},
 	}
 }
 

@@ -1,0 +1,201 @@
+package cli
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"image"
+	_ "image/gif" // GIF input
+	_ "image/jpeg"
+	_ "image/png"
+	"os"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	_ "golang.org/x/image/webp" // WebP input
+
+	"github.com/medtrace/medtrace/scanner"
+	"github.com/medtrace/medtrace/scanner/dmdecode"
+)
+
+const decodeUsage = `Usage: medtrace decode [--json] [--all] FILE...
+
+Finds and decodes the Data Matrix symbols (GS1 DataMatrix included) in
+image files: PNG, JPEG, WebP and GIF. Every file is searched for all
+symbols; the first one found is reported, --all lists every one.
+
+With --json each file gives one line:
+  {"file", "ok", "symbology", "text", "count", "ms", "error"}
+where text is the raw data of the first symbol (GS separators appear as
+\u001d), symbology its AIM identifier (]d2 = GS1 DataMatrix), count the
+number of symbols and ms the decoding time. Data that is not valid UTF-8
+is given exactly in "hex" as well. --all adds "symbols", one object per
+symbol with its symbology, text and corners.
+
+Exit status: 0 every file decoded, 1 a file had no readable symbol or
+could not be read, 2 usage error.
+
+Options:
+`
+
+// decodeSymbol is one symbol in decode's JSON output.
+type decodeSymbol struct {
+	Symbology string          `json:"symbology"`
+	Text      string          `json:"text"`
+	Hex       string          `json:"hex,omitempty"`
+	Corners   []scanner.Point `json:"corners,omitempty"`
+}
+
+// decodeLine is decode's JSON output for one file.
+type decodeLine struct {
+	File      string         `json:"file"`
+	OK        bool           `json:"ok"`
+	Symbology string         `json:"symbology"`
+	Text      string         `json:"text"`
+	Hex       string         `json:"hex,omitempty"`
+	Count     int            `json:"count"`
+	MS        float64        `json:"ms"`
+	Error     string         `json:"error"`
+	Symbols   []decodeSymbol `json:"symbols,omitempty"`
+}
+
+// runDecode implements "medtrace decode".
+func runDecode(ctx context.Context, sio IO, args []string) int {
+	fs := flag.NewFlagSet("decode", flag.ContinueOnError)
+	fs.SetOutput(sio.Stderr)
+	jsonOut := fs.Bool("json", false, "print one JSON object per file")
+	all := fs.Bool("all", false, "list every symbol of each file")
+	fs.Usage = func() {
+		fmt.Fprint(sio.Stderr, decodeUsage)
+		fs.PrintDefaults()
+	}
+	files, code := parseInterleaved(fs, args)
+	if code >= 0 {
+		return code
+	}
+	if len(files) == 0 {
+		fmt.Fprintln(sio.Stderr, "medtrace decode: no FILE given (see 'medtrace decode -h')")
+		return ExitUsage
+	}
+	dec := dmdecode.New(dmdecode.Options{All: true})
+	enc := json.NewEncoder(sio.Stdout)
+	enc.SetEscapeHTML(false)
+	exit := ExitOK
+	for _, f := range files {
+		if ctx.Err() != nil {
+			return ExitInvalid
+		}
+		line := decodeFile(ctx, dec, f, *all)
+		if !line.OK {
+			exit = ExitInvalid
+		}
+		if *jsonOut {
+			if err := enc.Encode(line); err != nil {
+				fmt.Fprintf(sio.Stderr, "medtrace decode: %v\n", err)
+				return ExitInvalid
+			}
+			continue
+		}
+		if !line.OK {
+			fmt.Fprintf(sio.Stdout, "%s: error: %s\n", line.File, line.Error)
+			continue
+		}
+		fmt.Fprintf(sio.Stdout, "%s: %s %s (%d symbol%s, %.1f ms)\n", line.File, line.Symbology, quoteData(line.Text, line.Hex),
+			line.Count, plural(line.Count), line.MS)
+		if *all {
+			for i, s := range line.Symbols {
+				fmt.Fprintf(sio.Stdout, "  %d: %s %s\n", i+1, s.Symbology, quoteData(s.Text, s.Hex))
+			}
+		}
+	}
+	return exit
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func quoteData(text, hx string) string {
+	if hx != "" {
+		return "hex:" + hx
+	}
+	return strconv.Quote(text)
+}
+
+// parseInterleaved parses flags that may come between positional
+// arguments. It returns the positional arguments and -1, or an exit code.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, int) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, ExitOK
+			}
+			return nil, ExitUsage
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, -1
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), -1
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// decodeFile reads and decodes one image file.
+func decodeFile(ctx context.Context, dec *dmdecode.Decoder, path string, all bool) decodeLine {
+	line := decodeLine{File: path}
+	f, err := os.Open(path)
+	if err != nil {
+		line.Error = fmt.Sprintf("open: %v", err)
+		return line
+	}
+	img, _, err := image.Decode(f)
+	f.Close()
+	if err != nil {
+		line.Error = fmt.Sprintf("read image: %v", err)
+		return line
+	}
+	start := time.Now()
+	reads, err := dec.Decode(ctx, img)
+	line.MS = float64(time.Since(start).Microseconds()) / 1000
+	if err != nil {
+		if errors.Is(err, scanner.ErrNotFound) {
+			line.Error = "no data matrix symbol found"
+		} else {
+			line.Error = err.Error()
+		}
+		return line
+	}
+	line.OK = true
+	line.Count = len(reads)
+	line.Symbology = reads[0].Symbology
+	line.Text, line.Hex = textAndHex(reads[0].Data)
+	if all {
+		for _, r := range reads {
+			s := decodeSymbol{Symbology: r.Symbology, Corners: r.Corners}
+			s.Text, s.Hex = textAndHex(r.Data)
+			line.Symbols = append(line.Symbols, s)
+		}
+	}
+	return line
+}
+
+// textAndHex returns data as a string, and its hex form when it is not
+// valid UTF-8 (JSON would otherwise replace the invalid bytes).
+func textAndHex(b []byte) (string, string) {
+	if utf8.Valid(b) {
+		return string(b), ""
+	}
+	return string(b), hex.EncodeToString(b)
+}
