@@ -1,30 +1,426 @@
-// Package app is MedTrace's desktop user interface, built with Fyne.
+// Package app is MedTrace's desktop user interface, built with Fyne. It
+// talks to the rest of MedTrace only through the small interfaces in
+// ports.go, which main wires; background results reach widgets only through
+// ui.do.
 package app
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/medtrace/medtrace/assets"
 )
 
-// Config carries what the UI needs from the wiring in main.
-type Config struct{}
+// AppID is MedTrace's application ID (as in FyneApp.toml).
+const AppID = "org.medtrace.app"
+
+// Config carries the implementations main wired. A nil field shows an
+// honest "not connected" state where a screen needs it.
+type Config struct {
+	Parser     Parser
+	Verifier   Verifier
+	History    HistoryReader
+	Queue      EventQueue
+	Scans      ScanLog
+	QueueView  QueueView
+	Syncer     Syncer
+	Snapshot   SnapshotDownloader
+	Calibrator Calibrator
+	Images     ImageDecoder
+	Serial     SerialListener
+	Sound      SoundPlayer
+
+	// Notes lists what main could not connect and why, shown in Settings.
+	Notes []string
+	// StatusFile, when set, receives one JSON line per screen shown and per
+	// verdict (for the real-window test and for kiosk monitoring).
+	StatusFile string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Location is the time zone dates are shown in; nil means time.Local.
+	Location *time.Location
+}
+
+// App is MedTrace's desktop app.
+type App struct {
+	fa fyne.App
+
+	mu      sync.Mutex
+	ui      *ui        // set while Run shows the window
+	lastRep SyncReport // the latest sync report, for a UI built later
+}
+
+// New creates the app and reads its preferences. It does not open a window.
+func New() *App {
+	fa := fyneapp.NewWithID(AppID)
+	if icon, err := assets.FS.ReadFile("icon.png"); err == nil {
+		fa.SetIcon(fyne.NewStaticResource("icon.png", icon))
+	}
+	return &App{fa: fa}
+}
+
+// Settings returns the saved settings (main dials the ledger with them).
+func (a *App) Settings() Settings { return LoadSettings(a.fa.Preferences()) }
+
+// ReportSync receives the sync engine's progress. Safe from any goroutine.
+func (a *App) ReportSync(r SyncReport) {
+	a.mu.Lock()
+	a.lastRep = r
+	u := a.ui
+	a.mu.Unlock()
+	if u != nil {
+		u.reportSync(r)
+	}
+}
 
 // Run opens the main window and blocks until it is closed or ctx ends.
-func Run(ctx context.Context, cfg Config) {
-	a := fyneapp.NewWithID("org.medtrace.app")
-	w := a.NewWindow("MedTrace")
-	entry := widget.NewEntry()
-	entry.SetPlaceHolder("Scan or type a pack code")
-	result := widget.NewLabel("")
-	w.SetContent(container.NewVBox(entry, result))
-	w.Resize(fyne.NewSize(800, 500))
+func (a *App) Run(ctx context.Context, cfg Config) error {
+	set := a.Settings()
+	orig := captureLocale()
+	if err := useLanguage(set.Language); err != nil {
+		return err
+	}
+	a.fa.Settings().SetTheme(newTheme(set.Theme))
+	w := a.fa.NewWindow("MedTrace")
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	u := newUI(ctx, a.fa, w, cfg)
+	u.origLocale = orig
+	a.mu.Lock()
+	a.ui = u
+	rep := a.lastRep
+	a.mu.Unlock()
+	u.reportSync(rep)
+	w.Resize(fyne.NewSize(1100, 760))
+	w.SetMaster()
+	u.tasks.Add(1)
 	go func() {
+		defer u.tasks.Done()
 		<-ctx.Done()
-		fyne.Do(a.Quit)
+		u.do(a.fa.Quit)
 	}()
 	w.ShowAndRun()
+	cancel()
+	u.tasks.Wait()
+	a.mu.Lock()
+	a.ui = nil
+	a.mu.Unlock()
+	return nil
+}
+
+// ui is one window's state. Widgets are touched only on Fyne's goroutine:
+// background tasks hand their results over through do.
+type ui struct {
+	ctx context.Context
+	fa  fyne.App
+	w   fyne.Window
+	cfg Config
+	set Settings
+	f   formatter
+
+	tasks sync.WaitGroup
+
+	serialStop context.CancelFunc // stops the serial listener
+	origLocale localeEnv          // the process locale before a language was chosen
+
+	tabs    *container.AppTabs
+	screens []screen
+
+	pharm *pharmacistScreen
+	ware  *warehouseScreen
+	insp  *inspectorScreen
+	queue *queueScreen
+	prefs *settingsScreen
+}
+
+// screen is one tab of the main window.
+type screen interface {
+	title() string
+	content() fyne.CanvasObject
+	// shown is called when the tab becomes visible.
+	shown()
+	// key handles an unmodified key (F-keys, Escape) and reports whether it did.
+	key(k fyne.KeyName) bool
+	name() string
+}
+
+func newUI(ctx context.Context, fa fyne.App, w fyne.Window, cfg Config) *ui {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.Local
+	}
+	u := &ui{ctx: ctx, fa: fa, w: w, cfg: cfg}
+	u.set = LoadSettings(fa.Preferences())
+	u.origLocale = captureLocale()
+	u.build()
+	u.startSerial()
+	return u
+}
+
+// do runs f on Fyne's goroutine: the one place background work reaches
+// widgets.
+func (u *ui) do(f func()) { fyne.Do(f) }
+
+// goTask runs f in a goroutine that the window owns: it ends with the
+// window's context and Run waits for it.
+func (u *ui) goTask(f func(ctx context.Context)) {
+	u.tasks.Add(1)
+	go func() {
+		defer u.tasks.Done()
+		f(u.ctx)
+	}()
+}
+
+// now returns the current time.
+func (u *ui) now() time.Time { return u.cfg.Now() }
+
+// build (re)creates the window's content for the current settings: the
+// role chooser, or the role's screen with the queue and settings.
+func (u *ui) build() {
+	u.f = newFormatter(effectiveLanguage(u.set.Language), u.cfg.Location)
+	u.w.SetTitle(tr("app.title"))
+	u.w.Canvas().SetOnTypedRune(nil)
+	u.w.Canvas().SetOnTypedKey(nil)
+	if u.set.Role == "" {
+		u.showChooser()
+		return
+	}
+	u.pharm, u.ware, u.insp = nil, nil, nil
+	var main screen
+	switch u.set.Role {
+	case RoleWarehouse:
+		u.ware = newWarehouseScreen(u)
+		main = u.ware
+	case RoleInspector:
+		u.insp = newInspectorScreen(u)
+		main = u.insp
+	default:
+		u.pharm = newPharmacistScreen(u)
+		main = u.pharm
+	}
+	u.queue = newQueueScreen(u)
+	u.prefs = newSettingsScreen(u)
+	u.screens = []screen{main, u.queue, u.prefs}
+	items := make([]*container.TabItem, len(u.screens))
+	for i, s := range u.screens {
+		items[i] = container.NewTabItem(fmt.Sprintf("%s  (Ctrl+%d)", s.title(), i+1), s.content())
+	}
+	items[0].Icon = theme.HomeIcon()
+	items[1].Icon = theme.UploadIcon()
+	items[2].Icon = theme.SettingsIcon()
+	u.tabs = container.NewAppTabs(items...)
+	u.tabs.OnSelected = func(*container.TabItem) { u.current().shown() }
+	u.w.SetContent(u.tabs)
+	for i := range u.screens {
+		i := i
+		u.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyName(fmt.Sprint(i + 1)), Modifier: fyne.KeyModifierControl},
+			func(fyne.Shortcut) { u.selectTab(i) })
+	}
+	u.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierControl},
+		func(fyne.Shortcut) { u.saveShortcut() })
+	u.w.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) { u.current().key(k.Name) })
+	u.current().shown()
+}
+
+// current returns the visible screen.
+func (u *ui) current() screen {
+	if u.tabs == nil {
+		return u.screens[0]
+	}
+	return u.screens[u.tabs.SelectedIndex()]
+}
+
+// selectTab shows tab i.
+func (u *ui) selectTab(i int) {
+	if i >= 0 && i < len(u.screens) {
+		u.tabs.SelectIndex(i)
+		u.screens[i].shown()
+	}
+}
+
+// shortcut handles the window-wide shortcuts when a scan field has focus.
+func (u *ui) shortcut(s fyne.Shortcut) bool {
+	cs, ok := s.(*desktop.CustomShortcut)
+	if !ok || cs.Modifier != fyne.KeyModifierControl {
+		return false
+	}
+	for i := range u.screens {
+		if cs.KeyName == fyne.KeyName(fmt.Sprint(i+1)) {
+			u.selectTab(i)
+			return true
+		}
+	}
+	if cs.KeyName == fyne.KeyS {
+		u.saveShortcut()
+		return true
+	}
+	return false
+}
+
+// saveShortcut saves the settings when the settings tab is shown.
+func (u *ui) saveShortcut() {
+	if u.tabs != nil && u.current() == screen(u.prefs) {
+		u.prefs.save()
+	}
+}
+
+// showChooser shows the one-time role choice.
+func (u *ui) showChooser() {
+	u.tabs, u.screens = nil, nil
+	pick := func(role string) {
+		u.set.Role = role
+		u.set.Save(u.fa.Preferences())
+		u.build()
+	}
+	card := func(key, role, title, desc string, icon fyne.Resource) fyne.CanvasObject {
+		b := widget.NewButtonWithIcon(fmt.Sprintf("%s  [%s]", title, key), icon, func() { pick(role) })
+		b.Importance = widget.HighImportance
+		d := widget.NewLabel(desc)
+		d.Wrapping = fyne.TextWrapWord
+		return container.NewVBox(container.NewGridWrap(fyne.NewSize(360, 64), b), d)
+	}
+	head := widget.NewLabelWithStyle(tr("chooser.title"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	head.SizeName = theme.SizeNameHeadingText
+	sub := widget.NewLabelWithStyle(tr("chooser.subtitle"), fyne.TextAlignCenter, fyne.TextStyle{})
+	grid := container.NewGridWithColumns(3,
+		card("1", RolePharmacist, tr("role.pharmacist"), tr("role.pharmacist.desc"), theme.ConfirmIcon()),
+		card("2", RoleWarehouse, tr("role.warehouse"), tr("role.warehouse.desc"), theme.StorageIcon()),
+		card("3", RoleInspector, tr("role.inspector"), tr("role.inspector.desc"), theme.SearchIcon()),
+	)
+	u.w.SetContent(container.NewPadded(container.NewVBox(layoutSpacer(40), head, sub, layoutSpacer(24), grid)))
+	u.w.Canvas().SetOnTypedRune(func(r rune) {
+		switch r {
+		case '1':
+			pick(RolePharmacist)
+		case '2':
+			pick(RoleWarehouse)
+		case '3':
+			pick(RoleInspector)
+		}
+	})
+	u.status(map[string]any{"event": "screen", "screen": "chooser"})
+}
+
+// status appends one JSON line to the status file, when one is configured.
+func (u *ui) status(rec map[string]any) {
+	if u.cfg.StatusFile == "" {
+		return
+	}
+	rec["time"] = u.now().UTC().Format(time.RFC3339Nano)
+	rec["lang"] = effectiveLanguage(u.set.Language)
+	line, err := json.Marshal(rec)
+	if err != nil {
+		return
+	}
+	f, err := os.OpenFile(u.cfg.StatusFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		fyne.LogError("status file", err)
+		return
+	}
+	defer f.Close()
+	if _, err := f.Write(append(line, '\n')); err != nil {
+		fyne.LogError("status file", err)
+	}
+}
+
+// reportSync takes a sync report from any goroutine to the queue screen.
+func (u *ui) reportSync(r SyncReport) {
+	u.do(func() {
+		if u.queue != nil {
+			u.queue.apply(r)
+		}
+	})
+}
+
+// play plays a feedback sound when a player is wired.
+func (u *ui) play(s Sound) {
+	if u.cfg.Sound != nil {
+		u.cfg.Sound.Play(s)
+	}
+}
+
+// newScanEntry returns a scan field wired to the window's shortcuts.
+func (u *ui) newScanEntry(placeholder string, onScan func(raw []byte, keys []KeyStroke)) *ScanEntry {
+	e := NewScanEntry(func() rune { return u.set.substitute() }, u.now)
+	e.SetPlaceHolder(placeholder)
+	e.OnScan = onScan
+	e.OnShortcut = u.shortcut
+	e.OnKey = func(k fyne.KeyName) bool { return u.current().key(k) }
+	return e
+}
+
+// recordScan keeps a scan in the store (every scan, valid or not). It runs
+// on the caller's goroutine; errors are shown, never swallowed.
+func (u *ui) recordScan(ctx context.Context, raw []byte, source string, c Code) error {
+	if u.cfg.Scans == nil {
+		return nil
+	}
+	return u.cfg.Scans.RecordScan(ctx, ScanRecord{
+		Raw: raw, Source: source, Role: u.set.Role, Location: u.set.Location,
+		Time: u.now(), Valid: c.Valid, Problems: c.Problems,
+	})
+}
+
+// parse runs the parser, or reports that none is wired.
+func (u *ui) parse(raw []byte) (Code, error) {
+	if u.cfg.Parser == nil {
+		return Code{Raw: raw}, errNotConnected
+	}
+	c := u.cfg.Parser.Parse(raw)
+	c.Raw = raw
+	return c, nil
+}
+
+// showError shows err in a dialog.
+func (u *ui) showError(title string, err error) {
+	showErrorDialog(u.w, title, err)
+}
+
+// reportVerdict writes a verdict to the status file.
+func (u *ui) reportVerdict(vd Verdict) {
+	u.status(map[string]any{
+		"event": "verdict", "level": vd.Level.String(), "reason": vd.Reason, "offline": vd.Offline,
+		"gtin": vd.Code.GTIN, "serial": vd.Code.Serial, "sscc": vd.Code.SSCC, "title": tr("reason." + vd.Reason),
+	})
+}
+
+// imageButton returns "Open image…", which decodes every code in an image
+// file and hands each to onScan.
+func (u *ui) imageButton(onScan func(raw []byte, source string)) *widget.Button {
+	b := widget.NewButtonWithIcon(tr("scan.image"), theme.FileImageIcon(), nil)
+	if u.cfg.Images == nil {
+		b.SetText(tr("scan.image") + " — " + tr("notconnected.short"))
+		b.Disable()
+		return b
+	}
+	b.OnTapped = func() {
+		showOpenFile(u.w, []string{".png", ".jpg", ".jpeg", ".gif", ".webp"}, func(path string) {
+			u.goTask(func(ctx context.Context) {
+				codes, err := u.cfg.Images.DecodeFile(ctx, path)
+				u.do(func() {
+					if err != nil {
+						u.showError(tr("scan.image"), err)
+						return
+					}
+					for _, raw := range codes {
+						onScan(raw, "image:"+path)
+					}
+				})
+			})
+		})
+	}
+	return b
 }

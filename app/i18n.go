@@ -1,0 +1,196 @@
+package app
+
+import (
+	"embed"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2/lang"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
+	"github.com/medtrace/medtrace/ledger"
+)
+
+//go:embed translations/*.json
+var translations embed.FS
+
+// The languages a user can pick in Settings.
+const (
+	LangSystem  = "system"
+	LangEnglish = "en"
+	LangChinese = "zh"
+)
+
+// tr translates key with Fyne's lang package. data, when given, fills the
+// template fields ({{.Name}}) of the translation.
+func tr(key string, data ...map[string]any) string {
+	if len(data) > 0 {
+		return lang.L(key, data[0])
+	}
+	return lang.L(key)
+}
+
+// useLanguage loads the translations for choice ("system", "en" or "zh").
+// Fyne's lang package takes the language from the process locale, so a
+// choice other than "system" sets LC_ALL/LANGUAGE for this process before
+// the translations are (re)loaded.
+func useLanguage(choice string) error {
+	switch choice {
+	case LangEnglish:
+		setLocaleEnv("en_GB.UTF-8", "en")
+	case LangChinese:
+		setLocaleEnv("zh_CN.UTF-8", "zh_CN")
+	}
+	if err := lang.AddTranslationsFS(translations, "translations"); err != nil {
+		return fmt.Errorf("load translations: %w", err)
+	}
+	return nil
+}
+
+func setLocaleEnv(posix, language string) {
+	// Setenv fails only for invalid names; these are constant and valid.
+	_ = os.Setenv("LC_ALL", posix)
+	_ = os.Setenv("LANGUAGE", language)
+}
+
+// localeEnv is the process's locale variables as found at start.
+type localeEnv struct {
+	lcAll, language       string
+	hasLCAll, hasLanguage bool
+}
+
+func captureLocale() localeEnv {
+	var l localeEnv
+	l.lcAll, l.hasLCAll = os.LookupEnv("LC_ALL")
+	l.language, l.hasLanguage = os.LookupEnv("LANGUAGE")
+	return l
+}
+
+func (l localeEnv) restore() {
+	restore := func(name, v string, ok bool) {
+		if ok {
+			_ = os.Setenv(name, v)
+		} else {
+			_ = os.Unsetenv(name)
+		}
+	}
+	restore("LC_ALL", l.lcAll, l.hasLCAll)
+	restore("LANGUAGE", l.language, l.hasLanguage)
+}
+
+// switchLanguage changes the UI language while the app runs; the caller
+// rebuilds the window.
+func (u *ui) switchLanguage(choice string) error {
+	if choice == LangSystem {
+		u.origLocale.restore()
+	}
+	return useLanguage(choice)
+}
+
+// effectiveLanguage returns "en" or "zh" for choice, resolving "system"
+// from the process locale.
+func effectiveLanguage(choice string) string {
+	switch choice {
+	case LangEnglish, LangChinese:
+		return choice
+	}
+	if strings.HasPrefix(string(lang.SystemLocale()), "zh") {
+		return LangChinese
+	}
+	return LangEnglish
+}
+
+// formatter renders dates and numbers in the user's locale.
+type formatter struct {
+	zh  bool
+	loc *time.Location
+	p   *message.Printer
+}
+
+func newFormatter(language string, loc *time.Location) formatter {
+	tag := languageTag(language)
+	return formatter{zh: language == LangChinese, loc: loc, p: message.NewPrinter(tag)}
+}
+
+func languageTag(l string) language.Tag {
+	if l == LangChinese {
+		return language.SimplifiedChinese
+	}
+	return language.BritishEnglish
+}
+
+// date renders a calendar date (expiry).
+func (f formatter) date(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	if f.zh {
+		return t.Format("2006年1月2日")
+	}
+	return t.Format("2 Jan 2006")
+}
+
+// dateTime renders an instant in local time.
+func (f formatter) dateTime(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	t = t.In(f.loc)
+	if f.zh {
+		return t.Format("2006年1月2日 15:04")
+	}
+	return t.Format("2 Jan 2006 15:04")
+}
+
+// number renders an integer with the locale's digit grouping.
+func (f formatter) number(n int64) string {
+	return f.p.Sprintf("%d", n)
+}
+
+// themeVariant names the theme choices in Settings.
+const (
+	ThemeSystem = "system"
+	ThemeLight  = "light"
+	ThemeDark   = "dark"
+)
+
+// dynamicKeys lists the translation keys the code builds at run time
+// (prefix + value), so the completeness test can check them.
+func dynamicKeys() []string {
+	var keys []string
+	for _, r := range []string{ReasonReady, ReasonActive, ReasonNotPackCode, ReasonDamaged, ReasonUnknown, ReasonDispensed,
+		ReasonRecalled, ReasonExpired, ReasonBatchMismatch, ReasonExpiryMismatch, ReasonDestroyed, ReasonStolen,
+		ReasonInTransit, ReasonSample, ReasonExported, ReasonAlert, ReasonNotVerified, ReasonNotConnected} {
+		keys = append(keys, "reason."+r)
+	}
+	for _, k := range []ledger.Kind{ledger.KindCommission, ledger.KindPack, ledger.KindUnpack, ledger.KindShip,
+		ledger.KindReceive, ledger.KindDispense, ledger.KindUndoDispense, ledger.KindDestroy, ledger.KindStolen,
+		ledger.KindRecall, ledger.KindSample, ledger.KindExport, ledger.KindInspect} {
+		keys = append(keys, "kind."+string(k))
+	}
+	for _, r := range []string{RolePharmacist, RoleWarehouse, RoleInspector} {
+		keys = append(keys, "role."+r)
+	}
+	for _, k := range queueCountNames() {
+		keys = append(keys, "queue.count."+k)
+	}
+	for _, k := range queueStates() {
+		keys = append(keys, "queue.state."+k)
+	}
+	for _, k := range whCountNames() {
+		keys = append(keys, "wh.count."+k)
+	}
+	for _, k := range []string{outDuplicate, outUnexpected} {
+		keys = append(keys, "wh.warn."+k)
+	}
+	for _, k := range []string{outAdded, outParent, outChild, outUnpacked} {
+		keys = append(keys, "wh.item."+k)
+	}
+	for _, k := range reportLabelNames() {
+		keys = append(keys, "report."+k)
+	}
+	return keys
+}

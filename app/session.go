@@ -1,0 +1,260 @@
+package app
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/medtrace/medtrace/ledger"
+)
+
+// whMode is what a warehouse scan means.
+type whMode int
+
+// Warehouse scan modes.
+const (
+	modeItems  whMode = iota // each scan is an item received or shipped
+	modePack                 // the first scan is the parent SSCC, then its children
+	modeUnpack               // each scan is an SSCC being opened
+)
+
+// Outcomes of one warehouse scan.
+const (
+	outAdded      = "added"
+	outParent     = "parent"
+	outChild      = "child"
+	outUnpacked   = "unpacked"
+	outDuplicate  = "duplicate"
+	outUnexpected = "unexpected"
+)
+
+// aggregation is one SSCC packed with its children.
+type aggregation struct {
+	parent   Code
+	children []Code
+}
+
+// whSession is one receiving or shipping session. It holds no Fyne state,
+// so its rules are tested directly.
+type whSession struct {
+	kind         ledger.Kind // ledger.KindReceive or ledger.KindShip
+	counterparty string      // GLN
+	location     string      // GLN
+	started      time.Time
+
+	mode    whMode
+	items   []Code // items received or shipped, in scan order
+	aggs    []aggregation
+	open    *aggregation // the aggregation being scanned (modePack)
+	unpacks []Code
+	seen    map[string]bool
+
+	duplicates, unexpected int
+}
+
+func newSession(kind ledger.Kind, counterparty, location string, now time.Time) *whSession {
+	return &whSession{kind: kind, counterparty: counterparty, location: location, started: now, seen: map[string]bool{}}
+}
+
+// whCounts are a session's running totals.
+type whCounts struct {
+	Cases, Packs, Aggregations, Unpacks, Duplicates, Unexpected int
+}
+
+func (s *whSession) counts() whCounts {
+	c := whCounts{Aggregations: len(s.aggs), Unpacks: len(s.unpacks), Duplicates: s.duplicates, Unexpected: s.unexpected}
+	count := func(x Code) {
+		if x.IsLogistic() {
+			c.Cases++
+		} else {
+			c.Packs++
+		}
+	}
+	for _, it := range s.items {
+		count(it)
+	}
+	for _, a := range s.aggs {
+		if !s.isItem(a.parent) {
+			count(a.parent)
+		}
+		for _, ch := range a.children {
+			count(ch)
+		}
+	}
+	if s.open != nil {
+		if !s.isItem(s.open.parent) {
+			count(s.open.parent)
+		}
+		for _, ch := range s.open.children {
+			count(ch)
+		}
+	}
+	return c
+}
+
+func (s *whSession) isItem(c Code) bool {
+	for _, it := range s.items {
+		if it.Key() == c.Key() {
+			return true
+		}
+	}
+	return false
+}
+
+// setMode changes what scans mean; leaving pack mode finishes the open
+// aggregation.
+func (s *whSession) setMode(m whMode) {
+	if m != modePack {
+		s.finishAggregation()
+	}
+	s.mode = m
+}
+
+// finishAggregation closes the aggregation being scanned. One without
+// children is dropped (reported by the caller as nothing to pack).
+func (s *whSession) finishAggregation() (aggregation, bool) {
+	if s.open == nil {
+		return aggregation{}, false
+	}
+	a := *s.open
+	s.open = nil
+	if len(a.children) == 0 {
+		delete(s.seen, a.parent.Key())
+		return a, false
+	}
+	s.aggs = append(s.aggs, a)
+	return a, true
+}
+
+// add takes one scanned code and returns the outcome and, for a warning,
+// the translation key of its reason.
+func (s *whSession) add(c Code) (outcome, reason string) {
+	key := c.Key()
+	if !c.Valid {
+		s.unexpected++
+		return outUnexpected, "wh.reason.invalid"
+	}
+	if key == "" {
+		s.unexpected++
+		return outUnexpected, "wh.reason.notitem"
+	}
+	switch s.mode {
+	case modeUnpack:
+		if !c.IsLogistic() {
+			s.unexpected++
+			return outUnexpected, "wh.reason.notsscc"
+		}
+		for _, u := range s.unpacks {
+			if u.Key() == key {
+				s.duplicates++
+				return outDuplicate, "wh.reason.duplicate"
+			}
+		}
+		s.unpacks = append(s.unpacks, c)
+		return outUnpacked, ""
+	case modePack:
+		if s.open == nil {
+			if !c.IsLogistic() {
+				s.unexpected++
+				return outUnexpected, "wh.reason.parentfirst"
+			}
+			for _, a := range s.aggs {
+				if a.parent.Key() == key {
+					s.duplicates++
+					return outDuplicate, "wh.reason.duplicate"
+				}
+			}
+			s.open = &aggregation{parent: c}
+			if !s.isItem(c) {
+				s.seen[key] = true
+			}
+			return outParent, ""
+		}
+		if key == s.open.parent.Key() {
+			s.duplicates++
+			return outDuplicate, "wh.reason.parentagain"
+		}
+		if s.seen[key] {
+			s.duplicates++
+			return outDuplicate, "wh.reason.duplicate"
+		}
+		s.seen[key] = true
+		s.open.children = append(s.open.children, c)
+		return outChild, ""
+	}
+	if s.seen[key] {
+		s.duplicates++
+		return outDuplicate, "wh.reason.duplicate"
+	}
+	s.seen[key] = true
+	s.items = append(s.items, c)
+	return outAdded, ""
+}
+
+// elementString names an item in an aggregation's children list, in GS1
+// bracketed notation.
+func elementString(c Code) string {
+	if c.IsLogistic() {
+		return "(00)" + c.SSCC
+	}
+	return fmt.Sprintf("(01)%s(21)%s", c.GTIN, c.Serial)
+}
+
+// events returns the session's events in the order the ledger must apply
+// them: when receiving, receive first and then open or re-pack; when
+// shipping, open and pack first and then ship.
+func (s *whSession) events(now time.Time) ([]ledger.Event, error) {
+	s.finishAggregation()
+	var moves, unpacks, packs []ledger.Event
+	mk := func(kind ledger.Kind, c Code) (ledger.Event, error) {
+		ev, err := newEvent(kind, now, s.location, c)
+		if err != nil {
+			return ev, err
+		}
+		if kind == ledger.KindReceive || kind == ledger.KindShip {
+			ev.Counterparty = s.counterparty
+		}
+		return ev, nil
+	}
+	moved := map[string]bool{}
+	move := func(c Code) error {
+		if moved[c.Key()] {
+			return nil
+		}
+		moved[c.Key()] = true
+		ev, err := mk(s.kind, c)
+		moves = append(moves, ev)
+		return err
+	}
+	for _, it := range s.items {
+		if err := move(it); err != nil {
+			return nil, err
+		}
+	}
+	for _, a := range s.aggs {
+		if err := move(a.parent); err != nil {
+			return nil, err
+		}
+		ev, err := mk(ledger.KindPack, a.parent)
+		if err != nil {
+			return nil, err
+		}
+		for _, ch := range a.children {
+			ev.Children = append(ev.Children, elementString(ch))
+		}
+		packs = append(packs, ev)
+	}
+	for _, c := range s.unpacks {
+		ev, err := mk(ledger.KindUnpack, c)
+		if err != nil {
+			return nil, err
+		}
+		unpacks = append(unpacks, ev)
+	}
+	var out []ledger.Event
+	if s.kind == ledger.KindReceive {
+		out = append(append(append(out, moves...), unpacks...), packs...)
+	} else {
+		out = append(append(append(out, unpacks...), packs...), moves...)
+	}
+	return out, nil
+}

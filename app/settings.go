@@ -1,0 +1,123 @@
+package app
+
+import (
+	"fyne.io/fyne/v2"
+)
+
+// Roles a user can choose.
+const (
+	RolePharmacist = "pharmacist"
+	RoleWarehouse  = "warehouse"
+	RoleInspector  = "inspector"
+)
+
+// Settings are the user's choices, kept in Fyne's preferences.
+type Settings struct {
+	Role string // RolePharmacist, RoleWarehouse, RoleInspector or "" (not chosen yet)
+
+	// Ledger connection (used by main to dial the ledger; takes effect on restart).
+	Endpoint   string // host:port of the Fabric gateway peer
+	ServerName string // TLS server name override, "" for the endpoint's host
+	TLSCA      string // file: the peer's TLS CA certificate
+	MSPID      string
+	Cert       string // file: the user's certificate
+	Key        string // file: the user's private key
+
+	Location string // GLN of this site
+
+	GSSubstitute     string // one character a scanner sends for GS, "" for none
+	SerialPort       string
+	SerialBaud       int
+	CameraDevice     string
+	CameraResolution string // e.g. "1280x720"
+
+	Language string // LangSystem, LangEnglish or LangChinese
+	Theme    string // ThemeSystem, ThemeLight or ThemeDark
+}
+
+// Preference keys.
+const (
+	prefRole       = "role"
+	prefEndpoint   = "ledger.endpoint"
+	prefServerName = "ledger.serverName"
+	prefTLSCA      = "ledger.tlsCA"
+	prefMSPID      = "ledger.mspID"
+	prefCert       = "ledger.cert"
+	prefKey        = "ledger.key"
+	prefLocation   = "location.gln"
+	prefGSSubst    = "scanner.gsSubstitute"
+	prefSerialPort = "scanner.serialPort"
+	prefSerialBaud = "scanner.serialBaud"
+	prefCamDevice  = "scanner.cameraDevice"
+	prefCamRes     = "scanner.cameraResolution"
+	prefLanguage   = "ui.language"
+	prefTheme      = "ui.theme"
+)
+
+// LoadSettings reads the settings from p, with defaults for what is unset.
+func LoadSettings(p fyne.Preferences) Settings {
+	return Settings{
+		Role:             p.String(prefRole),
+		Endpoint:         p.String(prefEndpoint),
+		ServerName:       p.String(prefServerName),
+		TLSCA:            p.String(prefTLSCA),
+		MSPID:            p.String(prefMSPID),
+		Cert:             p.String(prefCert),
+		Key:              p.String(prefKey),
+		Location:         p.String(prefLocation),
+		GSSubstitute:     p.String(prefGSSubst),
+		SerialPort:       p.String(prefSerialPort),
+		SerialBaud:       p.IntWithFallback(prefSerialBaud, 9600),
+		CameraDevice:     p.StringWithFallback(prefCamDevice, "/dev/video0"),
+		CameraResolution: p.StringWithFallback(prefCamRes, "1280x720"),
+		Language:         p.StringWithFallback(prefLanguage, LangSystem),
+		Theme:            p.StringWithFallback(prefTheme, ThemeSystem),
+	}
+}
+
+// Save writes s to p.
+func (s Settings) Save(p fyne.Preferences) {
+	p.SetString(prefRole, s.Role)
+	p.SetString(prefEndpoint, s.Endpoint)
+	p.SetString(prefServerName, s.ServerName)
+	p.SetString(prefTLSCA, s.TLSCA)
+	p.SetString(prefMSPID, s.MSPID)
+	p.SetString(prefCert, s.Cert)
+	p.SetString(prefKey, s.Key)
+	p.SetString(prefLocation, s.Location)
+	p.SetString(prefGSSubst, s.GSSubstitute)
+	p.SetString(prefSerialPort, s.SerialPort)
+	p.SetInt(prefSerialBaud, s.SerialBaud)
+	p.SetString(prefCamDevice, s.CameraDevice)
+	p.SetString(prefCamRes, s.CameraResolution)
+	p.SetString(prefLanguage, s.Language)
+	p.SetString(prefTheme, s.Theme)
+}
+
+// substitute returns the GS substitute rune, 0 for none.
+func (s Settings) substitute() rune {
+	for _, r := range s.GSSubstitute {
+		return r
+	}
+	return 0
+}
+
+// validGLN reports whether s is a 13-digit GLN with a correct check digit.
+func validGLN(s string) bool {
+	if len(s) != 13 {
+		return false
+	}
+	sum := 0
+	for i := 0; i < 12; i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return false
+		}
+		d := int(c - '0')
+		if i%2 == 1 {
+			d *= 3
+		}
+		sum += d
+	}
+	return s[12] >= '0' && s[12] <= '9' && int(s[12]-'0') == (10-sum%10)%10
+}

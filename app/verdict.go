@@ -1,0 +1,190 @@
+package app
+
+import (
+	"errors"
+	"time"
+
+	"github.com/medtrace/medtrace/ledger"
+)
+
+// Level is how a verdict is shown: green, red or amber.
+type Level int
+
+// The verdict levels.
+const (
+	LevelIdle       Level = iota // nothing scanned yet
+	LevelOK                      // green: hand it out
+	LevelBad                     // red: do not hand it out
+	LevelUnverified              // amber: the code is fine but could not be checked
+)
+
+// String returns a stable name for the level.
+func (l Level) String() string {
+	switch l {
+	case LevelOK:
+		return "ok"
+	case LevelBad:
+		return "bad"
+	case LevelUnverified:
+		return "unverified"
+	}
+	return "idle"
+}
+
+// Reasons a verdict gives. They are stable (the status file and tests use
+// them) and each has a translation key "reason.<reason>".
+const (
+	ReasonReady          = "ready"
+	ReasonActive         = "authentic-active"
+	ReasonNotPackCode    = "not-a-pack-code"
+	ReasonDamaged        = "damaged-code"
+	ReasonUnknown        = "unknown-pack"
+	ReasonDispensed      = "already-dispensed"
+	ReasonRecalled       = "recalled-batch"
+	ReasonExpired        = "expired"
+	ReasonBatchMismatch  = "batch-mismatch"
+	ReasonExpiryMismatch = "expiry-mismatch"
+	ReasonDestroyed      = "destroyed"
+	ReasonStolen         = "stolen"
+	ReasonInTransit      = "in-transit"
+	ReasonSample         = "sample"
+	ReasonExported       = "exported"
+	ReasonAlert          = "alert"
+	ReasonNotVerified    = "not-verified"
+	ReasonNotConnected   = "not-connected"
+)
+
+// Verdict is the answer shown after a scan.
+type Verdict struct {
+	Level   Level
+	Reason  string
+	Code    Code
+	Ver     *ledger.Verification // nil when the ledger was not asked
+	Offline bool
+	AsOf    time.Time
+	Block   uint64
+	Place   string    // where it was dispensed (already-dispensed)
+	When    time.Time // when it was dispensed (already-dispensed)
+	Detail  string    // the parser's or ledger's own words, shown small
+	Err     error     // why it could not be verified
+}
+
+// alertOrder maps ledger alert codes to verdict reasons, most serious first.
+func alertOrder() []struct{ code, reason string } {
+	return []struct{ code, reason string }{
+		{"stolen", ReasonStolen},
+		{"destroyed", ReasonDestroyed},
+		{"already-dispensed", ReasonDispensed},
+		{"recalled-batch", ReasonRecalled},
+		{"recalled", ReasonRecalled},
+		{"expired", ReasonExpired},
+		{"batch-mismatch", ReasonBatchMismatch},
+		{"expiry-mismatch", ReasonExpiryMismatch},
+		{"unknown-pack", ReasonUnknown},
+	}
+}
+
+// statusReason maps a pack state other than active to a verdict reason.
+func statusReason(s ledger.PackStatus) string {
+	switch s {
+	case ledger.PackUnknown:
+		return ReasonUnknown
+	case ledger.PackDispensed:
+		return ReasonDispensed
+	case ledger.PackRecalled:
+		return ReasonRecalled
+	case ledger.PackExpired:
+		return ReasonExpired
+	case ledger.PackDestroyed:
+		return ReasonDestroyed
+	case ledger.PackStolen:
+		return ReasonStolen
+	case ledger.PackInTransit:
+		return ReasonInTransit
+	case ledger.PackSample:
+		return ReasonSample
+	case ledger.PackExported:
+		return ReasonExported
+	}
+	return ""
+}
+
+// codeVerdict judges a code before the ledger is asked. ok is false when
+// the code alone settles the verdict.
+func codeVerdict(c Code, now time.Time) (Verdict, bool) {
+	v := Verdict{Code: c, Level: LevelBad}
+	switch {
+	case !c.Valid && (c.Scheme == "" || c.Scheme == "unknown") && c.GTIN == "" && c.SSCC == "":
+		v.Reason = ReasonNotPackCode
+	case !c.Valid:
+		v.Reason = ReasonDamaged
+	case !c.IsPack():
+		v.Reason = ReasonNotPackCode
+	case !c.Expiry.IsZero() && expired(c.Expiry, now):
+		v.Reason = ReasonExpired
+	default:
+		return v, true
+	}
+	if len(c.Problems) > 0 {
+		v.Detail = c.Problems[0].Message
+	}
+	return v, false
+}
+
+// expired reports whether a pack with this expiry date may no longer be
+// used on day now (it is good through its expiry date).
+func expired(expiry, now time.Time) bool {
+	y, m, d := now.Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	ey, em, ed := expiry.Date()
+	return time.Date(ey, em, ed, 0, 0, 0, 0, time.UTC).Before(today)
+}
+
+// decide turns a code and the ledger's answer into a verdict.
+func decide(c Code, ver ledger.Verification, err error, now time.Time) Verdict {
+	if v, ok := codeVerdict(c, now); !ok {
+		return v
+	}
+	if err != nil {
+		v := Verdict{Code: c, Level: LevelUnverified, Reason: ReasonNotVerified, Err: err}
+		if errors.Is(err, errNotConnected) {
+			v.Reason = ReasonNotConnected
+		}
+		return v
+	}
+	v := Verdict{Code: c, Ver: &ver, Offline: ver.Offline, AsOf: ver.AsOf, Block: ver.Block, Level: LevelBad}
+	for _, a := range alertOrder() {
+		for _, al := range ver.Alerts {
+			if al.Code == a.code {
+				v.Reason = a.reason
+				v.Detail = al.Message
+			}
+		}
+		if v.Reason != "" {
+			break
+		}
+	}
+	if v.Reason == "" {
+		v.Reason = statusReason(ver.Status)
+	}
+	if v.Reason == "" && len(ver.Alerts) > 0 {
+		v.Reason = ReasonAlert
+		v.Detail = ver.Alerts[0].Message
+	}
+	if v.Reason == ReasonDispensed {
+		v.Place, v.When = ver.LastPlace, ver.LastTime
+	}
+	if v.Reason == "" {
+		if ver.Status == ledger.PackActive {
+			v.Level, v.Reason = LevelOK, ReasonActive
+		} else {
+			v.Reason = ReasonAlert
+			v.Detail = string(ver.Status)
+		}
+	}
+	return v
+}
+
+// errNotConnected is returned by the screens' stand-ins when main wired no
+// implementation for a part.
+var errNotConnected = errors.New("not connected")

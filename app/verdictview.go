@@ -1,0 +1,149 @@
+package app
+
+import (
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// verdictView is the large verdict band: colour, icon and words (never
+// colour alone), readable from a metre away.
+type verdictView struct {
+	u       *ui
+	bg      *canvas.Rectangle
+	icon    *widget.Icon
+	title   *canvas.Text
+	lines   [3]*canvas.Text
+	badge   *canvas.Text // OFFLINE, as of ...
+	detail  *widget.Label
+	box     fyne.CanvasObject
+	current Verdict
+}
+
+func newVerdictView(u *ui, titleSize float32) *verdictView {
+	v := &verdictView{u: u}
+	v.bg = canvas.NewRectangle(levelColour(LevelIdle))
+	v.bg.CornerRadius = 10
+	v.icon = widget.NewIcon(levelIcon(LevelIdle))
+	v.title = canvas.NewText("", color.White)
+	v.title.TextSize = titleSize
+	v.title.TextStyle = fyne.TextStyle{Bold: true}
+	for i := range v.lines {
+		v.lines[i] = canvas.NewText("", color.White)
+		v.lines[i].TextSize = titleSize * 0.5
+	}
+	v.badge = canvas.NewText("", color.White)
+	v.badge.TextSize = titleSize * 0.45
+	v.badge.TextStyle = fyne.TextStyle{Bold: true}
+	v.detail = widget.NewLabel("")
+	v.detail.Wrapping = fyne.TextWrapWord
+	iconBox := container.NewGridWrap(fyne.NewSize(titleSize*2, titleSize*2), v.icon)
+	text := container.NewVBox(v.title, v.lines[0], v.lines[1], v.lines[2], v.badge)
+	band := container.NewStack(v.bg, container.NewPadded(container.NewPadded(
+		container.NewBorder(nil, nil, container.NewCenter(iconBox), nil, text))))
+	v.box = container.NewVBox(band, v.detail)
+	v.show(Verdict{Level: LevelIdle, Reason: ReasonReady})
+	return v
+}
+
+// show draws verdict vd.
+func (v *verdictView) show(vd Verdict) {
+	v.current = vd
+	f := v.u.f
+	v.bg.FillColor = levelColour(vd.Level)
+	v.icon.SetResource(levelIcon(vd.Level))
+	v.title.Text = tr("reason." + vd.Reason)
+	for _, l := range v.lines {
+		l.Text = ""
+	}
+	c := vd.Code
+	switch {
+	case vd.Reason == ReasonReady:
+		v.lines[0].Text = tr("verdict.ready.hint")
+	case vd.Reason == ReasonNotConnected:
+		v.lines[0].Text = tr("verdict.notconnected.hint")
+	case c.IsPack():
+		v.lines[0].Text = tr("verdict.product", map[string]any{"GTIN": c.GTIN, "Serial": c.Serial})
+		batch, expiry := c.Batch, f.date(c.Expiry)
+		if batch == "" {
+			batch = "—"
+		}
+		v.lines[1].Text = tr("verdict.batchexpiry", map[string]any{"Batch": batch, "Expiry": expiry})
+		if vd.Ver != nil && (vd.Ver.Batch != "" && vd.Ver.Batch != c.Batch || vd.Ver.Expiry != "" && vd.Ver.Expiry != c.Expiry.Format("2006-01-02")) {
+			v.lines[2].Text = tr("verdict.declared", map[string]any{"Batch": vd.Ver.Batch, "Expiry": vd.Ver.Expiry})
+		}
+		if vd.Reason == ReasonDispensed {
+			v.lines[2].Text = tr("verdict.dispensedat", map[string]any{"Place": orDash(vd.Place), "When": f.dateTime(vd.When)})
+		}
+	case c.IsLogistic():
+		v.lines[0].Text = tr("verdict.sscc", map[string]any{"SSCC": c.SSCC})
+	default:
+		v.lines[0].Text = tr("verdict.raw", map[string]any{"Raw": clip(showBytes(c.Raw), 60)})
+	}
+	v.badge.Text = ""
+	if vd.Ver != nil {
+		if vd.Offline {
+			v.badge.Text = tr("verdict.offline", map[string]any{"AsOf": f.dateTime(vd.AsOf), "Block": f.number(int64(vd.Block))})
+		} else {
+			v.badge.Text = tr("verdict.online", map[string]any{"Block": f.number(int64(vd.Block))})
+		}
+	}
+	detail := vd.Detail
+	if vd.Err != nil {
+		detail = tr("verdict.error", map[string]any{"Err": vd.Err.Error()})
+	}
+	if len(c.Problems) > 1 {
+		for _, p := range c.Problems[1:] {
+			detail += "\n" + p.Message
+		}
+	}
+	v.detail.SetText(detail)
+	v.title.Refresh()
+	for _, l := range v.lines {
+		l.Refresh()
+	}
+	v.badge.Refresh()
+	v.bg.Refresh()
+}
+
+// showAction draws a blue band for an action just done (dispensed, undone).
+func (v *verdictView) showAction(title, line string) {
+	v.bg.FillColor = infoColour()
+	v.icon.SetResource(theme.NewColoredResource(theme.ConfirmIcon(), theme.ColorNameForegroundOnPrimary))
+	v.title.Text = title
+	v.lines[0].Text = line
+	v.lines[1].Text, v.lines[2].Text, v.badge.Text = "", "", ""
+	v.detail.SetText("")
+	v.title.Refresh()
+	for _, l := range v.lines {
+		l.Refresh()
+	}
+	v.badge.Refresh()
+	v.bg.Refresh()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// layoutSpacer is a fixed-height gap.
+func layoutSpacer(h float32) fyne.CanvasObject {
+	r := canvas.NewRectangle(color.Transparent)
+	r.SetMinSize(fyne.NewSize(1, h))
+	return r
+}

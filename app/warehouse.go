@@ -1,0 +1,370 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/medtrace/medtrace/ledger"
+)
+
+// warehouseScreen records receiving and shipping sessions.
+type warehouseScreen struct {
+	u    *ui
+	root *fyne.Container
+
+	// session form
+	kindRadio    *widget.RadioGroup
+	counterparty *widget.Entry
+	location     *widget.Entry
+	startBtn     *widget.Button
+	form         fyne.CanvasObject
+
+	// session in progress
+	sess      *whSession
+	heading   *widget.Label
+	entry     *ScanEntry
+	modeRadio *widget.RadioGroup
+	finishBtn *widget.Button
+	closeBtn  *widget.Button
+	cancelBtn *widget.Button
+	lastBg    *canvas.Rectangle
+	lastText  *canvas.Text
+	counts    map[string]*canvas.Text
+	warnings  []string
+	warnList  *widget.List
+	scanned   []string
+	itemList  *widget.List
+	active    fyne.CanvasObject
+}
+
+func newWarehouseScreen(u *ui) *warehouseScreen {
+	w := &warehouseScreen{u: u, root: container.NewStack()}
+	w.kindRadio = widget.NewRadioGroup([]string{tr("wh.receive"), tr("wh.ship")}, nil)
+	w.kindRadio.Horizontal = true
+	w.kindRadio.SetSelected(tr("wh.receive"))
+	w.counterparty = widget.NewEntry()
+	w.counterparty.SetPlaceHolder(tr("wh.counterparty.placeholder"))
+	w.location = widget.NewEntry()
+	w.location.SetText(u.set.Location)
+	w.location.SetPlaceHolder(tr("settings.location.placeholder"))
+	w.startBtn = widget.NewButtonWithIcon(tr("wh.start")+"  [F2]", theme.MediaPlayIcon(), w.start)
+	w.startBtn.Importance = widget.HighImportance
+	intro := widget.NewLabel(tr("wh.intro"))
+	intro.Wrapping = fyne.TextWrapWord
+	form := widget.NewForm(
+		widget.NewFormItem(tr("wh.kind"), w.kindRadio),
+		widget.NewFormItem(tr("wh.counterparty"), w.counterparty),
+		widget.NewFormItem(tr("wh.location"), w.location),
+	)
+	w.form = container.NewVBox(heading(tr("wh.new")), intro, form, container.NewHBox(w.startBtn))
+
+	w.heading = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	w.entry = u.newScanEntry(tr("wh.scan.placeholder"), func(raw []byte, _ []KeyStroke) { w.scan(raw, "wedge") })
+	w.entry.TextStyle = fyne.TextStyle{Monospace: true}
+	w.modeRadio = widget.NewRadioGroup([]string{tr("wh.mode.items") + " [F5]", tr("wh.mode.pack") + " [F6]", tr("wh.mode.unpack") + " [F7]"}, func(s string) {
+		w.setMode(w.modeIndex(s))
+	})
+	w.modeRadio.Horizontal = true
+	w.finishBtn = widget.NewButtonWithIcon(tr("wh.finish")+"  [F8]", theme.ConfirmIcon(), w.finishAggregation)
+	w.closeBtn = widget.NewButtonWithIcon(tr("wh.close")+"  [F9]", theme.UploadIcon(), w.closeSession)
+	w.closeBtn.Importance = widget.HighImportance
+	w.cancelBtn = widget.NewButtonWithIcon(tr("wh.cancel"), theme.CancelIcon(), w.cancelSession)
+	w.lastBg = canvas.NewRectangle(levelColour(LevelIdle))
+	w.lastBg.CornerRadius = 8
+	w.lastText = canvas.NewText(tr("wh.last.ready"), color.White)
+	w.lastText.TextSize = 22
+	w.lastText.TextStyle = fyne.TextStyle{Bold: true}
+	last := container.NewStack(w.lastBg, container.NewPadded(w.lastText))
+
+	w.counts = map[string]*canvas.Text{}
+	var cells []fyne.CanvasObject
+	for _, k := range whCountNames() {
+		n := canvas.NewText("0", theme.Color(theme.ColorNameForeground))
+		n.TextSize = 34
+		n.TextStyle = fyne.TextStyle{Bold: true}
+		n.Alignment = fyne.TextAlignCenter
+		w.counts[k] = n
+		lbl := widget.NewLabelWithStyle(tr("wh.count."+k), fyne.TextAlignCenter, fyne.TextStyle{})
+		cells = append(cells, container.NewVBox(n, lbl))
+	}
+	w.warnList = widget.NewList(func() int { return len(w.warnings) },
+		func() fyne.CanvasObject {
+			return container.NewHBox(widget.NewIcon(theme.WarningIcon()), widget.NewLabel(""))
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			o.(*fyne.Container).Objects[1].(*widget.Label).SetText(w.warnings[len(w.warnings)-1-i])
+		})
+	w.itemList = widget.NewList(func() int { return len(w.scanned) },
+		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			o.(*widget.Label).SetText(w.scanned[len(w.scanned)-1-i])
+		})
+	top := container.NewVBox(
+		w.heading,
+		container.NewBorder(nil, nil, nil, u.imageButton(func(raw []byte, source string) { w.scan(raw, source) }), w.entry),
+		container.NewBorder(nil, nil, nil, w.finishBtn, w.modeRadio),
+		last,
+		container.NewGridWithColumns(6, cells...),
+	)
+	lists := container.NewGridWithColumns(2,
+		container.NewBorder(heading(tr("wh.items")), nil, nil, nil, w.itemList),
+		container.NewBorder(heading(tr("wh.warnings")), nil, nil, nil, w.warnList))
+	bottom := container.NewHBox(w.closeBtn, w.cancelBtn)
+	w.active = container.NewBorder(top, bottom, nil, nil, lists)
+	w.root.Objects = []fyne.CanvasObject{w.form}
+	return w
+}
+
+func heading(s string) *widget.Label {
+	l := widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l.SizeName = theme.SizeNameSubHeadingText
+	return l
+}
+
+func (w *warehouseScreen) title() string              { return tr("tab.warehouse") }
+func (w *warehouseScreen) name() string               { return "warehouse" }
+func (w *warehouseScreen) content() fyne.CanvasObject { return container.NewPadded(w.root) }
+
+func (w *warehouseScreen) shown() {
+	if w.sess != nil {
+		w.u.w.Canvas().Focus(w.entry)
+	} else {
+		w.u.w.Canvas().Focus(w.counterparty)
+	}
+	w.u.status(map[string]any{"event": "screen", "screen": w.name(), "session": w.sess != nil})
+}
+
+func (w *warehouseScreen) key(k fyne.KeyName) bool {
+	if w.sess == nil {
+		if k == fyne.KeyF2 {
+			w.start()
+			return true
+		}
+		return false
+	}
+	switch k {
+	case fyne.KeyF5:
+		w.modeRadio.SetSelected(w.modeRadio.Options[modeItems])
+	case fyne.KeyF6:
+		w.modeRadio.SetSelected(w.modeRadio.Options[modePack])
+	case fyne.KeyF7:
+		w.modeRadio.SetSelected(w.modeRadio.Options[modeUnpack])
+	case fyne.KeyF8:
+		w.finishAggregation()
+	case fyne.KeyF9:
+		w.closeSession()
+	default:
+		return false
+	}
+	return true
+}
+
+func (w *warehouseScreen) modeIndex(s string) whMode {
+	for i, o := range w.modeRadio.Options {
+		if o == s {
+			return whMode(i)
+		}
+	}
+	return modeItems
+}
+
+// start opens a session after checking both GLNs.
+func (w *warehouseScreen) start() {
+	u := w.u
+	cp, loc := w.counterparty.Text, w.location.Text
+	if !validGLN(cp) {
+		u.showError(tr("wh.start"), errors.New(tr("error.counterparty")))
+		return
+	}
+	if !validGLN(loc) {
+		u.showError(tr("wh.start"), errors.New(tr("error.location")))
+		return
+	}
+	kind := ledger.KindReceive
+	if w.kindRadio.Selected == tr("wh.ship") {
+		kind = ledger.KindShip
+	}
+	w.sess = newSession(kind, cp, loc, u.now())
+	key := "wh.heading.receive"
+	if kind == ledger.KindShip {
+		key = "wh.heading.ship"
+	}
+	w.heading.SetText(tr(key, map[string]any{"Counterparty": cp, "Location": loc, "Since": u.f.dateTime(w.sess.started)}))
+	w.warnings, w.scanned = nil, nil
+	w.modeRadio.SetSelected(w.modeRadio.Options[modeItems])
+	w.feedback(LevelIdle, tr("wh.last.ready"))
+	w.refresh()
+	w.root.Objects = []fyne.CanvasObject{w.active}
+	w.root.Refresh()
+	u.w.Canvas().Focus(w.entry)
+	u.status(map[string]any{"event": "session", "state": "started", "kind": string(kind)})
+}
+
+func (w *warehouseScreen) setMode(m whMode) {
+	if w.sess == nil {
+		return
+	}
+	if a, ok := w.pendingFinish(); ok && m != modePack {
+		w.note(tr("wh.packed", map[string]any{"SSCC": a.parent.SSCC, "N": w.u.f.number(int64(len(a.children)))}))
+	}
+	w.sess.setMode(m)
+	w.refresh()
+	w.u.w.Canvas().Focus(w.entry)
+}
+
+// pendingFinish reports the open aggregation, if it has children.
+func (w *warehouseScreen) pendingFinish() (aggregation, bool) {
+	if w.sess == nil || w.sess.open == nil || len(w.sess.open.children) == 0 {
+		return aggregation{}, false
+	}
+	return *w.sess.open, true
+}
+
+func (w *warehouseScreen) finishAggregation() {
+	if w.sess == nil {
+		return
+	}
+	if a, ok := w.sess.finishAggregation(); ok {
+		w.feedback(LevelOK, tr("wh.packed", map[string]any{"SSCC": a.parent.SSCC, "N": w.u.f.number(int64(len(a.children)))}))
+		w.note(tr("wh.packed", map[string]any{"SSCC": a.parent.SSCC, "N": w.u.f.number(int64(len(a.children)))}))
+	} else {
+		w.feedback(LevelIdle, tr("wh.nothingtopack"))
+	}
+	w.refresh()
+	w.u.w.Canvas().Focus(w.entry)
+}
+
+// scan adds one scan to the session. Parsing is local and fast, so scans
+// keep up with the scanner; the store write runs in the background.
+func (w *warehouseScreen) scan(raw []byte, source string) {
+	u := w.u
+	if w.sess == nil {
+		return
+	}
+	code, err := u.parse(raw)
+	if err != nil {
+		w.feedback(LevelUnverified, tr("notconnected.parser"))
+		u.play(SoundFailure)
+		return
+	}
+	u.goTask(func(ctx context.Context) {
+		if err := u.recordScan(ctx, raw, source, code); err != nil {
+			u.do(func() { u.showError(tr("error.scan.save"), err) })
+		}
+	})
+	out, reason := w.sess.add(code)
+	label := itemLabel(code)
+	switch out {
+	case outDuplicate, outUnexpected:
+		msg := tr("wh.warn."+out, map[string]any{"Item": label, "Reason": tr(reason)})
+		w.warnings = append(w.warnings, msg)
+		w.feedback(LevelBad, msg)
+		u.play(SoundFailure)
+	default:
+		w.scanned = append(w.scanned, tr("wh.item."+out, map[string]any{"Item": label}))
+		w.feedback(LevelOK, tr("wh.item."+out, map[string]any{"Item": label}))
+		u.play(SoundSuccess)
+	}
+	w.refresh()
+	u.status(map[string]any{"event": "wh-scan", "outcome": out, "reason": reason, "counts": w.sess.counts()})
+}
+
+func itemLabel(c Code) string {
+	switch {
+	case c.IsLogistic():
+		return "SSCC " + c.SSCC
+	case c.IsPack():
+		return c.GTIN + " / " + c.Serial
+	}
+	return clip(showBytes(c.Raw), 40)
+}
+
+func (w *warehouseScreen) note(msg string) {
+	w.scanned = append(w.scanned, msg)
+}
+
+func (w *warehouseScreen) feedback(l Level, msg string) {
+	w.lastBg.FillColor = levelColour(l)
+	w.lastText.Text = msg
+	w.lastBg.Refresh()
+	w.lastText.Refresh()
+}
+
+// refresh redraws the counts and lists.
+func (w *warehouseScreen) refresh() {
+	if w.sess == nil {
+		return
+	}
+	c := w.sess.counts()
+	f := w.u.f
+	for k, v := range map[string]int{"cases": c.Cases, "packs": c.Packs, "aggregations": c.Aggregations,
+		"unpacks": c.Unpacks, "duplicates": c.Duplicates, "unexpected": c.Unexpected} {
+		w.counts[k].Text = f.number(int64(v))
+		w.counts[k].Refresh()
+	}
+	if w.sess.mode == modePack && w.sess.open != nil {
+		w.finishBtn.Enable()
+	} else {
+		w.finishBtn.Disable()
+	}
+	w.itemList.Refresh()
+	w.warnList.Refresh()
+}
+
+// closeSession queues the session's events in one durable step.
+func (w *warehouseScreen) closeSession() {
+	u := w.u
+	if w.sess == nil {
+		return
+	}
+	if u.cfg.Queue == nil {
+		u.showError(tr("wh.close"), errors.New(tr("notconnected.queue")))
+		return
+	}
+	events, err := w.sess.events(u.now())
+	if err != nil {
+		u.showError(tr("wh.close"), err)
+		return
+	}
+	w.closeBtn.Disable()
+	u.goTask(func(ctx context.Context) {
+		err := u.cfg.Queue.Enqueue(ctx, events...)
+		u.do(func() {
+			w.closeBtn.Enable()
+			if err != nil {
+				u.showError(tr("wh.close"), err)
+				return
+			}
+			w.sess = nil
+			w.root.Objects = []fyne.CanvasObject{w.form}
+			w.root.Refresh()
+			u.play(SoundSuccess)
+			showInfo(u.w, tr("wh.closed.title"), tr("wh.closed", map[string]any{"N": u.f.number(int64(len(events)))}))
+			u.status(map[string]any{"event": "session", "state": "closed", "events": len(events)})
+		})
+	})
+}
+
+// cancelSession drops the session after confirmation; nothing is queued.
+func (w *warehouseScreen) cancelSession() {
+	if w.sess == nil {
+		return
+	}
+	showConfirm(w.u.w, tr("wh.cancel"), tr("wh.cancel.confirm"), func() {
+		w.sess = nil
+		w.root.Objects = []fyne.CanvasObject{w.form}
+		w.root.Refresh()
+	})
+}
+
+// whCountNames are the warehouse counters, in display order.
+func whCountNames() []string {
+	return []string{"cases", "packs", "aggregations", "unpacks", "duplicates", "unexpected"}
+}
