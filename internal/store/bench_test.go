@@ -1,0 +1,239 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/medtrace/medtrace/ledger"
+)
+
+// BenchmarkEnqueue is a durable enqueue, one event per transaction as a
+// scanner produces them (WAL, synchronous=FULL: an fsync per commit).
+func BenchmarkEnqueue(b *testing.B) {
+	s := openTest(b, Options{})
+	ctx := context.Background()
+	ev := ledger.Event{Kind: ledger.KindReceive, GTIN: "09506000134352", Batch: "B1", Expiry: "2027-12-31", Location: "4012345000009"}
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		ev.ID, ev.Serial = "", fmt.Sprint(i)
+		if _, err := s.Enqueue(ctx, ev); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "enqueues/s")
+}
+
+// BenchmarkCapture stores a scan and its event in one durable transaction.
+func BenchmarkCapture(b *testing.B) {
+	s := openTest(b, Options{})
+	ctx := context.Background()
+	for i := 0; b.Loop(); i++ {
+		serial := fmt.Sprint(i)
+		if _, _, err := s.Capture(ctx, Scan{Session: "bench", Raw: []byte("010950600013435221" + serial), Valid: true, GTIN: "09506000134352", Serial: serial},
+			ledger.Event{Kind: ledger.KindReceive, GTIN: "09506000134352", Serial: serial}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "captures/s")
+}
+
+// BenchmarkBareInsert is the floor Enqueue is compared with: one INSERT of
+// the same JSON body per transaction into a table without indexes, with
+// the same pragmas and the same file system.
+func BenchmarkBareInsert(b *testing.B) {
+	dir := b.TempDir()
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, "bare.db")+"?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000&_foreign_keys=on&_txlock=immediate")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, `CREATE TABLE t (id TEXT, body TEXT)`); err != nil {
+		b.Fatal(err)
+	}
+	body := `{"id":"0190a000-0000-7000-8000-000000000001","kind":"receive","time":"2026-01-02T03:04:05Z","location":"4012345000009","gtin":"09506000134352","serial":"1","batch":"B1","expiry":"2027-12-31"}`
+	for i := 0; b.Loop(); i++ {
+		id, _ := NewEventID()
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO t VALUES (?, ?)`, id, body); err != nil {
+			b.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "inserts/s")
+}
+
+// BenchmarkEnqueueVsBare alternates a durable Enqueue with a bare INSERT
+// (same pragmas, same file system) in one loop, so that the noise of a
+// shared disk hits both alike, and reports their ratio.
+func BenchmarkEnqueueVsBare(b *testing.B) {
+	s := openTest(b, Options{})
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(b.TempDir(), "bare.db")+"?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000&_foreign_keys=on&_txlock=immediate")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, `CREATE TABLE t (id TEXT, body TEXT)`); err != nil {
+		b.Fatal(err)
+	}
+	ev := ledger.Event{Kind: ledger.KindReceive, GTIN: "09506000134352", Batch: "B1", Expiry: "2027-12-31", Location: "4012345000009"}
+	body := `{"id":"0190a000-0000-7000-8000-000000000001","kind":"receive","time":"2026-01-02T03:04:05Z","location":"4012345000009","gtin":"09506000134352","serial":"1","batch":"B1","expiry":"2027-12-31"}`
+	var enq, bare time.Duration
+	for i := 0; b.Loop(); i++ {
+		t0 := time.Now()
+		ev.ID, ev.Serial = "", fmt.Sprint(i)
+		if _, err := s.Enqueue(ctx, ev); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		id, _ := NewEventID()
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO t VALUES (?, ?)`, id, body); err != nil {
+			b.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+		enq += t1.Sub(t0)
+		bare += time.Since(t1)
+	}
+	b.ReportMetric(float64(b.N)/enq.Seconds(), "enqueues/s")
+	b.ReportMetric(float64(b.N)/bare.Seconds(), "bare-inserts/s")
+	b.ReportMetric(float64(enq)/float64(bare), "ratio")
+}
+
+// benchPacks is the size of the local copy for the offline verify benchmark.
+const benchPacks = 10_000_000
+
+// benchGTIN returns the i-th pack's GTIN and serial (100 GTINs, 100k serials each).
+func benchPack(i int) (string, string) {
+	return fmt.Sprintf("0950600013%04d", i%100), fmt.Sprintf("S%09d", i/100)
+}
+
+// copy10M returns a data folder whose local copy holds benchPacks packs,
+// built once and cached in the system temp folder (about 1 GB).
+func copy10M(b *testing.B) string {
+	dir := filepath.Join(os.TempDir(), "medtrace-bench-copy-10m")
+	done := filepath.Join(dir, "complete")
+	if _, err := os.Stat(done); err == nil {
+		return dir
+	}
+	os.RemoveAll(dir)
+	ctx := context.Background()
+	s, err := Open(ctx, dir, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.Close()
+	start := time.Now()
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, FileName)+"?_synchronous=OFF")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := tx.PrepareContext(ctx, `INSERT INTO packs (gtin, serial, status, batch, expiry, last_event, last_kind, last_time, last_place, block)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Insert in key order (gtin, serial) so the B-tree only appends.
+	for g := 0; g < 100; g++ {
+		for s := 0; s < benchPacks/100; s++ {
+			gtin, serial := benchPack(s*100 + g)
+			status := ledger.PackActive
+			if s%50 == 0 {
+				status = ledger.PackDispensed
+			}
+			if _, err := st.ExecContext(ctx, gtin, serial, string(status), fmt.Sprintf("B%d", s%1000), "2028-06-30",
+				"01a21f68-1c03-78cf-8645-cd6c32285170", "receive", int64(1e18), "4012345000009", 1+s/1000); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO recalls (gtin, batch, reason, block, at) VALUES ('09506000130007', 'B7', 'bench', 5, 0)`); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO copy_state (id, block, as_of) VALUES (1, 10000, ?)`, time.Now().UnixNano()); err != nil {
+		b.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("built a local copy of %d packs in %s", benchPacks, time.Since(start).Round(time.Second))
+	if err := os.WriteFile(done, nil, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
+// BenchmarkLookupPack10M is an offline verify lookup with 10 million packs
+// in the local copy; it reports the p99 latency.
+func BenchmarkLookupPack10M(b *testing.B) {
+	dir := copy10M(b)
+	ctx := context.Background()
+	s, err := Open(ctx, dir, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	rnd := rand.New(rand.NewPCG(1, 2))
+	lat := make([]time.Duration, 0, 1<<20)
+	b.ResetTimer()
+	for b.Loop() {
+		gtin, serial := benchPack(rnd.IntN(benchPacks))
+		t0 := time.Now()
+		lp, err := s.LookupPack(ctx, gtin, serial, "")
+		if err != nil || !lp.Found {
+			b.Fatalf("%s %s: %v found=%v", gtin, serial, err, lp.Found)
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lookups/s")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+}
+
+// BenchmarkSnapshotApply applies snapshot pages of 1000 packs.
+func BenchmarkSnapshotApply(b *testing.B) {
+	s := openTest(b, Options{})
+	ctx := context.Background()
+	page := make([]PackCopy, 1000)
+	n := 0
+	for b.Loop() {
+		for i := range page {
+			gtin, serial := benchPack(n)
+			n++
+			page[i] = PackCopy{GTIN: gtin, Serial: serial, Status: ledger.PackActive, Batch: "B1", Expiry: "2028-06-30",
+				LastEvent: "01a21f68-1c03-78cf-8645-cd6c32285170", LastKind: ledger.KindReceive, LastTime: time.Now(), LastPlace: "4012345000009", Block: 9}
+		}
+		if _, err := s.ApplyChanges(ctx, Changes{Block: 10, Time: time.Now(), Packs: page}, Apply{Checkpoint: "bench", Partial: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "packs/s")
+}
