@@ -39,7 +39,7 @@ func enq(t *testing.T, s *store.Store, n int) []string {
 	return ids
 }
 
-func setup(t *testing.T, opt store.Options) (*store.Store, *fakeledger.Ledger) {
+func setup(t testing.TB, opt store.Options) (*store.Store, *fakeledger.Ledger) {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
