@@ -5,7 +5,9 @@
 package ledger
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -40,12 +42,16 @@ type Event struct {
 	GTIN         string    `json:"gtin,omitempty"`
 	Serial       string    `json:"serial,omitempty"`
 	Batch        string    `json:"batch,omitempty"`
-	Expiry       string    `json:"expiry,omitempty"` // YYYY-MM-DD
-	SSCC         string    `json:"sscc,omitempty"`   // the logistic unit (pack, unpack, ship, receive)
-	Children     []string  `json:"children,omitempty"`
+	Expiry       string    `json:"expiry,omitempty"`     // YYYY-MM-DD
+	SSCC         string    `json:"sscc,omitempty"`       // the logistic unit (pack, unpack, ship, receive, destroy, stolen, export)
+	Children     []string  `json:"children,omitempty"`   // pack/unpack: SSCCs (18 digits) and packs (PackKey)
 	Conformant   *bool     `json:"conformant,omitempty"` // inspect only
 	Note         string    `json:"note,omitempty"`
 }
+
+// PackKey names a pack among an SSCC's children: the 14-digit GTIN, a
+// slash, and the serial.
+func PackKey(gtin, serial string) string { return gtin + "/" + serial }
 
 // Status is the ledger's answer for one event of a batch.
 type Status string
@@ -114,6 +120,87 @@ type Verification struct {
 	Offline   bool       `json:"offline"`             // answered from the local copy
 }
 
+// HistoryEntry is one recorded event of a pack.
+type HistoryEntry struct {
+	EventID   string          `json:"eventId"`
+	Kind      Kind            `json:"kind"`
+	TxID      string          `json:"txId"`
+	TxTime    time.Time       `json:"txTime"`    // when the transaction was made
+	EventTime time.Time       `json:"eventTime"` // when the event happened
+	EPCIS     json.RawMessage `json:"epcis"`     // the event as EPCIS 2.0 JSON
+}
+
+// PackRef is a pack inside a logistic unit.
+type PackRef struct {
+	GTIN   string     `json:"gtin"`
+	Serial string     `json:"serial"`
+	Batch  string     `json:"batch,omitempty"`
+	Expiry string     `json:"expiry,omitempty"`
+	Status PackStatus `json:"status"`
+}
+
+// Contents is what an SSCC holds, recursively.
+type Contents struct {
+	SSCC     string     `json:"sscc"`
+	Status   PackStatus `json:"status"` // unknown when never packed
+	Location string     `json:"location,omitempty"`
+	Packs    []PackRef  `json:"packs,omitempty"`
+	Units    []Contents `json:"units,omitempty"`
+}
+
+// PackChange is a pack's state after a transaction, as offline copies keep
+// it. Status is the stored state: recalls come as Recall entries and expiry
+// is judged from the date.
+type PackChange struct {
+	GTIN      string     `json:"gtin"`
+	Serial    string     `json:"serial"`
+	Batch     string     `json:"batch"`
+	Expiry    string     `json:"expiry"`
+	Status    PackStatus `json:"status"`
+	LastEvent string     `json:"lastEvent"`
+	LastKind  Kind       `json:"lastKind"`
+	LastTime  time.Time  `json:"lastTime"`
+	LastPlace string     `json:"lastPlace,omitempty"`
+}
+
+// Recall is a recalled batch.
+type Recall struct {
+	GTIN    string    `json:"gtin"`
+	Batch   string    `json:"batch"`
+	EventID string    `json:"eventId"`
+	Time    time.Time `json:"time"`
+	Reason  string    `json:"reason,omitempty"`
+}
+
+// TxEvents is what one valid RecordEvents transaction recorded (the
+// payload of its chaincode event).
+type TxEvents struct {
+	TxID     string       `json:"txId"`
+	Accepted []string     `json:"accepted,omitempty"` // event IDs
+	Rejected []string     `json:"rejected,omitempty"` // event IDs recorded as rejected
+	Packs    []PackChange `json:"packs,omitempty"`
+	Recalls  []Recall     `json:"recalls,omitempty"`
+}
+
+// BlockEvents is one block's MedTrace transactions, in order. Every block
+// is delivered, with or without transactions, so a caller that stores
+// Block+1 as its checkpoint after handling it resumes without gaps.
+type BlockEvents struct {
+	Block uint64     `json:"block"`
+	Time  time.Time  `json:"time"` // the first transaction's timestamp; zero for blocks without transactions
+	Txs   []TxEvents `json:"txs,omitempty"`
+}
+
+// Changes is the net effect of a range of blocks: the latest state of every
+// pack changed and every recall, for offline copies.
+type Changes struct {
+	FromBlock uint64       `json:"fromBlock"`
+	ToBlock   uint64       `json:"toBlock"` // last block included; next call starts at ToBlock+1
+	Time      time.Time    `json:"time"`
+	Packs     []PackChange `json:"packs"`
+	Recalls   []Recall     `json:"recalls"`
+}
+
 // Errors the sync engine and the UI must tell apart.
 var (
 	// ErrUnavailable means the ledger could not be reached: retry later.
@@ -124,4 +211,26 @@ var (
 	// ErrRejected means the ledger refused the whole request (endorsement or
 	// validation failure, access denied): do not retry unchanged.
 	ErrRejected = errors.New("ledger rejected the request")
+	// ErrTxNotFound means the ledger has no transaction with that ID: it was
+	// never ordered, so resubmitting its events is safe.
+	ErrTxNotFound = errors.New("transaction not found on the ledger")
 )
+
+// TxError is a failed transaction whose ID is known; it wraps one of the
+// error classes above (errors.Is(err, ErrCommitUnknown) and so on).
+type TxError struct {
+	TxID  string
+	Code  string // the validation code when the transaction was invalidated, e.g. MVCC_READ_CONFLICT
+	Class error  // ErrUnavailable, ErrCommitUnknown or ErrRejected
+	Err   error  // the cause
+}
+
+func (e *TxError) Error() string {
+	if e.Code != "" {
+		return fmt.Sprintf("transaction %s: %v (%s): %v", e.TxID, e.Class, e.Code, e.Err)
+	}
+	return fmt.Sprintf("transaction %s: %v: %v", e.TxID, e.Class, e.Err)
+}
+
+// Unwrap returns the class and the cause.
+func (e *TxError) Unwrap() []error { return []error{e.Class, e.Err} }

@@ -1,0 +1,134 @@
+package ledger
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+)
+
+// OrgConfig is one organisation's entry in the ledger's configuration.
+type OrgConfig struct {
+	Role     string   `json:"role"`
+	Prefixes []string `json:"prefixes,omitempty"`
+	GLNs     []string `json:"glns,omitempty"`
+}
+
+// LedgerConfig is the organisation-to-role map kept on the ledger.
+type LedgerConfig struct {
+	Orgs map[string]OrgConfig `json:"orgs"`
+}
+
+// submitAdmin submits a configuration transaction and waits for its commit.
+func (c *Client) submitAdmin(ctx context.Context, fn string, args ...string) error {
+	p, err := c.contract.NewProposal(fn, client.WithArguments(args...))
+	if err != nil {
+		return fmt.Errorf("%s: %w", fn, err)
+	}
+	txID := p.TransactionID()
+	tx, err := p.EndorseWithContext(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: %w", fn, classify(txID, err))
+	}
+	commit, err := tx.SubmitWithContext(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: %w", fn, classify(txID, err))
+	}
+	st, err := commit.StatusWithContext(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: %w", fn, &TxError{TxID: txID, Class: ErrCommitUnknown, Err: err})
+	}
+	if !st.Successful {
+		return fmt.Errorf("%s: %w", fn, invalidated(txID, st.Code))
+	}
+	return nil
+}
+
+// InitLedger bootstraps the ledger with the client's own MSP as the first
+// regulator. It is accepted once (and again, as a no-op, from the same
+// regulator).
+func (c *Client) InitLedger(ctx context.Context) error {
+	return c.submitAdmin(ctx, "InitLedger", c.cfg.MSPID)
+}
+
+// SetOrgRole gives an MSP a role ("" removes it). Regulators only.
+func (c *Client) SetOrgRole(ctx context.Context, msp, role string) error {
+	return c.submitAdmin(ctx, "SetOrgRole", msp, role)
+}
+
+// SetCompanyPrefixes sets the GS1 company prefixes an MSP owns. Regulators only.
+func (c *Client) SetCompanyPrefixes(ctx context.Context, msp string, prefixes []string) error {
+	b, err := json.Marshal(append([]string{}, prefixes...))
+	if err != nil {
+		return err
+	}
+	return c.submitAdmin(ctx, "SetCompanyPrefixes", msp, string(b))
+}
+
+// SetLocations sets the GLNs where an MSP's events may happen (none lifts
+// the restriction). Regulators only.
+func (c *Client) SetLocations(ctx context.Context, msp string, glns []string) error {
+	b, err := json.Marshal(append([]string{}, glns...))
+	if err != nil {
+		return err
+	}
+	return c.submitAdmin(ctx, "SetLocations", msp, string(b))
+}
+
+// LedgerConfig reads the organisation-to-role map.
+func (c *Client) LedgerConfig(ctx context.Context) (LedgerConfig, error) {
+	var cfg LedgerConfig
+	err := c.evaluate(ctx, &cfg, "GetConfig")
+	return cfg, err
+}
+
+// PutRaw writes n plain keys of size bytes in one transaction: the
+// benchmark baseline of a bare key-value put. Regulators only.
+func (c *Client) PutRaw(ctx context.Context, n, size int) error {
+	return c.submitAdmin(ctx, "PutRaw", fmt.Sprint(n), fmt.Sprint(size))
+}
+
+// Configure makes the ledger's configuration match the profile, as the
+// profile's regulator: bootstrap, then each role's MSP, company prefixes
+// and GLN. It changes only what differs, so running it again is cheap.
+func Configure(ctx context.Context, p *Profile, regulator *Client) error {
+	cfg, err := regulator.LedgerConfig(ctx)
+	if err != nil && !errors.Is(err, ErrRejected) {
+		return err
+	}
+	if err != nil || cfg.Orgs[regulator.MSPID()].Role != "regulator" {
+		if err := regulator.InitLedger(ctx); err != nil {
+			return fmt.Errorf("bootstrap the ledger: %w", err)
+		}
+		cfg = LedgerConfig{Orgs: map[string]OrgConfig{regulator.MSPID(): {Role: "regulator"}}}
+	}
+	for _, role := range p.Roles() {
+		msp := p.Identities[role].MSPID
+		have := cfg.Orgs[msp]
+		if have.Role != role {
+			if err := regulator.SetOrgRole(ctx, msp, role); err != nil {
+				return err
+			}
+		}
+		if want := p.CompanyPrefixes[role]; len(want) > 0 && !slices.Equal(sorted(want), have.Prefixes) {
+			if err := regulator.SetCompanyPrefixes(ctx, msp, want); err != nil {
+				return err
+			}
+		}
+		if gln := p.GLNs[role]; gln != "" && !slices.Contains(have.GLNs, gln) {
+			if err := regulator.SetLocations(ctx, msp, append(slices.Clone(have.GLNs), gln)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func sorted(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return slices.Compact(s)
+}

@@ -1,0 +1,314 @@
+package ledger
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-gateway/pkg/identity"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/status"
+)
+
+// Config says how to reach the ledger and as whom.
+type Config struct {
+	Endpoint      string // host:port of a peer's gateway
+	ServerName    string // the name in the peer's TLS certificate
+	TLSCACertFile string // PEM of the CA that issued the peer's TLS certificate
+	MSPID         string
+	CertFile      string // PEM X.509 certificate of the identity
+	KeyFile       string // PEM private key; must not be readable by group or others
+	Channel       string
+	Chaincode     string
+}
+
+// KeyPermissionError is returned when a private key file is readable by
+// users other than its owner.
+type KeyPermissionError struct {
+	Path string
+	Mode os.FileMode
+}
+
+func (e *KeyPermissionError) Error() string {
+	return fmt.Sprintf("private key %s is readable by other users (mode %04o): run chmod 600 on it", e.Path, e.Mode.Perm())
+}
+
+// Client is a connection to the ledger as one identity.
+type Client struct {
+	conn     *grpc.ClientConn
+	gw       *client.Gateway
+	network  *client.Network
+	contract *client.Contract
+	qscc     *client.Contract
+	cfg      Config
+}
+
+// Timeouts applied when the caller's context has no earlier deadline.
+const (
+	evaluateTimeout = 10 * time.Second
+	endorseTimeout  = 30 * time.Second
+	submitTimeout   = 15 * time.Second
+	commitTimeout   = 2 * time.Minute
+)
+
+// Dial connects to the ledger. It reads the TLS CA, the certificate and the
+// private key (refusing a key that others can read) and opens a gRPC
+// connection; nothing is sent until the first call.
+func Dial(ctx context.Context, cfg Config) (*Client, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for name, v := range map[string]string{"endpoint": cfg.Endpoint, "TLS CA certificate": cfg.TLSCACertFile,
+		"MSP ID": cfg.MSPID, "certificate": cfg.CertFile, "private key": cfg.KeyFile, "channel": cfg.Channel, "chaincode": cfg.Chaincode} {
+		if v == "" {
+			return nil, fmt.Errorf("ledger config: the %s is missing", name)
+		}
+	}
+	caPEM, err := os.ReadFile(cfg.TLSCACertFile)
+	if err != nil {
+		return nil, fmt.Errorf("read TLS CA certificate: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, fmt.Errorf("TLS CA certificate %s holds no PEM certificate", cfg.TLSCACertFile)
+	}
+	certPEM, err := os.ReadFile(cfg.CertFile)
+	if err != nil {
+		return nil, fmt.Errorf("read certificate: %w", err)
+	}
+	cert, err := identity.CertificateFromPEM(certPEM)
+	if err != nil {
+		return nil, fmt.Errorf("certificate %s: %w", cfg.CertFile, err)
+	}
+	id, err := identity.NewX509Identity(cfg.MSPID, cert)
+	if err != nil {
+		return nil, fmt.Errorf("identity: %w", err)
+	}
+	keyPEM, err := readPrivateKey(cfg.KeyFile)
+	if err != nil {
+		return nil, err
+	}
+	key, err := identity.PrivateKeyFromPEM(keyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("private key %s: %w", cfg.KeyFile, err)
+	}
+	sign, err := identity.NewPrivateKeySign(key)
+	if err != nil {
+		return nil, fmt.Errorf("private key %s: %w", cfg.KeyFile, err)
+	}
+	creds := credentials.NewTLS(&tls.Config{RootCAs: pool, ServerName: cfg.ServerName, MinVersion: tls.VersionTLS12})
+	conn, err := grpc.NewClient(cfg.Endpoint, grpc.WithTransportCredentials(creds),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(100<<20), grpc.MaxCallSendMsgSize(100<<20)))
+	if err != nil {
+		return nil, fmt.Errorf("ledger connection to %s: %w", cfg.Endpoint, err)
+	}
+	gw, err := client.Connect(id, client.WithSign(sign), client.WithClientConnection(conn),
+		client.WithEvaluateTimeout(evaluateTimeout), client.WithEndorseTimeout(endorseTimeout),
+		client.WithSubmitTimeout(submitTimeout), client.WithCommitStatusTimeout(commitTimeout))
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("ledger gateway: %w", err)
+	}
+	network := gw.GetNetwork(cfg.Channel)
+	return &Client{conn: conn, gw: gw, network: network, contract: network.GetContract(cfg.Chaincode),
+		qscc: network.GetContract("qscc"), cfg: cfg}, nil
+}
+
+// readPrivateKey reads a key file, refusing one that group or others can read.
+func readPrivateKey(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read private key: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read private key: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return nil, &KeyPermissionError{Path: path, Mode: fi.Mode()}
+	}
+	b := make([]byte, fi.Size())
+	if _, err := f.ReadAt(b, 0); err != nil && fi.Size() > 0 {
+		return nil, fmt.Errorf("read private key: %w", err)
+	}
+	return b, nil
+}
+
+// MSPID is the client's organisation.
+func (c *Client) MSPID() string { return c.cfg.MSPID }
+
+// Close closes the connection.
+func (c *Client) Close() error {
+	c.gw.Close()
+	return c.conn.Close()
+}
+
+// Pending is a signed batch transaction not yet sent: its ID can be stored
+// before Submit so that a crash mid-flight is resolved by CommitStatus.
+type Pending struct {
+	c        *Client
+	proposal *client.Proposal
+}
+
+// Prepare builds and signs the RecordEvents transaction for events without
+// sending anything.
+func (c *Client) Prepare(ctx context.Context, events []Event) (*Pending, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if len(events) == 0 {
+		return nil, errors.New("ledger: an empty batch")
+	}
+	payload, err := json.Marshal(events)
+	if err != nil {
+		return nil, fmt.Errorf("encode events: %w", err)
+	}
+	p, err := c.contract.NewProposal("RecordEvents", client.WithBytesArguments(payload))
+	if err != nil {
+		return nil, fmt.Errorf("build proposal: %w", err)
+	}
+	return &Pending{c: c, proposal: p}, nil
+}
+
+// TxID is the transaction's ID.
+func (p *Pending) TxID() string { return p.proposal.TransactionID() }
+
+// Submit endorses and sends the transaction and waits for its commit. It
+// returns the per-event results and the block. Errors wrap ErrUnavailable
+// (nothing committed: retry later), ErrRejected (the whole request refused:
+// do not retry unchanged) or ErrCommitUnknown (sent, outcome unknown: look
+// the TxID up with CommitStatus); they are *TxError carrying the TxID.
+func (p *Pending) Submit(ctx context.Context) (BatchResult, error) {
+	txID := p.TxID()
+	tx, err := p.proposal.EndorseWithContext(ctx)
+	if err != nil {
+		return BatchResult{}, classify(txID, err)
+	}
+	var res BatchResult
+	if err := json.Unmarshal(tx.Result(), &res); err != nil {
+		return BatchResult{}, &TxError{TxID: txID, Class: ErrRejected, Err: fmt.Errorf("decode chaincode result: %w", err)}
+	}
+	commit, err := tx.SubmitWithContext(ctx)
+	if err != nil {
+		return BatchResult{}, classify(txID, err)
+	}
+	st, err := commit.StatusWithContext(ctx)
+	if err != nil {
+		return BatchResult{}, &TxError{TxID: txID, Class: ErrCommitUnknown, Err: err}
+	}
+	if !st.Successful {
+		return BatchResult{}, invalidated(txID, st.Code)
+	}
+	res.TxID, res.Block = txID, st.BlockNumber
+	return res, nil
+}
+
+// Submit records a batch of events and waits for its commit (Prepare and
+// Pending.Submit in one step).
+func (c *Client) Submit(ctx context.Context, events []Event) (BatchResult, error) {
+	p, err := c.Prepare(ctx, events)
+	if err != nil {
+		return BatchResult{}, err
+	}
+	return p.Submit(ctx)
+}
+
+// invalidated classifies a transaction the peer marked invalid: read
+// conflicts are transient (retry), anything else is a rejection.
+func invalidated(txID string, code peer.TxValidationCode) error {
+	e := &TxError{TxID: txID, Code: code.String(), Class: ErrRejected, Err: errors.New("the peer invalidated the transaction")}
+	switch code {
+	case peer.TxValidationCode_MVCC_READ_CONFLICT, peer.TxValidationCode_PHANTOM_READ_CONFLICT:
+		e.Class = ErrUnavailable
+	}
+	return e
+}
+
+// transient reports whether a gRPC code means "the ledger could not be
+// reached or did not answer in time".
+func transient(c codes.Code) bool {
+	switch c {
+	case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled, codes.ResourceExhausted:
+		return true
+	}
+	return false
+}
+
+// classify maps a gateway error to the error classes.
+func classify(txID string, err error) error {
+	var endorse *client.EndorseError
+	var submit *client.SubmitError
+	var commitStatus *client.CommitStatusError
+	var commitErr *client.CommitError
+	switch {
+	case errors.As(err, &commitErr):
+		return invalidated(txID, commitErr.Code)
+	case errors.As(err, &commitStatus):
+		return &TxError{TxID: txID, Class: ErrCommitUnknown, Err: err}
+	case errors.As(err, &submit):
+		// The orderer may have taken it before the connection failed.
+		if status.Code(err) == codes.Unavailable {
+			return &TxError{TxID: txID, Class: ErrUnavailable, Err: err}
+		}
+		if transient(status.Code(err)) {
+			return &TxError{TxID: txID, Class: ErrCommitUnknown, Err: err}
+		}
+		return &TxError{TxID: txID, Class: ErrRejected, Err: err}
+	case errors.As(err, &endorse):
+		if transient(status.Code(err)) {
+			return &TxError{TxID: txID, Class: ErrUnavailable, Err: err}
+		}
+		return &TxError{TxID: txID, Class: ErrRejected, Err: err}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), transient(status.Code(err)):
+		return &TxError{TxID: txID, Class: ErrUnavailable, Err: err}
+	}
+	return &TxError{TxID: txID, Class: ErrRejected, Err: err}
+}
+
+// evaluate runs a query transaction and decodes its JSON answer into out.
+func (c *Client) evaluate(ctx context.Context, out any, fn string, args ...string) error {
+	b, err := c.contract.EvaluateWithContext(ctx, fn, client.WithArguments(args...))
+	if err != nil {
+		if transient(status.Code(err)) || ctx.Err() != nil {
+			return fmt.Errorf("%s: %w: %w", fn, ErrUnavailable, err)
+		}
+		return fmt.Errorf("%s: %w: %w", fn, ErrRejected, err)
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return fmt.Errorf("%s: decode answer: %w", fn, err)
+	}
+	return nil
+}
+
+// Verify asks whether a pack may be handed out, giving the batch and expiry
+// (YYYY-MM-DD) as scanned; either may be empty.
+func (c *Client) Verify(ctx context.Context, gtin, serial, batch, expiry string) (Verification, error) {
+	var v Verification
+	err := c.evaluate(ctx, &v, "Verify", gtin, serial, batch, expiry)
+	return v, err
+}
+
+// History returns a pack's recorded events, oldest first, each with its
+// transaction and its EPCIS 2.0 JSON.
+func (c *Client) History(ctx context.Context, gtin, serial string) ([]HistoryEntry, error) {
+	var h []HistoryEntry
+	err := c.evaluate(ctx, &h, "History", gtin, serial)
+	return h, err
+}
+
+// Contents returns what an SSCC holds, recursively.
+func (c *Client) Contents(ctx context.Context, sscc string) (Contents, error) {
+	var v Contents
+	err := c.evaluate(ctx, &v, "Contents", sscc)
+	return v, err
+}

@@ -1,0 +1,241 @@
+package ledger
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+)
+
+// SeedOptions sizes the demo data set.
+type SeedOptions struct {
+	Products  int       // distinct GTINs; 0 means 20
+	Packs     int       // packs in all; 0 means 10,000
+	BatchSize int       // events per transaction; 0 means 500
+	Log       io.Writer // progress lines; nil means none
+}
+
+// SeedBatch names a batch of the demo data set.
+type SeedBatch struct {
+	GTIN, Batch, Expiry string
+}
+
+// SeedReport says what Seed put on the ledger.
+type SeedReport struct {
+	Products   int
+	Packs      int
+	Recalled   SeedBatch // a recalled batch
+	Expired    SeedBatch // a batch past its expiry date
+	Dispensed  []PackRef // packs already dispensed at the pharmacy
+	Stolen     PackRef   // a pack reported stolen
+	Accepted   int       // events recorded now
+	Duplicates int       // events already on the ledger (an earlier seed)
+	Took       time.Duration
+}
+
+// seedTime dates the demo events from a fixed epoch, so that seeding twice
+// replays the same events (duplicates) instead of conflicting.
+func seedTime(d time.Duration) time.Time { return time.Date(2025, 10, 1, 8, 0, 0, 0, time.UTC).Add(d) }
+
+// seedID derives a stable UUID-shaped event ID from a name.
+func seedID(name string) string {
+	h := sha256.Sum256([]byte("medtrace-seed/" + name))
+	h[6] = h[6]&0x0f | 0x80 // version 8 (custom)
+	h[8] = h[8]&0x3f | 0x80 // RFC 4122 variant
+	s := hex.EncodeToString(h[:16])
+	return s[:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:32]
+}
+
+// gs1Key appends the GS1 mod-10 check digit to a numeric body.
+func gs1Key(body string) string {
+	sum := 0
+	for i := len(body) - 1; i >= 0; i-- {
+		d := int(body[i] - '0')
+		if (len(body)-1-i)%2 == 0 {
+			d *= 3
+		}
+		sum += d
+	}
+	return body + strconv.Itoa((10-sum%10)%10)
+}
+
+// seedSerial is a stable 12-character serial for pack i of product g.
+func seedSerial(g, i int) string {
+	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	h := sha256.Sum256(fmt.Appendf(nil, "serial/%d/%d", g, i))
+	b := make([]byte, 12)
+	for j := range b {
+		b[j] = alphabet[h[j]%32]
+	}
+	return string(b)
+}
+
+// Seed commissions the demo data set with the clients of a profile's roles
+// (manufacturer, distributor, pharmacy), at the profile's GLNs, under the
+// manufacturer's first company prefix: opts.Products GTINs with two batches
+// each, one batch recalled, one expired, a pallet of two cases shipped to
+// the pharmacy and most of one case dispensed, one pack stolen. Event IDs
+// and times are fixed, so running it again only finds duplicates. The
+// ledger must be configured first (Configure).
+func Seed(ctx context.Context, clients map[string]*Client, glns map[string]string, prefixes map[string][]string, opts SeedOptions) (SeedReport, error) {
+	t0 := time.Now()
+	if opts.Products <= 0 {
+		opts.Products = 20
+	}
+	if opts.Packs <= 0 {
+		opts.Packs = 10000
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 500
+	}
+	man, dist, phar := clients["manufacturer"], clients["distributor"], clients["pharmacy"]
+	if man == nil || dist == nil || phar == nil {
+		return SeedReport{}, fmt.Errorf("seed: needs manufacturer, distributor and pharmacy clients")
+	}
+	if len(prefixes["manufacturer"]) == 0 || glns["manufacturer"] == "" || glns["distributor"] == "" || glns["pharmacy"] == "" {
+		return SeedReport{}, fmt.Errorf("seed: needs the manufacturer's company prefix and the GLNs of manufacturer, distributor and pharmacy")
+	}
+	prefix := prefixes["manufacturer"][0]
+	if len(prefix) > 11 {
+		return SeedReport{}, fmt.Errorf("seed: company prefix %s leaves no room for item references", prefix)
+	}
+	logf := func(format string, args ...any) {
+		if opts.Log != nil {
+			fmt.Fprintf(opts.Log, format+"\n", args...)
+		}
+	}
+	rep := SeedReport{Products: opts.Products}
+	send := func(who *Client, what string, evs []Event) error {
+		for len(evs) > 0 {
+			n := min(len(evs), opts.BatchSize)
+			res, err := who.Submit(ctx, evs[:n])
+			if err != nil {
+				return fmt.Errorf("seed %s: %w", what, err)
+			}
+			for _, r := range res.Results {
+				switch r.Status {
+				case StatusAccepted:
+					rep.Accepted++
+				case StatusDuplicate:
+					rep.Duplicates++
+				default:
+					return fmt.Errorf("seed %s: event %s %s %s: %s", what, r.EventID, r.Status, r.Reason, r.Message)
+				}
+			}
+			evs = evs[n:]
+		}
+		logf("seed: %s done", what)
+		return nil
+	}
+	itemDigits := 12 - len(prefix)
+	gtin := func(g int) string {
+		return gs1Key("0" + prefix + fmt.Sprintf("%0*d", itemDigits, (g+1)%intPow10(itemDigits)))
+	}
+	at := seedTime
+	perProduct := opts.Packs / opts.Products
+	var commissions []Event
+	serials := make([][]string, opts.Products)
+	for g := 0; g < opts.Products; g++ {
+		for i := 0; i < perProduct; i++ {
+			batch, expiry := fmt.Sprintf("B%02d-1", g+1), "2028-06-30"
+			if i >= perProduct/2 {
+				batch, expiry = fmt.Sprintf("B%02d-2", g+1), "2029-03-31"
+			}
+			if g == 4 && i >= perProduct/2 {
+				expiry = "2026-03-31" // the expired batch
+			}
+			s := seedSerial(g, i)
+			serials[g] = append(serials[g], s)
+			commissions = append(commissions, Event{ID: seedID("commission/" + gtin(g) + "/" + s), Kind: KindCommission,
+				Time: at(time.Duration(g) * time.Minute), Location: glns["manufacturer"], GTIN: gtin(g), Serial: s, Batch: batch, Expiry: expiry})
+		}
+	}
+	rep.Packs = len(commissions)
+	rep.Expired = SeedBatch{gtin(4), "B05-2", "2026-03-31"}
+	rep.Recalled = SeedBatch{gtin(2), "B03-1", "2028-06-30"}
+	if err := send(man, fmt.Sprintf("commissioning of %d packs", len(commissions)), commissions); err != nil {
+		return rep, err
+	}
+	// Two cases of product 1 (first batch) on a pallet, shipped to the pharmacy.
+	caseSize := min(24, perProduct/4)
+	ssccOf := func(n int) string { return gs1Key("3" + prefix + fmt.Sprintf("%0*d", 16-len(prefix), 900000+n)) }
+	case1, case2, pallet := ssccOf(1), ssccOf(2), ssccOf(3)
+	var c1, c2 []string
+	for i := 0; i < caseSize; i++ {
+		c1 = append(c1, PackKey(gtin(0), serials[0][i]))
+		c2 = append(c2, PackKey(gtin(0), serials[0][caseSize+i]))
+	}
+	logistics := []Event{
+		{ID: seedID("receive/" + gtin(0)), Kind: KindReceive, Time: at(2 * time.Hour), Location: glns["distributor"], Counterparty: glns["manufacturer"], GTIN: gtin(0), Serial: serials[0][0]},
+		{ID: seedID("pack/" + case1), Kind: KindPack, Time: at(3 * time.Hour), Location: glns["distributor"], SSCC: case1, Children: c1},
+		{ID: seedID("pack/" + case2), Kind: KindPack, Time: at(3 * time.Hour), Location: glns["distributor"], SSCC: case2, Children: c2},
+		{ID: seedID("pack/" + pallet), Kind: KindPack, Time: at(4 * time.Hour), Location: glns["distributor"], SSCC: pallet, Children: []string{case1, case2}},
+		{ID: seedID("ship/" + pallet), Kind: KindShip, Time: at(5 * time.Hour), Location: glns["distributor"], Counterparty: glns["pharmacy"], SSCC: pallet},
+	}
+	if err := send(dist, "packing and shipping a pallet", logistics); err != nil {
+		return rep, err
+	}
+	receive := Event{ID: seedID("receive/" + pallet), Kind: KindReceive, Time: at(24 * time.Hour), Location: glns["pharmacy"],
+		Counterparty: glns["distributor"], SSCC: pallet}
+	if err := send(phar, "receiving the pallet", []Event{receive}); err != nil {
+		return rep, err
+	}
+	var dispenses []Event
+	for i := 0; i < caseSize-4; i++ {
+		s := serials[0][i]
+		dispenses = append(dispenses, Event{ID: seedID("dispense/" + s), Kind: KindDispense, Time: at(48*time.Hour + time.Duration(i)*time.Hour),
+			Location: glns["pharmacy"], GTIN: gtin(0), Serial: s})
+		rep.Dispensed = append(rep.Dispensed, PackRef{GTIN: gtin(0), Serial: s, Batch: "B01-1", Expiry: "2028-06-30", Status: PackDispensed})
+	}
+	stolen := serials[1][0]
+	dispenses = append(dispenses, Event{ID: seedID("stolen/" + stolen), Kind: KindStolen, Time: at(72 * time.Hour), Location: glns["pharmacy"], GTIN: gtin(1), Serial: stolen})
+	rep.Stolen = PackRef{GTIN: gtin(1), Serial: stolen, Batch: "B02-1", Expiry: "2028-06-30", Status: PackStolen}
+	if err := send(phar, fmt.Sprintf("dispensing %d packs", len(rep.Dispensed)), dispenses); err != nil {
+		return rep, err
+	}
+	recall := Event{ID: seedID("recall/" + rep.Recalled.GTIN + "/" + rep.Recalled.Batch), Kind: KindRecall, Time: at(96 * time.Hour),
+		GTIN: rep.Recalled.GTIN, Batch: rep.Recalled.Batch, Note: "sterility not assured"}
+	if err := send(man, "recalling a batch", []Event{recall}); err != nil {
+		return rep, err
+	}
+	rep.Took = time.Since(t0)
+	return rep, nil
+}
+
+func intPow10(n int) int {
+	p := 1
+	for range n {
+		p *= 10
+	}
+	return p
+}
+
+// SeedProfile connects as every role of the profile at path, configures the
+// ledger (roles, company prefixes, GLNs) and seeds the demo data set:
+// what `medtrace ledger seed` runs.
+func SeedProfile(ctx context.Context, path string, opts SeedOptions) (SeedReport, error) {
+	p, err := LoadProfile(path)
+	if err != nil {
+		return SeedReport{}, err
+	}
+	clients, err := p.DialAll(ctx)
+	if err != nil {
+		return SeedReport{}, err
+	}
+	defer func() {
+		for _, c := range clients {
+			c.Close()
+		}
+	}()
+	reg := clients["regulator"]
+	if reg == nil {
+		return SeedReport{}, fmt.Errorf("seed: the profile has no regulator identity to configure the ledger")
+	}
+	if err := Configure(ctx, p, reg); err != nil {
+		return SeedReport{}, fmt.Errorf("seed: configure the ledger: %w", err)
+	}
+	return Seed(ctx, clients, p.GLNs, p.CompanyPrefixes, opts)
+}
