@@ -168,6 +168,17 @@ func (p *parser) gs1Checks() {
 		}
 		return false
 	}
+	damaged := false
+	for _, q := range r.Problems {
+		if !q.Warning && q.Code.Class() == ErrDamaged {
+			damaged = true
+		}
+	}
+	if damaged {
+		p.check("GS1 syntax", CheckFailed, "An AI is unknown, a value has the wrong length or a character GS1 does not allow.")
+	} else {
+		p.check("GS1 syntax", CheckPassed, "Every AI is known and every value has an allowed length and characters.")
+	}
 	for _, e := range r.Elements {
 		ent, ok := gs1.Lookup(e.AI)
 		if !ok {
