@@ -86,21 +86,27 @@ func (u *upRun) healthy(ctx context.Context, c string) error {
 		if code != http.StatusOK {
 			return fmt.Errorf("peer health: HTTP %d: %s", code, bytes.TrimSpace(body))
 		}
-		return nil
+		// The operations endpoint answers before the gRPC listener is up.
+		return tlsDial(ctx, u.ports.Peer, tc)
 	case compChaincode:
 		tc, err := tlsConfig(filepath.Join(u.l.chaincodeNode(), "tls", "ca.crt"),
 			filepath.Join(u.l.peerNode(), "tls", "server.crt"), filepath.Join(u.l.peerNode(), "tls", "server.key"))
 		if err != nil {
 			return err
 		}
-		d := tls.Dialer{NetDialer: &net.Dialer{Timeout: 2 * time.Second}, Config: tc}
-		conn, err := d.DialContext(ctx, "tcp", fmt.Sprintf("127.0.0.1:%d", u.ports.Chaincode))
-		if err != nil {
-			return err
-		}
-		return conn.Close()
+		return tlsDial(ctx, u.ports.Chaincode, tc)
 	}
 	return fmt.Errorf("unknown component %q", c)
+}
+
+// tlsDial completes a TLS handshake with 127.0.0.1:port.
+func tlsDial(ctx context.Context, port int, tc *tls.Config) error {
+	d := tls.Dialer{NetDialer: &net.Dialer{Timeout: 2 * time.Second}, Config: tc}
+	conn, err := d.DialContext(ctx, "tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		return err
+	}
+	return conn.Close()
 }
 
 func (u *upRun) ordererAdminGet(ctx context.Context, path string) (int, []byte, error) {

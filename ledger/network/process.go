@@ -16,6 +16,12 @@ type proc struct {
 	Start string // start time from /proc (empty where unknown); guards against reused PIDs
 }
 
+// stat is what /proc/PID/stat tells about a process.
+type stat struct {
+	state byte   // R, S, D, Z, ...
+	start string // start time in clock ticks since boot
+}
+
 // readPidFile reads a pid file: the PID on the first line, the start time on
 // the second. ok is false when there is no pid file.
 func readPidFile(path string) (p proc, ok bool, err error) {
@@ -63,6 +69,9 @@ func tail(path string, n int) string {
 		return ""
 	}
 	b = bytes.TrimRight(b, "\n")
+	if len(b) == 0 {
+		return ""
+	}
 	lines := bytes.Split(b, []byte("\n"))
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]

@@ -16,3 +16,5 @@ func (p proc) alive() bool { return false }
 func (p proc) stop(ctx context.Context, grace time.Duration) error { return nil }
 
 func withLock(ctx context.Context, dir string, fn func() error) error { return ErrUnsupported }
+
+func procStat(pid int) (stat, bool) { return stat{}, false }

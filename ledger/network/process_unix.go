@@ -39,12 +39,6 @@ func startDetached(dir, logPath string, env, argv []string) (proc, error) {
 	return p, nil
 }
 
-// stat is what /proc/PID/stat tells about a process.
-type stat struct {
-	state byte   // R, S, D, Z, ...
-	start string // start time in clock ticks since boot
-}
-
 // procStat reads /proc/PID/stat; ok is false when there is no such file.
 func procStat(pid int) (stat, bool) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
@@ -63,6 +57,21 @@ func procStat(pid int) (stat, bool) {
 	return stat{state: f[0][0], start: f[19]}, true
 }
 
+// threads reads the thread count from /proc/PID/status (0 when unknown).
+func threads(pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Threads:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			return n
+		}
+	}
+	return 0
+}
+
 // procfs reports whether /proc describes processes on this system.
 func procfs() bool {
 	_, ok := procStat(os.Getpid())
@@ -77,10 +86,15 @@ func (p proc) alive() bool {
 	}
 	if procfs() {
 		st, ok := procStat(p.PID)
-		if !ok || st.state == 'Z' || st.state == 'X' {
+		if !ok || (p.Start != "" && st.start != p.Start) {
 			return false
 		}
-		return p.Start == "" || st.start == p.Start
+		if st.state == 'Z' || st.state == 'X' {
+			// A zombie is dead, unless only its main thread has exited and
+			// the others still tear down (and still hold its sockets).
+			return threads(p.PID) > 1
+		}
+		return true
 	}
 	err := syscall.Kill(p.PID, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)

@@ -1,0 +1,208 @@
+package network
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testStartedMarker, in a state directory, says a test started the network,
+// so the last test to release it stops it again.
+const testStartedMarker = "test-started"
+
+// forTestTimeout bounds building Fabric (first time: a few minutes) and Up.
+const forTestTimeout = 15 * time.Minute
+
+// ForTest returns a running network for an integration test; it never skips.
+//
+// With MEDTRACE_LEDGER_PROFILE set (as `make test` does) it reuses the
+// network that profile describes and leaves it running. Otherwise it uses the
+// checkout's .state/ledger (or MEDTRACE_LEDGER_STATE), building the Fabric
+// binaries into bin/fabric if they are missing and starting the network if it
+// is not running. Every caller holds a lease in the state directory; when a
+// test started the network, the last lease released (by tb.Cleanup, in any
+// test binary) stops it. A network started by someone else keeps running.
+func ForTest(tb testing.TB) *Network {
+	tb.Helper()
+	if p := os.Getenv(EnvProfile); p != "" {
+		prof, err := ReadProfile(p)
+		if err != nil {
+			tb.Fatalf("network.ForTest: %s: %v", EnvProfile, err)
+		}
+		return &Network{ProfilePath: p, Profile: prof}
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		tb.Fatalf("network.ForTest: %v", err)
+	}
+	root, err := FindCheckout(wd)
+	if err != nil {
+		tb.Fatalf("network.ForTest: %v (set %s to a running network's connection.json)", err, EnvProfile)
+	}
+	cfg := Config{
+		StateDir:     os.Getenv(EnvState),
+		FabricBin:    os.Getenv(EnvFabricBin),
+		ChaincodeDir: filepath.Join(root, "chaincode"),
+		Log:          testLog{tb},
+	}
+	if cfg.StateDir == "" {
+		cfg.StateDir = filepath.Join(root, ".state", "ledger")
+	}
+	if cfg.FabricBin == "" {
+		cfg.FabricBin = filepath.Join(root, "bin", "fabric")
+	}
+	if v := os.Getenv(EnvPortBase); v != "" {
+		if cfg.PortBase, err = strconv.Atoi(v); err != nil {
+			tb.Fatalf("network.ForTest: %s=%q is not a port number", EnvPortBase, v)
+		}
+	}
+	n, lease, err := acquire(tb.Context(), cfg, root)
+	if err != nil {
+		tb.Fatalf("network.ForTest: %v", err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := release(ctx, cfg, lease); err != nil {
+			tb.Errorf("network.ForTest: stopping the network: %v", err)
+		}
+	})
+	return n
+}
+
+// testLog sends progress lines to the test log.
+type testLog struct{ tb testing.TB }
+
+func (w testLog) Write(p []byte) (int, error) {
+	w.tb.Helper()
+	w.tb.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// acquire builds Fabric if needed, starts the network if it is not running,
+// and takes a lease on it.
+func acquire(ctx context.Context, cfg Config, checkout string) (*Network, string, error) {
+	ctx, cancel := context.WithTimeout(ctx, forTestTimeout)
+	defer cancel()
+	cfg, err := cfg.normalize()
+	if err != nil {
+		return nil, "", err
+	}
+	if err := os.MkdirAll(cfg.StateDir, 0o755); err != nil {
+		return nil, "", err
+	}
+	l := layout{cfg.StateDir}
+	var n *Network
+	var lease string
+	err = withLock(ctx, cfg.StateDir, func() error {
+		if !hasFabric(cfg.FabricBin) {
+			if err := buildFabric(ctx, checkout, cfg.FabricBin, cfg); err != nil {
+				return err
+			}
+		}
+		s, err := StatusOf(ctx, cfg)
+		wasRunning := err == nil && s.Running()
+		if n, err = up(ctx, cfg); err != nil {
+			return err
+		}
+		if !wasRunning {
+			if err := touch(l.path(testStartedMarker)); err != nil {
+				return err
+			}
+		}
+		if err := os.MkdirAll(l.leaseDir(), 0o755); err != nil {
+			return err
+		}
+		me := proc{PID: os.Getpid()}
+		if st, ok := procStat(me.PID); ok {
+			me.Start = st.start
+		}
+		f, err := os.CreateTemp(l.leaseDir(), fmt.Sprintf("%d.%s.", me.PID, me.Start))
+		if err != nil {
+			return err
+		}
+		lease = f.Name()
+		return f.Close()
+	})
+	return n, lease, err
+}
+
+// release drops a lease; the last one out stops a network a test started.
+func release(ctx context.Context, cfg Config, lease string) error {
+	cfg, err := cfg.normalize()
+	if err != nil {
+		return err
+	}
+	l := layout{cfg.StateDir}
+	return withLock(ctx, cfg.StateDir, func() error {
+		if err := os.Remove(lease); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		ents, err := os.ReadDir(l.leaseDir())
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		for _, e := range ents {
+			if leaseHolder(e.Name()).alive() {
+				return nil // another test still uses the network
+			}
+			os.Remove(filepath.Join(l.leaseDir(), e.Name())) // its holder died
+		}
+		if _, err := os.Stat(l.path(testStartedMarker)); err != nil {
+			return nil // not ours to stop
+		}
+		if err := down(ctx, cfg); err != nil {
+			return err
+		}
+		return os.Remove(l.path(testStartedMarker))
+	})
+}
+
+// leaseHolder reads the process from a lease file name: PID.START.RANDOM.
+func leaseHolder(name string) proc {
+	f := strings.SplitN(name, ".", 3)
+	if len(f) < 2 {
+		return proc{}
+	}
+	pid, err := strconv.Atoi(f[0])
+	if err != nil {
+		return proc{}
+	}
+	return proc{PID: pid, Start: f[1]}
+}
+
+// fabricCommands are the Fabric packages `make fabric` builds.
+func fabricCommands() []string {
+	var pkgs []string
+	for _, c := range []string{"peer", "orderer", "configtxgen", "cryptogen", "osnadmin"} {
+		pkgs = append(pkgs, "github.com/hyperledger/fabric/cmd/"+c)
+	}
+	return pkgs
+}
+
+// buildFabric builds the Fabric binaries from the checkout's tools/fabric
+// module into dst, as `make fabric` does.
+func buildFabric(ctx context.Context, checkout, dst string, cfg Config) error {
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		return fmt.Errorf("%w: and no go command to build them: %v", ErrFabricMissing, err)
+	}
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	fmt.Fprintf(cfg.Log, "building Fabric into %s (a few minutes the first time)\n", dst)
+	t0 := time.Now()
+	args := append([]string{goCmd, "build", "-o", dst + string(filepath.Separator)}, fabricCommands()...)
+	if _, err := run(ctx, filepath.Join(checkout, "tools", "fabric"), os.Environ(), args...); err != nil {
+		return fmt.Errorf("%w: building them failed: %v", ErrFabricMissing, err)
+	}
+	fmt.Fprintf(cfg.Log, "built Fabric in %s\n", time.Since(t0).Round(time.Second))
+	return nil
+}
