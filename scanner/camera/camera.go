@@ -1,0 +1,178 @@
+// Package camera reads Data Matrix codes from a stream of frames: a frame
+// source (a V4L2 camera on Linux, or a replayed folder of images) feeds a
+// pipeline that always decodes the newest frame, drops stale ones, and
+// reports a code seen in consecutive frames once.
+package camera
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"sync"
+	"time"
+
+	"github.com/medtrace/medtrace/scanner"
+)
+
+// Frame is one captured image.
+type Frame struct {
+	Image image.Image
+	Time  time.Time
+	Seq   uint64 // increasing per source
+}
+
+// Source yields frames. Next blocks until a frame is ready or ctx ends; it
+// returns ErrEndOfStream when a finite source is exhausted.
+type Source interface {
+	Next(ctx context.Context) (Frame, error)
+	Name() string
+}
+
+// ErrEndOfStream is returned by a finite Source after its last frame.
+var ErrEndOfStream = errors.New("end of frame stream")
+
+// Decoder finds codes in an image (dmdecode.Decoder satisfies it).
+type Decoder interface {
+	Decode(ctx context.Context, img image.Image) ([]scanner.Read, error)
+}
+
+// Stats counts what a pipeline did.
+type Stats struct {
+	Captured uint64 // frames taken from the source
+	Decoded  uint64 // frames handed to the decoder
+	Dropped  uint64 // frames replaced by a newer one before decoding
+	Reads    uint64 // reads reported
+}
+
+// Pipeline connects a Source to a Decoder.
+type Pipeline struct {
+	src Source
+	dec Decoder
+	// Forget is how long a code must be absent before it is reported
+	// again; 0 means 2 s.
+	forget time.Duration
+
+	mu    sync.Mutex
+	stats Stats
+}
+
+// NewPipeline returns a pipeline; forget is how long a code must be out of
+// view before it is reported again (0 means 2 s).
+func NewPipeline(src Source, dec Decoder, forget time.Duration) *Pipeline {
+	if forget <= 0 {
+		forget = 2 * time.Second
+	}
+	return &Pipeline{src: src, dec: dec, forget: forget}
+}
+
+// Stats returns the counters so far.
+func (p *Pipeline) Stats() Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stats
+}
+
+// Run captures and decodes until ctx ends or a finite source is exhausted
+// (then the last frame is decoded first), calling emit from Run's goroutine
+// for each new code. It returns nil on ctx end or end of stream, else the
+// source's error. The capture goroutine has ended when Run returns.
+func (p *Pipeline) Run(ctx context.Context, emit func(scanner.Read)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var (
+		mu      sync.Mutex
+		latest  *Frame
+		srcErr  error
+		ended   bool
+		wake    = make(chan struct{}, 1)
+		capDone = make(chan struct{})
+	)
+	go func() { // capture: keep only the newest frame
+		defer close(capDone)
+		for {
+			f, err := p.src.Next(ctx)
+			mu.Lock()
+			if err != nil {
+				if !errors.Is(err, ErrEndOfStream) && ctx.Err() == nil {
+					srcErr = err
+				}
+				ended = true
+				mu.Unlock()
+				select {
+				case wake <- struct{}{}:
+				default:
+				}
+				return
+			}
+			p.mu.Lock()
+			p.stats.Captured++
+			if latest != nil {
+				p.stats.Dropped++
+			}
+			p.mu.Unlock()
+			latest = &f
+			mu.Unlock()
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	defer func() { cancel(); <-capDone }()
+
+	lastSeen := map[string]time.Time{}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-wake:
+		}
+		for {
+			mu.Lock()
+			f := latest
+			latest = nil
+			done, err := ended, srcErr
+			mu.Unlock()
+			if f == nil {
+				if done {
+					if err != nil {
+						return fmt.Errorf("camera %s: %w", p.src.Name(), err)
+					}
+					return nil
+				}
+				break
+			}
+			p.mu.Lock()
+			p.stats.Decoded++
+			p.mu.Unlock()
+			reads, derr := p.dec.Decode(ctx, f.Image)
+			if derr != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				continue // no code in this frame
+			}
+			for _, r := range reads {
+				key := r.Symbology + "\x00" + string(r.Data)
+				prev, seen := lastSeen[key]
+				lastSeen[key] = f.Time
+				if seen && f.Time.Sub(prev) < p.forget {
+					continue
+				}
+				r.Source = scanner.Source{Kind: scanner.KindCamera, Name: p.src.Name()}
+				r.Time = f.Time
+				p.mu.Lock()
+				p.stats.Reads++
+				p.mu.Unlock()
+				emit(r)
+			}
+			for k, t := range lastSeen { // bound the map
+				if f.Time.Sub(t) > 10*p.forget {
+					delete(lastSeen, k)
+				}
+			}
+		}
+	}
+}

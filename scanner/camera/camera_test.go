@@ -1,0 +1,327 @@
+package camera
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/medtrace/medtrace/scanner"
+	"github.com/medtrace/medtrace/scanner/dmdecode"
+	"github.com/medtrace/medtrace/scanner/dmencode"
+)
+
+func codeImage(t *testing.T, data string) *image.Gray {
+	t.Helper()
+	s, err := dmencode.Encode([]byte(data), true, dmencode.ShapeSquare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Image(4, 3)
+}
+
+func blankImage() *image.Gray {
+	img := image.NewGray(image.Rect(0, 0, 100, 100))
+	for i := range img.Pix {
+		img.Pix[i] = 230
+	}
+	return img
+}
+
+func writePNG(t *testing.T, path string, img image.Image) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+}
+
+const (
+	codeA = "0104150000000017\x1d21AAA"
+	codeB = "0104150000000017\x1d21BBB"
+)
+
+func TestPipelineReplay(t *testing.T) {
+	dir := t.TempDir()
+	frames := []image.Image{codeImage(t, codeA), codeImage(t, codeA), codeImage(t, codeA), blankImage(), codeImage(t, codeB), codeImage(t, codeB)}
+	for i, f := range frames {
+		writePNG(t, filepath.Join(dir, string(rune('a'+i))+".png"), f)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("ignored"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := NewFolderSource(dir, 30*time.Millisecond, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := NewPipeline(src, dmdecode.New(dmdecode.Options{}), 0)
+	var got []scanner.Read
+	if err := p.Run(context.Background(), func(r scanner.Read) { got = append(got, r) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || string(got[0].Data) != codeA || string(got[1].Data) != codeB {
+		t.Fatalf("reads %+v", got)
+	}
+	for _, r := range got {
+		if r.Source.Kind != scanner.KindCamera || r.Source.Name != dir || r.Symbology != scanner.SymGS1DataMatrix || len(r.Corners) == 0 {
+			t.Errorf("read %+v", r)
+		}
+	}
+	st := p.Stats()
+	if st.Captured != 6 || st.Reads != 2 || st.Decoded+st.Dropped != 6 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestPipelineReportsAgainAfterForget(t *testing.T) {
+	src := &chanSource{ch: make(chan Frame)}
+	p := NewPipeline(src, dmdecode.New(dmdecode.Options{}), 100*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	reads := make(chan scanner.Read, 8)
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx, func(r scanner.Read) { reads <- r }) }()
+	t0 := time.Now()
+	img := codeImage(t, codeA)
+	for i, at := range []time.Duration{0, 50 * time.Millisecond, 90 * time.Millisecond, 400 * time.Millisecond} {
+		src.ch <- Frame{Image: img, Time: t0.Add(at), Seq: uint64(i + 1)}
+		if i == 0 || i == 3 {
+			select {
+			case <-reads:
+			case <-time.After(5 * time.Second):
+				t.Fatalf("frame %d: no read", i)
+			}
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := len(reads); n != 0 {
+		t.Fatalf("%d extra reads", n)
+	}
+	if st := p.Stats(); st.Reads != 2 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+// chanSource yields the frames sent on ch; drained (if set) is closed when
+// ch has been closed and seen.
+type chanSource struct {
+	ch      chan Frame
+	drained chan struct{}
+}
+
+func (s *chanSource) Name() string { return "test" }
+func (s *chanSource) Next(ctx context.Context) (Frame, error) {
+	select {
+	case f, ok := <-s.ch:
+		if !ok {
+			if s.drained != nil {
+				close(s.drained)
+				s.drained = nil
+			}
+			return Frame{}, ErrEndOfStream
+		}
+		return f, nil
+	case <-ctx.Done():
+		return Frame{}, ctx.Err()
+	}
+}
+
+// gateDecoder blocks its first Decode until released and records which
+// frames (by image pointer) it was given.
+type gateDecoder struct {
+	mu      sync.Mutex
+	started chan struct{}
+	release chan struct{}
+	seen    []image.Image
+}
+
+func (d *gateDecoder) Decode(ctx context.Context, img image.Image) ([]scanner.Read, error) {
+	d.mu.Lock()
+	first := len(d.seen) == 0
+	d.seen = append(d.seen, img)
+	d.mu.Unlock()
+	if first {
+		close(d.started)
+		<-d.release
+	}
+	return nil, scanner.ErrNotFound
+}
+
+func TestPipelineDecodesNewestFrame(t *testing.T) {
+	src := &chanSource{ch: make(chan Frame), drained: make(chan struct{})}
+	drained := src.drained
+	dec := &gateDecoder{started: make(chan struct{}), release: make(chan struct{})}
+	p := NewPipeline(src, dec, 0)
+	imgs := make([]image.Image, 6)
+	for i := range imgs {
+		imgs[i] = image.NewGray(image.Rect(0, 0, 1, 1))
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.Run(context.Background(), func(scanner.Read) {}) }()
+	src.ch <- Frame{Image: imgs[0], Seq: 1}
+	<-dec.started
+	for i := 1; i < 6; i++ { // five frames arrive while the decoder is busy
+		src.ch <- Frame{Image: imgs[i], Seq: uint64(i + 1)}
+	}
+	// Once the source has seen the end, the capture goroutine has stored
+	// frame 6 (it stores each frame before asking for the next).
+	close(src.ch)
+	<-drained
+	close(dec.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if len(dec.seen) != 2 || dec.seen[0] != imgs[0] || dec.seen[1] != imgs[5] {
+		t.Fatalf("decoded %d frames; want the first and the newest", len(dec.seen))
+	}
+	if st := p.Stats(); st.Dropped != 4 || st.Captured != 6 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestPipelineStops(t *testing.T) {
+	dir := t.TempDir()
+	writePNG(t, filepath.Join(dir, "a.png"), blankImage())
+	src, err := NewFolderSource(dir, 5*time.Millisecond, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if err := NewPipeline(src, dmdecode.New(dmdecode.Options{}), 0).Run(ctx, func(scanner.Read) {}); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("stop took %v", d)
+	}
+}
+
+type failSource struct{}
+
+var errBroken = errors.New("broken camera")
+
+func (failSource) Name() string                        { return "broken" }
+func (failSource) Next(context.Context) (Frame, error) { return Frame{}, errBroken }
+
+func TestPipelineSourceError(t *testing.T) {
+	err := NewPipeline(failSource{}, dmdecode.New(dmdecode.Options{}), 0).Run(context.Background(), func(scanner.Read) {})
+	if !errors.Is(err, errBroken) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestFolderSource(t *testing.T) {
+	t.Run("empty folder", func(t *testing.T) {
+		if _, err := NewFolderSource(t.TempDir(), 0, false); err == nil {
+			t.Fatal("no error")
+		}
+	})
+	t.Run("missing folder", func(t *testing.T) {
+		if _, err := NewFolderSource(filepath.Join(t.TempDir(), "nope"), 0, false); err == nil {
+			t.Fatal("no error")
+		}
+	})
+	t.Run("order and end", func(t *testing.T) {
+		dir := t.TempDir()
+		writePNG(t, filepath.Join(dir, "2.png"), image.NewGray(image.Rect(0, 0, 2, 2)))
+		writePNG(t, filepath.Join(dir, "1.png"), image.NewGray(image.Rect(0, 0, 1, 1)))
+		s, err := NewFolderSource(dir, 0, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range []int{1, 2} {
+			f, err := s.Next(context.Background())
+			if err != nil || f.Image.Bounds().Dx() != w {
+				t.Fatalf("frame %d: %v", w, err)
+			}
+		}
+		if _, err := s.Next(context.Background()); !errors.Is(err, ErrEndOfStream) {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("corrupt image", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "x.png"), []byte("junk"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := NewFolderSource(dir, 0, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Next(context.Background()); err == nil {
+			t.Fatal("no error")
+		}
+	})
+}
+
+func TestConvertFrame(t *testing.T) {
+	img := codeImage(t, codeA)
+	var jb bytes.Buffer
+	if err := jpeg.Encode(&jb, img, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	yuyv := make([]byte, w*h*2)
+	for i, v := range img.Pix {
+		yuyv[2*i], yuyv[2*i+1] = v, 128
+	}
+	tests := []struct {
+		name    string
+		format  string
+		buf     []byte
+		wantErr bool
+	}{
+		{name: "mjpeg", format: FourCCMJPEG, buf: jb.Bytes()},
+		{name: "yuyv", format: FourCCYUYV, buf: yuyv},
+		{name: "short yuyv", format: FourCCYUYV, buf: yuyv[:10], wantErr: true},
+		{name: "corrupt mjpeg", format: FourCCMJPEG, buf: []byte{0xff, 0xd8, 0}, wantErr: true},
+		{name: "unknown", format: "H264", buf: yuyv, wantErr: true},
+	}
+	d := dmdecode.New(dmdecode.Options{})
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := convertFrame(tc.format, tc.buf, w, h)
+			if tc.wantErr {
+				if err == nil {
+					t.Fatal("no error")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			reads, err := d.Decode(context.Background(), out)
+			if err != nil || string(reads[0].Data) != codeA {
+				t.Fatalf("decode: %v", err)
+			}
+		})
+	}
+}
+
+func TestListDevices(t *testing.T) {
+	// This machine has no camera; the call must still succeed.
+	devs, err := ListDevices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range devs {
+		if d.Path == "" || len(d.Formats) == 0 {
+			t.Errorf("device %+v", d)
+		}
+	}
+}

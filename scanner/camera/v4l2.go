@@ -1,0 +1,206 @@
+//go:build linux
+
+package camera
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/blackjack/webcam"
+)
+
+// V4L2 pixel formats MedTrace can read.
+const (
+	FourCCMJPEG = "MJPG"
+	FourCCYUYV  = "YUYV"
+)
+
+// Size is a frame size in pixels.
+type Size struct{ W, H int }
+
+// DeviceInfo describes a V4L2 capture device.
+type DeviceInfo struct {
+	Path    string
+	Name    string
+	Formats map[string][]Size // by FourCC, only MJPG and YUYV
+}
+
+func fourCC(f webcam.PixelFormat) string {
+	return string([]byte{byte(f), byte(f >> 8), byte(f >> 16), byte(f >> 24)})
+}
+
+// ListDevices lists /dev/video* capture devices with their MJPEG and YUYV
+// frame sizes. Devices that cannot be opened are skipped.
+func ListDevices() ([]DeviceInfo, error) {
+	paths, err := filepath.Glob("/dev/video*")
+	if err != nil {
+		return nil, fmt.Errorf("list cameras: %w", err)
+	}
+	sort.Strings(paths)
+	var out []DeviceInfo
+	for _, p := range paths {
+		cam, err := webcam.Open(p)
+		if err != nil {
+			continue
+		}
+		info := DeviceInfo{Path: p, Formats: map[string][]Size{}}
+		info.Name, _ = cam.GetName()
+		for f := range cam.GetSupportedFormats() {
+			cc := fourCC(f)
+			if cc != FourCCMJPEG && cc != FourCCYUYV {
+				continue
+			}
+			for _, fs := range cam.GetSupportedFrameSizes(f) {
+				info.Formats[cc] = append(info.Formats[cc], Size{int(fs.MaxWidth), int(fs.MaxHeight)})
+			}
+		}
+		cam.Close()
+		if len(info.Formats) > 0 {
+			out = append(out, info)
+		}
+	}
+	return out, nil
+}
+
+// Device is a V4L2 camera as a frame Source.
+type Device struct {
+	path   string
+	cam    *webcam.Webcam
+	format string
+	w, h   int
+	seq    uint64
+}
+
+// ErrNoFormat is returned when a camera offers neither MJPEG nor YUYV.
+var ErrNoFormat = errors.New("camera offers neither MJPEG nor YUYV")
+
+// OpenDevice opens a camera at the size closest to w x h, preferring MJPEG
+// (less USB bandwidth) over YUYV, and starts streaming.
+func OpenDevice(ctx context.Context, path string, w, h int) (*Device, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	cam, err := webcam.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open camera %s: %w", path, err)
+	}
+	formats := cam.GetSupportedFormats()
+	var chosen webcam.PixelFormat
+	var cc string
+	for _, want := range []string{FourCCMJPEG, FourCCYUYV} {
+		for f := range formats {
+			if fourCC(f) == want {
+				chosen, cc = f, want
+				break
+			}
+		}
+		if cc != "" {
+			break
+		}
+	}
+	if cc == "" {
+		cam.Close()
+		return nil, fmt.Errorf("camera %s: %w", path, ErrNoFormat)
+	}
+	best, bestD := Size{w, h}, -1
+	for _, fs := range cam.GetSupportedFrameSizes(chosen) {
+		d := abs(int(fs.MaxWidth)-w) + abs(int(fs.MaxHeight)-h)
+		if bestD < 0 || d < bestD {
+			best, bestD = Size{int(fs.MaxWidth), int(fs.MaxHeight)}, d
+		}
+	}
+	_, gw, gh, err := cam.SetImageFormat(chosen, uint32(best.W), uint32(best.H))
+	if err != nil {
+		cam.Close()
+		return nil, fmt.Errorf("camera %s: set format %s %dx%d: %w", path, cc, best.W, best.H, err)
+	}
+	if err := cam.StartStreaming(); err != nil {
+		cam.Close()
+		return nil, fmt.Errorf("camera %s: start streaming: %w", path, err)
+	}
+	return &Device{path: path, cam: cam, format: cc, w: int(gw), h: int(gh)}, nil
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// Name returns the device path.
+func (d *Device) Name() string { return d.path }
+
+// Format returns the pixel format and frame size in use.
+func (d *Device) Format() (string, Size) { return d.format, Size{d.w, d.h} }
+
+// Next waits for the next frame (checking ctx every second) and converts
+// it: MJPEG is JPEG-decoded, YUYV gives its luminance plane.
+func (d *Device) Next(ctx context.Context) (Frame, error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return Frame{}, err
+		}
+		err := d.cam.WaitForFrame(1)
+		var timeout *webcam.Timeout
+		if errors.As(err, &timeout) {
+			continue
+		}
+		if err != nil {
+			return Frame{}, fmt.Errorf("camera %s: %w", d.path, err)
+		}
+		buf, idx, err := d.cam.GetFrame()
+		if err != nil {
+			return Frame{}, fmt.Errorf("camera %s: %w", d.path, err)
+		}
+		if len(buf) == 0 {
+			d.cam.ReleaseFrame(idx)
+			continue
+		}
+		img, cerr := convertFrame(d.format, buf, d.w, d.h)
+		d.cam.ReleaseFrame(idx)
+		if cerr != nil {
+			continue // a corrupt frame: wait for the next
+		}
+		d.seq++
+		return Frame{Image: img, Time: time.Now(), Seq: d.seq}, nil
+	}
+}
+
+// Close stops streaming and closes the device.
+func (d *Device) Close() error {
+	serr := d.cam.StopStreaming()
+	cerr := d.cam.Close()
+	return errors.Join(serr, cerr)
+}
+
+// convertFrame turns a raw MJPEG or YUYV buffer into an image, copying it
+// out of the driver's buffer.
+func convertFrame(format string, buf []byte, w, h int) (image.Image, error) {
+	switch format {
+	case FourCCMJPEG:
+		return jpeg.Decode(bytes.NewReader(buf))
+	case FourCCYUYV:
+		return yuyvLuma(buf, w, h)
+	}
+	return nil, fmt.Errorf("pixel format %q: %w", format, ErrNoFormat)
+}
+
+// yuyvLuma extracts the Y plane of a YUYV (YUV 4:2:2) frame.
+func yuyvLuma(buf []byte, w, h int) (*image.Gray, error) {
+	if w <= 0 || h <= 0 || len(buf) < w*h*2 {
+		return nil, fmt.Errorf("YUYV frame of %d bytes is short for %dx%d", len(buf), w, h)
+	}
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = buf[2*i]
+	}
+	return img, nil
+}
