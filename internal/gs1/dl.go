@@ -342,7 +342,7 @@ func ParseDigitalLink(uri string, opt Options) ([]Element, []Problem) {
 			return nil, bad(segOff[k+1], len(segs[k+1]), fmt.Sprintf("%s: the value decodes to a NUL byte.", aiLabel(e.AI)))
 		}
 		if opt.PermitZeroSuppressedGTINinDLuris && e.AI == "01" && (len(val) == 8 || len(val) == 12 || len(val) == 13) {
-			val, m = padGTIN(val, m)
+			val, m = padGTIN(val, m, segOff[k+1])
 		}
 		els = append(els, dlElem{Element: Element{AI: e.AI, Value: val, Pos: segOff[k]}, entry: e, inPath: true, vstart: segOff[k+1], posMap: m})
 	}
@@ -384,7 +384,7 @@ func ParseDigitalLink(uri string, opt Options) ([]Element, []Problem) {
 				return nil, bad(poff+eq+1, len(raw), fmt.Sprintf("%s: the value decodes to a NUL byte.", aiLabel(key)))
 			}
 			if opt.PermitZeroSuppressedGTINinDLuris && key == "01" && (len(val) == 8 || len(val) == 12 || len(val) == 13) {
-				val, m = padGTIN(val, m)
+				val, m = padGTIN(val, m, poff+eq+1)
 			}
 			els = append(els, dlElem{Element: Element{AI: key, Value: val, Pos: poff}, entry: e, vstart: poff + eq + 1, posMap: m})
 		}
@@ -439,17 +439,21 @@ func ParseDigitalLink(uri string, opt Options) ([]Element, []Problem) {
 	return out, probs
 }
 
-// padGTIN left-pads a GTIN-8/12/13 to 14 digits, keeping the position map.
-func padGTIN(val string, m []int) (string, []int) {
+// padGTIN left-pads a GTIN-8/12/13 to 14 digits, keeping the position map
+// (base is the input offset of the value when m is nil).
+func padGTIN(val string, m []int, base int) (string, []int) {
 	pad := 14 - len(val)
-	if m != nil {
-		nm := make([]int, 0, len(m)+pad)
-		for i := 0; i < pad; i++ {
-			nm = append(nm, m[0])
+	if m == nil {
+		m = make([]int, len(val)+1)
+		for i := range m {
+			m[i] = base + i
 		}
-		m = append(nm, m...)
 	}
-	return strings.Repeat("0", pad) + val, m
+	nm := make([]int, 0, len(m)+pad)
+	for i := 0; i < pad; i++ {
+		nm = append(nm, m[0]) // padding zeros map to the value's start
+	}
+	return strings.Repeat("0", pad) + val, append(nm, m...)
 }
 
 // DigitalLinkURI makes a GS1 Digital Link URI from elements: the first
