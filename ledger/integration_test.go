@@ -1,0 +1,733 @@
+package ledger_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/ledger/network"
+)
+
+// env is a configured network with a client per role and this test run's
+// unique names, so runs against a reused network never collide.
+type env struct {
+	p       *ledger.Profile
+	c       map[string]*ledger.Client
+	glns    map[string]string
+	prefix  string
+	run     string
+	mu      sync.Mutex
+	counter int
+}
+
+// setup starts (or reuses) the real network and configures the ledger from
+// its profile, as its regulator.
+func setup(t testing.TB) *env {
+	t.Helper()
+	n := network.ForTest(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	p, err := ledger.LoadProfile(n.ProfilePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clients, err := p.DialAll(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, c := range clients {
+			c.Close()
+		}
+	})
+	if err := ledger.Configure(ctx, p, clients["regulator"]); err != nil {
+		t.Fatalf("configure the ledger: %v", err)
+	}
+	b := make([]byte, 4)
+	rand.Read(b)
+	return &env{p: p, c: clients, glns: p.GLNs, prefix: p.CompanyPrefixes["manufacturer"][0], run: strings.ToUpper(hex.EncodeToString(b))}
+}
+
+// TestOnTheNetwork runs the end-to-end tests against one real network
+// (orderer, peer, chaincode as a service) started for this test binary.
+func TestOnTheNetwork(t *testing.T) {
+	e := setup(t)
+	t.Run("roles", func(t *testing.T) { testRoles(t, e) })
+	t.Run("replays", func(t *testing.T) { testReplays(t, e) })
+	t.Run("transitions", func(t *testing.T) { testTransitions(t, e) })
+	t.Run("aggregation", func(t *testing.T) { testAggregation(t, e) })
+	t.Run("events", func(t *testing.T) { testEvents(t, e) })
+}
+
+func ctxT(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// gs1 appends the GS1 check digit.
+func gs1(body string) string {
+	sum := 0
+	for i := len(body) - 1; i >= 0; i-- {
+		d := int(body[i] - '0')
+		if (len(body)-1-i)%2 == 0 {
+			d *= 3
+		}
+		sum += d
+	}
+	return body + strconv.Itoa((10-sum%10)%10)
+}
+
+func (e *env) next() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.counter++
+	return e.counter
+}
+
+// gtin is a GTIN under the manufacturer's prefix.
+func (e *env) gtin(item int) string {
+	digits := 12 - len(e.prefix)
+	return gs1("0" + e.prefix + fmt.Sprintf("%0*d", digits, item%1000))
+}
+
+// serial is a fresh serial for this run.
+func (e *env) serial() string { return fmt.Sprintf("T%s%d", e.run, e.next()) }
+
+// sscc is a fresh SSCC for this run.
+func (e *env) sscc() string {
+	n, _ := strconv.ParseUint(e.run, 16, 64)
+	w := 16 - len(e.prefix)
+	space := uint64(1)
+	for range w - 4 {
+		space *= 10
+	}
+	return gs1("3" + e.prefix + fmt.Sprintf("%0*d", w, (n%space)*10000+uint64(e.next())%10000))
+}
+
+func (e *env) id() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	b[6] = b[6]&0x0f | 0x70
+	b[8] = b[8]&0x3f | 0x80
+	s := hex.EncodeToString(b)
+	return s[:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:]
+}
+
+func (e *env) commission(gtin, serial, batch, expiry string) ledger.Event {
+	return ledger.Event{ID: e.id(), Kind: ledger.KindCommission, Time: time.Now().Add(-time.Minute), Location: e.glns["manufacturer"],
+		GTIN: gtin, Serial: serial, Batch: batch, Expiry: expiry}
+}
+
+func (e *env) on(kind ledger.Kind, role, gtin, serial string) ledger.Event {
+	return ledger.Event{ID: e.id(), Kind: kind, Time: time.Now().Add(-time.Second), Location: e.glns[role], GTIN: gtin, Serial: serial}
+}
+
+func (e *env) submit(t testing.TB, role string, evs ...ledger.Event) ledger.BatchResult {
+	t.Helper()
+	res, err := e.c[role].Submit(ctxT(t), evs)
+	if err != nil {
+		t.Fatalf("submit as %s: %v", role, err)
+	}
+	if len(res.Results) != len(evs) || res.TxID == "" || res.Block == 0 {
+		t.Fatalf("batch result %+v for %d events", res, len(evs))
+	}
+	return res
+}
+
+func (e *env) ok(t testing.TB, role string, evs ...ledger.Event) ledger.BatchResult {
+	t.Helper()
+	res := e.submit(t, role, evs...)
+	for _, r := range res.Results {
+		if r.Status != ledger.StatusAccepted {
+			t.Fatalf("as %s: event %s: %s %s: %s", role, r.EventID, r.Status, r.Reason, r.Message)
+		}
+	}
+	return res
+}
+
+// stock commissions fresh packs of gtin in batch and returns their serials.
+func (e *env) stock(t testing.TB, gtin, batch, expiry string, n int) []string {
+	t.Helper()
+	var evs []ledger.Event
+	var serials []string
+	for range n {
+		s := e.serial()
+		serials = append(serials, s)
+		evs = append(evs, e.commission(gtin, s, batch, expiry))
+	}
+	e.ok(t, "manufacturer", evs...)
+	return serials
+}
+
+// testRoles checks every role against every event kind on the
+// real peer: allowed kinds are accepted from a legal state, forbidden ones
+// are rejected with not-authorized.
+func testRoles(t *testing.T, e *env) {
+	gtin := e.gtin(101)
+	roles := []string{"manufacturer", "distributor", "pharmacy", "regulator"}
+	allowed := map[string][]ledger.Kind{
+		"manufacturer": {ledger.KindCommission, ledger.KindRecall, ledger.KindDestroy, ledger.KindStolen, ledger.KindSample},
+		"distributor":  {ledger.KindPack, ledger.KindUnpack, ledger.KindShip, ledger.KindReceive, ledger.KindDestroy, ledger.KindStolen, ledger.KindExport},
+		"pharmacy":     {ledger.KindReceive, ledger.KindDispense, ledger.KindUndoDispense, ledger.KindDestroy, ledger.KindStolen},
+		"regulator":    {ledger.KindInspect, ledger.KindSample},
+	}
+	kinds := []ledger.Kind{ledger.KindCommission, ledger.KindRecall, ledger.KindPack, ledger.KindUnpack, ledger.KindShip, ledger.KindReceive,
+		ledger.KindDispense, ledger.KindUndoDispense, ledger.KindDestroy, ledger.KindStolen, ledger.KindSample, ledger.KindExport, ledger.KindInspect}
+	ctx := ctxT(t)
+	// One pack per (role, kind), one recallable batch per role, one packed SSCC per role.
+	type tc struct {
+		role   string
+		kind   ledger.Kind
+		serial string
+		batch  string
+		sscc   string
+	}
+	var cases []tc
+	var setupEvs []ledger.Event
+	var packs, dispenses []ledger.Event
+	for _, r := range roles {
+		for _, k := range kinds {
+			c := tc{role: r, kind: k, serial: e.serial(), batch: "RB" + e.run, sscc: ""}
+			if k == ledger.KindRecall {
+				c.batch = fmt.Sprintf("RC%s%d", e.run, e.next())
+			}
+			if k != ledger.KindCommission {
+				setupEvs = append(setupEvs, e.commission(gtin, c.serial, c.batch, "2030-01-31"))
+			}
+			if k == ledger.KindUnpack {
+				c.sscc = e.sscc()
+				packs = append(packs, ledger.Event{ID: e.id(), Kind: ledger.KindPack, Time: time.Now().Add(-time.Minute), Location: e.glns["distributor"],
+					SSCC: c.sscc, Children: []string{ledger.PackKey(gtin, c.serial)}})
+			}
+			if k == ledger.KindUndoDispense {
+				dispenses = append(dispenses, e.on(ledger.KindDispense, "pharmacy", gtin, c.serial))
+			}
+			cases = append(cases, c)
+		}
+	}
+	e.ok(t, "manufacturer", setupEvs...)
+	e.ok(t, "distributor", packs...)
+	e.ok(t, "pharmacy", dispenses...)
+	yes := true
+	byRole := map[string][]ledger.Event{}
+	for _, c := range cases {
+		ev := e.on(c.kind, c.role, gtin, c.serial)
+		switch c.kind {
+		case ledger.KindCommission:
+			ev = e.commission(gtin, c.serial, c.batch, "2030-01-31")
+			ev.Location = e.glns[c.role]
+		case ledger.KindRecall:
+			ev.Serial, ev.Batch, ev.Location = "", c.batch, ""
+		case ledger.KindPack:
+			ev.GTIN, ev.Serial, ev.SSCC, ev.Children = "", "", e.sscc(), []string{ledger.PackKey(gtin, c.serial)}
+		case ledger.KindUnpack:
+			ev.GTIN, ev.Serial, ev.SSCC = "", "", c.sscc
+		case ledger.KindShip:
+			ev.Counterparty = e.glns["pharmacy"]
+		case ledger.KindUndoDispense:
+			ev.Location = e.glns["pharmacy"]
+		case ledger.KindInspect:
+			ev.Conformant = &yes
+		}
+		byRole[c.role] = append(byRole[c.role], ev)
+	}
+	results := map[string][]ledger.Result{}
+	for _, r := range roles {
+		res, err := e.c[r].Submit(ctx, byRole[r])
+		if err != nil {
+			t.Fatalf("submit as %s: %v", r, err)
+		}
+		results[r] = res.Results
+	}
+	i := map[string]int{}
+	for _, c := range cases {
+		res := results[c.role][i[c.role]]
+		i[c.role]++
+		want := false
+		for _, k := range allowed[c.role] {
+			want = want || k == c.kind
+		}
+		name := c.role + "/" + string(c.kind)
+		t.Run(name, func(t *testing.T) {
+			if want && res.Status != ledger.StatusAccepted {
+				t.Fatalf("allowed: got %s %s (%s)", res.Status, res.Reason, res.Message)
+			}
+			if !want && (res.Status != ledger.StatusRejected || res.Reason != "not-authorized") {
+				t.Fatalf("forbidden: got %s %s (%s)", res.Status, res.Reason, res.Message)
+			}
+		})
+	}
+	t.Run("manufacturer outside its prefix", func(t *testing.T) {
+		other := gs1("0" + "9999999" + "00001")
+		r := e.submit(t, "manufacturer", e.commission(other, e.serial(), "X", "2030-01-31")).Results[0]
+		if r.Reason != "not-authorized" {
+			t.Fatalf("got %+v", r)
+		}
+	})
+	t.Run("configuration by a non-regulator", func(t *testing.T) {
+		err := e.c["pharmacy"].SetOrgRole(ctx, e.p.Identities["pharmacy"].MSPID, "regulator")
+		if !errors.Is(err, ledger.ErrRejected) {
+			t.Fatalf("err = %v, want ErrRejected", err)
+		}
+	})
+	t.Run("bootstrap again by another org", func(t *testing.T) {
+		if err := e.c["manufacturer"].InitLedger(ctx); !errors.Is(err, ledger.ErrRejected) {
+			t.Fatalf("err = %v, want ErrRejected", err)
+		}
+	})
+}
+
+// testReplays checks idempotent replays and conflicts end to end.
+func testReplays(t *testing.T, e *env) {
+	gtin := e.gtin(102)
+	a := e.commission(gtin, e.serial(), "L1", "2030-01-31")
+	b := e.commission(gtin, e.serial(), "L1", "2030-01-31")
+	first := e.ok(t, "manufacturer", a, b)
+	t.Run("replay of a whole batch", func(t *testing.T) {
+		res := e.submit(t, "manufacturer", a, b)
+		for _, r := range res.Results {
+			if r.Status != ledger.StatusDuplicate || r.TxID != first.TxID {
+				t.Fatalf("got %+v, first tx %s", r, first.TxID)
+			}
+		}
+	})
+	t.Run("conflict", func(t *testing.T) {
+		c := a
+		c.Batch = "L2"
+		r := e.submit(t, "manufacturer", c).Results[0]
+		if r.Status != ledger.StatusConflict || r.TxID != first.TxID {
+			t.Fatalf("got %+v", r)
+		}
+	})
+	t.Run("duplicate within a batch", func(t *testing.T) {
+		d := e.commission(gtin, e.serial(), "L1", "2030-01-31")
+		res := e.submit(t, "manufacturer", d, d)
+		if res.Results[0].Status != ledger.StatusAccepted || res.Results[1].Status != ledger.StatusDuplicate {
+			t.Fatalf("got %+v", res.Results)
+		}
+	})
+	t.Run("commit status of a committed batch", func(t *testing.T) {
+		got, err := e.c["distributor"].CommitStatus(ctxT(t), first.TxID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Block != first.Block || len(got.Results) != 2 || got.Results[0] != first.Results[0] {
+			t.Fatalf("got %+v, want %+v", got, first)
+		}
+	})
+	t.Run("commit status of an unknown transaction", func(t *testing.T) {
+		_, err := e.c["pharmacy"].CommitStatus(ctxT(t), strings.Repeat("ab", 32))
+		if !errors.Is(err, ledger.ErrTxNotFound) {
+			t.Fatalf("err = %v, want ErrTxNotFound", err)
+		}
+	})
+	t.Run("prepared transaction keeps its ID", func(t *testing.T) {
+		p, err := e.c["manufacturer"].Prepare(ctxT(t), []ledger.Event{e.commission(gtin, e.serial(), "L1", "2030-01-31")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := p.TxID()
+		if _, err := e.c["manufacturer"].CommitStatus(ctxT(t), id); !errors.Is(err, ledger.ErrTxNotFound) {
+			t.Fatalf("before submit: %v", err)
+		}
+		res, err := p.Submit(ctxT(t))
+		if err != nil || res.TxID != id {
+			t.Fatalf("submit: %+v %v", res, err)
+		}
+	})
+	t.Run("whole request rejected", func(t *testing.T) {
+		evs := make([]ledger.Event, 1001)
+		for i := range evs {
+			evs[i] = e.commission(gtin, e.serial(), "L1", "2030-01-31")
+		}
+		_, err := e.c["manufacturer"].Submit(ctxT(t), evs)
+		var te *ledger.TxError
+		if !errors.Is(err, ledger.ErrRejected) || !errors.As(err, &te) || te.TxID == "" {
+			t.Fatalf("err = %v, want a TxError wrapping ErrRejected", err)
+		}
+	})
+}
+
+type step struct {
+	role   string
+	ev     func() ledger.Event
+	status ledger.Status
+	reason string
+}
+
+// testTransitions walks illegal and legal steps on the real peer.
+func testTransitions(t *testing.T, e *env) {
+	gtin := e.gtin(103)
+	ctx := ctxT(t)
+	// A second pharmacy location, for undo elsewhere.
+	pharmMSP := e.p.Identities["pharmacy"].MSPID
+	secondGLN := gs1("405432100002")
+	if err := e.c["regulator"].SetLocations(ctx, pharmMSP, []string{e.glns["pharmacy"], secondGLN}); err != nil {
+		t.Fatal(err)
+	}
+	recalledBatch := "RR" + e.run
+	accept := func(role string, ev func() ledger.Event) step { return step{role, ev, ledger.StatusAccepted, ""} }
+	refuse := func(role, reason string, ev func() ledger.Event) step {
+		return step{role, ev, ledger.StatusRejected, reason}
+	}
+	tests := []struct {
+		name   string
+		batch  string
+		expiry string
+		steps  func(s string) []step
+		want   ledger.PackStatus
+		alerts []string
+	}{
+		{"already dispensed", "L1", "2030-01-31", func(s string) []step {
+			return []step{accept("pharmacy", func() ledger.Event { return e.on(ledger.KindDispense, "pharmacy", gtin, s) }),
+				refuse("pharmacy", "already-dispensed", func() ledger.Event { return e.on(ledger.KindDispense, "pharmacy", gtin, s) })}
+		}, ledger.PackDispensed, []string{"already-dispensed"}},
+		{"batch and expiry mismatch", "L1", "2030-01-31", func(s string) []step {
+			return []step{
+				refuse("pharmacy", "batch-mismatch", func() ledger.Event {
+					ev := e.on(ledger.KindDispense, "pharmacy", gtin, s)
+					ev.Batch = "FAKE"
+					return ev
+				}),
+				refuse("pharmacy", "expiry-mismatch", func() ledger.Event {
+					ev := e.on(ledger.KindDispense, "pharmacy", gtin, s)
+					ev.Expiry = "2031-01-31"
+					return ev
+				})}
+		}, ledger.PackActive, nil},
+		{"expired", "L1", "2024-01-31", func(s string) []step {
+			return []step{refuse("pharmacy", "expired", func() ledger.Event { return e.on(ledger.KindDispense, "pharmacy", gtin, s) })}
+		}, ledger.PackExpired, []string{"expired"}},
+		{"recalled", recalledBatch, "2030-01-31", func(s string) []step {
+			return []step{accept("manufacturer", func() ledger.Event {
+				return ledger.Event{ID: e.id(), Kind: ledger.KindRecall, Time: time.Now().Add(-time.Second), GTIN: gtin, Batch: recalledBatch}
+			}), refuse("pharmacy", "recalled-batch", func() ledger.Event { return e.on(ledger.KindDispense, "pharmacy", gtin, s) })}
+		}, ledger.PackRecalled, []string{"recalled-batch"}},
+		{"in transit then stolen", "L1", "2030-01-31", func(s string) []step {
+			return []step{accept("distributor", func() ledger.Event {
+				ev := e.on(ledger.KindShip, "distributor", gtin, s)
+				ev.Counterparty = e.glns["pharmacy"]
+				return ev
+			}), refuse("pharmacy", "in-transit", func() ledger.Event { return e.on(ledger.KindDispense, "pharmacy", gtin, s) }),
+				accept("distributor", func() ledger.Event { return e.on(ledger.KindStolen, "distributor", gtin, s) }),
+				refuse("pharmacy", "stolen", func() ledger.Event { return e.on(ledger.KindReceive, "pharmacy", gtin, s) })}
+		}, ledger.PackStolen, []string{"stolen"}},
+		{"undo within the window", "L1", "2030-01-31", func(s string) []step {
+			return []step{accept("pharmacy", func() ledger.Event {
+				ev := e.on(ledger.KindDispense, "pharmacy", gtin, s)
+				ev.Time = time.Now().Add(-9 * 24 * time.Hour)
+				return ev
+			}), accept("pharmacy", func() ledger.Event { return e.on(ledger.KindUndoDispense, "pharmacy", gtin, s) })}
+		}, ledger.PackActive, nil},
+		{"undo too late", "L1", "2030-01-31", func(s string) []step {
+			return []step{accept("pharmacy", func() ledger.Event {
+				ev := e.on(ledger.KindDispense, "pharmacy", gtin, s)
+				ev.Time = time.Now().Add(-11 * 24 * time.Hour)
+				return ev
+			}), refuse("pharmacy", "undo-too-late", func() ledger.Event { return e.on(ledger.KindUndoDispense, "pharmacy", gtin, s) })}
+		}, ledger.PackDispensed, []string{"already-dispensed"}},
+		{"undo elsewhere", "L1", "2030-01-31", func(s string) []step {
+			return []step{accept("pharmacy", func() ledger.Event { return e.on(ledger.KindDispense, "pharmacy", gtin, s) }),
+				refuse("pharmacy", "undo-other-location", func() ledger.Event {
+					ev := e.on(ledger.KindUndoDispense, "pharmacy", gtin, s)
+					ev.Location = secondGLN
+					return ev
+				})}
+		}, ledger.PackDispensed, []string{"already-dispensed"}},
+		{"destroyed", "L1", "2030-01-31", func(s string) []step {
+			return []step{accept("pharmacy", func() ledger.Event { return e.on(ledger.KindDestroy, "pharmacy", gtin, s) }),
+				refuse("pharmacy", "destroyed", func() ledger.Event { return e.on(ledger.KindDispense, "pharmacy", gtin, s) })}
+		}, ledger.PackDestroyed, []string{"destroyed"}},
+		{"exported", "L1", "2030-01-31", func(s string) []step {
+			return []step{accept("distributor", func() ledger.Event { return e.on(ledger.KindExport, "distributor", gtin, s) }),
+				refuse("distributor", "exported", func() ledger.Event { return e.on(ledger.KindShip, "distributor", gtin, s) })}
+		}, ledger.PackExported, []string{"exported"}},
+		{"sample", "L1", "2030-01-31", func(s string) []step {
+			return []step{accept("regulator", func() ledger.Event { return e.on(ledger.KindSample, "regulator", gtin, s) }),
+				refuse("pharmacy", "sample", func() ledger.Event { return e.on(ledger.KindDispense, "pharmacy", gtin, s) })}
+		}, ledger.PackSample, []string{"sample"}},
+		{"commissioned twice", "L1", "2030-01-31", func(s string) []step {
+			return []step{refuse("manufacturer", "already-commissioned", func() ledger.Event { return e.commission(gtin, s, "L1", "2030-01-31") })}
+		}, ledger.PackActive, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := e.serial()
+			e.ok(t, "manufacturer", e.commission(gtin, s, tt.batch, tt.expiry))
+			for i, st := range tt.steps(s) {
+				ev := st.ev()
+				r := e.submit(t, st.role, ev).Results[0]
+				if r.Status != st.status || r.Reason != st.reason {
+					t.Fatalf("step %d (%s as %s): got %s %q (%s), want %s %q", i, ev.Kind, st.role, r.Status, r.Reason, r.Message, st.status, st.reason)
+				}
+			}
+			v, err := e.c["pharmacy"].Verify(ctxT(t), gtin, s, "", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var codes []string
+			for _, a := range v.Alerts {
+				codes = append(codes, a.Code)
+			}
+			if v.Status != tt.want || strings.Join(codes, ",") != strings.Join(tt.alerts, ",") {
+				t.Fatalf("verify: status %s alerts %v, want %s %v", v.Status, codes, tt.want, tt.alerts)
+			}
+		})
+	}
+	t.Run("unknown pack", func(t *testing.T) {
+		r := e.submit(t, "pharmacy", e.on(ledger.KindDispense, "pharmacy", gtin, e.serial())).Results[0]
+		if r.Reason != "unknown-pack" {
+			t.Fatalf("got %+v", r)
+		}
+		v, err := e.c["pharmacy"].Verify(ctxT(t), gtin, e.serial(), "", "")
+		if err != nil || v.Status != ledger.PackUnknown || v.Alerts[0].Code != "unknown-pack" {
+			t.Fatalf("verify %+v %v", v, err)
+		}
+	})
+}
+
+// testAggregation packs, ships, receives and unpacks end to end.
+func testAggregation(t *testing.T, e *env) {
+	gtin := e.gtin(104)
+	ctx := ctxT(t)
+	s := e.stock(t, gtin, "L1", "2030-01-31", 5)
+	c1, c2, pal := e.sscc(), e.sscc(), e.sscc()
+	at := time.Now().Add(-time.Minute)
+	unit := func(kind ledger.Kind, role, sscc string, children ...string) ledger.Event {
+		return ledger.Event{ID: e.id(), Kind: kind, Time: at, Location: e.glns[role], SSCC: sscc, Children: children}
+	}
+	e.ok(t, "distributor",
+		unit(ledger.KindPack, "distributor", c1, ledger.PackKey(gtin, s[0]), ledger.PackKey(gtin, s[1])),
+		unit(ledger.KindPack, "distributor", c2, ledger.PackKey(gtin, s[2])),
+		unit(ledger.KindPack, "distributor", pal, c1, c2))
+	got, err := e.c["regulator"].Contents(ctx, pal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Units) != 2 || len(got.Units[0].Packs)+len(got.Units[1].Packs) != 3 {
+		t.Fatalf("contents %+v", got)
+	}
+	ship := unit(ledger.KindShip, "distributor", pal)
+	ship.Counterparty = e.glns["pharmacy"]
+	steps := []struct {
+		name, role string
+		ev         ledger.Event
+		reason     string
+	}{
+		{"pack a packed pack", "distributor", unit(ledger.KindPack, "distributor", e.sscc(), ledger.PackKey(gtin, s[0])), "already-aggregated"},
+		{"pack an unknown pack", "distributor", unit(ledger.KindPack, "distributor", e.sscc(), ledger.PackKey(gtin, e.serial())), "unknown-pack"},
+		{"pallet into its own case", "distributor", unit(ledger.KindPack, "distributor", c1, pal), "bad-event"},
+		{"ship the pallet", "distributor", ship, ""},
+		{"dispense from the shipped pallet", "pharmacy", e.on(ledger.KindDispense, "pharmacy", gtin, s[1]), "in-transit"},
+		{"unpack in transit", "distributor", unit(ledger.KindUnpack, "distributor", c1), "in-transit"},
+		{"receive the pallet", "pharmacy", unit(ledger.KindReceive, "pharmacy", pal), ""},
+		{"dispense from the case", "pharmacy", e.on(ledger.KindDispense, "pharmacy", gtin, s[1]), ""},
+		{"unpack the wrong child", "distributor", unit(ledger.KindUnpack, "distributor", c2, ledger.PackKey(gtin, s[0])), "not-in-container"},
+		{"unpack the pallet", "distributor", unit(ledger.KindUnpack, "distributor", pal), ""},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			r := e.submit(t, st.role, st.ev).Results[0]
+			want := ledger.StatusAccepted
+			if st.reason != "" {
+				want = ledger.StatusRejected
+			}
+			if r.Status != want || r.Reason != st.reason {
+				t.Fatalf("got %s %q (%s), want %s %q", r.Status, r.Reason, r.Message, want, st.reason)
+			}
+		})
+	}
+	got, err = e.c["regulator"].Contents(ctx, c1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Packs) != 1 || got.Packs[0].Serial != s[0] || got.Location != e.glns["pharmacy"] {
+		t.Fatalf("case after dispensing one pack: %+v", got)
+	}
+	h, err := e.c["pharmacy"].History(ctx, gtin, s[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, x := range h {
+		kinds = append(kinds, string(x.Kind))
+		if x.TxID == "" || x.TxTime.IsZero() {
+			t.Fatalf("history entry without transaction: %+v", x)
+		}
+	}
+	if strings.Join(kinds, ",") != "commission,pack,ship,receive" {
+		t.Fatalf("history kinds %v", kinds)
+	}
+	sch := epcisSchema(t)
+	for _, x := range h {
+		if err := validateEPCIS(sch, x.EPCIS); err != nil {
+			t.Fatalf("%s event fails the EPCIS 2.0 schema: %v\n%s", x.Kind, err, x.EPCIS)
+		}
+	}
+}
+
+// testEvents follows chaincode events from a checkpoint and
+// reads the net changes since a block.
+func testEvents(t *testing.T, e *env) {
+	gtin := e.gtin(105)
+	ctx := ctxT(t)
+	h, err := e.c["regulator"].Height(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := e.stock(t, gtin, "L1", "2030-01-31", 3)
+	res := e.ok(t, "pharmacy", e.on(ledger.KindDispense, "pharmacy", gtin, s[0]))
+	recallBatch := "EV" + e.run
+	e.stock(t, gtin, recallBatch, "2030-01-31", 1)
+	e.ok(t, "manufacturer", ledger.Event{ID: e.id(), Kind: ledger.KindRecall, Time: time.Now().Add(-time.Second), GTIN: gtin, Batch: recallBatch})
+
+	t.Run("events from a checkpoint", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		ch, err := e.c["distributor"].Events(ctx, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := h
+		found := false
+		for be := range ch {
+			if be.Block != want {
+				t.Fatalf("got block %d, want %d: a gap", be.Block, want)
+			}
+			want++
+			for _, tx := range be.Txs {
+				if tx.TxID == res.TxID {
+					found = len(tx.Accepted) == 1 && tx.Accepted[0] == res.Results[0].EventID &&
+						len(tx.Packs) == 1 && tx.Packs[0].Status == ledger.PackDispensed
+				}
+			}
+			if be.Block >= res.Block {
+				break
+			}
+		}
+		if !found {
+			t.Fatalf("the dispense of block %d was not delivered as expected", res.Block)
+		}
+	})
+	t.Run("changes since a block", func(t *testing.T) {
+		c, err := e.c["pharmacy"].Changes(ctx, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		status := map[string]ledger.PackStatus{}
+		for _, p := range c.Packs {
+			status[p.Serial] = p.Status
+		}
+		recalled := false
+		for _, r := range c.Recalls {
+			recalled = recalled || (r.GTIN == gtin && r.Batch == recallBatch)
+		}
+		if status[s[0]] != ledger.PackDispensed || status[s[1]] != ledger.PackActive || !recalled || c.ToBlock < res.Block {
+			t.Fatalf("changes %+v", c)
+		}
+		again, err := e.c["pharmacy"].Changes(ctx, c.ToBlock+1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range again.Packs {
+			if p.GTIN == gtin && p.Serial == s[0] {
+				t.Fatalf("a change was delivered twice: %+v", again)
+			}
+		}
+	})
+	t.Run("snapshot", func(t *testing.T) {
+		found := false
+		pages := 0
+		_, err := e.c["pharmacy"].Snapshot(ctx, 1000, func(p ledger.Page) error {
+			pages++
+			for _, x := range p.Packs {
+				found = found || (x.GTIN == gtin && x.Serial == s[0] && x.Status == ledger.PackDispensed)
+			}
+			return nil
+		})
+		if err != nil || !found {
+			t.Fatalf("snapshot: found=%v pages=%d err=%v", found, pages, err)
+		}
+	})
+}
+
+// sharedEPCIS is the EPCIS data beside the project root (not part of it).
+const sharedEPCIS = "../../shared/epcis"
+
+type lookaheadRegexp struct {
+	src string
+	re  *regexp.Regexp
+	neg bool
+}
+
+func (r *lookaheadRegexp) MatchString(s string) bool { return r.re.MatchString(s) != r.neg }
+func (r *lookaheadRegexp) String() string            { return r.src }
+
+// compileLookahead adds the one construct of the EPCIS schema Go's regexp
+// lacks: a leading negative lookahead "^(?!(X))".
+func compileLookahead(s string) (jsonschema.Regexp, error) {
+	if inner, ok := strings.CutPrefix(s, "^(?!"); ok && strings.HasSuffix(inner, ")") {
+		re, err := regexp.Compile("^" + strings.TrimSuffix(inner, ")"))
+		return &lookaheadRegexp{s, re, true}, err
+	}
+	re, err := regexp.Compile(s)
+	return &lookaheadRegexp{s, re, false}, err
+}
+
+// epcisSchema compiles the EPCIS 2.0 schema; nil when the shared data is
+// absent (the check is then skipped, the rest of the test still runs).
+func epcisSchema(t *testing.T) *jsonschema.Schema {
+	path := filepath.Join(sharedEPCIS, "EPCIS-JSON-Schema.json")
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		t.Logf("%s is absent: EPCIS schema check skipped", path)
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	c.UseRegexpEngine(compileLookahead)
+	const url = "https://gs1.github.io/EPCIS/EPCIS-JSON-Schema.json"
+	if err := c.AddResource(url, doc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sch
+}
+
+func validateEPCIS(sch *jsonschema.Schema, b []byte) error {
+	if sch == nil {
+		return nil
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	return sch.Validate(inst)
+}
