@@ -16,8 +16,9 @@ import (
 // package prints it; see CalibrationElementString for its bracketed form.
 const CalibrationData = "0109506000134352" + "17291231" + "10" + "Ab-Yz/y:Z" + "\x1d" + "21" + "C4l(7)"
 
-// CalibrationElementString is CalibrationData in GS1 bracketed notation.
-const CalibrationElementString = "(01)09506000134352(17)291231(10)Ab-Yz/y:Z(21)C4l(7)"
+// CalibrationElementString is CalibrationData in GS1 bracketed notation
+// (a "(" in data is escaped as "\(").
+const CalibrationElementString = `(01)09506000134352(17)291231(10)Ab-Yz/y:Z(21)C4l\(7)`
 
 // Fault names one setup problem that calibration can detect.
 type Fault uint8
