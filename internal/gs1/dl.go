@@ -168,30 +168,37 @@ func EscapeURIComponent(s string, query bool) string {
 }
 
 // dlSequences lists every valid path AI sequence starting with key: the key
-// alone and, for each qualifier alternative, every ordered subset.
+// alone and, for each qualifier alternative, every ordered subset, sorted as
+// GS1's engine sorts them (by the space-joined AIs).
 func dlSequences(key *Entry) [][]string {
 	if !key.DLPKey {
 		return nil
 	}
-	seen := map[string]bool{key.AI: true}
-	out := [][]string{{key.AI}}
+	type seq struct {
+		sortKey string
+		ais     []string
+	}
+	all := []seq{{key.AI, []string{key.AI}}}
 	for _, alt := range key.DLQualifiers {
 		n := len(alt)
 		for mask := 1; mask < 1<<n; mask++ {
-			seq := []string{key.AI}
+			ais := []string{key.AI}
 			for i := 0; i < n; i++ {
 				if mask&(1<<i) != 0 {
-					seq = append(seq, alt[i])
+					ais = append(ais, alt[i])
 				}
 			}
-			k := strings.Join(seq, " ")
-			if !seen[k] {
-				seen[k] = true
-				out = append(out, seq)
-			}
+			all = append(all, seq{strings.Join(ais, " "), ais})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return strings.Join(out[i], " ") < strings.Join(out[j], " ") })
+	sort.Slice(all, func(i, j int) bool { return all[i].sortKey < all[j].sortKey })
+	out := make([][]string, 0, len(all))
+	for i, sq := range all {
+		if i > 0 && sq.sortKey == all[i-1].sortKey {
+			continue
+		}
+		out = append(out, sq.ais)
+	}
 	return out
 }
 

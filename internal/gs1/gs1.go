@@ -173,21 +173,10 @@ func Entries() []Entry {
 }
 
 func lookupExact(ai string) *Entry {
-	i := sort.Search(len(aiTable), func(i int) bool { return aiTable[i].AI >= ai })
-	if i < len(aiTable) && aiTable[i].AI == ai {
+	if i := aiIndex(ai); i >= 0 {
 		return &aiTable[i]
 	}
 	return nil
-}
-
-// aiLenByPrefix returns the AI length that all dictionary AIs starting with
-// the two digits p share, or 0 if none starts with them.
-func aiLenByPrefix(p string) int {
-	i := sort.Search(len(aiTable), func(i int) bool { return aiTable[i].AI[:2] >= p })
-	if i < len(aiTable) && aiTable[i].AI[:2] == p {
-		return len(aiTable[i].AI)
-	}
-	return 0
 }
 
 // fixedPrefixValueLen is GS1's table of AI prefixes that are predefined as

@@ -20,15 +20,14 @@ type valueProblem struct {
 // then each component's character set and linters. It reports the first
 // problem, positioned within value.
 func checkValue(ai string, e *Entry, value string) (valueProblem, bool) {
-	label := aiLabel(ai)
 	if value == "" {
-		return valueProblem{code: CodeEmptyValue, pos: 0, len: 0, msg: label + " has no data."}, false
+		return valueProblem{code: CodeEmptyValue, pos: 0, len: 0, msg: aiLabel(ai) + " has no data."}, false
 	}
 	if min := e.MinLen(); len(value) < min {
-		return valueProblem{code: CodeTooShort, pos: 0, len: len(value), msg: lengthMessage(label, value, e, true)}, false
+		return valueProblem{code: CodeTooShort, pos: 0, len: len(value), msg: lengthMessage(aiLabel(ai), value, e, true)}, false
 	}
 	if max := e.MaxLen(); len(value) > max {
-		return valueProblem{code: CodeTooLong, pos: max, len: len(value) - max, msg: lengthMessage(label, value, e, false)}, false
+		return valueProblem{code: CodeTooLong, pos: max, len: len(value) - max, msg: lengthMessage(aiLabel(ai), value, e, false)}, false
 	}
 	p := 0
 	for _, c := range e.Components {
@@ -40,7 +39,7 @@ func checkValue(ai string, e *Entry, value string) (valueProblem, bool) {
 			continue
 		}
 		if n < c.Min {
-			return valueProblem{code: CodeTooShort, pos: p, len: n, msg: lengthMessage(label, value, e, true)}, false
+			return valueProblem{code: CodeTooShort, pos: p, len: n, msg: lengthMessage(aiLabel(ai), value, e, true)}, false
 		}
 		comp := value[p : p+n]
 		var le lintErr
@@ -71,7 +70,7 @@ func checkValue(ai string, e *Entry, value string) (valueProblem, bool) {
 		p += n
 	}
 	if p != len(value) {
-		return valueProblem{code: CodeTooLong, pos: p, len: len(value) - p, msg: lengthMessage(label, value, e, false)}, false
+		return valueProblem{code: CodeTooLong, pos: p, len: len(value) - p, msg: lengthMessage(aiLabel(ai), value, e, false)}, false
 	}
 	return valueProblem{}, true
 }

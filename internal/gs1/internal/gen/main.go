@@ -297,7 +297,37 @@ func render(pkg string, entries []entry) ([]byte, error) {
 		}
 		b.WriteString("},\n")
 	}
-	b.WriteString("}\n")
+	b.WriteString("}\n\n")
+	b.WriteString("// aiIndex returns the index of an AI in aiTable, or -1.\n")
+	b.WriteString("func aiIndex(ai string) int {\n\tswitch ai {\n")
+	for i, e := range entries {
+		fmt.Fprintf(&b, "\tcase %q:\n\t\treturn %d\n", e.ai, i)
+	}
+	b.WriteString("\t}\n\treturn -1\n}\n\n")
+	b.WriteString("// aiLenByPrefix returns the length shared by every AI starting with the\n")
+	b.WriteString("// two digits p, or 0 if no AI starts with them.\n")
+	b.WriteString("func aiLenByPrefix(p string) int {\n\tswitch p {\n")
+	byLen := map[int][]string{}
+	seenPrefix := map[string]int{}
+	var order []int
+	for _, e := range entries {
+		pfx := e.ai[:2]
+		if n, ok := seenPrefix[pfx]; ok {
+			if n != len(e.ai) {
+				return nil, fmt.Errorf("AIs starting %s have different lengths", pfx)
+			}
+			continue
+		}
+		seenPrefix[pfx] = len(e.ai)
+		if _, ok := byLen[len(e.ai)]; !ok {
+			order = append(order, len(e.ai))
+		}
+		byLen[len(e.ai)] = append(byLen[len(e.ai)], fmt.Sprintf("%q", pfx))
+	}
+	for _, n := range order {
+		fmt.Fprintf(&b, "\tcase %s:\n\t\treturn %d\n", strings.Join(byLen[n], ", "), n)
+	}
+	b.WriteString("\t}\n\treturn 0\n}\n")
 	src, err := format.Source(b.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("format generated source: %w", err)
