@@ -47,7 +47,7 @@ func Validate(elems []Element, opt Options) []Problem {
 			for j := 0; j < i; j++ {
 				if elems[j].AI == elems[i].AI {
 					if elems[j].Value != elems[i].Value {
-						probs = append(probs, Problem{AI: elems[i].AI, Pos: elems[i].Pos, Len: 0, Code: CodeRepeatedAI,
+						probs = append(probs, Problem{AI: elems[i].AI, Pos: elems[i].Pos, Len: aiLen(elems[i]), Code: CodeRepeatedAI,
 							Message: fmt.Sprintf("%s appears twice with different values: %s and %s.",
 								aiLabel(elems[i].AI), printable(elems[j].Value), printable(elems[i].Value))})
 					}
@@ -83,7 +83,7 @@ func Validate(elems []Element, opt Options) []Problem {
 					continue
 				}
 				reported[key] = true
-				probs = append(probs, Problem{AI: el.AI, Pos: el.Pos, Code: CodeExclusiveAIs,
+				probs = append(probs, Problem{AI: el.AI, Pos: el.Pos, Len: aiLen(el), Code: CodeExclusiveAIs,
 					Message: fmt.Sprintf("%s must not appear together with %s.", aiLabel(el.AI), aiLabel(other))})
 			}
 		}
@@ -92,7 +92,7 @@ func Validate(elems []Element, opt Options) []Problem {
 				if reqSatisfied(elems, rule, el.AI) {
 					continue
 				}
-				probs = append(probs, Problem{AI: el.AI, Pos: el.Pos, Code: CodeMissingRequired,
+				probs = append(probs, Problem{AI: el.AI, Pos: el.Pos, Len: aiLen(el), Code: CodeMissingRequired,
 					Message: fmt.Sprintf("%s needs %s on the same pack.", aiLabel(el.AI), describeReq(rule))})
 			}
 		}
@@ -124,11 +124,19 @@ func digSigProblems(elems []Element) []Problem {
 			continue
 		}
 		if len(el.Value) <= e.MaxLen()-e.Components[len(e.Components)-1].Max {
-			probs = append(probs, Problem{AI: el.AI, Pos: el.Pos, Code: CodeDigSigUnserialisedKey,
+			probs = append(probs, Problem{AI: el.AI, Pos: el.Pos, Len: aiLen(el), Code: CodeDigSigUnserialisedKey,
 				Message: fmt.Sprintf("%s has no serial component, so the digital signature (8030) cannot sign it.", aiLabel(el.AI))})
 		}
 	}
 	return probs
+}
+
+// aiLen is the length to mark for an element's AI: 0 when it has no position.
+func aiLen(el Element) int {
+	if el.Pos < 0 {
+		return 0
+	}
+	return len(el.AI)
 }
 
 func pairKey(a, b string) string {
