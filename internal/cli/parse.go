@@ -185,31 +185,45 @@ func unescape(s string) ([]byte, error) {
 
 // parseJSON is the JSON form of a parse result.
 type parseJSON struct {
-	Valid         bool                 `json:"valid"`
-	Scheme        string               `json:"scheme"`
-	Form          string               `json:"form"`
-	Symbology     *symbologyJSON       `json:"symbology"`
-	GTIN          string               `json:"gtin"`
-	Serial        string               `json:"serial"`
-	Batch         string               `json:"batch"`
-	Expiry        *string              `json:"expiry"`
-	ExpiryRaw     string               `json:"expiry_raw,omitempty"`
-	ExpiryDay00   bool                 `json:"expiry_day_unspecified,omitempty"`
-	SSCC          string               `json:"sscc"`
-	GLNs          []aiValueJSON        `json:"glns"`
-	National      []nationalJSON       `json:"national_numbers"`
-	PZN           string               `json:"pzn,omitempty"`
-	AIs           []aiValueJSON        `json:"ais"`
-	DIs           []aiValueJSON        `json:"data_identifiers,omitempty"`
-	CN            *packcode.CNDrugCode `json:"cn_drugcode,omitempty"`
-	PPN           *packcode.PPN        `json:"ppn,omitempty"`
-	HRI           []string             `json:"hri"`
-	ElementString string               `json:"element_string"`
-	DigitalLink   string               `json:"digital_link"`
-	Errors        []problemJSON        `json:"errors"`
-	Warnings      []problemJSON        `json:"warnings"`
-	Checks        []checkJSON          `json:"checks"`
-	Notes         []string             `json:"notes"`
+	Valid         bool           `json:"valid"`
+	Scheme        string         `json:"scheme"`
+	Form          string         `json:"form"`
+	Symbology     *symbologyJSON `json:"symbology"`
+	GTIN          string         `json:"gtin"`
+	Serial        string         `json:"serial"`
+	Batch         string         `json:"batch"`
+	Expiry        *string        `json:"expiry"`
+	ExpiryRaw     string         `json:"expiry_raw,omitempty"`
+	ExpiryDay00   bool           `json:"expiry_day_unspecified,omitempty"`
+	SSCC          string         `json:"sscc"`
+	GLNs          []aiValueJSON  `json:"glns"`
+	National      []nationalJSON `json:"national_numbers"`
+	PZN           string         `json:"pzn,omitempty"`
+	AIs           []aiValueJSON  `json:"ais"`
+	DIs           []aiValueJSON  `json:"data_identifiers,omitempty"`
+	CN            *cnJSON        `json:"cn_drugcode,omitempty"`
+	PPN           *ppnJSON       `json:"ppn,omitempty"`
+	HRI           []string       `json:"hri"`
+	ElementString string         `json:"element_string"`
+	DigitalLink   string         `json:"digital_link"`
+	Errors        []problemJSON  `json:"errors"`
+	Warnings      []problemJSON  `json:"warnings"`
+	Checks        []checkJSON    `json:"checks"`
+	Notes         []string       `json:"notes"`
+}
+
+type cnJSON struct {
+	Code    string `json:"code"`
+	Product string `json:"product"`
+	Serial  string `json:"serial"`
+	Check   string `json:"check"`
+}
+
+type ppnJSON struct {
+	Value         string `json:"value"`
+	AgencyCode    string `json:"agency_code"`
+	ProductNumber string `json:"product_number"`
+	CheckDigits   string `json:"check_digits"`
 }
 
 type symbologyJSON struct {
@@ -250,7 +264,7 @@ func toJSON(r packcode.Result) parseJSON {
 		Valid: r.Valid, Scheme: string(r.Scheme), Form: string(r.Form),
 		GTIN: r.GTIN, Serial: r.Serial, Batch: r.Batch, SSCC: r.SSCC, PZN: r.PZN,
 		GLNs: []aiValueJSON{}, National: []nationalJSON{}, AIs: []aiValueJSON{},
-		CN: r.CN, PPN: r.PPN, HRI: r.HRI, ElementString: r.ElementString, DigitalLink: r.DigitalLink,
+		HRI: r.HRI, ElementString: r.ElementString, DigitalLink: r.DigitalLink,
 		Errors: []problemJSON{}, Warnings: []problemJSON{}, Checks: []checkJSON{}, Notes: r.Notes,
 	}
 	if j.HRI == nil {
@@ -258,6 +272,12 @@ func toJSON(r packcode.Result) parseJSON {
 	}
 	if j.Notes == nil {
 		j.Notes = []string{}
+	}
+	if c := r.CN; c != nil {
+		j.CN = &cnJSON{Code: c.Code, Product: c.Product, Serial: c.Serial, Check: c.Check}
+	}
+	if p := r.PPN; p != nil {
+		j.PPN = &ppnJSON{Value: p.Value, AgencyCode: p.AgencyCode, ProductNumber: p.ProductNumber, CheckDigits: p.CheckDigits}
 	}
 	if r.Symbology.ID != "" {
 		j.Symbology = &symbologyJSON{ID: r.Symbology.ID, Name: r.Symbology.Name, GS1: r.Symbology.GS1}

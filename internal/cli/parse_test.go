@@ -134,10 +134,19 @@ func TestParseCommandJSON(t *testing.T) {
 		}, "gs1"},
 		{"cn", "81234561234567890123", ExitOK, func(t *testing.T, m map[string]any) {
 			cn, _ := m["cn_drugcode"].(map[string]any)
-			if cn["Product"] != "8123456" || cn["Serial"] != "123456789" || cn["Check"] != "0123" {
+			if cn["code"] != "81234561234567890123" || cn["product"] != "8123456" || cn["serial"] != "123456789" || cn["check"] != "0123" {
 				t.Errorf("cn_drugcode = %#v", m["cn_drugcode"])
 			}
 		}, "cn-drugcode"},
+		{"ifa", `[)>\x1e06\x1d9N110375286414\x1dS1\x1e\x04`, ExitOK, func(t *testing.T, m map[string]any) {
+			ppn, _ := m["ppn"].(map[string]any)
+			if ppn["value"] != "110375286414" || ppn["agency_code"] != "11" || ppn["product_number"] != "03752864" || ppn["check_digits"] != "14" {
+				t.Errorf("ppn = %#v", m["ppn"])
+			}
+			if m["pzn"] != "03752864" || m["serial"] != "1" {
+				t.Errorf("pzn = %v, serial = %v", m["pzn"], m["serial"])
+			}
+		}, "ifa"},
 		{"unknown", "hello", ExitInvalid, func(t *testing.T, m map[string]any) {
 			errs, _ := m["errors"].([]any)
 			if len(errs) != 1 || errs[0].(map[string]any)["class"] != "not-pack-code" {

@@ -186,20 +186,22 @@ func (p *parser) gs1Checks() {
 		}
 		for _, c := range ent.Components {
 			for _, l := range c.Linters {
-				var name string
+				var name, good, bad string
 				var code Code
 				switch l {
 				case "csum":
 					name, code = fmt.Sprintf("check digit of (%s) %s", e.AI, ent.Title), CodeCheckDigit
+					good, bad = "The check digit is right.", "The check digit is wrong (see the problems)."
 				case "yymmd0", "yymmdd":
 					name, code = fmt.Sprintf("date in (%s) %s", e.AI, ent.Title), CodeBadDate
+					good, bad = "The date exists.", "The date does not exist (see the problems)."
 				default:
 					continue
 				}
 				if failed(code, e.AI) {
-					p.check(name, CheckFailed, "See the problems.")
+					p.check(name, CheckFailed, bad)
 				} else {
-					p.check(name, CheckPassed, "Correct.")
+					p.check(name, CheckPassed, good)
 				}
 			}
 		}
