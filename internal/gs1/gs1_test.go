@@ -452,3 +452,22 @@ func TestHRIWithTitles(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// TestLinterMessages checks that every linter failure in the fixtures gets
+// a sentence naming the AI.
+func TestLinterMessages(t *testing.T) {
+	for _, fx := range readFixtures(t, "linters.tsv", 6) {
+		f := fx.fields
+		if f[3] == "pass" {
+			continue
+		}
+		t.Run(f[0], func(t *testing.T) {
+			fn, _ := linterByName(f[1])
+			e := fn(f[2])
+			msg := linterMessage("8110", f[2], e)
+			if !strings.HasPrefix(msg, "AI (8110)") || !strings.HasSuffix(msg, ".") || strings.Contains(msg, "GS1_LINTER") {
+				t.Errorf("message %q", msg)
+			}
+		})
+	}
+}

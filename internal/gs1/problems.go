@@ -256,6 +256,64 @@ func linterMessage(ai, comp string, e lintErr) string {
 		return fmt.Sprintf("%s: %s is not a valid %%-escape.", label, printable(bad))
 	case "GS1_LINTER_INVALID_CSET64_PADDING":
 		return fmt.Sprintf("%s: the \"=\" padding at the end is wrong.", label)
+	case "GS1_LINTER_ILLEGAL_ZERO_VALUE":
+		return fmt.Sprintf("%s: %s must not be zero.", label, printable(bad))
+	case "GS1_LINTER_NOT_ZERO":
+		return fmt.Sprintf("%s: %s must be zero.", label, printable(bad))
+	case "GS1_LINTER_ILLEGAL_ZERO_PREFIX":
+		return fmt.Sprintf("%s: %s must not start with 0.", label, printable(comp))
+	case "GS1_LINTER_NOT_HYPHEN":
+		return fmt.Sprintf("%s: %s must be \"-\".", label, printable(bad))
+	case "GS1_LINTER_NOT_ZERO_OR_ONE":
+		return fmt.Sprintf("%s: %s must be 0 (no) or 1 (yes).", label, printable(bad))
+	case "GS1_LINTER_INVALID_WINDING_DIRECTION":
+		return fmt.Sprintf("%s: winding direction %s must be 0, 1 or 9.", label, printable(bad))
+	case "GS1_LINTER_INVALID_BIOLOGICAL_SEX_CODE":
+		return fmt.Sprintf("%s: %s must be 0, 1, 2 or 9 (ISO 5218).", label, printable(bad))
+	case "GS1_LINTER_INVALID_MEDIA_TYPE":
+		return fmt.Sprintf("%s: %s is not an AIDC media type (01-10 or 80-99).", label, printable(bad))
+	case "GS1_LINTER_INVALID_PACKAGE_TYPE":
+		return fmt.Sprintf("%s: %s is not a package type code.", label, printable(bad))
+	case "GS1_LINTER_REQUIRES_NON_DIGIT_CHARACTER":
+		return fmt.Sprintf("%s: %s must contain at least one character that is not a digit.", label, printable(comp))
+	case "GS1_LINTER_INVALID_LATITUDE", "GS1_LINTER_LATITUDE_INVALID_LENGTH":
+		return fmt.Sprintf("%s: latitude %s must be 10 digits from 0000000000 to 1800000000.", label, printable(comp))
+	case "GS1_LINTER_INVALID_LONGITUDE", "GS1_LINTER_LONGITUDE_INVALID_LENGTH":
+		return fmt.Sprintf("%s: longitude %s must be 10 digits from 0000000000 to 3600000000.", label, printable(comp))
+	case "GS1_LINTER_INVALID_LENGTH_FOR_PIECE_OF_TOTAL":
+		return fmt.Sprintf("%s: %s must be a piece number and a total of equal length.", label, printable(comp))
+	case "GS1_LINTER_ZERO_PIECE_NUMBER":
+		return fmt.Sprintf("%s: piece number %s must not be zero.", label, printable(bad))
+	case "GS1_LINTER_ZERO_TOTAL_PIECES":
+		return fmt.Sprintf("%s: total pieces %s must not be zero.", label, printable(bad))
+	case "GS1_LINTER_PIECE_NUMBER_EXCEEDS_TOTAL":
+		h := len(comp) / 2
+		return fmt.Sprintf("%s: piece %s is more than the total %s.", label, comp[:h], comp[h:])
+	case "GS1_LINTER_POSITION_IN_SEQUENCE_MALFORMED":
+		return fmt.Sprintf("%s: %s must be a position and a count, like \"2/3\".", label, printable(comp))
+	case "GS1_LINTER_POSITION_EXCEEDS_END":
+		return fmt.Sprintf("%s: in %s the position is beyond the count.", label, printable(comp))
+	case "GS1_LINTER_IMPORTER_IDX_MUST_BE_ONE_CHARACTER", "GS1_LINTER_INVALID_IMPORT_IDX_CHARACTER":
+		return fmt.Sprintf("%s: importer index %s must be one letter, digit, \"-\" or \"_\".", label, printable(comp))
+	case "GS1_LINTER_IBAN_TOO_SHORT", "GS1_LINTER_IBAN_TOO_LONG":
+		return fmt.Sprintf("%s: %s is not an IBAN (wrong length).", label, printable(comp))
+	case "GS1_LINTER_INVALID_IBAN_CHARACTER":
+		return fmt.Sprintf("%s: %s at position %d cannot be in an IBAN.", label, charDesc(comp[e.pos]), e.pos+1)
+	case "GS1_LINTER_ILLEGAL_IBAN_COUNTRY_CODE":
+		return fmt.Sprintf("%s: IBAN country %s is not an ISO 3166 country code.", label, printable(bad))
+	case "GS1_LINTER_INCORRECT_IBAN_CHECKSUM":
+		return fmt.Sprintf("%s: the IBAN check digits %s are wrong.", label, printable(bad))
+	case "GS1_LINTER_HOUR_TOO_SHORT", "GS1_LINTER_HOUR_TOO_LONG", "GS1_LINTER_MINUTE_TOO_SHORT",
+		"GS1_LINTER_MINUTE_TOO_LONG", "GS1_LINTER_SECOND_TOO_SHORT", "GS1_LINTER_SECOND_TOO_LONG",
+		"GS1_LINTER_HOUR_WITH_MINUTE_TOO_SHORT", "GS1_LINTER_HOUR_WITH_MINUTE_TOO_LONG":
+		return fmt.Sprintf("%s: %s is not a valid time (wrong number of digits).", label, printable(comp))
+	}
+	if strings.HasPrefix(e.name, "GS1_LINTER_COUPON_") {
+		words := strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(e.name, "GS1_LINTER_COUPON_"), "_", " "))
+		words = strings.ReplaceAll(words, "exipiration", "expiration")
+		words = strings.ReplaceAll(words, "vli", "length indicator")
+		words = strings.ReplaceAll(words, "gcp", "company prefix")
+		return fmt.Sprintf("%s: the coupon code is malformed (%s at position %d).", label, words, e.pos+1)
 	}
 	// Generic: turn the GS1 name into words.
 	words := strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(e.name, "GS1_LINTER_"), "_", " "))
