@@ -12,7 +12,14 @@ DEB_PACKAGES := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev \
 # Every Go module of the project that has tests (the Fabric tools module only pins binaries).
 MODULES := . $(wildcard chaincode)
 
-.PHONY: all deps build run test vet bench fuzz clean
+# The local ledger network (see docs/ledger-network.md): Fabric's binaries,
+# the small tool that starts and stops it, and its state folder.
+FABRIC_BIN := bin/fabric
+FABRIC_CMDS := peer orderer configtxgen cryptogen osnadmin
+LEDGERCTL := bin/medtrace-network
+LEDGER_STATE ?= $(CURDIR)/.state/ledger
+
+.PHONY: all deps build run test vet bench fuzz clean fabric ledgerctl ledger-up ledger-down
 
 all: build
 
@@ -36,16 +43,51 @@ deps:
 build: deps
 	$(GO) build -o bin/medtrace .
 
-## run: build and open the desktop app.
+## run: build, start the local ledger network (seeded once with the demo data), open the app.
+## The app works offline when the network cannot start; the reason is printed.
 run: build
-	./bin/medtrace
+	@if $(MAKE) --no-print-directory fabric; then \
+	  if ./bin/medtrace ledger up --state $(LEDGER_STATE); then \
+	    ./bin/medtrace ledger seed --state $(LEDGER_STATE) || \
+	      echo "medtrace: the demo data set was not recorded (see above); the app runs anyway"; \
+	  else \
+	    echo "medtrace: the local ledger network did not start (see above); the app runs offline"; \
+	  fi; \
+	else \
+	  echo "medtrace: Fabric did not build (see above); the app runs offline"; \
+	fi
+	MEDTRACE_LEDGER_STATE=$(LEDGER_STATE) MEDTRACE_LEDGER_PROFILE=$(LEDGER_STATE)/connection.json ./bin/medtrace
 
-## test: vet and race-test every module (GUI tests run headless).
-test: deps
+## fabric: build Fabric 2.5.9's peer, orderer, configtxgen, cryptogen, osnadmin into bin/fabric (tools/fabric).
+fabric:
+	cd tools/fabric && $(GO) build -o ../../$(FABRIC_BIN)/ $(addprefix github.com/hyperledger/fabric/cmd/,$(FABRIC_CMDS))
+
+# ledgerctl: the network's up/down/status without the desktop app (quick to build).
+ledgerctl:
+	$(GO) build -o $(LEDGERCTL) ./ledger/network/cmd/medtrace-network
+
+## ledger-up: start the local ledger network in $(LEDGER_STATE) (created on first use).
+ledger-up: fabric ledgerctl
+	$(LEDGERCTL) up --state $(LEDGER_STATE) --fabric-bin $(FABRIC_BIN)
+
+## ledger-down: stop the local ledger network.
+ledger-down: ledgerctl
+	$(LEDGERCTL) down --state $(LEDGER_STATE)
+
+## test: vet and race-test every module (GUI tests run headless) against the
+## local ledger network, started here if it is not running and stopped after.
+test: deps fabric ledgerctl
 	@set -e; for m in $(MODULES); do \
 	  echo "== go vet ($$m)"; (cd $$m && $(GO) vet ./...); \
 	done
-	@set -e; for m in $(MODULES); do \
+	@set -e; started=0; \
+	if ! $(LEDGERCTL) status --state $(LEDGER_STATE) >/dev/null 2>&1; then \
+	  echo "== ledger network up ($(LEDGER_STATE))"; \
+	  started=1; $(LEDGERCTL) up --state $(LEDGER_STATE) --fabric-bin $(FABRIC_BIN); \
+	fi; \
+	trap 'if [ $$started = 1 ]; then echo "== ledger network down"; $(LEDGERCTL) down --if-unused --state $(LEDGER_STATE); fi' EXIT; \
+	export MEDTRACE_LEDGER_PROFILE=$(LEDGER_STATE)/connection.json MEDTRACE_FABRIC_BIN=$(CURDIR)/$(FABRIC_BIN); \
+	for m in $(MODULES); do \
 	  echo "== go test -race ($$m)"; (cd $$m && $(GO) test -race -count=1 ./...); \
 	done
 

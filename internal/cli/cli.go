@@ -52,6 +52,7 @@ func commands() []command {
 		{"backup", "copy the database safely while MedTrace runs", runBackup},
 		{"export", "write the local events as an EPCIS 2.0 document", runExport},
 		{"decode", "find and decode Data Matrix codes in image files", runDecode},
+		{"ledger", "run the local ledger network: up, down, status, seed", runLedger},
 	}
 }
 

@@ -12,12 +12,13 @@ import (
 	"time"
 )
 
-// Exit codes of Command.
+// Exit codes of Command (the same as medtrace's other commands).
 const (
-	exitOK      = 0
-	exitFailed  = 1 // the command failed, or status found the network not running
-	exitUsage   = 2
-	defaultWait = 5 * time.Minute
+	exitOK         = 0
+	exitNotRunning = 1 // status: the network does not run (fully)
+	exitUsage      = 2
+	exitFailed     = 3 // the command failed; its message says why
+	defaultWait    = 5 * time.Minute
 )
 
 // Flags are the options shared by the ledger commands, registered on a flag
@@ -72,7 +73,8 @@ func (f *Flags) Config(getenv func(string) string, log io.Writer) (Config, error
 }
 
 // Command runs `up`, `down` or `status` (args[0]) with the shared flags and
-// returns the exit code: 0 done, 1 failed (status: not running), 2 usage.
+// returns the exit code: 0 done, 1 status found the network not running,
+// 2 usage error, 3 failed.
 func Command(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, "usage: ledger up|down|status [flags]")
@@ -82,13 +84,14 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	fs := flag.NewFlagSet("ledger "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	f := AddFlags(fs, getenv)
-	purge := false
+	purge, ifUnused := false, false
 	asJSON := false
 	switch name {
 	case "up":
 		fs.Usage = usage(fs, "ledger up [flags]", "Start the local ledger network (create it on first use) and write connection.json.")
 	case "down":
 		fs.BoolVar(&purge, "purge", false, "also delete the state directory (ledgers, keys, logs)")
+		fs.BoolVar(&ifUnused, "if-unused", false, "leave it running while tests hold a lease on it (the last one stops it)")
 		fs.Usage = usage(fs, "ledger down [flags]", "Stop every process of the local ledger network.")
 	case "status":
 		fs.BoolVar(&asJSON, "json", false, "print the status as JSON")
@@ -124,9 +127,15 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		}
 		fmt.Fprintf(stdout, "connection profile: %s\n", n.ProfilePath)
 	case "down":
-		if purge {
+		switch {
+		case purge && ifUnused:
+			fmt.Fprintln(stderr, "ledger down: --purge and --if-unused exclude each other")
+			return exitUsage
+		case purge:
 			err = Remove(ctx, cfg.StateDir, stdout)
-		} else {
+		case ifUnused:
+			_, err = DownIfUnused(ctx, cfg.StateDir, stdout)
+		default:
 			err = Down(ctx, cfg.StateDir, stdout)
 		}
 		if err != nil {
@@ -146,7 +155,7 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 			printStatus(stdout, s)
 		}
 		if !s.Running() {
-			return exitFailed
+			return exitNotRunning
 		}
 	}
 	return exitOK

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -145,24 +146,62 @@ func release(ctx context.Context, cfg Config, lease string) error {
 		if err := os.Remove(lease); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
-		ents, err := os.ReadDir(l.leaseDir())
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
-		for _, e := range ents {
-			if leaseHolder(e.Name()).alive() {
-				return nil // another test still uses the network
-			}
-			os.Remove(filepath.Join(l.leaseDir(), e.Name())) // its holder died
-		}
 		if _, err := os.Stat(l.path(testStartedMarker)); err != nil {
 			return nil // not ours to stop
 		}
-		if err := down(ctx, cfg); err != nil {
-			return err
-		}
-		return os.Remove(l.path(testStartedMarker))
+		_, err := downUnlessLeased(ctx, cfg)
+		return err
 	})
+}
+
+// DownIfUnused stops the network unless a test (ForTest, in any process)
+// still holds a lease on it; then the last of those stops it instead. It
+// reports whether it stopped the network now.
+func DownIfUnused(ctx context.Context, stateDir string, log io.Writer) (bool, error) {
+	cfg, err := Config{StateDir: stateDir, Log: log}.normalize()
+	if err != nil {
+		return false, err
+	}
+	if _, err := os.Stat(cfg.StateDir); errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	var stopped bool
+	err = withLock(ctx, cfg.StateDir, func() error {
+		var err error
+		stopped, err = downUnlessLeased(ctx, cfg)
+		return err
+	})
+	return stopped, err
+}
+
+// downUnlessLeased stops the network when no live process holds a lease;
+// otherwise it leaves the marker that makes the last lease holder stop it.
+// The caller holds the lock.
+func downUnlessLeased(ctx context.Context, cfg Config) (bool, error) {
+	l := layout{cfg.StateDir}
+	ents, err := os.ReadDir(l.leaseDir())
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return false, err
+	}
+	live := 0
+	for _, e := range ents {
+		if leaseHolder(e.Name()).alive() {
+			live++
+			continue
+		}
+		os.Remove(filepath.Join(l.leaseDir(), e.Name())) // its holder died
+	}
+	if live > 0 {
+		fmt.Fprintf(cfg.Log, "still used by %d test process(es); the last one stops it\n", live)
+		return false, touch(l.path(testStartedMarker))
+	}
+	if err := down(ctx, cfg); err != nil {
+		return false, err
+	}
+	if err := os.Remove(l.path(testStartedMarker)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return true, err
+	}
+	return true, nil
 }
 
 // leaseHolder reads the process from a lease file name: PID.START.RANDOM.

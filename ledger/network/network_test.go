@@ -625,3 +625,51 @@ func TestTail(t *testing.T) {
 		})
 	}
 }
+
+func TestDownIfUnused(t *testing.T) {
+	me := proc{PID: os.Getpid()}
+	if st, ok := procStat(me.PID); ok {
+		me.Start = st.start
+	}
+	tests := []struct {
+		name        string
+		lease       string // lease file name; "" for none
+		wantStopped bool
+	}{
+		{"a live test holds a lease", strconv.Itoa(me.PID) + "." + me.Start + ".1", false},
+		{"the lease holder died", strconv.Itoa(me.PID) + ".1.1", true},
+		{"no lease", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.name == "the lease holder died" && !procfs() {
+				t.Skip("needs /proc to tell a reused PID from its first owner")
+			}
+			l := layout{t.TempDir()}
+			os.MkdirAll(l.pidDir(), 0o755)
+			p, err := startDetached(l.root, filepath.Join(l.root, "log"), os.Environ(), []string{"sleep", "600"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { p.stop(context.Background(), time.Second) })
+			if err := writePidFile(l.pidFile(compOrderer), p); err != nil {
+				t.Fatal(err)
+			}
+			if tt.lease != "" {
+				os.MkdirAll(l.leaseDir(), 0o755)
+				os.WriteFile(filepath.Join(l.leaseDir(), tt.lease), nil, 0o644)
+			}
+			stopped, err := DownIfUnused(context.Background(), l.root, io.Discard)
+			if err != nil || stopped != tt.wantStopped {
+				t.Fatalf("DownIfUnused() = %v, %v; want %v", stopped, err, tt.wantStopped)
+			}
+			if p.alive() == tt.wantStopped {
+				t.Errorf("process alive = %v after DownIfUnused() = %v", p.alive(), stopped)
+			}
+			_, markerErr := os.Stat(l.path(testStartedMarker))
+			if tt.wantStopped != (markerErr != nil) {
+				t.Errorf("marker present = %v, want %v", markerErr == nil, !tt.wantStopped)
+			}
+		})
+	}
+}
