@@ -52,6 +52,8 @@ func commands() []command {
 		{"backup", "copy the database safely while MedTrace runs", runBackup},
 		{"export", "write the local events as an EPCIS 2.0 document", runExport},
 		{"decode", "find and decode Data Matrix codes in image files", runDecode},
+		{"scan", "read codes from a serial scanner, a camera or replayed images", runScan},
+		{"labels", "print a sheet of GS1 DataMatrix labels (PDF or PNG)", runLabels},
 		{"ledger", "run the local ledger network: up, down, status, seed", runLedger},
 	}
 }
