@@ -112,6 +112,13 @@ func (c *Contract) RecordEvents(ctx contractapi.TransactionContextInterface, eve
 	if err := ctx.GetStub().SetEvent(trace.EventName, payload); err != nil {
 		return "", fmt.Errorf("set chaincode event: %w", err)
 	}
+	// Results recorded by this transaction leave their TxID implied (the
+	// client fills it in): it is the same for every one of them.
+	for i := range res.Results {
+		if res.Results[i].TxID == res.TxID {
+			res.Results[i].TxID = ""
+		}
+	}
 	return encode(&res)
 }
 

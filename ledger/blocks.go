@@ -251,6 +251,7 @@ func (c *Client) CommitStatus(ctx context.Context, txID string) (BatchResult, er
 			return BatchResult{}, fmt.Errorf("transaction %s: decode result: %w", txID, err)
 		}
 		res.TxID, res.Block = txID, b.GetHeader().GetNumber()
+		res.fillTxID()
 		return res, nil
 	}
 	return BatchResult{}, &TxError{TxID: txID, Class: ErrTxNotFound, Err: errors.New("not in the block qscc returned")}

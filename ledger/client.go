@@ -210,7 +210,18 @@ func (p *Pending) Submit(ctx context.Context) (BatchResult, error) {
 		return BatchResult{}, invalidated(txID, st.Code)
 	}
 	res.TxID, res.Block = txID, st.BlockNumber
+	res.fillTxID()
 	return res, nil
+}
+
+// fillTxID sets the implied TxID of the results recorded by this
+// transaction (the chaincode leaves it out to keep transactions small).
+func (r *BatchResult) fillTxID() {
+	for i := range r.Results {
+		if r.Results[i].TxID == "" && r.Results[i].EventID != "" {
+			r.Results[i].TxID = r.TxID
+		}
+	}
 }
 
 // Submit records a batch of events and waits for its commit (Prepare and
@@ -244,35 +255,55 @@ func transient(c codes.Code) bool {
 	return false
 }
 
+// stage is where in a transaction's life a gateway call failed.
+type stage int
+
+const (
+	stageEndorse stage = iota // proposal not yet sent to the orderer
+	stageSubmit               // sending the endorsed transaction to the orderer
+	stageStatus               // waiting for the commit status
+	stageOther
+)
+
+// classOf maps a failure stage and gRPC code to an error class: an
+// unreachable or slow ledger before ordering is unavailable (retry later); a
+// slow orderer or a lost commit status leaves the outcome unknown; anything
+// else is a rejection of the whole request.
+func classOf(s stage, c codes.Code) error {
+	switch {
+	case s == stageStatus:
+		return ErrCommitUnknown
+	case s == stageSubmit && c == codes.Unavailable:
+		return ErrUnavailable // the orderer could not be reached: nothing was ordered
+	case s == stageSubmit && transient(c):
+		return ErrCommitUnknown // sent, but no answer in time: it may be ordered
+	case transient(c):
+		return ErrUnavailable
+	}
+	return ErrRejected
+}
+
 // classify maps a gateway error to the error classes.
 func classify(txID string, err error) error {
 	var endorse *client.EndorseError
 	var submit *client.SubmitError
 	var commitStatus *client.CommitStatusError
 	var commitErr *client.CommitError
+	code := status.Code(err)
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		code = codes.DeadlineExceeded
+	}
 	switch {
 	case errors.As(err, &commitErr):
 		return invalidated(txID, commitErr.Code)
 	case errors.As(err, &commitStatus):
-		return &TxError{TxID: txID, Class: ErrCommitUnknown, Err: err}
+		return &TxError{TxID: txID, Class: classOf(stageStatus, code), Err: err}
 	case errors.As(err, &submit):
-		// The orderer may have taken it before the connection failed.
-		if status.Code(err) == codes.Unavailable {
-			return &TxError{TxID: txID, Class: ErrUnavailable, Err: err}
-		}
-		if transient(status.Code(err)) {
-			return &TxError{TxID: txID, Class: ErrCommitUnknown, Err: err}
-		}
-		return &TxError{TxID: txID, Class: ErrRejected, Err: err}
+		return &TxError{TxID: txID, Class: classOf(stageSubmit, code), Err: err}
 	case errors.As(err, &endorse):
-		if transient(status.Code(err)) {
-			return &TxError{TxID: txID, Class: ErrUnavailable, Err: err}
-		}
-		return &TxError{TxID: txID, Class: ErrRejected, Err: err}
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), transient(status.Code(err)):
-		return &TxError{TxID: txID, Class: ErrUnavailable, Err: err}
+		return &TxError{TxID: txID, Class: classOf(stageEndorse, code), Err: err}
 	}
-	return &TxError{TxID: txID, Class: ErrRejected, Err: err}
+	return &TxError{TxID: txID, Class: classOf(stageOther, code), Err: err}
 }
 
 // evaluate runs a query transaction and decodes its JSON answer into out.

@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -34,12 +35,31 @@ func LoadProfile(path string) (*Profile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read connection profile: %w", err)
 	}
-	var p Profile
-	if err := json.Unmarshal(b, &p); err != nil {
+	p, err := ParseProfile(b)
+	if err != nil {
 		return nil, fmt.Errorf("connection profile %s: %w", path, err)
 	}
-	if p.Channel == "" || p.Chaincode == "" || p.Peer.Endpoint == "" || p.Peer.TLSCACert == "" || len(p.Identities) == 0 {
-		return nil, fmt.Errorf("connection profile %s: channel, chaincode, peer endpoint, peer TLS CA and identities are required", path)
+	return p, nil
+}
+
+// ParseProfile decodes and checks the content of a connection.json.
+func ParseProfile(b []byte) (*Profile, error) {
+	var p Profile
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, err
+	}
+	switch {
+	case p.Channel == "" || p.Chaincode == "":
+		return nil, errors.New("channel and chaincode are required")
+	case p.Peer.Endpoint == "" || p.Peer.TLSCACert == "":
+		return nil, errors.New("peer endpoint and peer TLS CA certificate are required")
+	case len(p.Identities) == 0:
+		return nil, errors.New("no identities")
+	}
+	for role, id := range p.Identities {
+		if id.MSPID == "" || id.Cert == "" || id.Key == "" {
+			return nil, fmt.Errorf("identity %q needs mspId, cert and key", role)
+		}
 	}
 	return &p, nil
 }
