@@ -185,6 +185,15 @@ func TestParseTable(t *testing.T) {
 						break
 					}
 					check("ppn", r.PPN.AgencyCode+"/"+r.PPN.ProductNumber+"/"+r.PPN.CheckDigits, v)
+				case k == "pos":
+					c, n, _ := strings.Cut(v, "@")
+					var ps []string
+					for _, q := range r.Problems {
+						if string(q.Code) == c {
+							ps = append(ps, strconv.Itoa(q.Pos))
+						}
+					}
+					check("positions of "+c, strings.Join(ps, ","), n)
 				case k == "dayunspec":
 					if r.Expiry == nil || !r.Expiry.DayUnspecified {
 						t.Errorf("expiry day 00 not reported")

@@ -120,8 +120,24 @@ func (p *parser) symbologyID(s string) (off int, kind symKind, ok bool) {
 	return 3, info.kind, true
 }
 
-// guess reads data that came without a symbology identifier.
+// guess reads data that came without a symbology identifier. Such data may
+// also be typed by a person: surrounding spaces are ignored, and spaces in
+// the bracketed form or between digits are dropped (no GS1 character set
+// contains a space).
 func (p *parser) guess(d string, base int) {
+	if t := strings.TrimLeft(d, " \t"); len(t) != len(d) || strings.TrimRight(t, " \t") != t {
+		base += len(d) - len(t)
+		d = strings.TrimRight(t, " \t")
+		if d == "" {
+			p.problem(Problem{Pos: 0, Code: CodeEmptyInput, Message: "Nothing was scanned, only spaces."})
+			return
+		}
+	}
+	if strings.IndexByte(d, ' ') >= 0 && (d[0] == '(' || strings.Trim(d, "0123456789 ") == "") {
+		p.note("Spaces in the typed code were ignored.")
+		p.compacted(d, base, p.guess)
+		return
+	}
 	switch {
 	case strings.HasPrefix(d, envelopeHeader):
 		p.envelope(d, base)
@@ -336,4 +352,37 @@ func splitGS(s string, sub byte) []string {
 		}
 	}
 	return append(out, s[start:])
+}
+
+// compacted runs read on d without its spaces, then maps the positions of
+// the problems and elements it added back to the raw input.
+func (p *parser) compacted(d string, base int, read func(string, int)) {
+	var b strings.Builder
+	idx := make([]int, 0, len(d)+1) // idx[i] = offset in d of byte i of the compact form
+	for i := 0; i < len(d); i++ {
+		if d[i] != ' ' {
+			b.WriteByte(d[i])
+			idx = append(idx, i)
+		}
+	}
+	idx = append(idx, len(d))
+	np, ne := len(p.res.Problems), len(p.elems)
+	read(b.String(), 0)
+	remap := func(pos int) int {
+		if pos < 0 {
+			return pos
+		}
+		return base + idx[min(pos, len(idx)-1)]
+	}
+	for i := np; i < len(p.res.Problems); i++ {
+		q := &p.res.Problems[i]
+		end := remap(q.Pos + q.Len)
+		q.Pos = remap(q.Pos)
+		if q.Len > 0 {
+			q.Len = end - q.Pos
+		}
+	}
+	for i := ne; i < len(p.elems); i++ {
+		p.elems[i].Pos = remap(p.elems[i].Pos)
+	}
 }
