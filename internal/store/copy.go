@@ -51,18 +51,28 @@ type CopyStamp struct {
 // ErrNoCopy means there is no local copy of the ledger yet.
 var ErrNoCopy = errors.New("no local copy of the ledger (download a snapshot while online)")
 
-// ApplyChanges writes changes to the local copy and moves the named
-// checkpoint to c.Block in the same transaction, so the copy and its
-// checkpoint never disagree. Changes at or below the checkpoint are skipped
-// (applying the same block twice is harmless); force applies them anyway
-// (snapshot pages share one block).
-func (s *Store) ApplyChanges(ctx context.Context, checkpoint string, c Changes, force bool) (applied bool, err error) {
+// Apply says how ApplyChanges treats a set of changes.
+type Apply struct {
+	// Checkpoint names the checkpoint moved to the changes' block in the
+	// same transaction, so the copy and its checkpoint never disagree.
+	// Changes at or below it are skipped: applying a block twice is harmless.
+	Checkpoint string
+	// Partial marks a page of a snapshot still being downloaded: the rows are
+	// written but neither the checkpoint nor the copy's stamp moves, so an
+	// interrupted download never claims to be complete.
+	Partial bool
+}
+
+// ApplyChanges writes changes to the local copy (a pack's state is never
+// replaced by an older one) and reports whether they were applied.
+func (s *Store) ApplyChanges(ctx context.Context, c Changes, o Apply) (applied bool, err error) {
+	checkpoint := o.Checkpoint
 	err = s.write(ctx, "apply ledger changes", func(tx *sql.Tx) error {
 		var cp sql.NullInt64
 		if err := tx.QueryRowContext(ctx, `SELECT block FROM checkpoints WHERE name = ?`, checkpoint).Scan(&cp); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		if cp.Valid && uint64(cp.Int64) >= c.Block && !force {
+		if cp.Valid && uint64(cp.Int64) >= c.Block && !o.Partial {
 			return nil
 		}
 		pst, err := tx.PrepareContext(ctx, `INSERT INTO packs (gtin, serial, status, batch, expiry, last_event, last_kind, last_time, last_place, block)
@@ -89,6 +99,10 @@ func (s *Store) ApplyChanges(ctx context.Context, checkpoint string, c Changes, 
 				ON CONFLICT (gtin, batch) DO NOTHING`, r.GTIN, r.Batch, r.Reason, int64(r.Block), r.Time.UnixNano()); err != nil {
 				return err
 			}
+		}
+		if o.Partial {
+			applied = true
+			return nil
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO copy_state (id, block, as_of) VALUES (1, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET block = max(block, excluded.block), as_of = max(as_of, excluded.as_of)`,

@@ -16,21 +16,21 @@ func TestLocalCopy(t *testing.T) {
 		t.Fatalf("empty copy: %v, want ErrNoCopy", err)
 	}
 	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
-	applied, err := s.ApplyChanges(ctx, "events", Changes{Block: 10, Time: t0,
+	applied, err := s.ApplyChanges(ctx, Changes{Block: 10, Time: t0,
 		Packs: []PackCopy{
 			{GTIN: "09506000134352", Serial: "A", Status: ledger.PackActive, Batch: "B1", Expiry: "2027-01-31", LastEvent: "e1", LastKind: ledger.KindReceive, LastTime: t0, Block: 9},
 			{GTIN: "09506000134352", Serial: "B", Status: ledger.PackDispensed, Batch: "B2", Block: 10},
 		},
 		Recalls: []RecallCopy{{GTIN: "09506000134352", Batch: "B2", Reason: "contamination", Block: 10, Time: t0}},
-	}, false)
+	}, Apply{Checkpoint: "events"})
 	if err != nil || !applied {
 		t.Fatalf("apply: %v %v", applied, err)
 	}
 	// The same block again is skipped; an older state never overwrites a newer one.
-	if applied, err := s.ApplyChanges(ctx, "events", Changes{Block: 10, Packs: []PackCopy{{GTIN: "09506000134352", Serial: "A", Status: ledger.PackStolen, Block: 10}}}, false); err != nil || applied {
+	if applied, err := s.ApplyChanges(ctx, Changes{Block: 10, Packs: []PackCopy{{GTIN: "09506000134352", Serial: "A", Status: ledger.PackStolen, Block: 10}}}, Apply{Checkpoint: "events"}); err != nil || applied {
 		t.Fatalf("replayed block applied=%v err=%v", applied, err)
 	}
-	if _, err := s.ApplyChanges(ctx, "events", Changes{Block: 11, Time: t0.Add(time.Minute), Packs: []PackCopy{{GTIN: "09506000134352", Serial: "B", Status: ledger.PackActive, Block: 3}}}, false); err != nil {
+	if _, err := s.ApplyChanges(ctx, Changes{Block: 11, Time: t0.Add(time.Minute), Packs: []PackCopy{{GTIN: "09506000134352", Serial: "B", Status: ledger.PackActive, Block: 3}}}, Apply{Checkpoint: "events"}); err != nil {
 		t.Fatal(err)
 	}
 	if cp, _ := s.Checkpoint(ctx, "events"); cp != 11 {
@@ -69,7 +69,14 @@ func TestLocalCopy(t *testing.T) {
 			}
 		})
 	}
-	if p, r, _ := s.CopySize(ctx); p != 2 || r != 1 {
+	// A partial snapshot page writes rows but moves neither stamp nor checkpoint.
+	if _, err := s.ApplyChanges(ctx, Changes{Block: 50, Time: t0.Add(time.Hour), Packs: []PackCopy{{GTIN: "09506000134352", Serial: "C", Status: ledger.PackActive, Block: 50}}}, Apply{Checkpoint: "events", Partial: true}); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.Stamp(ctx); st.Block != 11 {
+		t.Errorf("partial page moved the stamp to %d", st.Block)
+	}
+	if p, r, _ := s.CopySize(ctx); p != 3 || r != 1 {
 		t.Errorf("size %d packs %d recalls", p, r)
 	}
 	if err := s.ClearCopy(ctx, "events"); err != nil {

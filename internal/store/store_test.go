@@ -41,6 +41,10 @@ func TestOpenPermissionsAndPragmas(t *testing.T) {
 			}
 		})
 	}
+	var mmap int64
+	if err := s.r.QueryRowContext(ctx, "PRAGMA mmap_size").Scan(&mmap); err != nil || mmap < 1<<30 {
+		t.Errorf("readers' mmap_size %d (%v), want at least 1 GiB", mmap, err)
+	}
 	for _, c := range []struct{ pragma, want string }{
 		{"journal_mode", "wal"}, {"synchronous", "2"}, {"foreign_keys", "1"}, {"user_version", fmt.Sprint(SchemaVersion())},
 	} {
