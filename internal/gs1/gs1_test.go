@@ -471,3 +471,53 @@ func TestLinterMessages(t *testing.T) {
 		})
 	}
 }
+
+// TestUnknownAIs checks which unknown AIs PermitUnknownAIs accepts: only
+// those whose length agrees with their two-digit prefix and that are not a
+// prefix of a known AI (nor have one as prefix), with a fixed length where
+// GS1 predefines one for the prefix.
+func TestUnknownAIs(t *testing.T) {
+	tests := []struct {
+		name, ai string
+		ok       bool
+		fixed    int // predefined value length, 0 = variable
+	}{
+		{"unused-prefix", "89", true, 0},
+		{"known-prefix-of-it", "011", false, 0},
+		{"prefix-of-known", "800", false, 0},
+		{"prefix-of-known-2", "80", false, 0},
+		{"wrong-length-for-prefix", "399", false, 0},
+		{"right-length-for-prefix", "3999", true, 0},
+		{"wrong-length-23", "2367", false, 0},
+		{"right-length-23", "236", true, 0},
+		{"wrong-length-41", "4199", false, 0},
+		{"predefined-length-41", "419", true, 13},
+		{"predefined-length-31", "3199", true, 6},
+		{"not-digits", "8A", false, 0},
+		{"too-long", "12345", false, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if e := resolveAI(tc.ai, Options{}); e != nil && e.Unknown {
+				t.Fatalf("unknown AI %s accepted without PermitUnknownAIs", tc.ai)
+			}
+			e := resolveAI(tc.ai, Options{PermitUnknownAIs: true})
+			if (e != nil) != tc.ok {
+				t.Fatalf("accepted=%v, want %v", e != nil, tc.ok)
+			}
+			if e == nil {
+				return
+			}
+			if !e.Unknown {
+				t.Fatalf("AI %s resolved to a dictionary entry", tc.ai)
+			}
+			got := 0
+			if e.Fixed {
+				got = e.MaxLen()
+			}
+			if got != tc.fixed {
+				t.Errorf("predefined length %d, want %d", got, tc.fixed)
+			}
+		})
+	}
+}
