@@ -15,9 +15,12 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/google/uuid"
 
 	"github.com/medtrace/medtrace/assets"
 )
@@ -104,6 +107,7 @@ func (a *App) Run(ctx context.Context, cfg Config) error {
 	u.reportSync(rep)
 	w.Resize(fyne.NewSize(1100, 760))
 	w.SetMaster()
+	a.fa.Lifecycle().SetOnStarted(func() { u.status(map[string]any{"event": "ready", "screen": u.current().name()}) })
 	u.tasks.Add(1)
 	go func() {
 		defer u.tasks.Done()
@@ -132,6 +136,7 @@ type ui struct {
 	tasks sync.WaitGroup
 
 	serialStop context.CancelFunc // stops the serial listener
+	session    string             // the working session scans belong to
 	origLocale localeEnv          // the process locale before a language was chosen
 
 	tabs    *container.AppTabs
@@ -165,6 +170,7 @@ func newUI(ctx context.Context, fa fyne.App, w fyne.Window, cfg Config) *ui {
 	u := &ui{ctx: ctx, fa: fa, w: w, cfg: cfg}
 	u.set = LoadSettings(fa.Preferences())
 	u.origLocale = captureLocale()
+	u.session = newSessionID()
 	u.build()
 	u.startSerial()
 	return u
@@ -233,22 +239,104 @@ func (u *ui) build() {
 		func(fyne.Shortcut) { u.saveShortcut() })
 	u.w.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) { u.current().key(k.Name) })
 	u.current().shown()
+	if !validGLN(u.set.Location) {
+		u.askLocation()
+	}
 }
 
-// current returns the visible screen.
+// askLocation asks for this site's GLN, which every recorded event needs.
+func (u *ui) askLocation() {
+	e := widget.NewEntry()
+	e.SetPlaceHolder(tr("settings.location.placeholder"))
+	msg := widget.NewLabel(tr("location.intro"))
+	msg.Wrapping = fyne.TextWrapWord
+	errLabel := widget.NewLabel("")
+	errLabel.Importance = widget.DangerImportance
+	var d dialog.Dialog
+	save := func() {
+		if !validGLN(e.Text) {
+			errLabel.SetText(tr("error.gln"))
+			u.w.Canvas().Focus(e)
+			return
+		}
+		u.set.Location = e.Text
+		u.set.Save(u.fa.Preferences())
+		d.Hide()
+		u.status(map[string]any{"event": "location", "state": "set"})
+		u.build()
+	}
+	e.OnSubmitted = func(string) { save() }
+	later := widget.NewButton(tr("location.later"), func() { d.Hide(); u.current().shown() })
+	ok := widget.NewButtonWithIcon(tr("settings.save")+"  [Enter]", theme.ConfirmIcon(), save)
+	ok.Importance = widget.HighImportance
+	content := container.NewVBox(msg, e, errLabel, container.NewHBox(ok, later))
+	d = dialog.NewCustomWithoutButtons(tr("location.title"), content, u.w)
+	d.Resize(fyne.NewSize(560, 260))
+	d.Show()
+	u.w.Canvas().Focus(e)
+	u.status(map[string]any{"event": "location", "state": "asked"})
+}
+
+// current returns the visible screen (the chooser has none).
 func (u *ui) current() screen {
 	if u.tabs == nil {
+		if len(u.screens) == 0 {
+			return chooserScreen{}
+		}
 		return u.screens[0]
 	}
 	return u.screens[u.tabs.SelectedIndex()]
 }
 
-// selectTab shows tab i.
+// selectTab shows tab i (OnSelected tells the screen).
 func (u *ui) selectTab(i int) {
-	if i >= 0 && i < len(u.screens) {
-		u.tabs.SelectIndex(i)
-		u.screens[i].shown()
+	if i < 0 || i >= len(u.screens) {
+		return
 	}
+	if u.tabs.SelectedIndex() == i {
+		u.screens[i].shown()
+		return
+	}
+	u.tabs.SelectIndex(i)
+}
+
+// formEntry is an Entry for forms that passes the screens' F-keys and
+// shortcuts on, so keyboard operation works whichever field has focus.
+type formEntry struct {
+	widget.Entry
+	u *ui
+}
+
+func (u *ui) newFormEntry() *formEntry {
+	e := &formEntry{u: u}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// TypedKey passes F-keys and Escape to the visible screen.
+func (e *formEntry) TypedKey(k *fyne.KeyEvent) {
+	if isScreenKey(k.Name) && e.u.current().key(k.Name) {
+		return
+	}
+	e.Entry.TypedKey(k)
+}
+
+// TypedShortcut passes the window's shortcuts on before the Entry's own.
+func (e *formEntry) TypedShortcut(s fyne.Shortcut) {
+	if e.u.shortcut(s) {
+		return
+	}
+	e.Entry.TypedShortcut(s)
+}
+
+// isScreenKey reports whether k is one the screens use (F1-F12, Escape).
+func isScreenKey(k fyne.KeyName) bool {
+	switch k {
+	case fyne.KeyEscape, fyne.KeyF1, fyne.KeyF2, fyne.KeyF3, fyne.KeyF4, fyne.KeyF5, fyne.KeyF6,
+		fyne.KeyF7, fyne.KeyF8, fyne.KeyF9, fyne.KeyF10, fyne.KeyF11, fyne.KeyF12:
+		return true
+	}
+	return false
 }
 
 // shortcut handles the window-wide shortcuts when a scan field has focus.
@@ -354,7 +442,7 @@ func (u *ui) play(s Sound) {
 
 // newScanEntry returns a scan field wired to the window's shortcuts.
 func (u *ui) newScanEntry(placeholder string, onScan func(raw []byte, keys []KeyStroke)) *ScanEntry {
-	e := NewScanEntry(func() rune { return u.set.substitute() }, u.now)
+	e := NewScanEntry(u.now)
 	e.SetPlaceHolder(placeholder)
 	e.OnScan = onScan
 	e.OnShortcut = u.shortcut
@@ -369,7 +457,7 @@ func (u *ui) recordScan(ctx context.Context, raw []byte, source string, c Code) 
 		return nil
 	}
 	return u.cfg.Scans.RecordScan(ctx, ScanRecord{
-		Raw: raw, Source: source, Role: u.set.Role, Location: u.set.Location,
+		Session: u.session, Raw: raw, Source: source, Role: u.set.Role, Location: u.set.Location,
 		Time: u.now(), Valid: c.Valid, Problems: c.Problems,
 	})
 }
@@ -379,7 +467,7 @@ func (u *ui) parse(raw []byte) (Code, error) {
 	if u.cfg.Parser == nil {
 		return Code{Raw: raw}, errNotConnected
 	}
-	c := u.cfg.Parser.Parse(raw)
+	c := u.cfg.Parser.Parse(raw, u.set.substituteByte())
 	c.Raw = raw
 	return c, nil
 }
@@ -424,3 +512,24 @@ func (u *ui) imageButton(onScan func(raw []byte, source string)) *widget.Button 
 	}
 	return b
 }
+
+// newSessionID names a working session (scans in one session are checked
+// for duplicates by the store).
+func newSessionID() string {
+	id, err := uuid.NewV7()
+	if err != nil {
+		// Only a broken random source fails; scans then share one session,
+		// which only widens duplicate detection.
+		return "session"
+	}
+	return id.String()
+}
+
+// chooserScreen stands for the role chooser where a screen is asked for.
+type chooserScreen struct{}
+
+func (chooserScreen) title() string              { return "" }
+func (chooserScreen) content() fyne.CanvasObject { return nil }
+func (chooserScreen) shown()                     {}
+func (chooserScreen) key(fyne.KeyName) bool      { return false }
+func (chooserScreen) name() string               { return "chooser" }

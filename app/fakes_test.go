@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"sync"
@@ -61,7 +62,10 @@ func newFakeParser() *fakeParser {
 	}}
 }
 
-func (p *fakeParser) Parse(raw []byte) Code {
+func (p *fakeParser) Parse(raw []byte, subst byte) Code {
+	if subst != 0 {
+		raw = bytes.ReplaceAll(raw, []byte{subst}, []byte{gsByte})
+	}
 	if c, ok := p.codes[string(raw)]; ok {
 		return c
 	}

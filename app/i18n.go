@@ -163,7 +163,7 @@ func dynamicKeys() []string {
 	var keys []string
 	for _, r := range []string{ReasonReady, ReasonActive, ReasonNotPackCode, ReasonDamaged, ReasonUnknown, ReasonDispensed,
 		ReasonRecalled, ReasonExpired, ReasonBatchMismatch, ReasonExpiryMismatch, ReasonDestroyed, ReasonStolen,
-		ReasonInTransit, ReasonSample, ReasonExported, ReasonAlert, ReasonNotVerified, ReasonNotConnected} {
+		ReasonInTransit, ReasonSample, ReasonExported, ReasonAlert, ReasonNotVerified, ReasonNotConnected, ReasonNotOnLedger} {
 		keys = append(keys, "reason."+r)
 	}
 	for _, k := range []ledger.Kind{ledger.KindCommission, ledger.KindPack, ledger.KindUnpack, ledger.KindShip,

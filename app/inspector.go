@@ -27,7 +27,7 @@ type inspectorScreen struct {
 	seq     int
 
 	conformant *widget.RadioGroup
-	note       *widget.Entry
+	note       *formEntry
 	photo      string
 	photoLabel *widget.Label
 	recordBtn  *widget.Button
@@ -53,7 +53,8 @@ func newInspectorScreen(u *ui) *inspectorScreen {
 	s.conformant = widget.NewRadioGroup([]string{tr("insp.conformant"), tr("insp.nonconformant")}, nil)
 	s.conformant.Horizontal = true
 	s.conformant.Required = true
-	s.note = widget.NewEntry()
+	s.note = u.newFormEntry()
+	s.note.OnSubmitted = func(string) { s.record() }
 	s.note.SetPlaceHolder(tr("insp.note.placeholder"))
 	s.photoLabel = widget.NewLabel(tr("insp.photo.none"))
 	photoBtn := widget.NewButtonWithIcon(tr("insp.photo.choose"), theme.FileImageIcon(), func() {

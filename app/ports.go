@@ -13,9 +13,11 @@ import (
 // "not connected" state on the screens that need it.
 
 // Parser turns the bytes of one scan (optionally led by an AIM symbology
-// identifier such as "]d2") into a pack code. It does no I/O.
+// identifier such as "]d2") into a pack code. gsSubstitute is the character
+// a keyboard-mode scanner sends in place of GS (0 for none); the parser
+// decides where it may stand for GS. It does no I/O.
 type Parser interface {
-	Parse(raw []byte) Code
+	Parse(raw []byte, gsSubstitute byte) Code
 }
 
 // Verifier answers "may I hand out this pack?". With offlineOnly it answers
@@ -81,6 +83,7 @@ type SerialListener interface {
 type Code struct {
 	Raw       []byte    // the bytes as scanned
 	Valid     bool      // no problem found
+	NotACode  bool      // the input is no pack code at all (rather than a damaged one)
 	Scheme    string    // "gs1", "cn-drugcode", "ifa" or "unknown"
 	GTIN      string    // 14 digits
 	Serial    string    // AI 21 (or the national equivalent)
@@ -128,6 +131,7 @@ type HistoryEntry struct {
 
 // ScanRecord is one scan as kept in the local store.
 type ScanRecord struct {
+	Session  string // the working session (duplicates are flagged within it)
 	Raw      []byte
 	Source   string // "wedge", "serial:/dev/ttyACM0", "image:/path"
 	Role     string
@@ -137,7 +141,8 @@ type ScanRecord struct {
 	Problems []Problem
 }
 
-// QueueCounts summarises the outbox.
+// QueueCounts summarises the outbox (conflicts count as rejected: neither
+// is ever retried).
 type QueueCounts struct {
 	Pending, InFlight, Recorded, Rejected int
 }
@@ -145,7 +150,7 @@ type QueueCounts struct {
 // QueuedEvent is one event in the outbox with its sync state.
 type QueuedEvent struct {
 	Event    ledger.Event
-	State    string // "pending", "in-flight", "recorded", "rejected"
+	State    string // "pending", "inflight", "recorded", "rejected" or "conflict"
 	TxID     string
 	Block    uint64
 	Reason   string // rejection reason code

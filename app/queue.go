@@ -275,4 +275,6 @@ func writeQueueCSV(path string, events []QueuedEvent) error {
 func queueCountNames() []string { return []string{"pending", "inflight", "recorded", "rejected"} }
 
 // queueStates are the sync states of a queued event.
-func queueStates() []string { return []string{"pending", "in-flight", "recorded", "rejected"} }
+func queueStates() []string {
+	return []string{"pending", "inflight", "recorded", "rejected", "conflict"}
+}

@@ -20,8 +20,7 @@ const gsByte = 0x1D
 
 // ScanEntry is a single-line Entry for keyboard-wedge scanners and typing.
 // Ctrl+] (how scanners type GS, which a plain widget.Entry drops) inserts a
-// group separator, shown as ¦; the configured GS substitute character is
-// turned into GS on submit; Enter submits the bytes; the keystrokes of the
+// group separator, shown as ¦; Enter (or Tab) submits the bytes; the keystrokes of the
 // last input are kept with their times for scanner calibration.
 type ScanEntry struct {
 	widget.Entry
@@ -35,15 +34,15 @@ type ScanEntry struct {
 	// reports whether it handled them.
 	OnKey func(k fyne.KeyName) bool
 
-	substitute func() rune // the GS substitute, 0 for none
-	now        func() time.Time
-	keys       []KeyStroke
+	now  func() time.Time
+	keys []KeyStroke
 }
 
-// NewScanEntry returns a scan field. substitute returns the current GS
-// substitute setting (0 for none).
-func NewScanEntry(substitute func() rune, now func() time.Time) *ScanEntry {
-	e := &ScanEntry{substitute: substitute, now: now}
+// NewScanEntry returns a scan field. A GS substitute character a scanner
+// sends is kept as typed: the parser, which is told the setting, decides
+// where it stands for GS.
+func NewScanEntry(now func() time.Time) *ScanEntry {
+	e := &ScanEntry{now: now}
 	e.ExtendBaseWidget(e)
 	e.OnSubmitted = func(string) { e.submit() }
 	return e
@@ -66,9 +65,8 @@ func (e *ScanEntry) TypedKey(k *fyne.KeyEvent) {
 		e.keys = append(e.keys, KeyStroke{Tab: true, Time: e.now()})
 		e.submit()
 		return
-	case fyne.KeyEscape, fyne.KeyF1, fyne.KeyF2, fyne.KeyF3, fyne.KeyF4, fyne.KeyF5, fyne.KeyF6,
-		fyne.KeyF7, fyne.KeyF8, fyne.KeyF9, fyne.KeyF10, fyne.KeyF11, fyne.KeyF12:
-		if e.OnKey != nil && e.OnKey(k.Name) {
+	default:
+		if isScreenKey(k.Name) && e.OnKey != nil && e.OnKey(k.Name) {
 			return
 		}
 	}
@@ -94,7 +92,7 @@ func (e *ScanEntry) TypedShortcut(s fyne.Shortcut) {
 
 // submit hands the field's bytes to OnScan and clears the field.
 func (e *ScanEntry) submit() {
-	raw := entryBytes(e.Text, e.substitute())
+	raw := entryBytes(e.Text)
 	keys := e.keys
 	e.keys = nil
 	e.SetText("")
@@ -104,14 +102,13 @@ func (e *ScanEntry) submit() {
 	e.OnScan(raw, keys)
 }
 
-// entryBytes turns a scan field's text into the scanned bytes: ¦ and the GS
-// substitute (when set) become GS; surrounding spaces and line ends are
-// dropped.
-func entryBytes(text string, substitute rune) []byte {
+// entryBytes turns a scan field's text into the scanned bytes: ¦ becomes
+// GS; surrounding spaces and line ends are dropped.
+func entryBytes(text string) []byte {
 	text = strings.Trim(text, " \r\n\t")
 	var b strings.Builder
 	for _, r := range text {
-		if r == gsGlyph || (substitute != 0 && r == substitute) {
+		if r == gsGlyph {
 			b.WriteByte(gsByte)
 			continue
 		}

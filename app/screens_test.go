@@ -23,26 +23,24 @@ func ctrlBracket() fyne.Shortcut {
 
 func TestScanEntry(t *testing.T) {
 	tests := []struct {
-		name       string
-		substitute rune
-		typeIt     func(e *ScanEntry)
-		want       string
+		name   string
+		typeIt func(e *ScanEntry)
+		want   string
 	}{
-		{"ctrl bracket is GS", 0, func(e *ScanEntry) {
+		{"ctrl bracket is GS", func(e *ScanEntry) {
 			test.Type(e, "0109501101530003")
 			e.TypedShortcut(ctrlBracket())
 			test.Type(e, "21X")
 		}, "0109501101530003\x1d21X"},
-		{"substitute becomes GS", '~', func(e *ScanEntry) { test.Type(e, "10AB~21X") }, "10AB\x1d21X"},
-		{"substitute off keeps the character", 0, func(e *ScanEntry) { test.Type(e, "10AB~21X") }, "10AB~21X"},
-		{"surrounding spaces dropped", 0, func(e *ScanEntry) { test.Type(e, "  8612345678901234567  ") }, "8612345678901234567"},
+		{"substitute is left to the parser", func(e *ScanEntry) { test.Type(e, "10AB~21X") }, "10AB~21X"},
+		{"surrounding spaces dropped", func(e *ScanEntry) { test.Type(e, "  8612345678901234567  ") }, "8612345678901234567"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			test.NewTempApp(t)
 			var got []byte
 			var keys []KeyStroke
-			e := NewScanEntry(func() rune { return tc.substitute }, func() time.Time { return testNow })
+			e := NewScanEntry(func() time.Time { return testNow })
 			e.OnScan = func(raw []byte, k []KeyStroke) { got, keys = raw, k }
 			test.NewTempWindow(t, e)
 			tc.typeIt(e)
@@ -71,7 +69,7 @@ func TestScanEntry(t *testing.T) {
 	t.Run("tab terminates", func(t *testing.T) {
 		test.NewTempApp(t)
 		var got string
-		e := NewScanEntry(func() rune { return 0 }, time.Now)
+		e := NewScanEntry(time.Now)
 		e.OnScan = func(raw []byte, _ []KeyStroke) { got = string(raw) }
 		test.NewTempWindow(t, e)
 		test.Type(e, "00340123450000000018")
@@ -499,6 +497,7 @@ func TestSettingsValidation(t *testing.T) {
 		{"valid", testGLN, "~", "115200", true},
 		{"bad gln", "4012345000008", "", "9600", false},
 		{"two-character substitute", testGLN, "~~", "9600", false},
+		{"letter substitute", testGLN, "G", "9600", false},
 		{"bad baud", testGLN, "", "fast", false},
 	}
 	for _, tc := range tests {

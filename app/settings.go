@@ -44,7 +44,7 @@ const (
 	prefMSPID      = "ledger.mspID"
 	prefCert       = "ledger.cert"
 	prefKey        = "ledger.key"
-	prefLocation   = "location.gln"
+	prefLocation   = "site.gln"
 	prefGSSubst    = "scanner.gsSubstitute"
 	prefSerialPort = "scanner.serialPort"
 	prefSerialBaud = "scanner.serialBaud"
@@ -94,12 +94,25 @@ func (s Settings) Save(p fyne.Preferences) {
 	p.SetString(prefTheme, s.Theme)
 }
 
-// substitute returns the GS substitute rune, 0 for none.
-func (s Settings) substitute() rune {
-	for _, r := range s.GSSubstitute {
-		return r
+// substituteByte returns the GS substitute, 0 for none.
+func (s Settings) substituteByte() byte {
+	if len(s.GSSubstitute) == 1 {
+		return s.GSSubstitute[0]
 	}
 	return 0
+}
+
+// validSubstitute reports whether s can stand for GS: empty, or one ASCII
+// punctuation character (letters, digits and spaces are data in every code).
+func validSubstitute(s string) bool {
+	if s == "" {
+		return true
+	}
+	if len(s) != 1 {
+		return false
+	}
+	c := s[0]
+	return c > ' ' && c < 0x7f && !(c >= '0' && c <= '9') && !(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z')
 }
 
 // validGLN reports whether s is a 13-digit GLN with a correct check digit.

@@ -17,10 +17,10 @@ type settingsScreen struct {
 	u    *ui
 	root fyne.CanvasObject
 
-	endpoint, serverName, tlsCA, mspID, cert, keyFile *widget.Entry
-	location                                          *widget.Entry
-	gsSubst, serialPort, serialBaud                   *widget.Entry
-	camDevice, camRes                                 *widget.Entry
+	endpoint, serverName, tlsCA, mspID, cert, keyFile *formEntry
+	location                                          *formEntry
+	gsSubst, serialPort, serialBaud                   *formEntry
+	camDevice, camRes                                 *formEntry
 	language, themeSel                                *widget.Select
 	serialState                                       *widget.Label
 }
@@ -37,13 +37,13 @@ func themeOptions() ([]string, []string) {
 func newSettingsScreen(u *ui) *settingsScreen {
 	s := &settingsScreen{u: u}
 	set := u.set
-	entry := func(v, ph string) *widget.Entry {
-		e := widget.NewEntry()
+	entry := func(v, ph string) *formEntry {
+		e := u.newFormEntry()
 		e.SetText(v)
 		e.SetPlaceHolder(ph)
 		return e
 	}
-	fileEntry := func(e *widget.Entry) fyne.CanvasObject {
+	fileEntry := func(e *formEntry) fyne.CanvasObject {
 		b := widget.NewButtonWithIcon("", theme.FolderOpenIcon(), func() {
 			showOpenFile(u.w, nil, func(p string) { e.SetText(p) })
 		})
@@ -67,7 +67,7 @@ func newSettingsScreen(u *ui) *settingsScreen {
 	themeVals, themeLabels := themeOptions()
 	s.themeSel = widget.NewSelect(themeLabels, nil)
 	s.themeSel.SetSelectedIndex(indexOf(themeVals, set.Theme))
-	s.serialState = widget.NewLabel(u.serialStatus())
+	s.serialState = wrapLabel(u.serialStatus())
 
 	calBtn := widget.NewButtonWithIcon(tr("settings.calibrate"), theme.MediaRecordIcon(), s.calibrate)
 	if u.cfg.Calibrator == nil {
@@ -111,12 +111,12 @@ func newSettingsScreen(u *ui) *settingsScreen {
 		widget.NewFormItem(tr("settings.serial"), container.NewBorder(nil, nil, nil, s.serialBaud, s.serialPort)),
 		widget.NewFormItem("", s.serialState),
 		widget.NewFormItem(tr("settings.camera"), container.NewBorder(nil, nil, nil, s.camRes, s.camDevice)),
-		widget.NewFormItem("", widget.NewLabel(tr("settings.camera.notconnected"))),
+		widget.NewFormItem("", wrapLabel(tr("settings.camera.notconnected"))),
 	)
 	uiForm := widget.NewForm(
 		widget.NewFormItem(tr("settings.language"), s.language),
 		widget.NewFormItem(tr("settings.theme"), s.themeSel),
-		widget.NewFormItem(tr("settings.sound"), widget.NewLabel(soundText)),
+		widget.NewFormItem(tr("settings.sound"), wrapLabel(soundText)),
 		widget.NewFormItem(tr("settings.role"), container.NewHBox(widget.NewLabel(tr("role."+u.set.Role)), roleBtn)),
 	)
 	body := container.NewVBox(notes...)
@@ -158,7 +158,7 @@ func (s *settingsScreen) save() {
 		u.showError(tr("settings.save"), errors.New(tr("error.location")))
 		return
 	}
-	if len([]rune(s.gsSubst.Text)) > 1 {
+	if !validSubstitute(s.gsSubst.Text) {
 		u.showError(tr("settings.save"), errors.New(tr("error.gs")))
 		return
 	}
@@ -211,7 +211,7 @@ func (s *settingsScreen) calibrate() {
 	}
 	result := widget.NewLabel(tr("settings.calibrate.waiting"))
 	result.Wrapping = fyne.TextWrapWord
-	e := NewScanEntry(func() rune { return u.set.substitute() }, u.now)
+	e := NewScanEntry(u.now)
 	e.SetPlaceHolder(tr("settings.calibrate.placeholder"))
 	e.OnScan = func(_ []byte, keys []KeyStroke) {
 		fs := cal.Calibrate(keys)
@@ -283,4 +283,12 @@ func (u *ui) scanFrom(raw []byte, source string) {
 	case u.insp != nil:
 		u.insp.scan(raw, source)
 	}
+}
+
+// wrapLabel is a label that wraps at word boundaries (so long messages do
+// not widen the window).
+func wrapLabel(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	return l
 }

@@ -52,6 +52,7 @@ const (
 	ReasonAlert          = "alert"
 	ReasonNotVerified    = "not-verified"
 	ReasonNotConnected   = "not-connected"
+	ReasonNotOnLedger    = "not-on-ledger"
 )
 
 // Verdict is the answer shown after a scan.
@@ -114,10 +115,13 @@ func statusReason(s ledger.PackStatus) string {
 func codeVerdict(c Code, now time.Time) (Verdict, bool) {
 	v := Verdict{Code: c, Level: LevelBad}
 	switch {
-	case !c.Valid && (c.Scheme == "" || c.Scheme == "unknown") && c.GTIN == "" && c.SSCC == "":
+	case c.NotACode, !c.Valid && (c.Scheme == "" || c.Scheme == "unknown") && c.GTIN == "" && c.SSCC == "":
 		v.Reason = ReasonNotPackCode
 	case !c.Valid:
 		v.Reason = ReasonDamaged
+	case !c.IsPack() && !c.IsLogistic() && (c.Scheme == "cn-drugcode" || c.Scheme == "ifa"):
+		// A national code without GTIN and serial: read, but not on this ledger.
+		v.Level, v.Reason = LevelUnverified, ReasonNotOnLedger
 	case !c.IsPack():
 		v.Reason = ReasonNotPackCode
 	case !c.Expiry.IsZero() && expired(c.Expiry, now):

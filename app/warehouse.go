@@ -21,27 +21,28 @@ type warehouseScreen struct {
 
 	// session form
 	kindRadio    *widget.RadioGroup
-	counterparty *widget.Entry
-	location     *widget.Entry
+	counterparty *formEntry
+	location     *formEntry
 	startBtn     *widget.Button
 	form         fyne.CanvasObject
 
 	// session in progress
-	sess      *whSession
-	heading   *widget.Label
-	entry     *ScanEntry
-	modeRadio *widget.RadioGroup
-	finishBtn *widget.Button
-	closeBtn  *widget.Button
-	cancelBtn *widget.Button
-	lastBg    *canvas.Rectangle
-	lastText  *canvas.Text
-	counts    map[string]*canvas.Text
-	warnings  []string
-	warnList  *widget.List
-	scanned   []string
-	itemList  *widget.List
-	active    fyne.CanvasObject
+	sess       *whSession
+	runSession string // the app's session, restored when the warehouse session ends
+	heading    *widget.Label
+	entry      *ScanEntry
+	modeRadio  *widget.RadioGroup
+	finishBtn  *widget.Button
+	closeBtn   *widget.Button
+	cancelBtn  *widget.Button
+	lastBg     *canvas.Rectangle
+	lastText   *canvas.Text
+	counts     map[string]*canvas.Text
+	warnings   []string
+	warnList   *widget.List
+	scanned    []string
+	itemList   *widget.List
+	active     fyne.CanvasObject
 }
 
 func newWarehouseScreen(u *ui) *warehouseScreen {
@@ -49,9 +50,11 @@ func newWarehouseScreen(u *ui) *warehouseScreen {
 	w.kindRadio = widget.NewRadioGroup([]string{tr("wh.receive"), tr("wh.ship")}, nil)
 	w.kindRadio.Horizontal = true
 	w.kindRadio.SetSelected(tr("wh.receive"))
-	w.counterparty = widget.NewEntry()
+	w.counterparty = u.newFormEntry()
+	w.counterparty.OnSubmitted = func(string) { w.start() }
 	w.counterparty.SetPlaceHolder(tr("wh.counterparty.placeholder"))
-	w.location = widget.NewEntry()
+	w.location = u.newFormEntry()
+	w.location.OnSubmitted = func(string) { w.start() }
 	w.location.SetText(u.set.Location)
 	w.location.SetPlaceHolder(tr("settings.location.placeholder"))
 	w.startBtn = widget.NewButtonWithIcon(tr("wh.start")+"  [F2]", theme.MediaPlayIcon(), w.start)
@@ -192,6 +195,8 @@ func (w *warehouseScreen) start() {
 		kind = ledger.KindShip
 	}
 	w.sess = newSession(kind, cp, loc, u.now())
+	w.runSession = u.session
+	u.session = newSessionID()
 	key := "wh.heading.receive"
 	if kind == ledger.KindShip {
 		key = "wh.heading.ship"
@@ -343,6 +348,7 @@ func (w *warehouseScreen) closeSession() {
 				return
 			}
 			w.sess = nil
+			u.session = w.runSession
 			w.root.Objects = []fyne.CanvasObject{w.form}
 			w.root.Refresh()
 			u.play(SoundSuccess)
@@ -359,6 +365,7 @@ func (w *warehouseScreen) cancelSession() {
 	}
 	showConfirm(w.u.w, tr("wh.cancel"), tr("wh.cancel.confirm"), func() {
 		w.sess = nil
+		w.u.session = w.runSession
 		w.root.Objects = []fyne.CanvasObject{w.form}
 		w.root.Refresh()
 	})
