@@ -521,3 +521,16 @@ func TestUnknownAIs(t *testing.T) {
 		})
 	}
 }
+
+func TestProblemsErrorAndCharset(t *testing.T) {
+	err := error(&ProblemsError{Problems: []Problem{{Message: "A."}, {Message: "B."}}})
+	if got := err.Error(); got != "gs1: A. B." {
+		t.Errorf("Error() = %q", got)
+	}
+	tests := map[Charset]string{Numeric: "N (numeric)", CSet82: "X (CSET 82)", CSet39: "Y (CSET 39)", CSet64: "Z (CSET 64)", 0: "unknown"}
+	for c, want := range tests {
+		if got := c.String(); got != want {
+			t.Errorf("Charset(%d) = %q, want %q", c, got, want)
+		}
+	}
+}
