@@ -12,6 +12,7 @@ import (
 	"github.com/medtrace/medtrace/internal/packcode"
 	"github.com/medtrace/medtrace/internal/store"
 	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/ledger/network"
 	"github.com/medtrace/medtrace/sync/outbox"
 )
 
@@ -89,7 +90,8 @@ type ledgerConn interface {
 }
 
 // profilePath returns the ledger profile: flag, then $MEDTRACE_LEDGER_PROFILE,
-// then the local network's default connection.json.
+// then the local network's connection.json (its state folder as 'medtrace
+// ledger up' uses it).
 func (f *dataFlags) profilePath(getenv func(string) string) (string, error) {
 	if f.profile != "" {
 		return f.profile, nil
@@ -97,11 +99,11 @@ func (f *dataFlags) profilePath(getenv func(string) string) (string, error) {
 	if v := getenv(envProfile); v != "" {
 		return v, nil
 	}
-	dir, err := DataDir("", getenv)
-	if err != nil {
-		return "", err
+	state := ledgerEnv(getenv)(network.EnvState)
+	if state == "" {
+		return "", errors.New("no ledger profile: use --ledger FILE or " + envProfile)
 	}
-	return filepath.Join(dir, "ledger", "connection.json"), nil
+	return filepath.Join(state, "connection.json"), nil
 }
 
 // parseCode reads a pack code typed on the command line (\xHH escapes allowed).

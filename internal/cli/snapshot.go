@@ -49,9 +49,14 @@ func runSnapshot(ctx context.Context, sio IO, args []string) int {
 	start := time.Now()
 	last := time.Time{}
 	stamp, err := outbox.Snapshot(ctx, s, l, func(done, total int) {
-		if time.Since(last) > 200*time.Millisecond || done == total {
+		if time.Since(last) < 200*time.Millisecond && done != total {
+			return
+		}
+		last = time.Now()
+		if total > 0 {
 			fmt.Fprintf(sio.Stderr, "snapshot: %d of %d packs\n", done, total)
-			last = time.Now()
+		} else {
+			fmt.Fprintf(sio.Stderr, "snapshot: %d packs so far\n", done)
 		}
 	})
 	if err != nil {

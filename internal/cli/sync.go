@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/sync/outbox"
 )
 
@@ -19,16 +20,21 @@ the ledger is unreachable; with --once it sends what is queued and stops.
 Exit status: 0 everything sent, 3 the ledger or the database failed.
 `
 
-// errNoLedgerClient is returned while this build has no ledger client to dial.
-var errNoLedgerClient = errors.New("this build cannot connect to the ledger yet (the ledger client is missing); events stay queued")
-
-// dialLedger connects to the ledger named by the profile.
-func dialLedger(_ context.Context, df *dataFlags, sio IO) (ledgerConn, error) {
+// dialLedger connects to the ledger named by the profile, as df.role.
+func dialLedger(ctx context.Context, df *dataFlags, sio IO) (ledgerConn, error) {
 	path, err := df.profilePath(sio.Getenv)
 	if err != nil {
 		return nil, err
 	}
-	return nil, fmt.Errorf("ledger profile %s: %w", path, errNoLedgerClient)
+	prof, err := ledger.LoadProfile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w (is the ledger up? 'medtrace ledger up' starts a local one)", err)
+	}
+	c, err := prof.DialRole(ctx, df.role)
+	if err != nil {
+		return nil, fmt.Errorf("connect to the ledger as %s: %w", df.role, err)
+	}
+	return outbox.NewClient(c), nil
 }
 
 // statusPrinter prints the engine's status when it changes.

@@ -23,8 +23,9 @@ import (
 )
 
 // ErrTxNotFound is what Ledger.CommitStatus wraps when the ledger has no
-// transaction with that ID: the batch never reached it and may be resent.
-var ErrTxNotFound = errors.New("transaction not found on the ledger")
+// valid transaction with that ID: the batch may be resent. It is the ledger
+// package's sentinel.
+var ErrTxNotFound = ledger.ErrTxNotFound
 
 // Ledger is what the engine needs from the ledger client.
 type Ledger interface {

@@ -19,8 +19,9 @@ type Feed interface {
 	// Follow calls apply for each block's changes from fromBlock on, in
 	// order, until ctx ends or the connection fails.
 	Follow(ctx context.Context, fromBlock uint64, apply func(store.Changes) error) error
-	// Snapshot calls page for each page of the full current state (done
-	// and total count packs), all pages at the same block.
+	// Snapshot calls page for each page of the full current state, all
+	// pages stamped with the same block; done counts packs so far and
+	// total is the number of packs, 0 when the ledger does not say.
 	Snapshot(ctx context.Context, page func(c store.Changes, done, total int) error) error
 }
 

@@ -1,0 +1,117 @@
+package outbox
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/medtrace/medtrace/internal/store"
+	"github.com/medtrace/medtrace/ledger"
+)
+
+// Client adapts *ledger.Client to the engine's Ledger, Feed and
+// OnlineVerifier.
+type Client struct {
+	C *ledger.Client
+	// PageSize is the number of packs per snapshot page; 0 means 1000.
+	PageSize int
+	// Now stamps snapshots; nil means time.Now.
+	Now func() time.Time
+}
+
+// NewClient wraps a ledger client.
+func NewClient(c *ledger.Client) *Client { return &Client{C: c} }
+
+// Prepare builds and signs a batch's transaction.
+func (c *Client) Prepare(ctx context.Context, events []ledger.Event) (Pending, error) {
+	p, err := c.C.Prepare(ctx, events)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// CommitStatus looks a transaction up.
+func (c *Client) CommitStatus(ctx context.Context, txID string) (ledger.BatchResult, error) {
+	return c.C.CommitStatus(ctx, txID)
+}
+
+// Verify asks the ledger about a pack.
+func (c *Client) Verify(ctx context.Context, gtin, serial, batch, expiry string) (ledger.Verification, error) {
+	return c.C.Verify(ctx, gtin, serial, batch, expiry)
+}
+
+// Close closes the connection.
+func (c *Client) Close() error { return c.C.Close() }
+
+// packCopy converts the ledger's pack state.
+func packCopy(p ledger.PackChange, block uint64) store.PackCopy {
+	return store.PackCopy{GTIN: p.GTIN, Serial: p.Serial, Status: p.Status, Batch: p.Batch, Expiry: p.Expiry,
+		LastEvent: p.LastEvent, LastKind: p.LastKind, LastTime: p.LastTime, LastPlace: p.LastPlace, Block: block}
+}
+
+// recallCopy converts a recall.
+func recallCopy(r ledger.Recall, block uint64) store.RecallCopy {
+	return store.RecallCopy{GTIN: r.GTIN, Batch: r.Batch, Reason: r.Reason, Block: block, Time: r.Time}
+}
+
+// Follow applies each block's changes from fromBlock on, in order. A block
+// without a timestamp (no transactions) moves the block but keeps the time.
+func (c *Client) Follow(ctx context.Context, fromBlock uint64, apply func(store.Changes) error) error {
+	ch, err := c.C.Events(ctx, fromBlock)
+	if err != nil {
+		return err
+	}
+	for be := range ch {
+		sc := store.Changes{Block: be.Block, Time: be.Time}
+		for _, tx := range be.Txs {
+			for _, p := range tx.Packs {
+				sc.Packs = append(sc.Packs, packCopy(p, be.Block))
+			}
+			for _, r := range tx.Recalls {
+				sc.Recalls = append(sc.Recalls, recallCopy(r, be.Block))
+			}
+		}
+		if err := apply(sc); err != nil {
+			return err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return fmt.Errorf("follow the ledger: %w: the block stream ended", ledger.ErrUnavailable)
+}
+
+// Snapshot reads the ledger's full state page by page. The pages are
+// stamped with the block before the first page (later changes are applied
+// again by Follow, harmlessly) and the time the download started.
+func (c *Client) Snapshot(ctx context.Context, page func(store.Changes, int, int) error) error {
+	now := time.Now
+	if c.Now != nil {
+		now = c.Now
+	}
+	size := c.PageSize
+	if size <= 0 {
+		size = 1000
+	}
+	h, err := c.C.Height(ctx)
+	if err != nil {
+		return err
+	}
+	if h == 0 {
+		return fmt.Errorf("snapshot: %w: the channel has no blocks", ledger.ErrUnavailable)
+	}
+	block, at, done := h-1, now(), 0
+	_, err = c.C.Snapshot(ctx, size, func(p ledger.Page) error {
+		sc := store.Changes{Block: block, Time: at}
+		for _, pc := range p.Packs {
+			sc.Packs = append(sc.Packs, packCopy(pc, block))
+		}
+		for _, r := range p.Recalls {
+			sc.Recalls = append(sc.Recalls, recallCopy(r, block))
+		}
+		done += len(p.Packs)
+		return page(sc, done, 0)
+	})
+	return err
+}
