@@ -233,13 +233,22 @@ func lintCsum(s string) lintErr {
 	return lintErr{}
 }
 
-// lintKey checks that a key starts with a GS1 Company Prefix (no lookup:
-// only its shape can be checked offline).
-func lintKey(s string) lintErr { return lintGCPPos1(s) }
+// lintKey is GS1's older name for checking that a key starts with a GS1
+// Company Prefix; it reports a short key with its own error name.
+func lintKey(s string) lintErr {
+	e := lintGCPPos1(s)
+	if e.name == "GS1_LINTER_TOO_SHORT_FOR_GCP" {
+		e.name = "GS1_LINTER_TOO_SHORT_FOR_KEY"
+	}
+	return e
+}
 
 // gcpMinLen is the length of the shortest GS1 Company Prefix.
 const gcpMinLen = 4
 
+// lintGCPPos1 checks that s starts with a GS1 Company Prefix. Without GS1's
+// online allocation data only its shape can be checked: at least the
+// shortest prefix length, all digits.
 func lintGCPPos1(s string) lintErr {
 	if len(s) < gcpMinLen {
 		return fail("GS1_LINTER_TOO_SHORT_FOR_GCP", 0, len(s))
@@ -255,14 +264,11 @@ func lintGCPPos1(s string) lintErr {
 // lintGCPPos2 checks a key whose GCP starts at the second character (after
 // an indicator or extension digit).
 func lintGCPPos2(s string) lintErr {
-	if len(s) < 1 {
-		return fail("GS1_LINTER_TOO_SHORT_FOR_GCP", 0, 0)
+	if len(s) < 2 {
+		return fail("GS1_LINTER_TOO_SHORT_FOR_GCP", 0, len(s))
 	}
 	e := lintGCPPos1(s[1:])
 	if e.failed() {
-		if e.name == "GS1_LINTER_TOO_SHORT_FOR_GCP" {
-			return fail(e.name, 0, len(s))
-		}
 		e.pos++
 	}
 	return e

@@ -71,7 +71,7 @@ func codeForLinter(name string) Code {
 		return CodeCheckDigit
 	case "GS1_LINTER_INCORRECT_CHECK_PAIR", "GS1_LINTER_TOO_SHORT_FOR_CHECK_PAIR", "GS1_LINTER_TOO_LONG_FOR_CHECK_PAIR_IMPLEMENTATION":
 		return CodeCheckPair
-	case "GS1_LINTER_TOO_SHORT_FOR_GCP", "GS1_LINTER_INVALID_GCP_PREFIX", "GS1_LINTER_GCP_DATASOURCE_OFFLINE":
+	case "GS1_LINTER_TOO_SHORT_FOR_GCP", "GS1_LINTER_TOO_SHORT_FOR_KEY", "GS1_LINTER_INVALID_GCP_PREFIX", "GS1_LINTER_GCP_DATASOURCE_OFFLINE":
 		return CodeBadGCP
 	case "GS1_LINTER_DATE_TOO_SHORT", "GS1_LINTER_DATE_TOO_LONG", "GS1_LINTER_ILLEGAL_MONTH", "GS1_LINTER_ILLEGAL_DAY":
 		return CodeBadDate
@@ -244,7 +244,7 @@ func linterMessage(ai, comp string, e lintErr) string {
 		return fmt.Sprintf("%s: %s is not a valid time (minute %s).", label, comp, bad)
 	case "GS1_LINTER_ILLEGAL_SECOND":
 		return fmt.Sprintf("%s: %s is not a valid time (second %s).", label, comp, bad)
-	case "GS1_LINTER_TOO_SHORT_FOR_GCP", "GS1_LINTER_INVALID_GCP_PREFIX":
+	case "GS1_LINTER_TOO_SHORT_FOR_GCP", "GS1_LINTER_TOO_SHORT_FOR_KEY", "GS1_LINTER_INVALID_GCP_PREFIX":
 		return fmt.Sprintf("%s: %s does not start with a GS1 Company Prefix.", label, printable(comp))
 	case "GS1_LINTER_NOT_ISO3166", "GS1_LINTER_NOT_ISO3166_ALPHA2":
 		return fmt.Sprintf("%s: %s is not an ISO 3166 country code.", label, printable(comp))
