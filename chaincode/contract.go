@@ -177,6 +177,7 @@ type stubPager struct {
 	stub shim.ChaincodeStubInterface
 }
 
+// ScanPage reads one page of [start, end) after bookmark.
 func (p stubPager) ScanPage(start, end string, pageSize int, bookmark string) ([]trace.KV, string, error) {
 	it, meta, err := p.stub.GetStateByRangeWithPagination(start, end, int32(pageSize), bookmark)
 	if err != nil {

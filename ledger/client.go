@@ -38,6 +38,7 @@ type KeyPermissionError struct {
 	Mode os.FileMode
 }
 
+// Error says which key and what to do.
 func (e *KeyPermissionError) Error() string {
 	return fmt.Sprintf("private key %s is readable by other users (mode %04o): run chmod 600 on it", e.Path, e.Mode.Perm())
 }

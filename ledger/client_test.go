@@ -336,8 +336,8 @@ func TestSeedHelpers(t *testing.T) {
 	if id != seedID("x") || id == seedID("y") || len(id) != 36 || id[14] != '8' {
 		t.Fatalf("seed ID %s", id)
 	}
-	s := seedSerial(3, 7)
-	if len(s) != 12 || s != seedSerial(3, 7) || strings.ContainsAny(s, "01IO") {
+	s := seedSerial(3, 7, "")
+	if len(s) != 12 || s != seedSerial(3, 7, "") || s == seedSerial(3, 7, "-5x200") || strings.ContainsAny(s, "01IO") {
 		t.Fatalf("serial %s", s)
 	}
 }

@@ -71,6 +71,7 @@ func TestOnTheNetwork(t *testing.T) {
 	t.Run("transitions", func(t *testing.T) { testTransitions(t, e) })
 	t.Run("aggregation", func(t *testing.T) { testAggregation(t, e) })
 	t.Run("events", func(t *testing.T) { testEvents(t, e) })
+	t.Run("seed", func(t *testing.T) { testSeed(t, e) })
 }
 
 func ctxT(t testing.TB) context.Context {
@@ -730,4 +731,63 @@ func validateEPCIS(sch *jsonschema.Schema, b []byte) error {
 		return err
 	}
 	return sch.Validate(inst)
+}
+
+// testSeed seeds a small data set twice: the first run records it (or finds
+// it from an earlier run), the second finds only duplicates, and the
+// verdicts a newcomer sees are real.
+func testSeed(t *testing.T, e *env) {
+	ctx := ctxT(t)
+	opts := ledger.SeedOptions{Products: 5, Packs: 200, BatchSize: 100}
+	rep, err := ledger.Seed(ctx, e.c, e.glns, e.p.CompanyPrefixes, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Packs != 200 || rep.Accepted+rep.Duplicates == 0 || len(rep.Dispensed) == 0 {
+		t.Fatalf("report %+v", rep)
+	}
+	again, err := ledger.Seed(ctx, e.c, e.glns, e.p.CompanyPrefixes, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Accepted != 0 || again.Duplicates != rep.Accepted+rep.Duplicates {
+		t.Fatalf("second seed: %+v (first %+v)", again, rep)
+	}
+	ph := e.c["pharmacy"]
+	d := rep.Dispensed[0]
+	checks := []struct {
+		name, gtin, serial, code string
+		status                   ledger.PackStatus
+	}{
+		{"dispensed", d.GTIN, d.Serial, "already-dispensed", ledger.PackDispensed},
+		{"stolen", rep.Stolen.GTIN, rep.Stolen.Serial, "stolen", ledger.PackStolen},
+	}
+	for _, c := range checks {
+		t.Run(c.name, func(t *testing.T) {
+			v, err := ph.Verify(ctx, c.gtin, c.serial, "", "")
+			if err != nil || v.Status != c.status || len(v.Alerts) == 0 || v.Alerts[0].Code != c.code {
+				t.Fatalf("verify %+v %v", v, err)
+			}
+		})
+	}
+	t.Run("recalled and expired batches", func(t *testing.T) {
+		c, err := ph.Changes(ctx, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recalled, expired := false, false
+		for _, r := range c.Recalls {
+			recalled = recalled || (r.GTIN == rep.Recalled.GTIN && r.Batch == rep.Recalled.Batch)
+		}
+		for _, p := range c.Packs {
+			if p.GTIN == rep.Expired.GTIN && p.Batch == rep.Expired.Batch {
+				v, err := ph.Verify(ctx, p.GTIN, p.Serial, "", "")
+				expired = err == nil && v.Status == ledger.PackExpired
+				break
+			}
+		}
+		if !recalled || !expired {
+			t.Fatalf("recalled %v expired %v", recalled, expired)
+		}
+	})
 }

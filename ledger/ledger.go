@@ -225,6 +225,7 @@ type TxError struct {
 	Err   error  // the cause
 }
 
+// Error names the transaction, the class and the cause.
 func (e *TxError) Error() string {
 	if e.Code != "" {
 		return fmt.Sprintf("transaction %s: %v (%s): %v", e.TxID, e.Class, e.Code, e.Err)

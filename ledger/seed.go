@@ -63,9 +63,9 @@ func gs1Key(body string) string {
 }
 
 // seedSerial is a stable 12-character serial for pack i of product g.
-func seedSerial(g, i int) string {
+func seedSerial(g, i int, tag string) string {
 	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-	h := sha256.Sum256(fmt.Appendf(nil, "serial/%d/%d", g, i))
+	h := sha256.Sum256(fmt.Appendf(nil, "serial/%d/%d%s", g, i, tag))
 	b := make([]byte, 12)
 	for j := range b {
 		b[j] = alphabet[h[j]%32]
@@ -91,6 +91,9 @@ func Seed(ctx context.Context, clients map[string]*Client, glns map[string]strin
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 500
 	}
+	if opts.Products < 2 || opts.Packs/opts.Products < 8 {
+		return SeedReport{}, fmt.Errorf("seed: needs at least 2 products and 8 packs per product, not %d products and %d packs", opts.Products, opts.Packs)
+	}
 	man, dist, phar := clients["manufacturer"], clients["distributor"], clients["pharmacy"]
 	if man == nil || dist == nil || phar == nil {
 		return SeedReport{}, fmt.Errorf("seed: needs manufacturer, distributor and pharmacy clients")
@@ -99,6 +102,12 @@ func Seed(ctx context.Context, clients map[string]*Client, glns map[string]strin
 		return SeedReport{}, fmt.Errorf("seed: needs the manufacturer's company prefix and the GLNs of manufacturer, distributor and pharmacy")
 	}
 	prefix := prefixes["manufacturer"][0]
+	// A data set of another size gets its own batch names, IDs and SSCCs,
+	// so it never collides with the default one on the same ledger.
+	tag := ""
+	if opts.Products != 20 || opts.Packs != 10000 {
+		tag = fmt.Sprintf("-%dx%d", opts.Products, opts.Packs)
+	}
 	if len(prefix) > 11 {
 		return SeedReport{}, fmt.Errorf("seed: company prefix %s leaves no room for item references", prefix)
 	}
@@ -140,28 +149,35 @@ func Seed(ctx context.Context, clients map[string]*Client, glns map[string]strin
 	serials := make([][]string, opts.Products)
 	for g := 0; g < opts.Products; g++ {
 		for i := 0; i < perProduct; i++ {
-			batch, expiry := fmt.Sprintf("B%02d-1", g+1), "2028-06-30"
+			batch, expiry := fmt.Sprintf("B%02d-1%s", g+1, tag), "2028-06-30"
 			if i >= perProduct/2 {
-				batch, expiry = fmt.Sprintf("B%02d-2", g+1), "2029-03-31"
+				batch, expiry = fmt.Sprintf("B%02d-2%s", g+1, tag), "2029-03-31"
 			}
 			if g == 4 && i >= perProduct/2 {
 				expiry = "2026-03-31" // the expired batch
 			}
-			s := seedSerial(g, i)
+			s := seedSerial(g, i, tag)
 			serials[g] = append(serials[g], s)
 			commissions = append(commissions, Event{ID: seedID("commission/" + gtin(g) + "/" + s), Kind: KindCommission,
 				Time: at(time.Duration(g) * time.Minute), Location: glns["manufacturer"], GTIN: gtin(g), Serial: s, Batch: batch, Expiry: expiry})
 		}
 	}
 	rep.Packs = len(commissions)
-	rep.Expired = SeedBatch{gtin(4), "B05-2", "2026-03-31"}
-	rep.Recalled = SeedBatch{gtin(2), "B03-1", "2028-06-30"}
+	if opts.Products >= 5 {
+		rep.Expired = SeedBatch{gtin(4), "B05-2" + tag, "2026-03-31"}
+	}
+	rep.Recalled = SeedBatch{gtin(2 % opts.Products), fmt.Sprintf("B%02d-1%s", 2%opts.Products+1, tag), "2028-06-30"}
 	if err := send(man, fmt.Sprintf("commissioning of %d packs", len(commissions)), commissions); err != nil {
 		return rep, err
 	}
 	// Two cases of product 1 (first batch) on a pallet, shipped to the pharmacy.
 	caseSize := min(24, perProduct/4)
-	ssccOf := func(n int) string { return gs1Key("3" + prefix + fmt.Sprintf("%0*d", 16-len(prefix), 900000+n)) }
+	unitBase := 900000
+	if tag != "" {
+		h := sha256.Sum256([]byte(tag))
+		unitBase += 10 * (int(h[0])<<8 | int(h[1]))
+	}
+	ssccOf := func(n int) string { return gs1Key("3" + prefix + fmt.Sprintf("%0*d", 16-len(prefix), unitBase+n)) }
 	case1, case2, pallet := ssccOf(1), ssccOf(2), ssccOf(3)
 	var c1, c2 []string
 	for i := 0; i < caseSize; i++ {
@@ -169,7 +185,7 @@ func Seed(ctx context.Context, clients map[string]*Client, glns map[string]strin
 		c2 = append(c2, PackKey(gtin(0), serials[0][caseSize+i]))
 	}
 	logistics := []Event{
-		{ID: seedID("receive/" + gtin(0)), Kind: KindReceive, Time: at(2 * time.Hour), Location: glns["distributor"], Counterparty: glns["manufacturer"], GTIN: gtin(0), Serial: serials[0][0]},
+		{ID: seedID("receive/" + gtin(0) + "/" + serials[0][0]), Kind: KindReceive, Time: at(2 * time.Hour), Location: glns["distributor"], Counterparty: glns["manufacturer"], GTIN: gtin(0), Serial: serials[0][0]},
 		{ID: seedID("pack/" + case1), Kind: KindPack, Time: at(3 * time.Hour), Location: glns["distributor"], SSCC: case1, Children: c1},
 		{ID: seedID("pack/" + case2), Kind: KindPack, Time: at(3 * time.Hour), Location: glns["distributor"], SSCC: case2, Children: c2},
 		{ID: seedID("pack/" + pallet), Kind: KindPack, Time: at(4 * time.Hour), Location: glns["distributor"], SSCC: pallet, Children: []string{case1, case2}},
@@ -188,11 +204,12 @@ func Seed(ctx context.Context, clients map[string]*Client, glns map[string]strin
 		s := serials[0][i]
 		dispenses = append(dispenses, Event{ID: seedID("dispense/" + s), Kind: KindDispense, Time: at(48*time.Hour + time.Duration(i)*time.Hour),
 			Location: glns["pharmacy"], GTIN: gtin(0), Serial: s})
-		rep.Dispensed = append(rep.Dispensed, PackRef{GTIN: gtin(0), Serial: s, Batch: "B01-1", Expiry: "2028-06-30", Status: PackDispensed})
+		rep.Dispensed = append(rep.Dispensed, PackRef{GTIN: gtin(0), Serial: s, Batch: "B01-1" + tag, Expiry: "2028-06-30", Status: PackDispensed})
 	}
-	stolen := serials[1][0]
-	dispenses = append(dispenses, Event{ID: seedID("stolen/" + stolen), Kind: KindStolen, Time: at(72 * time.Hour), Location: glns["pharmacy"], GTIN: gtin(1), Serial: stolen})
-	rep.Stolen = PackRef{GTIN: gtin(1), Serial: stolen, Batch: "B02-1", Expiry: "2028-06-30", Status: PackStolen}
+	stolen := serials[1%opts.Products][0]
+	dispenses = append(dispenses, Event{ID: seedID("stolen/" + stolen), Kind: KindStolen, Time: at(72 * time.Hour), Location: glns["pharmacy"],
+		GTIN: gtin(1 % opts.Products), Serial: stolen})
+	rep.Stolen = PackRef{GTIN: gtin(1 % opts.Products), Serial: stolen, Batch: fmt.Sprintf("B%02d-1%s", 1%opts.Products+1, tag), Expiry: "2028-06-30", Status: PackStolen}
 	if err := send(phar, fmt.Sprintf("dispensing %d packs", len(rep.Dispensed)), dispenses); err != nil {
 		return rep, err
 	}
