@@ -229,17 +229,17 @@ func ParseBracketed(s string, opt Options) ([]Element, []Problem) {
 				Message: fmt.Sprintf("Expected \"(\" to open an AI at position %d, found %s.", i+1, charDesc(s[i]))})
 			return elems, probs
 		}
-		close := strings.IndexByte(s[i+1:], ')')
-		if close < 0 {
+		closeAt := strings.IndexByte(s[i+1:], ')')
+		if closeAt < 0 {
 			probs = append(probs, Problem{Pos: i, Len: len(s) - i, Code: CodeBadSyntax,
 				Message: fmt.Sprintf("The AI opened at position %d is not closed with \")\".", i+1)})
 			return elems, probs
 		}
-		close += i + 1
-		ai := s[i+1 : close]
+		closeAt += i + 1
+		ai := s[i+1 : closeAt]
 		start := i
 		// Value: up to the next "(" that is not escaped as "\(".
-		vstart := close + 1
+		vstart := closeAt + 1
 		var b strings.Builder
 		var posMap []int
 		j := vstart
