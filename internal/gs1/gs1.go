@@ -7,7 +7,14 @@
 //
 // Every parser reports every problem it finds as a Problem with the AI
 // concerned, the byte position in the input, a stable Code and a sentence a
-// pharmacist can read. The package does no I/O and keeps no mutable state.
+// pharmacist can read. Parsers apply the per-element rules (character sets,
+// lengths, check digits, dates, every dictionary linter, Digital Link key
+// qualifiers); Validate adds the association rules. Dates with day 00 are
+// valid where the dictionary says so (expiry and other yymmd0 dates) and
+// mean the last day of the month; see ResolveDate.
+//
+// The package does no I/O and keeps no mutable state: its tables are
+// generated, read-only data (see internal/gen).
 package gs1
 
 //go:generate go run ./internal/gen -dict ../../../shared/gs1/gs1-syntax-dictionary.txt -out aitable_gen.go
