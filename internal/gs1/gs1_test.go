@@ -534,3 +534,12 @@ func TestProblemsErrorAndCharset(t *testing.T) {
 		}
 	}
 }
+
+func TestAIName(t *testing.T) {
+	tests := map[string]string{"01": "GTIN", "17": "expiry", "10": "batch", "21": "serial", "710": "German PZN", "4330": "MAX TEMP F.", "89": ""}
+	for ai, want := range tests {
+		if got := AIName(ai); got != want {
+			t.Errorf("AIName(%q) = %q, want %q", ai, got, want)
+		}
+	}
+}

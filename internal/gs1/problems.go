@@ -127,7 +127,12 @@ func codeForLinter(name string) Code {
 	return CodeLinterFailed
 }
 
-// friendlyNames are the names pharmacists use for the AIs they meet most.
+// AIName returns a short name for an AI as a pharmacist would say it
+// ("GTIN", "expiry", "batch", "serial", "German PZN", ...), falling back to
+// the dictionary title, or "" for an AI not in the dictionary.
+func AIName(ai string) string { return friendlyName(ai) }
+
+// friendlyName returns the names pharmacists use for the AIs they meet most.
 func friendlyName(ai string) string {
 	switch ai {
 	case "00":
