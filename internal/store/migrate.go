@@ -88,6 +88,15 @@ var migrations = []string{
 	`ALTER TABLE scans ADD COLUMN event_id TEXT REFERENCES events (id);
 	CREATE INDEX scans_session_pack ON scans (session, gtin, serial) WHERE gtin != '';
 	CREATE INDEX scans_session_sscc ON scans (session, sscc) WHERE sscc != '';`,
+
+	// 4: the packs and units each event touches, so batches sent side by
+	// side never reorder two events about the same thing.
+	`ALTER TABLE events ADD COLUMN keys TEXT NOT NULL DEFAULT '';
+	UPDATE events SET keys = trim(
+		CASE WHEN coalesce(json_extract(body, '$.serial'), '') != ''
+			THEN json_extract(body, '$.gtin') || '/' || json_extract(body, '$.serial') ELSE '' END || ' ' ||
+		CASE WHEN coalesce(json_extract(body, '$.sscc'), '') != '' THEN json_extract(body, '$.sscc') ELSE '' END || ' ' ||
+		coalesce((SELECT group_concat(value, ' ') FROM json_each(body, '$.children')), ''));`,
 }
 
 // SchemaVersion is the schema version this build writes.

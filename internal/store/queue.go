@@ -99,11 +99,29 @@ func (s *Store) EnqueueTx(ctx context.Context, tx *sql.Tx, ev ledger.Event) (led
 	if err != nil {
 		return ledger.Event{}, fmt.Errorf("enqueue: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, kind, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
-		ev.ID, string(ev.Kind), string(body), now.UnixNano(), now.UnixNano()); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, kind, body, created_at, updated_at, keys) VALUES (?, ?, ?, ?, ?, ?)`,
+		ev.ID, string(ev.Kind), string(body), now.UnixNano(), now.UnixNano(), strings.Join(eventKeys(ev), " ")); err != nil {
 		return ledger.Event{}, err
 	}
 	return ev, nil
+}
+
+// eventKeys names what an event is about: the pack (GTIN/serial), the
+// logistic unit (SSCC) and the children packed or unpacked.
+func eventKeys(ev ledger.Event) []string {
+	var keys []string
+	if ev.Serial != "" {
+		keys = append(keys, ev.GTIN+"/"+ev.Serial)
+	}
+	if ev.SSCC != "" {
+		keys = append(keys, ev.SSCC)
+	}
+	for _, c := range ev.Children {
+		if c != "" && !strings.ContainsAny(c, " ") {
+			keys = append(keys, c)
+		}
+	}
+	return keys
 }
 
 // Claim is a batch of events held by one sync engine under a lease.
@@ -142,9 +160,7 @@ func (s *Store) ClaimBatch(ctx context.Context, max int, lease time.Duration) (C
 			_, err = tx.ExecContext(ctx, `UPDATE events SET claim = ?, claimed_at = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
 				WHERE claim = ? AND state = 'inflight'`, c.ID, now, now+int64(lease), now, old)
 		case errors.Is(err, sql.ErrNoRows):
-			_, err = tx.ExecContext(ctx, `UPDATE events SET state = 'inflight', claim = ?, claimed_at = ?, lease_until = ?,
-				attempts = attempts + 1, tx_id = NULL, updated_at = ?
-				WHERE seq IN (SELECT seq FROM events WHERE state = 'pending' ORDER BY seq LIMIT ?)`, c.ID, now, now+int64(lease), now, max)
+			err = s.claimPending(ctx, tx, c.ID, now, lease, max)
 		}
 		if err != nil {
 			return err
@@ -168,6 +184,77 @@ func (s *Store) ClaimBatch(ctx context.Context, max int, lease time.Duration) (C
 		return rows.Err()
 	})
 	return c, err
+}
+
+// claimPending claims up to max pending events in capture order, skipping
+// any event about a pack or unit that an event in flight (or an earlier
+// skipped event) is about, so that batches sent side by side never reach
+// the ledger out of order for the same pack.
+func (s *Store) claimPending(ctx context.Context, tx *sql.Tx, claim string, now int64, lease time.Duration, max int) error {
+	blocked := map[string]bool{}
+	rows, err := tx.QueryContext(ctx, `SELECT keys FROM events WHERE state = 'inflight' AND keys != ''`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			rows.Close()
+			return err
+		}
+		for _, key := range strings.Fields(k) {
+			blocked[key] = true
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// Scan a window of pending events; skipped ones are taken by a later claim.
+	rows, err = tx.QueryContext(ctx, `SELECT seq, keys FROM events WHERE state = 'pending' ORDER BY seq LIMIT ?`, 4*max+len(blocked))
+	if err != nil {
+		return err
+	}
+	var take []int64
+	for rows.Next() && len(take) < max {
+		var seq int64
+		var k string
+		if err := rows.Scan(&seq, &k); err != nil {
+			rows.Close()
+			return err
+		}
+		keys := strings.Fields(k)
+		skip := false
+		for _, key := range keys {
+			if blocked[key] {
+				skip = true
+				break
+			}
+		}
+		if skip {
+			for _, key := range keys {
+				blocked[key] = true
+			}
+			continue
+		}
+		take = append(take, seq)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	st, err := tx.PrepareContext(ctx, `UPDATE events SET state = 'inflight', claim = ?, claimed_at = ?, lease_until = ?,
+		attempts = attempts + 1, tx_id = NULL, updated_at = ? WHERE seq = ? AND state = 'pending'`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, seq := range take {
+		if _, err := st.ExecContext(ctx, claim, now, now+int64(lease), now, seq); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // inClaim runs fn in a write transaction after checking the claim is still held.

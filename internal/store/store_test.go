@@ -73,7 +73,7 @@ func TestMigrateFromEveryVersion(t *testing.T) {
 			}
 			if v >= 1 {
 				if _, err := old.w.ExecContext(ctx, `INSERT INTO events (id, kind, body, created_at, updated_at)
-					VALUES ('0190a000-0000-7000-8000-000000000001', 'receive', '{"id":"0190a000-0000-7000-8000-000000000001","kind":"receive","time":"2026-01-02T03:04:05Z"}', 1, 1)`); err != nil {
+					VALUES ('0190a000-0000-7000-8000-000000000001', 'pack', '{"id":"0190a000-0000-7000-8000-000000000001","kind":"pack","time":"2026-01-02T03:04:05Z","gtin":"09506000134352","serial":"S1","sscc":"106141411234567897","children":["09506000134352/A","09506000134352/B"]}', 1, 1)`); err != nil {
 					t.Fatal(err)
 				}
 				if _, err := old.w.ExecContext(ctx, `INSERT INTO scans (session, raw, valid, scanned_at) VALUES ('s', x'41', 1, 5)`); err != nil {
@@ -105,6 +105,13 @@ func TestMigrateFromEveryVersion(t *testing.T) {
 			}
 			if len(evs) != want || len(scans) != want {
 				t.Fatalf("after migration: %d events, %d scans, want %d each", len(evs), len(scans), want)
+			}
+			if v >= 1 {
+				var keys string
+				s.r.QueryRowContext(ctx, `SELECT keys FROM events`).Scan(&keys)
+				if keys != "09506000134352/S1 106141411234567897 09506000134352/A 09506000134352/B" {
+					t.Errorf("keys after migration %q", keys)
+				}
 			}
 			// The migrated database works end to end.
 			if _, _, err := s.Capture(ctx, Scan{Session: "s", Raw: []byte("x"), GTIN: "1", Serial: "2"}, ledger.Event{Kind: ledger.KindReceive}); err != nil {
@@ -325,5 +332,52 @@ func TestEnqueueTxRollsBackWithCaller(t *testing.T) {
 	}
 	if _, err := s.Enqueue(ctx, ledger.Event{}); err == nil {
 		t.Error("event without kind accepted")
+	}
+}
+
+func TestClaimKeepsPackOrder(t *testing.T) {
+	s := openTest(t, Options{})
+	ctx := context.Background()
+	add := func(ev ledger.Event) string {
+		t.Helper()
+		ev, err := s.Enqueue(ctx, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ev.ID
+	}
+	ids := func(c Claim) (out []string) {
+		for _, e := range c.Events {
+			out = append(out, e.ID)
+		}
+		return out
+	}
+	e1 := add(ledger.Event{Kind: ledger.KindCommission, GTIN: "1", Serial: "P"})
+	c1, err := s.ClaimBatch(ctx, 1, time.Minute)
+	if err != nil || fmt.Sprint(ids(c1)) != fmt.Sprint([]string{e1}) {
+		t.Fatalf("first claim %v %v", ids(c1), err)
+	}
+	e2 := add(ledger.Event{Kind: ledger.KindShip, GTIN: "1", Serial: "P"})
+	e3 := add(ledger.Event{Kind: ledger.KindCommission, GTIN: "1", Serial: "Q"})
+	e4 := add(ledger.Event{Kind: ledger.KindPack, SSCC: "X", Children: []string{"1/P", "1/Q"}})
+	e5 := add(ledger.Event{Kind: ledger.KindShip, SSCC: "X"})
+	e6 := add(ledger.Event{Kind: ledger.KindCommission, GTIN: "1", Serial: "R"})
+	c2, err := s.ClaimBatch(ctx, 10, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// P is in flight: e2 waits, and so do e4 (packs P) and e5 (ships what e4 packs).
+	if got, want := fmt.Sprint(ids(c2)), fmt.Sprint([]string{e3, e6}); got != want {
+		t.Fatalf("second claim %s, want %s", got, want)
+	}
+	if err := s.Record(ctx, c1.ID, ledger.BatchResult{TxID: "t", Block: 1, Results: []ledger.Result{{EventID: e1, Status: ledger.StatusAccepted}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Release(ctx, c2.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	c3, err := s.ClaimBatch(ctx, 10, time.Minute)
+	if got, want := fmt.Sprint(ids(c3)), fmt.Sprint([]string{e2, e3, e4, e5, e6}); err != nil || got != want {
+		t.Fatalf("third claim %s, want %s (%v)", got, want, err)
 	}
 }

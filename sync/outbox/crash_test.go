@@ -52,7 +52,7 @@ func crashChild(spec string) int {
 		return 3
 	}
 	l.SetDelay(time.Duration(rnd.IntN(3000)) * time.Microsecond)
-	e := outbox.New(outbox.Config{Store: s, Ledger: l, BatchSize: 1 + rnd.IntN(20), Lease: 300 * time.Millisecond,
+	e := outbox.New(outbox.Config{Store: s, Ledger: l, BatchSize: 1 + rnd.IntN(20), InFlight: 1 + rnd.IntN(4), Lease: 300 * time.Millisecond,
 		MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond, Idle: 20 * time.Millisecond})
 	go e.Run(ctx)
 	out := os.Stdout // unbuffered: one write per line, whole or not at all

@@ -70,6 +70,7 @@ type Config struct {
 	Progress Progress // nil means nobody listens
 
 	BatchSize  int           // events per transaction; 0 means 100
+	InFlight   int           // batches sent side by side; 0 means 4 (events about the same pack are never reordered)
 	Lease      time.Duration // how long a claim is held; 0 means 2 minutes
 	MinBackoff time.Duration // first retry delay while the ledger is down; 0 means 500ms
 	MaxBackoff time.Duration // longest retry delay; 0 means 1 minute
@@ -91,6 +92,9 @@ type Engine struct {
 func New(cfg Config) *Engine {
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = 100
+	}
+	if cfg.InFlight <= 0 {
+		cfg.InFlight = 4
 	}
 	if cfg.Lease <= 0 {
 		cfg.Lease = 2 * time.Minute
@@ -135,8 +139,18 @@ func (e *Engine) Run(ctx context.Context) error {
 			followErr <- e.follow(ctx)
 		}()
 	}
-	err := e.send(ctx)
-	cancel()
+	e.report(ctx, nil, time.Time{})
+	errs := make(chan error, e.cfg.InFlight)
+	for range e.cfg.InFlight {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := e.send(ctx)
+			cancel() // one sender's fatal error stops them all
+			errs <- err
+		}()
+	}
+	err := <-errs
 	wg.Wait()
 	select {
 	case ferr := <-followErr:
@@ -150,10 +164,9 @@ func (e *Engine) Run(ctx context.Context) error {
 	return err
 }
 
-// send is Run's sending loop.
+// send is one of Run's sending loops.
 func (e *Engine) send(ctx context.Context) error {
 	failures := 0
-	e.report(ctx, nil, time.Time{})
 	for {
 		n, err := e.Step(ctx)
 		if ctx.Err() != nil {
@@ -173,6 +186,9 @@ func (e *Engine) send(ctx context.Context) error {
 			e.report(ctx, err, e.cfg.Now().Add(wait))
 		case n > 0:
 			failures = 0
+			if n >= e.cfg.BatchSize {
+				e.cfg.Store.Notify() // more may be waiting: wake another sender
+			}
 			continue
 		default:
 			failures = 0
@@ -210,20 +226,33 @@ func (e *Engine) backoff(n int) time.Duration {
 	return d/2 + time.Duration(j)
 }
 
-// Drain sends until nothing is left to send, the ledger fails or ctx ends,
-// and returns the final status (for `medtrace sync --once`).
+// Drain sends, InFlight batches side by side, until nothing more can be
+// sent, the ledger fails or ctx ends, and returns the final status (for
+// `medtrace sync --once`).
 func (e *Engine) Drain(ctx context.Context) (Status, error) {
 	e.report(ctx, nil, time.Time{})
-	for {
-		n, err := e.Step(ctx)
-		if err != nil {
-			e.report(ctx, err, time.Time{})
-			return e.Status(), err
-		}
-		if n == 0 {
-			return e.Status(), nil
-		}
+	var wg sync.WaitGroup
+	errs := make([]error, e.cfg.InFlight)
+	for i := range e.cfg.InFlight {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				n, err := e.Step(ctx)
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				if n == 0 {
+					return
+				}
+			}
+		}()
 	}
+	wg.Wait()
+	err := errors.Join(errs...)
+	e.report(ctx, err, time.Time{})
+	return e.Status(), err
 }
 
 // Step claims one batch and settles it, returning how many events it

@@ -207,7 +207,7 @@ func TestOutageBacksOffAndTellsTheTruth(t *testing.T) {
 	ids := enq(t, s, 30)
 	l.SetDown(true)
 	p := progress{ch: make(chan outbox.Status, 1000)}
-	e := outbox.New(outbox.Config{Store: s, Ledger: l, Progress: p, BatchSize: 10,
+	e := outbox.New(outbox.Config{Store: s, Ledger: l, Progress: p, BatchSize: 10, InFlight: 1,
 		MinBackoff: 5 * time.Millisecond, MaxBackoff: 40 * time.Millisecond, Idle: time.Hour})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
