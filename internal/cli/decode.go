@@ -81,7 +81,7 @@ func runDecode(ctx context.Context, sio IO, args []string) int {
 		fmt.Fprintln(sio.Stderr, "medtrace decode: no FILE given (see 'medtrace decode -h')")
 		return ExitUsage
 	}
-	dec := dmdecode.New(dmdecode.Options{All: true})
+	dec := dmdecode.New(dmdecode.Options{All: true, Budget: 5 * time.Second})
 	enc := json.NewEncoder(sio.Stdout)
 	enc.SetEscapeHTML(false)
 	exit := ExitOK

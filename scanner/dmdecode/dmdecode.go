@@ -28,19 +28,25 @@ type Options struct {
 	Budget time.Duration
 	// MaxSymbols is the most symbols returned per image; 0 means 16.
 	MaxSymbols int
+	// Strategies, when > 0, limits how many strategies (binarizer,
+	// locator, inversion, scaling passes) run per image: for live camera
+	// frames, where the next frame is a better second chance than a slow
+	// pass. The first two are the locator and gozxing's hybrid pass.
+	Strategies int
 	// All makes Decode look for every symbol in the image (a case of packs)
 	// instead of stopping at the first.
 	All bool
 }
 
 // DefaultBudget is the time budget per image for the slower strategies.
-const DefaultBudget = 400 * time.Millisecond
+const DefaultBudget = time.Second
 
 // Decoder decodes Data Matrix symbols in images. A Decoder is not safe for
 // concurrent use; make one per goroutine.
 type Decoder struct {
-	opts Options
-	dec  *decoder.Decoder
+	opts     Options
+	dec      *decoder.Decoder
+	deadline time.Time // of the image being decoded: bounds the locator's candidates
 }
 
 // New returns a Decoder.
@@ -63,8 +69,7 @@ var ErrUnsupportedECI = errors.New("unsupported ECI")
 // wraps scanner.ErrNotFound. Reads carry Data, Symbology, Corners and Time;
 // the caller sets Source. ctx cancels a long search.
 func (d *Decoder) Decode(ctx context.Context, img image.Image) ([]scanner.Read, error) {
-	g := toGray(img)
-	return d.DecodeGray(ctx, g)
+	return d.decodeGray(ctx, toGray(img))
 }
 
 // Gray is an 8-bit luminance image, row-major, Stride bytes per row.
@@ -77,9 +82,13 @@ type Gray struct {
 // DecodeGray is Decode for a luminance image (e.g. the Y plane of a camera
 // frame). It does not modify g.
 func (d *Decoder) DecodeGray(ctx context.Context, g *Gray) ([]scanner.Read, error) {
-	start := time.Now()
-	deadline := start.Add(d.opts.Budget)
-	work := g.compact()
+	return d.decodeGray(ctx, g.compact())
+}
+
+// decodeGray decodes a compact (Stride == W) image it may modify.
+func (d *Decoder) decodeGray(ctx context.Context, work *Gray) ([]scanner.Read, error) {
+	deadline := time.Now().Add(d.opts.Budget)
+	d.deadline = deadline
 	var reads []scanner.Read
 	seen := map[string]bool{}
 	var lastErr error
@@ -135,7 +144,7 @@ func (d *Decoder) findOne(ctx context.Context, g *Gray, deadline time.Time, agai
 			break
 		}
 		t0 := time.Now()
-		if again && i >= 2 {
+		if (again && i >= 2) || (d.opts.Strategies > 0 && i >= d.opts.Strategies) {
 			break
 		}
 		r, err := s.run(d, g)

@@ -3,6 +3,7 @@ package dmdecode
 import (
 	"math"
 	"sort"
+	"time"
 
 	"github.com/makiuchi-d/gozxing"
 
@@ -128,7 +129,7 @@ type run struct {
 
 // component is a connected set of dark pixels.
 type component struct {
-	runs                   []int32
+	runs                   []int32 // x0, x1, y triples
 	pixels                 int
 	minX, minY, maxX, maxY int32
 }
@@ -180,37 +181,41 @@ func components(b *binImage, minSide int) []component {
 		}
 		prevStart, prevEnd = start, len(runs)
 	}
-	idx := map[int32]int{}
-	var comps []component
+	// Per-root statistics first; runs are gathered only for components big
+	// enough to be a symbol (clutter has many small ones).
+	type stat struct {
+		pixels                 int
+		minX, minY, maxX, maxY int32
+		keep                   int32 // index in out, or -1
+	}
+	roots := make([]int32, len(runs))
+	st := make([]stat, len(runs))
 	for i := range runs {
 		r := find(runs, int32(i))
-		ci, ok := idx[r]
-		if !ok {
-			ci = len(comps)
-			idx[r] = ci
-			comps = append(comps, component{minX: math.MaxInt32, minY: math.MaxInt32, maxX: -1, maxY: -1})
-		}
-		c := &comps[ci]
+		roots[i] = r
 		ru := runs[i]
-		c.runs = append(c.runs, int32(i))
-		c.pixels += int(ru.x1 - ru.x0)
-		c.minX, c.maxX = min(c.minX, ru.x0), max(c.maxX, ru.x1)
-		c.minY, c.maxY = min(c.minY, ru.y), max(c.maxY, ru.y+1)
+		s := &st[r]
+		if s.pixels == 0 {
+			s.minX, s.minY, s.maxX, s.maxY = ru.x0, ru.y, ru.x1, ru.y+1
+		}
+		s.pixels += int(ru.x1 - ru.x0)
+		s.minX, s.maxX = min(s.minX, ru.x0), max(s.maxX, ru.x1)
+		s.minY, s.maxY = min(s.minY, ru.y), max(s.maxY, ru.y+1)
 	}
-	out := comps[:0]
-	for _, c := range comps {
-		if int(c.maxX-c.minX) >= minSide || int(c.maxY-c.minY) >= minSide {
-			out = append(out, c)
+	var out []component
+	for i := range runs {
+		s := &st[i]
+		s.keep = -1
+		if s.pixels > 0 && (int(s.maxX-s.minX) >= minSide || int(s.maxY-s.minY) >= minSide) {
+			s.keep = int32(len(out))
+			out = append(out, component{pixels: s.pixels, minX: s.minX, minY: s.minY, maxX: s.maxX, maxY: s.maxY})
 		}
 	}
-	// Keep the run data reachable through a closure-free copy.
-	for i := range out {
-		rs := make([]int32, 0, 2*len(out[i].runs))
-		for _, ri := range out[i].runs {
-			r := runs[ri]
-			rs = append(rs, r.x0, r.x1, r.y)
+	for i, r := range roots {
+		if k := st[r].keep; k >= 0 {
+			ru := runs[i]
+			out[k].runs = append(out[k].runs, ru.x0, ru.x1, ru.y)
 		}
-		out[i].runs = rs
 	}
 	return out
 }
@@ -348,6 +353,7 @@ type gridFit struct {
 	rows, cols int
 	score      float64
 	corners    [4]pt // top-left, top-right, bottom-right, bottom-left (finder at left and bottom)
+	ma, mb     pt    // one module along the finder's arms (for refining)
 }
 
 func (b *binImage) sample(p pt) bool {
@@ -478,28 +484,30 @@ func (d *Decoder) locateIn(b *binImage) (scanner.Read, error) {
 			continue
 		}
 		hl := hull(c)
-		q, ok := quad(hl)
+		qr, ok := quad(hl)
 		if !ok {
 			continue
 		}
-		var centre pt
-		for _, p := range q {
-			centre = centre.add(p.mul(0.25))
-		}
-		side := math.Min(q[0].dist(q[1]), q[1].dist(q[2]))
-		inset := math.Max(0.8, side/80)
-		dark := [4]float64{}
-		for i := 0; i < 4; i++ {
-			dark[i] = sideDark(b, q[i], q[(i+1)%4], centre, inset)
-		}
-		for v := 0; v < 4; v++ {
-			// Sides v-1 -> v and v -> v+1 must be solid; the others not.
-			s1, s2 := dark[(v+3)%4], dark[v]
-			o1, o2 := dark[(v+1)%4], dark[(v+2)%4]
-			if s1 < 0.8 || s2 < 0.8 || (o1 > 0.9 && o2 > 0.9) {
-				continue
+		for _, q := range [][4]pt{qr} {
+			var centre pt
+			for _, p := range q {
+				centre = centre.add(p.mul(0.25))
 			}
-			cands = append(cands, cand{q: q, v: v, weight: s1 + s2 - 0.5*(o1+o2) + math.Log(float64(c.pixels))/20})
+			side := math.Min(q[0].dist(q[1]), q[1].dist(q[2]))
+			inset := math.Max(0.8, side/80)
+			dark := [4]float64{}
+			for i := 0; i < 4; i++ {
+				dark[i] = sideDark(b, q[i], q[(i+1)%4], centre, inset)
+			}
+			for v := 0; v < 4; v++ {
+				// Sides v-1 -> v and v -> v+1 must be solid; the others not.
+				s1, s2 := dark[(v+3)%4], dark[v]
+				o1, o2 := dark[(v+1)%4], dark[(v+2)%4]
+				if s1 < 0.8 || s2 < 0.8 || (o1 > 0.9 && o2 > 0.9) {
+					continue
+				}
+				cands = append(cands, cand{q: q, v: v, weight: s1 + s2 - 0.5*(o1+o2) + math.Log(float64(c.pixels))/20})
+			}
 		}
 	}
 	sort.Slice(cands, func(i, j int) bool { return cands[i].weight > cands[j].weight })
@@ -508,6 +516,9 @@ func (d *Decoder) locateIn(b *binImage) (scanner.Read, error) {
 	}
 	var firstErr error
 	for _, c := range cands {
+		if time.Now().After(d.deadline) {
+			break
+		}
 		r, err := d.fitAndDecode(b, c.q, c.v)
 		if err == nil {
 			return r, nil
@@ -528,6 +539,11 @@ func (d *Decoder) fitAndDecode(b *binImage, q [4]pt, v int) (scanner.Read, error
 	V := q[v]
 	A := q[(v+3)%4] // along one arm
 	B := q[(v+1)%4] // along the other arm
+	if A.sub(V).cross(B.sub(V)) < 0 {
+		// Make V->A the "up" arm of an unmirrored symbol (y grows
+		// downwards), so the first decode attempt is the likely one.
+		A, B = B, A
+	}
 	Ch := q[(v+2)%4]
 	Cp := A.add(B).sub(V)
 	lenA, lenB := V.dist(A), V.dist(B)
@@ -551,7 +567,7 @@ func (d *Decoder) fitAndDecode(b *binImage, q [4]pt, v int) (scanner.Read, error
 			best := gridFit{score: -1}
 			for _, C := range []pt{Ch, Cp} {
 				f := gridFit{h: squareToQuad(A, C, B, V), rows: rows, cols: cols, corners: [4]pt{A, C, B, V}}
-				if f.timingPeek(b) < 0.7 {
+				if f.timingPeek(b) < 0.6 {
 					continue
 				}
 				if s := f.scoreOn(b); s > best.score {
@@ -562,30 +578,26 @@ func (d *Decoder) fitAndDecode(b *binImage, q [4]pt, v int) (scanner.Read, error
 			if best.score < 0.65 {
 				continue
 			}
-			for _, base := range []pt{Ch, Cp} {
-				for _, da := range []float64{0, -0.5, 0.5, -1, 1} {
-					for _, db := range []float64{0, -0.5, 0.5, -1, 1} {
-						if da == 0 && db == 0 {
-							continue
-						}
-						C := base.add(ua.mul(da * mA)).add(ub.mul(db * mB))
-						f := gridFit{h: squareToQuad(A, C, B, V), rows: rows, cols: cols, corners: [4]pt{A, C, B, V}}
-						if s := f.scoreOn(b); s > best.score {
-							f.score = s
-							best = f
-						}
-					}
-				}
-			}
-			if best.score >= 0.8 {
-				fits = append(fits, best)
-			}
+			best.ma, best.mb = ua.mul(mA), ub.mul(mB)
+			fits = append(fits, best)
 		}
 	}
+	// Only the most promising sizes get their corners refined.
 	sort.Slice(fits, func(i, j int) bool { return fits[i].score > fits[j].score })
-	if len(fits) > 4 {
-		fits = fits[:4]
+	if len(fits) > 3 {
+		fits = fits[:3]
 	}
+	for i := range fits {
+		fits[i] = climb(b, fits[i], fits[i].ma, fits[i].mb)
+	}
+	kept := fits[:0]
+	for _, f := range fits {
+		if f.score >= 0.8 {
+			kept = append(kept, f)
+		}
+	}
+	fits = kept
+	sort.Slice(fits, func(i, j int) bool { return fits[i].score > fits[j].score })
 	var firstErr error
 	for _, f := range fits {
 		corners := make([]scanner.Point, 4)
@@ -599,9 +611,172 @@ func (d *Decoder) fitAndDecode(b *binImage, q [4]pt, v int) (scanner.Read, error
 		if firstErr == nil {
 			firstErr = err
 		}
+		// The frame fits but the data does not decode: the surface may be
+		// curved or the print uneven. Re-fit the grid to the measured
+		// centres of the timing and finder modules and try again.
+		if f.score >= 0.85 {
+			if m := f.refined(b); m != nil {
+				if r, err := d.decodeBits(m, corners, true); err == nil {
+					return r, nil
+				}
+			}
+		}
 	}
 	if firstErr == nil {
 		firstErr = scanner.ErrNotFound
 	}
 	return scanner.Read{}, firstErr
+}
+
+// centre finds the middle of the run of modules of colour dark that
+// contains (or is nearest to) p along direction t, searching half a module
+// (step) either side; ok is false when there is no such run.
+func centreAlong(b *binImage, p, t pt, step float64, dark bool) (pt, bool) {
+	const n = 12
+	lo, hi := -1, -1
+	for i := -n; i <= n; i++ {
+		q := p.add(t.mul(float64(i) / n * step * 0.75))
+		if b.sample(q) == dark {
+			if lo < 0 || (i <= 0 && hi < i-1) {
+				lo = i
+			}
+			if lo >= 0 && (hi < 0 || hi == i-1) {
+				hi = i
+			}
+		} else if hi >= 0 && i > 0 {
+			break
+		}
+	}
+	if lo < 0 {
+		return p, false
+	}
+	mid := float64(lo+hi) / 2 / n * step * 0.75
+	return p.add(t.mul(mid)), true
+}
+
+// edgeCentre moves p (a module centre on the symbol's border) so that it
+// sits half a module inside the symbol's outer edge along normal nrm (which
+// points outwards).
+func edgeCentre(b *binImage, p, nrm pt, module float64) pt {
+	// Walk outwards from p until the quiet zone (light) starts.
+	const n = 16
+	for i := 0; i <= n; i++ {
+		q := p.add(nrm.mul(float64(i) / n * module))
+		if !b.sample(q) {
+			edge := float64(i)/n*module - module/(2*n)
+			return p.add(nrm.mul(edge - module/2))
+		}
+	}
+	return p
+}
+
+// refined re-samples the grid through a Coons patch built from the measured
+// centres of the border modules, which follows curved and unevenly scaled
+// symbols better than one homography.
+func (f *gridFit) refined(b *binImage) *gozxing.BitMatrix {
+	rows, cols := f.rows, f.cols
+	cu, rv := 1/float64(cols), 1/float64(rows)
+	at := func(c, r int) pt { return f.h.apply((float64(c)+0.5)*cu, (float64(r)+0.5)*rv) }
+	unit := func(p pt) pt {
+		l := math.Hypot(p.x, p.y)
+		if l == 0 {
+			return p
+		}
+		return p.mul(1 / l)
+	}
+	top := make([]pt, cols)
+	bottom := make([]pt, cols)
+	left := make([]pt, rows)
+	right := make([]pt, rows)
+	for c := 0; c < cols; c++ {
+		p := at(c, 0)
+		t := unit(at(min(c+1, cols-1), 0).sub(at(max(c-1, 0), 0)))
+		step := at(min(c+1, cols-1), 0).dist(at(max(c-1, 0), 0)) / 2
+		up := unit(at(c, 0).sub(at(c, 1)))
+		if c%2 == 0 { // dark timing module: centre it along the row and from the outer edge
+			if q, ok := centreAlong(b, p, t, step, true); ok {
+				p = q
+			}
+			p = edgeCentre(b, p, up, step)
+		}
+		top[c] = p
+		q := at(c, rows-1)
+		down := unit(at(c, rows-1).sub(at(c, rows-2)))
+		bottom[c] = edgeCentre(b, q, down, step)
+	}
+	for r := 0; r < rows; r++ {
+		p := at(cols-1, r)
+		t := unit(at(cols-1, min(r+1, rows-1)).sub(at(cols-1, max(r-1, 0))))
+		step := at(cols-1, min(r+1, rows-1)).dist(at(cols-1, max(r-1, 0))) / 2
+		out := unit(at(cols-1, r).sub(at(cols-2, r)))
+		if r%2 == 1 {
+			if q, ok := centreAlong(b, p, t, step, true); ok {
+				p = q
+			}
+			p = edgeCentre(b, p, out, step)
+		}
+		right[r] = p
+		q := at(0, r)
+		lout := unit(at(0, r).sub(at(1, r)))
+		left[r] = edgeCentre(b, q, lout, step)
+	}
+	// Light timing modules lie midway between their dark neighbours.
+	for c := 1; c < cols-1; c += 2 {
+		top[c] = top[c-1].add(top[c+1]).mul(0.5)
+	}
+	for r := 2; r < rows-1; r += 2 {
+		right[r] = right[r-1].add(right[r+1]).mul(0.5)
+	}
+	right[0] = right[1].mul(2).sub(right[2])
+	top[cols-1] = top[cols-2].mul(2).sub(top[cols-3])
+	// Corners shared by two curves: average them.
+	p00 := top[0].add(left[0]).mul(0.5)
+	p10 := top[cols-1].add(right[0]).mul(0.5)
+	p01 := bottom[0].add(left[rows-1]).mul(0.5)
+	p11 := bottom[cols-1].add(right[rows-1]).mul(0.5)
+	m, _ := gozxing.NewBitMatrix(cols, rows)
+	for r := 0; r < rows; r++ {
+		v := float64(r) / float64(rows-1)
+		for c := 0; c < cols; c++ {
+			u := float64(c) / float64(cols-1)
+			p := top[c].mul(1 - v).add(bottom[c].mul(v)).add(left[r].mul(1 - u)).add(right[r].mul(u)).
+				sub(p00.mul((1 - u) * (1 - v))).sub(p10.mul(u * (1 - v))).sub(p01.mul((1 - u) * v)).sub(p11.mul(u * v))
+			if b.sample(p) {
+				m.Set(c, r)
+			}
+		}
+	}
+	return m
+}
+
+// climb improves a fit by hill climbing on its corners: the fourth corner
+// (C, opposite the finder) moves first, in steps from one module down to
+// an eighth, then the ends of the finder arms in finer steps.
+func climb(b *binImage, f gridFit, ma, mb pt) gridFit {
+	try := func(corners [4]pt) gridFit {
+		g := gridFit{h: squareToQuad(corners[0], corners[1], corners[2], corners[3]), rows: f.rows, cols: f.cols, corners: corners, ma: f.ma, mb: f.mb}
+		g.score = g.scoreOn(b)
+		return g
+	}
+	dirs := [8][2]float64{{1, 0}, {-1, 0}, {0, 1}, {0, -1}, {1, 1}, {1, -1}, {-1, 1}, {-1, -1}}
+	for _, k := range []int{1, 0, 2} { // C, then A, then B (corners are A, C, B, V)
+		step := 1.0
+		if k != 1 {
+			step = 0.5
+		}
+		for iter := 0; iter < 12 && step >= 0.125; iter++ {
+			improved := false
+			for _, d := range dirs {
+				c := f.corners
+				c[k] = c[k].add(ma.mul(d[0] * step)).add(mb.mul(d[1] * step))
+				if g := try(c); g.score > f.score {
+					f, improved = g, true
+				}
+			}
+			if !improved {
+				step /= 2
+			}
+		}
+	}
+	return f
 }
