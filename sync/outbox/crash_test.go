@@ -33,12 +33,13 @@ func TestMain(m *testing.M) {
 
 // crashChild captures scans with events as fast as it can while its sync
 // engine sends them, printing "durable ID" after each capture returned,
-// until it is killed.
+// until it is killed. spec is "fake|DATA|LEDGERDB|SEED" (the fake ledger)
+// or "net|DATA|PROFILE|GTIN|GLN|BATCH|RUN|SEED" (the real network).
 func crashChild(spec string) int {
 	parts := strings.Split(spec, "|")
-	dataDir, ledgerPath := parts[0], parts[1]
+	mode, dataDir := parts[0], parts[1]
 	var seed uint64
-	fmt.Sscan(parts[2], &seed)
+	fmt.Sscan(parts[len(parts)-1], &seed)
 	rnd := rand.New(rand.NewPCG(seed, seed))
 	ctx := context.Background()
 	s, err := store.Open(ctx, dataDir, store.Options{})
@@ -46,12 +47,36 @@ func crashChild(spec string) int {
 		fmt.Println("error", err)
 		return 3
 	}
-	l, err := fakeledger.Open(ctx, ledgerPath)
-	if err != nil {
-		fmt.Println("error", err)
-		return 3
+	var l outbox.Ledger
+	event := func(serial string) ledger.Event {
+		return ledger.Event{Kind: ledger.KindReceive, GTIN: gtin, Serial: serial}
 	}
-	l.SetDelay(time.Duration(rnd.IntN(3000)) * time.Microsecond)
+	switch mode {
+	case "fake":
+		fl, err := fakeledger.Open(ctx, parts[2])
+		if err != nil {
+			fmt.Println("error", err)
+			return 3
+		}
+		fl.SetDelay(time.Duration(rnd.IntN(3000)) * time.Microsecond)
+		l = fl
+	case "net":
+		prof, err := ledger.LoadProfile(parts[2])
+		if err != nil {
+			fmt.Println("error", err)
+			return 3
+		}
+		c, err := prof.DialRole(ctx, "manufacturer")
+		if err != nil {
+			fmt.Println("error", err)
+			return 3
+		}
+		l = outbox.NewClient(c)
+		g, gln, batch, run := parts[3], parts[4], parts[5], parts[6]
+		event = func(serial string) ledger.Event {
+			return ledger.Event{Kind: ledger.KindCommission, Location: gln, GTIN: g, Serial: "K" + run + "-" + serial, Batch: batch, Expiry: "2031-06-30"}
+		}
+	}
 	e := outbox.New(outbox.Config{Store: s, Ledger: l, BatchSize: 1 + rnd.IntN(20), InFlight: 1 + rnd.IntN(4), Lease: 300 * time.Millisecond,
 		MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond, Idle: 20 * time.Millisecond})
 	go e.Run(ctx)
@@ -65,8 +90,8 @@ func crashChild(spec string) int {
 				fmt.Println("error", err)
 				return 3
 			}
-			a, err1 := s.EnqueueTx(ctx, tx, ledger.Event{Kind: ledger.KindShip, GTIN: gtin, Serial: serial})
-			b, err2 := s.EnqueueTx(ctx, tx, ledger.Event{Kind: ledger.KindShip, GTIN: gtin, Serial: serial + "b"})
+			a, err1 := s.EnqueueTx(ctx, tx, event(serial))
+			b, err2 := s.EnqueueTx(ctx, tx, event(serial+"b"))
 			if err1 != nil || err2 != nil || tx.Commit() != nil {
 				fmt.Println("error", err1, err2)
 				return 3
@@ -75,8 +100,8 @@ func crashChild(spec string) int {
 			fmt.Fprintf(out, "durable %s\ndurable %s\n", a.ID, b.ID)
 			continue
 		}
-		_, ev, err := s.Capture(ctx, store.Scan{Session: "crash", Raw: []byte(serial), Valid: true, GTIN: gtin, Serial: serial, Source: "test"},
-			ledger.Event{Kind: ledger.KindReceive, GTIN: gtin, Serial: serial})
+		ev := event(serial)
+		_, ev, err := s.Capture(ctx, store.Scan{Session: "crash", Raw: []byte(serial), Valid: true, GTIN: ev.GTIN, Serial: ev.Serial, Source: "test"}, ev)
 		if err != nil {
 			fmt.Println("error", err)
 			return 3
@@ -85,15 +110,12 @@ func crashChild(spec string) int {
 	}
 }
 
-// TestKillNine kills a capturing and syncing process with SIGKILL 100 times
-// at random moments. After each crash the database must open cleanly and
-// hold every event reported durable; at the end every event is on the
-// ledger exactly once. The ledger here is the FAKE in fakeledger (its own
-// SQLite file, exactly-once semantics), not Fabric.
-func TestKillNine(t *testing.T) {
-	cycles := 100
-	dir := t.TempDir()
-	dataDir, ledgerPath := filepath.Join(dir, "data"), filepath.Join(dir, "fake-ledger.db")
+// killCycles starts the crash child cycles times, kills it with SIGKILL
+// after a random minMs..maxMs of work, and after each crash checks the
+// database opens cleanly and holds every event reported durable. It
+// returns the durable event IDs.
+func killCycles(t *testing.T, dataDir string, cycles, minMs, maxMs int, specFor func(cycle int) string) map[string]bool {
+	t.Helper()
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +125,7 @@ func TestKillNine(t *testing.T) {
 	ctx := context.Background()
 	for c := 0; c < cycles; c++ {
 		cmd := exec.Command(self, "-test.run=^$")
-		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s|%s|%d", childEnv, dataDir, ledgerPath, c))
+		cmd.Env = append(os.Environ(), childEnv+"="+specFor(c))
 		stdout, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -135,10 +157,11 @@ func TestKillNine(t *testing.T) {
 		}()
 		select {
 		case <-first:
-		case <-time.After(20 * time.Second):
+		case <-time.After(60 * time.Second):
+			cmd.Process.Kill()
 			t.Fatalf("cycle %d: the child never started", c)
 		}
-		time.Sleep(time.Duration(5+rnd.IntN(60)) * time.Millisecond) // a random moment to crash at
+		time.Sleep(time.Duration(minMs+rnd.IntN(maxMs-minMs)) * time.Millisecond) // a random moment to crash at
 		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
@@ -175,6 +198,26 @@ func TestKillNine(t *testing.T) {
 			}
 		}
 	}
+	if len(durable) < cycles {
+		t.Errorf("only %d events captured in %d cycles: the crashes did not happen mid-work", len(durable), cycles)
+	}
+	return durable
+}
+
+// TestKillNine kills a capturing and syncing process with SIGKILL 100 times
+// at random moments. After each crash the database must open cleanly and
+// hold every event reported durable; at the end every event is on the
+// ledger exactly once. The ledger here is the FAKE in fakeledger (its own
+// SQLite file, exactly-once semantics); TestOnTheNetwork repeats this
+// against Fabric.
+func TestKillNine(t *testing.T) {
+	const cycles = 100
+	dir := t.TempDir()
+	dataDir, ledgerPath := filepath.Join(dir, "data"), filepath.Join(dir, "fake-ledger.db")
+	durable := killCycles(t, dataDir, cycles, 5, 65, func(c int) string {
+		return fmt.Sprintf("fake|%s|%s|%d", dataDir, ledgerPath, c)
+	})
+	ctx := context.Background()
 	// Drain what is left, with a clock past every lease, and check the ledger.
 	s, err := store.Open(ctx, dataDir, store.Options{Now: func() time.Time { return time.Now().Add(time.Hour) }})
 	if err != nil {
@@ -196,16 +239,12 @@ func TestKillNine(t *testing.T) {
 	}
 	scans, _ := s.Scans(ctx, store.ScanFilter{})
 	dups := exactlyOnce(t, s, l, ids)
-	recovered := countRecovered(t, ledgerPath)
-	t.Logf("%d cycles: %d events reported durable, %d stored, %d scans; ledger holds each once; %d resends answered as duplicates; %d transactions",
-		cycles, len(durable), len(ids), len(scans), dups, recovered)
-	if len(durable) < cycles {
-		t.Errorf("only %d events captured in %d cycles: the crashes did not happen mid-work", len(durable), cycles)
-	}
+	t.Logf("%d cycles: %d events reported durable, %d stored, %d scans; the fake ledger holds each once; %d resends answered as duplicates; %d transactions",
+		cycles, len(durable), len(ids), len(scans), dups, countTxs(t, ledgerPath))
 }
 
-// countRecovered counts the fake ledger's transactions.
-func countRecovered(t *testing.T, path string) int {
+// countTxs counts the fake ledger's transactions.
+func countTxs(t *testing.T, path string) int {
 	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
