@@ -18,6 +18,10 @@ FABRIC_BIN := bin/fabric
 FABRIC_CMDS := peer orderer configtxgen cryptogen osnadmin
 LEDGERCTL := bin/medtrace-network
 LEDGER_STATE ?= $(CURDIR)/.state/ledger
+# Tests get their own network (own ledger, own ports), so their events never
+# mix with the demo data of `make run` and both can run at once.
+LEDGER_TEST_STATE ?= $(CURDIR)/.state/ledger-test
+LEDGER_TEST_PORT_BASE ?= 27150
 
 .PHONY: all deps build run test vet bench fuzz clean fabric ledgerctl ledger-up ledger-down
 
@@ -81,12 +85,13 @@ test: deps fabric ledgerctl
 	  echo "== go vet ($$m)"; (cd $$m && $(GO) vet ./...); \
 	done
 	@set -e; started=0; \
-	if ! $(LEDGERCTL) status --state $(LEDGER_STATE) >/dev/null 2>&1; then \
-	  echo "== ledger network up ($(LEDGER_STATE))"; \
-	  started=1; $(LEDGERCTL) up --state $(LEDGER_STATE) --fabric-bin $(FABRIC_BIN); \
+	if ! $(LEDGERCTL) status --state $(LEDGER_TEST_STATE) >/dev/null 2>&1; then \
+	  echo "== ledger network up ($(LEDGER_TEST_STATE))"; \
+	  started=1; MEDTRACE_LEDGER_PORT_BASE=$(LEDGER_TEST_PORT_BASE) \
+	    $(LEDGERCTL) up --state $(LEDGER_TEST_STATE) --fabric-bin $(FABRIC_BIN); \
 	fi; \
-	trap 'if [ $$started = 1 ]; then echo "== ledger network down"; $(LEDGERCTL) down --if-unused --state $(LEDGER_STATE); fi' EXIT; \
-	export MEDTRACE_LEDGER_PROFILE=$(LEDGER_STATE)/connection.json MEDTRACE_FABRIC_BIN=$(CURDIR)/$(FABRIC_BIN); \
+	trap 'if [ $$started = 1 ]; then echo "== ledger network down"; $(LEDGERCTL) down --if-unused --state $(LEDGER_TEST_STATE); fi' EXIT; \
+	export MEDTRACE_LEDGER_PROFILE=$(LEDGER_TEST_STATE)/connection.json MEDTRACE_FABRIC_BIN=$(CURDIR)/$(FABRIC_BIN); \
 	for m in $(MODULES); do \
 	  echo "== go test -race ($$m)"; (cd $$m && $(GO) test -race -count=1 ./...); \
 	done

@@ -18,6 +18,11 @@ import (
 // so the last test to release it stops it again.
 const testStartedMarker = "test-started"
 
+// TestPortBase is the port base of the checkout's test network
+// (.state/ledger-test), apart from the demo network's DefaultPortBase so
+// both can run at once.
+const TestPortBase = 27150
+
 // forTestTimeout bounds building Fabric (first time: a few minutes) and Up.
 const forTestTimeout = 15 * time.Minute
 
@@ -25,7 +30,8 @@ const forTestTimeout = 15 * time.Minute
 //
 // With MEDTRACE_LEDGER_PROFILE set (as `make test` does) it reuses the
 // network that profile describes and leaves it running. Otherwise it uses the
-// checkout's .state/ledger (or MEDTRACE_LEDGER_STATE), building the Fabric
+// checkout's .state/ledger-test (or MEDTRACE_LEDGER_STATE), a network of its
+// own apart from the demo data of `make run`, building the Fabric
 // binaries into bin/fabric if they are missing and starting the network if it
 // is not running. Every caller holds a lease in the state directory; when a
 // test started the network, the last lease released (by tb.Cleanup, in any
@@ -54,7 +60,8 @@ func ForTest(tb testing.TB) *Network {
 		Log:          testLog{tb},
 	}
 	if cfg.StateDir == "" {
-		cfg.StateDir = filepath.Join(root, ".state", "ledger")
+		cfg.StateDir = filepath.Join(root, ".state", "ledger-test")
+		cfg.PortBase = TestPortBase
 	}
 	if cfg.FabricBin == "" {
 		cfg.FabricBin = filepath.Join(root, "bin", "fabric")

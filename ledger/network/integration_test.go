@@ -276,11 +276,15 @@ func TestNetworkLifecycle(t *testing.T) {
 		evaluate(t, fabricBin, cfg.StateDir, n.Profile, "pharmacy")
 	})
 
-	t.Run("another port base is refused", func(t *testing.T) {
+	t.Run("an existing network keeps its ports", func(t *testing.T) {
 		other := cfg
 		other.PortBase = cfg.PortBase + 100
-		if _, err := Up(ctx, other); !errors.Is(err, ErrPortBaseMismatch) {
-			t.Fatalf("Up() = %v, want ErrPortBaseMismatch", err)
+		got, err := Up(ctx, other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Ports != n.Ports {
+			t.Errorf("ports %+v, want %+v", got.Ports, n.Ports)
 		}
 	})
 

@@ -44,9 +44,6 @@ var (
 	ErrFabricMissing = errors.New("fabric binaries missing")
 	// ErrNotCreated means the state directory holds no network yet.
 	ErrNotCreated = errors.New("no ledger network in this state directory")
-	// ErrPortBaseMismatch means the state directory was created with another
-	// port base; the ports are part of the channel configuration.
-	ErrPortBaseMismatch = errors.New("port base differs from the one the network was created with")
 	// ErrBadStateDir means the state directory path cannot be used.
 	ErrBadStateDir = errors.New("unusable state directory")
 	// ErrUnsupported means the platform cannot run the local network.
@@ -130,8 +127,9 @@ type namedPort struct {
 type Config struct {
 	// StateDir holds everything the network writes. Required.
 	StateDir string
-	// PortBase is the first port (see PortsFrom). Zero means the one the
-	// network was created with, or DefaultPortBase for a new network.
+	// PortBase is the first port (see PortsFrom) of a new network; zero
+	// means DefaultPortBase. An existing network keeps the ports it was
+	// created with (they are in its channel configuration).
 	PortBase int
 	// FabricBin is the directory with peer, orderer, configtxgen, cryptogen
 	// and osnadmin. Empty means look them up on PATH.

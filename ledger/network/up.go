@@ -149,8 +149,9 @@ func up(ctx context.Context, cfg Config) (*Network, error) {
 	case !exists:
 		st.PortBase = DefaultPortBase
 	case cfg.PortBase != 0 && cfg.PortBase != st.PortBase:
-		return nil, fmt.Errorf("%w: %s uses %d, asked for %d (remove the state directory to change it)",
-			ErrPortBaseMismatch, u.l.root, st.PortBase, cfg.PortBase)
+		// The ports are in the channel configuration: a network keeps them.
+		u.logf("keeping port base %d of the existing network (not %d; remove %s to change it)",
+			st.PortBase, cfg.PortBase, u.l.root)
 	}
 	u.st, u.ports = st, PortsFrom(st.PortBase)
 
