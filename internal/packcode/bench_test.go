@@ -1,6 +1,9 @@
 package packcode
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // BenchmarkParse measures Parse on the inputs a pharmacy meets.
 func BenchmarkParse(b *testing.B) {
@@ -15,6 +18,12 @@ func BenchmarkParse(b *testing.B) {
 		{"ean-13", "]E04006381333931"},
 		{"bad-check-digit", "]d20109506000134353172612311012345\x1d21ABC123"},
 		{"not-a-code", "]Q1https://example.com/leaflet.pdf"},
+		// Worst cases found while fuzzing: 4 KiB inputs that make the most problems or elements.
+		{"worst-4k-bracketed", strings.Repeat("(01)", MaxInputLen/4)},
+		{"worst-4k-gs", strings.Repeat("\x1d", MaxInputLen)},
+		{"worst-4k-ifa", "[)>\x1e06" + strings.Repeat("\x1dS1", (MaxInputLen-6)/3)},
+		{"worst-4k-dl-query", "https://a/01/09506000134352?" + strings.Repeat("10=A&", 800)},
+		{"too-long", strings.Repeat("0", MaxInputLen+1)},
 	}
 	for _, in := range inputs {
 		raw := []byte(in.in)

@@ -160,13 +160,20 @@ func (p *parser) fillGS1() {
 // gs1Checks lists which GS1 checks were done and how they ended.
 func (p *parser) gs1Checks() {
 	r := &p.res
-	failed := func(code Code, ai string) bool {
-		for _, q := range r.Problems {
-			if q.Code == code && !q.Warning && (ai == "" || q.AI == ai) {
-				return true
-			}
+	// Index the error problems once: by code, and by code and AI.
+	failedCode := map[Code]bool{}
+	failedAI := map[string]bool{}
+	for _, q := range r.Problems {
+		if !q.Warning {
+			failedCode[q.Code] = true
+			failedAI[string(q.Code)+"\x00"+q.AI] = true
 		}
-		return false
+	}
+	failed := func(code Code, ai string) bool {
+		if ai == "" {
+			return failedCode[code]
+		}
+		return failedAI[string(code)+"\x00"+ai]
 	}
 	damaged := false
 	for _, q := range r.Problems {
@@ -179,7 +186,12 @@ func (p *parser) gs1Checks() {
 	} else {
 		p.check("GS1 syntax", CheckPassed, "Every AI is known and every value has an allowed length and characters.")
 	}
+	seen := map[string]bool{}
 	for _, e := range r.Elements {
+		if seen[e.AI] {
+			continue // one check per AI, even when it repeats
+		}
+		seen[e.AI] = true
 		ent, ok := gs1.Lookup(e.AI)
 		if !ok {
 			continue
