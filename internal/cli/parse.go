@@ -195,6 +195,7 @@ type parseJSON struct {
 	Expiry        *string        `json:"expiry"`
 	ExpiryRaw     string         `json:"expiry_raw,omitempty"`
 	ExpiryDay00   bool           `json:"expiry_day_unspecified,omitempty"`
+	Expired       bool           `json:"expired"`
 	SSCC          string         `json:"sscc"`
 	GLNs          []aiValueJSON  `json:"glns"`
 	National      []nationalJSON `json:"national_numbers"`
@@ -262,7 +263,7 @@ type checkJSON struct {
 func toJSON(r packcode.Result) parseJSON {
 	j := parseJSON{
 		Valid: r.Valid, Scheme: string(r.Scheme), Form: string(r.Form),
-		GTIN: r.GTIN, Serial: r.Serial, Batch: r.Batch, SSCC: r.SSCC, PZN: r.PZN,
+		Expired: r.Expired, GTIN: r.GTIN, Serial: r.Serial, Batch: r.Batch, SSCC: r.SSCC, PZN: r.PZN,
 		GLNs: []aiValueJSON{}, National: []nationalJSON{}, AIs: []aiValueJSON{},
 		HRI: r.HRI, ElementString: r.ElementString, DigitalLink: r.DigitalLink,
 		Errors: []problemJSON{}, Warnings: []problemJSON{}, Checks: []checkJSON{}, Notes: r.Notes,
@@ -375,6 +376,9 @@ func printHuman(w io.Writer, r packcode.Result) {
 		e := fmt.Sprintf("%s (printed %s)", r.Expiry, r.Expiry.Raw)
 		if r.Expiry.DayUnspecified {
 			e += ", day 00: end of the month"
+		}
+		if r.Expired {
+			e += ", EXPIRED"
 		}
 		line("Expiry", e)
 	}

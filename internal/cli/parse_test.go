@@ -102,7 +102,7 @@ func TestParseCommandJSON(t *testing.T) {
 	}{
 		{"gs1", `]d20109506000134352172602001012345\x1d21ABC123`, ExitOK, func(t *testing.T, m map[string]any) {
 			want := map[string]any{"valid": true, "gtin": "09506000134352", "serial": "ABC123", "batch": "12345",
-				"expiry": "2026-02-28", "expiry_raw": "260200", "expiry_day_unspecified": true, "sscc": ""}
+				"expiry": "2026-02-28", "expiry_raw": "260200", "expiry_day_unspecified": true, "expired": true, "sscc": ""}
 			for k, v := range want {
 				if m[k] != v {
 					t.Errorf("%s = %#v, want %#v", k, m[k], v)

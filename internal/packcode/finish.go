@@ -3,6 +3,7 @@ package packcode
 import (
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/medtrace/medtrace/internal/gs1"
 )
@@ -73,7 +74,9 @@ func (p *parser) finish() Result {
 		if r.Expiry.DayUnspecified {
 			p.note(fmt.Sprintf("The expiry date %s has day 00: only the month is given, and the pack expires at the end of it, %s.", r.Expiry.Raw, r.Expiry))
 		}
-		if r.Expiry.T.Before(p.today.UTC().Truncate(24 * 60 * 60 * 1e9)) {
+		y, m, d := p.today.Date()
+		if r.Expiry.T.Before(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)) {
+			r.Expired = true
 			p.note(fmt.Sprintf("This pack expired on %s.", r.Expiry))
 		}
 	}

@@ -161,10 +161,13 @@ type Result struct {
 	// CR/LF removed; GS substitutes are not replaced here.
 	Data string
 
-	GTIN     string // 14 digits
-	Serial   string
-	Batch    string
-	Expiry   *Date // AI (17) or IFA "D"; nil if absent
+	GTIN   string // 14 digits
+	Serial string
+	Batch  string
+	Expiry *Date // AI (17) or IFA "D"; nil if absent
+	// Expired is true when Expiry is before Options.Today: the pack must
+	// not be dispensed (a fact about the pack, not a problem with the code).
+	Expired  bool
 	SSCC     string
 	GLNs     []GLN
 	National []NationalNumber

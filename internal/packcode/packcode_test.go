@@ -194,6 +194,10 @@ func TestParseTable(t *testing.T) {
 						}
 					}
 					check("positions of "+c, strings.Join(ps, ","), n)
+				case k == "expired" || k == "notexpired":
+					if r.Expired != (k == "expired") {
+						t.Errorf("Expired = %v", r.Expired)
+					}
 				case k == "dayunspec":
 					if r.Expiry == nil || !r.Expiry.DayUnspecified {
 						t.Errorf("expiry day 00 not reported")
