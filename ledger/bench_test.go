@@ -2,8 +2,12 @@ package ledger_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -49,7 +53,9 @@ func BenchmarkRecord(b *testing.B) {
 		b.Run(fmt.Sprintf("batch-%d", n), func(b *testing.B) {
 			gtin := e.gtin(200 + n)
 			var lat latencies
+			cpu := newCPUMeter(e)
 			b.SetParallelism(max(1, inFlight(n)/max(1, runtimeProcs())))
+			cpu.begin()
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
@@ -74,6 +80,7 @@ func BenchmarkRecord(b *testing.B) {
 			})
 			b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "events/s")
 			lat.report(b)
+			cpu.report(b, b.N*n, "event")
 		})
 	}
 }
@@ -85,12 +92,14 @@ func BenchmarkPutRaw(b *testing.B) {
 	for _, n := range []int{1, 10, 100, 500} {
 		b.Run(fmt.Sprintf("batch-%d", n), func(b *testing.B) {
 			var lat latencies
+			cpu := newCPUMeter(e)
 			b.SetParallelism(max(1, inFlight(n)/max(1, runtimeProcs())))
+			cpu.begin()
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					t0 := time.Now()
-					if err := e.c["regulator"].PutRaw(ctxT(b), n, 512); err != nil {
+					if err := e.c["regulator"].PutRaw(ctxT(b), n, rawSize()); err != nil {
 						b.Error(err)
 						return
 					}
@@ -99,6 +108,7 @@ func BenchmarkPutRaw(b *testing.B) {
 			})
 			b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "keys/s")
 			lat.report(b)
+			cpu.report(b, b.N*n, "key")
 		})
 	}
 }
@@ -124,4 +134,60 @@ func BenchmarkVerify(b *testing.B) {
 	lat.report(b)
 }
 
+// rawSize is the PutRaw value size: 512 bytes unless MEDTRACE_BENCH_RAW_SIZE says otherwise.
+func rawSize() int {
+	if n, err := strconv.Atoi(os.Getenv("MEDTRACE_BENCH_RAW_SIZE")); err == nil && n > 0 {
+		return n
+	}
+	return 512
+}
+
 func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
+
+// cpuMeter reads the CPU time the network's processes (orderer, peer,
+// chaincode) have used, from their pid files and /proc (Linux). Per-event
+// CPU is what bounds throughput on a shared machine, whatever the load.
+type cpuMeter struct {
+	dir   string
+	start map[string]float64
+}
+
+func newCPUMeter(e *env) *cpuMeter {
+	return &cpuMeter{dir: filepath.Join(e.stateDir, "pids")}
+}
+
+func (m *cpuMeter) read() map[string]float64 {
+	out := map[string]float64{}
+	for _, name := range []string{"orderer", "peer", "chaincode"} {
+		b, err := os.ReadFile(filepath.Join(m.dir, name+".pid"))
+		if err != nil {
+			continue
+		}
+		pid := strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0])
+		stat, err := os.ReadFile(filepath.Join("/proc", pid, "stat"))
+		if err != nil {
+			continue
+		}
+		// Fields after the command name: utime and stime are the 12th and 13th.
+		f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		if len(f) < 13 {
+			continue
+		}
+		u, _ := strconv.ParseFloat(f[11], 64)
+		s, _ := strconv.ParseFloat(f[12], 64)
+		out[name] = (u + s) / 100 // clock ticks; 100 per second on Linux
+	}
+	return out
+}
+
+func (m *cpuMeter) begin() { m.start = m.read() }
+
+// report adds each process's CPU microseconds per unit (event or key).
+func (m *cpuMeter) report(b *testing.B, units int, unit string) {
+	end := m.read()
+	for name, t0 := range m.start {
+		if t1, ok := end[name]; ok && units > 0 {
+			b.ReportMetric((t1-t0)*1e6/float64(units), name+"-µs/"+unit)
+		}
+	}
+}

@@ -25,13 +25,14 @@ import (
 // env is a configured network with a client per role and this test run's
 // unique names, so runs against a reused network never collide.
 type env struct {
-	p       *ledger.Profile
-	c       map[string]*ledger.Client
-	glns    map[string]string
-	prefix  string
-	run     string
-	mu      sync.Mutex
-	counter int
+	p        *ledger.Profile
+	c        map[string]*ledger.Client
+	glns     map[string]string
+	prefix   string
+	run      string
+	stateDir string // the network's state directory, for the benchmarks' CPU meter
+	mu       sync.Mutex
+	counter  int
 }
 
 // setup starts (or reuses) the real network and configures the ledger from
@@ -59,7 +60,11 @@ func setup(t testing.TB) *env {
 	}
 	b := make([]byte, 4)
 	rand.Read(b)
-	return &env{p: p, c: clients, glns: p.GLNs, prefix: p.CompanyPrefixes["manufacturer"][0], run: strings.ToUpper(hex.EncodeToString(b))}
+	stateDir := n.StateDir
+	if stateDir == "" {
+		stateDir = filepath.Dir(n.ProfilePath)
+	}
+	return &env{p: p, c: clients, glns: p.GLNs, prefix: p.CompanyPrefixes["manufacturer"][0], run: strings.ToUpper(hex.EncodeToString(b)), stateDir: stateDir}
 }
 
 // TestOnTheNetwork runs the end-to-end tests against one real network
