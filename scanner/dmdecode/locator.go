@@ -615,11 +615,112 @@ func (d *Decoder) fitAndDecode(b *binImage, q [4]pt, v int) (scanner.Read, error
 		if firstErr == nil {
 			firstErr = err
 		}
+		// Symbols of several data regions on a curved or creased surface:
+		// fit each region to its own finder and timing pattern.
+		if m := f.regionBits(b); m != nil {
+			if r, err := d.decodeBits(m, corners, true); err == nil {
+				return r, nil
+			}
+		}
 	}
 	if firstErr == nil {
 		firstErr = scanner.ErrNotFound
 	}
 	return scanner.Read{}, firstErr
+}
+
+// regionCounts returns how many data regions a symbol of rows x cols has
+// vertically and horizontally (ISO/IEC 16022 Table 7, ISO/IEC 21471).
+func regionCounts(rows, cols int) (int, int) {
+	if rows == cols {
+		switch {
+		case rows >= 120:
+			return 6, 6
+		case rows >= 64:
+			return 4, 4
+		case rows >= 32:
+			return 2, 2
+		}
+		return 1, 1
+	}
+	r, c := rows, cols
+	if r > c {
+		r, c = c, r
+	}
+	n := 1
+	switch c {
+	case 32, 36, 40, 44, 48:
+		n = 2
+	case 64, 80, 88, 96:
+		n = 4
+	case 120, 144:
+		n = 6
+	}
+	if r == 8 && c == 18 || c == 26 {
+		n = 1
+	}
+	if rows > cols {
+		return n, 1
+	}
+	return 1, n
+}
+
+// regionBits samples a multi-region symbol region by region, each through
+// its own perspective fitted (by hill climbing) to that region's finder and
+// timing pattern. It returns nil for single-region symbols.
+func (f *gridFit) regionBits(b *binImage) *gozxing.BitMatrix {
+	nr, nc := regionCounts(f.rows, f.cols)
+	if nr*nc == 1 || f.rows%nr != 0 || f.cols%nc != 0 {
+		return nil
+	}
+	rh, rw := f.rows/nr, f.cols/nc
+	m, _ := gozxing.NewBitMatrix(f.cols, f.rows)
+	for i := 0; i < nr; i++ {
+		for j := 0; j < nc; j++ {
+			r0, c0 := i*rh, j*rw
+			at := func(c, r int) pt { return f.h.apply(float64(c)/float64(f.cols), float64(r)/float64(f.rows)) }
+			g := gridFit{rows: rh, cols: rw, ma: f.ma, mb: f.mb,
+				corners: [4]pt{at(c0, r0), at(c0+rw, r0), at(c0+rw, r0+rh), at(c0, r0+rh)}}
+			g.h = squareToQuad(g.corners[0], g.corners[1], g.corners[2], g.corners[3])
+			g.score = g.scoreOn(b)
+			g = climbAll(b, g)
+			cu, rv := 1/float64(rw), 1/float64(rh)
+			for r := 0; r < rh; r++ {
+				for c := 0; c < rw; c++ {
+					if b.sample(g.h.apply((float64(c)+0.5)*cu, (float64(r)+0.5)*rv)) {
+						m.Set(c0+c, r0+r)
+					}
+				}
+			}
+		}
+	}
+	return m
+}
+
+// climbAll hill-climbs all four corners of a fit in steps from half a
+// module down to an eighth.
+func climbAll(b *binImage, f gridFit) gridFit {
+	dirs := [8][2]float64{{1, 0}, {-1, 0}, {0, 1}, {0, -1}, {1, 1}, {1, -1}, {-1, 1}, {-1, -1}}
+	for round := 0; round < 2; round++ {
+		for k := 0; k < 4; k++ {
+			step := 0.5
+			for iter := 0; iter < 10 && step >= 0.125; iter++ {
+				improved := false
+				for _, d := range dirs {
+					c := f.corners
+					c[k] = c[k].add(f.ma.mul(d[0] * step)).add(f.mb.mul(d[1] * step))
+					g := gridFit{h: squareToQuad(c[0], c[1], c[2], c[3]), rows: f.rows, cols: f.cols, corners: c, ma: f.ma, mb: f.mb}
+					if g.score = g.scoreOn(b); g.score > f.score {
+						f, improved = g, true
+					}
+				}
+				if !improved {
+					step /= 2
+				}
+			}
+		}
+	}
+	return f
 }
 
 // climb improves a fit by hill climbing on its corners: the fourth corner
