@@ -397,8 +397,9 @@ func ParseDigitalLink(uri string, opt Options) ([]Element, []Problem) {
 		}
 	}
 
-	// Length checks come first: a value of the wrong length is reported
-	// before any rule about where the AI stands.
+	// Structure: the path must be a valid key-qualifier sequence, and each
+	// query AI must be new, a permitted attribute, and not a qualifier that
+	// belongs in the path. Then each value is checked like any AI value.
 	if !validPathSeq(pathAIs) {
 		probs = append(probs, Problem{AI: pathAIs[0], Pos: els[0].Pos, Len: piEnd - els[0].Pos, Code: CodeBadKeyQualifier,
 			Message: fmt.Sprintf("The path %s is not a valid order of GS1 key and qualifiers for %s.", printable(uri[els[0].Pos-1:piEnd]), aiLabel(pathAIs[0]))})
