@@ -356,6 +356,62 @@ func testReplays(t *testing.T, e *env) {
 			t.Fatalf("submit: %+v %v", res, err)
 		}
 	})
+	t.Run("organisation without a role", func(t *testing.T) {
+		ctx := ctxT(t)
+		msp := e.p.Identities["distributor"].MSPID
+		if err := e.c["regulator"].SetOrgRole(ctx, msp, ""); err != nil {
+			t.Fatal(err)
+		}
+		_, err := e.c["distributor"].Submit(ctx, []ledger.Event{e.on(ledger.KindReceive, "distributor", gtin, "X")})
+		_, verr := e.c["distributor"].Verify(ctx, gtin, "X", "", "")
+		if err := ledger.Configure(ctx, e.p, e.c["regulator"]); err != nil { // restore the role
+			t.Fatal(err)
+		}
+		if !errors.Is(err, ledger.ErrRejected) || !errors.Is(verr, ledger.ErrRejected) {
+			t.Fatalf("submit err = %v, verify err = %v, want ErrRejected", err, verr)
+		}
+	})
+	t.Run("concurrent batches on one pack", func(t *testing.T) {
+		ctx := ctxT(t)
+		s := e.stock(t, gtin, "L1", "2030-01-31", 1)[0]
+		const n = 6
+		type out struct {
+			res ledger.BatchResult
+			err error
+		}
+		outs := make([]out, n)
+		var wg sync.WaitGroup
+		for i := range outs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				outs[i].res, outs[i].err = e.c["pharmacy"].Submit(ctx, []ledger.Event{e.on(ledger.KindDispense, "pharmacy", gtin, s)})
+			}()
+		}
+		wg.Wait()
+		accepted, refused, invalidated := 0, 0, 0
+		for _, o := range outs {
+			var te *ledger.TxError
+			switch {
+			case o.err == nil && o.res.Results[0].Status == ledger.StatusAccepted:
+				accepted++
+			case o.err == nil && o.res.Results[0].Reason == "already-dispensed":
+				refused++
+			case errors.Is(o.err, ledger.ErrUnavailable) && errors.As(o.err, &te) && te.Code == "MVCC_READ_CONFLICT":
+				invalidated++
+				// The sync engine looks it up: not found as a valid transaction, so resubmitting is safe.
+				if _, err := e.c["pharmacy"].CommitStatus(ctx, te.TxID); !errors.Is(err, ledger.ErrTxNotFound) {
+					t.Fatalf("commit status of an invalidated transaction: %v", err)
+				}
+			default:
+				t.Fatalf("unexpected outcome %+v %v", o.res, o.err)
+			}
+		}
+		t.Logf("accepted %d, refused as already dispensed %d, invalidated by a read conflict %d", accepted, refused, invalidated)
+		if accepted != 1 {
+			t.Fatalf("%d dispenses of one pack were accepted", accepted)
+		}
+	})
 	t.Run("whole request rejected", func(t *testing.T) {
 		evs := make([]ledger.Event, 1001)
 		for i := range evs {
