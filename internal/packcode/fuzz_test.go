@@ -98,3 +98,31 @@ func FuzzScanData(f *testing.F) {
 		Parse([]byte(out), Options{Today: testToday})
 	})
 }
+
+func FuzzPPNCheckDigits(f *testing.F) {
+	f.Add("1103752864")
+	f.Add("11ABC")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, body string) {
+		d, ok := PPNCheckDigits(body)
+		if !ok {
+			return
+		}
+		if len(d) != 2 || !allDigits(d) {
+			t.Fatalf("PPNCheckDigits(%q) = %q", body, d)
+		}
+		// The PPN made with these digits passes Parse's PPN check.
+		if len(body) < 3 || len(body) > 20 || !allDigits(body[:2]) {
+			return
+		}
+		r := Parse([]byte("[)>\x1e06\x1d9N"+body+d+"\x1e\x04"), Options{Today: testToday})
+		for _, c := range r.Checks {
+			if c.Name == "PPN check digits" && c.Status != CheckPassed {
+				t.Fatalf("PPN %s%s: check %s:\n%s", body, d, c.Status, describe(r))
+			}
+		}
+		if r.PPN == nil || r.PPN.CheckDigits != d {
+			t.Fatalf("PPN %s%s not read:\n%s", body, d, describe(r))
+		}
+	})
+}
