@@ -94,6 +94,14 @@ func (r Read) IsGS1() bool {
 	return r.Symbology == SymGS1DataMatrix || r.Symbology == SymGS1DataMatrixECI
 }
 
+// WithAIM returns the data led by the symbology identifier (e.g.
+// "]d2010950..."), the form a pack-code parser takes to know GS1 from
+// plain data; just the data when the symbology is unknown.
+func (r Read) WithAIM() []byte {
+	out := make([]byte, 0, len(r.Symbology)+len(r.Data))
+	return append(append(out, r.Symbology...), r.Data...)
+}
+
 // SameCode reports whether two reads carry the same message.
 func (r Read) SameCode(o Read) bool {
 	return r.Symbology == o.Symbology && string(r.Data) == string(o.Data)
