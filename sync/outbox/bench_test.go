@@ -46,3 +46,44 @@ func BenchmarkDrainFake(b *testing.B) {
 	}
 	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
 }
+
+// BenchmarkDrainNetwork drains queued commissioning events to the real
+// network in batches of 100 with 4 and 20 batches in flight (the ledger's
+// BenchmarkRecord/batch-100 keeps 20 in flight): events/s to compare with it.
+func BenchmarkDrainNetwork(b *testing.B) {
+	e := netSetupB(b)
+	for _, inflight := range []int{4, 20} {
+		b.Run(fmt.Sprintf("inflight-%d", inflight), func(b *testing.B) {
+			ctx := context.Background()
+			const n = 2000
+			events := 0
+			for b.Loop() {
+				b.StopTimer()
+				s, err := store.Open(ctx, b.TempDir(), store.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				tx, _ := s.BeginTx(ctx)
+				for range n {
+					if _, err := s.EnqueueTx(ctx, tx, e.commission()); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := tx.Commit(); err != nil {
+					b.Fatal(err)
+				}
+				eng := outbox.New(outbox.Config{Store: s, Ledger: outbox.NewClient(e.c["manufacturer"]), BatchSize: 100, InFlight: inflight})
+				b.StartTimer()
+				st, err := eng.Drain(ctx)
+				if err != nil || st.Pending != 0 {
+					b.Fatal(err, st)
+				}
+				events += n
+				b.StopTimer()
+				s.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}

@@ -57,7 +57,7 @@ type Status struct {
 }
 
 // Progress receives the engine's status after every change. The UI
-// implements it; calls come from the engine's goroutine.
+// implements it; calls come from the engine's goroutines, one at a time.
 type Progress interface {
 	SyncStatus(Status)
 }
@@ -82,6 +82,8 @@ type Config struct {
 type Engine struct {
 	cfg  Config
 	rand *rand.Rand
+
+	reportMu sync.Mutex // one report at a time: Progress is never called concurrently
 
 	mu     sync.Mutex
 	status Status
@@ -358,6 +360,8 @@ func (e *Engine) settled(n int) {
 
 // report refreshes the status and tells Progress.
 func (e *Engine) report(ctx context.Context, err error, retryAt time.Time) {
+	e.reportMu.Lock()
+	defer e.reportMu.Unlock()
 	n, cerr := e.cfg.Store.Unsent(ctx)
 	e.mu.Lock()
 	if cerr == nil {

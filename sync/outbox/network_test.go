@@ -30,7 +30,9 @@ type netEnv struct {
 	n           atomic.Int64
 }
 
-func netSetup(t *testing.T) *netEnv {
+func netSetup(t *testing.T) *netEnv { return netSetupB(t) }
+
+func netSetupB(t testing.TB) *netEnv {
 	t.Helper()
 	n := network.ForTest(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
