@@ -24,12 +24,12 @@ const (
 // Flags are the options shared by the ledger commands, registered on a flag
 // set by AddFlags.
 type Flags struct {
-	State        string
-	PortBase     int
-	FabricBin    string
-	ChaincodeDir string
-	ChaincodeBin string
-	Timeout      time.Duration
+	State        string        // --state
+	PortBase     int           // --port-base
+	FabricBin    string        // --fabric-bin
+	ChaincodeDir string        // --chaincode
+	ChaincodeBin string        // --chaincode-bin
+	Timeout      time.Duration // --timeout
 }
 
 // AddFlags registers the shared options on fs, with defaults from the

@@ -334,6 +334,18 @@ func TestNetworkLifecycle(t *testing.T) {
 		submit(t, fabricBin, cfg.StateDir, n.Profile, n.Ports, "distributor")
 	})
 
+	t.Run("restart without the chaincode source runs the last build", func(t *testing.T) {
+		if err := Down(ctx, cfg.StateDir, testLog{t}); err != nil {
+			t.Fatal(err)
+		}
+		installed := cfg
+		installed.ChaincodeDir = ""
+		if _, err := Up(ctx, installed); err != nil {
+			t.Fatal(err)
+		}
+		evaluate(t, fabricBin, cfg.StateDir, n.Profile, "manufacturer")
+	})
+
 	t.Run("remove", func(t *testing.T) {
 		if err := Remove(ctx, cfg.StateDir, testLog{t}); err != nil {
 			t.Fatal(err)

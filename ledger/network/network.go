@@ -57,10 +57,12 @@ type PortInUseError struct {
 	Err  error
 }
 
+// Error says which port is taken.
 func (e *PortInUseError) Error() string {
 	return fmt.Sprintf("port %d (%s) is in use: %v (choose another port base)", e.Port, e.Name, e.Err)
 }
 
+// Unwrap returns the listen error.
 func (e *PortInUseError) Unwrap() error { return e.Err }
 
 // StartError reports a component that did not start, with the end of its log.
@@ -71,6 +73,7 @@ type StartError struct {
 	Err       error
 }
 
+// Error names the component, the cause and the end of its log.
 func (e *StartError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s did not start: %v", e.Component, e.Err)
@@ -80,6 +83,7 @@ func (e *StartError) Error() string {
 	return b.String()
 }
 
+// Unwrap returns the cause.
 func (e *StartError) Unwrap() error { return e.Err }
 
 // Ports are every TCP port a network listens on, all on 127.0.0.1.

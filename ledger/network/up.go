@@ -478,7 +478,12 @@ func (u *upRun) chaincodeBinary(ctx context.Context) (string, string, error) {
 		u.logf("chaincode: built %s from %s", dst, u.cfg.ChaincodeDir)
 		return dst, sum, nil
 	}
-	return "", "", errors.New("no chaincode: give a chaincode source directory or a binary")
+	// Neither given (an installed medtrace without the source): run the
+	// binary an earlier Up built, if there is one.
+	if sum, err := fileSHA(u.l.chaincodeBin()); err == nil {
+		return u.l.chaincodeBin(), sum, nil
+	}
+	return "", "", errors.New("no chaincode: give a chaincode source directory (--chaincode) or a binary (--chaincode-bin)")
 }
 
 // chaincodeCurrent reports, without building anything, whether the running
