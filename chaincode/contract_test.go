@@ -1,0 +1,220 @@
+package main
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"math/big"
+	"testing"
+	"time"
+
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/medtrace/medtrace/chaincode/trace"
+)
+
+// fakeStub is the part of the Fabric stub the contract uses; anything else
+// panics through the nil embedded interface.
+type fakeStub struct {
+	shim.ChaincodeStubInterface
+	state   map[string][]byte
+	writes  map[string][]byte
+	args    [][]byte
+	txID    string
+	creator []byte
+	events  map[string][]byte
+}
+
+func (s *fakeStub) GetArgs() [][]byte { return s.args }
+func (s *fakeStub) GetStringArgs() []string {
+	out := make([]string, len(s.args))
+	for i, a := range s.args {
+		out[i] = string(a)
+	}
+	return out
+}
+func (s *fakeStub) GetFunctionAndParameters() (string, []string) {
+	a := s.GetStringArgs()
+	return a[0], a[1:]
+}
+func (s *fakeStub) GetTxID() string      { return s.txID }
+func (s *fakeStub) GetChannelID() string { return "medtrace" }
+func (s *fakeStub) GetTxTimestamp() (*timestamppb.Timestamp, error) {
+	return timestamppb.New(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)), nil
+}
+func (s *fakeStub) GetCreator() ([]byte, error) { return s.creator, nil }
+func (s *fakeStub) GetState(k string) ([]byte, error) {
+	return s.state[k], nil
+}
+func (s *fakeStub) PutState(k string, v []byte) error {
+	s.writes[k] = v
+	return nil
+}
+func (s *fakeStub) SetEvent(name string, payload []byte) error {
+	s.events[name] = payload
+	return nil
+}
+
+// creator is a serialized identity of mspID with a fresh certificate.
+func creator(t *testing.T, mspID string) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "User1@" + mspID},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := proto.Marshal(&msp.SerializedIdentity{Mspid: mspID, IdBytes: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// ledgerOf runs transactions through the real contract API dispatch.
+type ledgerOf struct {
+	t     *testing.T
+	cc    *contractapi.ContractChaincode
+	state map[string][]byte
+	ids   map[string][]byte
+	n     int
+}
+
+func newLedger(t *testing.T) *ledgerOf {
+	c := &Contract{}
+	c.Name = "medtrace"
+	cc, err := contractapi.NewChaincode(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc.DefaultContract = c.Name
+	return &ledgerOf{t: t, cc: cc, state: map[string][]byte{}, ids: map[string][]byte{}}
+}
+
+// invoke runs fn as msp and commits its writes when it succeeds.
+func (l *ledgerOf) invoke(msp string, fn string, args ...string) (int32, string, *fakeStub) {
+	l.t.Helper()
+	if l.ids[msp] == nil {
+		l.ids[msp] = creator(l.t, msp)
+	}
+	l.n++
+	st := &fakeStub{state: l.state, writes: map[string][]byte{}, txID: "tx" + string(rune('a'+l.n)), creator: l.ids[msp], events: map[string][]byte{}}
+	st.args = append(st.args, []byte(fn))
+	for _, a := range args {
+		st.args = append(st.args, []byte(a))
+	}
+	res := l.cc.Invoke(st)
+	if res.Status == shim.OK {
+		for k, v := range st.writes {
+			l.state[k] = v
+		}
+	}
+	out := res.Message
+	if res.Status == shim.OK {
+		out = string(res.Payload)
+	}
+	return res.Status, out, st
+}
+
+func TestContract(t *testing.T) {
+	l := newLedger(t)
+	if st, msg, _ := l.invoke("ManufacturerMSP", "InitLedger", "RegulatorMSP"); st == shim.OK {
+		t.Fatalf("a manufacturer bootstrapped the regulator: %s", msg)
+	}
+	steps := []struct{ msp, fn, a, b string }{
+		{"RegulatorMSP", "InitLedger", "RegulatorMSP", ""},
+		{"RegulatorMSP", "SetOrgRole", "ManufacturerMSP", "manufacturer"},
+		{"RegulatorMSP", "SetCompanyPrefixes", "ManufacturerMSP", `["4012345"]`},
+		{"RegulatorMSP", "SetLocations", "ManufacturerMSP", `["4012345000009"]`},
+	}
+	for _, s := range steps {
+		args := []string{s.a}
+		if s.b != "" {
+			args = append(args, s.b)
+		}
+		if st, msg, _ := l.invoke(s.msp, s.fn, args...); st != shim.OK {
+			t.Fatalf("%s: %d %s", s.fn, st, msg)
+		}
+	}
+	t.Run("record", func(t *testing.T) {
+		evs := `[{"id":"00000000-0000-7000-8000-000000000001","kind":"commission","time":"2026-11-02T08:00:00Z","location":"4012345000009","gtin":"04012345000016","serial":"S1","batch":"L1","expiry":"2028-12-31"},
+		{"id":"00000000-0000-7000-8000-000000000002","kind":"dispense","time":"2026-11-02T08:00:00Z","location":"4012345000009","gtin":"04012345000016","serial":"S1"}]`
+		st, out, stub := l.invoke("ManufacturerMSP", "RecordEvents", evs)
+		if st != shim.OK {
+			t.Fatalf("%d %s", st, out)
+		}
+		var res trace.BatchResult
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatal(err)
+		}
+		if res.TxID != stub.txID || len(res.Results) != 2 || res.Results[0].Status != trace.StatusAccepted ||
+			res.Results[0].TxID != "" || res.Results[1].Reason != trace.ReasonNotAuthorized {
+			t.Fatalf("result %s", out)
+		}
+		var em trace.Emission
+		if len(stub.events) != 1 || json.Unmarshal(stub.events[trace.EventName], &em) != nil || len(em.Accepted) != 1 || len(em.Rejected) != 1 {
+			t.Fatalf("chaincode events %v", stub.events)
+		}
+		st, out, _ = l.invoke("ManufacturerMSP", "RecordEvents", evs)
+		if st != shim.OK || json.Unmarshal([]byte(out), &res) != nil || res.Results[0].Status != trace.StatusDuplicate || res.Results[0].TxID != stub.txID {
+			t.Fatalf("replay: %d %s", st, out)
+		}
+	})
+	t.Run("queries", func(t *testing.T) {
+		st, out, _ := l.invoke("ManufacturerMSP", "Verify", "04012345000016", "S1", "L1", "")
+		var v trace.Verification
+		if st != shim.OK || json.Unmarshal([]byte(out), &v) != nil || v.Status != trace.PackActive {
+			t.Fatalf("verify %d %s", st, out)
+		}
+		st, out, _ = l.invoke("ManufacturerMSP", "History", "04012345000016", "S1")
+		var h []trace.HistoryEntry
+		if st != shim.OK || json.Unmarshal([]byte(out), &h) != nil || len(h) != 1 || h[0].TxID == "" {
+			t.Fatalf("history %d %s", st, out)
+		}
+		if st, out, _ := l.invoke("ManufacturerMSP", "Contents", "340200000000000012"); st != shim.OK {
+			t.Fatalf("contents %d %s", st, out)
+		}
+		if st, out, _ := l.invoke("ManufacturerMSP", "GetConfig"); st != shim.OK {
+			t.Fatalf("config %d %s", st, out)
+		}
+	})
+	t.Run("refusals", func(t *testing.T) {
+		tests := []struct {
+			name, msp, fn string
+			args          []string
+		}{
+			{"stranger records", "StrangerMSP", "RecordEvents", []string{`[{}]`}},
+			{"malformed batch", "ManufacturerMSP", "RecordEvents", []string{`{`}},
+			{"stranger verifies", "StrangerMSP", "Verify", []string{"04012345000016", "S1", "", ""}},
+			{"bad GTIN", "ManufacturerMSP", "Verify", []string{"123", "S1", "", ""}},
+			{"manufacturer sets roles", "ManufacturerMSP", "SetOrgRole", []string{"ManufacturerMSP", "regulator"}},
+			{"prefixes not JSON", "RegulatorMSP", "SetCompanyPrefixes", []string{"ManufacturerMSP", "4012345"}},
+			{"raw put by a manufacturer", "ManufacturerMSP", "PutRaw", []string{"1", "10"}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				if st, msg, stub := l.invoke(tt.msp, tt.fn, tt.args...); st == shim.OK || len(stub.events) != 0 {
+					t.Fatalf("accepted: %d %s", st, msg)
+				}
+			})
+		}
+	})
+	t.Run("raw put", func(t *testing.T) {
+		st, msg, stub := l.invoke("RegulatorMSP", "PutRaw", "3", "10")
+		if st != shim.OK || len(stub.writes) != 3 {
+			t.Fatalf("%d %s, %d writes", st, msg, len(stub.writes))
+		}
+	})
+}
