@@ -61,7 +61,7 @@ func firstScheme(have, found Scheme) Scheme {
 func (p *parser) finish() Result {
 	r := &p.res
 	if len(p.elems) > 0 {
-		r.Problems = append(r.Problems, fromGS1(gs1.Validate(p.elems, p.opt.GS1), 0, false)...)
+		r.Problems = append(r.Problems, fromGS1(gs1.Validate(p.elems, p.opt.GS1), 0)...)
 		p.fillGS1()
 	}
 	if r.Scheme == "" || r.HasCode(CodeNotPackCode) && len(p.elems) == 0 && r.PPN == nil && r.CN == nil {

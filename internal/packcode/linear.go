@@ -19,6 +19,25 @@ func (p *parser) ean(d string, base int, kind symKind) {
 	}
 	switch kind {
 	case kindEAN13:
+		if len(primary) == 8 && allDigits(primary) {
+			// A scanner set to send UPC-E unexpanded: 8 digits.
+			upcA, ok := expandUPCE(primary)
+			if !ok {
+				p.res.Scheme = firstScheme(p.res.Scheme, SchemeGS1)
+				p.setForm(FormGTIN)
+				p.problem(Problem{AI: "01", Pos: base, Len: 8, Code: CodeBadLength,
+					Message: "Eight digits after ]E0 must be a UPC-E with number system 0 or 1."})
+				break
+			}
+			p.note("The UPC-E " + primary + " is the UPC-A " + upcA + ".")
+			np := len(p.res.Problems)
+			p.gtin(upcA, base, "")
+			for i := np; i < len(p.res.Problems); i++ {
+				// The check digit is the last of the 8 digits scanned.
+				p.res.Problems[i].Pos, p.res.Problems[i].Len = base+7, 1
+			}
+			break
+		}
 		p.gtin(primary, base, "EAN-13/UPC-A")
 	case kindEAN8:
 		p.gtin(primary, base, "EAN-8")
@@ -127,4 +146,25 @@ func (p *parser) cnCode(d string, base int) {
 		fmt.Sprintf("The last 4 digits (%s) are check digits made with an algorithm that is not public; only China's drug traceability platform can verify them.", c.Check))
 	p.check("product and serial issued", CheckNotPossible,
 		"Whether the product prefix is registered and this serial was issued can only be checked online with China's drug traceability platform.")
+}
+
+// expandUPCE turns an 8-digit UPC-E (number system, six digits, check
+// digit) into its 12-digit UPC-A form.
+func expandUPCE(e string) (string, bool) {
+	if len(e) != 8 || !allDigits(e) || (e[0] != '0' && e[0] != '1') {
+		return "", false
+	}
+	ns, d, c := e[:1], e[1:7], e[7:]
+	var body string
+	switch d[5] {
+	case '0', '1', '2':
+		body = d[:2] + d[5:6] + "0000" + d[2:5]
+	case '3':
+		body = d[:3] + "00000" + d[3:5]
+	case '4':
+		body = d[:4] + "00000" + d[4:5]
+	default:
+		body = d[:5] + "0000" + d[5:6]
+	}
+	return ns + body + c, true
 }

@@ -54,8 +54,8 @@ type Options struct {
 	// GSSubstitute is the byte a keyboard-mode scanner sends instead of GS
 	// (0x1D), e.g. '~', '^' or '|'; 0 means none. It is only treated as GS
 	// in element strings and ISO/IEC 15434 envelopes, never in bracketed
-	// input or URIs. Letters, digits, space and bytes above 0x7E are
-	// refused (CodeBadOption) because they are data in every pack code.
+	// input or URIs. Letters, digits, space, RS, EOT, CR, LF and bytes above
+	// 0x7E are ignored with a CodeBadOption warning (see ValidGSSubstitute).
 	GSSubstitute byte
 	// Today anchors the GS1 century rule for two-digit years; the zero value
 	// means the current date.

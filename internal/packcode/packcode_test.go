@@ -398,3 +398,33 @@ func TestParseDoesNotKeepInput(t *testing.T) {
 		t.Fatalf("result changed with the input buffer: %q", r.GTIN)
 	}
 }
+
+func TestExpandUPCE(t *testing.T) {
+	tests := []struct{ upce, upcA string }{
+		{"01234505", "012000003455"}, // last digit 0-2: maker d1 d2 d6 0 0, item 0 0 d3 d4 d5
+		{"01234515", "012100003455"},
+		{"11234525", "112200003455"},
+		{"01234535", "012300000455"}, // 3: maker d1 d2 d3 0 0, item 0 0 0 d4 d5
+		{"01234545", "012340000055"}, // 4: maker d1 d2 d3 d4 0, item 0 0 0 0 d5
+		{"01234575", "012345000075"}, // 5-9: maker d1-d5, item 0 0 0 0 d6
+		{"00123457", "001234000057"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.upce, func(t *testing.T) {
+			got, ok := expandUPCE(tc.upce)
+			if !ok || got != tc.upcA {
+				t.Fatalf("expandUPCE(%q) = %q, %v; want %q", tc.upce, got, ok, tc.upcA)
+			}
+			if !upcECompressible(got) {
+				t.Errorf("upcECompressible(%q) = false for an expanded UPC-E", got)
+			}
+		})
+	}
+	for _, bad := range []string{"21234505", "0123450", "0123450A"} {
+		t.Run("bad-"+bad, func(t *testing.T) {
+			if got, ok := expandUPCE(bad); ok {
+				t.Errorf("expandUPCE(%q) = %q, want refusal", bad, got)
+			}
+		})
+	}
+}

@@ -25,7 +25,6 @@ type parser struct {
 	gsSub byte // validated GS substitute, 0 if none
 	res   Result
 	elems []gs1.Element // GS1 elements with positions in the raw input
-	noPos bool          // element positions are unknown (percent-decoded URI)
 }
 
 // Parse reads the bytes of one scan and reports what they are. It never
@@ -246,7 +245,7 @@ func (p *parser) gs1Data(d string, base int) {
 func (p *parser) elementString(d string, base int) {
 	elems, probs := gs1.ParseElementString(d, p.opt.GS1)
 	p.addElems(elems, base)
-	p.res.Problems = append(p.res.Problems, fromGS1(probs, base, false)...)
+	p.res.Problems = append(p.res.Problems, fromGS1(probs, base)...)
 }
 
 func (p *parser) addElems(elems []gs1.Element, base int) {
@@ -262,7 +261,7 @@ func (p *parser) addElems(elems []gs1.Element, base int) {
 func (p *parser) bracketed(d string, base int) {
 	elems, probs := gs1.ParseBracketed(d, p.opt.GS1)
 	p.addElems(elems, base)
-	p.res.Problems = append(p.res.Problems, fromGS1(probs, base, false)...)
+	p.res.Problems = append(p.res.Problems, fromGS1(probs, base)...)
 	if len(elems) == 0 {
 		p.notPackCode(base, "The text starts with \"(\" but holds no GS1 AI that could be read.")
 		return
@@ -275,7 +274,7 @@ func (p *parser) bracketed(d string, base int) {
 func (p *parser) digitalLink(d string, base int) {
 	elems, probs := gs1.ParseDigitalLink(d, p.opt.GS1)
 	p.addElems(elems, base)
-	p.res.Problems = append(p.res.Problems, fromGS1(probs, base, false)...)
+	p.res.Problems = append(p.res.Problems, fromGS1(probs, base)...)
 	if len(elems) == 0 {
 		p.notPackCode(base, "This is a web address, not a GS1 Digital Link that identifies a pack.")
 		return

@@ -94,17 +94,13 @@ func (c Code) Class() error {
 }
 
 // fromGS1 converts gs1 problems, shifting positions by base (the offset of
-// the gs1 input inside the raw input). When noPos is set, positions are
-// reported as unknown (the gs1 input was transformed).
-func fromGS1(ps []gs1.Problem, base int, noPos bool) []Problem {
+// the gs1 input inside the raw input).
+func fromGS1(ps []gs1.Problem, base int) []Problem {
 	out := make([]Problem, 0, len(ps))
 	for _, p := range ps {
 		q := Problem{AI: p.AI, Pos: p.Pos, Len: p.Len, Code: Code(p.Code), Message: p.Message, Warning: p.Warning}
 		if q.Pos >= 0 {
 			q.Pos += base
-		}
-		if noPos {
-			q.Pos, q.Len = -1, 0
 		}
 		out = append(out, q)
 	}
