@@ -199,3 +199,34 @@ func BenchmarkFrame1080Empty(b *testing.B) {
 		b.Run(fmt.Sprintf("strategies=%d", n), func(b *testing.B) { frameMedian(b, f, false, n) })
 	}
 }
+
+// BenchmarkFrame1080Case12: a case of packs, twelve GS1 codes (4 px
+// modules, turned -30..47 degrees) in one cluttered 1920x1080 frame, all of
+// them read (Options.All).
+func BenchmarkFrame1080Case12(b *testing.B) {
+	f := clutterFrame(1920, 1080, 9)
+	for i := 0; i < 12; i++ {
+		s, err := dmencode.Encode([]byte(fmt.Sprintf("0104150000000017\x1d21PACK%03d", i)), true, dmencode.ShapeSquare)
+		if err != nil {
+			b.Fatal(err)
+		}
+		paste(f, s.Image(4, 2), 120+(i%4)*440, 80+(i/4)*330, float64(i*7-30))
+	}
+	d := New(Options{Budget: time.Minute, All: true})
+	g := toGray(f)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var wall, cpu []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c0, start := threadCPU(), time.Now()
+		reads, err := d.DecodeGray(context.Background(), g)
+		wall = append(wall, time.Since(start))
+		cpu = append(cpu, threadCPU()-c0)
+		if err != nil || len(reads) != 12 {
+			b.Fatalf("%d reads, %v", len(reads), err)
+		}
+	}
+	b.ReportMetric(pct(wall, 0.5), "median-wall-ms")
+	b.ReportMetric(pct(cpu, 0.5), "median-cpu-ms")
+}

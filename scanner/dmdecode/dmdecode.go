@@ -46,7 +46,8 @@ const DefaultBudget = time.Second
 type Decoder struct {
 	opts     Options
 	dec      *decoder.Decoder
-	deadline time.Time // of the image being decoded: bounds the locator's candidates
+	deadline time.Time      // of the image being decoded: bounds the locator's candidates
+	more     []scanner.Read // further symbols the locator found in its pass (All)
 }
 
 // New returns a Decoder.
@@ -93,20 +94,23 @@ func (d *Decoder) decodeGray(ctx context.Context, work *Gray) ([]scanner.Read, e
 	seen := map[string]bool{}
 	var lastErr error
 	for len(reads) < d.opts.MaxSymbols && (d.opts.All || len(reads) == 0) {
-		found, err := d.findOne(ctx, work, deadline, len(reads) > 0)
+		d.more = d.more[:0]
+		first, err := d.findOne(ctx, work, deadline, len(reads) > 0)
 		if err != nil {
 			if !errors.Is(err, scanner.ErrNotFound) || lastErr == nil {
 				lastErr = err
 			}
 			break
 		}
-		key := found.Symbology + string(found.Data)
-		if !seen[key] {
-			seen[key] = true
-			reads = append(reads, found)
-		}
-		if d.opts.All {
-			work = work.erase(found.Corners)
+		for _, found := range append([]scanner.Read{first}, d.more...) {
+			key := found.Symbology + string(found.Data)
+			if !seen[key] && len(reads) < d.opts.MaxSymbols {
+				seen[key] = true
+				reads = append(reads, found)
+			}
+			if d.opts.All {
+				work = work.erase(found.Corners)
+			}
 		}
 	}
 	if len(reads) == 0 {

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/makiuchi-d/gozxing/datamatrix/encoder"
 
@@ -67,12 +69,16 @@ func TestDecodeDistortions(t *testing.T) {
 }
 
 func TestDecodeSeveralSymbols(t *testing.T) {
-	codes := []string{"0104150000000017\x1d21A1", "0104150000000017\x1d21B22", "0104150000000017\x1d21C333", "0104150000000017\x1d21D4444"}
-	frame := clutterFrame(1280, 720, 9)
-	for i, c := range codes {
-		paste(frame, symbolImage(t, c, true, dmencode.ShapeSquare, 4, 2), 150+i*280, 200+(i%2)*200, float64(i*25))
+	// A case of packs: twelve codes in one 1920x1080 frame, each turned a
+	// little, in clutter.
+	var codes []string
+	frame := clutterFrame(1920, 1080, 9)
+	for i := 0; i < 12; i++ {
+		c := fmt.Sprintf("0104150000000017\x1d21PACK%03d", i)
+		codes = append(codes, c)
+		paste(frame, symbolImage(t, c, true, dmencode.ShapeSquare, 4, 2), 120+(i%4)*440, 80+(i/4)*330, float64(i*7-30))
 	}
-	reads, err := New(Options{Budget: 2e9, All: true}).Decode(context.Background(), frame)
+	reads, err := New(Options{Budget: 5 * time.Minute, All: true}).Decode(context.Background(), frame)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,6 +90,9 @@ func TestDecodeSeveralSymbols(t *testing.T) {
 		if !got[c] {
 			t.Errorf("missing %q (got %d reads)", c, len(reads))
 		}
+	}
+	if len(reads) != len(codes) {
+		t.Errorf("%d reads, want %d", len(reads), len(codes))
 	}
 }
 

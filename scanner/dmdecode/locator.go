@@ -519,22 +519,50 @@ func (d *Decoder) locateIn(b *binImage) (scanner.Read, error) {
 		cands = cands[:maxLocatorCandidates]
 	}
 	var firstErr error
+	var found []scanner.Read
 	for _, c := range cands {
 		if time.Now().After(d.deadline) {
 			break
 		}
+		if len(found) > 0 && (!d.opts.All || len(found) >= d.opts.MaxSymbols || insideAny(found, c.q)) {
+			if !d.opts.All {
+				break
+			}
+			continue
+		}
 		r, err := d.fitAndDecode(b, c.q, c.v)
 		if err == nil {
-			return r, nil
+			found = append(found, r)
+			continue
 		}
 		if firstErr == nil {
 			firstErr = err
 		}
 	}
+	if len(found) > 0 {
+		// With All, the other symbols of this pass wait in d.more: one pass
+		// finds a whole case of packs.
+		d.more = append(d.more, found[1:]...)
+		return found[0], nil
+	}
 	if firstErr == nil {
 		firstErr = scanner.ErrNotFound
 	}
 	return scanner.Read{}, firstErr
+}
+
+// insideAny reports whether the centre of q lies in a symbol already read.
+func insideAny(reads []scanner.Read, q [4]pt) bool {
+	var c pt
+	for _, p := range q {
+		c = c.add(p.mul(0.25))
+	}
+	for _, r := range reads {
+		if len(r.Corners) >= 3 && inPoly(r.Corners, c.x, c.y) {
+			return true
+		}
+	}
+	return false
 }
 
 // fitAndDecode tries the symbol sizes and fourth-corner positions for a
