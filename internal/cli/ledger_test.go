@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -82,32 +84,77 @@ func TestLedgerSeedAlreadySeeded(t *testing.T) {
 	}
 }
 
-// TestLedgerSeedOnNetwork seeds a small demo data set on the real network (a
-// copy of its profile keeps the seeded marker out of the network's state).
-// The sizes are those of the ledger package's seed test, which shares the
-// test network: the seed's events depend on the sizes, so other sizes would
-// conflict with events already recorded.
-func TestLedgerSeedOnNetwork(t *testing.T) {
-	n := network.ForTest(t)
-	b, err := os.ReadFile(n.ProfilePath)
+// TestLedgerOnAPrivateNetwork drives a network of its own through the
+// commands: up, status, seed (twice), down. A private network keeps the demo
+// events away from the shared test network, whose tests configure and use
+// the same organisations concurrently.
+func TestLedgerOnAPrivateNetwork(t *testing.T) {
+	wd, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	profile := filepath.Join(dir, "connection.json")
-	os.WriteFile(profile, b, 0o644)
+	checkout, err := network.FindCheckout(wd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fabricBin := os.Getenv(network.EnvFabricBin)
+	if fabricBin == "" {
+		fabricBin = filepath.Join(checkout, "bin", "fabric")
+	}
+	if _, err := os.Stat(filepath.Join(fabricBin, "peer")); err != nil {
+		t.Fatalf("Fabric binaries missing in %s: run `make fabric` (%v)", fabricBin, err)
+	}
+	state := filepath.Join(t.TempDir(), "ledger")
+	flags := []string{"--state", state, "--fabric-bin", fabricBin, "--chaincode", filepath.Join(checkout, "chaincode")}
+	env := map[string]string{"HOME": t.TempDir()}
+	t.Cleanup(func() { run(t, env, append([]string{"ledger", "down"}, flags...)...) })
 
-	seed := []string{"ledger", "seed", "--profile", profile, "--products", "5", "--packs", "200"}
-	code, out, errOut := run(t, nil, seed...)
+	base := freePortBase(t)
+	code, out, errOut := run(t, env, append([]string{"ledger", "up", "--port-base", strconv.Itoa(base)}, flags...)...)
+	if code != ExitOK || !strings.Contains(out, "connection profile: "+filepath.Join(state, "connection.json")) {
+		t.Fatalf("up: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	code, out, errOut = run(t, env, append([]string{"ledger", "status"}, flags...)...)
+	if code != ExitOK || !strings.Contains(out, "chaincode  running") || !strings.Contains(out, "blocks") {
+		t.Fatalf("status: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	seed := []string{"ledger", "seed", "--state", state, "--products", "5", "--packs", "200"}
+	code, out, errOut = run(t, env, seed...)
 	if code != ExitOK || !strings.Contains(out, "seeded 5 products, 200 packs") ||
 		!strings.Contains(out, "recalled batch: GTIN 0401234500") {
-		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+		t.Fatalf("seed: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
-	if _, err := os.Stat(filepath.Join(dir, seededMarker)); err != nil {
-		t.Errorf("no seeded marker: %v", err)
-	}
-	code, out, _ = run(t, nil, seed...)
+	code, out, _ = run(t, env, seed...)
 	if code != ExitOK || !strings.Contains(out, "already seeded") {
 		t.Errorf("second seed: exit %d, stdout %q", code, out)
 	}
+	code, out, errOut = run(t, env, append([]string{"ledger", "down"}, flags...)...)
+	if code != ExitOK || !strings.Contains(out, "orderer: stopped") {
+		t.Fatalf("down: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	code, out, _ = run(t, env, append([]string{"ledger", "status"}, flags...)...)
+	if code != 1 || strings.Contains(out, "running") {
+		t.Errorf("status after down: exit %d, stdout %q", code, out)
+	}
+}
+
+// freePortBase finds a block of 30 free ports for a private network.
+func freePortBase(t *testing.T) int {
+	t.Helper()
+	for base := 33000 + (os.Getpid()%50)*100; base < 60000; base += 100 {
+		free := true
+		for p := base; p < base+30 && free; p++ {
+			ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+			if err != nil {
+				free = false
+				continue
+			}
+			ln.Close()
+		}
+		if free {
+			return base
+		}
+	}
+	t.Fatal("no free block of ports")
+	return 0
 }
