@@ -34,21 +34,26 @@ func decodeBlock(b *common.Block) ([]blockTx, error) {
 	}
 	var out []blockTx
 	for i, data := range b.GetData().GetData() {
-		env := &common.Envelope{}
-		if err := proto.Unmarshal(data, env); err != nil {
-			return nil, fmt.Errorf("block %d tx %d: envelope: %w", b.GetHeader().GetNumber(), i, err)
+		valid := peer.TxValidationCode_NOT_VALIDATED
+		if i < len(flags) {
+			valid = peer.TxValidationCode(flags[i])
 		}
-		tx, err := decodeEnvelope(env)
+		env := &common.Envelope{}
+		err := proto.Unmarshal(data, env)
+		var tx *blockTx
+		if err == nil {
+			tx, err = decodeEnvelope(env)
+		}
 		if err != nil {
+			if valid != peer.TxValidationCode_VALID {
+				continue // the peer rejected it as malformed: nothing to read
+			}
 			return nil, fmt.Errorf("block %d tx %d: %w", b.GetHeader().GetNumber(), i, err)
 		}
 		if tx == nil {
 			continue // not an endorser transaction (configuration)
 		}
-		tx.valid = peer.TxValidationCode_NOT_VALIDATED
-		if i < len(flags) {
-			tx.valid = peer.TxValidationCode(flags[i])
-		}
+		tx.valid = valid
 		out = append(out, *tx)
 	}
 	return out, nil

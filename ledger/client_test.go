@@ -308,7 +308,11 @@ func TestBlockEvents(t *testing.T) {
 	bad := testBlock(t)
 	bad.Data.Data[0] = []byte{0xff, 0xff}
 	if _, err := decodeBlock(bad); err == nil {
-		t.Fatal("a corrupt envelope decoded")
+		t.Fatal("a corrupt valid envelope decoded")
+	}
+	bad.Data.Data[0], bad.Data.Data[1] = bad.Data.Data[1], []byte{0xff, 0xff} // now the corrupt one is invalid
+	if txs, err := decodeBlock(bad); err != nil || len(txs) != 2 {
+		t.Fatalf("a corrupt invalidated envelope: %d txs, %v", len(txs), err)
 	}
 }
 
