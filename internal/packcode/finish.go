@@ -138,6 +138,16 @@ func (p *parser) fillGS1() {
 			}
 		}
 	}
+	if len(r.GTIN) == 14 && allDigits(r.GTIN) {
+		switch {
+		case r.GTIN[0] >= '1' && r.GTIN[0] <= '8':
+			p.note(fmt.Sprintf("The GTIN starts with indicator digit %c: it identifies a case or other grouping of packs, not a single pack.", r.GTIN[0]))
+		case r.GTIN[0] == '9':
+			p.note("The GTIN starts with 9: it identifies a variable-measure item.")
+		case r.GTIN[1] == '2' || r.GTIN[:3] == "002":
+			p.note("The GTIN is a restricted circulation number (prefix 2): it is only meaningful inside one company or country.")
+		}
+	}
 	// A German NTIN embeds the PZN: GTIN 04150 + PZN8 + check digit.
 	if len(r.GTIN) == 14 && r.GTIN[:5] == "04150" && r.PZN == "" && allDigits(r.GTIN) {
 		pos := -1
