@@ -138,3 +138,39 @@ func TestConformanceScanDataGenerate(t *testing.T) {
 	}
 	t.Logf("scandata-generate.tsv: %d of %d rows pass", pass, len(rows))
 }
+
+// TestCorpusDataMatrixGS1 reads the decoded payload of every GS1 symbol in
+// the shared DataMatrix corpus (real images; the expected bytes sit beside
+// each image) and checks that Parse accepts it.
+func TestCorpusDataMatrixGS1(t *testing.T) {
+	dir := "../../../shared/corpus/datamatrix"
+	metas, _ := filepath.Glob(filepath.Join(dir, "*", "*.result.txt"))
+	if len(metas) == 0 {
+		t.Skipf("DataMatrix corpus not present in %s", dir)
+	}
+	n := 0
+	for _, m := range metas {
+		meta, err := os.ReadFile(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(meta), "symbologyIdentifier=]d2") {
+			continue
+		}
+		payload, err := os.ReadFile(strings.TrimSuffix(m, ".result.txt") + ".txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		t.Run(filepath.Base(m), func(t *testing.T) {
+			r := Parse(append([]byte("]d2"), payload...), Options{Today: testToday})
+			if !r.Valid || r.Scheme != SchemeGS1 || r.GTIN == "" {
+				t.Errorf("GS1 payload not accepted:\n%s", describe(r))
+			}
+		})
+	}
+	if n == 0 {
+		t.Fatalf("no GS1 symbol in %d corpus metadata files", len(metas))
+	}
+	t.Logf("%d GS1 DataMatrix payloads from the corpus read", n)
+}
