@@ -69,7 +69,13 @@ func toEPCIS(c *Config, ev *Event, recorded time.Time) ([]byte, error) {
 	}
 	if ev.Location != "" {
 		loc := c.sgln(ev.Location)
-		e.ReadPoint, e.BizLocation = &epcisID{loc}, &epcisID{loc}
+		e.ReadPoint = &epcisID{loc}
+		// bizLocation is where the objects are afterwards: not for events
+		// after which they have left (shipped, dispensed, destroyed, ...).
+		switch ev.Kind {
+		case KindCommission, KindPack, KindUnpack, KindReceive, KindUndoDispense, KindInspect:
+			e.BizLocation = &epcisID{loc}
+		}
 	}
 	subject := func() []string {
 		if ev.SSCC != "" {
@@ -101,7 +107,6 @@ func toEPCIS(c *Config, ev *Event, recorded time.Time) ([]byte, error) {
 		if ev.Counterparty != "" {
 			e.DestinationList = []epcisDestination{{"location", c.sgln(ev.Counterparty)}}
 		}
-		e.BizLocation = nil
 	case KindReceive:
 		e.EPCList, e.BizStep, e.Disposition = subject(), "receiving", "in_progress"
 		if ev.Counterparty != "" {
