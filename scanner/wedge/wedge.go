@@ -93,12 +93,18 @@ type Result struct {
 	// Typed is true when the keystrokes came at human speed: manual entry,
 	// not a scanner burst.
 	Typed bool
+	// TypedPrefix holds characters typed by hand before a scanner burst
+	// (e.g. a stray key in the field); they are not part of Read.
+	TypedPrefix string
 	// Ending says which key (or silence) completed the input.
 	Ending Ending
 	// MedianGap is the median pause between keystrokes.
 	MedianGap time.Duration
-	// Keys are the keystrokes as received (for calibration).
+	// Keys are the keystrokes of the read as received, terminator included
+	// (for calibration); a TypedPrefix's keys are not among them.
 	Keys []Key
+
+	prefixKeys int
 }
 
 // Assembler collects keystrokes into Results. It is not safe for concurrent
@@ -140,7 +146,7 @@ func (a *Assembler) Feed(k Key) (Result, bool) {
 		}
 		a.keys = append(a.keys, k)
 		r := a.build(a.keys[:len(a.keys)-1], end, k.Time)
-		r.Keys = append([]Key(nil), a.keys...)
+		r.Keys = append([]Key(nil), a.keys[r.prefixKeys:]...)
 		a.keys = a.keys[:0]
 		return r, true
 	}
@@ -171,7 +177,7 @@ func (a *Assembler) idleResult() (Result, bool) {
 	if r.Typed {
 		return Result{}, false // slow typing without Enter stays in the field
 	}
-	r.Keys = append([]Key(nil), a.keys...)
+	r.Keys = append([]Key(nil), a.keys[r.prefixKeys:]...)
 	return r, true
 }
 
@@ -186,6 +192,34 @@ func (a *Assembler) terminatorEnding(k Key) (Ending, bool) {
 }
 
 func (a *Assembler) build(keys []Key, end Ending, at time.Time) Result {
+	// Keys typed by hand just before a scanner burst (a stray character in
+	// the field) are split off so the scan stays exact.
+	var prefix []Key
+	if split := burstStart(keys, a.cfg.MaxKeyGap, a.cfg.MinLength); split > 0 {
+		prefix, keys = keys[:split], keys[split:]
+	}
+	r := a.buildData(keys, end, at)
+	if len(prefix) > 0 {
+		r.TypedPrefix = string(a.buildData(prefix, end, at).Read.Data)
+		r.prefixKeys = len(prefix)
+	}
+	return r
+}
+
+// burstStart returns the index where a fast burst of at least minLen keys
+// that runs to the end of keys begins after slower keys, or 0.
+func burstStart(keys []Key, maxGap time.Duration, minLen int) int {
+	i := len(keys) - 1
+	for i > 0 && keys[i].Time.Sub(keys[i-1].Time) <= maxGap {
+		i--
+	}
+	if i == 0 || len(keys)-i < minLen {
+		return 0
+	}
+	return i
+}
+
+func (a *Assembler) buildData(keys []Key, end Ending, at time.Time) Result {
 	data := make([]byte, 0, len(keys))
 	for _, k := range keys {
 		switch k.Kind {

@@ -135,6 +135,16 @@ func TestAssemblerIdleThenNextScan(t *testing.T) {
 	}
 }
 
+func TestAssemblerSplitsTypedPrefix(t *testing.T) {
+	a := NewAssembler(DefaultConfig())
+	keys := typeString("xy", t0, 400*time.Millisecond)
+	keys = append(keys, typeString("0104012345678901\x1d21AB\r", t0.Add(time.Second), 6*time.Millisecond)...)
+	got := feedAll(a, keys)
+	if len(got) != 1 || string(got[0].Read.Data) != "0104012345678901\x1d21AB" || got[0].Typed || got[0].TypedPrefix != "xy" || len(got[0].Keys) != 22 {
+		t.Fatalf("got %+v", got)
+	}
+}
+
 func TestAssemblerSlowTypingNotCompletedByIdle(t *testing.T) {
 	a := NewAssembler(DefaultConfig())
 	keys := typeString("0401", t0, 300*time.Millisecond)
@@ -275,10 +285,12 @@ func FuzzAssembler(f *testing.F) {
 			if len(r.Read.Data) == 0 && r.Read.Symbology == "" {
 				t.Fatalf("empty result %+v", r)
 			}
+			data = append(data, r.TypedPrefix...)
 			data = append(data, r.Read.Symbology...)
 			data = append(data, r.Read.Data...)
 		}
 		if r, ok := a.Idle(t0.Add(time.Duration(len(keys)+1) * gap).Add(time.Hour)); ok {
+			data = append(data, r.TypedPrefix...)
 			data = append(data, r.Read.Symbology...)
 			data = append(data, r.Read.Data...)
 		}
