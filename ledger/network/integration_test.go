@@ -135,11 +135,17 @@ func pids(t *testing.T, stateDir string) map[string]proc {
 
 func TestNetworkLifecycle(t *testing.T) {
 	checkout, fabricBin := fabricForTest(t)
+	// A snapshot of the chaincode source, so that edits made while the test
+	// runs do not restart the chaincode under it.
+	ccSrc := filepath.Join(t.TempDir(), "chaincode")
+	if err := os.CopyFS(ccSrc, os.DirFS(filepath.Join(checkout, "chaincode"))); err != nil {
+		t.Fatal(err)
+	}
 	cfg := Config{
 		StateDir:     t.TempDir(),
 		PortBase:     freePortBase(t),
 		FabricBin:    fabricBin,
-		ChaincodeDir: filepath.Join(checkout, "chaincode"),
+		ChaincodeDir: ccSrc,
 		Log:          testLog{t},
 	}
 	t.Cleanup(func() {
@@ -274,6 +280,37 @@ func TestNetworkLifecycle(t *testing.T) {
 			t.Errorf("chaincode not restarted: %v", got[compChaincode])
 		}
 		evaluate(t, fabricBin, cfg.StateDir, n.Profile, "pharmacy")
+	})
+
+	t.Run("a changed chaincode is rebuilt and restarted alone", func(t *testing.T) {
+		src := filepath.Join(t.TempDir(), "chaincode")
+		if err := os.CopyFS(src, os.DirFS(cfg.ChaincodeDir)); err != nil {
+			t.Fatal(err)
+		}
+		before := pids(t, cfg.StateDir)
+		changed := cfg
+		changed.ChaincodeDir = src
+		if err := os.WriteFile(filepath.Join(src, "zz_changed.go"), []byte("package main\n\nvar changed = \"yes\"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Up(ctx, changed); err != nil {
+			t.Fatal(err)
+		}
+		after := pids(t, cfg.StateDir)
+		if after[compChaincode] == before[compChaincode] {
+			t.Error("the chaincode process was not restarted after its source changed")
+		}
+		if after[compOrderer] != before[compOrderer] || after[compPeer] != before[compPeer] {
+			t.Errorf("orderer or peer restarted: %v -> %v", before, after)
+		}
+		evaluate(t, fabricBin, cfg.StateDir, n.Profile, "distributor")
+		// Back to the original source: rebuilt and restarted again.
+		if _, err := Up(ctx, cfg); err != nil {
+			t.Fatal(err)
+		}
+		if back := pids(t, cfg.StateDir); back[compChaincode] == after[compChaincode] {
+			t.Error("the chaincode process was not restarted for the original source")
+		}
 	})
 
 	t.Run("an existing network keeps its ports", func(t *testing.T) {
