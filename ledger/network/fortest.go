@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,6 +44,12 @@ func ForTest(tb testing.TB) *Network {
 		if err != nil {
 			tb.Fatalf("network.ForTest: %s: %v", EnvProfile, err)
 		}
+		conn, err := net.DialTimeout("tcp", prof.Peer.Endpoint, 5*time.Second)
+		if err != nil {
+			tb.Fatalf("network.ForTest: the network of %s=%s does not answer at %s: %v (start it with `medtrace ledger up`, or unset %s)",
+				EnvProfile, p, prof.Peer.Endpoint, err, EnvProfile)
+		}
+		conn.Close()
 		return &Network{ProfilePath: p, Profile: prof}
 	}
 	wd, err := os.Getwd()
