@@ -42,7 +42,12 @@ func (l *latencies) report(b *testing.B) {
 
 // inFlight is how many batches of size n are submitted at once: enough to
 // keep the orderer's blocks full, as many MedTrace sites would.
-func inFlight(n int) int { return max(4, min(128, 2000/n)) }
+func inFlight(n int) int {
+	if v, err := strconv.Atoi(os.Getenv("MEDTRACE_BENCH_INFLIGHT")); err == nil && v > 0 {
+		return v
+	}
+	return max(4, min(128, 2000/n))
+}
 
 // BenchmarkRecord measures events recorded per second on the real network
 // with every check on: concurrent RecordEvents transactions of n
