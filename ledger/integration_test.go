@@ -686,6 +686,18 @@ func testEvents(t *testing.T, e *env) {
 		if !found {
 			t.Fatalf("the dispense of block %d was not delivered as expected", res.Block)
 		}
+		// A restart resumes at the stored checkpoint: that block comes first.
+		cancel()
+		ctx2, cancel2 := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel2()
+		ch, err = e.c["distributor"].Events(ctx2, res.Block)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, ok := <-ch
+		if !ok || first.Block != res.Block || len(first.Txs) == 0 {
+			t.Fatalf("after a restart at block %d got %+v", res.Block, first)
+		}
 	})
 	t.Run("changes since a block", func(t *testing.T) {
 		c, err := e.c["pharmacy"].Changes(ctx, h)
