@@ -90,6 +90,7 @@ func (l layout) chaincodeBin() string     { return l.path("chaincode", "bin", "m
 func (l layout) pidDir() string           { return l.path("pids") }
 func (l layout) logDir() string           { return l.path("logs") }
 func (l layout) leaseDir() string         { return l.path("leases") }
+func (l layout) tmpDir() string           { return l.path("tmp") }
 func (l layout) profile() string          { return l.path("connection.json") }
 func (l layout) lockFile() string         { return l.path("lock") }
 func (l layout) pidFile(c string) string  { return l.path("pids", c+".pid") }

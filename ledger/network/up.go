@@ -202,7 +202,7 @@ func (u *upRun) bringUp(ctx context.Context, procs map[string]proc, ccBin, ccSHA
 	if err := u.bootstrap(ctx); err != nil {
 		return nil, err
 	}
-	for _, d := range []string{u.l.pidDir(), u.l.logDir()} {
+	for _, d := range []string{u.l.pidDir(), u.l.logDir(), u.l.tmpDir()} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, err
 		}
@@ -329,17 +329,19 @@ func (u *upRun) bootstrap(ctx context.Context) error {
 	return nil
 }
 
+// The processes' temporary files (the peer's chaincode installs, its
+// builders' work) also stay in the state directory.
 func (u *upRun) ordererEnv() []string {
-	return append(baseEnv(), "FABRIC_CFG_PATH="+u.l.ordererConfigDir())
+	return append(baseEnv(), "FABRIC_CFG_PATH="+u.l.ordererConfigDir(), "TMPDIR="+u.l.tmpDir())
 }
 
 func (u *upRun) peerEnv() []string {
-	return append(baseEnv(), "FABRIC_CFG_PATH="+u.l.peerConfigDir())
+	return append(baseEnv(), "FABRIC_CFG_PATH="+u.l.peerConfigDir(), "TMPDIR="+u.l.tmpDir())
 }
 
 func (u *upRun) chaincodeEnv(pkgID string) []string {
 	tls := filepath.Join(u.l.chaincodeNode(), "tls")
-	return append(baseEnv(),
+	return append(baseEnv(), "TMPDIR="+u.l.tmpDir(),
 		"CHAINCODE_ID="+pkgID,
 		fmt.Sprintf("CHAINCODE_SERVER_ADDRESS=127.0.0.1:%d", u.ports.Chaincode),
 		"CHAINCODE_TLS_CERT_FILE="+filepath.Join(tls, "server.crt"),
