@@ -92,6 +92,10 @@ func (p *parser) finish() Result {
 		return a < b
 	})
 	r.Valid = r.Scheme != SchemeUnknown && !hasErrors(r.Problems)
+	if n := len(r.Problems); n > MaxProblems {
+		r.Problems = append(r.Problems[:MaxProblems:MaxProblems], Problem{Pos: -1, Code: CodeMoreProblems, Warning: true,
+			Message: fmt.Sprintf("%d more problems are not listed; this does not look like a pack code.", n-MaxProblems)})
+	}
 	return *r
 }
 

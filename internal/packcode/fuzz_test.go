@@ -44,6 +44,9 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("Err() %v has no class", err)
 			}
 		}
+		if len(r.Problems) > MaxProblems+1 {
+			t.Fatalf("%d problems listed, more than MaxProblems+1", len(r.Problems))
+		}
 		for _, p := range r.Problems {
 			if p.Code == "" || p.Message == "" {
 				t.Fatalf("problem without code or message: %+v", p)

@@ -22,6 +22,10 @@ import (
 // gets one CodeInputTooLong problem and is not parsed.
 const MaxInputLen = 4096
 
+// MaxProblems is the most problems a Result lists; beyond it one
+// CodeMoreProblems warning says how many were left out.
+const MaxProblems = 50
+
 // Scheme is the numbering scheme a pack code belongs to.
 type Scheme string
 

@@ -294,6 +294,20 @@ func TestParseTooLong(t *testing.T) {
 	})
 }
 
+func TestProblemsCapped(t *testing.T) {
+	r := Parse([]byte(strings.Repeat("\x1d", MaxInputLen)), Options{Today: testToday})
+	if len(r.Problems) != MaxProblems+1 {
+		t.Fatalf("%d problems, want %d", len(r.Problems), MaxProblems+1)
+	}
+	last := r.Problems[MaxProblems]
+	if last.Code != CodeMoreProblems || !last.Warning || r.Valid {
+		t.Errorf("last problem %+v, valid %v", last, r.Valid)
+	}
+	if !strings.Contains(last.Message, "more problems") {
+		t.Errorf("summary message %q", last.Message)
+	}
+}
+
 func TestErrClasses(t *testing.T) {
 	tests := []struct {
 		name  string

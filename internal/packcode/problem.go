@@ -34,6 +34,7 @@ const (
 	CodeUnknownDI        Code = "unknown-data-identifier"
 	CodeRepeatedDI       Code = "repeated-data-identifier"
 	CodeMissingProduct   Code = "missing-product-code" // an IFA envelope without 9N PPN or 8P GTIN
+	CodeMoreProblems     Code = "more-problems"        // a warning closing a list cut at MaxProblems
 )
 
 // Sentinel errors for the classes of problems callers must tell apart.
