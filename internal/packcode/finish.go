@@ -93,6 +93,15 @@ func (p *parser) finish() Result {
 	})
 	r.Valid = r.Scheme != SchemeUnknown && !hasErrors(r.Problems)
 	if n := len(r.Problems); n > MaxProblems {
+		if !hasErrors(r.Problems[:MaxProblems]) {
+			// Keep at least one error so Err() still tells its class.
+			for _, q := range r.Problems[MaxProblems:] {
+				if !q.Warning {
+					r.Problems[MaxProblems-1] = q
+					break
+				}
+			}
+		}
 		r.Problems = append(r.Problems[:MaxProblems:MaxProblems], Problem{Pos: -1, Code: CodeMoreProblems, Warning: true,
 			Message: fmt.Sprintf("%d more problems are not listed; this does not look like a pack code.", n-MaxProblems)})
 	}

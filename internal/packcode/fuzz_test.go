@@ -43,6 +43,9 @@ func FuzzParse(f *testing.F) {
 			if !errors.Is(err, ErrNotPackCode) && !errors.Is(err, ErrCheckDigit) && !errors.Is(err, ErrDamaged) && !errors.Is(err, ErrInvalid) {
 				t.Fatalf("Err() %v has no class", err)
 			}
+			if !hasErrors(r.Problems) {
+				t.Fatalf("invalid without an error problem:\n%s", describe(r))
+			}
 		}
 		if len(r.Problems) > MaxProblems+1 {
 			t.Fatalf("%d problems listed, more than MaxProblems+1", len(r.Problems))

@@ -296,6 +296,9 @@ func (p *parser) envelope(d string, base int) {
 			return
 		}
 		if d[i] == eot {
+			if i == len(envelopeHeader) {
+				p.problem(Problem{Pos: base + i, Code: CodeEnvelope, Message: "The ISO/IEC 15434 envelope is empty."})
+			}
 			if i != len(d)-1 {
 				p.problem(Problem{Pos: base + i + 1, Len: len(d) - i - 1, Code: CodeEnvelope,
 					Message: "There is data after the end of the ISO/IEC 15434 envelope."})
