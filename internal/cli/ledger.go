@@ -125,6 +125,7 @@ func runLedgerSeed(ctx context.Context, sio IO, getenv func(string) string, args
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
+	fmt.Fprintf(sio.Stdout, "seeding the demo data set through %s (a while for 10,000 packs)\n", path)
 	rep, err := ledger.SeedProfile(ctx, path, ledger.SeedOptions{Products: *products, Packs: *packs, Log: sio.Stdout})
 	if err != nil {
 		fmt.Fprintf(sio.Stderr, "medtrace ledger seed: %v\n", err)
