@@ -46,6 +46,9 @@ var (
 	ErrNotCreated = errors.New("no ledger network in this state directory")
 	// ErrBadStateDir means the state directory path cannot be used.
 	ErrBadStateDir = errors.New("unusable state directory")
+	// ErrNoChaincode means Up has no chaincode to run: no source directory,
+	// no prebuilt binary and no earlier build.
+	ErrNoChaincode = errors.New("no chaincode to run")
 	// ErrUnsupported means the platform cannot run the local network.
 	ErrUnsupported = errors.New("local ledger network not supported on this platform")
 )

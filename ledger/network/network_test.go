@@ -673,3 +673,28 @@ func TestDownIfUnused(t *testing.T) {
 		})
 	}
 }
+
+func TestUpRefuses(t *testing.T) {
+	fakeBins := t.TempDir()
+	for _, name := range []string{"peer", "orderer", "configtxgen", "cryptogen", "osnadmin"} {
+		if err := os.WriteFile(filepath.Join(fakeBins, name), []byte("#!/bin/sh\nexit 1\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name string
+		cfg  Config
+		want error
+	}{
+		{"no fabric", Config{StateDir: t.TempDir(), FabricBin: t.TempDir()}, ErrFabricMissing},
+		{"no chaincode", Config{StateDir: t.TempDir(), FabricBin: fakeBins}, ErrNoChaincode},
+		{"no state directory", Config{FabricBin: fakeBins}, ErrBadStateDir},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := Up(context.Background(), tt.cfg); !errors.Is(err, tt.want) {
+				t.Fatalf("Up() = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}

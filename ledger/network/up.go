@@ -485,7 +485,7 @@ func (u *upRun) chaincodeBinary(ctx context.Context) (string, string, error) {
 	if sum, err := fileSHA(u.l.chaincodeBin()); err == nil {
 		return u.l.chaincodeBin(), sum, nil
 	}
-	return "", "", errors.New("no chaincode: give a chaincode source directory (--chaincode) or a binary (--chaincode-bin)")
+	return "", "", fmt.Errorf("%w: give the chaincode source directory (--chaincode) or a binary (--chaincode-bin)", ErrNoChaincode)
 }
 
 // chaincodeCurrent reports, without building anything, whether the running
