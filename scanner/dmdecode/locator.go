@@ -358,6 +358,7 @@ type gridFit struct {
 	score      float64
 	corners    [4]pt // top-left, top-right, bottom-right, bottom-left (finder at left and bottom)
 	ma, mb     pt    // one module along the finder's arms (for refining)
+	rank       float64
 }
 
 func (b *binImage) sample(p pt) bool {
@@ -579,27 +580,36 @@ func (d *Decoder) fitAndDecode(b *binImage, q [4]pt, v int) (scanner.Read, error
 	Ch := q[(v+2)%4]
 	Cp := A.add(B).sub(V)
 	lenA, lenB := V.dist(A), V.dist(B)
+	// Count the dark modules of the two timing patterns once, at a few
+	// depths below the edge: a size whose counts match is taken even when
+	// uneven module widths spoil the even-spacing scores.
+	colRuns, rowRuns := map[int]bool{}, map[int]bool{}
+	for _, C := range []pt{Ch, Cp} {
+		h := squareToQuad(A, C, B, V)
+		for _, depth := range []float64{0.012, 0.025, 0.04, 0.06} {
+			colRuns[2*darkRuns(b, h, lenB, func(t float64) (float64, float64) { return t, depth })] = true
+			rowRuns[2*darkRuns(b, h, lenA, func(t float64) (float64, float64) { return 1 - depth, t })] = true
+		}
+	}
 	var fits []gridFit
 	for _, sz := range symbolSizes {
-		for _, o := range [2][2]int{{sz[0], sz[1]}, {sz[1], sz[0]}} {
+		for k, o := range [2][2]int{{sz[0], sz[1]}, {sz[1], sz[0]}} {
 			rows, cols := o[0], o[1] // rows along V->A, columns along V->B
-			if rows != cols && o == [2]int{sz[1], sz[0]} && sz[0] == sz[1] {
-				continue
+			if k == 1 && rows == cols {
+				continue // a square has one orientation
 			}
 			mA, mB := lenA/float64(rows), lenB/float64(cols)
 			if mA < 0.9 || mB < 0.9 || mA/mB > 1.6 || mB/mA > 1.6 {
 				continue
 			}
-			if rows == cols && o[0] != sz[0] {
-				continue
-			}
 			ua, ub := A.sub(V).mul(1/lenA), B.sub(V).mul(1/lenB)
 			// A quick look with the two guesses of the fourth corner; only
 			// promising sizes get the full search around it.
+			counted := colRuns[cols] && rowRuns[rows]
 			best := gridFit{score: -1}
 			for _, C := range []pt{Ch, Cp} {
 				f := gridFit{h: squareToQuad(A, C, B, V), rows: rows, cols: cols, corners: [4]pt{A, C, B, V}}
-				if f.timingPeek(b) < 0.6 {
+				if !counted && f.timingPeek(b) < 0.6 {
 					continue
 				}
 				if s := f.scoreOn(b); s > best.score {
@@ -607,29 +617,41 @@ func (d *Decoder) fitAndDecode(b *binImage, q [4]pt, v int) (scanner.Read, error
 					best = f
 				}
 			}
-			if best.score < 0.65 {
+			if best.score < 0.65 && !counted {
 				continue
 			}
 			best.ma, best.mb = ua.mul(mA), ub.mul(mB)
+			// Timing patterns with exactly the size's number of dark
+			// modules are strong evidence for that size.
+			best.rank = best.score
+			if counted {
+				best.rank += 0.3
+			}
 			fits = append(fits, best)
 		}
 	}
 	// Only the most promising sizes get their corners refined.
-	sort.Slice(fits, func(i, j int) bool { return fits[i].score > fits[j].score })
-	if len(fits) > 3 {
-		fits = fits[:3]
-	}
-	for i := range fits {
-		fits[i] = climb(b, fits[i], fits[i].ma, fits[i].mb)
+	sort.Slice(fits, func(i, j int) bool { return fits[i].rank > fits[j].rank })
+	if len(fits) > 4 {
+		fits = fits[:4]
 	}
 	kept := fits[:0]
+	var extra []gridFit
 	for _, f := range fits {
-		if f.score >= 0.8 {
+		counted := f.rank > f.score+0.1
+		if counted {
+			// Climbing assumes even spacing; keep the unclimbed fit too for
+			// the timing-measured sampling.
+			extra = append(extra, f)
+		}
+		f = climb(b, f, f.ma, f.mb)
+		if f.score >= 0.8 || counted {
 			kept = append(kept, f)
 		}
 	}
 	fits = kept
 	sort.Slice(fits, func(i, j int) bool { return fits[i].score > fits[j].score })
+	fits = append(fits, extra...)
 	var firstErr error
 	for _, f := range fits {
 		corners := make([]scanner.Point, 4)
@@ -642,6 +664,13 @@ func (d *Decoder) fitAndDecode(b *binImage, q [4]pt, v int) (scanner.Read, error
 		}
 		if firstErr == nil {
 			firstErr = err
+		}
+		// Unevenly printed or stretched symbols: place the columns and rows
+		// where the timing patterns actually change colour.
+		if m := f.timingBits(b); m != nil {
+			if r, err := d.decodeBits(m, corners, true); err == nil {
+				return r, nil
+			}
 		}
 		// Symbols of several data regions on a curved or creased surface:
 		// fit each region to its own finder and timing pattern.
@@ -781,4 +810,125 @@ func climb(b *binImage, f gridFit, ma, mb pt) gridFit {
 		}
 	}
 	return f
+}
+
+// timingCentres measures the centres of the n alternating modules along a
+// line of the grid (param(t) gives the grid coordinates at t in [0,1]);
+// the dark modules are at even indices when firstDark, else at odd ones.
+// Only dark runs are measured (a light end module merges with the quiet
+// zone); light centres lie between their dark neighbours. It returns nil
+// unless exactly the expected number of dark runs is found.
+func timingCentres(b *binImage, f *gridFit, n int, firstDark bool, param func(t float64) (float64, float64)) []float64 {
+	// Sample one module beyond each end: the fitted corners may cut the
+	// end modules short.
+	steps := 12 * (n + 2)
+	e := 1 / float64(n)
+	at := func(i float64) float64 { return -e + (1+2*e)*i/float64(steps) }
+	var dark [][2]int // dark runs: start, end (exclusive) in steps
+	in := false
+	for i := 0; i < steps; i++ {
+		u, v := param(at(float64(i) + 0.5))
+		d := b.sample(f.h.apply(u, v))
+		switch {
+		case d && !in:
+			// A light gap shorter than a quarter module is noise.
+			if len(dark) > 0 && i-dark[len(dark)-1][1] < 3 {
+				dark[len(dark)-1][1] = i + 1
+			} else {
+				dark = append(dark, [2]int{i, i + 1})
+			}
+		case d:
+			dark[len(dark)-1][1] = i + 1
+		}
+		in = d
+	}
+	// Drop dark specks shorter than a quarter module.
+	kept := dark[:0]
+	for _, r := range dark {
+		if r[1]-r[0] >= 3 {
+			kept = append(kept, r)
+		}
+	}
+	first := 1
+	if firstDark {
+		first = 0
+	}
+	want := (n - first + 1) / 2
+	if len(kept) != want || want < 2 {
+		return nil
+	}
+	out := make([]float64, n)
+	for k, r := range kept {
+		out[first+2*k] = at(float64(r[0]+r[1]) / 2)
+	}
+	for i := 1 - first; i < n; i += 2 {
+		switch {
+		case i > 0 && i < n-1:
+			out[i] = (out[i-1] + out[i+1]) / 2
+		case i == 0:
+			out[0] = out[1] - (out[3]-out[1])/2
+		default:
+			out[i] = out[i-1] + (out[i-1]-out[i-3])/2
+		}
+	}
+	return out
+}
+
+// timingBits samples the grid at the module centres measured on the top and
+// right timing patterns rather than at even spacing.
+func (f *gridFit) timingBits(b *binImage) *gozxing.BitMatrix {
+	v0 := 0.5 / float64(f.rows)
+	u1 := 1 - 0.5/float64(f.cols)
+	us := timingCentres(b, f, f.cols, true, func(t float64) (float64, float64) { return t, v0 })
+	vs := timingCentres(b, f, f.rows, false, func(t float64) (float64, float64) { return u1, t })
+	if us == nil && vs == nil {
+		return nil
+	}
+	even := func(n int) []float64 {
+		out := make([]float64, n)
+		for i := range out {
+			out[i] = (float64(i) + 0.5) / float64(n)
+		}
+		return out
+	}
+	if us == nil {
+		us = even(f.cols)
+	}
+	if vs == nil {
+		vs = even(f.rows)
+	}
+	m, _ := gozxing.NewBitMatrix(f.cols, f.rows)
+	for r, v := range vs {
+		for c, u := range us {
+			if b.sample(f.h.apply(u, v)) {
+				m.Set(c, r)
+			}
+		}
+	}
+	return m
+}
+
+// darkRuns counts the dark runs along a line of grid coordinates (param(t)
+// for t in [-0.03, 1.03]) sampled twice per pixel over length pixels;
+// gaps and specks under a pixel are ignored.
+func darkRuns(b *binImage, h homography, length float64, param func(t float64) (float64, float64)) int {
+	steps := int(2*length*1.06) + 8
+	n, darkLen, lightLen, inDark := 0, 0, 0, false
+	for i := 0; i < steps; i++ {
+		u, v := param(-0.03 + 1.06*(float64(i)+0.5)/float64(steps))
+		if b.sample(h.apply(u, v)) {
+			darkLen++
+			lightLen = 0
+			if !inDark && darkLen >= 2 {
+				inDark = true
+				n++
+			}
+			continue
+		}
+		lightLen++
+		if lightLen >= 2 {
+			inDark, darkLen = false, 0
+		}
+	}
+	return n
 }
