@@ -698,3 +698,46 @@ func TestUpRefuses(t *testing.T) {
 		})
 	}
 }
+
+func TestSourceFingerprint(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("main.go", "package main\n")
+	write("go.mod", "module x\n")
+	base, err := sourceFingerprint(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		change  func()
+		changes bool
+	}{
+		{"nothing", func() {}, false},
+		{"a test file", func() { write("main_test.go", "package main\n") }, false},
+		{"a test binary", func() { write("x.test", "ELF") }, false},
+		{"a hidden directory", func() { write(".git/HEAD", "ref") }, false},
+		{"a source file", func() { write("more.go", "package main\n") }, true},
+		{"a file in a package", func() { write("trace/a.go", "package trace\n") }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.change()
+			got, err := sourceFingerprint(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (got != base) != tt.changes {
+				t.Errorf("fingerprint changed = %v, want %v", got != base, tt.changes)
+			}
+			base = got
+		})
+	}
+}

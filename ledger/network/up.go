@@ -508,8 +508,9 @@ func (u *upRun) chaincodeCurrent() bool {
 }
 
 // sourceFingerprint summarises a source tree by the names, sizes and
-// modification times of its files (hidden directories skipped), so Up can
-// tell that nothing changed without running the Go toolchain.
+// modification times of its files (hidden directories, tests and test
+// binaries skipped), so Up can tell that nothing changed without running the
+// Go toolchain.
 func sourceFingerprint(dir string) (string, error) {
 	h := sha256.New()
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -519,7 +520,8 @@ func sourceFingerprint(dir string) (string, error) {
 		if d.IsDir() && p != dir && strings.HasPrefix(d.Name(), ".") {
 			return filepath.SkipDir
 		}
-		if !d.Type().IsRegular() {
+		// Tests and test binaries do not change the chaincode binary.
+		if !d.Type().IsRegular() || strings.HasSuffix(d.Name(), "_test.go") || strings.HasSuffix(d.Name(), ".test") {
 			return nil
 		}
 		fi, err := d.Info()
