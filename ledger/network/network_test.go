@@ -741,3 +741,34 @@ func TestSourceFingerprint(t *testing.T) {
 		})
 	}
 }
+
+func TestRotate(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name    string
+		size    int
+		rotated bool
+	}{
+		{"small log stays", 10, false},
+		{"large log set aside", 100, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, tt.name+".log")
+			os.WriteFile(path, bytes.Repeat([]byte("x"), tt.size), 0o644)
+			if err := rotate(path, 50); err != nil {
+				t.Fatal(err)
+			}
+			_, errOld := os.Stat(path + ".1")
+			_, errCur := os.Stat(path)
+			if (errOld == nil) != tt.rotated || (errCur == nil) == tt.rotated {
+				t.Errorf("after rotate: .1 exists %v, log exists %v; want rotated %v", errOld == nil, errCur == nil, tt.rotated)
+			}
+		})
+	}
+	t.Run("missing log", func(t *testing.T) {
+		if err := rotate(filepath.Join(dir, "none.log"), 50); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

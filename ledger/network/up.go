@@ -358,6 +358,9 @@ func (u *upRun) start(ctx context.Context, c string, argv, env []string, ports [
 		return err
 	}
 	logPath := u.l.logFile(c)
+	if err := rotate(logPath, maxLogSize); err != nil {
+		return err
+	}
 	if err := touch(logPath); err != nil {
 		return err
 	}
@@ -374,6 +377,20 @@ func (u *upRun) start(ctx context.Context, c string, argv, env []string, ports [
 		return u.startErr(c, err)
 	}
 	return nil
+}
+
+// maxLogSize is the size past which a log is set aside when its process
+// starts again.
+const maxLogSize = 32 << 20
+
+// rotate renames a log to NAME.1 (replacing an older one) once it is larger
+// than max, so a long-lived network's logs stay bounded across restarts.
+func rotate(path string, max int64) error {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Size() <= max {
+		return nil
+	}
+	return os.Rename(path, path+".1")
 }
 
 // touch creates a file if it does not exist.
