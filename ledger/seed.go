@@ -1,12 +1,14 @@
 package ledger
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -117,24 +119,44 @@ func Seed(ctx context.Context, clients map[string]*Client, glns map[string]strin
 		}
 	}
 	rep := SeedReport{Products: opts.Products}
+	// send records evs in batches, up to 4 in flight (while one waits for
+	// its block, the next is endorsed), and counts the outcomes.
+	var mu sync.Mutex
 	send := func(who *Client, what string, evs []Event) error {
+		var wg sync.WaitGroup
+		var firstErr error
+		slots := make(chan struct{}, 4)
 		for len(evs) > 0 {
 			n := min(len(evs), opts.BatchSize)
-			res, err := who.Submit(ctx, evs[:n])
-			if err != nil {
-				return fmt.Errorf("seed %s: %w", what, err)
-			}
-			for _, r := range res.Results {
-				switch r.Status {
-				case StatusAccepted:
-					rep.Accepted++
-				case StatusDuplicate:
-					rep.Duplicates++
-				default:
-					return fmt.Errorf("seed %s: event %s %s %s: %s", what, r.EventID, r.Status, r.Reason, r.Message)
-				}
-			}
+			batch := evs[:n]
 			evs = evs[n:]
+			slots <- struct{}{}
+			wg.Add(1)
+			go func() { // owned: Wait below
+				defer wg.Done()
+				defer func() { <-slots }()
+				res, err := who.Submit(ctx, batch)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					firstErr = cmp.Or(firstErr, fmt.Errorf("seed %s: %w", what, err))
+					return
+				}
+				for _, r := range res.Results {
+					switch r.Status {
+					case StatusAccepted:
+						rep.Accepted++
+					case StatusDuplicate:
+						rep.Duplicates++
+					default:
+						firstErr = cmp.Or(firstErr, fmt.Errorf("seed %s: event %s %s %s: %s", what, r.EventID, r.Status, r.Reason, r.Message))
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if firstErr != nil {
+			return firstErr
 		}
 		logf("seed: %s done", what)
 		return nil
