@@ -123,8 +123,10 @@ func runVerify(ctx context.Context, sio IO, args []string) int {
 			if online != nil {
 				fmt.Fprintf(sio.Stdout, "  (the ledger did not answer: %v)\n", online)
 			}
-		} else {
+		} else if ans.Block > 0 {
 			fmt.Fprintf(sio.Stdout, "  answered by the ledger %s\n", asOf(ans.AsOf, ans.Block))
+		} else {
+			fmt.Fprintf(sio.Stdout, "  answered by the ledger at %s\n", ans.AsOf.Local().Format("2006-01-02 15:04:05 MST"))
 		}
 	}
 	if !ok {
