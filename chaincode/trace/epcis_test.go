@@ -148,6 +148,7 @@ func TestEPCISEvents(t *testing.T) {
 				ILMD                                        map[string]string
 				EPCList                                     []string
 				ChildEPCs                                   []string
+				BizLocation                                 *struct{ ID string }
 			}
 			must(t, json.Unmarshal(rec.EPCIS, &doc))
 			if doc.EventID != "urn:uuid:"+id {
@@ -157,6 +158,10 @@ func TestEPCISEvents(t *testing.T) {
 				s := steps[i]
 				if doc.Type != s.typ || doc.BizStep != s.step || doc.Disposition != s.disp || doc.Action != s.action {
 					t.Fatalf("got %s/%s/%s/%s, want %s/%s/%s/%s", doc.Type, doc.BizStep, doc.Disposition, doc.Action, s.typ, s.step, s.disp, s.action)
+				}
+				stays := map[Kind]bool{KindPack: true, KindUnpack: true, KindReceive: true, KindUndoDispense: true, KindInspect: true}[s.ev.Kind] && s.ev.Location != ""
+				if (doc.BizLocation != nil) != stays {
+					t.Fatalf("%s: bizLocation %v, want one: %v", s.ev.Kind, doc.BizLocation, stays)
 				}
 				return
 			}
