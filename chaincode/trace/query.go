@@ -9,7 +9,7 @@ import (
 
 // Verify answers whether a pack may be handed out: its status and every
 // alert, comparing the batch and expiry as scanned (either may be empty)
-// with what the manufacturer declared. now is the verification time.
+// with what the manufacturer declared, as of the transaction time.
 func Verify(st State, tx Tx, gtin, serial, batch, expiry string) (Verification, error) {
 	if _, err := readerOrg(st, tx); err != nil {
 		return Verification{}, err
