@@ -8,12 +8,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image/color"
 	"os"
 	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
@@ -67,6 +69,8 @@ type App struct {
 // New creates the app and reads its preferences. It does not open a window.
 func New() *App {
 	fa := fyneapp.NewWithID(AppID)
+	// Widgets ask fyne.CurrentApp() whether to animate: answer no.
+	fyne.SetCurrentApp(quietApp{fa})
 	if icon, err := assets.FS.ReadFile("icon.png"); err == nil {
 		fa.SetIcon(fyne.NewStaticResource("icon.png", icon))
 	}
@@ -478,10 +482,14 @@ func (u *ui) showError(title string, err error) {
 }
 
 // reportVerdict writes a verdict to the status file.
-func (u *ui) reportVerdict(vd Verdict) {
+func (u *ui) reportVerdict(vd Verdict, band *canvas.Rectangle) {
+	if u.cfg.StatusFile == "" {
+		return
+	}
 	u.status(map[string]any{
 		"event": "verdict", "level": vd.Level.String(), "reason": vd.Reason, "offline": vd.Offline,
 		"gtin": vd.Code.GTIN, "serial": vd.Code.Serial, "sscc": vd.Code.SSCC, "title": tr("reason." + vd.Reason),
+		"band": u.bandPixel(band),
 	})
 }
 
@@ -533,3 +541,14 @@ func (chooserScreen) content() fyne.CanvasObject { return nil }
 func (chooserScreen) shown()                     {}
 func (chooserScreen) key(fyne.KeyName) bool      { return false }
 func (chooserScreen) name() string               { return "chooser" }
+
+// bandPixel returns where on screen (in pixels) and in which colour the
+// verdict band shows, for the status file: the real-window test watches
+// that pixel to time a scan from terminator to verdict drawn.
+func (u *ui) bandPixel(bg *canvas.Rectangle) map[string]any {
+	c := u.w.Canvas()
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(bg).AddXY(bg.Size().Width/2, 4)
+	x, y := c.PixelCoordinateForPosition(pos)
+	col := color.NRGBAModel.Convert(bg.FillColor).(color.NRGBA)
+	return map[string]any{"x": x, "y": y, "rgb": fmt.Sprintf("%d,%d,%d", col.R, col.G, col.B)}
+}

@@ -240,7 +240,7 @@ func (s *inspectorScreen) show(vd Verdict) {
 	} else {
 		s.u.play(SoundFailure)
 	}
-	s.u.reportVerdict(vd)
+	s.u.reportVerdict(vd, s.verdict.bg)
 }
 
 // record saves a finding for the code on screen and queues an inspect event

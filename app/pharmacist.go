@@ -41,12 +41,16 @@ type pharmacistScreen struct {
 	historyItems []HistoryEntry
 	historyList  *widget.List
 
-	seq int // the latest scan; older answers arriving late are dropped
+	seq  int       // the latest scan; older answers arriving late are dropped
+	term time.Time // when the latest wedge scan's terminator key arrived
 }
 
 func newPharmacistScreen(u *ui) *pharmacistScreen {
 	p := &pharmacistScreen{u: u}
-	p.entry = u.newScanEntry(tr("scan.placeholder"), func(raw []byte, _ []KeyStroke) { p.scan(raw, "wedge") })
+	p.entry = u.newScanEntry(tr("scan.placeholder"), func(raw []byte, keys []KeyStroke) {
+		p.term = keys[len(keys)-1].Time
+		p.scan(raw, "wedge")
+	})
 	p.entry.TextStyle = fyne.TextStyle{Monospace: true}
 	p.verdict = newVerdictView(u, 44)
 	p.dispenseBtn = widget.NewButtonWithIcon(tr("pharm.dispense")+"  [F2]", theme.ConfirmIcon(), p.dispense)
@@ -137,7 +141,16 @@ func (p *pharmacistScreen) scan(raw []byte, source string) {
 	now := u.now()
 	settled, needLedger := codeVerdict(code, now)
 	u.goTask(func(ctx context.Context) {
-		if err := u.recordScan(ctx, raw, source, code); err != nil {
+		// Store the scan (a durable write) while the pack is looked up; the
+		// verdict is shown once both are done.
+		saved := make(chan error, 1)
+		go func() { saved <- u.recordScan(ctx, raw, source, code) }()
+		var ver ledger.Verification
+		var verr error
+		if needLedger {
+			ver, verr = p.verify(ctx, code)
+		}
+		if err := <-saved; err != nil {
 			u.do(func() { u.showError(tr("error.scan.save"), err) })
 		}
 		if !needLedger {
@@ -148,8 +161,7 @@ func (p *pharmacistScreen) scan(raw []byte, source string) {
 			})
 			return
 		}
-		ver, err := p.verify(ctx, code)
-		vd := decide(code, ver, err, now)
+		vd := decide(code, ver, verr, now)
 		u.do(func() {
 			if seq == p.seq {
 				p.show(vd)
@@ -168,13 +180,20 @@ func (p *pharmacistScreen) verify(ctx context.Context, c Code) (ledger.Verificat
 // show draws a verdict, plays its sound and reports it.
 func (p *pharmacistScreen) show(vd Verdict) {
 	p.verdict.show(vd)
+	if !p.term.IsZero() && p.u.cfg.StatusFile != "" {
+		set := time.Since(p.term)
+		p.verdict.probe.watch(p.term, func(d time.Duration) {
+			p.u.status(map[string]any{"event": "drawn", "terminator_to_set_ms": ms(set), "terminator_to_frame_ms": ms(d)})
+		})
+	}
+	p.term = time.Time{}
 	p.updateButtons()
 	if vd.Level == LevelOK {
 		p.u.play(SoundSuccess)
 	} else {
 		p.u.play(SoundFailure)
 	}
-	p.u.reportVerdict(vd)
+	p.u.reportVerdict(vd, p.verdict.bg)
 }
 
 func (p *pharmacistScreen) updateButtons() {
@@ -360,3 +379,5 @@ func shortTx(tx string) string {
 	}
 	return clip(tx, 13)
 }
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

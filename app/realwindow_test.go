@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -214,6 +215,38 @@ func (r *appRun) typeCode(code string) time.Time {
 
 func (r *appRun) key(k string) { r.xdo("key", k) }
 
+// pixel returns the colour of one screen pixel as "R,G,B".
+func (r *appRun) pixel(at map[string]any) string {
+	r.x.t.Helper()
+	cmd := exec.Command("import", "-window", "root", "-crop", fmt.Sprintf("1x1+%v+%v", at["x"], at["y"]), "-depth", "8", "txt:-")
+	cmd.Env = append(os.Environ(), "DISPLAY="+r.x.display)
+	out, err := cmd.Output()
+	if err != nil {
+		r.x.t.Fatalf("screen grab: %v", err)
+	}
+	// "0,0: (27,127,59)  #1B7F3B  srgb(27,127,59)"
+	s := string(out)
+	if i := strings.Index(s, "0,0: ("); i >= 0 {
+		s = s[i+6:]
+		if j := strings.IndexByte(s, ')'); j >= 0 {
+			return s[:j]
+		}
+	}
+	return s
+}
+
+// timeToColour types code and returns the milliseconds from sending its
+// Enter to the band showing rgb on screen (screen grabs in a loop).
+func (r *appRun) timeToColour(code string, at map[string]any, rgb string) (float64, bool) {
+	sent := r.typeCode(code)
+	for time.Since(sent) < 3*time.Second {
+		if r.pixel(at) == rgb {
+			return float64(time.Since(sent).Microseconds()) / 1000, true
+		}
+	}
+	return 0, false
+}
+
 // setLocation answers the first-run question for this site's GLN, first
 // with a wrong check digit (refused), then with a right one.
 func (r *appRun) setLocation() {
@@ -303,10 +336,30 @@ func TestRealWindow(t *testing.T) {
 			r.waitFor("screen")
 			r.setLocation()
 
-			sent := r.typeCode(rwActive)
+			r.typeCode(rwActive)
 			v := r.waitFor("verdict")
-			t.Logf("Enter to verdict (through xdotool): %v", time.Since(sent))
 			expect(t, v, map[string]any{"level": "ok", "reason": ReasonActive, "offline": true, "serial": "PACK0001"})
+			r.waitFor("drawn")
+			band := v["band"].(map[string]any)
+			if got := r.pixel(band); got != band["rgb"] {
+				t.Errorf("verdict band on screen is %s, want %s", got, band["rgb"])
+			}
+			// Scan to verdict drawn: the app reports when the first frame
+			// reached the changed band, timed from the Enter key's arrival.
+			var set, frame []float64
+			for i := 0; i < 40; i++ {
+				r.typeCode([]string{rwRecalled, rwActive, rwDispensed, rwDamaged}[i%4])
+				r.waitFor("verdict")
+				d := r.waitFor("drawn")
+				set = append(set, d["terminator_to_set_ms"].(float64))
+				frame = append(frame, d["terminator_to_frame_ms"].(float64))
+			}
+			sort.Float64s(set)
+			sort.Float64s(frame)
+			t.Logf("terminator to verdict on the widgets: p50 %.1f ms, p95 %.1f ms; to the frame that draws it: p50 %.1f ms, p95 %.1f ms, max %.1f ms",
+				set[20], set[38], frame[20], frame[38], frame[39])
+			r.typeCode(rwActive)
+			expect(t, r.waitFor("verdict"), map[string]any{"level": "ok", "serial": "PACK0001"})
 			r.shot("pharmacist-active-" + lang.name)
 			r.key("F2")
 			expect(t, r.waitFor("dispensed"), map[string]any{"serial": "PACK0001"})

@@ -18,8 +18,14 @@ func newTheme(variant string) fyne.Theme {
 	return &medTheme{base: theme.DefaultTheme(), variant: variant}
 }
 
+// colorOnVerdict is white: icons on the coloured verdict bands.
+const colorOnVerdict fyne.ThemeColorName = "medtrace-on-verdict"
+
 // Color implements fyne.Theme.
 func (t *medTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	if n == colorOnVerdict {
+		return color.White
+	}
 	switch t.variant {
 	case ThemeLight:
 		v = theme.VariantLight
@@ -71,14 +77,15 @@ func levelColour(l Level) color.Color {
 
 func infoColour() color.Color { return color.NRGBA{R: 0x1f, G: 0x5f, B: 0xa8, A: 0xff} }
 
+// levelIcon is the verdict's icon, white, so colour is never the only cue.
 func levelIcon(l Level) fyne.Resource {
 	switch l {
 	case LevelOK:
-		return theme.NewColoredResource(theme.ConfirmIcon(), theme.ColorNameForegroundOnSuccess)
+		return theme.NewColoredResource(theme.ConfirmIcon(), colorOnVerdict)
 	case LevelBad:
-		return theme.NewColoredResource(theme.CancelIcon(), theme.ColorNameForegroundOnError)
+		return theme.NewColoredResource(theme.CancelIcon(), colorOnVerdict)
 	case LevelUnverified:
-		return theme.NewColoredResource(theme.WarningIcon(), theme.ColorNameForegroundOnWarning)
+		return theme.NewColoredResource(theme.WarningIcon(), colorOnVerdict)
 	}
-	return theme.NewColoredResource(theme.SearchIcon(), theme.ColorNameForegroundOnPrimary)
+	return theme.NewColoredResource(theme.SearchIcon(), colorOnVerdict)
 }

@@ -21,6 +21,7 @@ type verdictView struct {
 	badge   *canvas.Text // OFFLINE, as of ...
 	detail  *widget.Label
 	box     fyne.CanvasObject
+	probe   *frameProbe
 	current Verdict
 }
 
@@ -42,7 +43,8 @@ func newVerdictView(u *ui, titleSize float32) *verdictView {
 	v.detail = widget.NewLabel("")
 	v.detail.Wrapping = fyne.TextWrapWord
 	iconBox := container.NewGridWrap(fyne.NewSize(titleSize*2, titleSize*2), v.icon)
-	text := container.NewVBox(v.title, v.lines[0], v.lines[1], v.lines[2], v.badge)
+	v.probe = newFrameProbe()
+	text := container.NewVBox(v.title, v.lines[0], v.lines[1], v.lines[2], container.NewBorder(nil, nil, nil, v.probe, v.badge))
 	band := container.NewStack(v.bg, container.NewPadded(container.NewPadded(
 		container.NewBorder(nil, nil, container.NewCenter(iconBox), nil, text))))
 	v.box = container.NewVBox(band, v.detail)
@@ -113,7 +115,7 @@ func (v *verdictView) show(vd Verdict) {
 // showAction draws a blue band for an action just done (dispensed, undone).
 func (v *verdictView) showAction(title, line string) {
 	v.bg.FillColor = infoColour()
-	v.icon.SetResource(theme.NewColoredResource(theme.ConfirmIcon(), theme.ColorNameForegroundOnPrimary))
+	v.icon.SetResource(theme.NewColoredResource(theme.ConfirmIcon(), colorOnVerdict))
 	v.title.Text = title
 	v.lines[0].Text = line
 	v.lines[1].Text, v.lines[2].Text, v.badge.Text = "", "", ""
