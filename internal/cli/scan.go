@@ -86,7 +86,7 @@ func runScan(ctx context.Context, sio IO, args []string) int {
 		}
 	}
 	if *list {
-		return scanList(sio)
+		return scanList(ctx, sio)
 	}
 	if n != 1 {
 		fmt.Fprintln(sio.Stderr, "medtrace scan: give exactly one of --serial, --images, --camera or --list (see 'medtrace scan -h')")
@@ -116,7 +116,7 @@ func runScan(ctx context.Context, sio IO, args []string) int {
 			return ExitUsage
 		}
 		var src *camera.FolderSource
-		if src, err = camera.NewFolderSource(*dir, time.Duration(float64(time.Second) / *fps), *loop); err != nil {
+		if src, err = camera.NewFolderSource(ctx, *dir, time.Duration(float64(time.Second) / *fps), *loop); err != nil {
 			break
 		}
 		err = camera.NewPipeline(src, dmdecode.New(dmdecode.Options{All: true, Budget: 100 * time.Millisecond}), 0).
@@ -189,9 +189,9 @@ func (l *lineWriter) err() error {
 	return l.first
 }
 
-func scanList(sio IO) int {
-	ports, perr := serialport.ListPorts()
-	cams, cerr := camera.ListDevices()
+func scanList(ctx context.Context, sio IO) int {
+	ports, perr := serialport.ListPorts(ctx)
+	cams, cerr := camera.ListDevices(ctx)
 	if err := errors.Join(perr, cerr); err != nil {
 		fmt.Fprintf(sio.Stderr, "medtrace scan: %v\n", err)
 		return ExitInvalid

@@ -59,7 +59,7 @@ func TestPipelineReplay(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("ignored"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	src, err := NewFolderSource(dir, 30*time.Millisecond, false)
+	src, err := NewFolderSource(context.Background(), dir, 30*time.Millisecond, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func TestPipelineDecodesNewestFrame(t *testing.T) {
 func TestPipelineStops(t *testing.T) {
 	dir := t.TempDir()
 	writePNG(t, filepath.Join(dir, "a.png"), blankImage())
-	src, err := NewFolderSource(dir, 5*time.Millisecond, true)
+	src, err := NewFolderSource(context.Background(), dir, 5*time.Millisecond, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,12 +225,12 @@ func TestPipelineSourceError(t *testing.T) {
 
 func TestFolderSource(t *testing.T) {
 	t.Run("empty folder", func(t *testing.T) {
-		if _, err := NewFolderSource(t.TempDir(), 0, false); err == nil {
+		if _, err := NewFolderSource(context.Background(), t.TempDir(), 0, false); err == nil {
 			t.Fatal("no error")
 		}
 	})
 	t.Run("missing folder", func(t *testing.T) {
-		if _, err := NewFolderSource(filepath.Join(t.TempDir(), "nope"), 0, false); err == nil {
+		if _, err := NewFolderSource(context.Background(), filepath.Join(t.TempDir(), "nope"), 0, false); err == nil {
 			t.Fatal("no error")
 		}
 	})
@@ -238,7 +238,7 @@ func TestFolderSource(t *testing.T) {
 		dir := t.TempDir()
 		writePNG(t, filepath.Join(dir, "2.png"), image.NewGray(image.Rect(0, 0, 2, 2)))
 		writePNG(t, filepath.Join(dir, "1.png"), image.NewGray(image.Rect(0, 0, 1, 1)))
-		s, err := NewFolderSource(dir, 0, false)
+		s, err := NewFolderSource(context.Background(), dir, 0, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -257,7 +257,7 @@ func TestFolderSource(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "x.png"), []byte("junk"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		s, err := NewFolderSource(dir, 0, false)
+		s, err := NewFolderSource(context.Background(), dir, 0, false)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -30,7 +30,10 @@ type FolderSource struct {
 // NewFolderSource lists the PNG, JPEG, WebP and GIF files of dir. Frames
 // come every interval (0: as fast as they are asked for); with loop the
 // folder repeats until ctx ends.
-func NewFolderSource(dir string, interval time.Duration, loop bool) (*FolderSource, error) {
+func NewFolderSource(ctx context.Context, dir string, interval time.Duration, loop bool) (*FolderSource, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("frame folder: %w", err)

@@ -38,7 +38,7 @@ func fourCC(f webcam.PixelFormat) string {
 
 // ListDevices lists /dev/video* capture devices with their MJPEG and YUYV
 // frame sizes. Devices that cannot be opened are skipped.
-func ListDevices() ([]DeviceInfo, error) {
+func ListDevices(ctx context.Context) ([]DeviceInfo, error) {
 	paths, err := filepath.Glob("/dev/video*")
 	if err != nil {
 		return nil, fmt.Errorf("list cameras: %w", err)
@@ -46,6 +46,9 @@ func ListDevices() ([]DeviceInfo, error) {
 	sort.Strings(paths)
 	var out []DeviceInfo
 	for _, p := range paths {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		cam, err := webcam.Open(p)
 		if err != nil {
 			continue

@@ -21,7 +21,7 @@ type DeviceInfo struct {
 }
 
 // ListDevices returns no devices on this system.
-func ListDevices() ([]DeviceInfo, error) { return nil, nil }
+func ListDevices(ctx context.Context) ([]DeviceInfo, error) { return nil, ctx.Err() }
 
 // Device is a camera as a frame Source (Linux only).
 type Device struct{}

@@ -57,7 +57,7 @@ func TestConvertFrame(t *testing.T) {
 
 func TestListDevices(t *testing.T) {
 	// This machine has no camera; the call must still succeed.
-	devs, err := ListDevices()
+	devs, err := ListDevices(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

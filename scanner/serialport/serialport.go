@@ -28,7 +28,10 @@ type PortInfo struct {
 
 // ListPorts lists the serial ports of the machine, with USB details where
 // the system provides them.
-func ListPorts() ([]PortInfo, error) {
+func ListPorts(ctx context.Context) ([]PortInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	details, err := enumerator.GetDetailedPortsList()
 	if err == nil {
 		out := make([]PortInfo, 0, len(details))
