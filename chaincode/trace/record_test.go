@@ -221,6 +221,14 @@ func TestTransitions(t *testing.T) {
 		{"undo not dispensed", []step{accept(mspMan, commissionS1), refuse(mspPhar, ReasonNotDispensed, pk(KindUndoDispense, glnPhar))}, PackActive},
 		{"undo then dispense again", []step{accept(mspMan, commissionS1), accept(mspPhar, pk(KindDispense, glnPhar)),
 			accept(mspPhar, pk(KindUndoDispense, glnPhar)), accept(mspPhar, pk(KindDispense, glnPhar))}, PackDispensed},
+		{"undo dated before the dispense", []step{accept(mspMan, commissionS1), accept(mspPhar, pk(KindDispense, glnPhar)),
+			refuse(mspPhar, ReasonBadEvent, func(w *world) Event {
+				e := w.on(KindUndoDispense, glnPhar, gtinA, "S1")
+				e.Time = e.Time.Add(-time.Hour)
+				return e
+			})}, PackDispensed},
+		{"receive without a ship", []step{accept(mspMan, commissionS1), accept(mspPhar, pk(KindReceive, glnPhar))}, PackActive},
+		{"bad event ID", []step{refuse(mspMan, ReasonBadEvent, func(w *world) Event { e := commissionS1(w); e.ID = "scan-1"; return e })}, PackUnknown},
 		{"inspect unknown", []step{refuse(mspReg, ReasonUnknownPack, func(w *world) Event {
 			no := false
 			e := w.on(KindInspect, glnReg, gtinA, "S1")
@@ -467,4 +475,42 @@ func TestConfig(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	})
+}
+
+func TestEventHashIDs(t *testing.T) {
+	w := newWorld(t)
+	e := commissionS1(w)
+	e.ID = "ni:///sha-256;4f143d1adf7b2950a34f5e82a240ce5280530b06a9f3c2b9cfe49f5ca5001815?ver=CBV2.0"
+	w.ok(mspMan, e)
+	if r := w.record(mspMan, e)[0]; r.Status != StatusDuplicate {
+		t.Fatalf("replay of a hash-ID event: %+v", r)
+	}
+	h := w.history(gtinA, "S1")
+	if !strings.Contains(string(h[0].EPCIS), `"eventID":"ni:///sha-256;4f143d1a`) {
+		t.Fatalf("EPCIS %s", h[0].EPCIS)
+	}
+}
+
+func TestPutRaw(t *testing.T) {
+	tests := []struct {
+		name    string
+		msp     string
+		n, size int
+		want    error
+		writes  int
+	}{
+		{"regulator", mspReg, 3, 10, nil, 3},
+		{"manufacturer", mspMan, 3, 10, ErrAccessDenied, 0},
+		{"too many", mspReg, MaxBatch + 1, 10, ErrBadRequest, 0},
+		{"too big", mspReg, 1, 5000, ErrBadRequest, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t)
+			st, tx := w.tx(tt.msp)
+			if err := PutRaw(st, tx, tt.n, tt.size); !errors.Is(err, tt.want) || len(st.writes) != tt.writes {
+				t.Fatalf("err = %v, %d writes", err, len(st.writes))
+			}
+		})
+	}
 }
