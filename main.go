@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -46,6 +47,11 @@ func main() {
 
 // runApp wires the parts of MedTrace into the desktop app and runs it.
 func runApp(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup // the ledger connection and sync engine
+	defer wg.Wait()
+	defer cancel()
+
 	ui := app.New()
 	cfg := app.Config{
 		StatusFile: os.Getenv("MEDTRACE_TEST_STATUS"),
@@ -54,7 +60,6 @@ func runApp(ctx context.Context) error {
 		Images:     imageDecoder{},
 		Serial:     serialListener{},
 	}
-
 	dir, err := cli.DataDir("", os.Getenv)
 	if err != nil {
 		return err
@@ -67,20 +72,156 @@ func runApp(ctx context.Context) error {
 		defer player.Wait()
 	}
 
+	profile := os.Getenv("MEDTRACE_LEDGER_PROFILE")
+	if profile == "" {
+		profile = filepath.Join(dir, "ledger", "connection.json")
+	}
+	cfg.SuggestLocation = func(role string) string {
+		if p, err := ledger.LoadProfile(profile); err == nil {
+			return p.GLNs[identity(role)]
+		}
+		return ""
+	}
+
 	st, err := store.Open(ctx, dir, store.Options{})
 	if err != nil {
 		// Never recreate a damaged database: the UI runs without it and
 		// says why, so nothing is silently lost.
-		cfg.Notes = append(cfg.Notes, "local store: "+err.Error())
-	} else {
-		defer st.Close()
-		s := storeAdapter{st}
-		cfg.Scans, cfg.Queue, cfg.QueueView = s, s, s
-		cfg.Verifier = verifier{&outbox.Verifier{Store: st, Timeout: 2 * time.Second}}
+		cfg.Notes = append(cfg.Notes, "Local store not open, nothing can be recorded: "+err.Error())
+		return ui.Run(ctx, cfg)
 	}
-	cfg.Notes = append(cfg.Notes, "Ledger: not connected in this build (no ledger client is wired yet). "+
-		"Events stay queued in the local store; verdicts come from the local copy of the ledger, marked offline.")
+	defer st.Close()
+	link := &ledgerLink{}
+	s := storeAdapter{st}
+	cfg.Scans, cfg.Queue, cfg.QueueView = s, s, s
+	cfg.Verifier = verifier{st: st, link: link}
+	cfg.History = history{st: st, link: link}
+	cfg.Snapshot = snapshots{st: st, link: link}
+	cfg.Syncer = syncer{st: st, link: link}
+	var once sync.Once
+	cfg.OnRole = func(role string) {
+		once.Do(func() {
+			settings := ui.Settings()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				connectAndSync(ctx, ledgerSource{settings: settings, profile: profile, role: role}, st, link, ui)
+			}()
+		})
+	}
 	return ui.Run(ctx, cfg)
+}
+
+// identity maps the app's roles to the ledger identities of a connection
+// profile.
+func identity(role string) string {
+	switch role {
+	case app.RoleWarehouse:
+		return "distributor"
+	case app.RoleInspector:
+		return "regulator"
+	}
+	return "pharmacy"
+}
+
+// ledgerSource says where the ledger connection comes from: the Settings
+// screen when its endpoint is set, else the connection profile.
+type ledgerSource struct {
+	settings app.Settings
+	profile  string
+	role     string
+}
+
+func (src ledgerSource) config() (ledger.Config, string, error) {
+	s := src.settings
+	if s.Endpoint != "" {
+		if s.TLSCA == "" || s.MSPID == "" || s.Cert == "" || s.Key == "" {
+			return ledger.Config{}, "", errors.New("ledger settings incomplete: endpoint, TLS CA, MSP ID, certificate and key are all needed")
+		}
+		// A consortium network runs MedTrace's chaincode on its channel,
+		// both named medtrace like the local network's.
+		return ledger.Config{Endpoint: s.Endpoint, ServerName: s.ServerName, TLSCACertFile: s.TLSCA, MSPID: s.MSPID,
+			CertFile: s.Cert, KeyFile: s.Key, Channel: "medtrace", Chaincode: "medtrace"}, s.Endpoint, nil
+	}
+	p, err := ledger.LoadProfile(src.profile)
+	if err != nil {
+		return ledger.Config{}, "", fmt.Errorf("no ledger connection: set one in Settings, or start the local network ('make run'): %w", err)
+	}
+	c, err := p.Config(identity(src.role))
+	return c, src.profile, err
+}
+
+// connectAndSync dials the ledger and runs the sync engine until ctx ends.
+func connectAndSync(ctx context.Context, src ledgerSource, st *store.Store, link *ledgerLink, ui *app.App) {
+	lc, where, err := src.config()
+	if err == nil {
+		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		var c *ledger.Client
+		c, err = ledger.Dial(dctx, lc)
+		cancel()
+		if err == nil {
+			defer c.Close()
+			oc := outbox.NewClient(c)
+			link.set(oc, nil)
+			e := outbox.New(outbox.Config{Store: st, Ledger: oc, Feed: oc, Progress: &progress{ui: ui}})
+			err = e.Run(ctx)
+			if ctx.Err() != nil {
+				return
+			}
+		} else {
+			err = fmt.Errorf("connect to the ledger (%s as %s): %w", where, lc.MSPID, err)
+		}
+	}
+	link.set(nil, err)
+	n, _ := st.Unsent(ctx)
+	ui.ReportSync(app.SyncReport{Err: err, Pending: n})
+}
+
+// ledgerLink holds the ledger connection once it is made.
+type ledgerLink struct {
+	mu  sync.Mutex
+	c   *outbox.Client
+	err error
+}
+
+func (l *ledgerLink) set(c *outbox.Client, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.c, l.err = c, err
+}
+
+// client returns the connection, or an error saying why there is none.
+func (l *ledgerLink) client() (*outbox.Client, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.c != nil {
+		return l.c, nil
+	}
+	if l.err != nil {
+		return nil, fmt.Errorf("%w: %v", ledger.ErrUnavailable, l.err)
+	}
+	return nil, fmt.Errorf("%w: not connected yet", ledger.ErrUnavailable)
+}
+
+// progress passes the sync engine's status to the app, with a progress
+// count over the events pending since the queue was last empty.
+type progress struct {
+	ui   *app.App
+	mu   sync.Mutex
+	peak int
+}
+
+func (p *progress) SyncStatus(s outbox.Status) {
+	p.mu.Lock()
+	if s.Pending == 0 {
+		p.peak = 0
+	} else if s.Pending > p.peak {
+		p.peak = s.Pending
+	}
+	r := app.SyncReport{Pending: s.Pending, LastSuccess: s.LastSuccess, Err: s.Err,
+		Syncing: s.Pending > 0 && s.Err == nil, Done: p.peak - s.Pending, Total: p.peak}
+	p.mu.Unlock()
+	p.ui.ReportSync(r)
 }
 
 // parser adapts packcode to the app.
@@ -168,18 +309,113 @@ func (a storeAdapter) Events(ctx context.Context, limit int) ([]app.QueuedEvent,
 }
 
 // verifier asks the ledger with a short timeout, then the local copy.
-type verifier struct{ v *outbox.Verifier }
+type verifier struct {
+	st   *store.Store
+	link *ledgerLink
+}
 
 func (v verifier) Verify(ctx context.Context, c app.Code, offlineOnly bool) (ledger.Verification, error) {
 	q := outbox.Query{GTIN: c.GTIN, Serial: c.Serial, Batch: c.Batch}
 	if !c.Expiry.IsZero() {
 		q.Expiry = c.Expiry.Format("2006-01-02")
 	}
+	ov := &outbox.Verifier{Store: v.st, Timeout: 2 * time.Second}
 	if offlineOnly {
-		return v.v.Offline(ctx, q)
+		return ov.Offline(ctx, q)
 	}
-	ans, _, err := v.v.Verify(ctx, q)
+	oc, linkErr := v.link.client()
+	if oc != nil {
+		ov.Online = oc
+	}
+	ans, online, err := ov.Verify(ctx, q)
+	if err != nil {
+		if online == nil {
+			online = linkErr
+		}
+		if online != nil {
+			return ans, fmt.Errorf("%w (the ledger did not answer either: %v)", err, online)
+		}
+	}
 	return ans, err
+}
+
+// history lists a pack's events: the ledger's when connected, then the
+// ones queued here that the ledger does not have yet.
+type history struct {
+	st   *store.Store
+	link *ledgerLink
+}
+
+func (h history) History(ctx context.Context, gtin, serial string) ([]app.HistoryEntry, error) {
+	var out []app.HistoryEntry
+	var onlineErr error
+	if oc, err := h.link.client(); err == nil {
+		hs, err := oc.C.History(ctx, gtin, serial)
+		if err != nil {
+			onlineErr = err
+		}
+		for _, e := range hs {
+			out = append(out, app.HistoryEntry{Kind: e.Kind, Time: e.EventTime, TxID: e.TxID})
+		}
+	} else {
+		onlineErr = err
+	}
+	qs, err := h.st.Events(ctx, store.EventFilter{States: []store.State{store.StatePending, store.StateInFlight}})
+	if err != nil {
+		return out, err
+	}
+	for _, q := range qs {
+		if q.Event.GTIN == gtin && q.Event.Serial == serial {
+			out = append(out, app.HistoryEntry{Kind: q.Event.Kind, Time: q.Event.Time, Place: q.Event.Location, Pending: true})
+		}
+	}
+	if len(out) == 0 && onlineErr != nil {
+		return nil, onlineErr
+	}
+	return out, nil
+}
+
+// snapshots downloads the ledger's state into the local copy.
+type snapshots struct {
+	st   *store.Store
+	link *ledgerLink
+}
+
+func (s snapshots) Download(ctx context.Context, progress func(done, total int64)) (app.SnapshotInfo, error) {
+	oc, err := s.link.client()
+	if err != nil {
+		return app.SnapshotInfo{}, err
+	}
+	if _, err := outbox.Snapshot(ctx, s.st, oc, func(done, total int) { progress(int64(done), int64(total)) }); err != nil {
+		return app.SnapshotInfo{}, err
+	}
+	return s.Current(ctx)
+}
+
+func (s snapshots) Current(ctx context.Context) (app.SnapshotInfo, error) {
+	stamp, err := s.st.Stamp(ctx)
+	if errors.Is(err, store.ErrNoCopy) {
+		return app.SnapshotInfo{}, nil
+	}
+	if err != nil {
+		return app.SnapshotInfo{}, err
+	}
+	packs, _, err := s.st.CopySize(ctx)
+	return app.SnapshotInfo{Block: stamp.Block, AsOf: stamp.AsOf, Packs: packs}, err
+}
+
+// syncer wakes the sync engine.
+type syncer struct {
+	st   *store.Store
+	link *ledgerLink
+}
+
+func (s syncer) SyncNow(context.Context) error {
+	if _, err := s.link.client(); err != nil {
+		return err
+	}
+	s.st.Notify()
+	return nil
 }
 
 // calibrator runs the wedge assembler over the keys of a calibration scan.

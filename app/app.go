@@ -48,6 +48,13 @@ type Config struct {
 
 	// Notes lists what main could not connect and why, shown in Settings.
 	Notes []string
+	// OnRole, when set, is told the user's role once it is known (at start,
+	// or when chosen); main connects to the ledger with that role's
+	// identity. Called on Fyne's goroutine: it must not block.
+	OnRole func(role string)
+	// SuggestLocation, when set, proposes this site's GLN for a role (from
+	// the ledger's connection profile) when the user is asked for it.
+	SuggestLocation func(role string) string
 	// StatusFile, when set, receives one JSON line per screen shown and per
 	// verdict (for the real-window test and for kiosk monitoring).
 	StatusFile string
@@ -177,6 +184,9 @@ func newUI(ctx context.Context, fa fyne.App, w fyne.Window, cfg Config) *ui {
 	u.session = newSessionID()
 	u.build()
 	u.startSerial()
+	if u.set.Role != "" && cfg.OnRole != nil {
+		cfg.OnRole(u.set.Role)
+	}
 	return u
 }
 
@@ -252,6 +262,9 @@ func (u *ui) build() {
 func (u *ui) askLocation() {
 	e := widget.NewEntry()
 	e.SetPlaceHolder(tr("settings.location.placeholder"))
+	if u.cfg.SuggestLocation != nil {
+		e.SetText(u.cfg.SuggestLocation(u.set.Role))
+	}
 	msg := widget.NewLabel(tr("location.intro"))
 	msg.Wrapping = fyne.TextWrapWord
 	errLabel := widget.NewLabel("")
@@ -376,6 +389,9 @@ func (u *ui) showChooser() {
 		u.set.Role = role
 		u.set.Save(u.fa.Preferences())
 		u.build()
+		if u.cfg.OnRole != nil {
+			u.cfg.OnRole(role)
+		}
 	}
 	card := func(key, role, title, desc string, icon fyne.Resource) fyne.CanvasObject {
 		b := widget.NewButtonWithIcon(fmt.Sprintf("%s  [%s]", title, key), icon, func() { pick(role) })
