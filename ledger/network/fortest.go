@@ -83,7 +83,8 @@ func ForTest(tb testing.TB) *Network {
 		tb.Fatalf("network.ForTest: %v", err)
 	}
 	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		// tb.Context is done by now; the stop still needs a context.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(tb.Context()), time.Minute)
 		defer cancel()
 		if err := release(ctx, cfg, lease); err != nil {
 			tb.Errorf("network.ForTest: stopping the network: %v", err)

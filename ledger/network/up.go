@@ -184,7 +184,7 @@ func up(ctx context.Context, cfg Config) (*Network, error) {
 	}
 	n, err := u.bringUp(ctx, procs, ccBin, ccSHA)
 	if err != nil {
-		u.stopStarted()
+		u.stopStarted(ctx)
 		return nil, err
 	}
 	return n, nil
@@ -433,9 +433,10 @@ func (u *upRun) waitReady(ctx context.Context, c string, p proc) error {
 	}
 }
 
-// stopStarted stops what a failed Up started, so it leaves no process.
-func (u *upRun) stopStarted() {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+// stopStarted stops what a failed Up started, so it leaves no process. It
+// runs even when ctx is done (a timeout is a common reason to fail).
+func (u *upRun) stopStarted(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
 	defer cancel()
 	for i := len(u.started) - 1; i >= 0; i-- {
 		c := u.started[i]
