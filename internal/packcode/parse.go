@@ -89,7 +89,7 @@ func ValidGSSubstitute(c byte) error {
 	case c == rs || c == eot || c == '\r' || c == '\n':
 		return fmt.Errorf("byte 0x%02x has its own meaning in scans", c)
 	case c > 0x7e:
-		return fmt.Errorf("byte 0x%02x is not ASCII", c)
+		return fmt.Errorf("byte 0x%02x is not a printable ASCII character", c)
 	}
 	return nil
 }
@@ -173,7 +173,7 @@ func (p *parser) plain(d string, base int) {
 		p.digitalLink(d, base)
 	case allDigits(d) && len(d) == 20 && d[0] == '8':
 		p.cnCode(d, base)
-	case p.cleanGS1(d) && startsWithKeyAI(strings.TrimLeft(d, "\x1d")):
+	case p.cleanGS1(d) && startsWithKeyAI(strings.TrimLeft(d, "\x1d")) || looksLikeGS1Key(strings.TrimLeft(d, "\x1d")):
 		p.problem(Problem{Pos: 0, Len: base, Code: CodeNotGS1Symbol,
 			Message: fmt.Sprintf("The data reads as GS1 data, but the symbol (%s) is not marked as GS1: FNC1 is missing, so other scanners may reject it.", p.res.Symbology.ID)})
 		p.gs1Data(d, base)
@@ -202,6 +202,23 @@ func startsWithKeyAI(d string) bool {
 		}
 	}
 	return false
+}
+
+// looksLikeGS1Key reports whether d starts with a complete numeric GS1 key
+// element: (00) and 18 digits, (01)/(02)/(03) and 14, or (8006) and 18.
+func looksLikeGS1Key(d string) bool {
+	n := 0
+	switch {
+	case strings.HasPrefix(d, "00"):
+		n = 20
+	case strings.HasPrefix(d, "01"), strings.HasPrefix(d, "02"), strings.HasPrefix(d, "03"):
+		n = 16
+	case strings.HasPrefix(d, "8006"):
+		n = 22
+	default:
+		return false
+	}
+	return len(d) >= n && allDigits(d[:n])
 }
 
 // cleanGS1 reports whether d parses as a GS1 element string with no error,
