@@ -15,22 +15,69 @@ import (
 	"github.com/medtrace/medtrace/scanner"
 )
 
-// eciEncodings maps ECI designators to character encodings (AIM ECI
-// assignments); 899 (binary) and 26 (UTF-8) are handled separately.
-var eciEncodings = map[int]encoding.Encoding{
-	0: charmap.CodePage437, 1: charmap.ISO8859_1, 2: charmap.CodePage437, 3: charmap.ISO8859_1,
-	4: charmap.ISO8859_2, 5: charmap.ISO8859_3, 6: charmap.ISO8859_4, 7: charmap.ISO8859_5,
-	8: charmap.ISO8859_6, 9: charmap.ISO8859_7, 10: charmap.ISO8859_8, 11: charmap.ISO8859_9,
-	12: charmap.ISO8859_10, 13: charmap.Windows874, 15: charmap.ISO8859_13, 16: charmap.ISO8859_14,
-	17: charmap.ISO8859_15, 18: charmap.ISO8859_16, 20: japanese.ShiftJIS, 21: charmap.Windows1250,
-	22: charmap.Windows1251, 23: charmap.Windows1252, 24: charmap.Windows1256,
-	25: unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), 27: charmap.ISO8859_1, 28: traditionalchinese.Big5,
-	29: simplifiedchinese.GB18030, 30: korean.EUCKR, 32: simplifiedchinese.GB18030,
-	33: unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM),
+// eciEncoding returns the character encoding of an ECI designator (AIM ECI
+// assignments); 899 (binary), 26 (UTF-8) and 170 (ISO 646) are handled by
+// the caller.
+func eciEncoding(d int) (encoding.Encoding, bool) {
+	switch d {
+	case 0, 2:
+		return charmap.CodePage437, true
+	case 1, 3, 27:
+		return charmap.ISO8859_1, true
+	case 4:
+		return charmap.ISO8859_2, true
+	case 5:
+		return charmap.ISO8859_3, true
+	case 6:
+		return charmap.ISO8859_4, true
+	case 7:
+		return charmap.ISO8859_5, true
+	case 8:
+		return charmap.ISO8859_6, true
+	case 9:
+		return charmap.ISO8859_7, true
+	case 10:
+		return charmap.ISO8859_8, true
+	case 11:
+		return charmap.ISO8859_9, true
+	case 12:
+		return charmap.ISO8859_10, true
+	case 13:
+		return charmap.Windows874, true
+	case 15:
+		return charmap.ISO8859_13, true
+	case 16:
+		return charmap.ISO8859_14, true
+	case 17:
+		return charmap.ISO8859_15, true
+	case 18:
+		return charmap.ISO8859_16, true
+	case 20:
+		return japanese.ShiftJIS, true
+	case 21:
+		return charmap.Windows1250, true
+	case 22:
+		return charmap.Windows1251, true
+	case 23:
+		return charmap.Windows1252, true
+	case 24:
+		return charmap.Windows1256, true
+	case 25:
+		return unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), true
+	case 28:
+		return traditionalchinese.Big5, true
+	case 29, 32:
+		return simplifiedchinese.GB18030, true
+	case 30:
+		return korean.EUCKR, true
+	case 33:
+		return unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), true
+	}
+	return nil, false
 }
 
 func knownECI(d int) bool {
-	_, ok := eciEncodings[d]
+	_, ok := eciEncoding(d)
 	return ok || d == 26 || d == 899 || d == 170
 }
 
@@ -62,7 +109,7 @@ func Text(r scanner.Read) (string, error) {
 			}
 			out = append(out, t...)
 		default:
-			enc, ok := eciEncodings[d]
+			enc, ok := eciEncoding(d)
 			if !ok {
 				return "", fmt.Errorf("%w %d", ErrUnsupportedECI, d)
 			}

@@ -21,14 +21,17 @@ import (
 // samples the module grid through a perspective transform and hands it to
 // gozxing's decoder, which checks it with Reed-Solomon.
 
-// symbolSizes are the ECC 200 symbol sizes (rows, columns), DMRE included.
-var symbolSizes = [][2]int{
-	{10, 10}, {12, 12}, {14, 14}, {16, 16}, {18, 18}, {20, 20}, {22, 22}, {24, 24}, {26, 26}, {32, 32},
-	{36, 36}, {40, 40}, {44, 44}, {48, 48}, {52, 52}, {64, 64}, {72, 72}, {80, 80}, {88, 88}, {96, 96},
-	{104, 104}, {120, 120}, {132, 132}, {144, 144},
-	{8, 18}, {8, 32}, {12, 26}, {12, 36}, {16, 36}, {16, 48},
-	{8, 48}, {8, 64}, {8, 80}, {8, 96}, {8, 120}, {8, 144}, {12, 64}, {12, 88}, {16, 64}, {20, 36},
-	{20, 44}, {20, 64}, {22, 48}, {24, 48}, {24, 64}, {26, 40}, {26, 48}, {26, 64},
+// symbolSizes returns the ECC 200 symbol sizes (rows, columns), DMRE
+// included.
+func symbolSizes() [48][2]int {
+	return [48][2]int{
+		{10, 10}, {12, 12}, {14, 14}, {16, 16}, {18, 18}, {20, 20}, {22, 22}, {24, 24}, {26, 26}, {32, 32},
+		{36, 36}, {40, 40}, {44, 44}, {48, 48}, {52, 52}, {64, 64}, {72, 72}, {80, 80}, {88, 88}, {96, 96},
+		{104, 104}, {120, 120}, {132, 132}, {144, 144},
+		{8, 18}, {8, 32}, {12, 26}, {12, 36}, {16, 36}, {16, 48},
+		{8, 48}, {8, 64}, {8, 80}, {8, 96}, {8, 120}, {8, 144}, {12, 64}, {12, 88}, {16, 64}, {20, 36},
+		{20, 44}, {20, 64}, {22, 48}, {24, 48}, {24, 64}, {26, 40}, {26, 48}, {26, 64},
+	}
 }
 
 // binImage is a binarized image: 1 = dark.
@@ -592,7 +595,7 @@ func (d *Decoder) fitAndDecode(b *binImage, q [4]pt, v int) (scanner.Read, error
 		}
 	}
 	var fits []gridFit
-	for _, sz := range symbolSizes {
+	for _, sz := range symbolSizes() {
 		for k, o := range [2][2]int{{sz[0], sz[1]}, {sz[1], sz[0]}} {
 			rows, cols := o[0], o[1] // rows along V->A, columns along V->B
 			if k == 1 && rows == cols {

@@ -36,22 +36,27 @@ const (
 	FaultUnrecognised                   // the scan differs in a way calibration cannot explain
 )
 
-var faultNames = [...]string{
-	FaultNoInput:       "no-input",
-	FaultLayoutUSOnDE:  "layout-us-on-de",
-	FaultLayoutDEOnUS:  "layout-de-on-us",
-	FaultCapsLock:      "caps-lock",
-	FaultNoGS:          "no-gs",
-	FaultGSSubstituted: "gs-substituted",
-	FaultNoTerminator:  "no-terminator",
-	FaultTooSlow:       "too-slow",
-	FaultUnrecognised:  "unrecognised",
-}
-
 // String returns a short stable name for the fault.
 func (f Fault) String() string {
-	if int(f) < len(faultNames) && faultNames[f] != "" {
-		return faultNames[f]
+	switch f {
+	case FaultNoInput:
+		return "no-input"
+	case FaultLayoutUSOnDE:
+		return "layout-us-on-de"
+	case FaultLayoutDEOnUS:
+		return "layout-de-on-us"
+	case FaultCapsLock:
+		return "caps-lock"
+	case FaultNoGS:
+		return "no-gs"
+	case FaultGSSubstituted:
+		return "gs-substituted"
+	case FaultNoTerminator:
+		return "no-terminator"
+	case FaultTooSlow:
+		return "too-slow"
+	case FaultUnrecognised:
+		return "unrecognised"
 	}
 	return fmt.Sprintf("fault(%d)", uint8(f))
 }
@@ -89,27 +94,19 @@ func (r Report) Has(f Fault) bool {
 	return false
 }
 
-// usToDE maps the character a scanner means (typing with US key codes) to
-// the character a computer with a German layout produces for that key.
-var usToDE = map[rune]rune{
-	'y': 'z', 'z': 'y', 'Y': 'Z', 'Z': 'Y',
-	'@': '"', '#': '§', '^': '&', '&': '/', '*': '(', '(': ')', ')': '=',
-	'-': 'ß', '_': '?', '[': 'ü', '{': 'Ü', ']': '+', '}': '*', '\\': '#', '|': '\'',
-	';': 'ö', ':': 'Ö', '\'': 'ä', '"': 'Ä', '<': ';', '>': ':', '/': '-', '?': '_',
-	'`': '^', '~': '°', '=': '´', '+': '`',
-}
+// usDEPairs pairs the character a scanner means (typing with US key
+// codes) with the character a computer with a German layout produces for
+// that key: US, DE, US, DE, ...
+const usDEPairs = "yzzyYZZY" + "@\"#§^&&/*(()()=" + "-ß_?[ü{Ü]+}*\\#|'" + ";ö:Ö'ä\"Ä<;>:/-?_" + "`^~°=´+`"
 
 func layoutMap(l Fault, r rune) rune {
-	switch l {
-	case FaultLayoutUSOnDE:
-		if m, ok := usToDE[r]; ok {
-			return m
-		}
-	case FaultLayoutDEOnUS:
-		for us, de := range usToDE {
-			if de == r {
-				return us
-			}
+	pairs := []rune(usDEPairs)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		switch {
+		case l == FaultLayoutUSOnDE && pairs[i] == r:
+			return pairs[i+1]
+		case l == FaultLayoutDEOnUS && pairs[i+1] == r:
+			return pairs[i]
 		}
 	}
 	return r
