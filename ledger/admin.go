@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 )
 
 // OrgConfig is one organisation's entry in the ledger's configuration.
@@ -22,8 +23,21 @@ type LedgerConfig struct {
 	Orgs map[string]OrgConfig `json:"orgs"`
 }
 
-// submitAdmin submits a configuration transaction and waits for its commit.
+// submitAdmin submits a configuration transaction and waits for its
+// commit. Configuration changes all write one key, so one that loses a
+// read conflict to a concurrent change is sent again (they are idempotent).
 func (c *Client) submitAdmin(ctx context.Context, fn string, args ...string) error {
+	for attempt := 1; ; attempt++ {
+		err := c.submitAdminOnce(ctx, fn, args...)
+		var te *TxError
+		if attempt < 5 && errors.As(err, &te) && te.Code == peer.TxValidationCode_MVCC_READ_CONFLICT.String() {
+			continue
+		}
+		return err
+	}
+}
+
+func (c *Client) submitAdminOnce(ctx context.Context, fn string, args ...string) error {
 	p, err := c.contract.NewProposal(fn, client.WithArguments(args...))
 	if err != nil {
 		return fmt.Errorf("%s: %w", fn, err)

@@ -357,18 +357,35 @@ func testReplays(t *testing.T, e *env) {
 		}
 	})
 	t.Run("organisation without a role", func(t *testing.T) {
+		// The peer organisation's admin is a channel member the ledger gives
+		// no role: everything it asks is refused as a whole.
 		ctx := ctxT(t)
-		msp := e.p.Identities["distributor"].MSPID
-		if err := e.c["regulator"].SetOrgRole(ctx, msp, ""); err != nil {
+		_, domain, _ := strings.Cut(e.p.Peer.ServerName, ".") // peer0.<peer org domain>
+		msp := filepath.Join(e.stateDir, "crypto", "peerOrganizations", domain, "users", "Admin@"+domain, "msp")
+		certs, _ := filepath.Glob(filepath.Join(msp, "signcerts", "*.pem"))
+		keys, _ := filepath.Glob(filepath.Join(msp, "keystore", "*_sk"))
+		if len(certs) != 1 || len(keys) != 1 {
+			t.Fatalf("no peer organisation admin under %s/crypto (certs %v, keys %v)", e.stateDir, certs, keys)
+		}
+		cfg, err := e.p.Config("pharmacy")
+		if err != nil {
 			t.Fatal(err)
 		}
-		_, err := e.c["distributor"].Submit(ctx, []ledger.Event{e.on(ledger.KindReceive, "distributor", gtin, "X")})
-		_, verr := e.c["distributor"].Verify(ctx, gtin, "X", "", "")
-		if err := ledger.Configure(ctx, e.p, e.c["regulator"]); err != nil { // restore the role
+		cfg.MSPID, cfg.CertFile, cfg.KeyFile = "PeerOrgMSP", certs[0], keys[0]
+		stranger, err := ledger.Dial(ctx, cfg)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if !errors.Is(err, ledger.ErrRejected) || !errors.Is(verr, ledger.ErrRejected) {
-			t.Fatalf("submit err = %v, verify err = %v, want ErrRejected", err, verr)
+		defer stranger.Close()
+		_, err = stranger.Submit(ctx, []ledger.Event{e.on(ledger.KindReceive, "distributor", gtin, "X")})
+		if !errors.Is(err, ledger.ErrRejected) || !strings.Contains(err.Error(), "PeerOrgMSP has no role") {
+			t.Fatalf("submit err = %v, want ErrRejected from the chaincode's role check", err)
+		}
+		if _, err := stranger.Verify(ctx, gtin, "X", "", ""); !errors.Is(err, ledger.ErrRejected) {
+			t.Fatalf("verify err = %v, want ErrRejected", err)
+		}
+		if err := stranger.SetOrgRole(ctx, "PeerOrgMSP", "regulator"); !errors.Is(err, ledger.ErrRejected) {
+			t.Fatalf("self-appointment err = %v, want ErrRejected", err)
 		}
 	})
 	t.Run("concurrent batches on one pack", func(t *testing.T) {
