@@ -23,7 +23,7 @@ LEDGER_STATE ?= $(CURDIR)/.state/ledger
 LEDGER_TEST_STATE ?= $(CURDIR)/.state/ledger-test
 LEDGER_TEST_PORT_BASE ?= 27150
 
-.PHONY: all deps build run test vet bench fuzz clean fabric ledgerctl ledger-up ledger-down
+.PHONY: all deps build run test vet bench fuzz clean package screenshots fabric ledgerctl ledger-up ledger-down
 
 all: build
 
@@ -108,6 +108,24 @@ fuzz:
 	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \
 	done
+
+## package: build bin/MedTrace.tar.xz, a Linux package (binary, .desktop file, icon), with
+## fyne.io/tools $(FYNE_TOOLS_VERSION). The tree is left as it was: fyne may bump the build
+## number in FyneApp.toml, which is put back.
+FYNE_TOOLS_VERSION := v1.7.4
+FYNE := $(shell $(GO) env GOPATH)/bin/fyne
+package: build
+	@$(FYNE) version 2>/dev/null | grep -q '$(FYNE_TOOLS_VERSION)' || $(GO) install fyne.io/tools/cmd/fyne@$(FYNE_TOOLS_VERSION)
+	@set -e; cp FyneApp.toml bin/.FyneApp.toml.keep; \
+	  trap 'cp bin/.FyneApp.toml.keep FyneApp.toml; rm -f bin/.FyneApp.toml.keep' EXIT; \
+	  $(FYNE) package --os linux --exe bin/medtrace --name MedTrace --release; \
+	  mv -f MedTrace.tar.xz bin/MedTrace.tar.xz
+	@echo "bin/MedTrace.tar.xz: unpack it and run 'sudo make install' inside to install MedTrace"
+
+## screenshots: run the real-window test (Xvfb, xdotool, ImageMagick's import) and save a
+## screenshot of every main screen in both languages to docs/screenshots/.
+screenshots: deps
+	MEDTRACE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestRealWindow$$' -v ./app/
 
 clean:
 	rm -rf bin
