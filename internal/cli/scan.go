@@ -131,7 +131,7 @@ func runScan(ctx context.Context, sio IO, args []string) int {
 		if d, err = camera.OpenDevice(ctx, *dev, w, h); err != nil {
 			break
 		}
-		err = camera.NewPipeline(d, dmdecode.New(dmdecode.Options{All: true, Budget: 60 * time.Millisecond, Strategies: 2}), 0).
+		err = camera.NewPipeline(d, dmdecode.New(dmdecode.Options{All: true, Budget: 60 * time.Millisecond, Strategies: 1}), 0).
 			Run(ctx, func(r scanner.Read) { out.write(r, nil) })
 		if cerr := d.Close(); err == nil && cerr != nil {
 			err = cerr

@@ -63,7 +63,7 @@ func TestPipelineReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := NewPipeline(src, dmdecode.New(dmdecode.Options{}), 0)
+	p := NewPipeline(src, dmdecode.New(dmdecode.Options{Budget: time.Minute}), 0)
 	var got []scanner.Read
 	if err := p.Run(context.Background(), func(r scanner.Read) { got = append(got, r) }); err != nil {
 		t.Fatal(err)
@@ -84,7 +84,7 @@ func TestPipelineReplay(t *testing.T) {
 
 func TestPipelineReportsAgainAfterForget(t *testing.T) {
 	src := &chanSource{ch: make(chan Frame)}
-	p := NewPipeline(src, dmdecode.New(dmdecode.Options{}), 100*time.Millisecond)
+	p := NewPipeline(src, dmdecode.New(dmdecode.Options{Budget: time.Minute}), 100*time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	reads := make(chan scanner.Read, 8)
@@ -201,7 +201,7 @@ func TestPipelineStops(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	if err := NewPipeline(src, dmdecode.New(dmdecode.Options{}), 0).Run(ctx, func(scanner.Read) {}); err != nil {
+	if err := NewPipeline(src, dmdecode.New(dmdecode.Options{Budget: time.Minute}), 0).Run(ctx, func(scanner.Read) {}); err != nil {
 		t.Fatal(err)
 	}
 	if d := time.Since(start); d > 3*time.Second {
@@ -217,7 +217,7 @@ func (failSource) Name() string                        { return "broken" }
 func (failSource) Next(context.Context) (Frame, error) { return Frame{}, errBroken }
 
 func TestPipelineSourceError(t *testing.T) {
-	err := NewPipeline(failSource{}, dmdecode.New(dmdecode.Options{}), 0).Run(context.Background(), func(scanner.Read) {})
+	err := NewPipeline(failSource{}, dmdecode.New(dmdecode.Options{Budget: time.Minute}), 0).Run(context.Background(), func(scanner.Read) {})
 	if !errors.Is(err, errBroken) {
 		t.Fatalf("err = %v", err)
 	}

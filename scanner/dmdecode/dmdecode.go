@@ -31,7 +31,8 @@ type Options struct {
 	// Strategies, when > 0, limits how many strategies (binarizer,
 	// locator, inversion, scaling passes) run per image: for live camera
 	// frames, where the next frame is a better second chance than a slow
-	// pass. The first two are the locator and gozxing's hybrid pass.
+	// pass. In frames of 640x480 and more the first is the locator, the
+	// second gozxing's hybrid pass.
 	Strategies int
 	// All makes Decode look for every symbol in the image (a case of packs)
 	// instead of stopping at the first.
@@ -170,7 +171,7 @@ func (d *Decoder) strategies(g *Gray) []strategy {
 	hybrid := strategy{"hybrid", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.zx(g, binHybrid, false, true) }}
 	locator := strategy{"locator", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.locate(g) }}
 	first := []strategy{hybrid, locator}
-	if g.W*g.H > largeFrame {
+	if g.W*g.H >= largeFrame {
 		// In a camera-sized frame gozxing's detector, which grows a white
 		// rectangle from the centre, rarely finds a small code in clutter:
 		// the locator goes first.
@@ -191,8 +192,9 @@ func (d *Decoder) strategies(g *Gray) []strategy {
 	}...)
 }
 
-// largeFrame is the pixel count above which the locator runs first.
-const largeFrame = 1_000_000
+// largeFrame is the pixel count above which the locator runs first (camera
+// frames from 640x480 up).
+const largeFrame = 300_000
 
 type binarizer uint8
 

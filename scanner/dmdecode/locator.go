@@ -106,6 +106,43 @@ func binarize(g *Gray, minContrast int) *binImage {
 			}
 		}
 	}
+	// Flat blocks (inside a large module, or plain background) take the
+	// threshold of their nearest contrasted neighbours, so big modules stay
+	// solid; blocks far from any contrast stay white.
+	next := make([]int16, len(thr))
+	for pass := 0; pass < 8; pass++ {
+		changed := false
+		copy(next, thr)
+		for by := 0; by < bh; by++ {
+			for bx := 0; bx < bw; bx++ {
+				i := by*bw + bx
+				if thr[i] >= 0 {
+					continue
+				}
+				var s, n int32
+				if bx > 0 && thr[i-1] >= 0 {
+					s, n = s+int32(thr[i-1]), n+1
+				}
+				if bx+1 < bw && thr[i+1] >= 0 {
+					s, n = s+int32(thr[i+1]), n+1
+				}
+				if by > 0 && thr[i-bw] >= 0 {
+					s, n = s+int32(thr[i-bw]), n+1
+				}
+				if by+1 < bh && thr[i+bw] >= 0 {
+					s, n = s+int32(thr[i+bw]), n+1
+				}
+				if n > 0 {
+					next[i] = int16(s / n)
+					changed = true
+				}
+			}
+		}
+		thr, next = next, thr
+		if !changed {
+			break
+		}
+	}
 	out := &binImage{pix: make([]byte, g.W*g.H), w: g.W, h: g.H}
 	for y := 0; y < g.H; y++ {
 		row := g.Pix[y*g.Stride : y*g.Stride+g.W]
