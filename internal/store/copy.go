@@ -154,45 +154,65 @@ type LocalPack struct {
 	Recall *RecallCopy // the pack's batch (or the batch asked about) is recalled
 }
 
-// LookupPack reads a pack, its batch's recall and the copy's stamp in one
-// statement. batch, if not empty, is also checked for a recall (the batch
-// printed on the pack may differ from the declared one).
+// LookupPack reads a pack, its batch's recall and the copy's stamp. batch,
+// if not empty, is also checked for a recall (the batch printed on the pack
+// may differ from the declared one). The stamp is read first, so the answer
+// is at least as fresh as it says.
 func (s *Store) LookupPack(ctx context.Context, gtin, serial, batch string) (LocalPack, error) {
-	st, err := s.stmt(ctx, `SELECT c.block, c.as_of,
-		p.status, p.batch, p.expiry, p.last_event, p.last_kind, p.last_time, p.last_place, p.block,
-		r.batch, r.reason, r.block, r.at
-		FROM copy_state c
-		LEFT JOIN packs p ON p.gtin = ?1 AND p.serial = ?2
-		LEFT JOIN recalls r ON r.gtin = ?1 AND r.batch IN (p.batch, ?3)
-		WHERE c.id = 1 LIMIT 1`)
+	stamp, err := s.Stamp(ctx)
 	if err != nil {
 		return LocalPack{}, err
 	}
-	var (
-		cb, cat                             int64
-		status, pb, pe, lev, lk, lp, rb, rr sql.NullString
-		lt, pblock, rblock, rat             sql.NullInt64
-	)
-	err = st.QueryRowContext(ctx, gtin, serial, batch).Scan(&cb, &cat, &status, &pb, &pe, &lev, &lk, &lt, &lp, &pblock, &rb, &rr, &rblock, &rat)
-	if errors.Is(err, sql.ErrNoRows) {
-		return LocalPack{}, ErrNoCopy
-	}
+	out := LocalPack{Stamp: stamp}
+	st, err := s.stmt(ctx, `SELECT status, batch, expiry, last_event, last_kind, last_time, last_place, block
+		FROM packs WHERE gtin = ? AND serial = ?`)
 	if err != nil {
+		return LocalPack{}, err
+	}
+	var status, lk string
+	var lt, pblock int64
+	p := &out.Pack
+	err = st.QueryRowContext(ctx, gtin, serial).Scan(&status, &p.Batch, &p.Expiry, &p.LastEvent, &lk, &lt, &p.LastPlace, &pblock)
+	switch {
+	case err == nil:
+		out.Found = true
+		p.GTIN, p.Serial, p.Status, p.LastKind, p.Block = gtin, serial, ledger.PackStatus(status), ledger.Kind(lk), uint64(pblock)
+		if lt != 0 {
+			p.LastTime = time.Unix(0, lt).UTC()
+		}
+	case errors.Is(err, sql.ErrNoRows):
+		out.Pack = PackCopy{}
+	default:
 		return LocalPack{}, s.classify("look up pack", err)
 	}
-	out := LocalPack{Stamp: CopyStamp{Block: uint64(cb), AsOf: time.Unix(0, cat).UTC()}}
-	if status.Valid {
-		out.Found = true
-		out.Pack = PackCopy{GTIN: gtin, Serial: serial, Status: ledger.PackStatus(status.String), Batch: pb.String,
-			Expiry: pe.String, LastEvent: lev.String, LastKind: ledger.Kind(lk.String), LastPlace: lp.String, Block: uint64(pblock.Int64)}
-		if lt.Int64 != 0 {
-			out.Pack.LastTime = time.Unix(0, lt.Int64).UTC()
+	for _, b := range []string{out.Pack.Batch, batch} {
+		if b == "" || out.Recall != nil {
+			continue
+		}
+		if out.Recall, err = s.recall(ctx, gtin, b); err != nil {
+			return LocalPack{}, err
 		}
 	}
-	if rb.Valid {
-		out.Recall = &RecallCopy{GTIN: gtin, Batch: rb.String, Reason: rr.String, Block: uint64(rblock.Int64), Time: time.Unix(0, rat.Int64).UTC()}
-	}
 	return out, nil
+}
+
+// recall returns the recall of a batch, nil if it is not recalled.
+func (s *Store) recall(ctx context.Context, gtin, batch string) (*RecallCopy, error) {
+	st, err := s.stmt(ctx, `SELECT reason, block, at FROM recalls WHERE gtin = ? AND batch = ?`)
+	if err != nil {
+		return nil, err
+	}
+	r := RecallCopy{GTIN: gtin, Batch: batch}
+	var block, at int64
+	err = st.QueryRowContext(ctx, gtin, batch).Scan(&r.Reason, &block, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, s.classify("look up recall", err)
+	}
+	r.Block, r.Time = uint64(block), time.Unix(0, at).UTC()
+	return &r, nil
 }
 
 // CopySize returns how many packs and recalled batches the local copy holds.
