@@ -670,10 +670,23 @@ func (d *Decoder) fitAndDecode(b *binImage, q [4]pt, v int) (scanner.Read, error
 			fits = append(fits, best)
 		}
 	}
-	// Only the most promising sizes get their corners refined.
+	// The most promising sizes are tried as found (clean images decode
+	// here), then with their corners refined.
 	sort.Slice(fits, func(i, j int) bool { return fits[i].rank > fits[j].rank })
 	if len(fits) > 4 {
 		fits = fits[:4]
+	}
+	for _, f := range fits {
+		if f.score < 0.9 {
+			continue
+		}
+		corners := make([]scanner.Point, 4)
+		for i, p := range f.corners {
+			corners[i] = p.toPoint()
+		}
+		if r, err := d.decodeBits(f.bits(b), corners, true); err == nil {
+			return r, nil
+		}
 	}
 	kept := fits[:0]
 	var extra []gridFit
