@@ -155,10 +155,10 @@ func binarize(g *Gray, minContrast int) *binImage {
 			x0 := bx * bs
 			x1 := min(x0+bs, g.W)
 			o := orow[x0:x1]
+			t32 := int32(t)
 			for i, v := range row[x0:x1] {
-				if int16(v) <= t {
-					o[i] = 1
-				}
+				// Branch-free: 1 when v <= t.
+				o[i] = byte(((t32 - int32(v)) >> 31) + 1)
 			}
 		}
 	}
