@@ -148,6 +148,7 @@ type ui struct {
 
 	serialStop context.CancelFunc // stops the serial listener
 	session    string             // the working session scans belong to
+	lastSync   SyncReport         // the latest report from the sync engine
 	origLocale localeEnv          // the process locale before a language was chosen
 
 	tabs    *container.AppTabs
@@ -444,9 +445,11 @@ func (u *ui) status(rec map[string]any) {
 	}
 }
 
-// reportSync takes a sync report from any goroutine to the queue screen.
+// reportSync takes a sync report from any goroutine to the queue screen
+// (and keeps it for a queue screen built later).
 func (u *ui) reportSync(r SyncReport) {
 	u.do(func() {
+		u.lastSync = r
 		if u.queue != nil {
 			u.queue.apply(r)
 		}

@@ -90,6 +90,7 @@ func newQueueScreen(u *ui) *queueScreen {
 	top := container.NewVBox(container.NewGridWithColumns(4, cells...), q.bar, q.state,
 		container.NewHBox(q.retryBtn, exportBtn))
 	q.root = container.NewBorder(top, nil, nil, nil, container.NewBorder(heading(tr("queue.events")), nil, nil, nil, q.list))
+	q.apply(u.lastSync)
 	return q
 }
 
@@ -169,6 +170,11 @@ func (q *queueScreen) showCounts(c QueueCounts) {
 	f := q.u.f
 	for k, v := range map[string]int{"pending": c.Pending, "inflight": c.InFlight, "recorded": c.Recorded, "rejected": c.Rejected} {
 		q.counts[k].Text = f.number(int64(v))
+		if k == "rejected" && v == 0 {
+			q.counts[k].Color = theme.Color(theme.ColorNameForeground)
+		} else if k == "rejected" {
+			q.counts[k].Color = color.NRGBA{R: 0xc6, G: 0x28, B: 0x28, A: 0xff}
+		}
 		q.counts[k].Refresh()
 	}
 }
