@@ -169,7 +169,7 @@ func (d *Decoder) findOne(ctx context.Context, g *Gray, deadline time.Time, agai
 
 func (d *Decoder) strategies(g *Gray) []strategy {
 	hybrid := strategy{"hybrid", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.zx(g, binHybrid, false, true) }}
-	locator := strategy{"locator", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.locate(g) }}
+	locator := strategy{"locator", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.locate(g, false) }}
 	first := []strategy{hybrid, locator}
 	if g.W*g.H >= largeFrame {
 		// In a camera-sized frame gozxing's detector, which grows a white
@@ -181,13 +181,14 @@ func (d *Decoder) strategies(g *Gray) []strategy {
 		{"inverted", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.zx(g.inverted(), binHybrid, false, true) }},
 		{"global", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.zx(g, binGlobal, false, true) }},
 		{"pure", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.zx(g, binHybrid, true, true) }},
+		{"locator-filled", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.locate(g, true) }},
 		{"down2", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.scaled(g, 2, false) }},
 		{"up2", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.scaled(g, -2, false) }},
 		{"down3", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.scaled(g, 3, false) }},
 		{"inverted-global", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.zx(g.inverted(), binGlobal, false, true) }},
 		{"down4", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.scaled(g, 4, false) }},
 		{"up3", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.scaled(g, -3, false) }},
-		{"locator-inverted", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.locate(g.inverted()) }},
+		{"locator-inverted", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.locate(g.inverted(), false) }},
 		{"down2-inverted", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.scaled(g, 2, true) }},
 	}...)
 }

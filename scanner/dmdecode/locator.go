@@ -47,7 +47,7 @@ func (b *binImage) get(x, y int) bool {
 // binarize thresholds g against the mean of a local window (computed from an
 // integral image over blocks), like a hybrid binarizer but with a contrast
 // floor so flat areas stay white.
-func binarize(g *Gray, minContrast int) *binImage {
+func binarize(g *Gray, minContrast int, fillFlat bool) *binImage {
 	const bs = 8
 	bw, bh := (g.W+bs-1)/bs, (g.H+bs-1)/bs
 	sum := make([]int32, bw*bh)
@@ -106,11 +106,20 @@ func binarize(g *Gray, minContrast int) *binImage {
 			}
 		}
 	}
-	// Flat blocks (inside a large module, or plain background) take the
-	// threshold of their nearest contrasted neighbours, so big modules stay
-	// solid; blocks far from any contrast stay white.
+	// With fillFlat, flat blocks (inside a large module, or plain
+	// background) take the threshold of their nearest contrasted
+	// neighbours, so big modules stay solid; blocks far from any contrast,
+	// and all flat blocks without fillFlat, stay white.
+	flat := make([]bool, len(thr))
+	for i, t := range thr {
+		flat[i] = t < 0
+	}
+	passes := 0
+	if fillFlat {
+		passes = 8
+	}
 	next := make([]int16, len(thr))
-	for pass := 0; pass < 8; pass++ {
+	for pass := 0; pass < passes; pass++ {
 		changed := false
 		copy(next, thr)
 		for by := 0; by < bh; by++ {
@@ -155,6 +164,16 @@ func binarize(g *Gray, minContrast int) *binImage {
 			x0 := bx * bs
 			x1 := min(x0+bs, g.W)
 			o := orow[x0:x1]
+			if flat[(y/bs)*bw+bx] {
+				// A flat block is one colour: decide it by its mean, so
+				// noise in plain areas makes no specks.
+				if mean[(y/bs)*bw+bx] <= int32(t) {
+					for i := range o {
+						o[i] = 1
+					}
+				}
+				continue
+			}
 			t32 := int32(t)
 			for i, v := range row[x0:x1] {
 				// Branch-free: 1 when v <= t.
@@ -497,14 +516,10 @@ func sideDark(b *binImage, p, q, centre pt, inset float64) float64 {
 }
 
 // locate runs the locator over g.
-func (d *Decoder) locate(g *Gray) (scanner.Read, error) {
-	for _, contrast := range []int{24} {
-		b := binarize(g, contrast)
-		if r, err := d.locateIn(b); err == nil {
-			return r, nil
-		}
-	}
-	return scanner.Read{}, scanner.ErrNotFound
+// With fillFlat, blocks without contrast take their neighbours' threshold
+// (solid large modules, at some cost in clutter); otherwise they are white.
+func (d *Decoder) locate(g *Gray, fillFlat bool) (scanner.Read, error) {
+	return d.locateIn(binarize(g, 24, fillFlat))
 }
 
 const maxLocatorCandidates = 40

@@ -2,8 +2,11 @@ package dmdecode
 
 import (
 	"testing"
+	"time"
 
 	"github.com/makiuchi-d/gozxing/datamatrix/encoder"
+
+	"github.com/medtrace/medtrace/scanner/dmencode"
 )
 
 // TestRegionCounts checks the data-region table against gozxing's symbol
@@ -69,5 +72,17 @@ func TestTimingCentres(t *testing.T) {
 	}
 	if timingCentres(b, f, 14, true, func(u float64) (float64, float64) { return u, 0.5 }) != nil {
 		t.Error("accepted a wrong module count")
+	}
+}
+
+// TestLocatorFilledReadsHugeModules: inside 40-pixel modules the 8x8
+// blocks have no contrast; only the filled binarization keeps them solid.
+func TestLocatorFilledReadsHugeModules(t *testing.T) {
+	g := toGray(symbolImage(t, packCode, true, dmencode.ShapeSquare, 40, 4))
+	d := New(Options{Budget: time.Minute})
+	d.deadline = time.Now().Add(time.Minute)
+	r, err := d.locate(g, true)
+	if err != nil || string(r.Data) != packCode {
+		t.Fatalf("filled locator: %q, %v", r.Data, err)
 	}
 }
