@@ -139,6 +139,15 @@ type Claim struct {
 // set back) is taken over first, whole; otherwise the oldest pending events
 // are claimed. It returns a Claim with no events when there is nothing to do.
 func (s *Store) ClaimBatch(ctx context.Context, max int, lease time.Duration) (Claim, error) {
+	return s.ClaimAndPrepare(ctx, max, lease, nil)
+}
+
+// ClaimAndPrepare is ClaimBatch that, for freshly claimed events, also
+// calls prepare (which builds and signs their transaction, without sending
+// it) and stores the transaction ID it returns, in the same durable
+// transaction. A recovered claim is returned without calling prepare: look
+// its TxID up first. If prepare fails, nothing is claimed.
+func (s *Store) ClaimAndPrepare(ctx context.Context, max int, lease time.Duration, prepare func([]ledger.Event) (txID string, err error)) (Claim, error) {
 	if max <= 0 {
 		max = 1
 	}
@@ -181,10 +190,34 @@ func (s *Store) ClaimBatch(ctx context.Context, max int, lease time.Duration) (C
 			}
 			c.Events = append(c.Events, ev)
 		}
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		if prepare == nil || c.Recovered || len(c.Events) == 0 {
+			return nil
+		}
+		prepared, err := prepare(c.Events)
+		if err != nil {
+			return &prepareError{err}
+		}
+		c.TxID = prepared
+		_, err = tx.ExecContext(ctx, `UPDATE events SET tx_id = ? WHERE claim = ? AND state = 'inflight'`, prepared, c.ID)
+		return err
 	})
+	var pe *prepareError
+	if errors.As(err, &pe) {
+		return Claim{}, pe.err
+	}
 	return c, err
 }
+
+// prepareError carries a prepare callback's error through the store's
+// error classification unchanged.
+type prepareError struct{ err error }
+
+func (e *prepareError) Error() string { return e.err.Error() }
+func (e *prepareError) Unwrap() error { return e.err }
 
 // claimPending claims up to max pending events in capture order, skipping
 // any event about a pack or unit that an event in flight (or an earlier

@@ -269,7 +269,16 @@ func (e *Engine) Step(ctx context.Context) (int, error) {
 		e.solo--
 	}
 	e.mu.Unlock()
-	c, err := st.ClaimBatch(ctx, size, e.cfg.Lease)
+	// A fresh claim is prepared (built and signed) and its transaction ID
+	// stored in the claim's own transaction: one commit before sending.
+	var p Pending
+	c, err := st.ClaimAndPrepare(ctx, size, e.cfg.Lease, func(evs []ledger.Event) (string, error) {
+		var err error
+		if p, err = e.cfg.Ledger.Prepare(ctx, evs); err != nil {
+			return "", fmt.Errorf("prepare batch: %w", err)
+		}
+		return p.TxID(), nil
+	})
 	if err != nil {
 		return 0, err
 	}
@@ -287,7 +296,10 @@ func (e *Engine) Step(ctx context.Context) (int, error) {
 			return 0, errors.Join(fmt.Errorf("look up transaction %s: %w", c.TxID, err), st.Expire(ctx, c.ID, err.Error()))
 		}
 	}
-	return e.submit(ctx, c)
+	if c.Recovered {
+		p = nil // prepare anew: the old transaction is not on the ledger
+	}
+	return e.submit(ctx, c, p)
 }
 
 // lookup asks for a transaction's commit status with a bounded wait.
@@ -297,18 +309,20 @@ func (e *Engine) lookup(ctx context.Context, txID string) (ledger.BatchResult, e
 	return e.cfg.Ledger.CommitStatus(ctx, txID)
 }
 
-// submit prepares the claim's transaction, stores its ID, sends it and
-// settles the claim with the answer.
-func (e *Engine) submit(ctx context.Context, c store.Claim) (int, error) {
+// submit sends the claim's transaction (preparing it and storing its ID
+// first when p is nil) and settles the claim with the answer.
+func (e *Engine) submit(ctx context.Context, c store.Claim, p Pending) (int, error) {
 	st := e.cfg.Store
 	sctx, cancel := context.WithTimeout(ctx, e.cfg.Lease/2)
 	defer cancel()
-	p, err := e.cfg.Ledger.Prepare(sctx, c.Events)
-	if err != nil {
-		return 0, errors.Join(fmt.Errorf("prepare batch: %w", err), st.Release(context.WithoutCancel(ctx), c.ID, err.Error()))
-	}
-	if err := st.SetTxID(ctx, c.ID, p.TxID()); err != nil {
-		return 0, errors.Join(err, st.Release(context.WithoutCancel(ctx), c.ID, err.Error()))
+	if p == nil {
+		var err error
+		if p, err = e.cfg.Ledger.Prepare(sctx, c.Events); err != nil {
+			return 0, errors.Join(fmt.Errorf("prepare batch: %w", err), st.Release(context.WithoutCancel(ctx), c.ID, err.Error()))
+		}
+		if err := st.SetTxID(ctx, c.ID, p.TxID()); err != nil {
+			return 0, errors.Join(err, st.Release(context.WithoutCancel(ctx), c.ID, err.Error()))
+		}
 	}
 	res, err := p.Submit(sctx)
 	bg := context.WithoutCancel(ctx) // settle what the ledger said even while stopping
