@@ -43,6 +43,7 @@ type statusPrinter struct {
 	last string
 }
 
+// SyncStatus prints a status line unless it repeats the last one.
 func (p *statusPrinter) SyncStatus(s outbox.Status) {
 	line := fmt.Sprintf("%d pending", s.Pending)
 	if !s.LastSuccess.IsZero() {

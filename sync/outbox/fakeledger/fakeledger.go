@@ -91,6 +91,7 @@ func (l *Ledger) Prepare(_ context.Context, events []ledger.Event) (outbox.Pendi
 	return &pending{l: l, txID: uuid.NewString(), events: append([]ledger.Event(nil), events...)}, nil
 }
 
+// TxID is the transaction's ID, known before it is sent.
 func (p *pending) TxID() string { return p.txID }
 
 // Submit commits the transaction: each event is accepted once; the same ID
