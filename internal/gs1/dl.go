@@ -3,7 +3,6 @@ package gs1
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -149,8 +148,22 @@ func isUnreserved(c byte) bool {
 // EscapeURIComponent percent-encodes everything but RFC 3986 unreserved
 // characters; in a query component a space becomes "+".
 func EscapeURIComponent(s string, query bool) string {
-	const hexDigits = "0123456789ABCDEF"
+	i := 0
+	for i < len(s) && isUnreserved(s[i]) {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
 	var b strings.Builder
+	b.Grow(len(s) + 2*(len(s)-i))
+	writeEscaped(&b, s, query)
+	return b.String()
+}
+
+// writeEscaped writes s to b percent-encoded as EscapeURIComponent does.
+func writeEscaped(b *strings.Builder, s string, query bool) {
+	const hexDigits = "0123456789ABCDEF"
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
@@ -164,42 +177,6 @@ func EscapeURIComponent(s string, query bool) string {
 			b.WriteByte(hexDigits[c&15])
 		}
 	}
-	return b.String()
-}
-
-// dlSequences lists every valid path AI sequence starting with key: the key
-// alone and, for each qualifier alternative, every ordered subset, sorted as
-// GS1's engine sorts them (by the space-joined AIs).
-func dlSequences(key *Entry) [][]string {
-	if !key.DLPKey {
-		return nil
-	}
-	type seq struct {
-		sortKey string
-		ais     []string
-	}
-	all := []seq{{key.AI, []string{key.AI}}}
-	for _, alt := range key.DLQualifiers {
-		n := len(alt)
-		for mask := 1; mask < 1<<n; mask++ {
-			ais := []string{key.AI}
-			for i := 0; i < n; i++ {
-				if mask&(1<<i) != 0 {
-					ais = append(ais, alt[i])
-				}
-			}
-			all = append(all, seq{strings.Join(ais, " "), ais})
-		}
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].sortKey < all[j].sortKey })
-	out := make([][]string, 0, len(all))
-	for i, sq := range all {
-		if i > 0 && sq.sortKey == all[i-1].sortKey {
-			continue
-		}
-		out = append(out, sq.ais)
-	}
-	return out
 }
 
 // validPathSeq reports whether ais (key first) is a valid key-qualifier sequence.
@@ -270,7 +247,7 @@ func ParseDigitalLink(uri string, opt Options) ([]Element, []Problem) {
 	for i := 0; i < len(uri); i++ {
 		if !isURIChar(uri[i]) {
 			return nil, []Problem{{Pos: i, Len: 1, Code: CodeReservedCharacterURI,
-				Message: fmt.Sprintf("The web address has %s at position %d, which a URI cannot contain.", charDesc(uri[i]), i+1)}}
+				Message: fmt.Sprintf("The web address has %s, which a URI cannot contain.", charDesc(uri[i]))}}
 		}
 	}
 	var p int
@@ -336,7 +313,11 @@ func ParseDigitalLink(uri string, opt Options) ([]Element, []Problem) {
 			Message: "The web address has no GS1 key (such as /01/ followed by a GTIN) in its path."}}
 	}
 
-	var els []dlElem
+	nEls := (len(segs) - keyIdx) / 2
+	if qStart >= 0 {
+		nEls += strings.Count(uri[qStart:end], "&") + 1
+	}
+	els := make([]dlElem, 0, nEls)
 	var probs []Problem
 	for k := keyIdx; k+1 < len(segs); k += 2 {
 		e := aiOfSeg(segs[k])
@@ -404,6 +385,7 @@ func ParseDigitalLink(uri string, opt Options) ([]Element, []Problem) {
 		probs = append(probs, Problem{AI: pathAIs[0], Pos: els[0].Pos, Len: piEnd - els[0].Pos, Code: CodeBadKeyQualifier,
 			Message: fmt.Sprintf("The path %s is not a valid order of GS1 key and qualifiers for %s.", printable(uri[els[0].Pos-1:piEnd]), aiLabel(pathAIs[0]))})
 	}
+	var trial []string
 	for i, el := range els {
 		if el.inPath {
 			continue
@@ -426,8 +408,10 @@ func ParseDigitalLink(uri string, opt Options) ([]Element, []Problem) {
 			continue
 		}
 		for j := 1; j <= len(pathAIs); j++ {
-			trial := make([]string, 0, len(pathAIs)+1)
-			trial = append(trial, pathAIs[:j]...)
+			if trial == nil {
+				trial = make([]string, 0, len(pathAIs)+1)
+			}
+			trial = append(trial[:0], pathAIs[:j]...)
 			trial = append(trial, el.entry.AI)
 			trial = append(trial, pathAIs[j:]...)
 			if validPathSeq(trial) {
@@ -476,7 +460,14 @@ func DigitalLinkURI(stem string, elems []Element) (string, error) {
 // DigitalLinkURIOpt is DigitalLinkURI with options: PermitUnknownAIs with
 // PermitUnknownAIsAsDLAttributes lets unknown AIs become query attributes.
 func DigitalLinkURIOpt(stem string, elems []Element, opt Options) (string, error) {
-	entries := make([]*Entry, len(elems))
+	// Small element lists (every real pack) need no heap for the bookkeeping.
+	var entriesBuf [16]*Entry
+	var inPathBuf [16]bool
+	entries, inPath := entriesBuf[:0], inPathBuf[:0]
+	if len(elems) > len(entriesBuf) {
+		entries, inPath = make([]*Entry, 0, len(elems)), make([]bool, 0, len(elems))
+	}
+	entries, inPath = entries[:len(elems)], inPath[:len(elems)]
 	var probs []Problem
 	for i, el := range elems {
 		e := resolveAI(el.AI, opt)
@@ -505,7 +496,7 @@ func DigitalLinkURIOpt(stem string, elems []Element, opt Options) (string, error
 	key := entries[keyAt]
 	// Pick the sequence with the most qualifier matches (first in sorted
 	// order on ties), as GS1's engine does.
-	seqs := dlSequences(key)
+	seqs := key.dlSeqs
 	best := seqs[0]
 	bestN := 0
 	for _, seq := range seqs[1:] {
@@ -521,12 +512,17 @@ func DigitalLinkURIOpt(stem string, elems []Element, opt Options) (string, error
 			best, bestN = seq, n
 		}
 	}
-	inPath := make([]bool, len(elems))
 	var b strings.Builder
 	if stem == "" {
 		stem = DefaultDLStem
 	}
-	b.WriteString(strings.TrimSuffix(stem, "/"))
+	stem = strings.TrimSuffix(stem, "/")
+	n := len(stem)
+	for _, el := range elems {
+		n += len(el.AI) + len(el.Value) + 2
+	}
+	b.Grow(n + n/4)
+	b.WriteString(stem)
 	for _, ai := range best {
 		first := true
 		for i, el := range elems {
@@ -538,7 +534,7 @@ func DigitalLinkURIOpt(stem string, elems []Element, opt Options) (string, error
 				b.WriteByte('/')
 				b.WriteString(el.AI)
 				b.WriteByte('/')
-				b.WriteString(EscapeURIComponent(el.Value, false))
+				writeEscaped(&b, el.Value, false)
 				first = false
 			}
 		}
@@ -567,7 +563,7 @@ func DigitalLinkURIOpt(stem string, elems []Element, opt Options) (string, error
 			sep = '&'
 			b.WriteString(el.AI)
 			b.WriteByte('=')
-			b.WriteString(EscapeURIComponent(el.Value, true))
+			writeEscaped(&b, el.Value, true)
 		}
 	}
 	return b.String(), nil

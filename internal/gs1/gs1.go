@@ -142,6 +142,11 @@ type Entry struct {
 	// Unknown marks a placeholder entry for an AI not in the dictionary
 	// (only with Options.PermitUnknownAIs).
 	Unknown bool
+	// dlSeqs lists, for a Digital Link primary key, every valid path AI
+	// sequence (the key alone, then every ordered subset of each qualifier
+	// alternative), deduplicated and sorted as GS1's engine sorts them. It
+	// is generated with the table so that DigitalLinkURI does not rebuild it.
+	dlSeqs [][]string
 }
 
 // MinLen is the shortest valid value length (mandatory components only).

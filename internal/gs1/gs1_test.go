@@ -464,7 +464,7 @@ func TestLinterMessages(t *testing.T) {
 		t.Run(f[0], func(t *testing.T) {
 			fn, _ := linterByName(f[1])
 			e := fn(f[2])
-			msg := linterMessage("8110", f[2], e)
+			msg := linterMessage("8110", f[2], 0, e)
 			if !strings.HasPrefix(msg, "AI (8110)") || !strings.HasSuffix(msg, ".") || strings.Contains(msg, "GS1_LINTER") {
 				t.Errorf("message %q", msg)
 			}

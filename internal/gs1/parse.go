@@ -64,7 +64,7 @@ func checkValue(ai string, e *Entry, value string) (valueProblem, bool) {
 		if le.failed() {
 			return valueProblem{
 				code: codeForLinter(le.name), linter: le.name,
-				pos: p + le.pos, len: le.len, msg: linterMessage(ai, comp, le),
+				pos: p + le.pos, len: le.len, msg: linterMessage(ai, comp, p, le),
 			}, false
 		}
 		p += n
@@ -136,8 +136,14 @@ func ParseElementString(data string, opt Options) ([]Element, []Problem) {
 	pos := 0
 	for pos < len(data) {
 		if data[pos] == GS {
-			probs = append(probs, Problem{Pos: pos, Len: 1, Code: CodeBadSyntax,
-				Message: fmt.Sprintf("A separator at position %d stands where an AI should start.", pos+1)})
+			msg := "A separator stands where an AI should start."
+			switch {
+			case pos == 0:
+				msg = "The code starts with a separator where an AI should start."
+			case data[pos-1] == GS:
+				msg = "Two separators in a row: an AI should start here."
+			}
+			probs = append(probs, Problem{Pos: pos, Len: 1, Code: CodeBadSyntax, Message: msg})
 			pos++
 			continue
 		}
@@ -186,12 +192,12 @@ func aiAt(data string, pos int, opt Options) (*Entry, string, *Problem) {
 			show = show[:4]
 		}
 		return nil, "", &Problem{Pos: pos, Len: len(show), Code: CodeUnknownAI,
-			Message: fmt.Sprintf("No GS1 AI starts with %s at position %d.", printable(show), pos+1)}
+			Message: fmt.Sprintf("No GS1 AI starts with %s, so the rest cannot be read.", printable(show))}
 	}
 	n := aiLenByPrefix(rest[:2])
 	if n == 0 {
 		return nil, "", &Problem{AI: rest[:2], Pos: pos, Len: 2, Code: CodeUnknownAI,
-			Message: fmt.Sprintf("No GS1 AI starts with %s (position %d), so the rest cannot be read.", rest[:2], pos+1)}
+			Message: fmt.Sprintf("No GS1 AI starts with %s, so the rest cannot be read.", rest[:2])}
 	}
 	if len(rest) < n || !allDigits(rest[:n]) {
 		show := rest
@@ -199,13 +205,13 @@ func aiAt(data string, pos int, opt Options) (*Entry, string, *Problem) {
 			show = show[:n]
 		}
 		return nil, "", &Problem{Pos: pos, Len: len(show), Code: CodeUnknownAI,
-			Message: fmt.Sprintf("The AI %s at position %d is incomplete.", printable(show), pos+1)}
+			Message: fmt.Sprintf("The AI %s is incomplete.", printable(show))}
 	}
 	ai := rest[:n]
 	e := resolveAI(ai, opt)
 	if e == nil {
 		return nil, ai, &Problem{AI: ai, Pos: pos, Len: n, Code: CodeUnknownAI,
-			Message: fmt.Sprintf("AI (%s) at position %d is not a known GS1 AI, so the rest cannot be read.", ai, pos+1)}
+			Message: fmt.Sprintf("AI (%s) is not a known GS1 AI, so the rest cannot be read.", ai)}
 	}
 	return e, ai, nil
 }
@@ -226,13 +232,13 @@ func ParseBracketed(s string, opt Options) ([]Element, []Problem) {
 	for i < len(s) {
 		if s[i] != '(' {
 			probs = append(probs, Problem{Pos: i, Len: 1, Code: CodeBadSyntax,
-				Message: fmt.Sprintf("Expected \"(\" to open an AI at position %d, found %s.", i+1, charDesc(s[i]))})
+				Message: fmt.Sprintf("Expected \"(\" to open an AI, found %s.", charDesc(s[i]))})
 			return elems, probs
 		}
 		closeAt := strings.IndexByte(s[i+1:], ')')
 		if closeAt < 0 {
 			probs = append(probs, Problem{Pos: i, Len: len(s) - i, Code: CodeBadSyntax,
-				Message: fmt.Sprintf("The AI opened at position %d is not closed with \")\".", i+1)})
+				Message: "An AI opened with \"(\" is not closed with \")\"."})
 			return elems, probs
 		}
 		closeAt += i + 1
@@ -272,7 +278,7 @@ func ParseBracketed(s string, opt Options) ([]Element, []Problem) {
 		i = j
 		if len(ai) < 2 || len(ai) > 4 || !allDigits(ai) {
 			probs = append(probs, Problem{Pos: start + 1, Len: len(ai), Code: CodeBadAI,
-				Message: fmt.Sprintf("%s at position %d is not an AI (AIs are 2 to 4 digits).", printable(ai), start+2)})
+				Message: fmt.Sprintf("%s is not an AI (AIs are 2 to 4 digits).", printable(ai))})
 			continue
 		}
 		e := resolveAI(ai, opt)

@@ -210,22 +210,26 @@ func charDesc(c byte) string {
 }
 
 // linterMessage writes the pharmacist-readable sentence for a linter failure
-// on component comp of an AI value (e positions are within comp).
-func linterMessage(ai, comp string, e lintErr) string {
+// on component comp of an AI value; off is the component's offset in the
+// value and e's positions are within comp. A message that points at one
+// character counts it from 1 within the whole value ("character 13 of the
+// value"), never as an offset in the input: Problem.Pos carries that.
+func linterMessage(ai, comp string, off int, e lintErr) string {
 	label := aiLabel(ai)
+	at := off + e.pos + 1
 	bad := ""
 	if e.pos >= 0 && e.pos+e.len <= len(comp) {
 		bad = comp[e.pos : e.pos+e.len]
 	}
 	switch e.name {
 	case "GS1_LINTER_NON_DIGIT_CHARACTER":
-		return fmt.Sprintf("%s: %s at position %d must be a digit.", label, charDesc(comp[e.pos]), e.pos+1)
+		return fmt.Sprintf("%s: %s (character %d of the value) must be a digit.", label, charDesc(comp[e.pos]), at)
 	case "GS1_LINTER_INVALID_CSET82_CHARACTER":
-		return fmt.Sprintf("%s: %s at position %d is not allowed (GS1 allows letters, digits and !\"%%&'()*+,-./:;<=>?_).", label, charDesc(comp[e.pos]), e.pos+1)
+		return fmt.Sprintf("%s: %s (character %d of the value) is not allowed (GS1 allows letters, digits and !\"%%&'()*+,-./:;<=>?_).", label, charDesc(comp[e.pos]), at)
 	case "GS1_LINTER_INVALID_CSET39_CHARACTER":
-		return fmt.Sprintf("%s: %s at position %d is not allowed (only capital letters, digits and # - / are).", label, charDesc(comp[e.pos]), e.pos+1)
+		return fmt.Sprintf("%s: %s (character %d of the value) is not allowed (only capital letters, digits and # - / are).", label, charDesc(comp[e.pos]), at)
 	case "GS1_LINTER_INVALID_CSET64_CHARACTER":
-		return fmt.Sprintf("%s: %s at position %d is not allowed (only letters, digits, - and _ are).", label, charDesc(comp[e.pos]), e.pos+1)
+		return fmt.Sprintf("%s: %s (character %d of the value) is not allowed (only letters, digits, - and _ are).", label, charDesc(comp[e.pos]), at)
 	case "GS1_LINTER_INCORRECT_CHECK_DIGIT":
 		want := computeCheckDigit(comp[:len(comp)-1])
 		return fmt.Sprintf("%s: check digit is %c, expected %c.", label, comp[len(comp)-1], want)
@@ -303,7 +307,7 @@ func linterMessage(ai, comp string, e lintErr) string {
 	case "GS1_LINTER_IBAN_TOO_SHORT", "GS1_LINTER_IBAN_TOO_LONG":
 		return fmt.Sprintf("%s: %s is not an IBAN (wrong length).", label, printable(comp))
 	case "GS1_LINTER_INVALID_IBAN_CHARACTER":
-		return fmt.Sprintf("%s: %s at position %d cannot be in an IBAN.", label, charDesc(comp[e.pos]), e.pos+1)
+		return fmt.Sprintf("%s: %s (character %d of the value) cannot be in an IBAN.", label, charDesc(comp[e.pos]), at)
 	case "GS1_LINTER_ILLEGAL_IBAN_COUNTRY_CODE":
 		return fmt.Sprintf("%s: IBAN country %s is not an ISO 3166 country code.", label, printable(bad))
 	case "GS1_LINTER_INCORRECT_IBAN_CHECKSUM":
@@ -318,7 +322,7 @@ func linterMessage(ai, comp string, e lintErr) string {
 		words = strings.ReplaceAll(words, "exipiration", "expiration")
 		words = strings.ReplaceAll(words, "vli", "length indicator")
 		words = strings.ReplaceAll(words, "gcp", "company prefix")
-		return fmt.Sprintf("%s: the coupon code is malformed (%s at position %d).", label, words, e.pos+1)
+		return fmt.Sprintf("%s: the coupon code is malformed (%s at character %d of the value).", label, words, at)
 	}
 	// Generic: turn the GS1 name into words.
 	words := strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(e.name, "GS1_LINTER_"), "_", " "))

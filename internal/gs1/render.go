@@ -4,9 +4,26 @@ import "strings"
 
 // HRI renders each element as a human-readable line, e.g. "(01) 09506000134352".
 func HRI(elems []Element) []string {
-	out := make([]string, 0, len(elems))
+	// One backing string for every line: two allocations in all.
+	n := 0
 	for _, e := range elems {
-		out = append(out, "("+e.AI+") "+e.Value)
+		n += len(e.AI) + len(e.Value) + 3
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, e := range elems {
+		b.WriteByte('(')
+		b.WriteString(e.AI)
+		b.WriteString(") ")
+		b.WriteString(e.Value)
+	}
+	all := b.String()
+	out := make([]string, 0, len(elems))
+	p := 0
+	for _, e := range elems {
+		l := len(e.AI) + len(e.Value) + 3
+		out = append(out, all[p:p+l])
+		p += l
 	}
 	return out
 }
@@ -28,11 +45,20 @@ func HRIWithTitles(elems []Element) []string {
 // Bracketed renders elements in the bracketed form, escaping "(" in data as "\(".
 func Bracketed(elems []Element) string {
 	var b strings.Builder
+	n := 0
+	for _, e := range elems {
+		n += len(e.AI) + len(e.Value) + 2
+	}
+	b.Grow(n)
 	for _, e := range elems {
 		b.WriteByte('(')
 		b.WriteString(e.AI)
 		b.WriteByte(')')
-		b.WriteString(strings.ReplaceAll(e.Value, "(", `\(`))
+		if strings.IndexByte(e.Value, '(') < 0 {
+			b.WriteString(e.Value)
+		} else {
+			b.WriteString(strings.ReplaceAll(e.Value, "(", `\(`))
+		}
 	}
 	return b.String()
 }
@@ -54,6 +80,11 @@ func needsSeparator(ai string) bool {
 // not last.
 func ElementString(elems []Element) string {
 	var b strings.Builder
+	n := 0
+	for _, e := range elems {
+		n += len(e.AI) + len(e.Value) + 1
+	}
+	b.Grow(n)
 	for i, e := range elems {
 		b.WriteString(e.AI)
 		b.WriteString(e.Value)

@@ -106,3 +106,29 @@ func TestGeneratedTableIsFresh(t *testing.T) {
 		t.Errorf("generated %d entries for %d dictionary AIs", n, len(entries))
 	}
 }
+
+func TestDLSequences(t *testing.T) {
+	tests := []struct {
+		name  string
+		ai    string
+		quals [][]string
+		want  string
+	}{
+		{"key alone", "00", nil, "00"},
+		{"one alternative", "414", [][]string{{"254"}, {"7040"}}, "414|414 254|414 7040"},
+		{"subsets sorted by joined AIs", "01", [][]string{{"22", "10", "21"}, {"235"}},
+			"01|01 10|01 10 21|01 21|01 22|01 22 10|01 22 10 21|01 22 21|01 235"},
+		{"shared subsets once", "8003", [][]string{{"21", "10"}, {"21"}}, "8003|8003 10|8003 21|8003 21 10"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, s := range dlSequences(tc.ai, tc.quals) {
+				got = append(got, strings.Join(s, " "))
+			}
+			if g := strings.Join(got, "|"); g != tc.want {
+				t.Errorf("got %s\nwant %s", g, tc.want)
+			}
+		})
+	}
+}
