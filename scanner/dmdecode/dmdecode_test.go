@@ -21,8 +21,9 @@ const packCode = "0109506000134352172912311" + "0AB12C" + "\x1d" + "21SN7730519"
 func TestDecodeDistortions(t *testing.T) {
 	base := func(m int) *image.Gray { return symbolImage(t, packCode, true, dmencode.ShapeSquare, m, 4) }
 	tests := []struct {
-		name string
-		img  func(t *testing.T) image.Image
+		name      string
+		img       func(t *testing.T) image.Image
+		data, sym string // default: packCode, ]d2
 	}{
 		{name: "clean", img: func(t *testing.T) image.Image { return base(6) }},
 		{name: "2px modules", img: func(t *testing.T) image.Image { return base(2) }},
@@ -43,6 +44,9 @@ func TestDecodeDistortions(t *testing.T) {
 		{name: "rectangle DMRE-sized", img: func(t *testing.T) image.Image {
 			return rotated(symbolImage(t, packCode, true, dmencode.ShapeRectangle, 5, 3), 8)
 		}},
+		{name: "bent 2x2-region symbol", img: func(t *testing.T) image.Image {
+			return bent(symbolImage(t, strings.Repeat("0123456789ABCDEFGHIJ", 4), false, dmencode.ShapeSquare, 6, 4), 5)
+		}, data: strings.Repeat("0123456789ABCDEFGHIJ", 4), sym: scanner.SymDataMatrix},
 		{name: "small code in cluttered 1280x720", img: func(t *testing.T) image.Image {
 			f := clutterFrame(1280, 720, 3)
 			paste(f, base(3), 700, 300, 17)
@@ -60,7 +64,11 @@ func TestDecodeDistortions(t *testing.T) {
 				t.Fatalf("decode: %v", err)
 			}
 			r := reads[0]
-			if string(r.Data) != packCode || r.Symbology != scanner.SymGS1DataMatrix {
+			data, sym := packCode, scanner.SymGS1DataMatrix
+			if tc.data != "" {
+				data, sym = tc.data, tc.sym
+			}
+			if string(r.Data) != data || r.Symbology != sym {
 				t.Fatalf("got %s %q", r.Symbology, r.Data)
 			}
 			if len(r.Corners) != 4 && len(r.Corners) != 3 {

@@ -235,3 +235,22 @@ func clutterFrame(w, h int, seed uint64) *image.Gray {
 	}
 	return img
 }
+
+// bent warps src as if printed on a curved pack: rows sag by up to amp
+// pixels in the middle, columns by amp/2.
+func bent(src *image.Gray, amp float64) *image.Gray {
+	b := src.Bounds()
+	w, h := float64(b.Dx()), float64(b.Dy())
+	dst := newCanvas(b.Dx(), b.Dy(), 255)
+	g := &Gray{Pix: src.Pix, Stride: src.Stride, W: b.Dx(), H: b.Dy()}
+	for y := 0; y < b.Dy(); y++ {
+		for x := 0; x < b.Dx(); x++ {
+			sy := float64(y) - amp*math.Sin(math.Pi*float64(x)/w)
+			sx := float64(x) - amp/2*math.Sin(math.Pi*float64(y)/h)
+			if sx >= 0 && sy >= 0 && sx < w-1 && sy < h-1 {
+				dst.Pix[y*dst.Stride+x] = g.bilinear(sx, sy)
+			}
+		}
+	}
+	return dst
+}
