@@ -45,7 +45,7 @@ func TestDecodeDistortions(t *testing.T) {
 			return rotated(symbolImage(t, packCode, true, dmencode.ShapeRectangle, 5, 3), 8)
 		}},
 		{name: "bent 2x2-region symbol", img: func(t *testing.T) image.Image {
-			return bent(symbolImage(t, strings.Repeat("0123456789ABCDEFGHIJ", 4), false, dmencode.ShapeSquare, 6, 4), 5)
+			return bent(symbolImage(t, strings.Repeat("0123456789ABCDEFGHIJ", 4), false, dmencode.ShapeSquare, 6, 4), 7)
 		}, data: strings.Repeat("0123456789ABCDEFGHIJ", 4), sym: scanner.SymDataMatrix},
 		{name: "small code in cluttered 1280x720", img: func(t *testing.T) image.Image {
 			f := clutterFrame(1280, 720, 3)

@@ -515,6 +515,31 @@ func sideDark(b *binImage, p, q, centre pt, inset float64) float64 {
 	return float64(dark) / float64(n)
 }
 
+// sideDarkDeep is the fraction of points along p->q from which a dark
+// pixel is found moving towards centre, starting inset and going at most
+// depth pixels in.
+func sideDarkDeep(b *binImage, p, q, centre pt, inset, depth float64) float64 {
+	mid := p.add(q).mul(0.5)
+	d := centre.sub(mid)
+	l := math.Hypot(d.x, d.y)
+	if l == 0 {
+		return 0
+	}
+	in := d.mul(1 / l)
+	n := min(max(int(p.dist(q)), 8), 64)
+	dark := 0
+	for i := 0; i < n; i++ {
+		s := p.add(q.sub(p).mul((float64(i) + 0.5) / float64(n)))
+		for k := inset; k <= inset+depth; k++ {
+			if b.sample(s.add(in.mul(k))) {
+				dark++
+				break
+			}
+		}
+	}
+	return float64(dark) / float64(n)
+}
+
 // locate runs the locator over g.
 // With fillFlat, blocks without contrast take their neighbours' threshold
 // (solid large modules, at some cost in clutter); otherwise they are white.
@@ -558,6 +583,17 @@ func (d *Decoder) locateIn(b *binImage) (scanner.Read, error) {
 			dark := [4]float64{}
 			for i := 0; i < 4; i++ {
 				dark[i] = sideDark(b, q[i], q[(i+1)%4], centre, inset)
+			}
+			// A finder arm on a curved surface bows away from the chord
+			// between its ends: next to a solid side, look for it a little
+			// deeper inside (for symbols big enough to show a bend; small
+			// blobs in clutter would only add candidates).
+			for i := 0; i < 4 && side >= 60; i++ {
+				if dark[i] >= 0.3 && dark[i] < 0.8 && (dark[(i+1)%4] >= 0.8 || dark[(i+3)%4] >= 0.8) {
+					if sideDarkDeep(b, q[i], q[(i+1)%4], centre, inset, side/12) >= 0.9 {
+						dark[i] = 0.8
+					}
+				}
 			}
 			for v := 0; v < 4; v++ {
 				// Sides v-1 -> v and v -> v+1 must be solid; the others not.
