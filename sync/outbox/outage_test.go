@@ -79,6 +79,12 @@ func TestLedgerOutage(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
+	if _, err := os.Stat(filepath.Join(root, "bin", "fabric", "peer")); err != nil {
+		network.ForTest(t) // builds the Fabric binaries into bin/fabric, or fails saying why
+		if _, err := os.Stat(filepath.Join(root, "bin", "fabric", "peer")); err != nil {
+			t.Fatalf("no Fabric binaries in %s (run 'make fabric'): %v", filepath.Join(root, "bin", "fabric"), err)
+		}
+	}
 	cfg := network.Config{StateDir: filepath.Join(t.TempDir(), "net"), PortBase: outagePortBase,
 		FabricBin: filepath.Join(root, "bin", "fabric"), ChaincodeDir: filepath.Join(root, "chaincode"), Log: testWriter{t}}
 	t.Cleanup(func() {
