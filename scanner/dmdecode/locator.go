@@ -1,9 +1,7 @@
 package dmdecode
 
 import (
-	"cmp"
 	"math"
-	"slices"
 	"sort"
 	"time"
 
@@ -308,21 +306,27 @@ func hull(c component) []pt {
 		lo[y] = min(lo[y], c.runs[i])
 		hi[y] = max(hi[y], c.runs[i+1])
 	}
-	ps := make([]pt, 0, 4*rows)
-	for i := 0; i < rows; i++ {
-		if hi[i] < 0 {
+	// Pixel corners lie on the horizontal lines y = minY..maxY; on each line
+	// only the leftmost and rightmost corner can be on the hull, and taking
+	// the lines in order gives the points sorted by (y, x) without a sort.
+	ps := make([]pt, 0, 2*(rows+1))
+	for l := 0; l <= rows; l++ {
+		x0, x1 := int32(math.MaxInt32), int32(-1)
+		if l > 0 && hi[l-1] >= 0 { // bottom edge of the row above
+			x0, x1 = min(x0, lo[l-1]), max(x1, hi[l-1])
+		}
+		if l < rows && hi[l] >= 0 { // top edge of this row
+			x0, x1 = min(x0, lo[l]), max(x1, hi[l])
+		}
+		if x1 < 0 {
 			continue
 		}
-		y := float64(int32(i) + c.minY)
-		x0, x1 := float64(lo[i]), float64(hi[i])
-		ps = append(ps, pt{x0, y}, pt{x1, y}, pt{x0, y + 1}, pt{x1, y + 1})
-	}
-	slices.SortFunc(ps, func(a, b pt) int {
-		if a.x != b.x {
-			return cmp.Compare(a.x, b.x)
+		y := float64(int32(l) + c.minY)
+		ps = append(ps, pt{float64(x0), y})
+		if x1 != x0 {
+			ps = append(ps, pt{float64(x1), y})
 		}
-		return cmp.Compare(a.y, b.y)
-	})
+	}
 	if len(ps) < 3 {
 		return ps
 	}
