@@ -318,7 +318,7 @@ func ParseDigitalLink(uri string, opt Options) ([]Element, []Problem) {
 		nEls += strings.Count(uri[qStart:end], "&") + 1
 	}
 	els := make([]dlElem, 0, nEls)
-	var probs []Problem
+	var probs cappedProblems
 	for k := keyIdx; k+1 < len(segs); k += 2 {
 		e := aiOfSeg(segs[k])
 		if segs[k+1] == "" {
@@ -358,9 +358,8 @@ func ParseDigitalLink(uri string, opt Options) ([]Element, []Problem) {
 			}
 			e := resolveAI(key, opt)
 			if e == nil {
-				probs = append(probs, Problem{AI: key, Pos: poff, Len: len(key), Code: CodeUnknownAI,
-					Message: fmt.Sprintf("The query parameter %s is numeric but not a known GS1 AI.", key)})
-				return nil, probs
+				return nil, []Problem{{AI: key, Pos: poff, Len: len(key), Code: CodeUnknownAI,
+					Message: fmt.Sprintf("The query parameter %s is numeric but not a known GS1 AI.", key)}}
 			}
 			raw := param[eq+1:]
 			if raw == "" {
@@ -382,7 +381,7 @@ func ParseDigitalLink(uri string, opt Options) ([]Element, []Problem) {
 	// query AI must be new, a permitted attribute, and not a qualifier that
 	// belongs in the path. Then each value is checked like any AI value.
 	if !validPathSeq(pathAIs) {
-		probs = append(probs, Problem{AI: pathAIs[0], Pos: els[0].Pos, Len: piEnd - els[0].Pos, Code: CodeBadKeyQualifier,
+		probs.add(Problem{AI: pathAIs[0], Pos: els[0].Pos, Len: piEnd - els[0].Pos, Code: CodeBadKeyQualifier,
 			Message: fmt.Sprintf("The path %s is not a valid order of GS1 key and qualifiers for %s.", printable(uri[els[0].Pos-1:piEnd]), aiLabel(pathAIs[0]))})
 	}
 	var trial []string
@@ -398,13 +397,17 @@ func ParseDigitalLink(uri string, opt Options) ([]Element, []Problem) {
 			}
 		}
 		if dup {
-			probs = append(probs, Problem{AI: el.AI, Pos: el.Pos, Len: len(el.AI), Code: CodeDuplicateAI,
-				Message: fmt.Sprintf("%s appears more than once in the web address.", aiLabel(el.AI))})
+			if !probs.full(false) {
+				probs.add(Problem{AI: el.AI, Pos: el.Pos, Len: len(el.AI), Code: CodeDuplicateAI,
+					Message: fmt.Sprintf("%s appears more than once in the web address.", aiLabel(el.AI))})
+			}
 			continue
 		}
 		if !el.entry.DLAttr || (el.entry.Unknown && !opt.PermitUnknownAIsAsDLAttributes) {
-			probs = append(probs, Problem{AI: el.AI, Pos: el.Pos, Len: len(el.AI), Code: CodeNotDLAttribute,
-				Message: fmt.Sprintf("%s may not be given as a web address query parameter.", aiLabel(el.AI))})
+			if !probs.full(false) {
+				probs.add(Problem{AI: el.AI, Pos: el.Pos, Len: len(el.AI), Code: CodeNotDLAttribute,
+					Message: fmt.Sprintf("%s may not be given as a web address query parameter.", aiLabel(el.AI))})
+			}
 			continue
 		}
 		for j := 1; j <= len(pathAIs); j++ {
@@ -415,8 +418,10 @@ func ParseDigitalLink(uri string, opt Options) ([]Element, []Problem) {
 			trial = append(trial, el.entry.AI)
 			trial = append(trial, pathAIs[j:]...)
 			if validPathSeq(trial) {
-				probs = append(probs, Problem{AI: el.AI, Pos: el.Pos, Len: len(el.AI), Code: CodeQualifierNotInPath,
-					Message: fmt.Sprintf("%s qualifies %s and belongs in the web address path, not the query.", aiLabel(el.AI), aiLabel(pathAIs[0]))})
+				if !probs.full(false) {
+					probs.add(Problem{AI: el.AI, Pos: el.Pos, Len: len(el.AI), Code: CodeQualifierNotInPath,
+						Message: fmt.Sprintf("%s qualifies %s and belongs in the web address path, not the query.", aiLabel(el.AI), aiLabel(pathAIs[0]))})
+				}
 				break
 			}
 		}
@@ -424,11 +429,11 @@ func ParseDigitalLink(uri string, opt Options) ([]Element, []Problem) {
 	out := make([]Element, 0, len(els))
 	for _, el := range els {
 		out = append(out, el.Element)
-		if vp, ok := checkValue(el.AI, el.entry, el.Value); !ok {
-			probs = append(probs, vp.toProblem(el.AI, el.vstart, el.posMap))
+		if vp, ok := checkValue(el.AI, el.entry, el.Value); !ok && !probs.full(false) {
+			probs.add(vp.toProblem(el.AI, el.vstart, el.posMap))
 		}
 	}
-	return out, probs
+	return out, probs.problems()
 }
 
 // padGTIN left-pads a GTIN-8/12/13 to 14 digits, keeping the position map
@@ -468,20 +473,25 @@ func DigitalLinkURIOpt(stem string, elems []Element, opt Options) (string, error
 		entries, inPath = make([]*Entry, 0, len(elems)), make([]bool, 0, len(elems))
 	}
 	entries, inPath = entries[:len(elems)], inPath[:len(elems)]
-	var probs []Problem
+	var probs cappedProblems
 	for i, el := range elems {
 		e := resolveAI(el.AI, opt)
 		if e == nil {
-			probs = append(probs, Problem{AI: el.AI, Pos: el.Pos, Code: CodeUnknownAI, Message: fmt.Sprintf("AI (%s) is not a known GS1 AI.", el.AI)})
+			if !probs.full(false) {
+				probs.add(Problem{AI: el.AI, Pos: el.Pos, Code: CodeUnknownAI, Message: fmt.Sprintf("AI (%s) is not a known GS1 AI.", el.AI)})
+			}
 			continue
 		}
 		entries[i] = e
-		if vp, ok := checkValue(el.AI, e, el.Value); !ok {
-			probs = append(probs, vp.toProblem(el.AI, -1, nil))
+		if vp, ok := checkValue(el.AI, e, el.Value); !ok && !probs.full(false) {
+			// The elements' input is not known here: no position.
+			q := vp.toProblem(el.AI, 0, nil)
+			q.Pos, q.Len = -1, 0
+			probs.add(q)
 		}
 	}
-	if len(probs) > 0 {
-		return "", &ProblemsError{Problems: probs}
+	if len(probs.list) > 0 {
+		return "", &ProblemsError{Problems: probs.problems()}
 	}
 	keyAt := -1
 	for i, e := range entries {

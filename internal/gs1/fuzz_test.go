@@ -53,8 +53,9 @@ func readFixturesF(f *testing.F, name string, cols int) []fixture {
 }
 
 // checkInvariants holds for every parser result: problems and elements
-// point inside the input, every problem has a code and a sentence, and
-// over-long input is refused outright.
+// point inside the input, every problem has a code and a sentence, at most
+// MaxProblems are listed (a cut list closed by its CodeMoreProblems
+// warning), and over-long input is refused outright.
 func checkInvariants(t *testing.T, in string, elems []Element, probs []Problem) {
 	t.Helper()
 	if len(in) > MaxInputLen {
@@ -63,7 +64,16 @@ func checkInvariants(t *testing.T, in string, elems []Element, probs []Problem) 
 		}
 		return
 	}
-	for _, p := range probs {
+	if len(probs) > MaxProblems+1 {
+		t.Fatalf("%d problems, more than MaxProblems and its closing warning", len(probs))
+	}
+	for i, p := range probs {
+		if p.Code == CodeMoreProblems {
+			if i != MaxProblems || p.Pos != -1 || !p.Warning {
+				t.Fatalf("bad closing warning at %d of %d: %+v", i, len(probs), p)
+			}
+			continue
+		}
 		if p.Pos < 0 || p.Len < 0 || p.Pos+p.Len > len(in) {
 			t.Fatalf("problem %s outside input of %d bytes", problemList([]Problem{p}), len(in))
 		}

@@ -8,26 +8,51 @@ import (
 // GS is the ASCII group separator that stands for FNC1 between fields.
 const GS = '\x1d'
 
-// valueProblem is one problem found in an AI value, positioned within the value.
+// valueProblem is one problem found in an AI value, positioned within the
+// value. Its sentence is written only when it is reported (see message), so
+// problems past MaxProblems cost no formatting.
 type valueProblem struct {
 	code     Code
 	linter   string
 	pos, len int
-	msg      string
+	// What message needs: the AI, its entry and value, and for a linter
+	// failure the component, its offset in the value and the failure.
+	ai    string
+	e     *Entry
+	value string
+	comp  string
+	off   int
+	le    lintErr
+}
+
+// message writes the problem's sentence.
+func (vp valueProblem) message() string {
+	switch {
+	case vp.code == CodeEmptyValue:
+		return aiLabel(vp.ai) + " has no data."
+	case vp.le.failed():
+		return linterMessage(vp.ai, vp.comp, vp.off, vp.le)
+	}
+	return lengthMessage(aiLabel(vp.ai), vp.value, vp.e, vp.code == CodeTooShort)
 }
 
 // checkValue validates a whole AI value against its entry: length bounds,
 // then each component's character set and linters. It reports the first
 // problem, positioned within value.
 func checkValue(ai string, e *Entry, value string) (valueProblem, bool) {
+	vp := valueProblem{ai: ai, e: e, value: value}
+	fail := func(code Code, pos, n int) (valueProblem, bool) {
+		vp.code, vp.pos, vp.len = code, pos, n
+		return vp, false
+	}
 	if value == "" {
-		return valueProblem{code: CodeEmptyValue, pos: 0, len: 0, msg: aiLabel(ai) + " has no data."}, false
+		return fail(CodeEmptyValue, 0, 0)
 	}
 	if min := e.MinLen(); len(value) < min {
-		return valueProblem{code: CodeTooShort, pos: 0, len: len(value), msg: lengthMessage(aiLabel(ai), value, e, true)}, false
+		return fail(CodeTooShort, 0, len(value))
 	}
 	if max := e.MaxLen(); len(value) > max {
-		return valueProblem{code: CodeTooLong, pos: max, len: len(value) - max, msg: lengthMessage(aiLabel(ai), value, e, false)}, false
+		return fail(CodeTooLong, max, len(value)-max)
 	}
 	p := 0
 	for _, c := range e.Components {
@@ -39,7 +64,7 @@ func checkValue(ai string, e *Entry, value string) (valueProblem, bool) {
 			continue
 		}
 		if n < c.Min {
-			return valueProblem{code: CodeTooShort, pos: p, len: n, msg: lengthMessage(aiLabel(ai), value, e, true)}, false
+			return fail(CodeTooShort, p, n)
 		}
 		comp := value[p : p+n]
 		var le lintErr
@@ -62,15 +87,13 @@ func checkValue(ai string, e *Entry, value string) (valueProblem, bool) {
 			}
 		}
 		if le.failed() {
-			return valueProblem{
-				code: codeForLinter(le.name), linter: le.name,
-				pos: p + le.pos, len: le.len, msg: linterMessage(ai, comp, p, le),
-			}, false
+			vp.linter, vp.comp, vp.off, vp.le = le.name, comp, p, le
+			return fail(codeForLinter(le.name), p+le.pos, le.len)
 		}
 		p += n
 	}
 	if p != len(value) {
-		return valueProblem{code: CodeTooLong, pos: p, len: len(value) - p, msg: lengthMessage(aiLabel(ai), value, e, false)}, false
+		return fail(CodeTooLong, p, len(value)-p)
 	}
 	return valueProblem{}, true
 }
@@ -110,7 +133,7 @@ func (vp valueProblem) toProblem(ai string, base int, posMap []int) Problem {
 		pos = posMap[start]
 		n = posMap[end] - pos
 	}
-	return Problem{AI: ai, Pos: pos, Len: n, Code: vp.code, Message: vp.msg, Linter: vp.linter}
+	return Problem{AI: ai, Pos: pos, Len: n, Code: vp.code, Message: vp.message(), Linter: vp.linter}
 }
 
 func tooLongInput(n int) []Problem {
@@ -132,25 +155,27 @@ func ParseElementString(data string, opt Options) ([]Element, []Problem) {
 		return nil, []Problem{{Pos: 0, Code: CodeEmptyData, Message: "The code is empty."}}
 	}
 	var elems []Element
-	var probs []Problem
+	var probs cappedProblems
 	pos := 0
 	for pos < len(data) {
 		if data[pos] == GS {
-			msg := "A separator stands where an AI should start."
-			switch {
-			case pos == 0:
-				msg = "The code starts with a separator where an AI should start."
-			case data[pos-1] == GS:
-				msg = "Two separators in a row: an AI should start here."
+			if !probs.full(false) {
+				msg := "A separator stands where an AI should start."
+				switch {
+				case pos == 0:
+					msg = "The code starts with a separator where an AI should start."
+				case data[pos-1] == GS:
+					msg = "Two separators in a row: an AI should start here."
+				}
+				probs.add(Problem{Pos: pos, Len: 1, Code: CodeBadSyntax, Message: msg})
 			}
-			probs = append(probs, Problem{Pos: pos, Len: 1, Code: CodeBadSyntax, Message: msg})
 			pos++
 			continue
 		}
 		e, ai, prob := aiAt(data, pos, opt)
 		if prob != nil {
-			probs = append(probs, *prob)
-			return elems, probs
+			probs.add(*prob)
+			return elems, probs.problems()
 		}
 		vstart := pos + len(ai)
 		r := strings.IndexByte(data[vstart:], GS)
@@ -165,22 +190,24 @@ func ParseElementString(data string, opt Options) ([]Element, []Problem) {
 		}
 		value := data[vstart : vstart+ext]
 		elems = append(elems, Element{AI: ai, Value: value, Pos: pos})
-		if vp, ok := checkValue(ai, e, value); !ok {
-			probs = append(probs, vp.toProblem(ai, vstart, nil))
+		if vp, ok := checkValue(ai, e, value); !ok && !probs.full(false) {
+			probs.add(vp.toProblem(ai, vstart, nil))
 		}
 		pos = vstart + ext
 		if pos < len(data) && data[pos] == GS {
-			if e.Fixed && ext == e.MaxLen() {
-				probs = append(probs, Problem{AI: ai, Pos: pos, Len: 1, Code: CodeRedundantSeparator, Warning: true,
+			if probs.full(true) {
+				// Left out: a warning past MaxProblems.
+			} else if e.Fixed && ext == e.MaxLen() {
+				probs.add(Problem{AI: ai, Pos: pos, Len: 1, Code: CodeRedundantSeparator, Warning: true,
 					Message: fmt.Sprintf("%s has a fixed length, so the separator after it is not needed.", aiLabel(ai))})
 			} else if pos == len(data)-1 {
-				probs = append(probs, Problem{AI: ai, Pos: pos, Len: 1, Code: CodeRedundantSeparator, Warning: true,
+				probs.add(Problem{AI: ai, Pos: pos, Len: 1, Code: CodeRedundantSeparator, Warning: true,
 					Message: "The separator at the end of the code is not needed."})
 			}
 			pos++
 		}
 	}
-	return elems, probs
+	return elems, probs.problems()
 }
 
 // aiAt reads the AI starting at pos of an element string.
@@ -227,19 +254,19 @@ func ParseBracketed(s string, opt Options) ([]Element, []Problem) {
 		return nil, []Problem{{Pos: 0, Code: CodeEmptyData, Message: "The code is empty."}}
 	}
 	var elems []Element
-	var probs []Problem
+	var probs cappedProblems
 	i := 0
 	for i < len(s) {
 		if s[i] != '(' {
-			probs = append(probs, Problem{Pos: i, Len: 1, Code: CodeBadSyntax,
+			probs.add(Problem{Pos: i, Len: 1, Code: CodeBadSyntax,
 				Message: fmt.Sprintf("Expected \"(\" to open an AI, found %s.", charDesc(s[i]))})
-			return elems, probs
+			return elems, probs.problems()
 		}
 		closeAt := strings.IndexByte(s[i+1:], ')')
 		if closeAt < 0 {
-			probs = append(probs, Problem{Pos: i, Len: len(s) - i, Code: CodeBadSyntax,
+			probs.add(Problem{Pos: i, Len: len(s) - i, Code: CodeBadSyntax,
 				Message: "An AI opened with \"(\" is not closed with \")\"."})
-			return elems, probs
+			return elems, probs.problems()
 		}
 		closeAt += i + 1
 		ai := s[i+1 : closeAt]
@@ -277,20 +304,26 @@ func ParseBracketed(s string, opt Options) ([]Element, []Problem) {
 		}
 		i = j
 		if len(ai) < 2 || len(ai) > 4 || !allDigits(ai) {
-			probs = append(probs, Problem{Pos: start + 1, Len: len(ai), Code: CodeBadAI,
+			if probs.full(false) {
+				continue
+			}
+			probs.add(Problem{Pos: start + 1, Len: len(ai), Code: CodeBadAI,
 				Message: fmt.Sprintf("%s is not an AI (AIs are 2 to 4 digits).", printable(ai))})
 			continue
 		}
 		e := resolveAI(ai, opt)
 		if e == nil {
-			probs = append(probs, Problem{AI: ai, Pos: start + 1, Len: len(ai), Code: CodeUnknownAI,
+			if probs.full(false) {
+				continue
+			}
+			probs.add(Problem{AI: ai, Pos: start + 1, Len: len(ai), Code: CodeUnknownAI,
 				Message: fmt.Sprintf("AI (%s) is not a known GS1 AI.", ai)})
 			continue
 		}
 		elems = append(elems, Element{AI: ai, Value: value, Pos: start + 1})
-		if vp, ok := checkValue(ai, e, value); !ok {
-			probs = append(probs, vp.toProblem(ai, vstart, posMap))
+		if vp, ok := checkValue(ai, e, value); !ok && !probs.full(false) {
+			probs.add(vp.toProblem(ai, vstart, posMap))
 		}
 	}
-	return elems, probs
+	return elems, probs.problems()
 }

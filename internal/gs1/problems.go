@@ -56,7 +56,63 @@ const (
 	CodeQualifierNotInPath    Code = "qualifier-not-in-path" // key qualifier given as query attribute
 	CodeNoPrimaryKey          Code = "no-primary-key"        // no DL primary key AI
 	CodeReservedCharacterURI  Code = "bad-uri-character"     // character not allowed in a URI
+	CodeMoreProblems          Code = "more-problems"         // warning closing a list cut at MaxProblems
 )
+
+// MaxProblems is the most problems one call lists. When more are found,
+// the first MaxProblems are listed (one of them an error, if any was found)
+// and then one CodeMoreProblems warning with no position (Pos -1) says how
+// many were left out, as package packcode does. The sentences of problems
+// left out are never written, so 4 KiB of garbage costs little; elements
+// are still all returned.
+const MaxProblems = 50
+
+// cappedProblems collects the problems of one call, at most MaxProblems.
+type cappedProblems struct {
+	list       []Problem
+	dropped    int     // problems found past MaxProblems
+	droppedErr Problem // the first error past MaxProblems, when hasDropErr
+	hasDropErr bool
+}
+
+// full reports whether the list has no room for a problem (a warning when
+// warning is set); if so it counts the problem as left out and the
+// caller need not write its sentence. An error is still wanted while none
+// has been left out, so that the list keeps one.
+func (l *cappedProblems) full(warning bool) bool {
+	if len(l.list) < MaxProblems || !warning && !l.hasDropErr {
+		return false
+	}
+	l.dropped++
+	return true
+}
+
+// add lists p, or counts it as left out when the list is full.
+func (l *cappedProblems) add(p Problem) {
+	if len(l.list) < MaxProblems {
+		l.list = append(l.list, p)
+		return
+	}
+	l.dropped++
+	if !p.Warning && !l.hasDropErr {
+		l.droppedErr, l.hasDropErr = p, true
+	}
+}
+
+// problems returns the list, closed by a CodeMoreProblems warning when
+// problems were left out.
+func (l *cappedProblems) problems() []Problem {
+	if l.dropped == 0 {
+		return l.list
+	}
+	if l.hasDropErr && !HasErrors(l.list) {
+		// Keep one error so that HasErrors still tells the truth: it takes
+		// the place of the last listed warning, which is left out instead.
+		l.list[len(l.list)-1] = l.droppedErr
+	}
+	return append(l.list, Problem{Pos: -1, Code: CodeMoreProblems, Warning: true,
+		Message: fmt.Sprintf("%d more problems are not listed; this does not look like GS1 data.", l.dropped)})
+}
 
 // codeForLinter maps a GS1 linter error name to this package's Code.
 func codeForLinter(name string) Code {

@@ -41,13 +41,13 @@ func findMatch(elems []Element, pattern, self string) (string, bool) {
 // exclusive AIs (ex=) and required companions (req=). Unknown AIs take part
 // only in the repeat check.
 func Validate(elems []Element, opt Options) []Problem {
-	var probs []Problem
+	var probs cappedProblems
 	if !opt.SkipRepeats {
 		for i := range elems {
 			for j := 0; j < i; j++ {
 				if elems[j].AI == elems[i].AI {
-					if elems[j].Value != elems[i].Value {
-						probs = append(probs, Problem{AI: elems[i].AI, Pos: elems[i].Pos, Len: aiLen(elems[i]), Code: CodeRepeatedAI,
+					if elems[j].Value != elems[i].Value && !probs.full(false) {
+						probs.add(Problem{AI: elems[i].AI, Pos: elems[i].Pos, Len: aiLen(elems[i]), Code: CodeRepeatedAI,
 							Message: fmt.Sprintf("%s appears twice with different values: %s and %s.",
 								aiLabel(elems[i].AI), printable(elems[j].Value), printable(elems[i].Value))})
 					}
@@ -83,24 +83,29 @@ func Validate(elems []Element, opt Options) []Problem {
 					continue
 				}
 				reported[key] = true
-				probs = append(probs, Problem{AI: el.AI, Pos: el.Pos, Len: aiLen(el), Code: CodeExclusiveAIs,
+				if probs.full(false) {
+					continue
+				}
+				probs.add(Problem{AI: el.AI, Pos: el.Pos, Len: aiLen(el), Code: CodeExclusiveAIs,
 					Message: fmt.Sprintf("%s must not appear together with %s.", aiLabel(el.AI), aiLabel(other))})
 			}
 		}
 		if !opt.SkipRequisite {
 			for _, rule := range e.Req {
-				if reqSatisfied(elems, rule, el.AI) {
+				if reqSatisfied(elems, rule, el.AI) || probs.full(false) {
 					continue
 				}
-				probs = append(probs, Problem{AI: el.AI, Pos: el.Pos, Len: aiLen(el), Code: CodeMissingRequired,
+				probs.add(Problem{AI: el.AI, Pos: el.Pos, Len: aiLen(el), Code: CodeMissingRequired,
 					Message: fmt.Sprintf("%s needs %s on the same pack.", aiLabel(el.AI), describeReq(rule))})
 			}
 		}
 	}
 	if !opt.SkipDigSigSerialisedKey {
-		probs = append(probs, digSigProblems(elems)...)
+		for _, p := range digSigProblems(elems) {
+			probs.add(p)
+		}
 	}
-	return probs
+	return probs.problems()
 }
 
 // digSigProblems applies the rule that a digital signature (8030) may only
