@@ -106,14 +106,15 @@ func crashChild(spec string) int {
 			fmt.Println("error", err)
 			return 3
 		}
-		fmt.Fprintf(out, "durable %s\n", ev.ID)
+		fmt.Fprintf(out, "scan %s\n", ev.ID) // the scan and its event, durable together
 	}
 }
 
 // killCycles starts the crash child cycles times, kills it with SIGKILL
 // after a random minMs..maxMs of work, and after each crash checks the
 // database opens cleanly and holds every event reported durable. It
-// returns the durable event IDs.
+// returns the durable event IDs. A "scan ID" line reports a durable scan
+// together with its event.
 func killCycles(t *testing.T, dataDir string, cycles, minMs, maxMs int, specFor func(cycle int) string) map[string]bool {
 	t.Helper()
 	self, err := os.Executable()
@@ -121,7 +122,7 @@ func killCycles(t *testing.T, dataDir string, cycles, minMs, maxMs int, specFor 
 		t.Fatal(err)
 	}
 	rnd := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
-	durable := map[string]bool{}
+	durable, durableScans := map[string]bool{}, map[string]bool{}
 	ctx := context.Background()
 	for c := 0; c < cycles; c++ {
 		cmd := exec.Command(self, "-test.run=^$")
@@ -134,7 +135,7 @@ func killCycles(t *testing.T, dataDir string, cycles, minMs, maxMs int, specFor 
 			t.Fatal(err)
 		}
 		var mu sync.Mutex
-		var got []string
+		var got, gotScans []string
 		var childErr string
 		first := make(chan struct{})
 		readDone := make(chan struct{})
@@ -148,6 +149,9 @@ func killCycles(t *testing.T, dataDir string, cycles, minMs, maxMs int, specFor 
 				mu.Lock()
 				if id, ok := strings.CutPrefix(line, "durable "); ok {
 					got = append(got, id)
+				} else if id, ok := strings.CutPrefix(line, "scan "); ok {
+					got = append(got, id)
+					gotScans = append(gotScans, id)
 				} else {
 					childErr = line
 				}
@@ -173,6 +177,9 @@ func killCycles(t *testing.T, dataDir string, cycles, minMs, maxMs int, specFor 
 		for _, id := range got {
 			durable[id] = true
 		}
+		for _, id := range gotScans {
+			durableScans[id] = true
+		}
 		// The database opens cleanly and holds every event reported durable.
 		s, err := store.Open(ctx, dataDir, store.Options{})
 		if err != nil {
@@ -187,19 +194,31 @@ func killCycles(t *testing.T, dataDir string, cycles, minMs, maxMs int, specFor 
 		if err != nil {
 			t.Fatal(err)
 		}
+		scans, err := s.Scans(ctx, store.ScanFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
 		s.Close()
-		have := map[string]bool{}
+		have, haveScan := map[string]bool{}, map[string]bool{}
 		for _, e := range evs {
 			have[e.Event.ID] = true
+		}
+		for _, sc := range scans {
+			haveScan[sc.EventID] = true
 		}
 		for id := range durable {
 			if !have[id] {
 				t.Fatalf("cycle %d: event %s was reported durable but is missing", c, id)
 			}
 		}
+		for id := range durableScans {
+			if !haveScan[id] {
+				t.Fatalf("cycle %d: the scan of event %s was reported durable but is missing", c, id)
+			}
+		}
 	}
-	if len(durable) < cycles {
-		t.Errorf("only %d events captured in %d cycles: the crashes did not happen mid-work", len(durable), cycles)
+	if len(durable) < cycles || len(durableScans) == 0 {
+		t.Errorf("only %d events (%d scans) captured in %d cycles: the crashes did not happen mid-work", len(durable), len(durableScans), cycles)
 	}
 	return durable
 }
