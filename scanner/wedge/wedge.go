@@ -168,6 +168,15 @@ func (a *Assembler) Idle(now time.Time) (Result, bool) {
 	return r, ok
 }
 
+// IdleAt tells when Idle should be called next: IdleEnd after the last
+// buffered keystroke. ok is false when nothing is buffered or IdleEnd is 0.
+func (a *Assembler) IdleAt() (at time.Time, ok bool) {
+	if a.cfg.IdleEnd <= 0 || len(a.keys) == 0 {
+		return time.Time{}, false
+	}
+	return a.keys[len(a.keys)-1].Time.Add(a.cfg.IdleEnd), true
+}
+
 // Reset drops buffered keystrokes.
 func (a *Assembler) Reset() { a.keys = a.keys[:0] }
 

@@ -145,6 +145,25 @@ func TestAssemblerSplitsTypedPrefix(t *testing.T) {
 	}
 }
 
+func TestAssemblerIdleAt(t *testing.T) {
+	a := NewAssembler(DefaultConfig())
+	if _, ok := a.IdleAt(); ok {
+		t.Fatal("IdleAt with nothing buffered")
+	}
+	keys := typeString("ABCD", t0, 5*time.Millisecond)
+	feedAll(a, keys)
+	at, ok := a.IdleAt()
+	if !ok || !at.Equal(keys[3].Time.Add(DefaultConfig().IdleEnd)) {
+		t.Fatalf("IdleAt = %v, %v", at, ok)
+	}
+	if _, ok := a.Idle(at.Add(-time.Millisecond)); ok {
+		t.Fatal("Idle completed before IdleAt")
+	}
+	if r, ok := a.Idle(at); !ok || string(r.Read.Data) != "ABCD" {
+		t.Fatalf("Idle at IdleAt: %+v %v", r, ok)
+	}
+}
+
 func TestAssemblerSlowTypingNotCompletedByIdle(t *testing.T) {
 	a := NewAssembler(DefaultConfig())
 	keys := typeString("0401", t0, 300*time.Millisecond)
