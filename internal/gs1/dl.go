@@ -334,7 +334,9 @@ func ParseDigitalLink(uri string, opt Options) ([]Element, []Problem) {
 		}
 		els = append(els, dlElem{Element: Element{AI: e.AI, Value: val, Pos: segOff[k]}, entry: e, inPath: true, vstart: segOff[k+1], posMap: m})
 	}
-	pathAIs := make([]string, 0, len(els))
+	// The path holds a key and at most a few qualifiers: no heap for them.
+	var pathBuf, trialBuf [8]string
+	pathAIs := pathBuf[:0]
 	for _, el := range els {
 		pathAIs = append(pathAIs, el.AI)
 	}
@@ -384,7 +386,7 @@ func ParseDigitalLink(uri string, opt Options) ([]Element, []Problem) {
 		probs.add(Problem{AI: pathAIs[0], Pos: els[0].Pos, Len: piEnd - els[0].Pos, Code: CodeBadKeyQualifier,
 			Message: fmt.Sprintf("The path %s is not a valid order of GS1 key and qualifiers for %s.", printable(uri[els[0].Pos-1:piEnd]), aiLabel(pathAIs[0]))})
 	}
-	var trial []string
+	trial := trialBuf[:0]
 	for i, el := range els {
 		if el.inPath {
 			continue
@@ -411,9 +413,6 @@ func ParseDigitalLink(uri string, opt Options) ([]Element, []Problem) {
 			continue
 		}
 		for j := 1; j <= len(pathAIs); j++ {
-			if trial == nil {
-				trial = make([]string, 0, len(pathAIs)+1)
-			}
 			trial = append(trial[:0], pathAIs[:j]...)
 			trial = append(trial, el.entry.AI)
 			trial = append(trial, pathAIs[j:]...)

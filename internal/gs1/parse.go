@@ -154,7 +154,8 @@ func ParseElementString(data string, opt Options) ([]Element, []Problem) {
 	if data == "" {
 		return nil, []Problem{{Pos: 0, Code: CodeEmptyData, Message: "The code is empty."}}
 	}
-	var elems []Element
+	// A pack carries a handful of elements: one allocation for up to 8.
+	elems := make([]Element, 0, min(len(data)/3+1, 8))
 	var probs cappedProblems
 	pos := 0
 	for pos < len(data) {
@@ -253,7 +254,7 @@ func ParseBracketed(s string, opt Options) ([]Element, []Problem) {
 	if s == "" {
 		return nil, []Problem{{Pos: 0, Code: CodeEmptyData, Message: "The code is empty."}}
 	}
-	var elems []Element
+	elems := make([]Element, 0, min(strings.Count(s, "(")-strings.Count(s, `\(`), 16))
 	var probs cappedProblems
 	i := 0
 	for i < len(s) {
