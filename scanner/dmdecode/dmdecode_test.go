@@ -44,6 +44,16 @@ func TestDecodeDistortions(t *testing.T) {
 		{name: "rectangle DMRE-sized", img: func(t *testing.T) image.Image {
 			return rotated(symbolImage(t, packCode, true, dmencode.ShapeRectangle, 5, 3), 8)
 		}},
+		{name: "top-right corner wiped", img: func(t *testing.T) image.Image {
+			img := base(6)
+			n := img.Rect.Dx()/6 - 8 // modules across the symbol
+			for y := 4 * 6; y < (4+5)*6; y++ {
+				for x := (4 + n - 5) * 6; x < (4+n)*6; x++ {
+					img.Pix[y*img.Stride+x] = 255
+				}
+			}
+			return rotated(img, 17)
+		}},
 		{name: "bent 2x2-region symbol", img: func(t *testing.T) image.Image {
 			return bent(symbolImage(t, strings.Repeat("0123456789ABCDEFGHIJ", 4), false, dmencode.ShapeSquare, 6, 4), 7)
 		}, data: strings.Repeat("0123456789ABCDEFGHIJ", 4), sym: scanner.SymDataMatrix},
