@@ -1,0 +1,87 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/ledger/network"
+)
+
+// gs1CheckDigit appends the GS1 mod-10 check digit.
+func gs1CheckDigit(body string) string {
+	sum := 0
+	for i := len(body) - 1; i >= 0; i-- {
+		d := int(body[i] - '0')
+		if (len(body)-1-i)%2 == 0 {
+			d *= 3
+		}
+		sum += d
+	}
+	return body + strconv.Itoa((10-sum%10)%10)
+}
+
+// TestStoreCommandsOnTheNetwork runs queue add, sync, snapshot and verify
+// (online and offline) against the real network.
+func TestStoreCommandsOnTheNetwork(t *testing.T) {
+	n := network.ForTest(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	p, err := ledger.LoadProfile(n.ProfilePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := p.DialRole(ctx, "regulator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Close()
+	if err := ledger.Configure(ctx, p, reg); err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 4)
+	rand.Read(b)
+	runID := strings.ToUpper(hex.EncodeToString(b))
+	prefix := p.CompanyPrefixes["manufacturer"][0]
+	gtin := gs1CheckDigit("0" + prefix + fmt.Sprintf("%0*d", 12-len(prefix), 779))
+	code := fmt.Sprintf("(01)%s(21)C%s(10)CB1(17)301231", gtin, runID)
+	env := map[string]string{envData: filepath.Join(t.TempDir(), "data"), envProfile: n.ProfilePath}
+	steps := []struct {
+		name   string
+		args   []string
+		exit   int
+		stdout string
+	}{
+		{"queue", []string{"queue", "add", "--event", "commission", "--code", code, "--location", p.GLNs["manufacturer"]}, ExitOK, "safely on disk"},
+		{"verify before the sync", []string{"verify", "--json", code}, ExitInvalid, `"status": "unknown"`},
+		{"sync", []string{"sync", "--once", "--role", "manufacturer"}, ExitOK, "sent 1 events"},
+		{"recorded", []string{"queue", "list", "--state", "recorded"}, ExitOK, "1 recorded"},
+		{"verify online", []string{"verify", "--role", "pharmacy", code}, ExitOK, "answered by the ledger"},
+		{"snapshot", []string{"snapshot", "--role", "regulator"}, ExitOK, "local copy:"},
+		{"verify offline", []string{"verify", "--offline", code}, ExitOK, "answered from the local copy as of"},
+		{"verify, ledger unreachable", []string{"verify", "--ledger", filepath.Join(t.TempDir(), "none.json"), code}, ExitOK, "the ledger did not answer"},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			exit, out, errs := run(t, env, s.args...)
+			if exit != s.exit || !strings.Contains(out, s.stdout) {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want exit %d and %q", exit, out, errs, s.exit, s.stdout)
+			}
+		})
+	}
+	t.Run("offline json has its as-of", func(t *testing.T) {
+		_, out, _ := run(t, env, "verify", "--offline", "--json", code)
+		var v verifyJSON
+		if err := json.Unmarshal([]byte(out), &v); err != nil || !v.Offline || v.Block == 0 || v.AsOf.IsZero() || v.Batch != "CB1" {
+			t.Fatalf("%q: %v", out, err)
+		}
+	})
+}
