@@ -54,6 +54,7 @@ type Status struct {
 	Err         error     // the current problem, nil when the last attempt worked
 	RetryAt     time.Time // when the next attempt is due while Err is set
 	Recorded    int       // events settled by this engine since it started
+	At          time.Time // when this status was reported
 }
 
 // Progress receives the engine's status after every change. The UI
@@ -141,7 +142,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			followErr <- e.follow(ctx)
 		}()
 	}
-	e.report(ctx, nil, time.Time{})
+	e.report(ctx, nil, 0)
 	errs := make(chan error, e.cfg.InFlight)
 	for range e.cfg.InFlight {
 		wg.Add(1)
@@ -175,7 +176,7 @@ func (e *Engine) send(ctx context.Context) error {
 			return ctx.Err()
 		}
 		if fatal(err) {
-			e.report(ctx, err, time.Time{})
+			e.report(ctx, err, 0)
 			return err
 		}
 		var wait time.Duration
@@ -185,7 +186,7 @@ func (e *Engine) send(ctx context.Context) error {
 			failures++
 			wait = e.backoff(failures)
 			wake = nil // a new event does not make the ledger come back
-			e.report(ctx, err, e.cfg.Now().Add(wait))
+			e.report(ctx, err, wait)
 		case n > 0:
 			failures = 0
 			if n >= e.cfg.BatchSize {
@@ -232,7 +233,7 @@ func (e *Engine) backoff(n int) time.Duration {
 // sent, the ledger fails or ctx ends, and returns the final status (for
 // `medtrace sync --once`).
 func (e *Engine) Drain(ctx context.Context) (Status, error) {
-	e.report(ctx, nil, time.Time{})
+	e.report(ctx, nil, 0)
 	var wg sync.WaitGroup
 	errs := make([]error, e.cfg.InFlight)
 	for i := range e.cfg.InFlight {
@@ -253,7 +254,7 @@ func (e *Engine) Drain(ctx context.Context) (Status, error) {
 	}
 	wg.Wait()
 	err := errors.Join(errs...)
-	e.report(ctx, err, time.Time{})
+	e.report(ctx, err, 0)
 	return e.Status(), err
 }
 
@@ -362,7 +363,7 @@ func (e *Engine) settle(ctx context.Context, c store.Claim, res ledger.BatchResu
 	e.status.LastSuccess = e.cfg.Now()
 	e.mu.Unlock()
 	e.settled(len(res.Results))
-	e.report(ctx, nil, time.Time{})
+	e.report(ctx, nil, 0)
 	return len(c.Events), nil
 }
 
@@ -372,16 +373,22 @@ func (e *Engine) settled(n int) {
 	e.mu.Unlock()
 }
 
-// report refreshes the status and tells Progress.
-func (e *Engine) report(ctx context.Context, err error, retryAt time.Time) {
+// report refreshes the status and tells Progress; retryIn > 0 is the wait
+// before the next attempt.
+func (e *Engine) report(ctx context.Context, err error, retryIn time.Duration) {
 	e.reportMu.Lock()
 	defer e.reportMu.Unlock()
+	now := e.cfg.Now()
+	var retryAt time.Time
+	if retryIn > 0 {
+		retryAt = now.Add(retryIn)
+	}
 	n, cerr := e.cfg.Store.Unsent(ctx)
 	e.mu.Lock()
 	if cerr == nil {
 		e.status.Pending = n
 	}
-	e.status.Err, e.status.RetryAt = err, retryAt
+	e.status.Err, e.status.RetryAt, e.status.At = err, retryAt, now
 	if err == nil && cerr != nil && ctx.Err() == nil {
 		e.status.Err = cerr
 	}

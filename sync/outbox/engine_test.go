@@ -224,14 +224,14 @@ func TestOutageBacksOffAndTellsTheTruth(t *testing.T) {
 			if !errors.Is(st.Err, ledger.ErrUnavailable) || st.Pending != 30 || !st.LastSuccess.IsZero() {
 				t.Fatalf("while down: %+v", st)
 			}
-			delays = append(delays, st.RetryAt.Sub(time.Now()))
+			delays = append(delays, st.RetryAt.Sub(st.At))
 			last = time.Now()
 		case <-deadline:
 			t.Fatal("no retries reported")
 		}
 	}
 	_ = last
-	if delays[5] < 15*time.Millisecond || delays[5] > 45*time.Millisecond {
+	if delays[5] < 20*time.Millisecond || delays[5] > 40*time.Millisecond {
 		t.Errorf("sixth delay %v, want in [20ms, 40ms] (capped, jittered)", delays[5])
 	}
 	l.SetDown(false)
