@@ -235,15 +235,20 @@ func (e *Engine) backoff(n int) time.Duration {
 func (e *Engine) Drain(ctx context.Context) (Status, error) {
 	e.report(ctx, nil, 0)
 	var wg sync.WaitGroup
-	errs := make([]error, e.cfg.InFlight)
-	for i := range e.cfg.InFlight {
+	var mu sync.Mutex
+	var err error // the first failure; the other senders stop at theirs
+	for range e.cfg.InFlight {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
-				n, err := e.Step(ctx)
-				if err != nil {
-					errs[i] = err
+				n, serr := e.Step(ctx)
+				if serr != nil {
+					mu.Lock()
+					if err == nil {
+						err = serr
+					}
+					mu.Unlock()
 					return
 				}
 				if n == 0 {
@@ -253,7 +258,6 @@ func (e *Engine) Drain(ctx context.Context) (Status, error) {
 		}()
 	}
 	wg.Wait()
-	err := errors.Join(errs...)
 	e.report(ctx, err, 0)
 	return e.Status(), err
 }
@@ -292,7 +296,10 @@ func (e *Engine) Step(ctx context.Context) (int, error) {
 		case err == nil:
 			return e.settle(ctx, c, res)
 		case errors.Is(err, ErrTxNotFound):
-			// Never reached the ledger: send again below.
+			// Never reached the ledger: send again below, under a fresh lease.
+			if err := st.Extend(ctx, c.ID, e.cfg.Lease); err != nil {
+				return 0, err
+			}
 		default:
 			return 0, errors.Join(fmt.Errorf("look up transaction %s: %w", c.TxID, err), st.Expire(ctx, c.ID, err.Error()))
 		}
