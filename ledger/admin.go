@@ -146,3 +146,23 @@ func sorted(s []string) []string {
 	slices.Sort(s)
 	return slices.Compact(s)
 }
+
+// ConfigureProfile connects as the regulator of the connection profile at
+// path and runs Configure: what `medtrace ledger up` does once the
+// chaincode is committed, so a fresh network accepts submissions at once.
+// It is idempotent (a configured ledger costs one read).
+func ConfigureProfile(ctx context.Context, path string) error {
+	p, err := LoadProfile(path)
+	if err != nil {
+		return err
+	}
+	reg, err := p.DialRole(ctx, "regulator")
+	if err != nil {
+		return fmt.Errorf("configure the ledger: %w", err)
+	}
+	defer reg.Close()
+	if err := Configure(ctx, p, reg); err != nil {
+		return fmt.Errorf("configure the ledger: %w", err)
+	}
+	return nil
+}

@@ -135,13 +135,28 @@ func TestEPCISEvents(t *testing.T) {
 	h := w.history(gtinA, "S1")
 	ids = append(ids, h[0].EventID) // a commissioning
 	st, _ := w.tx(mspReg)
+	cfg, err := LoadConfig(st)
+	must(t, err)
+	// stored reads an event's record and renders it as EPCIS 2.0, as History does.
+	stored := func(t *testing.T, id string) (*eventRec, json.RawMessage) {
+		t.Helper()
+		rec, err := newOverlay(st).event(id)
+		must(t, err)
+		if rec == nil {
+			t.Fatalf("event %s not recorded", id)
+		}
+		if rec.EPCIS != nil {
+			t.Fatalf("event %s stored as an EPCIS document; want the compact event", id)
+		}
+		doc, err := rec.document(cfg, id)
+		must(t, err)
+		return rec, doc
+	}
 	for i, id := range ids {
 		t.Run(id, func(t *testing.T) {
-			ov := newOverlay(st)
-			rec, err := ov.event(id)
-			must(t, err)
-			if err := validateEPCIS(t, sch, rec.EPCIS); err != nil {
-				t.Fatalf("%s event fails the EPCIS schema: %v\n%s", rec.Kind, err, rec.EPCIS)
+			rec, epcis := stored(t, id)
+			if err := validateEPCIS(t, sch, epcis); err != nil {
+				t.Fatalf("%s event fails the EPCIS schema: %v\n%s", rec.Kind, err, epcis)
 			}
 			var doc struct {
 				Type, EventID, BizStep, Disposition, Action string
@@ -150,7 +165,7 @@ func TestEPCISEvents(t *testing.T) {
 				ChildEPCs                                   []string
 				BizLocation                                 *struct{ ID string }
 			}
-			must(t, json.Unmarshal(rec.EPCIS, &doc))
+			must(t, json.Unmarshal(epcis, &doc))
 			if doc.EventID != "urn:uuid:"+id {
 				t.Fatalf("eventID %s", doc.EventID)
 			}
@@ -167,16 +182,15 @@ func TestEPCISEvents(t *testing.T) {
 			}
 			if doc.ILMD["cbvmda:lotNumber"] != "L1" || doc.ILMD["cbvmda:itemExpirationDate"] != "2028-12-31" ||
 				doc.EPCList[0] != "urn:epc:id:sgtin:4012345.000001.S1" {
-				t.Fatalf("commissioning %s", rec.EPCIS)
+				t.Fatalf("commissioning %s", epcis)
 			}
 		})
 	}
 	t.Run("EPC URIs", func(t *testing.T) {
-		rec, err := newOverlay(st).event(steps[0].ev.ID)
-		must(t, err)
-		if !bytes.Contains(rec.EPCIS, []byte(`"urn:epc:id:sgtin:4012345.000001.S%2F8%269"`)) ||
-			!bytes.Contains(rec.EPCIS, []byte(`"parentID":"urn:epc:id:sscc:4020000.3000000001"`)) {
-			t.Fatalf("EPC URIs in %s", rec.EPCIS)
+		_, epcis := stored(t, steps[0].ev.ID)
+		if !bytes.Contains(epcis, []byte(`"urn:epc:id:sgtin:4012345.000001.S%2F8%269"`)) ||
+			!bytes.Contains(epcis, []byte(`"parentID":"urn:epc:id:sscc:4020000.3000000001"`)) {
+			t.Fatalf("EPC URIs in %s", epcis)
 		}
 	})
 }

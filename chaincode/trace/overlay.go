@@ -76,7 +76,9 @@ func (p *pack) change() PackChange {
 
 // eventRec is a recorded event: its content hash (to tell a replay from a
 // conflict), the transaction that recorded it, its outcome, and the event
-// as EPCIS 2.0 JSON (accepted) or as sent (rejected).
+// as sent (Raw, compacted). Accepted events are rendered as EPCIS 2.0 JSON
+// when read (History); records written before that change carry the
+// rendered document in EPCIS instead, which is returned as stored.
 type eventRec struct {
 	Hash      string          `json:"h"`
 	TxID      string          `json:"tx"`

@@ -82,7 +82,11 @@ func readerOrg(st State, tx Tx) (*Org, error) {
 // History returns a pack's accepted events, oldest first, with the recall
 // of its batch if any; unknown packs have an empty history.
 func History(st State, tx Tx, gtin, serial string) ([]HistoryEntry, error) {
-	if _, err := readerOrg(st, tx); err != nil {
+	cfg, err := LoadConfig(st)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := cfg.member(tx.MSP); err != nil {
 		return nil, err
 	}
 	if err := checkGTIN(gtin); err != nil {
@@ -115,7 +119,11 @@ func History(st State, tx Tx, gtin, serial string) ([]HistoryEntry, error) {
 		if e == nil {
 			return nil, fmt.Errorf("event %s of pack %s/%s is missing", id, gtin, serial)
 		}
-		out = append(out, HistoryEntry{EventID: id, Kind: e.Kind, TxID: e.TxID, TxTime: e.TxTime, EventTime: e.EventTime, EPCIS: e.EPCIS})
+		doc, err := e.document(cfg, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, HistoryEntry{EventID: id, Kind: e.Kind, TxID: e.TxID, TxTime: e.TxTime, EventTime: e.EventTime, EPCIS: doc})
 	}
 	slices.SortStableFunc(out, func(a, b HistoryEntry) int { return a.TxTime.Compare(b.TxTime) })
 	return out, nil
@@ -274,4 +282,22 @@ func Export(st State, pg Pager, tx Tx, bookmark string, pageSize int) (Page, err
 		out.Bookmark = "b|" + next
 	}
 	return out, nil
+}
+
+// document is an accepted event's EPCIS 2.0 JSON: rendered from the event
+// as sent and its transaction time, with the configuration's company
+// prefixes (which fix how GTINs, SSCCs and GLNs split into EPC URIs).
+func (e *eventRec) document(cfg *Config, id string) (json.RawMessage, error) {
+	if e.EPCIS != nil {
+		return e.EPCIS, nil
+	}
+	var ev Event
+	if err := json.Unmarshal(e.Raw, &ev); err != nil {
+		return nil, fmt.Errorf("stored event %s: %w", id, err)
+	}
+	doc, err := toEPCIS(cfg, &ev, e.TxTime)
+	if err != nil {
+		return nil, fmt.Errorf("render event %s: %w", id, err)
+	}
+	return doc, nil
 }

@@ -169,11 +169,10 @@ func (r *recorder) one(raw json.RawMessage) (Result, error) {
 		r.ov.putEvent(ev.ID, rec)
 		return Result{EventID: ev.ID, Status: StatusRejected, Reason: rej.code, Message: rej.msg, TxID: r.tx.ID}, nil
 	}
-	doc, err := toEPCIS(r.cfg, &ev, r.tx.Time)
-	if err != nil {
-		return Result{}, fmt.Errorf("render event %s: %w", ev.ID, err)
-	}
-	rec.Status, rec.EPCIS = StatusAccepted, doc
+	// The event is kept as sent (compact) and rendered as EPCIS 2.0 when
+	// read: the EPCIS document is about three times its size, and the
+	// write set's size is what a peer's time per event grows with.
+	rec.Status, rec.Raw = StatusAccepted, raw
 	r.ov.putEvent(ev.ID, rec)
 	return Result{EventID: ev.ID, Status: StatusAccepted, TxID: r.tx.ID}, nil
 }

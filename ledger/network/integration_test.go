@@ -8,10 +8,13 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/medtrace/medtrace/ledger"
 )
 
 // These tests run the real Fabric binaries (built into bin/fabric when
@@ -205,6 +208,48 @@ func TestNetworkLifecycle(t *testing.T) {
 		}
 		if got := p.CompanyPrefixes["manufacturer"]; len(got) != 1 || !strings.HasPrefix(p.GLNs["manufacturer"], got[0]) {
 			t.Errorf("manufacturer prefixes %v", got)
+		}
+	})
+
+	t.Run("the ledger is configured and accepts events", func(t *testing.T) {
+		lp, err := ledger.LoadProfile(n.ProfilePath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reg, err := lp.DialRole(ctx, "regulator")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer reg.Close()
+		got, err := reg.LedgerConfig(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range Orgs() {
+			oc := got.Orgs[o.MSPID]
+			if oc.Role != o.Role || !slices.Contains(oc.GLNs, o.GLN) {
+				t.Errorf("%s: ledger configuration %+v, want role %s and GLN %s", o.MSPID, oc, o.Role, o.GLN)
+			}
+			if want := n.Profile.CompanyPrefixes[o.Role]; len(want) > 0 && !slices.Equal(oc.Prefixes, want) {
+				t.Errorf("%s: prefixes %v, want %v", o.MSPID, oc.Prefixes, want)
+			}
+		}
+		man, err := lp.DialRole(ctx, "manufacturer")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer man.Close()
+		gtin := lp.CompanyPrefixes["manufacturer"][0]
+		gtin = "0" + gtin + strings.Repeat("0", 12-len(gtin))
+		gtin += checkDigit(gtin)
+		res, err := man.Submit(ctx, []ledger.Event{{ID: "7f0c9a4e-5d1b-4c8e-9f3a-2b6d8e1c4a70", Kind: ledger.KindCommission,
+			Time: time.Now().Add(-time.Minute), Location: lp.GLNs["manufacturer"], GTIN: gtin, Serial: "UPTEST1",
+			Batch: "L1", Expiry: "2099-12-31"}})
+		if err != nil {
+			t.Fatalf("first submission on a fresh network: %v", err)
+		}
+		if len(res.Results) != 1 || res.Results[0].Status != ledger.StatusAccepted {
+			t.Errorf("results %+v", res.Results)
 		}
 	})
 
@@ -456,4 +501,17 @@ func TestForTest(t *testing.T) {
 	for _, role := range n.Profile.Roles() {
 		t.Run(role, func(t *testing.T) { evaluate(t, fabricBin, n.StateDir, n.Profile, role) })
 	}
+}
+
+// checkDigit is the GS1 mod-10 check digit of body.
+func checkDigit(body string) string {
+	sum := 0
+	for i := len(body) - 1; i >= 0; i-- {
+		d := int(body[i] - '0')
+		if (len(body)-1-i)%2 == 0 {
+			d *= 3
+		}
+		sum += d
+	}
+	return fmt.Sprint((10 - sum%10) % 10)
 }

@@ -21,6 +21,7 @@ type state struct {
 	ChaincodeSHA   string `json:"chaincodeSha256,omitempty"`   // the binary the chaincode process runs
 	SourceFP       string `json:"sourceFingerprint,omitempty"` // the chaincode source it was built from
 	ProfileWritten bool   `json:"profileWritten"`
+	Configured     bool   `json:"configured,omitempty"` // the ledger's roles, prefixes and GLNs were set
 }
 
 func loadState(dir string) (state, bool, error) {

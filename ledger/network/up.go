@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/medtrace/medtrace/ledger"
 )
 
 // Component names, also the names of their pid and log files.
@@ -172,6 +174,9 @@ func up(ctx context.Context, cfg Config) (*Network, error) {
 	if exists && allAlive && st.ProfileWritten && st.PackageID != "" && u.chaincodeCurrent() &&
 		u.healthy(ctx, compPeer) == nil {
 		u.logf("already up (state %s)", u.l.root)
+		if err := u.configure(ctx); err != nil {
+			return nil, err
+		}
 		return u.network()
 	}
 
@@ -285,8 +290,27 @@ func (u *upRun) bringUp(ctx context.Context, procs map[string]proc, ccBin, ccSHA
 	if err := saveState(u.l.root, u.st); err != nil {
 		return nil, err
 	}
+	if err := u.configure(ctx); err != nil {
+		return nil, u.startErr(compChaincode, err)
+	}
 	u.logf("up in %s (state %s, peer 127.0.0.1:%d)", time.Since(t0).Round(time.Millisecond), u.l.root, u.ports.Peer)
 	return u.network()
+}
+
+// configure makes the ledger's configuration (roles, company prefixes,
+// GLNs) match the connection profile, as its regulator, so submissions are
+// accepted without a seed first. It changes only what differs: on a
+// configured ledger it is one read.
+func (u *upRun) configure(ctx context.Context) error {
+	if err := ledger.ConfigureProfile(ctx, u.l.profile()); err != nil {
+		return err
+	}
+	if !u.st.Configured {
+		u.logf("ledger: configured roles, company prefixes and GLNs from %s", u.l.profile())
+		u.st.Configured = true
+		return saveState(u.l.root, u.st)
+	}
+	return nil
 }
 
 func (u *upRun) network() (*Network, error) {
