@@ -22,7 +22,7 @@ import (
 	"github.com/medtrace/medtrace/scanner/dmdecode"
 )
 
-const decodeUsage = `Usage: medtrace decode [--json] [--all] FILE...
+const decodeUsage = `Usage: medtrace decode [--json] [--all] [--budget 5s] FILE...
 
 Finds and decodes the Data Matrix symbols (GS1 DataMatrix included) in
 image files: PNG, JPEG, WebP and GIF. Every file is searched for all
@@ -35,6 +35,10 @@ where text is the raw data of the first symbol (GS separators appear as
 number of symbols and ms the decoding time. Data that is not valid UTF-8
 is given exactly in "hex" as well. --all adds "symbols", one object per
 symbol with its symbology, text and corners.
+
+--budget bounds the time spent on the slower strategies per file; 0 runs
+every strategy, so the result depends on the image alone, never on how
+busy the machine is.
 
 Exit status: 0 every file decoded, 1 a file had no readable symbol or
 could not be read, 2 usage error.
@@ -69,6 +73,7 @@ func runDecode(ctx context.Context, sio IO, args []string) int {
 	fs.SetOutput(sio.Stderr)
 	jsonOut := fs.Bool("json", false, "print one JSON object per file")
 	all := fs.Bool("all", false, "list every symbol of each file")
+	budget := fs.Duration("budget", 5*time.Second, "time budget per file for the slower strategies; 0 = no limit")
 	fs.Usage = func() {
 		fmt.Fprint(sio.Stderr, decodeUsage)
 		fs.PrintDefaults()
@@ -81,7 +86,11 @@ func runDecode(ctx context.Context, sio IO, args []string) int {
 		fmt.Fprintln(sio.Stderr, "medtrace decode: no FILE given (see 'medtrace decode -h')")
 		return ExitUsage
 	}
-	dec := dmdecode.New(dmdecode.Options{All: true, Budget: 5 * time.Second})
+	if *budget < 0 {
+		fmt.Fprintf(sio.Stderr, "medtrace decode: --budget %v: want 0 (no limit) or more\n", *budget)
+		return ExitUsage
+	}
+	dec := dmdecode.New(dmdecode.Options{All: true, Budget: budgetOption(*budget)})
 	enc := json.NewEncoder(sio.Stdout)
 	enc.SetEscapeHTML(false)
 	exit := ExitOK
@@ -198,4 +207,13 @@ func textAndHex(b []byte) (string, string) {
 		return string(b), ""
 	}
 	return string(b), hex.EncodeToString(b)
+}
+
+// budgetOption turns a --budget flag (0 = no limit) into
+// dmdecode.Options.Budget.
+func budgetOption(d time.Duration) time.Duration {
+	if d == 0 {
+		return dmdecode.NoBudget
+	}
+	return d
 }

@@ -90,43 +90,43 @@ func TestDecodeCommand(t *testing.T) {
 		wantCode int
 		check    func(t *testing.T, lines []decodeLine, out string)
 	}{
-		{name: "png gs1 json", args: []string{"decode", "--json", pngPath}, wantCode: ExitOK,
+		{name: "png gs1 json", args: []string{"decode", "--budget", "0", "--json", pngPath}, wantCode: ExitOK,
 			check: func(t *testing.T, l []decodeLine, _ string) {
 				if len(l) != 1 || !l[0].OK || l[0].Symbology != "]d2" || l[0].Text != testGS1 || l[0].Count != 1 || l[0].Error != "" {
 					t.Fatalf("%+v", l)
 				}
 			}},
-		{name: "GS is escaped in json", args: []string{"decode", "--json", pngPath}, wantCode: ExitOK,
+		{name: "GS is escaped in json", args: []string{"decode", "--budget", "0", "--json", pngPath}, wantCode: ExitOK,
 			check: func(t *testing.T, _ []decodeLine, out string) {
 				if !strings.Contains(out, `0AB12C\u001d21SN77`) {
 					t.Fatalf("output lacks \\u001d: %s", out)
 				}
 			}},
-		{name: "jpeg and gif", args: []string{"decode", "--json", jpgPath, gifPath}, wantCode: ExitOK,
+		{name: "jpeg and gif", args: []string{"decode", "--budget", "0", "--json", jpgPath, gifPath}, wantCode: ExitOK,
 			check: func(t *testing.T, l []decodeLine, _ string) {
 				if len(l) != 2 || l[0].Text != testGS1 || l[1].Text != "HELLO 123" || l[1].Symbology != "]d1" {
 					t.Fatalf("%+v", l)
 				}
 			}},
-		{name: "all symbols", args: []string{"decode", "--json", "--all", twoPath}, wantCode: ExitOK,
+		{name: "all symbols", args: []string{"decode", "--budget", "0", "--json", "--all", twoPath}, wantCode: ExitOK,
 			check: func(t *testing.T, l []decodeLine, _ string) {
 				if len(l) != 1 || l[0].Count != 2 || len(l[0].Symbols) != 2 || len(l[0].Symbols[0].Corners) == 0 {
 					t.Fatalf("%+v", l)
 				}
 			}},
-		{name: "no code exits 1", args: []string{"decode", "--json", pngPath, blankPath}, wantCode: ExitInvalid,
+		{name: "no code exits 1", args: []string{"decode", "--budget", "0", "--json", pngPath, blankPath}, wantCode: ExitInvalid,
 			check: func(t *testing.T, l []decodeLine, _ string) {
 				if len(l) != 2 || !l[0].OK || l[1].OK || l[1].Error == "" {
 					t.Fatalf("%+v", l)
 				}
 			}},
-		{name: "not an image", args: []string{"decode", "--json", junk}, wantCode: ExitInvalid,
+		{name: "not an image", args: []string{"decode", "--budget", "0", "--json", junk}, wantCode: ExitInvalid,
 			check: func(t *testing.T, l []decodeLine, _ string) {
 				if len(l) != 1 || l[0].OK || !strings.Contains(l[0].Error, "read image") {
 					t.Fatalf("%+v", l)
 				}
 			}},
-		{name: "text output", args: []string{"decode", gifPath}, wantCode: ExitOK,
+		{name: "text output", args: []string{"decode", "--budget", "0", gifPath}, wantCode: ExitOK,
 			check: func(t *testing.T, _ []decodeLine, out string) {
 				if !strings.Contains(out, `]d1 "HELLO 123" (1 symbol,`) {
 					t.Fatalf("output %q", out)
@@ -134,6 +134,7 @@ func TestDecodeCommand(t *testing.T) {
 			}},
 		{name: "no files", args: []string{"decode"}, wantCode: ExitUsage},
 		{name: "bad flag", args: []string{"decode", "--bogus", pngPath}, wantCode: ExitUsage},
+		{name: "negative budget", args: []string{"decode", "--budget", "-1s", pngPath}, wantCode: ExitUsage},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -21,7 +21,7 @@ import (
 const scanUsage = `Usage:
   medtrace scan --serial PORT [--baud N] [--parity none|odd|even] [--data-bits N]
                 [--stop-bits N] [--term crlf|cr|lf|etx] [--idle DURATION]
-  medtrace scan --images DIR [--fps N] [--loop]
+  medtrace scan --images DIR [--fps N] [--loop] [--budget 100ms]
   medtrace scan --camera DEVICE [--size WxH]
   medtrace scan --list
 
@@ -64,6 +64,7 @@ func runScan(ctx context.Context, sio IO, args []string) int {
 	dir := fs.String("images", "", "folder of images to replay as camera frames")
 	fps := fs.Float64("fps", 10, "frames per second when replaying images")
 	loop := fs.Bool("loop", false, "replay the image folder until stopped")
+	budget := fs.Duration("budget", 100*time.Millisecond, "time budget per replayed image for the slower strategies; 0 = no limit")
 	dev := fs.String("camera", "", "V4L2 camera device (e.g. /dev/video0)")
 	size := fs.String("size", "1280x720", "camera frame size WxH")
 	list := fs.Bool("list", false, "list serial ports and cameras")
@@ -115,11 +116,15 @@ func runScan(ctx context.Context, sio IO, args []string) int {
 			fmt.Fprintf(sio.Stderr, "medtrace scan: --fps %v: want 0 < fps <= 1000\n", *fps)
 			return ExitUsage
 		}
+		if *budget < 0 {
+			fmt.Fprintf(sio.Stderr, "medtrace scan: --budget %v: want 0 (no limit) or more\n", *budget)
+			return ExitUsage
+		}
 		var src *camera.FolderSource
 		if src, err = camera.NewFolderSource(ctx, *dir, time.Duration(float64(time.Second) / *fps), *loop); err != nil {
 			break
 		}
-		err = camera.NewPipeline(src, dmdecode.New(dmdecode.Options{All: true, Budget: 100 * time.Millisecond}), 0).
+		err = camera.NewPipeline(src, dmdecode.New(dmdecode.Options{All: true, Budget: budgetOption(*budget)}), 0).
 			Run(ctx, func(r scanner.Read) { out.write(r, nil) })
 	case *dev != "":
 		w, h, serr := parseSize(*size)

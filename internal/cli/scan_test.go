@@ -14,7 +14,7 @@ func TestScanCommandImages(t *testing.T) {
 	writeImage(t, dir, "1.png", symbolImg(t, testGS1, true))
 	writeImage(t, dir, "2.png", symbolImg(t, testGS1, true))
 	writeImage(t, dir, "3.png", symbolImg(t, "HELLO 123", false))
-	code, out, errOut := runCmd(t, "scan", "--images", dir, "--fps", "50")
+	code, out, errOut := runCmd(t, "scan", "--images", dir, "--fps", "10", "--budget", "0")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -44,6 +44,7 @@ func TestScanCommandUsage(t *testing.T) {
 		{name: "bad terminator", args: []string{"scan", "--serial", "/dev/x", "--term", "tab"}, want: ExitUsage},
 		{name: "bad size", args: []string{"scan", "--camera", "/dev/video9", "--size", "big"}, want: ExitUsage},
 		{name: "missing port", args: []string{"scan", "--serial", "/dev/medtrace-none"}, want: ExitInvalid},
+		{name: "negative budget", args: []string{"scan", "--images", "d", "--budget", "-1s"}, want: ExitUsage},
 		{name: "missing folder", args: []string{"scan", "--images", filepath.Join(os.TempDir(), "medtrace-none")}, want: ExitInvalid},
 		{name: "list", args: []string{"scan", "--list"}, want: ExitOK},
 	}
@@ -74,7 +75,7 @@ func TestLabelsCommand(t *testing.T) {
 		{name: "png given codes decode back", args: []string{"labels", "--out", filepath.Join(dir, "b.png"), "--dpi", "150",
 			"(01)09506000134352(17)291231(10)AB1(21)X1", `0109506000134352\x1d21Y2`}, want: ExitOK,
 			check: func(t *testing.T) {
-				code, out, _ := runCmd(t, "decode", "--json", "--all", filepath.Join(dir, "b.png"))
+				code, out, _ := runCmd(t, "decode", "--budget", "0", "--json", "--all", filepath.Join(dir, "b.png"))
 				if code != ExitOK || !strings.Contains(out, `"count":2`) || !strings.Contains(out, `10AB1\u001d21X1`) {
 					t.Fatalf("decode of the sheet: %d %s", code, out)
 				}

@@ -63,7 +63,11 @@ func TestPipelineReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := NewPipeline(src, dmdecode.New(dmdecode.Options{Budget: time.Minute}), 0)
+	// In lockstep the source gives the next frame only when the previous
+	// one has been decoded: no frame is dropped however slow the machine is
+	// (dropping is TestPipelineDecodesNewestFrame's subject).
+	ls := newLockstep(src, dmdecode.New(dmdecode.Options{Budget: dmdecode.NoBudget}))
+	p := NewPipeline(ls, ls, 0)
 	var got []scanner.Read
 	if err := p.Run(context.Background(), func(r scanner.Read) { got = append(got, r) }); err != nil {
 		t.Fatal(err)
@@ -77,14 +81,14 @@ func TestPipelineReplay(t *testing.T) {
 		}
 	}
 	st := p.Stats()
-	if st.Captured != 6 || st.Reads != 2 || st.Decoded+st.Dropped != 6 {
+	if st.Captured != 6 || st.Reads != 2 || st.Decoded != 6 || st.Dropped != 0 {
 		t.Errorf("stats %+v", st)
 	}
 }
 
 func TestPipelineReportsAgainAfterForget(t *testing.T) {
 	src := &chanSource{ch: make(chan Frame)}
-	p := NewPipeline(src, dmdecode.New(dmdecode.Options{Budget: time.Minute}), 100*time.Millisecond)
+	p := NewPipeline(src, dmdecode.New(dmdecode.Options{Budget: dmdecode.NoBudget}), 100*time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	reads := make(chan scanner.Read, 8)
@@ -112,6 +116,36 @@ func TestPipelineReportsAgainAfterForget(t *testing.T) {
 	if st := p.Stats(); st.Reads != 2 {
 		t.Fatalf("stats %+v", st)
 	}
+}
+
+// lockstep is a Source and a Decoder: Next waits until the frame it gave
+// before has been decoded.
+type lockstep struct {
+	Source
+	dec     Decoder
+	decoded chan struct{} // one token per decoded frame
+	first   bool
+}
+
+func newLockstep(src Source, dec Decoder) *lockstep {
+	return &lockstep{Source: src, dec: dec, decoded: make(chan struct{}, 1), first: true}
+}
+
+func (l *lockstep) Next(ctx context.Context) (Frame, error) {
+	if !l.first {
+		select {
+		case <-l.decoded:
+		case <-ctx.Done():
+			return Frame{}, ctx.Err()
+		}
+	}
+	l.first = false
+	return l.Source.Next(ctx)
+}
+
+func (l *lockstep) Decode(ctx context.Context, img image.Image) ([]scanner.Read, error) {
+	defer func() { l.decoded <- struct{}{} }()
+	return l.dec.Decode(ctx, img)
 }
 
 // chanSource yields the frames sent on ch; drained (if set) is closed when
@@ -201,7 +235,7 @@ func TestPipelineStops(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	if err := NewPipeline(src, dmdecode.New(dmdecode.Options{Budget: time.Minute}), 0).Run(ctx, func(scanner.Read) {}); err != nil {
+	if err := NewPipeline(src, dmdecode.New(dmdecode.Options{Budget: dmdecode.NoBudget}), 0).Run(ctx, func(scanner.Read) {}); err != nil {
 		t.Fatal(err)
 	}
 	if d := time.Since(start); d > 3*time.Second {
@@ -217,7 +251,7 @@ func (failSource) Name() string                        { return "broken" }
 func (failSource) Next(context.Context) (Frame, error) { return Frame{}, errBroken }
 
 func TestPipelineSourceError(t *testing.T) {
-	err := NewPipeline(failSource{}, dmdecode.New(dmdecode.Options{Budget: time.Minute}), 0).Run(context.Background(), func(scanner.Read) {})
+	err := NewPipeline(failSource{}, dmdecode.New(dmdecode.Options{Budget: dmdecode.NoBudget}), 0).Run(context.Background(), func(scanner.Read) {})
 	if !errors.Is(err, errBroken) {
 		t.Fatalf("err = %v", err)
 	}

@@ -7,7 +7,6 @@ import (
 	"context"
 	"image/jpeg"
 	"testing"
-	"time"
 
 	"github.com/medtrace/medtrace/scanner/dmdecode"
 )
@@ -35,7 +34,7 @@ func TestConvertFrame(t *testing.T) {
 		{name: "corrupt mjpeg", format: FourCCMJPEG, buf: []byte{0xff, 0xd8, 0}, wantErr: true},
 		{name: "unknown", format: "H264", buf: yuyv, wantErr: true},
 	}
-	d := dmdecode.New(dmdecode.Options{Budget: time.Minute})
+	d := dmdecode.New(dmdecode.Options{Budget: dmdecode.NoBudget})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := convertFrame(tc.format, tc.buf, w, h)

@@ -23,8 +23,11 @@ import (
 // Options tune a Decoder.
 type Options struct {
 	// Budget bounds the time spent on the slower strategies of one image
-	// once the first pass has failed; 0 means DefaultBudget. The first pass
-	// always runs to the end.
+	// once the first pass has failed; 0 means DefaultBudget, NoBudget (any
+	// negative value) runs every strategy to the end. The first pass always
+	// runs to the end. With a time budget the outcome for a hard image can
+	// depend on the machine's speed and load; with NoBudget it depends on
+	// the image alone (tests, batch decoding of files).
 	Budget time.Duration
 	// MaxSymbols is the most symbols returned per image; 0 means 16.
 	MaxSymbols int
@@ -42,18 +45,22 @@ type Options struct {
 // DefaultBudget is the time budget per image for the slower strategies.
 const DefaultBudget = time.Second
 
+// NoBudget as Options.Budget lifts the time limit: every strategy runs until
+// one decodes (or ctx ends), so results do not depend on wall-clock time.
+const NoBudget time.Duration = -1
+
 // Decoder decodes Data Matrix symbols in images. A Decoder is not safe for
 // concurrent use; make one per goroutine.
 type Decoder struct {
 	opts     Options
 	dec      *decoder.Decoder
-	deadline time.Time      // of the image being decoded: bounds the locator's candidates
+	deadline time.Time      // of the image being decoded: bounds the locator's candidates; zero with NoBudget
 	more     []scanner.Read // further symbols the locator found in its pass (All)
 }
 
 // New returns a Decoder.
 func New(opts Options) *Decoder {
-	if opts.Budget <= 0 {
+	if opts.Budget == 0 {
 		opts.Budget = DefaultBudget
 	}
 	if opts.MaxSymbols <= 0 {
@@ -89,7 +96,10 @@ func (d *Decoder) DecodeGray(ctx context.Context, g *Gray) ([]scanner.Read, erro
 
 // decodeGray decodes a compact (Stride == W) image it may modify.
 func (d *Decoder) decodeGray(ctx context.Context, work *Gray) ([]scanner.Read, error) {
-	deadline := time.Now().Add(d.opts.Budget)
+	var deadline time.Time
+	if d.opts.Budget > 0 {
+		deadline = time.Now().Add(d.opts.Budget)
+	}
 	d.deadline = deadline
 	var reads []scanner.Read
 	seen := map[string]bool{}
@@ -145,7 +155,7 @@ func (d *Decoder) findOne(ctx context.Context, g *Gray, deadline time.Time, agai
 	for i, s := range d.strategies(g) {
 		// Stop when the budget is spent or the next strategy, taking as
 		// long as the average so far, would overrun it.
-		if i > 0 && (ctx.Err() != nil || time.Now().Add(spent/time.Duration(i)).After(deadline)) {
+		if i > 0 && (ctx.Err() != nil || d.overrun(deadline, spent/time.Duration(i))) {
 			break
 		}
 		t0 := time.Now()
@@ -165,6 +175,12 @@ func (d *Decoder) findOne(ctx context.Context, g *Gray, deadline time.Time, agai
 		firstErr = scanner.ErrNotFound
 	}
 	return scanner.Read{}, firstErr
+}
+
+// overrun reports whether work taking next, started now, would end after
+// deadline; never without a deadline (NoBudget).
+func (d *Decoder) overrun(deadline time.Time, next time.Duration) bool {
+	return !deadline.IsZero() && time.Now().Add(next).After(deadline)
 }
 
 func (d *Decoder) strategies(g *Gray) []strategy {

@@ -63,9 +63,9 @@ func TestDecodeDistortions(t *testing.T) {
 			return f
 		}},
 	}
-	// A generous budget keeps the outcome independent of machine load
-	// (and of -race).
-	d := New(Options{Budget: time.Minute})
+	// No time budget: the outcome depends on the images alone, not on
+	// machine load or -race.
+	d := New(Options{Budget: NoBudget})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			img := tc.img(t)
@@ -88,6 +88,33 @@ func TestDecodeDistortions(t *testing.T) {
 	}
 }
 
+// TestBudget: a spent time budget stops the slower strategies (40-pixel
+// modules need the late "filled" locator pass); NoBudget runs them all.
+// A budget of 1 ns is spent once the first strategy has run, on any
+// machine, so the outcome does not depend on load.
+func TestBudget(t *testing.T) {
+	img := symbolImage(t, packCode, true, dmencode.ShapeSquare, 40, 4)
+	tests := []struct {
+		name   string
+		budget time.Duration
+		found  bool
+	}{
+		{name: "no budget", budget: NoBudget, found: true},
+		{name: "spent budget", budget: time.Nanosecond, found: false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			reads, err := New(Options{Budget: tc.budget}).Decode(context.Background(), img)
+			if tc.found && (err != nil || string(reads[0].Data) != packCode) {
+				t.Fatalf("got %v, %v", reads, err)
+			}
+			if !tc.found && !errors.Is(err, scanner.ErrNotFound) {
+				t.Fatalf("got %v, %v; want not found", reads, err)
+			}
+		})
+	}
+}
+
 func TestDecodeSeveralSymbols(t *testing.T) {
 	// A case of packs: twelve codes in one 1920x1080 frame, each turned a
 	// little, in clutter.
@@ -98,7 +125,7 @@ func TestDecodeSeveralSymbols(t *testing.T) {
 		codes = append(codes, c)
 		paste(frame, symbolImage(t, c, true, dmencode.ShapeSquare, 4, 2), 120+(i%4)*440, 80+(i/4)*330, float64(i*7-30))
 	}
-	reads, err := New(Options{Budget: 5 * time.Minute, All: true}).Decode(context.Background(), frame)
+	reads, err := New(Options{Budget: NoBudget, All: true}).Decode(context.Background(), frame)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package dmdecode
 import (
 	"math"
 	"sort"
-	"time"
 
 	"github.com/makiuchi-d/gozxing"
 
@@ -617,7 +616,7 @@ func (d *Decoder) locateIn(b *binImage) (scanner.Read, error) {
 	var firstErr error
 	var found []scanner.Read
 	for _, c := range cands {
-		if time.Now().After(d.deadline) {
+		if d.overrun(d.deadline, 0) {
 			break
 		}
 		if len(found) > 0 && (!d.opts.All || len(found) >= d.opts.MaxSymbols || insideAny(found, c.q)) {
