@@ -475,15 +475,9 @@ func (imageDecoder) DecodeFile(ctx context.Context, path string) ([][]byte, erro
 	}
 	out := make([][]byte, 0, len(reads))
 	for _, r := range reads {
-		out = append(out, withAIM(r))
+		out = append(out, r.WithAIM()) // "]d2..." tells the parser GS1 from plain data
 	}
 	return out, nil
-}
-
-// withAIM puts the symbology identifier back in front of the data, so the
-// parser knows GS1 data from plain text.
-func withAIM(r scanner.Read) []byte {
-	return append([]byte(r.Symbology), r.Data...)
 }
 
 // serialListener reads a serial scanner until ctx ends.
@@ -497,5 +491,5 @@ func (serialListener) Listen(ctx context.Context, port string, baud int, emit fu
 	defer s.Close()
 	// A frame cut for length is still handed on: the parser reports what
 	// is wrong with it, and the store keeps it.
-	return s.Run(ctx, func(r scanner.Read, _ error) { emit(withAIM(r)) })
+	return s.Run(ctx, func(r scanner.Read, _ error) { emit(r.WithAIM()) })
 }
