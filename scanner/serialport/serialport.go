@@ -139,31 +139,32 @@ func (s *Scanner) Close() error { return s.port.Close() }
 // becomes the symbology). A frame cut for length is delivered with its
 // error. Run returns nil when ctx ended.
 func (s *Scanner) Run(ctx context.Context, emit func(scanner.Read, error)) error {
-	return run(ctx, s.port, s.name, s.cfg, emit)
+	return run(ctx, s.port, s.name, s.cfg, time.Now, emit)
 }
 
-// run is Run over any reader whose Read returns (0, nil) on a read timeout.
-func run(ctx context.Context, r io.Reader, name string, cfg Config, emit func(scanner.Read, error)) error {
+// run is Run over any reader whose Read returns (0, nil) on a read timeout;
+// now is the clock for IdleEnd and the reads' Time.
+func run(ctx context.Context, r io.Reader, name string, cfg Config, now func() time.Time, emit func(scanner.Read, error)) error {
 	fr := NewFramer(cfg.Term, cfg.MaxLen)
 	src := scanner.Source{Kind: scanner.KindSerial, Name: name}
 	deliver := func(f Frame) {
 		sym, data := scanner.SplitAIM(f.Data)
-		emit(scanner.Read{Data: data, Symbology: sym, Source: src, Time: time.Now()}, f.Err)
+		emit(scanner.Read{Data: data, Symbology: sym, Source: src, Time: now()}, f.Err)
 	}
 	buf := make([]byte, 512)
-	last := time.Now()
+	last := now()
 	for {
 		if ctx.Err() != nil {
 			return nil
 		}
 		n, err := r.Read(buf)
 		if n > 0 {
-			last = time.Now()
+			last = now()
 			for _, f := range fr.Write(buf[:n]) {
 				deliver(f)
 			}
 		}
-		if n == 0 && cfg.IdleEnd > 0 && fr.Pending() > 0 && time.Since(last) >= cfg.IdleEnd {
+		if n == 0 && cfg.IdleEnd > 0 && fr.Pending() > 0 && now().Sub(last) >= cfg.IdleEnd {
 			if f, ok := fr.Flush(); ok {
 				deliver(f)
 			}

@@ -5,7 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"testing"
+	"time"
+
+	"github.com/medtrace/medtrace/scanner"
 )
 
 func TestFramer(t *testing.T) {
@@ -150,4 +154,75 @@ func FuzzFramer(f *testing.F) {
 			t.Fatalf("lost bytes: %d in frames, %d non-control bytes in input", total, kept)
 		}
 	})
+}
+
+// scriptedPort replays reads on a fake clock: each step's data arrives
+// after its wait ("" is a read timeout); then io.EOF.
+type scriptedPort struct {
+	steps []portStep
+	clock time.Time
+}
+
+type portStep struct {
+	wait time.Duration
+	data string
+}
+
+func (p *scriptedPort) Read(b []byte) (int, error) {
+	if len(p.steps) == 0 {
+		return 0, io.EOF
+	}
+	st := p.steps[0]
+	p.steps = p.steps[1:]
+	p.clock = p.clock.Add(st.wait)
+	return copy(b, st.data), nil
+}
+
+func (p *scriptedPort) now() time.Time { return p.clock }
+
+// TestRunIdleEnd checks the silence that ends a frame without terminator on
+// an injected clock, so the outcome does not depend on machine load.
+func TestRunIdleEnd(t *testing.T) {
+	ms := time.Millisecond
+	tests := []struct {
+		name  string
+		idle  time.Duration
+		steps []portStep
+		want  []string
+		at    []time.Duration // when each read was completed, from the start
+	}{
+		{name: "short pause keeps the frame whole", idle: 200 * ms,
+			steps: []portStep{{0, "ABC"}, {50 * ms, ""}, {50 * ms, ""}, {50 * ms, "DEF\r"}},
+			want:  []string{"ABCDEF"}, at: []time.Duration{150 * ms}},
+		{name: "silence ends the frame", idle: 200 * ms,
+			steps: []portStep{{0, "ABC"}, {150 * ms, ""}, {60 * ms, ""}, {10 * ms, "DEF\r"}},
+			want:  []string{"ABC", "DEF"}, at: []time.Duration{210 * ms, 220 * ms}},
+		{name: "no idle end waits for the terminator", idle: 0,
+			steps: []portStep{{0, "ABC"}, {time.Second, ""}, {time.Second, ""}, {0, "DEF\r"}},
+			want:  []string{"ABCDEF"}, at: []time.Duration{2 * time.Second}},
+		{name: "silence without pending data ends nothing", idle: 200 * ms,
+			steps: []portStep{{300 * ms, ""}, {0, "X1\r"}, {500 * ms, ""}, {0, "Y2\r"}},
+			want:  []string{"X1", "Y2"}, at: []time.Duration{300 * ms, 800 * ms}},
+	}
+	start := time.Date(2026, 11, 28, 1, 0, 0, 0, time.UTC)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &scriptedPort{steps: tc.steps, clock: start}
+			var got []string
+			var at []time.Duration
+			err := run(context.Background(), p, "test", Config{Term: TermCR, IdleEnd: tc.idle}, p.now, func(r scanner.Read, err error) {
+				if err != nil {
+					t.Errorf("frame error: %v", err)
+				}
+				got = append(got, string(r.Data))
+				at = append(at, r.Time.Sub(start))
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) || fmt.Sprint(at) != fmt.Sprint(tc.at) {
+				t.Fatalf("got %q at %v, want %q at %v", got, at, tc.want, tc.at)
+			}
+		})
+	}
 }
