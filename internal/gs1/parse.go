@@ -179,15 +179,15 @@ func ParseElementString(data string, opt Options) ([]Element, []Problem) {
 			return elems, probs.problems()
 		}
 		vstart := pos + len(ai)
-		r := strings.IndexByte(data[vstart:], GS)
-		if r < 0 {
-			r = len(data)
-		} else {
-			r += vstart
+		// The value runs to the next GS; a fixed-length value stops at its
+		// length, so only that far is searched (many short fields stay linear).
+		end := len(data)
+		if e.Fixed && vstart+e.MaxLen() < end {
+			end = vstart + e.MaxLen()
 		}
-		ext := r - vstart
-		if e.Fixed && ext > e.MaxLen() {
-			ext = e.MaxLen()
+		ext := strings.IndexByte(data[vstart:end], GS)
+		if ext < 0 {
+			ext = end - vstart
 		}
 		value := data[vstart : vstart+ext]
 		elems = append(elems, Element{AI: ai, Value: value, Pos: pos})
