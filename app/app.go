@@ -62,6 +62,8 @@ type Config struct {
 	Now func() time.Time
 	// Location is the time zone dates are shown in; nil means time.Local.
 	Location *time.Location
+
+	post func(func()) // tests: how results reach the widgets; nil means fyne.Do
 }
 
 // App is MedTrace's desktop app.
@@ -145,6 +147,7 @@ type ui struct {
 	f   formatter
 
 	tasks sync.WaitGroup
+	post  func(func()) // fyne.Do
 
 	serialStop context.CancelFunc // stops the serial listener
 	session    string             // the working session scans belong to
@@ -179,7 +182,10 @@ func newUI(ctx context.Context, fa fyne.App, w fyne.Window, cfg Config) *ui {
 	if cfg.Location == nil {
 		cfg.Location = time.Local
 	}
-	u := &ui{ctx: ctx, fa: fa, w: w, cfg: cfg}
+	u := &ui{ctx: ctx, fa: fa, w: w, cfg: cfg, post: fyne.Do}
+	if cfg.post != nil {
+		u.post = cfg.post
+	}
 	u.set = LoadSettings(fa.Preferences())
 	u.origLocale = captureLocale()
 	u.session = newSessionID()
@@ -192,8 +198,9 @@ func newUI(ctx context.Context, fa fyne.App, w fyne.Window, cfg Config) *ui {
 }
 
 // do runs f on Fyne's goroutine: the one place background work reaches
-// widgets.
-func (u *ui) do(f func()) { fyne.Do(f) }
+// widgets. (Tests replace post to run f on the test's goroutine, because
+// Fyne's test driver runs fyne.Do on the caller's goroutine.)
+func (u *ui) do(f func()) { u.post(f) }
 
 // goTask runs f in a goroutine that the window owns: it ends with the
 // window's context and Run waits for it.
@@ -473,16 +480,19 @@ func (u *ui) newScanEntry(placeholder string, onScan func(raw []byte, keys []Key
 	return e
 }
 
-// recordScan keeps a scan in the store (every scan, valid or not). It runs
-// on the caller's goroutine; errors are shown, never swallowed.
-func (u *ui) recordScan(ctx context.Context, raw []byte, source string, c Code) error {
+// scanRecord describes a scan for the store. It reads the settings, so it
+// runs on Fyne's goroutine; saveScan then writes it from a background task.
+func (u *ui) scanRecord(raw []byte, source string, c Code) ScanRecord {
+	return ScanRecord{Session: u.session, Raw: raw, Source: source, Role: u.set.Role, Location: u.set.Location,
+		Time: u.now(), Valid: c.Valid, Problems: c.Problems}
+}
+
+// saveScan keeps a scan in the store (every scan, valid or not), durably.
+func (u *ui) saveScan(ctx context.Context, rec ScanRecord) error {
 	if u.cfg.Scans == nil {
 		return nil
 	}
-	return u.cfg.Scans.RecordScan(ctx, ScanRecord{
-		Session: u.session, Raw: raw, Source: source, Role: u.set.Role, Location: u.set.Location,
-		Time: u.now(), Valid: c.Valid, Problems: c.Problems,
-	})
+	return u.cfg.Scans.RecordScan(ctx, rec)
 }
 
 // parse runs the parser, or reports that none is wired.

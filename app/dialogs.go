@@ -1,7 +1,7 @@
 package app
 
 import (
-	"strings"
+	"path/filepath"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
@@ -58,8 +58,8 @@ func showSaveFile(w fyne.Window, name string, then func(path string)) {
 		}
 		path := wc.URI().Path()
 		_ = wc.Close() // the export writes the file itself, atomically
-		if !strings.Contains(path, ".") {
-			path += name[strings.LastIndex(name, "."):]
+		if filepath.Ext(path) == "" {
+			path += filepath.Ext(name)
 		}
 		then(path)
 	}, w)

@@ -232,6 +232,7 @@ type fixture struct {
 	scans  *fakeScans
 	sound  *fakeSound
 	cancel context.CancelFunc
+	calls  chan func() // widget updates from background tasks, run by settle
 }
 
 // newFixture builds the UI for role in language with every part faked.
@@ -246,12 +247,14 @@ func newFixture(t testing.TB, role, language string, modify ...func(*Config)) *f
 	p.SetString(prefRole, role)
 	p.SetString(prefLocation, testGLN)
 	p.SetString(prefLanguage, language)
-	fx := &fixture{queue: &fakeQueue{}, ver: newFakeVerifier(), scans: &fakeScans{}, sound: &fakeSound{}}
+	fx := &fixture{queue: &fakeQueue{}, ver: newFakeVerifier(), scans: &fakeScans{}, sound: &fakeSound{},
+		calls: make(chan func(), 1024)}
 	cfg := Config{
 		Parser: newFakeParser(), Verifier: fx.ver, History: fakeHistory{}, Queue: fx.queue, Scans: fx.scans,
 		QueueView: &fakeQueueView{}, Syncer: &fakeSyncer{}, Sound: fx.sound,
 		Snapshot: &fakeSnapshot{steps: []int64{10, 50, 100}, info: SnapshotInfo{Block: 1300, AsOf: testNow, Packs: 10000}},
 		Now:      func() time.Time { return testNow }, Location: time.UTC,
+		post: func(f func()) { fx.calls <- f },
 	}
 	for _, m := range modify {
 		m(&cfg)
@@ -264,15 +267,43 @@ func newFixture(t testing.TB, role, language string, modify ...func(*Config)) *f
 	fx.u = newUI(ctx, a, w, cfg)
 	t.Cleanup(func() {
 		cancel()
-		fx.u.tasks.Wait()
+		fx.settle()
 	})
 	fx.settle()
 	return fx
 }
 
-// settle waits for the UI's background tasks (they end by handing their
-// results to the widgets).
-func (fx *fixture) settle() { fx.u.tasks.Wait() }
+// settle runs the widget updates of the UI's background tasks on the test's
+// goroutine (as Fyne's own goroutine would) until no task is left.
+func (fx *fixture) settle() {
+	for {
+		done := make(chan struct{})
+		go func() { fx.u.tasks.Wait(); close(done) }()
+		ran := false
+	wait:
+		for {
+			select {
+			case f := <-fx.calls:
+				f()
+			case <-done:
+				break wait
+			}
+		}
+		for {
+			select {
+			case f := <-fx.calls:
+				f()
+				ran = true
+				continue
+			default:
+			}
+			break
+		}
+		if !ran {
+			return
+		}
+	}
+}
 
 // scan types raw into the focused scan field as a wedge scanner would (GS
 // as Ctrl+]) and presses Enter.

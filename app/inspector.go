@@ -205,8 +205,9 @@ func (s *inspectorScreen) scan(raw []byte, source string) {
 	}
 	now := u.now()
 	settled, needLedger := codeVerdict(code, now)
+	rec := u.scanRecord(raw, source, code)
 	u.goTask(func(ctx context.Context) {
-		if err := u.recordScan(ctx, raw, source, code); err != nil {
+		if err := u.saveScan(ctx, rec); err != nil {
 			u.do(func() { u.showError(tr("error.scan.save"), err) })
 		}
 		vd := settled
@@ -254,19 +255,24 @@ func (s *inspectorScreen) record() {
 	f := finding{Time: u.now(), Code: vd.Code, Reason: vd.Reason, Verdict: tr("reason." + vd.Reason),
 		Offline: vd.Offline, AsOf: vd.AsOf, Conformant: s.conformant.Selected == s.conformant.Options[0],
 		Note: s.note.Text, Photo: s.photo}
+	var ev ledger.Event
+	queue := u.cfg.Queue != nil && f.Code.IsPack()
+	if queue {
+		var err error
+		if ev, err = newEvent(ledger.KindInspect, f.Time, u.set.Location, f.Code); err != nil {
+			u.showError(tr("insp.record"), err)
+			return
+		}
+		c := f.Conformant
+		ev.Conformant = &c
+		ev.Note = f.Note
+	}
 	s.recordBtn.Disable()
 	u.goTask(func(ctx context.Context) {
 		var err error
-		if u.cfg.Queue != nil && f.Code.IsPack() {
-			var ev ledger.Event
-			ev, err = newEvent(ledger.KindInspect, f.Time, u.set.Location, f.Code)
-			if err == nil {
-				c := f.Conformant
-				ev.Conformant = &c
-				ev.Note = f.Note
-				if err = u.cfg.Queue.Enqueue(ctx, ev); err == nil {
-					f.EventID = ev.ID
-				}
+		if queue {
+			if err = u.cfg.Queue.Enqueue(ctx, ev); err == nil {
+				f.EventID = ev.ID
 			}
 		}
 		u.do(func() {

@@ -140,11 +140,12 @@ func (p *pharmacistScreen) scan(raw []byte, source string) {
 	}
 	now := u.now()
 	settled, needLedger := codeVerdict(code, now)
+	rec := u.scanRecord(raw, source, code)
 	u.goTask(func(ctx context.Context) {
 		// Store the scan (a durable write) while the pack is looked up; the
 		// verdict is shown once both are done.
 		saved := make(chan error, 1)
-		go func() { saved <- u.recordScan(ctx, raw, source, code) }()
+		go func() { saved <- u.saveScan(ctx, rec) }()
 		var ver ledger.Verification
 		var verr error
 		if needLedger {

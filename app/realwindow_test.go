@@ -235,8 +235,6 @@ func (r *appRun) pixel(at map[string]any) string {
 	return s
 }
 
-
-
 // setLocation answers the first-run question for this site's GLN, first
 // with a wrong check digit (refused), then with a right one.
 func (r *appRun) setLocation() {
@@ -331,13 +329,18 @@ func TestRealWindow(t *testing.T) {
 			expect(t, v, map[string]any{"level": "ok", "reason": ReasonActive, "offline": true, "serial": "PACK0001"})
 			r.waitFor("drawn")
 			band := v["band"].(map[string]any)
-			// The verdict's colour must reach the screen (X server pixels).
-			seen := ""
-			for end := time.Now().Add(3 * time.Second); time.Now().Before(end) && seen != band["rgb"]; {
-				seen = r.pixel(band)
-			}
-			if seen != band["rgb"] {
-				t.Errorf("verdict band on screen is %s, want %s", seen, band["rgb"])
+			// The verdict's colour must reach the screen (X server pixels),
+			// read with ImageMagick's import when it is installed.
+			if _, err := exec.LookPath("import"); err == nil {
+				seen := ""
+				for end := time.Now().Add(3 * time.Second); time.Now().Before(end) && seen != band["rgb"]; {
+					seen = r.pixel(band)
+				}
+				if seen != band["rgb"] {
+					t.Errorf("verdict band on screen is %s, want %s", seen, band["rgb"])
+				}
+			} else {
+				t.Log("ImageMagick's import is not installed: the on-screen colour of the verdict is not checked")
 			}
 			// Scan to verdict drawn: the app reports when the first frame
 			// reached the changed band, timed from the Enter key's arrival.

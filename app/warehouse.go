@@ -259,8 +259,9 @@ func (w *warehouseScreen) scan(raw []byte, source string) {
 		u.play(SoundFailure)
 		return
 	}
+	rec := u.scanRecord(raw, source, code)
 	u.goTask(func(ctx context.Context) {
-		if err := u.recordScan(ctx, raw, source, code); err != nil {
+		if err := u.saveScan(ctx, rec); err != nil {
 			u.do(func() { u.showError(tr("error.scan.save"), err) })
 		}
 	})
