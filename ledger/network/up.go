@@ -314,18 +314,20 @@ func (u *upRun) bringUp(ctx context.Context, procs map[string]proc, ccBin, ccSHA
 
 // configure makes the ledger's configuration (roles, company prefixes,
 // GLNs) match the connection profile, as its regulator, so submissions are
-// accepted without a seed first. It changes only what differs: on a
-// configured ledger it is one read.
+// accepted without a seed first. It runs until it has succeeded once for
+// this state directory (the configuration lives in the ledger, which the
+// state directory keeps), so a later `up` neither pays for it nor undoes
+// what a regulator changed since; it changes only what differs.
 func (u *upRun) configure(ctx context.Context) error {
+	if u.st.Configured {
+		return nil
+	}
 	if err := ledger.ConfigureProfile(ctx, u.l.profile()); err != nil {
 		return err
 	}
-	if !u.st.Configured {
-		u.logf("ledger: configured roles, company prefixes and GLNs from %s", u.l.profile())
-		u.st.Configured = true
-		return saveState(u.l.root, u.st)
-	}
-	return nil
+	u.logf("ledger: configured roles, company prefixes and GLNs from %s", u.l.profile())
+	u.st.Configured = true
+	return saveState(u.l.root, u.st)
 }
 
 func (u *upRun) network() (*Network, error) {
