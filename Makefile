@@ -93,7 +93,7 @@ test: deps fabric ledgerctl
 	trap 'if [ $$started = 1 ]; then echo "== ledger network down"; $(LEDGERCTL) down --if-unused --state $(LEDGER_TEST_STATE); fi' EXIT; \
 	export MEDTRACE_LEDGER_PROFILE=$(LEDGER_TEST_STATE)/connection.json MEDTRACE_FABRIC_BIN=$(CURDIR)/$(FABRIC_BIN); \
 	for m in $(MODULES); do \
-	  echo "== go test -race ($$m)"; (cd $$m && $(GO) test -race -count=1 ./...); \
+	  echo "== go test -race ($$m)"; (cd $$m && $(GO) test -race -count=1 -timeout 30m ./...); \
 	done
 
 ## bench: run the benchmarks and print their tables.
