@@ -150,8 +150,9 @@ func rawSize() int {
 func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
 
 // cpuMeter reads the CPU time the network's processes (orderer, peer,
-// chaincode) have used, from their pid files and /proc (Linux). Per-event
-// CPU is what bounds throughput on a shared machine, whatever the load.
+// chaincode) and this client have used, from their pid files and /proc
+// (Linux). Per-event CPU is what bounds throughput on a shared machine,
+// whatever the load.
 type cpuMeter struct {
 	dir   string
 	start map[string]float64
@@ -163,12 +164,15 @@ func newCPUMeter(e *env) *cpuMeter {
 
 func (m *cpuMeter) read() map[string]float64 {
 	out := map[string]float64{}
-	for _, name := range []string{"orderer", "peer", "chaincode"} {
-		b, err := os.ReadFile(filepath.Join(m.dir, name+".pid"))
-		if err != nil {
-			continue
+	for _, name := range []string{"orderer", "peer", "chaincode", "client"} {
+		pid := "self" // the client: this test binary (gateway client, signing)
+		if name != "client" {
+			b, err := os.ReadFile(filepath.Join(m.dir, name+".pid"))
+			if err != nil {
+				continue
+			}
+			pid = strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0])
 		}
-		pid := strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0])
 		stat, err := os.ReadFile(filepath.Join("/proc", pid, "stat"))
 		if err != nil {
 			continue
