@@ -134,6 +134,23 @@ func FuzzRecord(f *testing.F) {
 				}
 			}
 			st.commit()
+			// Every accepted event is stored compact and must render as
+			// EPCIS 2.0 JSON when read.
+			rst, _ := w.tx(mspReg)
+			cfg, err := LoadConfig(rst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range em.Accepted {
+				rec, err := newOverlay(rst).event(id)
+				if err != nil || rec == nil {
+					t.Fatalf("accepted event %q: record %v, %v", id, rec, err)
+				}
+				doc, err := rec.document(cfg, id)
+				if err != nil || !json.Valid(doc) {
+					t.Fatalf("accepted event %q does not render: %v\n%s", id, err, doc)
+				}
+			}
 		}
 		if v := w.verify(gtinA, "S1", "", ""); v.Status == PackUnknown {
 			t.Fatal("the stocked pack vanished")
