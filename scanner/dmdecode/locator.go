@@ -787,6 +787,20 @@ func (d *Decoder) fitAndDecode(b *binImage, q [4]pt, v int) (scanner.Read, error
 			}
 		}
 	}
+	// A bent symbol: follow its traced edges, from the finder's corners
+	// and either guess of the fourth (the best fit gives a size to try
+	// besides the one counted on the traced edges). Only symbols big
+	// enough to show a bend: small blobs in clutter would only cost time.
+	if len(fits) > 0 && math.Min(lenA, lenB) >= 60 {
+		f := fits[0]
+		for _, C := range []pt{Cp, Ch} {
+			f.corners = [4]pt{A, C, B, V}
+			corners := []scanner.Point{A.toPoint(), C.toPoint(), B.toPoint(), V.toPoint()}
+			if r, err := d.traceDecode(b, f, corners); err == nil {
+				return r, nil
+			}
+		}
+	}
 	if firstErr == nil {
 		firstErr = scanner.ErrNotFound
 	}
