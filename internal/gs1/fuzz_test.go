@@ -129,7 +129,8 @@ func checkDLRoundTrip(t *testing.T, elems []Element, opt Options) {
 }
 
 func FuzzParseElementString(f *testing.F) {
-	fuzzSeeds(f, "es", "0109506000134352\x1d21ABC", "8003012345678901281234", "3103000500\x1d", strings.Repeat("10A\x1d", 20))
+	fuzzSeeds(f, "es", "0109506000134352\x1d21ABC", "8003012345678901281234", "3103000500\x1d", strings.Repeat("10A\x1d", 20),
+		strings.Repeat("\x1d", MaxProblems+2), strings.Repeat("0109506000134352\x1d", MaxProblems+1)+"01095060001343X2")
 	f.Fuzz(func(t *testing.T, data string, unknown bool) {
 		opt := Options{PermitUnknownAIs: unknown}
 		elems, probs := ParseElementString(data, opt)
@@ -154,7 +155,7 @@ func FuzzParseElementString(f *testing.F) {
 }
 
 func FuzzParseBracketed(f *testing.F) {
-	fuzzSeeds(f, "br", "(01)09506000134352(10)A\\(B", "(8030)AB-_cd1==", "(7007)211225", "((((", "(01)(")
+	fuzzSeeds(f, "br", "(01)09506000134352(10)A\\(B", "(8030)AB-_cd1==", "(7007)211225", "((((", "(01)(", strings.Repeat("(1A)", MaxProblems+3))
 	f.Fuzz(func(t *testing.T, s string, unknown bool) {
 		opt := Options{PermitUnknownAIs: unknown}
 		elems, probs := ParseBracketed(s, opt)
