@@ -102,11 +102,11 @@ func TestProblemCap(t *testing.T) {
 			}
 			last := ps[len(ps)-1]
 			want := fmt.Sprintf("%d more problems are not listed; this does not look like GS1 data.", tc.total-MaxProblems)
-			if last.Code != CodeMoreProblems || !last.Warning || last.Message != want {
+			if last.Code != CodeMoreProblems || !last.Warning || last.Message != want || last.Omitted != tc.total-MaxProblems {
 				t.Errorf("last problem %+v, want a %s warning %q", last, CodeMoreProblems, want)
 			}
 			for _, p := range ps[:len(ps)-1] {
-				if p.Code == CodeMoreProblems || p.Message == "" {
+				if p.Code == CodeMoreProblems || p.Message == "" || p.Omitted != 0 {
 					t.Errorf("listed problem %+v", p)
 				}
 			}

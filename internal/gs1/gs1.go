@@ -53,6 +53,9 @@ type Problem struct {
 	// redundant separator after a fixed-length field); the data is still
 	// usable. See HasErrors.
 	Warning bool
+	// Omitted is, for the CodeMoreProblems warning that closes a list cut at
+	// MaxProblems, how many problems were left out; 0 otherwise.
+	Omitted int
 }
 
 // Options relax validation; the zero value is GS1's defaults.

@@ -110,7 +110,7 @@ func (l *cappedProblems) problems() []Problem {
 		// the place of the last listed warning, which is left out instead.
 		l.list[len(l.list)-1] = l.droppedErr
 	}
-	return append(l.list, Problem{Pos: -1, Code: CodeMoreProblems, Warning: true,
+	return append(l.list, Problem{Pos: -1, Code: CodeMoreProblems, Warning: true, Omitted: l.dropped,
 		Message: fmt.Sprintf("%d more problems are not listed; this does not look like GS1 data.", l.dropped)})
 }
 
