@@ -91,6 +91,18 @@ func (p *parser) finish() Result {
 		}
 		return a < b
 	})
+	// A list cut by gs1 arrives closed by its own more-problems warning:
+	// fold it into one count so the closing warning says the true number.
+	omitted := 0
+	kept := r.Problems[:0]
+	for _, q := range r.Problems {
+		if q.Code == CodeMoreProblems {
+			omitted += q.Omitted
+			continue
+		}
+		kept = append(kept, q)
+	}
+	r.Problems = kept
 	r.Valid = r.Scheme != SchemeUnknown && !hasErrors(r.Problems)
 	if n := len(r.Problems); n > MaxProblems {
 		if !hasErrors(r.Problems[:MaxProblems]) {
@@ -102,8 +114,12 @@ func (p *parser) finish() Result {
 				}
 			}
 		}
-		r.Problems = append(r.Problems[:MaxProblems:MaxProblems], Problem{Pos: -1, Code: CodeMoreProblems, Warning: true,
-			Message: fmt.Sprintf("%d more problems are not listed; this does not look like a pack code.", n-MaxProblems)})
+		omitted += n - MaxProblems
+		r.Problems = r.Problems[:MaxProblems:MaxProblems]
+	}
+	if omitted > 0 {
+		r.Problems = append(r.Problems, Problem{Pos: -1, Code: CodeMoreProblems, Warning: true, Omitted: omitted,
+			Message: fmt.Sprintf("%d more problems are not listed; this does not look like a pack code.", omitted)})
 	}
 	return *r
 }

@@ -306,6 +306,11 @@ func TestProblemsCapped(t *testing.T) {
 	if !strings.Contains(last.Message, "more problems") {
 		t.Errorf("summary message %q", last.Message)
 	}
+	// Every GS after the first one is a problem; the listed ones and the
+	// omitted count must add up to all of them, not stop at gs1's own cap.
+	if got, want := MaxProblems+last.Omitted, MaxInputLen-1; got != want {
+		t.Errorf("listed+omitted = %d, want %d (message %q)", got, want, last.Message)
+	}
 }
 
 func TestErrClasses(t *testing.T) {

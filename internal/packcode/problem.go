@@ -64,6 +64,9 @@ type Problem struct {
 	// Warning marks a problem that does not make the code unusable (e.g. a
 	// redundant GS separator).
 	Warning bool
+	// Omitted is, on a CodeMoreProblems warning, how many problems the list
+	// leaves out.
+	Omitted int
 }
 
 // Error returns the message, prefixed by its position when known.
@@ -99,7 +102,7 @@ func (c Code) Class() error {
 func fromGS1(ps []gs1.Problem, base int) []Problem {
 	out := make([]Problem, 0, len(ps))
 	for _, p := range ps {
-		q := Problem{AI: p.AI, Pos: p.Pos, Len: p.Len, Code: Code(p.Code), Message: p.Message, Warning: p.Warning}
+		q := Problem{AI: p.AI, Pos: p.Pos, Len: p.Len, Code: Code(p.Code), Message: p.Message, Warning: p.Warning, Omitted: p.Omitted}
 		if q.Pos >= 0 {
 			q.Pos += base
 		}
