@@ -274,21 +274,13 @@ func newFixture(t testing.TB, role, language string, modify ...func(*Config)) *f
 }
 
 // settle runs the widget updates of the UI's background tasks on the test's
-// goroutine (as Fyne's own goroutine would) until no task is left.
+// goroutine (as Fyne's own goroutine would) until no task is left. Updates
+// are run only after the tasks have ended (they never wait for the UI), so
+// a new task started by an update never races with the wait.
 func (fx *fixture) settle() {
 	for {
-		done := make(chan struct{})
-		go func() { fx.u.tasks.Wait(); close(done) }()
+		fx.u.tasks.Wait()
 		ran := false
-	wait:
-		for {
-			select {
-			case f := <-fx.calls:
-				f()
-			case <-done:
-				break wait
-			}
-		}
 		for {
 			select {
 			case f := <-fx.calls:
