@@ -4,10 +4,10 @@ export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
 GO ?= go
 
 # Debian packages for Fyne's cgo build (OpenGL, X11, Wayland) and for the
-# real-window tests (Xvfb, xdotool).
+# real-window tests (Xvfb, xdotool, ImageMagick's import for screenshots and pixel checks).
 DEB_PACKAGES := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev \
 	libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev libwayland-dev \
-	libxkbcommon-dev xvfb xdotool
+	libxkbcommon-dev xvfb xdotool imagemagick
 
 # Every Go module of the project that has tests (the Fabric tools module only pins binaries).
 MODULES := . $(wildcard chaincode)
