@@ -2,6 +2,8 @@ package app
 
 import (
 	"fyne.io/fyne/v2"
+
+	"github.com/medtrace/medtrace/internal/gs1"
 )
 
 // Roles a user can choose.
@@ -117,20 +119,5 @@ func validSubstitute(s string) bool {
 
 // validGLN reports whether s is a 13-digit GLN with a correct check digit.
 func validGLN(s string) bool {
-	if len(s) != 13 {
-		return false
-	}
-	sum := 0
-	for i := 0; i < 12; i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return false
-		}
-		d := int(c - '0')
-		if i%2 == 1 {
-			d *= 3
-		}
-		sum += d
-	}
-	return s[12] >= '0' && s[12] <= '9' && int(s[12]-'0') == (10-sum%10)%10
+	return len(s) == 13 && gs1.CheckDigitOK(s)
 }

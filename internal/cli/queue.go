@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/medtrace/medtrace/internal/gs1"
 	"github.com/medtrace/medtrace/internal/store"
 	"github.com/medtrace/medtrace/ledger"
 )
@@ -168,22 +169,7 @@ func missingFor(ev ledger.Event) string {
 
 // validGLN checks 13 digits with a GS1 mod-10 check digit.
 func validGLN(s string) bool {
-	if len(s) != 13 {
-		return false
-	}
-	sum := 0
-	for i := 0; i < 12; i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return false
-		}
-		d := int(c - '0')
-		if i%2 == 1 {
-			d *= 3
-		}
-		sum += d
-	}
-	return s[12] >= '0' && s[12] <= '9' && int(s[12]-'0') == (10-sum%10)%10
+	return len(s) == 13 && gs1.CheckDigitOK(s)
 }
 
 // queueItem is one line of "queue list --json".
