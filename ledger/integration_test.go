@@ -327,6 +327,39 @@ func testReplays(t *testing.T, e *env) {
 			t.Fatalf("got %+v", res.Results)
 		}
 	})
+	t.Run("content-addressed events", func(t *testing.T) {
+		serial := e.serial()
+		c := e.commission(gtin, serial, "L1", "2030-01-31").WithContentID()
+		d := e.on(ledger.KindDispense, "pharmacy", gtin, serial).WithContentID()
+		early := e.submit(t, "pharmacy", d).Results[0] // not commissioned yet
+		if early.Status != ledger.StatusRejected || early.Reason != "unknown-pack" {
+			t.Fatalf("dispense before commissioning: %+v", early)
+		}
+		one := e.submit(t, "manufacturer", c, c)
+		if one.Results[0].Status != ledger.StatusAccepted || one.Results[1].Status != ledger.StatusDuplicate {
+			t.Fatalf("commission and its replay in one batch: %+v", one.Results)
+		}
+		if r := e.submit(t, "manufacturer", c).Results[0]; r.Status != ledger.StatusDuplicate || r.TxID != one.TxID {
+			t.Fatalf("replay in a later batch: %+v (first %s)", r, one.TxID)
+		}
+		// A rejection is not stored for content-addressed events: the same
+		// dispense, sent again now that the pack exists, is accepted.
+		if r := e.submit(t, "pharmacy", d).Results[0]; r.Status != ledger.StatusAccepted {
+			t.Fatalf("dispense after commissioning: %+v", r)
+		}
+		forged := c
+		forged.Batch = "L9"
+		if r := e.submit(t, "manufacturer", forged).Results[0]; r.Status != ledger.StatusRejected || r.Reason != "bad-event" {
+			t.Fatalf("ID not matching the content: %+v", r)
+		}
+		h, err := e.c["regulator"].History(ctxT(t), gtin, serial)
+		if err != nil || len(h) != 2 || h[0].EventID != c.ID || h[1].EventID != d.ID || h[0].TxID != one.TxID {
+			t.Fatalf("history %+v, %v", h, err)
+		}
+		if !strings.Contains(string(h[1].EPCIS), `"eventID":"`+d.ID+`"`) {
+			t.Fatalf("EPCIS %s", h[1].EPCIS)
+		}
+	})
 	t.Run("commit status of a committed batch", func(t *testing.T) {
 		got, err := e.c["distributor"].CommitStatus(ctxT(t), first.TxID)
 		if err != nil {

@@ -5,6 +5,8 @@
 package ledger
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,8 +33,9 @@ const (
 	KindInspect      Kind = "inspect" // a regulator's inspection, conformant or not
 )
 
-// Event is one business event as captured by MedTrace. Its ID is made at
-// capture (a UUIDv7) and is the idempotency key on the ledger.
+// Event is one business event as captured by MedTrace. Its ID is the
+// idempotency key on the ledger: MedTrace makes it from the event's content
+// (ContentID) when the event is captured; a UUID is accepted too.
 type Event struct {
 	ID           string    `json:"id"`
 	Kind         Kind      `json:"kind"`
@@ -47,6 +50,33 @@ type Event struct {
 	Children     []string  `json:"children,omitempty"`   // pack/unpack: SSCCs (18 digits) and packs (PackKey)
 	Conformant   *bool     `json:"conformant,omitempty"` // inspect only
 	Note         string    `json:"note,omitempty"`
+}
+
+// Content IDs (the chaincode's twin is in chaincode/trace/ids.go; both are
+// checked against testdata/wire/content-ids.json).
+const (
+	ContentIDPrefix = "ni:///sha-256;"
+	ContentIDSuffix = "?ver=medtrace1"
+)
+
+// ContentID returns the ID the ledger derives from ev's content (ev.ID is
+// ignored): ContentIDPrefix, the unpadded base64url SHA-256 of the event's
+// JSON with an empty ID and its time in UTC, then ContentIDSuffix. The same
+// event sent twice has the same ID, and two different events never do, so
+// the ledger finds a replay in the record of the pack the event names and
+// needs no key per event ID: a one-pack event costs one key.
+func ContentID(ev Event) string {
+	ev.ID = ""
+	ev.Time = ev.Time.UTC()
+	b, _ := json.Marshal(&ev) // cannot fail: plain fields only
+	sum := sha256.Sum256(b)
+	return ContentIDPrefix + base64.RawURLEncoding.EncodeToString(sum[:]) + ContentIDSuffix
+}
+
+// WithContentID returns ev with its ID set to ContentID(ev).
+func (ev Event) WithContentID() Event {
+	ev.ID = ContentID(ev)
+	return ev
 }
 
 // PackKey names a pack among an SSCC's children: the 14-digit GTIN, a

@@ -122,3 +122,29 @@ func TestWireTypes(t *testing.T) {
 		})
 	}
 }
+
+// TestContentID checks ContentID against the IDs the chaincode is checked
+// against too (chaincode/trace computes them on the ledger's side).
+func TestContentID(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "wire", "content-ids.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		Event Event  `json:"event"`
+		ID    string `json:"id"`
+	}
+	if err := json.Unmarshal(b, &cases); err != nil || len(cases) == 0 {
+		t.Fatalf("fixture: %v (%d cases)", err, len(cases))
+	}
+	for _, c := range cases {
+		t.Run(string(c.Event.Kind)+" "+c.Event.Serial+c.Event.SSCC, func(t *testing.T) {
+			if got := ContentID(c.Event); got != c.ID {
+				t.Fatalf("ContentID = %s, want %s", got, c.ID)
+			}
+			if got := c.Event.WithContentID().ID; got != c.ID {
+				t.Fatalf("WithContentID().ID = %s", got)
+			}
+		})
+	}
+}

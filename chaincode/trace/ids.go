@@ -1,6 +1,9 @@
 package trace
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -81,6 +84,39 @@ func checkExpiry(s string) error {
 		return fmt.Errorf("expiry %q is not a YYYY-MM-DD date", s)
 	}
 	return nil
+}
+
+// Content IDs: an event's ID may be the hash of its own content,
+// ContentIDPrefix + the unpadded base64url SHA-256 of the event's canonical
+// JSON (the event with an empty ID and its time in UTC, as encoding/json
+// writes Event) + ContentIDSuffix (RFC 6920 "ni" form). The same content
+// always has the same ID and different content never does, so a replay of
+// such an event is found in the record of the pack it names and an ID
+// conflict cannot happen: a content-addressed event about one pack costs
+// that pack's key only, no separate event-ID key.
+const (
+	ContentIDPrefix = "ni:///sha-256;"
+	ContentIDSuffix = "?ver=medtrace1"
+)
+
+// contentIDLen is the length of a content ID: prefix, 43 base64url
+// characters, suffix.
+const contentIDLen = len(ContentIDPrefix) + 43 + len(ContentIDSuffix)
+
+// ContentID returns the content-addressed ID of ev (ev.ID is ignored).
+func ContentID(ev *Event) string {
+	c := *ev
+	c.ID = ""
+	c.Time = c.Time.UTC()
+	b, _ := json.Marshal(&c) // cannot fail: plain fields only
+	sum := sha256.Sum256(b)
+	return ContentIDPrefix + base64.RawURLEncoding.EncodeToString(sum[:]) + ContentIDSuffix
+}
+
+// isContentID reports whether id has the form of a content ID (whether it
+// matches the content is ContentID's to say).
+func isContentID(id string) bool {
+	return len(id) == contentIDLen && strings.HasPrefix(id, ContentIDPrefix) && strings.HasSuffix(id, ContentIDSuffix)
 }
 
 // checkEventID accepts a UUID (the client's capture ID) or an EPCIS event

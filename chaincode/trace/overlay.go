@@ -44,6 +44,32 @@ type pack struct {
 	LastTime      time.Time `json:"lt"`
 	LastPlace     string    `json:"lp,omitempty"`
 	Events        []string  `json:"ev"` // accepted event IDs, oldest first
+	// Log holds the pack's content-addressed events (see ContentID); the
+	// others are under their own event keys.
+	Log []packEvent `json:"lg,omitempty"`
+}
+
+// packEvent is a content-addressed event kept in its pack's record: the
+// transaction that recorded it and the event as sent.
+type packEvent struct {
+	ID     string          `json:"i"`
+	TxID   string          `json:"tx"`
+	TxTime time.Time       `json:"tt"`
+	Raw    json.RawMessage `json:"e"`
+}
+
+// logged returns the pack's content-addressed event id, or nil (also for
+// no pack).
+func (p *pack) logged(id string) *packEvent {
+	if p == nil {
+		return nil
+	}
+	for i := range p.Log {
+		if p.Log[i].ID == id {
+			return &p.Log[i]
+		}
+	}
+	return nil
 }
 
 // unit is a logistic unit (SSCC case or pallet).
@@ -167,6 +193,20 @@ func (ov *overlay) batch(gtin, lot string) (*batchRec, error) {
 	return load(ov, ov.batches, batchKey(gtin, lot))
 }
 func (ov *overlay) event(id string) (*eventRec, error) { return load(ov, ov.events, eventKey(id)) }
+
+// packEventRec returns the record of accepted event id of pack p: from the
+// pack's own log, else from the event's key (nil if neither has it).
+func (ov *overlay) packEventRec(p *pack, id string) (*eventRec, error) {
+	pe := p.logged(id)
+	if pe == nil {
+		return ov.event(id)
+	}
+	var ev Event
+	if err := json.Unmarshal(pe.Raw, &ev); err != nil {
+		return nil, fmt.Errorf("stored event %s: %w", id, err)
+	}
+	return &eventRec{TxID: pe.TxID, TxTime: pe.TxTime, Kind: ev.Kind, EventTime: ev.Time, Status: StatusAccepted, Raw: pe.Raw}, nil
+}
 
 func (ov *overlay) putPack(p *pack) {
 	k := packKey(p.GTIN, p.Serial)

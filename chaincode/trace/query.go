@@ -112,7 +112,7 @@ func History(st State, tx Tx, gtin, serial string) ([]HistoryEntry, error) {
 			continue
 		}
 		seen[id] = true
-		e, err := ov.event(id)
+		e, err := ov.packEventRec(p, id)
 		if err != nil {
 			return nil, err
 		}

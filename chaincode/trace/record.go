@@ -140,6 +140,15 @@ func (r *recorder) one(raw json.RawMessage) (Result, error) {
 	if err := checkEventID(ev.ID); err != nil {
 		return Result{EventID: ev.ID, Status: StatusRejected, Reason: ReasonBadEvent, Message: err.Error()}, nil
 	}
+	if isContentID(ev.ID) {
+		if want := ContentID(&ev); ev.ID != want {
+			return Result{EventID: ev.ID, Status: StatusRejected, Reason: ReasonBadEvent,
+				Message: fmt.Sprintf("event ID %s is not the hash of the event's content (that is %s)", ev.ID, want)}, nil
+		}
+		if packScoped(&ev) {
+			return r.onePack(&ev, raw)
+		}
+	}
 	hash := contentHash(&ev)
 	prev, err := r.ov.event(ev.ID)
 	if err != nil {
@@ -174,6 +183,48 @@ func (r *recorder) one(raw json.RawMessage) (Result, error) {
 	// write set's size is what a peer's time per event grows with.
 	rec.Status, rec.Raw = StatusAccepted, raw
 	r.ov.putEvent(ev.ID, rec)
+	return Result{EventID: ev.ID, Status: StatusAccepted, TxID: r.tx.ID}, nil
+}
+
+// packScoped reports whether ev names one pack and nothing else, so that
+// the pack's record can hold it.
+func packScoped(ev *Event) bool {
+	if ev.GTIN == "" || ev.Serial == "" || ev.SSCC != "" || len(ev.Children) > 0 {
+		return false
+	}
+	switch ev.Kind {
+	case KindCommission, KindDispense, KindUndoDispense, KindInspect, KindShip, KindReceive,
+		KindDestroy, KindStolen, KindSample, KindExport:
+		return true
+	}
+	return false
+}
+
+// onePack records a content-addressed event about one pack. The pack's
+// record is the only key involved: a replay is found among the pack's own
+// events, and an accepted event is stored there (as sent). A rejection is
+// not stored: sent again, the event is judged again.
+func (r *recorder) onePack(ev *Event, raw json.RawMessage) (Result, error) {
+	p, err := r.ov.pack(ev.GTIN, ev.Serial)
+	if err != nil {
+		return Result{}, err
+	}
+	if prev := p.logged(ev.ID); prev != nil {
+		return Result{EventID: ev.ID, Status: StatusDuplicate, TxID: prev.TxID}, nil
+	}
+	rej := r.validate(ev)
+	if rej == nil {
+		if rej, err = r.apply(ev); err != nil {
+			return Result{}, err
+		}
+	}
+	if rej != nil {
+		return Result{EventID: ev.ID, Status: StatusRejected, Reason: rej.code, Message: rej.msg, TxID: r.tx.ID}, nil
+	}
+	if p, err = r.ov.pack(ev.GTIN, ev.Serial); err != nil || p == nil {
+		return Result{}, fmt.Errorf("pack %s/%s missing after %s: %w", ev.GTIN, ev.Serial, ev.Kind, err)
+	}
+	p.Log = append(p.Log, packEvent{ID: ev.ID, TxID: r.tx.ID, TxTime: r.tx.Time, Raw: raw})
 	return Result{EventID: ev.ID, Status: StatusAccepted, TxID: r.tx.ID}, nil
 }
 

@@ -1,0 +1,187 @@
+package trace
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// byContent gives ev its content ID.
+func byContent(ev Event) Event {
+	ev.ID = ContentID(&ev)
+	return ev
+}
+
+func TestContentID(t *testing.T) {
+	w := newWorld(t)
+	a := commissionS1(w)
+	tests := []struct {
+		name string
+		b    func() Event
+		same bool
+	}{
+		{"other ID, same content", func() Event { e := a; e.ID = "00000000-0000-7000-8000-999999999999"; return e }, true},
+		{"same instant in another zone", func() Event { e := a; e.Time = e.Time.In(time.FixedZone("CET", 3600)); return e }, true},
+		{"one nanosecond later", func() Event { e := a; e.Time = e.Time.Add(time.Nanosecond); return e }, false},
+		{"other serial", func() Event { e := a; e.Serial = "S2"; return e }, false},
+		{"other kind", func() Event { e := a; e.Kind = KindDispense; return e }, false},
+		{"a note", func() Event { e := a; e.Note = "x"; return e }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := tt.b()
+			if got := ContentID(&a) == ContentID(&b); got != tt.same {
+				t.Fatalf("same ID = %v, want %v (%s, %s)", got, tt.same, ContentID(&a), ContentID(&b))
+			}
+		})
+	}
+	id := ContentID(&a)
+	if !isContentID(id) || checkEventID(id) != nil || isContentID(strings.Replace(id, "medtrace1", "CBV2.0", 1)) {
+		t.Fatalf("%s: form not recognised", id)
+	}
+}
+
+// TestContentAddressedEvents checks events whose ID is the hash of their
+// content: kept in their pack's record, one key per event.
+func TestContentAddressedEvents(t *testing.T) {
+	t.Run("accepted, one key, replays found in the pack", func(t *testing.T) {
+		w := newWorld(t)
+		e := byContent(commissionS1(w))
+		st, tx := w.tx(mspMan)
+		raw, err := json.Marshal([]Event{e, e})
+		must(t, err)
+		res, em, err := Record(st, tx, raw)
+		must(t, err)
+		st.commit()
+		if r := res.Results; r[0].Status != StatusAccepted || r[1].Status != StatusDuplicate || r[1].TxID != tx.ID {
+			t.Fatalf("in one batch: %+v", r)
+		}
+		if len(st.writes) != 1 || st.writes[packKey(gtinA, "S1")] == nil {
+			t.Fatalf("wrote %d keys, want only the pack's", len(st.writes))
+		}
+		if len(em.Accepted) != 1 || em.Accepted[0] != e.ID || len(em.Packs) != 1 {
+			t.Fatalf("emission %+v", em)
+		}
+		later, em2, err := w.submit(mspMan, e)
+		must(t, err)
+		if r := later.Results[0]; r.Status != StatusDuplicate || r.TxID != tx.ID {
+			t.Fatalf("replay in a later batch: %+v (first tx %s)", r, tx.ID)
+		}
+		if len(em2.Accepted)+len(em2.Rejected)+len(em2.Packs) != 0 {
+			t.Fatalf("a replay changed something: %+v", em2)
+		}
+	})
+	t.Run("ID not matching the content", func(t *testing.T) {
+		w := newWorld(t)
+		e := byContent(commissionS1(w))
+		e.Batch = "L2"
+		st, tx := w.tx(mspMan)
+		raw, err := json.Marshal([]Event{e})
+		must(t, err)
+		res, _, err := Record(st, tx, raw)
+		must(t, err)
+		if r := res.Results[0]; r.Status != StatusRejected || r.Reason != ReasonBadEvent || !strings.Contains(r.Message, "hash of the event's content") {
+			t.Fatalf("got %+v", r)
+		}
+		if len(st.writes) != 0 {
+			t.Fatalf("a rejected content-addressed event wrote %d keys", len(st.writes))
+		}
+	})
+	t.Run("a rejection is judged again", func(t *testing.T) {
+		w := newWorld(t)
+		d := byContent(w.on(KindDispense, glnPhar, gtinA, "S1"))
+		if r := w.record(mspPhar, d)[0]; r.Status != StatusRejected || r.Reason != ReasonUnknownPack {
+			t.Fatalf("before commissioning: %+v", r)
+		}
+		w.stock("S1")
+		if r := w.record(mspPhar, d)[0]; r.Status != StatusAccepted {
+			t.Fatalf("after commissioning: %+v", r)
+		}
+		if v := w.verify(gtinA, "S1", "", ""); v.Status != PackDispensed || v.LastEvent != d.ID {
+			t.Fatalf("%+v", v)
+		}
+	})
+	t.Run("state machine and undo window", func(t *testing.T) {
+		w := newWorld(t)
+		w.ok(mspMan, byContent(commissionS1(w)))
+		w.ok(mspPhar, byContent(w.on(KindDispense, glnPhar, gtinA, "S1")))
+		w.now = w.now.Add(time.Minute)
+		if r := w.record(mspPhar, byContent(w.on(KindDispense, glnPhar, gtinA, "S1")))[0]; r.Reason != ReasonAlreadyDispensed {
+			t.Fatalf("dispense twice: %+v", r)
+		}
+		if r := w.record(mspPhar2, byContent(w.on(KindUndoDispense, glnPhar2, gtinA, "S1")))[0]; r.Reason != ReasonUndoOtherLocation {
+			t.Fatalf("undo elsewhere: %+v", r)
+		}
+		w.now = w.now.Add(11 * 24 * time.Hour)
+		if r := w.record(mspPhar, byContent(w.on(KindUndoDispense, glnPhar, gtinA, "S1")))[0]; r.Reason != ReasonUndoTooLate {
+			t.Fatalf("undo too late: %+v", r)
+		}
+	})
+	t.Run("history mixes pack-kept and keyed events", func(t *testing.T) {
+		w := newWorld(t)
+		c := byContent(commissionS1(w))
+		w.ok(mspMan, c)
+		w.now = w.now.Add(time.Hour)
+		s := w.on(KindShip, glnDist, gtinA, "S1") // a UUID: keyed by its ID
+		s.Counterparty = glnPhar
+		w.ok(mspDist, s)
+		w.now = w.now.Add(time.Hour)
+		r := byContent(w.on(KindReceive, glnPhar, gtinA, "S1"))
+		w.ok(mspPhar, r)
+		h := w.history(gtinA, "S1")
+		if len(h) != 3 {
+			t.Fatalf("%d entries, want 3", len(h))
+		}
+		for i, want := range []Event{c, s, r} {
+			if h[i].EventID != want.ID || h[i].Kind != want.Kind || !h[i].EventTime.Equal(want.Time) || h[i].TxID == "" {
+				t.Fatalf("entry %d: %+v, want %s %s", i, h[i], want.Kind, want.ID)
+			}
+			if !strings.Contains(string(h[i].EPCIS), fmt.Sprintf(`"eventID":%q`, eventURI(want.ID))) {
+				t.Fatalf("entry %d EPCIS: %s", i, h[i].EPCIS)
+			}
+		}
+	})
+	t.Run("case events keep their event key", func(t *testing.T) {
+		w := newWorld(t)
+		w.stock("S1", "S2")
+		p := byContent(w.unit(KindPack, glnDist, ssccCase, PackKey(gtinA, "S1"), PackKey(gtinA, "S2")))
+		st, tx := w.tx(mspDist)
+		raw, err := json.Marshal([]Event{p})
+		must(t, err)
+		res, _, err := Record(st, tx, raw)
+		must(t, err)
+		st.commit()
+		if res.Results[0].Status != StatusAccepted || st.writes[eventKey(p.ID)] == nil {
+			t.Fatalf("%+v; keys %d", res.Results[0], len(st.writes))
+		}
+		if r := w.record(mspDist, p)[0]; r.Status != StatusDuplicate || r.TxID != tx.ID {
+			t.Fatalf("replay: %+v", r)
+		}
+	})
+}
+
+// TestContentIDFixture checks ContentID against the IDs that package ledger
+// (the client) is checked against too, so the two cannot drift apart.
+func TestContentIDFixture(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(wireFixtures, "content-ids.json"))
+	must(t, err)
+	var cases []struct {
+		Event Event  `json:"event"`
+		ID    string `json:"id"`
+	}
+	must(t, json.Unmarshal(b, &cases))
+	if len(cases) == 0 {
+		t.Fatal("no cases")
+	}
+	for _, c := range cases {
+		t.Run(string(c.Event.Kind)+" "+c.Event.Serial+c.Event.SSCC, func(t *testing.T) {
+			if got := ContentID(&c.Event); got != c.ID {
+				t.Fatalf("ContentID = %s, want %s", got, c.ID)
+			}
+		})
+	}
+}
