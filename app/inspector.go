@@ -258,14 +258,11 @@ func (s *inspectorScreen) record() {
 	var ev ledger.Event
 	queue := u.cfg.Queue != nil && f.Code.IsPack()
 	if queue {
-		var err error
-		if ev, err = newEvent(ledger.KindInspect, f.Time, u.set.Location, f.Code); err != nil {
-			u.showError(tr("insp.record"), err)
-			return
-		}
+		ev = newEvent(ledger.KindInspect, f.Time, u.set.Location, f.Code)
 		c := f.Conformant
 		ev.Conformant = &c
 		ev.Note = f.Note
+		ev = ev.WithContentID()
 	}
 	s.recordBtn.Disable()
 	u.goTask(func(ctx context.Context) {

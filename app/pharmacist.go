@@ -3,14 +3,12 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-	"github.com/google/uuid"
 
 	"github.com/medtrace/medtrace/ledger"
 )
@@ -231,11 +229,7 @@ func (p *pharmacistScreen) dispense() {
 		u.showError(tr("pharm.dispense"), errors.New(tr("error.location")))
 		return
 	}
-	ev, err := newEvent(ledger.KindDispense, u.now(), u.set.Location, vd.Code)
-	if err != nil {
-		u.showError(tr("pharm.dispense"), err)
-		return
-	}
+	ev := newEvent(ledger.KindDispense, u.now(), u.set.Location, vd.Code).WithContentID()
 	p.dispenseBtn.Disable()
 	u.goTask(func(ctx context.Context) {
 		err := u.cfg.Queue.Enqueue(ctx, ev)
@@ -287,11 +281,7 @@ func (p *pharmacistScreen) undo() {
 		u.showError(tr("pharm.undo"), errors.New(tr("error.location")))
 		return
 	}
-	ev, err := newEvent(ledger.KindUndoDispense, u.now(), u.set.Location, c)
-	if err != nil {
-		u.showError(tr("pharm.undo"), err)
-		return
-	}
+	ev := newEvent(ledger.KindUndoDispense, u.now(), u.set.Location, c).WithContentID()
 	p.undoBtn.Disable()
 	u.goTask(func(ctx context.Context) {
 		err := u.cfg.Queue.Enqueue(ctx, ev)
@@ -359,19 +349,17 @@ func (p *pharmacistScreen) clear() {
 	p.u.w.Canvas().Focus(p.entry)
 }
 
-// newEvent makes a business event for one scanned item, with a fresh
-// time-ordered ID (a UUIDv7: the idempotency key on the ledger).
-func newEvent(kind ledger.Kind, now time.Time, location string, c Code) (ledger.Event, error) {
-	id, err := uuid.NewV7()
-	if err != nil {
-		return ledger.Event{}, fmt.Errorf("make event id: %w", err)
-	}
-	ev := ledger.Event{ID: id.String(), Kind: kind, Time: now.UTC(), Location: location,
+// newEvent makes a business event for one scanned item, without its ID:
+// once the event is complete, WithContentID gives it its content ID
+// (ledger.ContentID), the idempotency key on the ledger and the cheapest
+// kind of ID for it to check. The store refuses an ID that does not match.
+func newEvent(kind ledger.Kind, now time.Time, location string, c Code) ledger.Event {
+	ev := ledger.Event{Kind: kind, Time: now.UTC(), Location: location,
 		GTIN: c.GTIN, Serial: c.Serial, Batch: c.Batch, SSCC: c.SSCC}
 	if !c.Expiry.IsZero() {
 		ev.Expiry = c.Expiry.Format("2006-01-02")
 	}
-	return ev, nil
+	return ev
 }
 
 func shortTx(tx string) string {

@@ -156,7 +156,7 @@ func TestDispenseAndUndo(t *testing.T) {
 	}
 	d := evs[0]
 	if d.Kind != ledger.KindDispense || d.GTIN != "09501101530003" || d.Serial != "ACTIVE1" || d.Batch != "B123" ||
-		d.Expiry != "2028-12-31" || d.Location != testGLN || !d.Time.Equal(testNow) || len(d.ID) != 36 {
+		d.Expiry != "2028-12-31" || d.Location != testGLN || !d.Time.Equal(testNow) || d.ID != ledger.ContentID(d) {
 		t.Fatalf("dispense event %+v", d)
 	}
 	if p.verdict.title.Text != "Dispensed — queued for the ledger" || len(p.recent) != 1 {

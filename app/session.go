@@ -202,53 +202,36 @@ func elementString(c Code) string {
 // events returns the session's events in the order the ledger must apply
 // them: when receiving, receive first and then open or re-pack; when
 // shipping, open and pack first and then ship.
-func (s *whSession) events(now time.Time) ([]ledger.Event, error) {
+func (s *whSession) events(now time.Time) []ledger.Event {
 	s.finishAggregation()
 	var moves, unpacks, packs []ledger.Event
-	mk := func(kind ledger.Kind, c Code) (ledger.Event, error) {
-		ev, err := newEvent(kind, now, s.location, c)
-		if err != nil {
-			return ev, err
-		}
+	mk := func(kind ledger.Kind, c Code) ledger.Event {
+		ev := newEvent(kind, now, s.location, c)
 		if kind == ledger.KindReceive || kind == ledger.KindShip {
 			ev.Counterparty = s.counterparty
 		}
-		return ev, nil
+		return ev
 	}
 	moved := map[string]bool{}
-	move := func(c Code) error {
-		if moved[c.Key()] {
-			return nil
+	move := func(c Code) {
+		if !moved[c.Key()] {
+			moved[c.Key()] = true
+			moves = append(moves, mk(s.kind, c))
 		}
-		moved[c.Key()] = true
-		ev, err := mk(s.kind, c)
-		moves = append(moves, ev)
-		return err
 	}
 	for _, it := range s.items {
-		if err := move(it); err != nil {
-			return nil, err
-		}
+		move(it)
 	}
 	for _, a := range s.aggs {
-		if err := move(a.parent); err != nil {
-			return nil, err
-		}
-		ev, err := mk(ledger.KindPack, a.parent)
-		if err != nil {
-			return nil, err
-		}
+		move(a.parent)
+		ev := mk(ledger.KindPack, a.parent)
 		for _, ch := range a.children {
 			ev.Children = append(ev.Children, elementString(ch))
 		}
 		packs = append(packs, ev)
 	}
 	for _, c := range s.unpacks {
-		ev, err := mk(ledger.KindUnpack, c)
-		if err != nil {
-			return nil, err
-		}
-		unpacks = append(unpacks, ev)
+		unpacks = append(unpacks, mk(ledger.KindUnpack, c))
 	}
 	var out []ledger.Event
 	if s.kind == ledger.KindReceive {
@@ -256,5 +239,8 @@ func (s *whSession) events(now time.Time) ([]ledger.Event, error) {
 	} else {
 		out = append(append(append(out, unpacks...), packs...), moves...)
 	}
-	return out, nil
+	for i := range out {
+		out[i] = out[i].WithContentID()
+	}
+	return out
 }

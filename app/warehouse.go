@@ -334,11 +334,7 @@ func (w *warehouseScreen) closeSession() {
 		u.showError(tr("wh.close"), errors.New(tr("notconnected.queue")))
 		return
 	}
-	events, err := w.sess.events(u.now())
-	if err != nil {
-		u.showError(tr("wh.close"), err)
-		return
-	}
+	events := w.sess.events(u.now())
 	w.closeBtn.Disable()
 	u.goTask(func(ctx context.Context) {
 		err := u.cfg.Queue.Enqueue(ctx, events...)

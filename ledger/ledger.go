@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -72,6 +73,18 @@ func ContentID(ev Event) string {
 	sum := sha256.Sum256(b)
 	return ContentIDPrefix + base64.RawURLEncoding.EncodeToString(sum[:]) + ContentIDSuffix
 }
+
+// IsContentID reports whether id has the form of a content ID (whether it
+// is the ID of a given event is ContentID's to say).
+func IsContentID(id string) bool {
+	return len(id) == len(ContentIDPrefix)+43+len(ContentIDSuffix) &&
+		strings.HasPrefix(id, ContentIDPrefix) && strings.HasSuffix(id, ContentIDSuffix)
+}
+
+// ErrContentIDMismatch says an event's ID has the form of a content ID but
+// is not its content's: the event was changed after it got its ID. The
+// ledger would reject it.
+var ErrContentIDMismatch = errors.New("event ID is not the event's content ID")
 
 // WithContentID returns ev with its ID set to ContentID(ev).
 func (ev Event) WithContentID() Event {

@@ -53,8 +53,9 @@ type Queued struct {
 	UpdatedAt time.Time
 }
 
-// Enqueue stores an event for the ledger in one durable transaction. An
-// empty ID is filled with a new UUIDv7 and a zero time with the store's clock.
+// Enqueue stores an event for the ledger in one durable transaction. A
+// zero time is filled with the store's clock, then an empty ID with the
+// event's content ID (ledger.ContentID): the idempotency key on the ledger.
 func (s *Store) Enqueue(ctx context.Context, ev ledger.Event) (ledger.Event, error) {
 	err := s.write(ctx, "enqueue", func(tx *sql.Tx) error {
 		var err error
@@ -68,7 +69,7 @@ func (s *Store) Enqueue(ctx context.Context, ev ledger.Event) (ledger.Event, err
 	return ev, nil
 }
 
-// NewEventID returns a new time-ordered event ID (UUIDv7).
+// NewEventID returns a new time-ordered ID (UUIDv7), for claims.
 func NewEventID() (string, error) {
 	id, err := uuid.NewV7()
 	if err != nil {
@@ -83,23 +84,27 @@ func (s *Store) EnqueueTx(ctx context.Context, tx *sql.Tx, ev ledger.Event) (led
 	if ev.Kind == "" {
 		return ledger.Event{}, errors.New("enqueue: event has no kind")
 	}
-	if ev.ID == "" {
-		id, err := NewEventID()
-		if err != nil {
-			return ledger.Event{}, err
-		}
-		ev.ID = id
-	}
 	now := s.now()
 	if ev.Time.IsZero() {
 		ev.Time = now
 	}
 	ev.Time = ev.Time.UTC()
+	if ev.ID == "" {
+		ev.ID = ledger.ContentID(ev)
+	}
+	insert := `INSERT INTO events (id, kind, body, created_at, updated_at, keys) VALUES (?, ?, ?, ?, ?, ?)`
+	if ledger.IsContentID(ev.ID) {
+		if ev.ID != ledger.ContentID(ev) {
+			return ledger.Event{}, fmt.Errorf("enqueue %s: %w", ev.ID, ledger.ErrContentIDMismatch)
+		}
+		// The same content is the same event: queued once.
+		insert += ` ON CONFLICT (id) DO NOTHING`
+	}
 	body, err := json.Marshal(ev)
 	if err != nil {
 		return ledger.Event{}, fmt.Errorf("enqueue: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, kind, body, created_at, updated_at, keys) VALUES (?, ?, ?, ?, ?, ?)`,
+	if _, err := tx.ExecContext(ctx, insert,
 		ev.ID, string(ev.Kind), string(body), now.UnixNano(), now.UnixNano(), strings.Join(eventKeys(ev), " ")); err != nil {
 		return ledger.Event{}, err
 	}

@@ -292,7 +292,7 @@ func TestExpiredLeaseRecoveredWithTxID(t *testing.T) {
 	s := openTest(t, Options{Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }})
 	ctx := context.Background()
 	for i := 0; i < 3; i++ {
-		s.Enqueue(ctx, ledger.Event{Kind: ledger.KindShip})
+		s.Enqueue(ctx, ledger.Event{Kind: ledger.KindShip, SSCC: fmt.Sprintf("3%017d", i)})
 	}
 	c, _ := s.ClaimBatch(ctx, 2, 30*time.Second)
 	s.SetTxID(ctx, c.ID, "txA")
@@ -379,5 +379,55 @@ func TestClaimKeepsPackOrder(t *testing.T) {
 	c3, err := s.ClaimBatch(ctx, 10, time.Minute)
 	if got, want := fmt.Sprint(ids(c3)), fmt.Sprint([]string{e2, e3, e4, e5, e6}); err != nil || got != want {
 		t.Fatalf("third claim %s, want %s (%v)", got, want, err)
+	}
+}
+
+func TestEnqueueContentIDs(t *testing.T) {
+	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	dispense := ledger.Event{Kind: ledger.KindDispense, Time: at, Location: "4012345000108", GTIN: "09506000134352", Serial: "A1"}
+	tests := []struct {
+		name    string
+		evs     []ledger.Event
+		wantErr error
+		want    int // events queued
+	}{
+		{"empty ID gets the content ID", []ledger.Event{dispense}, nil, 1},
+		{"the same content twice is one event", []ledger.Event{dispense, dispense.WithContentID()}, nil, 1},
+		{"other content, other event", []ledger.Event{dispense, func() ledger.Event { e := dispense; e.Serial = "A2"; return e }()}, nil, 2},
+		{"a UUID is kept", []ledger.Event{func() ledger.Event { e := dispense; e.ID = "01a22021-5c0c-76b4-9e90-995239feae2d"; return e }()}, nil, 1},
+		{"content changed after the ID was made", []ledger.Event{func() ledger.Event {
+			e := dispense.WithContentID()
+			e.Serial = "A3"
+			return e
+		}()}, ledger.ErrContentIDMismatch, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := openTest(t, Options{})
+			ctx := context.Background()
+			var err error
+			for _, ev := range tt.evs {
+				var got ledger.Event
+				if got, err = s.Enqueue(ctx, ev); err != nil {
+					break
+				}
+				if ev.ID == "" && got.ID != ledger.ContentID(ev) {
+					t.Fatalf("ID %s, want the content ID %s", got.ID, ledger.ContentID(ev))
+				}
+				if ev.ID != "" && got.ID != ev.ID {
+					t.Fatalf("ID %s changed to %s", ev.ID, got.ID)
+				}
+			}
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			c, err := s.ClaimBatch(ctx, 10, time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(c.Events) != tt.want {
+				t.Fatalf("%d events queued, want %d", len(c.Events), tt.want)
+			}
+		})
 	}
 }
