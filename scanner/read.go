@@ -7,6 +7,8 @@ package scanner
 import (
 	"errors"
 	"fmt"
+	"image"
+	"math"
 	"time"
 )
 
@@ -100,6 +102,22 @@ func (r Read) IsGS1() bool {
 func (r Read) WithAIM() []byte {
 	out := make([]byte, 0, len(r.Symbology)+len(r.Data))
 	return append(append(out, r.Symbology...), r.Data...)
+}
+
+// Bounds returns the smallest pixel rectangle that holds the symbol's
+// corners (the box a preview draws around it); the empty rectangle when the
+// read has no corners (hardware scanners).
+func (r Read) Bounds() image.Rectangle {
+	if len(r.Corners) == 0 {
+		return image.Rectangle{}
+	}
+	minX, minY := math.Inf(1), math.Inf(1)
+	maxX, maxY := math.Inf(-1), math.Inf(-1)
+	for _, c := range r.Corners {
+		minX, maxX = math.Min(minX, c.X), math.Max(maxX, c.X)
+		minY, maxY = math.Min(minY, c.Y), math.Max(maxY, c.Y)
+	}
+	return image.Rect(int(math.Floor(minX)), int(math.Floor(minY)), int(math.Ceil(maxX)), int(math.Ceil(maxY)))
 }
 
 // SameCode reports whether two reads carry the same message.

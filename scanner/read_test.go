@@ -1,6 +1,9 @@
 package scanner
 
-import "testing"
+import (
+	"image"
+	"testing"
+)
 
 func TestSplitAIM(t *testing.T) {
 	tests := []struct {
@@ -43,5 +46,24 @@ func TestReadHelpers(t *testing.T) {
 		if err := ValidateSymbology(s); err == nil {
 			t.Errorf("%q accepted", s)
 		}
+	}
+}
+
+func TestReadBounds(t *testing.T) {
+	tests := []struct {
+		name    string
+		corners []Point
+		want    image.Rectangle
+	}{
+		{name: "no corners", want: image.Rectangle{}},
+		{name: "axis aligned", corners: []Point{{10, 20}, {50, 20}, {50, 60}, {10, 60}}, want: image.Rect(10, 20, 50, 60)},
+		{name: "rotated, fractional", corners: []Point{{30.5, 10.2}, {60.7, 40}, {30, 70.1}, {0.9, 40}}, want: image.Rect(0, 10, 61, 71)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := (Read{Corners: tc.corners}).Bounds(); got != tc.want {
+				t.Fatalf("Bounds() = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

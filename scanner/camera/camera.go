@@ -78,6 +78,15 @@ func (p *Pipeline) Stats() Stats {
 // for each new code. It returns nil on ctx end or end of stream, else the
 // source's error. The capture goroutine has ended when Run returns.
 func (p *Pipeline) Run(ctx context.Context, emit func(scanner.Read)) error {
+	return p.RunFrames(ctx, nil, emit)
+}
+
+// RunFrames is Run that also calls onFrame (when not nil), from Run's
+// goroutine, with every decoded frame and all the codes found in it, each
+// with its corners, whether new or seen before (for a live preview that
+// draws a box around each code). onFrame is called before emit for the
+// frame's new codes; it must not keep reads' slices it does not own.
+func (p *Pipeline) RunFrames(ctx context.Context, onFrame func(Frame, []scanner.Read), emit func(scanner.Read)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -152,7 +161,14 @@ func (p *Pipeline) Run(ctx context.Context, emit func(scanner.Read)) error {
 				if ctx.Err() != nil {
 					return nil
 				}
-				continue // no code in this frame
+				reads = nil // no code in this frame
+			}
+			for i := range reads {
+				reads[i].Source = scanner.Source{Kind: scanner.KindCamera, Name: p.src.Name()}
+				reads[i].Time = f.Time
+			}
+			if onFrame != nil {
+				onFrame(*f, reads)
 			}
 			for _, r := range reads {
 				key := r.Symbology + "\x00" + string(r.Data)
@@ -161,8 +177,6 @@ func (p *Pipeline) Run(ctx context.Context, emit func(scanner.Read)) error {
 				if seen && f.Time.Sub(prev) < p.forget {
 					continue
 				}
-				r.Source = scanner.Source{Kind: scanner.KindCamera, Name: p.src.Name()}
-				r.Time = f.Time
 				p.mu.Lock()
 				p.stats.Reads++
 				p.mu.Unlock()

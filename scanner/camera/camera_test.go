@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"image"
+	"image/draw"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -84,6 +85,67 @@ func TestPipelineReplay(t *testing.T) {
 	if st.Captured != 6 || st.Reads != 2 || st.Decoded != 6 || st.Dropped != 0 {
 		t.Errorf("stats %+v", st)
 	}
+}
+
+func TestPipelineRunFramesReportsEveryFrame(t *testing.T) {
+	dir := t.TempDir()
+	// The code sits at (40, 30) in a 200x160 frame; it is in frames a and b,
+	// not in c.
+	frame := func(withCode bool) image.Image {
+		img := image.NewGray(image.Rect(0, 0, 200, 160))
+		for i := range img.Pix {
+			img.Pix[i] = 255
+		}
+		if withCode {
+			code := codeImage(t, codeA)
+			draw.Draw(img, code.Bounds().Add(image.Pt(40, 30)), code, code.Bounds().Min, draw.Src)
+		}
+		return img
+	}
+	for name, withCode := range map[string]bool{"a.png": true, "b.png": true, "c.png": false} {
+		writePNG(t, filepath.Join(dir, name), frame(withCode))
+	}
+	src, err := NewFolderSource(context.Background(), dir, 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls := newLockstep(src, dmdecode.New(dmdecode.Options{Budget: dmdecode.NoBudget}))
+	var frames [][]scanner.Read
+	var emitted []scanner.Read
+	err = NewPipeline(ls, ls, 0).RunFrames(context.Background(),
+		func(f Frame, reads []scanner.Read) { frames = append(frames, append([]scanner.Read(nil), reads...)) },
+		func(r scanner.Read) { emitted = append(emitted, r) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(frames) != 3 || len(frames[0]) != 1 || len(frames[1]) != 1 || len(frames[2]) != 0 {
+		t.Fatalf("reads per frame: %v", frames)
+	}
+	if len(emitted) != 1 {
+		t.Fatalf("emitted %d reads, want the code once", len(emitted))
+	}
+	// The symbol image has a 3-module quiet zone at 4 px per module: the
+	// symbol itself starts 12 px in.
+	code := codeImage(t, codeA).Bounds()
+	want := image.Rect(40+12, 30+12, 40+code.Dx()-12, 30+code.Dy()-12)
+	for i, reads := range frames[:2] {
+		r := reads[0]
+		if r.Source.Kind != scanner.KindCamera || r.Time.IsZero() {
+			t.Errorf("frame %d read %+v", i, r)
+		}
+		got := r.Bounds()
+		if d := max(distance(got.Min.X, want.Min.X), distance(got.Min.Y, want.Min.Y), distance(got.Max.X, want.Max.X), distance(got.Max.Y, want.Max.Y)); d > 4 {
+			t.Errorf("frame %d box %v, want %v (within a module)", i, got, want)
+		}
+	}
+}
+
+// distance is |a-b| (abs in v4l2.go is Linux-only).
+func distance(a, b int) int {
+	if a > b {
+		return a - b
+	}
+	return b - a
 }
 
 func TestPipelineReportsAgainAfterForget(t *testing.T) {
