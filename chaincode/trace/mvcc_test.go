@@ -110,53 +110,88 @@ func FuzzRecord(f *testing.F) {
 	f.Add([]byte(`[{"id":"00000000-0000-7000-8000-000000000002","kind":"pack","time":"2026-11-02T09:00:00Z","location":"4020000000017","sscc":"340200000000000013","children":["04012345000010/S1","340200000000000020"]}]`))
 	f.Add([]byte(`[{"id":"ni:///sha-256;abc","kind":"ship","time":"2026-11-02T09:00:00Z","sscc":"340200000000000013"}]`))
 	f.Add([]byte(`[{},{"id":1}]`))
+	f.Add([]byte(`[{"id":"00000000-0000-7000-8000-000000000003","kind":"dispense","time":"2026-11-02T09:00:00Z","location":"4020000000024","gtin":"04012345000010","serial":"S1"}]`))
 	f.Fuzz(func(t *testing.T, batch []byte) {
-		w := newWorld(t)
-		w.stock("S1")
-		for _, msp := range []string{mspMan, mspDist, mspPhar, mspReg} {
-			st, tx := w.tx(msp)
-			res, em, err := Record(st, tx, batch)
-			if err != nil {
-				if len(st.writes) != 0 {
-					t.Fatalf("failed request wrote %d keys", len(st.writes))
-				}
-				continue
-			}
-			if len(res.Results) == 0 {
-				t.Fatal("no results")
-			}
-			if len(em.Accepted) > len(res.Results) {
-				t.Fatal("more accepted than results")
-			}
-			for _, r := range res.Results {
-				if r.Status == StatusRejected && r.Reason == "" {
-					t.Fatalf("rejection without reason: %+v", r)
+		// Every input also runs with content IDs: each event that decodes
+		// gets its content ID, remembering the pack that would keep it.
+		packOf := map[string]string{}
+		var evs []json.RawMessage
+		if json.Unmarshal(batch, &evs) == nil {
+			for i, raw := range evs {
+				var ev Event
+				if json.Unmarshal(raw, &ev) == nil {
+					ev.ID = ContentID(&ev)
+					packOf[ev.ID] = packKey(ev.GTIN, ev.Serial)
+					evs[i], _ = json.Marshal(&ev)
 				}
 			}
-			st.commit()
-			// Every accepted event is stored compact and must render as
-			// EPCIS 2.0 JSON when read.
-			rst, _ := w.tx(mspReg)
-			cfg, err := LoadConfig(rst)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, id := range em.Accepted {
-				rec, err := newOverlay(rst).event(id)
-				if err != nil || rec == nil {
-					t.Fatalf("accepted event %q: record %v, %v", id, rec, err)
-				}
-				doc, err := rec.document(cfg, id)
-				if err != nil || !json.Valid(doc) {
-					t.Fatalf("accepted event %q does not render: %v\n%s", id, err, doc)
-				}
+			if b, err := json.Marshal(evs); err == nil {
+				fuzzRecord(t, b, packOf)
 			}
 		}
-		if v := w.verify(gtinA, "S1", "", ""); v.Status == PackUnknown {
-			t.Fatal("the stocked pack vanished")
-		}
+		fuzzRecord(t, batch, nil)
 	})
 }
+
+// fuzzRecord records batch as every role; packOf names the pack of each
+// content-addressed event.
+func fuzzRecord(t *testing.T, batch []byte, packOf map[string]string) {
+	w := newWorld(t)
+	w.stock("S1")
+	for _, msp := range []string{mspMan, mspDist, mspPhar, mspReg} {
+		st, tx := w.tx(msp)
+		res, em, err := Record(st, tx, batch)
+		if err != nil {
+			if len(st.writes) != 0 {
+				t.Fatalf("failed request wrote %d keys", len(st.writes))
+			}
+			continue
+		}
+		if len(res.Results) == 0 {
+			t.Fatal("no results")
+		}
+		if len(em.Accepted) > len(res.Results) {
+			t.Fatal("more accepted than results")
+		}
+		for _, r := range res.Results {
+			if r.Status == StatusRejected && r.Reason == "" {
+				t.Fatalf("rejection without reason: %+v", r)
+			}
+		}
+		st.commit()
+		// Every accepted event is stored compact and must render as
+		// EPCIS 2.0 JSON when read.
+		rst, _ := w.tx(mspReg)
+		cfg, err := LoadConfig(rst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range em.Accepted {
+			ov := newOverlay(rst)
+			var p *pack
+			if k, ok := packOf[id]; ok && packScopedKey(k) {
+				if p, err = load(ov, ov.packs, k); err != nil || p == nil {
+					t.Fatalf("accepted event %q: pack %s %v, %v", id, k, p, err)
+				}
+			}
+			rec, err := ov.packEventRec(p, id)
+			if err != nil || rec == nil {
+				t.Fatalf("accepted event %q: record %v, %v", id, rec, err)
+			}
+			doc, err := rec.document(cfg, id)
+			if err != nil || !json.Valid(doc) {
+				t.Fatalf("accepted event %q does not render: %v\n%s", id, err, doc)
+			}
+		}
+	}
+	if v := w.verify(gtinA, "S1", "", ""); v.Status == PackUnknown {
+		t.Fatal("the stocked pack vanished")
+	}
+}
+
+// packScopedKey reports whether k names a pack (an event with GTIN and
+// serial); events without one are kept under their own key.
+func packScopedKey(k string) bool { return !strings.HasSuffix(k, ":") && !strings.HasPrefix(k, prefixPack+":") }
 
 func FuzzSplitChild(f *testing.F) {
 	for _, s := range []string{"340200000000000013", "04012345000010/S1", "04012345000010/", "x", "04012345000010/a/b"} {
