@@ -191,7 +191,9 @@ func fuzzRecord(t *testing.T, batch []byte, packOf map[string]string) {
 
 // packScopedKey reports whether k names a pack (an event with GTIN and
 // serial); events without one are kept under their own key.
-func packScopedKey(k string) bool { return !strings.HasSuffix(k, ":") && !strings.HasPrefix(k, prefixPack+":") }
+func packScopedKey(k string) bool {
+	return !strings.HasSuffix(k, ":") && !strings.HasPrefix(k, prefixPack+":")
+}
 
 func FuzzSplitChild(f *testing.F) {
 	for _, s := range []string{"340200000000000013", "04012345000010/S1", "04012345000010/", "x", "04012345000010/a/b"} {
