@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"path/filepath"
-	"runtime"
 	"time"
 
 	"github.com/medtrace/medtrace/internal/packcode"
@@ -14,6 +13,8 @@ import (
 	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/ledger/network"
 	"github.com/medtrace/medtrace/sync/outbox"
+
+	"github.com/medtrace/medtrace/internal/datadir"
 )
 
 // exitFailure is the exit status when a command could not do its work (the
@@ -50,26 +51,11 @@ func DataDir(flagValue string, getenv func(string) string) (string, error) {
 	if v := getenv(envData); v != "" {
 		return v, nil
 	}
-	var base string
-	switch runtime.GOOS {
-	case "windows":
-		base = getenv("LocalAppData")
-	case "darwin", "ios":
-		if h := getenv("HOME"); h != "" {
-			base = filepath.Join(h, "Library", "Application Support")
-		}
-	default:
-		base = getenv("XDG_DATA_HOME")
-		if base == "" || !filepath.IsAbs(base) {
-			if h := getenv("HOME"); h != "" {
-				base = filepath.Join(h, ".local", "share")
-			}
-		}
+	dir, err := datadir.Here(getenv)
+	if err != nil {
+		return "", fmt.Errorf("%w: use --data DIR or %s", err, envData)
 	}
-	if base == "" {
-		return "", errors.New("no per-user data folder (HOME is not set): use --data DIR or " + envData)
-	}
-	return filepath.Join(base, "medtrace"), nil
+	return dir, nil
 }
 
 // openStore opens the store in the chosen data folder.

@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
+
+	"github.com/medtrace/medtrace/internal/datadir"
 )
 
 // Environment variables the ledger commands and ForTest read.
@@ -30,26 +31,11 @@ var ErrNoCheckout = errors.New("not inside a MedTrace checkout")
 // ($XDG_DATA_HOME or ~/.local/share on Linux, ~/Library/Application Support
 // on macOS, %LocalAppData% on Windows).
 func DefaultStateDir(getenv func(string) string) (string, error) {
-	var base string
-	switch runtime.GOOS {
-	case "windows":
-		base = getenv("LocalAppData")
-	case "darwin", "ios":
-		if h := getenv("HOME"); h != "" {
-			base = filepath.Join(h, "Library", "Application Support")
-		}
-	default:
-		base = getenv("XDG_DATA_HOME")
-		if base == "" || !filepath.IsAbs(base) {
-			if h := getenv("HOME"); h != "" {
-				base = filepath.Join(h, ".local", "share")
-			}
-		}
+	dir, err := datadir.Here(getenv)
+	if err != nil {
+		return "", fmt.Errorf("%w: use --state", err)
 	}
-	if base == "" {
-		return "", errors.New("no user data directory (HOME is not set); use --state")
-	}
-	return filepath.Join(base, "medtrace", "ledger"), nil
+	return filepath.Join(dir, "ledger"), nil
 }
 
 // FindCheckout returns the root of the MedTrace checkout that holds dir: the
