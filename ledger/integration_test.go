@@ -20,6 +20,8 @@ import (
 
 	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/ledger/network"
+
+	"github.com/medtrace/medtrace/internal/gs1"
 )
 
 // env is a configured network with a client per role and this test run's
@@ -39,25 +41,7 @@ type env struct {
 // its profile, as its regulator.
 func setup(t testing.TB) *env {
 	t.Helper()
-	n := network.ForTest(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	p, err := ledger.LoadProfile(n.ProfilePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clients, err := p.DialAll(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		for _, c := range clients {
-			c.Close()
-		}
-	})
-	if err := ledger.Configure(ctx, p, clients["regulator"]); err != nil {
-		t.Fatalf("configure the ledger: %v", err)
-	}
+	n, p, clients := network.ClientsForTest(t)
 	b := make([]byte, 4)
 	rand.Read(b)
 	stateDir := n.StateDir
@@ -85,19 +69,6 @@ func ctxT(t testing.TB) context.Context {
 	return ctx
 }
 
-// gs1 appends the GS1 check digit.
-func gs1(body string) string {
-	sum := 0
-	for i := len(body) - 1; i >= 0; i-- {
-		d := int(body[i] - '0')
-		if (len(body)-1-i)%2 == 0 {
-			d *= 3
-		}
-		sum += d
-	}
-	return body + strconv.Itoa((10-sum%10)%10)
-}
-
 func (e *env) next() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -108,7 +79,7 @@ func (e *env) next() int {
 // gtin is a GTIN under the manufacturer's prefix.
 func (e *env) gtin(item int) string {
 	digits := 12 - len(e.prefix)
-	return gs1("0" + e.prefix + fmt.Sprintf("%0*d", digits, item%1000))
+	return gs1.AppendCheckDigit("0" + e.prefix + fmt.Sprintf("%0*d", digits, item%1000))
 }
 
 // serial is a fresh serial for this run.
@@ -122,7 +93,7 @@ func (e *env) sscc() string {
 	for range w - 4 {
 		space *= 10
 	}
-	return gs1("3" + e.prefix + fmt.Sprintf("%0*d", w, (n%space)*10000+uint64(e.next())%10000))
+	return gs1.AppendCheckDigit("3" + e.prefix + fmt.Sprintf("%0*d", w, (n%space)*10000+uint64(e.next())%10000))
 }
 
 func (e *env) id() string {
@@ -279,7 +250,7 @@ func testRoles(t *testing.T, e *env) {
 		})
 	}
 	t.Run("manufacturer outside its prefix", func(t *testing.T) {
-		other := gs1("0" + "9999999" + "00001")
+		other := gs1.AppendCheckDigit("0" + "9999999" + "00001")
 		r := e.submit(t, "manufacturer", e.commission(other, e.serial(), "X", "2030-01-31")).Results[0]
 		if r.Reason != "not-authorized" {
 			t.Fatalf("got %+v", r)
@@ -488,7 +459,7 @@ func testTransitions(t *testing.T, e *env) {
 	ctx := ctxT(t)
 	// A second pharmacy location, for undo elsewhere.
 	pharmMSP := e.p.Identities["pharmacy"].MSPID
-	secondGLN := gs1("405432100002")
+	secondGLN := gs1.AppendCheckDigit("405432100002")
 	if err := e.c["regulator"].SetLocations(ctx, pharmMSP, []string{e.glns["pharmacy"], secondGLN}); err != nil {
 		t.Fatal(err)
 	}

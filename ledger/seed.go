@@ -7,9 +7,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"strconv"
 	"sync"
 	"time"
+
+	"github.com/medtrace/medtrace/internal/gs1"
 )
 
 // SeedOptions sizes the demo data set.
@@ -49,19 +50,6 @@ func seedID(name string) string {
 	h[8] = h[8]&0x3f | 0x80 // RFC 4122 variant
 	s := hex.EncodeToString(h[:16])
 	return s[:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:32]
-}
-
-// gs1Key appends the GS1 mod-10 check digit to a numeric body.
-func gs1Key(body string) string {
-	sum := 0
-	for i := len(body) - 1; i >= 0; i-- {
-		d := int(body[i] - '0')
-		if (len(body)-1-i)%2 == 0 {
-			d *= 3
-		}
-		sum += d
-	}
-	return body + strconv.Itoa((10-sum%10)%10)
 }
 
 // seedSerial is a stable 12-character serial for pack i of product g.
@@ -163,7 +151,7 @@ func Seed(ctx context.Context, clients map[string]*Client, glns map[string]strin
 	}
 	itemDigits := 12 - len(prefix)
 	gtin := func(g int) string {
-		return gs1Key("0" + prefix + fmt.Sprintf("%0*d", itemDigits, (g+1)%intPow10(itemDigits)))
+		return gs1.AppendCheckDigit("0" + prefix + fmt.Sprintf("%0*d", itemDigits, (g+1)%intPow10(itemDigits)))
 	}
 	at := seedTime
 	perProduct := opts.Packs / opts.Products
@@ -199,7 +187,9 @@ func Seed(ctx context.Context, clients map[string]*Client, glns map[string]strin
 		h := sha256.Sum256([]byte(tag))
 		unitBase += 10 * (int(h[0])<<8 | int(h[1]))
 	}
-	ssccOf := func(n int) string { return gs1Key("3" + prefix + fmt.Sprintf("%0*d", 16-len(prefix), unitBase+n)) }
+	ssccOf := func(n int) string {
+		return gs1.AppendCheckDigit("3" + prefix + fmt.Sprintf("%0*d", 16-len(prefix), unitBase+n))
+	}
 	case1, case2, pallet := ssccOf(1), ssccOf(2), ssccOf(3)
 	var c1, c2 []string
 	for i := 0; i < caseSize; i++ {

@@ -7,27 +7,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/ledger/network"
-)
 
-// gs1CheckDigit appends the GS1 mod-10 check digit.
-func gs1CheckDigit(body string) string {
-	sum := 0
-	for i := len(body) - 1; i >= 0; i-- {
-		d := int(body[i] - '0')
-		if (len(body)-1-i)%2 == 0 {
-			d *= 3
-		}
-		sum += d
-	}
-	return body + strconv.Itoa((10-sum%10)%10)
-}
+	"github.com/medtrace/medtrace/internal/gs1"
+)
 
 // TestStoreCommandsOnTheNetwork runs queue add, sync, snapshot and verify
 // (online and offline) against the real network.
@@ -51,7 +39,7 @@ func TestStoreCommandsOnTheNetwork(t *testing.T) {
 	rand.Read(b)
 	runID := strings.ToUpper(hex.EncodeToString(b))
 	prefix := p.CompanyPrefixes["manufacturer"][0]
-	gtin := gs1CheckDigit("0" + prefix + fmt.Sprintf("%0*d", 12-len(prefix), 779))
+	gtin := gs1.AppendCheckDigit("0" + prefix + fmt.Sprintf("%0*d", 12-len(prefix), 779))
 	code := fmt.Sprintf("(01)%s(21)C%s(10)CB1(17)301231", gtin, runID)
 	env := map[string]string{envData: filepath.Join(t.TempDir(), "data"), envProfile: n.ProfilePath}
 	steps := []struct {

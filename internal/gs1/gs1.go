@@ -274,11 +274,15 @@ func CheckDigitOK(digits string) bool {
 	if len(digits) < 2 || !allDigits(digits) {
 		return false
 	}
-	return computeCheckDigit(digits[:len(digits)-1]) == digits[len(digits)-1]
+	return CheckDigit(digits[:len(digits)-1]) == digits[len(digits)-1]
 }
 
-// computeCheckDigit returns the GS1 mod-10 check digit for body (digits only).
-func computeCheckDigit(body string) byte {
+// AppendCheckDigit returns body (digits only) followed by its GS1 mod-10
+// check digit: a GTIN, GLN or SSCC from its first digits.
+func AppendCheckDigit(body string) string { return body + string(CheckDigit(body)) }
+
+// CheckDigit returns the GS1 mod-10 check digit for body (digits only).
+func CheckDigit(body string) byte {
 	sum := 0
 	w := 3
 	for i := len(body) - 1; i >= 0; i-- {

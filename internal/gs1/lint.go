@@ -227,7 +227,7 @@ func lintCsum(s string) lintErr {
 	if i := firstNonDigit(s); i >= 0 {
 		return fail("GS1_LINTER_NON_DIGIT_CHARACTER", i, 1)
 	}
-	if computeCheckDigit(s[:len(s)-1]) != s[len(s)-1] {
+	if CheckDigit(s[:len(s)-1]) != s[len(s)-1] {
 		return fail("GS1_LINTER_INCORRECT_CHECK_DIGIT", len(s)-1, 1)
 	}
 	return lintErr{}

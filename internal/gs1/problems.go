@@ -287,7 +287,7 @@ func linterMessage(ai, comp string, off int, e lintErr) string {
 	case "GS1_LINTER_INVALID_CSET64_CHARACTER":
 		return fmt.Sprintf("%s: %s (character %d of the value) is not allowed (only letters, digits, - and _ are).", label, charDesc(comp[e.pos]), at)
 	case "GS1_LINTER_INCORRECT_CHECK_DIGIT":
-		want := computeCheckDigit(comp[:len(comp)-1])
+		want := CheckDigit(comp[:len(comp)-1])
 		return fmt.Sprintf("%s: check digit is %c, expected %c.", label, comp[len(comp)-1], want)
 	case "GS1_LINTER_TOO_SHORT_FOR_CHECK_DIGIT":
 		return fmt.Sprintf("%s: too short to carry a check digit.", label)

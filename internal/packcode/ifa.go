@@ -3,6 +3,8 @@ package packcode
 import (
 	"fmt"
 	"strings"
+
+	"github.com/medtrace/medtrace/internal/gs1"
 )
 
 // PPNCheckDigits returns the two check digits of a Pharmacy Product Number
@@ -148,8 +150,8 @@ func (p *parser) ifaField(di, title, v string, vpos int) {
 			bad(CodeBadLength, "a GTIN has 14 digits, this one has %d.", len(v))
 		case !allDigits(v):
 			bad(CodeNotNumeric, "a GTIN has digits only.")
-		case !checkDigitOK(v):
-			bad(CodeCheckDigit, "check digit is %c, expected %c.", v[13], gs1CheckDigit(v[:13]))
+		case !gs1.CheckDigitOK(v):
+			bad(CodeCheckDigit, "check digit is %c, expected %c.", v[13], gs1.CheckDigit(v[:13]))
 			p.check("GTIN check digit", CheckFailed, "The GTIN's check digit is wrong.")
 		default:
 			p.check("GTIN check digit", CheckPassed, "The GTIN's check digit is right.")
@@ -245,19 +247,4 @@ func clip(s string) string {
 		return s[:40] + "..."
 	}
 	return s
-}
-
-// checkDigitOK is the GS1 mod-10 check over a digit string.
-func checkDigitOK(s string) bool {
-	return len(s) >= 2 && allDigits(s) && gs1CheckDigit(s[:len(s)-1]) == s[len(s)-1]
-}
-
-// gs1CheckDigit returns the GS1 mod-10 check digit for body (digits only).
-func gs1CheckDigit(body string) byte {
-	sum, w := 0, 3
-	for i := len(body) - 1; i >= 0; i-- {
-		sum += int(body[i]-'0') * w
-		w = 4 - w
-	}
-	return byte('0' + (10-sum%10)%10)
 }

@@ -92,9 +92,9 @@ func (p *parser) gtin(d string, base int, sym string) {
 		return
 	}
 	g := strings.Repeat("0", 14-len(d)) + d
-	if !checkDigitOK(d) {
+	if !gs1.CheckDigitOK(d) {
 		p.problem(Problem{AI: "01", Pos: base + len(d) - 1, Len: 1, Code: CodeCheckDigit,
-			Message: fmt.Sprintf("%s: check digit is %c, expected %c.", what, d[len(d)-1], gs1CheckDigit(d[:len(d)-1]))})
+			Message: fmt.Sprintf("%s: check digit is %c, expected %c.", what, d[len(d)-1], gs1.CheckDigit(d[:len(d)-1]))})
 	}
 	p.elems = append(p.elems, gs1.Element{AI: "01", Value: g, Pos: base})
 }

@@ -149,7 +149,7 @@ func (p *parser) guess(d string, base int) {
 	case allDigits(d) && len(d) == 20 && d[0] == '8':
 		p.cnCode(d, base)
 	case allDigits(d) && (len(d) == 8 || len(d) == 12 || len(d) == 13 || len(d) == 14):
-		if !checkDigitOK(d) && p.cleanGS1(d) {
+		if !gs1.CheckDigitOK(d) && p.cleanGS1(d) {
 			p.gs1Data(d, base)
 			return
 		}

@@ -78,7 +78,7 @@ func ScanData(b Barcode, data string, addCheckDigit bool) (string, error) {
 			if len(linear) != n-1 || !allDigits(linear) {
 				return "", fmt.Errorf("%s needs %d digits before its check digit: %w", b, n-1, ErrNoScanData)
 			}
-			linear += string(gs1CheckDigit(linear))
+			linear += string(gs1.CheckDigit(linear))
 		}
 		d, err := primaryGTIN(linear, n)
 		if err != nil {
@@ -121,7 +121,7 @@ func primaryGTIN(s string, n int) (string, error) {
 	if len(s) != n || !allDigits(s) {
 		return "", fmt.Errorf("%q is not %d digits: %w", s, n, ErrNoScanData)
 	}
-	if !checkDigitOK(s) {
+	if !gs1.CheckDigitOK(s) {
 		return "", fmt.Errorf("%q has a wrong check digit: %w", s, ErrNoScanData)
 	}
 	return s, nil

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/medtrace/medtrace/ledger"
 )
 
 // testStartedMarker, in a state directory, says a test started the network,
@@ -91,6 +93,34 @@ func ForTest(tb testing.TB) *Network {
 		}
 	})
 	return n
+}
+
+// ClientsForTest is ForTest plus what every integration test does next: it
+// loads the network's connection profile, dials a client per role (closed
+// when tb ends) and configures the ledger from the profile (roles, company
+// prefixes, GLNs; a no-op when already done).
+func ClientsForTest(tb testing.TB) (*Network, *ledger.Profile, map[string]*ledger.Client) {
+	tb.Helper()
+	n := ForTest(tb)
+	ctx, cancel := context.WithTimeout(tb.Context(), 2*time.Minute)
+	defer cancel()
+	p, err := ledger.LoadProfile(n.ProfilePath)
+	if err != nil {
+		tb.Fatalf("network.ClientsForTest: %v", err)
+	}
+	clients, err := p.DialAll(ctx)
+	if err != nil {
+		tb.Fatalf("network.ClientsForTest: %v", err)
+	}
+	tb.Cleanup(func() {
+		for _, c := range clients {
+			c.Close()
+		}
+	})
+	if err := ledger.Configure(ctx, p, clients["regulator"]); err != nil {
+		tb.Fatalf("network.ClientsForTest: configure the ledger: %v", err)
+	}
+	return n, p, clients
 }
 
 // testLog sends progress lines to the test log.

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -17,6 +16,8 @@ import (
 	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/ledger/network"
 	"github.com/medtrace/medtrace/sync/outbox"
+
+	"github.com/medtrace/medtrace/internal/gs1"
 )
 
 // netEnv is the real network (orderer, peer, chaincode as a service) with a
@@ -34,43 +35,12 @@ func netSetup(t *testing.T) *netEnv { return netSetupB(t) }
 
 func netSetupB(t testing.TB) *netEnv {
 	t.Helper()
-	n := network.ForTest(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	p, err := ledger.LoadProfile(n.ProfilePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clients, err := p.DialAll(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		for _, c := range clients {
-			c.Close()
-		}
-	})
-	if err := ledger.Configure(ctx, p, clients["regulator"]); err != nil {
-		t.Fatalf("configure the ledger: %v", err)
-	}
+	n, p, clients := network.ClientsForTest(t)
 	b := make([]byte, 4)
 	rand.Read(b)
 	prefix := p.CompanyPrefixes["manufacturer"][0]
-	gtin := gs1Check("0" + prefix + fmt.Sprintf("%0*d", 12-len(prefix), 777))
+	gtin := gs1.AppendCheckDigit("0" + prefix + fmt.Sprintf("%0*d", 12-len(prefix), 777))
 	return &netEnv{profilePath: n.ProfilePath, p: p, c: clients, gtin: gtin, run: strings.ToUpper(hex.EncodeToString(b))}
-}
-
-// gs1Check appends the GS1 mod-10 check digit.
-func gs1Check(body string) string {
-	sum := 0
-	for i := len(body) - 1; i >= 0; i-- {
-		d := int(body[i] - '0')
-		if (len(body)-1-i)%2 == 0 {
-			d *= 3
-		}
-		sum += d
-	}
-	return body + strconv.Itoa((10-sum%10)%10)
 }
 
 // commission is a fresh, valid commissioning event of this run.

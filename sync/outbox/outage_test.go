@@ -18,6 +18,8 @@ import (
 	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/ledger/network"
 	"github.com/medtrace/medtrace/sync/outbox"
+
+	"github.com/medtrace/medtrace/internal/gs1"
 )
 
 // outagePortBase is the private network's first port (the shared test
@@ -118,7 +120,7 @@ func TestLedgerOutage(t *testing.T) {
 	}
 	e := &netEnv{profilePath: n.ProfilePath, p: p, c: clients, run: "OUTAGE"}
 	prefix := p.CompanyPrefixes["manufacturer"][0]
-	e.gtin = gs1Check("0" + prefix + fmt.Sprintf("%0*d", 12-len(prefix), 778))
+	e.gtin = gs1.AppendCheckDigit("0" + prefix + fmt.Sprintf("%0*d", 12-len(prefix), 778))
 
 	s, err := store.Open(ctx, t.TempDir(), store.Options{})
 	if err != nil {
