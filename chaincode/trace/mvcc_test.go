@@ -217,13 +217,27 @@ func FuzzSplitChild(f *testing.F) {
 }
 
 // BenchmarkRecord measures the chaincode's own work per event (in memory,
-// no peer): commissioning batches of 100.
+// no peer): commissioning batches, with content IDs (as MedTrace sends)
+// and with UUIDs.
 func BenchmarkRecord(b *testing.B) {
-	for _, n := range []int{1, 100, 500} {
-		b.Run(fmt.Sprintf("commission-batch-%d", n), func(b *testing.B) {
+	for _, run := range []struct {
+		n       int
+		content bool
+	}{{1, true}, {100, true}, {500, true}, {100, false}} {
+		n := run.n
+		name := fmt.Sprintf("commission-batch-%d", n)
+		if !run.content {
+			name = fmt.Sprintf("commission-uuid-batch-%d", n)
+		}
+		b.Run(name, func(b *testing.B) {
 			w := newWorld(b)
 			for i := 0; i < b.N; i++ {
 				evs := w.commissions(fmt.Sprintf("B%d-", i), n)
+				if run.content {
+					for j := range evs {
+						evs[j] = byContent(evs[j])
+					}
+				}
 				raw, err := json.Marshal(evs)
 				must(b, err)
 				st, tx := w.tx(mspMan)
