@@ -61,13 +61,28 @@ func (f Fault) String() string {
 	return fmt.Sprintf("fault(%d)", uint8(f))
 }
 
-// Finding is one detected fault and exactly what to change.
+// Finding is one detected fault and exactly what to change. Advice words
+// it in English; a user interface in another language words it from Fault
+// and the values below, which are the ones Advice names (zero where the
+// fault has none).
 type Finding struct {
 	Fault  Fault
 	Advice string
 	// Substitute is the character that arrived in place of GS
 	// (FaultGSSubstituted only).
 	Substitute rune
+	// Wait is the silence that ended a scan without a terminator
+	// (FaultNoTerminator: Config.IdleEnd).
+	Wait time.Duration
+	// Gap is the median time between keystrokes, MaxGap the most the
+	// configuration accepts and SuggestedGap a maximum that would accept
+	// this scanner (FaultTooSlow).
+	Gap, MaxGap, SuggestedGap time.Duration
+	// Position is the 1-based position of the first character that differs
+	// from the test code; Expected and Got are that character in the test
+	// code and in the scan, "" past the end (FaultUnrecognised).
+	Position      int
+	Expected, Got string
 }
 
 // Report is the outcome of a calibration scan.
@@ -236,13 +251,14 @@ func CalibrateWith(res Result, cfg Config, expected string) Report {
 		rep.Findings = append(rep.Findings, unrecognised(want, got))
 	}
 	if res.Ending == EndIdle {
-		rep.Findings = append(rep.Findings, Finding{Fault: FaultNoTerminator,
+		rep.Findings = append(rep.Findings, Finding{Fault: FaultNoTerminator, Wait: cfg.IdleEnd,
 			Advice: fmt.Sprintf("The scan ended without Enter or Tab; MedTrace had to wait %v of silence. Program the scanner to send Enter (CR) as suffix.", cfg.IdleEnd)})
 	}
 	if res.MedianGap > cfg.MaxKeyGap {
-		rep.Findings = append(rep.Findings, Finding{Fault: FaultTooSlow,
+		gap, suggested := res.MedianGap.Round(time.Millisecond), (res.MedianGap * 3 / 2).Round(time.Millisecond)
+		rep.Findings = append(rep.Findings, Finding{Fault: FaultTooSlow, Gap: gap, MaxGap: cfg.MaxKeyGap, SuggestedGap: suggested,
 			Advice: fmt.Sprintf("Keystrokes arrived every %v (median), slower than the %v MedTrace expects from a scanner, so scans look like typing. Set the scanner's inter-character delay to 0, or raise MedTrace's maximum key gap to %v.",
-				res.MedianGap.Round(time.Millisecond), cfg.MaxKeyGap, (res.MedianGap * 3 / 2).Round(time.Millisecond))})
+				gap, cfg.MaxKeyGap, suggested)})
 	}
 	rep.OK = len(rep.Findings) == 0
 	return rep
@@ -274,14 +290,22 @@ func unrecognised(want, got []rune) Finding {
 	for i < len(want) && i < len(got) && want[i] == got[i] {
 		i++
 	}
-	show := func(rs []rune) string {
+	at := func(rs []rune) string {
 		if i >= len(rs) {
+			return ""
+		}
+		return string(rs[i])
+	}
+	show := func(s string) string {
+		if s == "" {
 			return "end of scan"
 		}
-		return fmt.Sprintf("%q", string(rs[i]))
+		return fmt.Sprintf("%q", s)
 	}
+	f := Finding{Fault: FaultUnrecognised, Position: i + 1, Expected: at(want), Got: at(got)}
 	var b strings.Builder
-	fmt.Fprintf(&b, "The scan differs from the test code at character %d: expected %s, got %s. ", i+1, show(want), show(got))
+	fmt.Fprintf(&b, "The scan differs from the test code at character %d: expected %s, got %s. ", f.Position, show(f.Expected), show(f.Got))
 	b.WriteString("Make sure you scanned MedTrace's calibration code, and that the scanner adds no prefix or suffix other than Enter.")
-	return Finding{Fault: FaultUnrecognised, Advice: b.String()}
+	f.Advice = b.String()
+	return f
 }

@@ -198,7 +198,8 @@ func TestCalibrate(t *testing.T) {
 		idle   bool
 		want   []Fault
 		subst  rune
-		advice string // a phrase the first finding's advice must hold
+		advice string  // a phrase the first finding's advice must hold
+		values Finding // the first finding's values (a UI words its advice from them), Fault and Advice aside
 	}{
 		{name: "correct setup", keys: scanAs(0, false, gsIntact, 0, false, fast)},
 		{name: "US scanner on German computer", keys: scanAs(FaultLayoutUSOnDE, false, gsIntact, 0, false, fast),
@@ -218,11 +219,14 @@ func TestCalibrate(t *testing.T) {
 		{name: "GS substitute configured", cfg: func(c *Config) { c.GSSubstitute = '~' },
 			keys: scanAs(0, false, gsSubst, '~', false, fast)},
 		{name: "missing terminator", keys: scanAs(0, false, gsIntact, 0, true, fast), idle: true,
-			want: []Fault{FaultNoTerminator}, advice: "Enter (CR) as suffix"},
+			want: []Fault{FaultNoTerminator}, advice: "Enter (CR) as suffix", values: Finding{Wait: DefaultConfig().IdleEnd}},
 		{name: "too slow", keys: scanAs(0, false, gsIntact, 0, false, 80*time.Millisecond),
-			want: []Fault{FaultTooSlow}, advice: "inter-character delay"},
+			want: []Fault{FaultTooSlow}, advice: "inter-character delay",
+			values: Finding{Gap: 80 * time.Millisecond, MaxGap: DefaultConfig().MaxKeyGap, SuggestedGap: 120 * time.Millisecond}},
 		{name: "wrong code", keys: typeString("0104012345678901\r", t0, fast),
-			want: []Fault{FaultUnrecognised}, advice: "at character 4"},
+			want: []Fault{FaultUnrecognised}, advice: "at character 4", values: Finding{Position: 4, Expected: "9", Got: "4"}},
+		{name: "scan ends early", keys: typeString(CalibrationData[:10]+"\r", t0, fast),
+			want: []Fault{FaultUnrecognised}, advice: "got end of scan", values: Finding{Position: 11, Expected: CalibrationData[10:11]}},
 		{name: "AIM prefix is accepted", keys: typeString("]d2"+CalibrationData+"\r", t0, fast)},
 	}
 	for _, tc := range tests {
@@ -264,6 +268,13 @@ func TestCalibrate(t *testing.T) {
 			}
 			if tc.subst != 0 && rep.Findings[0].Substitute != tc.subst {
 				t.Errorf("substitute = %q, want %q", rep.Findings[0].Substitute, tc.subst)
+			}
+			if len(rep.Findings) > 0 {
+				v := rep.Findings[0]
+				v.Fault, v.Advice, v.Substitute = 0, "", 0
+				if v != tc.values {
+					t.Errorf("values %+v, want %+v", v, tc.values)
+				}
 			}
 		})
 	}
