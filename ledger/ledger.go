@@ -158,9 +158,13 @@ type Verification struct {
 	LastKind  Kind       `json:"lastKind,omitempty"`
 	LastTime  time.Time  `json:"lastTime,omitempty"`
 	LastPlace string     `json:"lastPlace,omitempty"` // GLN
-	Block     uint64     `json:"block,omitempty"`     // the block this answer reflects
-	AsOf      time.Time  `json:"asOf"`                // when this answer was true
-	Offline   bool       `json:"offline"`             // answered from the local copy
+	// Block is the block this answer reflects: set for answers from a
+	// local copy (the copy's last block); 0 for Client.Verify, which does
+	// not learn which block the peer read (a chain-info query would cost a
+	// second round trip per verify), so online answers carry AsOf only.
+	Block   uint64    `json:"block,omitempty"`
+	AsOf    time.Time `json:"asOf"`    // when this answer was true (online: the query's time)
+	Offline bool      `json:"offline"` // answered from the local copy
 }
 
 // HistoryEntry is one recorded event of a pack.
