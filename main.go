@@ -5,15 +5,19 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
 	_ "image/gif"  // image formats the app opens
 	_ "image/jpeg" // (PNG, JPEG, GIF; WebP through x/image)
 	_ "image/png"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -22,10 +26,12 @@ import (
 
 	"github.com/medtrace/medtrace/app"
 	"github.com/medtrace/medtrace/internal/cli"
+	"github.com/medtrace/medtrace/internal/gs1"
 	"github.com/medtrace/medtrace/internal/packcode"
 	"github.com/medtrace/medtrace/internal/store"
 	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/scanner"
+	"github.com/medtrace/medtrace/scanner/camera"
 	"github.com/medtrace/medtrace/scanner/dmdecode"
 	"github.com/medtrace/medtrace/scanner/serialport"
 	"github.com/medtrace/medtrace/scanner/wedge"
@@ -59,6 +65,7 @@ func runApp(ctx context.Context) error {
 		Calibrator: calibrator{},
 		Images:     imageDecoder{},
 		Serial:     serialListener{},
+		Camera:     liveCamera{},
 	}
 	dir, err := cli.DataDir("", os.Getenv)
 	if err != nil {
@@ -355,7 +362,7 @@ func (h history) History(ctx context.Context, gtin, serial string) ([]app.Histor
 			onlineErr = err
 		}
 		for _, e := range hs {
-			out = append(out, app.HistoryEntry{Kind: e.Kind, Time: e.EventTime, TxID: e.TxID})
+			out = append(out, app.HistoryEntry{Kind: e.Kind, Time: e.EventTime, Place: placeOf(e.EPCIS), TxID: e.TxID})
 		}
 	} else {
 		onlineErr = err
@@ -373,6 +380,61 @@ func (h history) History(ctx context.Context, gtin, serial string) ([]app.Histor
 		return nil, onlineErr
 	}
 	return out, nil
+}
+
+// placeOf returns the GLN where a ledger event happened, from its EPCIS 2.0
+// JSON: the readPoint (where it was observed), else the bizLocation; ""
+// when the event names neither (a recall) or its JSON cannot be read.
+func placeOf(epcis json.RawMessage) string {
+	var e struct {
+		ReadPoint   *struct{ ID string } `json:"readPoint"`
+		BizLocation *struct{ ID string } `json:"bizLocation"`
+	}
+	if len(epcis) == 0 || json.Unmarshal(epcis, &e) != nil {
+		return ""
+	}
+	for _, l := range []*struct{ ID string }{e.ReadPoint, e.BizLocation} {
+		if l == nil {
+			continue
+		}
+		if gln := glnOf(l.ID); gln != "" {
+			return gln
+		}
+	}
+	return ""
+}
+
+// glnOf turns a location ID into a GLN: an SGLN URN
+// (urn:epc:id:sgln:CompanyPrefix.LocationRef.Extension, as the chaincode
+// writes) or a GS1 Digital Link ending in /414/GLN. It returns "" for
+// anything else.
+func glnOf(id string) string {
+	if rest, ok := strings.CutPrefix(id, "urn:epc:id:sgln:"); ok {
+		parts := strings.Split(rest, ".")
+		if len(parts) != 3 {
+			return ""
+		}
+		body := parts[0] + parts[1]
+		if len(body) != 12 {
+			return ""
+		}
+		for d := byte('0'); d <= '9'; d++ {
+			if gln := body + string(d); gs1.CheckDigitOK(gln) {
+				return gln
+			}
+		}
+		return "" // not digits
+	}
+	if i := strings.LastIndex(id, "/414/"); i >= 0 {
+		gln := id[i+len("/414/"):]
+		if j := strings.IndexAny(gln, "/?#"); j >= 0 {
+			gln = gln[:j]
+		}
+		if len(gln) == 13 && gs1.CheckDigitOK(gln) {
+			return gln
+		}
+	}
+	return ""
 }
 
 // snapshots downloads the ledger's state into the local copy.
@@ -446,14 +508,38 @@ func (calibrator) Calibrate(keys []app.KeyStroke) []app.CalibrationFinding {
 		res, done = a.Idle(keys[len(keys)-1].Time.Add(time.Hour))
 	}
 	if !done {
-		return []app.CalibrationFinding{{Fault: "no-scan", Advice: "nothing arrived: scan the test code into the field"}}
+		res = wedge.Result{} // nothing arrived
 	}
 	rep := wedge.Calibrate(res, cfg)
-	var out []app.CalibrationFinding
+	out := make([]app.CalibrationFinding, 0, len(rep.Findings))
 	for _, f := range rep.Findings {
-		out = append(out, app.CalibrationFinding{Fault: f.Fault.String(), Advice: f.Advice})
+		out = append(out, calibrationFinding(f))
 	}
 	return out
+}
+
+// calibrationFinding passes a finding on with the values its advice names,
+// by the placeholder names of the app's translations.
+func calibrationFinding(f wedge.Finding) app.CalibrationFinding {
+	ms := func(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) }
+	quote := func(s string) string {
+		if s == "" {
+			return "" // past the end: the app words it
+		}
+		return strconv.Quote(s)
+	}
+	p := map[string]string{}
+	switch f.Fault {
+	case wedge.FaultGSSubstituted:
+		p["Substitute"] = strconv.QuoteRune(f.Substitute)
+	case wedge.FaultNoTerminator:
+		p["Wait"] = ms(f.Wait)
+	case wedge.FaultTooSlow:
+		p["Gap"], p["MaxGap"], p["Suggested"] = ms(f.Gap), ms(f.MaxGap), ms(f.SuggestedGap)
+	case wedge.FaultUnrecognised:
+		p["Position"], p["Expected"], p["Got"] = strconv.Itoa(f.Position), quote(f.Expected), quote(f.Got)
+	}
+	return app.CalibrationFinding{Fault: f.Fault.String(), Advice: f.Advice, Params: p}
 }
 
 // imageDecoder reads every Data Matrix in an image file.
@@ -492,4 +578,31 @@ func (serialListener) Listen(ctx context.Context, port string, baud int, emit fu
 	// A frame cut for length is still handed on: the parser reports what
 	// is wrong with it, and the store keeps it.
 	return s.Run(ctx, func(r scanner.Read, _ error) { emit(r.WithAIM()) })
+}
+
+// liveCamera streams a V4L2 camera through the frame pipeline and the Data
+// Matrix decoder, for the app's camera preview.
+type liveCamera struct{}
+
+func (liveCamera) Stream(ctx context.Context, device string, w, h int,
+	onFrame func(image.Image, []image.Rectangle), onRead func([]byte)) error {
+	if _, err := os.Stat(device); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w: %s", app.ErrNoCamera, device)
+	}
+	d, err := camera.OpenDevice(ctx, device, w, h)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	// Live frames: the locator and one more strategy within 60 ms; the
+	// next frame is a better second chance than a slow pass (as `medtrace
+	// scan --camera`).
+	dec := dmdecode.New(dmdecode.Options{All: true, Budget: 60 * time.Millisecond, Strategies: 1})
+	return camera.NewPipeline(d, dec, 0).RunFrames(ctx, func(f camera.Frame, reads []scanner.Read) {
+		boxes := make([]image.Rectangle, 0, len(reads))
+		for _, r := range reads {
+			boxes = append(boxes, r.Bounds())
+		}
+		onFrame(f.Image, boxes)
+	}, func(r scanner.Read) { onRead(r.WithAIM()) })
 }

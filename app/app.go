@@ -44,6 +44,7 @@ type Config struct {
 	Calibrator Calibrator
 	Images     ImageDecoder
 	Serial     SerialListener
+	Camera     Camera
 	Sound      SoundPlayer
 
 	// Notes lists what main could not connect and why, shown in Settings.
@@ -150,6 +151,7 @@ type ui struct {
 	post  func(func()) // fyne.Do
 
 	serialStop context.CancelFunc // stops the serial listener
+	cam        *cameraPanel       // the role screen's camera preview
 	session    string             // the working session scans belong to
 	lastSync   SyncReport         // the latest report from the sync engine
 	origLocale localeEnv          // the process locale before a language was chosen
@@ -222,6 +224,10 @@ func (u *ui) build() {
 	u.w.SetTitle(tr("app.title"))
 	u.w.Canvas().SetOnTypedRune(nil)
 	u.w.Canvas().SetOnTypedKey(nil)
+	if u.cam != nil {
+		u.cam.close() // the screens it fed are replaced
+	}
+	u.cam = newCameraPanel(u)
 	if u.set.Role == "" {
 		u.showChooser()
 		return
@@ -244,7 +250,12 @@ func (u *ui) build() {
 	u.screens = []screen{main, u.queue, u.prefs}
 	items := make([]*container.TabItem, len(u.screens))
 	for i, s := range u.screens {
-		items[i] = container.NewTabItem(fmt.Sprintf("%s  (Ctrl+%d)", s.title(), i+1), s.content())
+		c := s.content()
+		if i == 0 { // the role screen: the camera preview opens at its right
+			u.cam.host = container.NewBorder(nil, nil, nil, u.cam.slot, c)
+			c = u.cam.host
+		}
+		items[i] = container.NewTabItem(fmt.Sprintf("%s  (Ctrl+%d)", s.title(), i+1), c)
 	}
 	items[0].Icon = theme.HomeIcon()
 	items[1].Icon = theme.UploadIcon()
@@ -259,7 +270,7 @@ func (u *ui) build() {
 	}
 	u.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierControl},
 		func(fyne.Shortcut) { u.saveShortcut() })
-	u.w.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) { u.current().key(k.Name) })
+	u.w.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) { u.screenKey(k.Name) })
 	u.current().shown()
 	if !validGLN(u.set.Location) {
 		u.askLocation()
@@ -340,7 +351,7 @@ func (u *ui) newFormEntry() *formEntry {
 
 // TypedKey passes F-keys and Escape to the visible screen.
 func (e *formEntry) TypedKey(k *fyne.KeyEvent) {
-	if isScreenKey(k.Name) && e.u.current().key(k.Name) {
+	if isScreenKey(k.Name) && e.u.screenKey(k.Name) {
 		return
 	}
 	e.Entry.TypedKey(k)
@@ -352,6 +363,18 @@ func (e *formEntry) TypedShortcut(s fyne.Shortcut) {
 		return
 	}
 	e.Entry.TypedShortcut(s)
+}
+
+// screenKey handles an unmodified key for the visible screen: F12 opens
+// and closes the camera preview on the role screen, the rest is the
+// screen's.
+func (u *ui) screenKey(k fyne.KeyName) bool {
+	if k == fyne.KeyF12 && u.tabs != nil && u.tabs.SelectedIndex() == 0 && u.cam != nil && u.cfg.Camera != nil &&
+		(u.cam.shown || u.ware == nil || u.ware.sess != nil) { // the warehouse scans only within a session
+		u.cam.toggle()
+		return true
+	}
+	return u.current().key(k)
 }
 
 // isScreenKey reports whether k is one the screens use (F1-F12, Escape).
@@ -476,7 +499,7 @@ func (u *ui) newScanEntry(placeholder string, onScan func(raw []byte, keys []Key
 	e.SetPlaceHolder(placeholder)
 	e.OnScan = onScan
 	e.OnShortcut = u.shortcut
-	e.OnKey = func(k fyne.KeyName) bool { return u.current().key(k) }
+	e.OnKey = u.screenKey
 	return e
 }
 
@@ -520,6 +543,12 @@ func (u *ui) reportVerdict(vd Verdict, band *canvas.Rectangle) {
 		"gtin": vd.Code.GTIN, "serial": vd.Code.Serial, "sscc": vd.Code.SSCC, "title": tr("reason." + vd.Reason),
 		"band": u.bandPixel(band),
 	})
+}
+
+// scanTools returns the buttons beside a role screen's scan field: "Open
+// image…" (each code found goes to onImage) and the camera preview.
+func (u *ui) scanTools(onImage func(raw []byte, source string)) fyne.CanvasObject {
+	return container.NewHBox(u.imageButton(onImage), u.cam.btn)
 }
 
 // imageButton returns "Open image…", which decodes every code in an image

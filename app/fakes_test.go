@@ -63,6 +63,7 @@ func newFakeParser() *fakeParser {
 }
 
 func (p *fakeParser) Parse(raw []byte, subst byte) Code {
+	raw = bytes.TrimPrefix(raw, []byte("]d2")) // a camera's read (GS1 Data Matrix)
 	if subst != 0 {
 		raw = bytes.ReplaceAll(raw, []byte{subst}, []byte{gsByte})
 	}

@@ -189,6 +189,9 @@ func dynamicKeys() []string {
 	for _, k := range []string{outAdded, outParent, outChild, outUnpacked} {
 		keys = append(keys, "wh.item."+k)
 	}
+	for _, k := range calibrationFaults() {
+		keys = append(keys, "settings.calibrate.fault."+k)
+	}
 	for _, k := range reportLabelNames() {
 		keys = append(keys, "report."+k)
 	}

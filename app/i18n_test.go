@@ -16,7 +16,7 @@ import (
 // keyPrefixes are the namespaces of translation keys; string literals that
 // start with one of them in the package's code must be translated.
 func keyPrefixes() []string {
-	return []string{"app.", "chooser.", "dialog.", "error.", "history.", "insp.", "kind.", "location.", "notconnected.", "pharm.",
+	return []string{"app.", "camera.", "chooser.", "dialog.", "error.", "history.", "insp.", "kind.", "location.", "notconnected.", "pharm.",
 		"queue.", "reason.", "report.", "role.", "scan.", "settings.", "tab.", "verdict.", "wh."}
 }
 

@@ -95,7 +95,7 @@ func newInspectorScreen(u *ui) *inspectorScreen {
 		widget.NewFormItem(tr("insp.photo"), container.NewBorder(nil, nil, nil, photoBtn, s.photoLabel)),
 	)
 	top := container.NewVBox(snapRow, widget.NewSeparator(),
-		container.NewBorder(nil, nil, nil, u.imageButton(func(raw []byte, source string) { s.scan(raw, source) }), s.entry),
+		container.NewBorder(nil, nil, nil, u.scanTools(func(raw []byte, source string) { s.scan(raw, source) }), s.entry),
 		s.verdict.box, findingForm, container.NewHBox(s.recordBtn))
 	bottom := container.NewBorder(nil, nil, s.summary, container.NewHBox(csvBtn, pdfBtn))
 	s.root = container.NewBorder(top, bottom, nil, nil,
@@ -156,6 +156,10 @@ func (s *inspectorScreen) showSnapshot(info SnapshotInfo) {
 		return
 	}
 	f := s.u.f
+	if info.Block == 0 {
+		s.snapLabel.SetText(tr("insp.snapshot.info.noblock", map[string]any{"AsOf": f.dateTime(info.AsOf), "Packs": f.number(info.Packs)}))
+		return
+	}
 	s.snapLabel.SetText(tr("insp.snapshot.info", map[string]any{
 		"AsOf": f.dateTime(info.AsOf), "Block": f.number(int64(info.Block)), "Packs": f.number(info.Packs)}))
 }

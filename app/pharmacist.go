@@ -30,7 +30,7 @@ type pharmacistScreen struct {
 	verdict *verdictView
 	root    fyne.CanvasObject
 
-	dispenseBtn, undoBtn, historyBtn, clearBtn, imageBtn *widget.Button
+	dispenseBtn, undoBtn, historyBtn, clearBtn *widget.Button
 
 	recent     []dispensed // newest last
 	recentList *widget.List
@@ -56,7 +56,6 @@ func newPharmacistScreen(u *ui) *pharmacistScreen {
 	p.undoBtn = widget.NewButtonWithIcon(tr("pharm.undo")+"  [F3]", theme.ContentUndoIcon(), p.undo)
 	p.historyBtn = widget.NewButtonWithIcon(tr("pharm.history")+"  [F4]", theme.HistoryIcon(), p.history)
 	p.clearBtn = widget.NewButtonWithIcon(tr("pharm.clear")+"  [Esc]", theme.ContentClearIcon(), p.clear)
-	p.imageBtn = u.imageButton(func(raw []byte, source string) { p.scan(raw, source) })
 
 	p.recentList = widget.NewList(
 		func() int { return len(p.recent) },
@@ -87,7 +86,7 @@ func newPharmacistScreen(u *ui) *pharmacistScreen {
 	hint := widget.NewLabel(tr("scan.hint"))
 	hint.Importance = widget.LowImportance
 	top := container.NewVBox(
-		container.NewBorder(nil, nil, nil, p.imageBtn, p.entry),
+		container.NewBorder(nil, nil, nil, u.scanTools(func(raw []byte, source string) { p.scan(raw, source) }), p.entry),
 		hint,
 	)
 	buttons := container.NewGridWithColumns(4, p.dispenseBtn, p.undoBtn, p.historyBtn, p.clearBtn)

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"errors"
+	"image"
 	"time"
 
 	"github.com/medtrace/medtrace/ledger"
@@ -77,6 +79,22 @@ type ImageDecoder interface {
 type SerialListener interface {
 	Listen(ctx context.Context, port string, baud int, emit func(raw []byte)) error
 }
+
+// Camera streams a live camera (device, e.g. "/dev/video0", at about
+// width x height pixels) until ctx ends or the source runs out, which
+// returns nil. onFrame gets every decoded frame with a box around each code
+// found in it (in the frame's pixels); onRead gets each code once as it
+// comes into view (the same code again only after it was out of view for a
+// while), as a wedge scan's bytes led by the AIM symbology identifier. Both
+// are called on the camera's goroutines, never Fyne's, and must not block.
+// A missing device is reported as an error wrapping ErrNoCamera.
+type Camera interface {
+	Stream(ctx context.Context, device string, width, height int,
+		onFrame func(img image.Image, boxes []image.Rectangle), onRead func(raw []byte)) error
+}
+
+// ErrNoCamera is wrapped by Camera.Stream when the device does not exist.
+var ErrNoCamera = errors.New("no such camera")
 
 // Code is a scanned code as the parser understood it: what the screens show
 // and what events are made of.
@@ -183,8 +201,15 @@ type KeyStroke struct {
 	Time  time.Time
 }
 
-// CalibrationFinding is one scanner setup fault and what to change.
+// CalibrationFinding is one scanner setup fault and what to change. The
+// app words the advice in the user's language from Fault and Params; Advice
+// (English) is shown only for a fault the app does not know.
 type CalibrationFinding struct {
-	Fault  string // stable name, e.g. "layout-de"
-	Advice string // what to change, in plain words
+	Fault  string // stable name: one of calibrationFaults, e.g. "layout-us-on-de"
+	Advice string // what to change, in plain English words
+	// Params are the values the advice names, by the placeholder names of
+	// the fault's translation: Substitute (gs-substituted); Wait (ms,
+	// no-terminator); Gap, MaxGap, Suggested (ms, too-slow); Position,
+	// Expected, Got (unrecognised: a quoted character, "" past the end).
+	Params map[string]string
 }

@@ -128,6 +128,9 @@ func (q *queueScreen) eventLine(e QueuedEvent) string {
 	base := fmt.Sprintf("%s · %s · %s · %s", f.dateTime(ev.Time), tr("kind."+string(ev.Kind)), item, tr("queue.state."+e.State))
 	switch e.State {
 	case "recorded":
+		if e.Block == 0 { // not known (never "block 0")
+			return base + " · " + tr("queue.tx.noblock", map[string]any{"Tx": e.TxID})
+		}
 		return base + " · " + tr("queue.tx", map[string]any{"Tx": e.TxID, "Block": f.number(int64(e.Block))})
 	case "rejected":
 		msg := e.Message

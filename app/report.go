@@ -194,7 +194,11 @@ func writePDF(path string, meta reportMeta, fs []finding, fmtr formatter) error 
 	w.line(6, L["inspector"]+": "+orDash(meta.Inspector), false, 10)
 	w.line(6, L["started"]+": "+fmtr.dateTime(meta.Started), false, 10)
 	if meta.Snapshot.Block > 0 || !meta.Snapshot.AsOf.IsZero() {
-		w.line(6, L["snapshot"]+": "+fmtr.dateTime(meta.Snapshot.AsOf)+" · "+L["block"]+" "+fmtr.number(int64(meta.Snapshot.Block)), false, 10)
+		line := L["snapshot"] + ": " + fmtr.dateTime(meta.Snapshot.AsOf)
+		if meta.Snapshot.Block > 0 {
+			line += " · " + L["block"] + " " + fmtr.number(int64(meta.Snapshot.Block))
+		}
+		w.line(6, line, false, 10)
 	}
 	conf := 0
 	for _, f := range fs {

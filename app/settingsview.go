@@ -84,6 +84,10 @@ func newSettingsScreen(u *ui) *settingsScreen {
 	saveBtn := widget.NewButtonWithIcon(tr("settings.save")+"  [Ctrl+S]", theme.DocumentSaveIcon(), s.save)
 	saveBtn.Importance = widget.HighImportance
 
+	cameraNote := tr("settings.camera.hint")
+	if u.cfg.Camera == nil {
+		cameraNote = tr("settings.camera.notconnected")
+	}
 	var notes []fyne.CanvasObject
 	for _, n := range u.cfg.Notes {
 		l := widget.NewLabel(n)
@@ -111,7 +115,7 @@ func newSettingsScreen(u *ui) *settingsScreen {
 		widget.NewFormItem(tr("settings.serial"), container.NewBorder(nil, nil, nil, s.serialBaud, s.serialPort)),
 		widget.NewFormItem("", s.serialState),
 		widget.NewFormItem(tr("settings.camera"), container.NewBorder(nil, nil, nil, s.camRes, s.camDevice)),
-		widget.NewFormItem("", wrapLabel(tr("settings.camera.notconnected"))),
+		widget.NewFormItem("", wrapLabel(cameraNote)),
 	)
 	uiForm := widget.NewForm(
 		widget.NewFormItem(tr("settings.language"), s.language),
@@ -160,6 +164,10 @@ func (s *settingsScreen) save() {
 	}
 	if !validSubstitute(s.gsSubst.Text) {
 		u.showError(tr("settings.save"), errors.New(tr("error.gs")))
+		return
+	}
+	if _, _, ok := parseResolution(s.camRes.Text); !ok {
+		u.showError(tr("settings.save"), errors.New(tr("error.resolution")))
 		return
 	}
 	baud, err := strconv.Atoi(s.serialBaud.Text)
@@ -222,7 +230,7 @@ func (s *settingsScreen) calibrate() {
 		}
 		text := ""
 		for _, f := range fs {
-			text += "• " + f.Advice + "\n"
+			text += "• " + calibrationAdvice(f) + "\n"
 		}
 		result.SetText(text)
 		u.play(SoundFailure)
@@ -233,6 +241,36 @@ func (s *settingsScreen) calibrate() {
 	d.Resize(fyne.NewSize(720, 420))
 	d.Show()
 	u.w.Canvas().Focus(e)
+}
+
+// calibrationFaults are the faults the wedge calibration reports (scanner/
+// wedge's Fault names), each worded by "settings.calibrate.fault.<name>".
+func calibrationFaults() []string {
+	return []string{"no-input", "layout-us-on-de", "layout-de-on-us", "caps-lock", "no-gs", "gs-substituted",
+		"no-terminator", "too-slow", "unrecognised"}
+}
+
+// calibrationAdvice words a calibration finding in the UI's language.
+func calibrationAdvice(f CalibrationFinding) string {
+	known := false
+	for _, k := range calibrationFaults() {
+		known = known || k == f.Fault
+	}
+	if !known {
+		return f.Advice
+	}
+	data := map[string]any{}
+	for k, v := range f.Params {
+		data[k] = v
+	}
+	if f.Fault == "unrecognised" {
+		for _, k := range []string{"Expected", "Got"} {
+			if f.Params[k] == "" {
+				data[k] = tr("settings.calibrate.endofscan")
+			}
+		}
+	}
+	return tr("settings.calibrate.fault."+f.Fault, data)
 }
 
 // serialStatus describes the serial scanner connection.

@@ -88,11 +88,7 @@ func (v *verdictView) show(vd Verdict) {
 	}
 	v.badge.Text = ""
 	if vd.Ver != nil {
-		if vd.Offline {
-			v.badge.Text = tr("verdict.offline", map[string]any{"AsOf": f.dateTime(vd.AsOf), "Block": f.number(int64(vd.Block))})
-		} else {
-			v.badge.Text = tr("verdict.online", map[string]any{"Block": f.number(int64(vd.Block))})
-		}
+		v.badge.Text = badgeText(f, vd)
 	}
 	detail := vd.Detail
 	if vd.Err != nil {
@@ -126,6 +122,23 @@ func (v *verdictView) showAction(title, line string) {
 	}
 	v.badge.Refresh()
 	v.bg.Refresh()
+}
+
+// badgeText says where an answer came from and how fresh it is. An offline
+// answer names the local copy's time and block; an online one only its
+// time, because the ledger's Verify does not say which block it read
+// (asking for the height would cost a second round trip on every scan).
+// A block number is shown only when known: never "block 0".
+func badgeText(f formatter, vd Verdict) string {
+	switch {
+	case vd.Offline && vd.Block > 0:
+		return tr("verdict.offline", map[string]any{"AsOf": f.dateTime(vd.AsOf), "Block": f.number(int64(vd.Block))})
+	case vd.Offline:
+		return tr("verdict.offline.noblock", map[string]any{"AsOf": f.dateTime(vd.AsOf)})
+	case vd.AsOf.IsZero():
+		return tr("verdict.online.plain")
+	}
+	return tr("verdict.online", map[string]any{"AsOf": f.dateTime(vd.AsOf)})
 }
 
 func orDash(s string) string {

@@ -111,7 +111,7 @@ func newWarehouseScreen(u *ui) *warehouseScreen {
 		})
 	top := container.NewVBox(
 		w.heading,
-		container.NewBorder(nil, nil, nil, u.imageButton(func(raw []byte, source string) { w.scan(raw, source) }), w.entry),
+		container.NewBorder(nil, nil, nil, u.scanTools(func(raw []byte, source string) { w.scan(raw, source) }), w.entry),
 		container.NewBorder(nil, nil, nil, w.finishBtn, w.modeRadio),
 		last,
 		container.NewGridWithColumns(6, cells...),

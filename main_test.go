@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"image"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/medtrace/medtrace/app"
+	"github.com/medtrace/medtrace/scanner/wedge"
+)
+
+func TestPlaceOf(t *testing.T) {
+	tests := []struct {
+		name  string
+		epcis string
+		want  string
+	}{
+		{"read point (SGLN, 7-digit prefix)", `{"type":"ObjectEvent","readPoint":{"id":"urn:epc:id:sgln:4012345.00000.0"},"bizLocation":{"id":"urn:epc:id:sgln:4012345.00000.0"}}`, "4012345000009"},
+		{"read point wins over biz location", `{"readPoint":{"id":"urn:epc:id:sgln:4098765.00000.0"},"bizLocation":{"id":"urn:epc:id:sgln:4012345.00000.0"}}`, "4098765000003"},
+		{"biz location only", `{"bizLocation":{"id":"urn:epc:id:sgln:40123450.0001.0"}}`, "4012345000016"},
+		{"digital link", `{"readPoint":{"id":"https://id.gs1.org/414/4012345000009"}}`, "4012345000009"},
+		{"digital link with extension", `{"readPoint":{"id":"https://id.gs1.org/414/4012345000009/254/1"}}`, "4012345000009"},
+		{"unreadable read point, readable biz location", `{"readPoint":{"id":"urn:x:1"},"bizLocation":{"id":"urn:epc:id:sgln:4012345.00000.0"}}`, "4012345000009"},
+		{"no location (recall)", `{"type":"ObjectEvent","disposition":"recalled"}`, ""},
+		{"short SGLN", `{"readPoint":{"id":"urn:epc:id:sgln:4012345.0000.0"}}`, ""},
+		{"letters in SGLN", `{"readPoint":{"id":"urn:epc:id:sgln:40123AB.00000.0"}}`, ""},
+		{"bad check digit in digital link", `{"readPoint":{"id":"https://id.gs1.org/414/4012345000008"}}`, ""},
+		{"not JSON", `nope`, ""},
+		{"empty", ``, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := placeOf(json.RawMessage(tc.epcis)); got != tc.want {
+				t.Fatalf("placeOf = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestCalibratorParams(t *testing.T) {
+	t0 := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	typed := func(s string, gap time.Duration, enter bool) []app.KeyStroke {
+		var keys []app.KeyStroke
+		at := t0
+		for _, r := range s {
+			k := app.KeyStroke{Rune: r, Time: at}
+			if r == 0x1d {
+				k = app.KeyStroke{GS: true, Time: at}
+			}
+			keys = append(keys, k)
+			at = at.Add(gap)
+		}
+		if enter {
+			keys = append(keys, app.KeyStroke{Enter: true, Time: at})
+		}
+		return keys
+	}
+	fast := 5 * time.Millisecond
+	tests := []struct {
+		name   string
+		keys   []app.KeyStroke
+		fault  string
+		params map[string]string
+	}{
+		{"nothing arrived", nil, "no-input", map[string]string{}},
+		{"substitute", typed(strings.ReplaceAll(wedge.CalibrationData, "\x1d", "~"), fast, true), "gs-substituted", map[string]string{"Substitute": "'~'"}},
+		{"no terminator", typed(wedge.CalibrationData, fast, false), "no-terminator", map[string]string{"Wait": strconv.FormatInt(wedge.DefaultConfig().IdleEnd.Milliseconds(), 10)}},
+		{"ends early", typed(wedge.CalibrationData[:10], fast, true), "unrecognised", map[string]string{"Position": "11", "Expected": `"1"`, "Got": ""}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := calibrator{}.Calibrate(tc.keys)
+			if len(fs) != 1 || fs[0].Fault != tc.fault {
+				t.Fatalf("findings %+v, want one %s", fs, tc.fault)
+			}
+			if !reflect.DeepEqual(fs[0].Params, tc.params) {
+				t.Errorf("params %v, want %v", fs[0].Params, tc.params)
+			}
+			if fs[0].Advice == "" {
+				t.Error("no English advice")
+			}
+		})
+	}
+}
+
+func TestLiveCameraMissingDevice(t *testing.T) {
+	dev := filepath.Join(t.TempDir(), "video0")
+	err := liveCamera{}.Stream(context.Background(), dev, 640, 480,
+		func(image.Image, []image.Rectangle) { t.Error("a frame from no camera") },
+		func([]byte) { t.Error("a read from no camera") })
+	if !errors.Is(err, app.ErrNoCamera) || !strings.Contains(err.Error(), dev) {
+		t.Fatalf("err = %v, want ErrNoCamera naming %s", err, dev)
+	}
+}
