@@ -252,7 +252,7 @@ func (u *ui) build() {
 	for i, s := range u.screens {
 		c := s.content()
 		if i == 0 { // the role screen: the camera preview opens at its right
-			u.cam.host = container.NewBorder(nil, nil, nil, u.cam.slot, c)
+			u.cam.host = container.New(sideLayout{}, c, u.cam.slot)
 			c = u.cam.host
 		}
 		items[i] = container.NewTabItem(fmt.Sprintf("%s  (Ctrl+%d)", s.title(), i+1), c)

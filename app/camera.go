@@ -41,7 +41,8 @@ type cameraPanel struct {
 	u      *ui
 	btn    *widget.Button
 	slot   *fyne.Container // holds the panel while it is shown, else nothing
-	host   *fyne.Container // the role screen with slot at its right
+	host   *fyne.Container // the role screen with slot at its right (sideLayout)
+	bg     *canvas.Rectangle // the panel's opaque background
 	panel  fyne.CanvasObject
 	title  *widget.Label
 	status *widget.Label
@@ -70,7 +71,9 @@ func newCameraPanel(u *ui) *cameraPanel {
 	bg := canvas.NewRectangle(color.Black)
 	c.view = container.New(c.layout, bg, c.img)
 	closeBtn := widget.NewButtonWithIcon(tr("camera.close")+"  [F12]", theme.CancelIcon(), c.close)
-	c.panel = container.NewBorder(c.title, container.NewVBox(c.status, closeBtn), nil, nil, c.view)
+	c.bg = canvas.NewRectangle(theme.Color(theme.ColorNameBackground))
+	c.panel = container.NewStack(c.bg, container.NewPadded(
+		container.NewBorder(c.title, container.NewVBox(c.status, closeBtn), nil, nil, c.view)))
 	c.slot = container.NewStack()
 	c.slot.Hide() // no gap beside the screen while the camera is off
 	return c
@@ -105,6 +108,7 @@ func (c *cameraPanel) open() {
 	c.img.Image = nil
 	c.layout.frame, c.layout.boxes = image.Point{}, nil
 	c.showBoxes(0)
+	c.bg.FillColor = theme.Color(theme.ColorNameBackground) // the theme may have changed
 	c.btn.SetText(tr("camera.close") + "  [F12]")
 	c.slot.Objects = []fyne.CanvasObject{c.panel}
 	c.slot.Show()
@@ -252,7 +256,7 @@ func scaleFrame(img image.Image, boxes []image.Rectangle, limit image.Point) pre
 	s := math.Min(1, math.Min(float64(limit.X)/float64(b.Dx()), float64(limit.Y)/float64(b.Dy())))
 	w, h := max(1, int(math.Round(float64(b.Dx())*s))), max(1, int(math.Round(float64(b.Dy())*s)))
 	dst := image.NewRGBA(image.Rect(0, 0, w, h))
-	xdraw.ApproxBiLinear.Scale(dst, dst.Bounds(), img, b, xdraw.Src, nil)
+	xdraw.NearestNeighbor.Scale(dst, dst.Bounds(), img, b, xdraw.Src, nil)
 	sx, sy := float64(w)/float64(b.Dx()), float64(h)/float64(b.Dy())
 	out := make([]image.Rectangle, 0, len(boxes))
 	for _, r := range boxes {
@@ -271,8 +275,9 @@ type previewLayout struct {
 	boxes []image.Rectangle // in the frame's pixels
 }
 
-// previewMin is the least size of the preview area.
-var previewMin = fyne.NewSize(360, 270)
+// previewMin is the least size of the preview area: small enough that
+// the role screens keep most of their width beside it.
+var previewMin = fyne.NewSize(256, 192)
 
 func (l *previewLayout) MinSize([]fyne.CanvasObject) fyne.Size { return previewMin }
 
@@ -298,6 +303,33 @@ func (l *previewLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		o.Move(off.AddXY(float32(b.Min.X)*s, float32(b.Min.Y)*s))
 		o.Resize(fyne.NewSize(float32(b.Dx())*s, float32(b.Dy())*s))
 	}
+}
+
+// sideLayout places objects[0] (a role screen) with objects[1] (the camera
+// panel), when visible, at its right at the panel's least width. The
+// screen gets the rest even when that is less than its own least width,
+// so opening the panel never makes the window wider than the screen; the
+// panel is opaque and drawn over whatever of the screen does not fit.
+type sideLayout struct{}
+
+func (sideLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	s := objs[0].MinSize()
+	if len(objs) > 1 && objs[1].Visible() {
+		s.Height = max(s.Height, objs[1].MinSize().Height)
+	}
+	return s
+}
+
+func (sideLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	side := float32(0)
+	if len(objs) > 1 && objs[1].Visible() {
+		side = min(objs[1].MinSize().Width, size.Width/2)
+		objs[1].Move(fyne.NewPos(size.Width-side, 0))
+		objs[1].Resize(fyne.NewSize(side, size.Height))
+		side += theme.Padding()
+	}
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(fyne.NewSize(size.Width-side, size.Height))
 }
 
 // frameGate passes the newest camera frame from the camera's goroutine to
