@@ -269,8 +269,12 @@ func writeQueueCSV(path string, events []QueuedEvent) error {
 			}
 			children += c
 		}
+		block := "" // not on the ledger yet: no block, rather than "0"
+		if e.Block > 0 {
+			block = fmt.Sprint(e.Block)
+		}
 		_ = w.Write([]string{ev.ID, string(ev.Kind), ev.Time.UTC().Format(time.RFC3339Nano), ev.Location, ev.Counterparty,
-			ev.GTIN, ev.Serial, ev.Batch, ev.Expiry, ev.SSCC, children, e.State, e.TxID, fmt.Sprint(e.Block), e.Reason,
+			ev.GTIN, ev.Serial, ev.Batch, ev.Expiry, ev.SSCC, children, e.State, e.TxID, block, e.Reason,
 			e.Message, fmt.Sprint(e.Attempts)})
 	}
 	w.Flush()

@@ -388,6 +388,7 @@ func TestQueueScreen(t *testing.T) {
 			{Event: ledger.Event{Kind: ledger.KindDispense, Time: testNow, GTIN: "09501101530003", Serial: "A1"}, State: "recorded", TxID: "tx0123456789", Block: 77},
 			{Event: ledger.Event{Kind: ledger.KindDispense, Time: testNow, GTIN: "09501101530003", Serial: "A2"}, State: "rejected", Reason: "already-dispensed", Message: "dispensed at 4012345000016 on 2026-11-20"},
 			{Event: ledger.Event{Kind: ledger.KindShip, Time: testNow, SSCC: "340123450000000018"}, State: "pending", Attempts: 3},
+			{Event: ledger.Event{Kind: ledger.KindDispense, Time: testNow, GTIN: "09501101530003", Serial: "A3"}, State: "recorded", TxID: "tx9876543210"},
 		},
 	}
 	sy := &fakeSyncer{}
@@ -398,8 +399,8 @@ func TestQueueScreen(t *testing.T) {
 	if q.counts["pending"].Text != "1,200" || q.counts["rejected"].Text != "1" {
 		t.Fatalf("counts pending=%s rejected=%s", q.counts["pending"].Text, q.counts["rejected"].Text)
 	}
-	lines := []string{q.eventLine(q.events[0]), q.eventLine(q.events[1]), q.eventLine(q.events[2])}
-	wants := []string{"tx tx0123456789 (block 77)", "already-dispensed: dispensed at 4012345000016", "pending · 3 attempts"}
+	lines := []string{q.eventLine(q.events[0]), q.eventLine(q.events[1]), q.eventLine(q.events[2]), q.eventLine(q.events[3])}
+	wants := []string{"tx tx0123456789 (block 77)", "already-dispensed: dispensed at 4012345000016", "pending · 3 attempts", "recorded · tx tx9876543210"}
 	for i, w := range wants {
 		if !strings.Contains(lines[i], w) {
 			t.Errorf("line %d %q lacks %q", i, lines[i], w)
@@ -424,8 +425,14 @@ func TestQueueScreen(t *testing.T) {
 		t.Fatal(err)
 	}
 	recs, err := csv.NewReader(mustOpen(t, path)).ReadAll()
-	if err != nil || len(recs) != 4 || recs[2][14] != "already-dispensed" || recs[1][12] != "tx0123456789" {
+	if err != nil || len(recs) != 5 || recs[2][14] != "already-dispensed" || recs[1][12] != "tx0123456789" || recs[1][13] != "77" {
 		t.Fatalf("queue csv %q, %v", recs, err)
+	}
+	if recs[3][13] != "" || recs[4][13] != "" {
+		t.Errorf("block of events without one: %q, %q, want empty", recs[3][13], recs[4][13])
+	}
+	if strings.HasSuffix(lines[3], ")") || strings.Contains(lines[3], "block") {
+		t.Errorf("line %q names a block it does not know", lines[3])
 	}
 }
 
