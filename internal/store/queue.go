@@ -281,14 +281,17 @@ func (s *Store) claimPending(ctx context.Context, tx *sql.Tx, claim string, now 
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	st, err := tx.PrepareContext(ctx, `UPDATE events SET state = 'inflight', claim = ?, claimed_at = ?, lease_until = ?,
-		attempts = attempts + 1, tx_id = NULL, updated_at = ? WHERE seq = ? AND state = 'pending'`)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	for _, seq := range take {
-		if _, err := st.ExecContext(ctx, claim, now, now+int64(lease), now, seq); err != nil {
+	// One statement for the whole claim (at most 500 events at a time).
+	for len(take) > 0 {
+		part := take[:min(len(take), 500)]
+		take = take[len(part):]
+		args := []any{claim, now, now + int64(lease), now}
+		for _, seq := range part {
+			args = append(args, seq)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE events SET state = 'inflight', claim = ?, claimed_at = ?, lease_until = ?,
+			attempts = attempts + 1, tx_id = NULL, updated_at = ? WHERE state = 'pending' AND seq IN (?`+
+			strings.Repeat(", ?", len(part)-1)+`)`, args...); err != nil {
 			return err
 		}
 	}
@@ -351,6 +354,15 @@ func (s *Store) Expire(ctx context.Context, claim, why string) error {
 // back to pending.
 func (s *Store) Record(ctx context.Context, claim string, res ledger.BatchResult) error {
 	return s.inClaim(ctx, "record result", claim, func(tx *sql.Tx, now int64) error {
+		// The common answer, accepted by this transaction, is one statement
+		// for the whole batch; the others are written one by one.
+		var accepted []any
+		var each *sql.Stmt
+		defer func() {
+			if each != nil {
+				each.Close()
+			}
+		}()
 		for _, r := range res.Results {
 			var st State
 			switch r.Status {
@@ -367,9 +379,28 @@ func (s *Store) Record(ctx context.Context, claim string, res ledger.BatchResult
 			if txID == "" {
 				txID = res.TxID
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE events SET state = ?, tx_id = ?, block = ?, reason = ?, message = ?,
-				claim = NULL, claimed_at = NULL, lease_until = NULL, updated_at = ? WHERE claim = ? AND id = ? AND state = 'inflight'`,
-				string(st), txID, int64(res.Block), r.Reason, r.Message, now, claim, r.EventID); err != nil {
+			if st == StateRecorded && txID == res.TxID && r.Reason == "" && r.Message == "" {
+				accepted = append(accepted, r.EventID)
+				continue
+			}
+			if each == nil {
+				var err error
+				if each, err = tx.PrepareContext(ctx, `UPDATE events SET state = ?, tx_id = ?, block = ?, reason = ?, message = ?,
+					claim = NULL, claimed_at = NULL, lease_until = NULL, updated_at = ? WHERE claim = ? AND id = ? AND state = 'inflight'`); err != nil {
+					return err
+				}
+			}
+			if _, err := each.ExecContext(ctx, string(st), txID, int64(res.Block), r.Reason, r.Message, now, claim, r.EventID); err != nil {
+				return err
+			}
+		}
+		for len(accepted) > 0 {
+			part := accepted[:min(len(accepted), 500)]
+			accepted = accepted[len(part):]
+			args := append([]any{res.TxID, int64(res.Block), now, claim}, part...)
+			if _, err := tx.ExecContext(ctx, `UPDATE events SET state = 'recorded', tx_id = ?, block = ?, reason = '', message = '',
+				claim = NULL, claimed_at = NULL, lease_until = NULL, updated_at = ? WHERE claim = ? AND state = 'inflight' AND id IN (?`+
+				strings.Repeat(", ?", len(part)-1)+`)`, args...); err != nil {
 				return err
 			}
 		}
