@@ -27,7 +27,7 @@ func Verify(st State, tx Tx, gtin, serial, batch, expiry string) (Verification, 
 		return Verification{}, err
 	}
 	if p == nil {
-		v.Alerts = []Alert{{ReasonUnknownPack, fmt.Sprintf("pack %s serial %s was never commissioned: it may be counterfeit", gtin, serial)}}
+		v.Alerts = []Alert{{ReasonUnknownPack, sentence("pack %s serial %s was never commissioned: it may be counterfeit", gtin, serial)}}
 		return v, nil
 	}
 	b, err := ov.batch(p.GTIN, p.Batch)
@@ -53,19 +53,19 @@ func judge(p *pack, b *batchRec, now time.Time) (PackStatus, []Alert) {
 		alerts = append(alerts, Alert{r.code, r.msg})
 	}
 	if b != nil && b.Recalled {
-		alerts = append(alerts, Alert{ReasonRecalledBatch, fmt.Sprintf("batch %s is recalled since %s", p.Batch, b.Time.UTC().Format(time.DateOnly))})
+		alerts = append(alerts, Alert{ReasonRecalledBatch, sentence("batch %s is recalled since %s", p.Batch, b.Time.UTC().Format(time.DateOnly))})
 		if status == PackActive || status == PackInTransit {
 			status = PackRecalled
 		}
 	}
 	if expiredOn(p.Expiry, now) {
-		alerts = append(alerts, Alert{ReasonExpired, fmt.Sprintf("expired on %s", p.Expiry)})
+		alerts = append(alerts, Alert{ReasonExpired, sentence("expired on %s", p.Expiry)})
 		if status == PackActive || status == PackInTransit {
 			status = PackExpired
 		}
 	}
 	if p.Nonconformant != "" {
-		alerts = append(alerts, Alert{ReasonNonconformant, fmt.Sprintf("a regulator's inspection (event %s) found it not conformant", p.Nonconformant)})
+		alerts = append(alerts, Alert{ReasonNonconformant, sentence("a regulator's inspection (event %s) found it not conformant", p.Nonconformant)})
 	}
 	return status, alerts
 }

@@ -56,7 +56,17 @@ type rejection struct {
 }
 
 func reject(code, format string, args ...any) *rejection {
-	return &rejection{code, fmt.Sprintf(format, args...)}
+	return &rejection{code, sentence(format, args...)}
+}
+
+// sentence formats a message for people (a pharmacist reads it under the
+// verdict): capitalised like a sentence.
+func sentence(format string, args ...any) string {
+	s := fmt.Sprintf(format, args...)
+	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
+		s = string(s[0]-'a'+'A') + s[1:]
+	}
+	return s
 }
 
 // Record applies a batch of events (a JSON array of Event) in order and
@@ -135,15 +145,15 @@ func (r *recorder) one(raw json.RawMessage) (Result, error) {
 		}
 		_ = json.Unmarshal(raw, &idOnly) // best effort: report under its ID
 		return Result{EventID: idOnly.ID, Status: StatusRejected, Reason: ReasonBadEvent,
-			Message: fmt.Sprintf("the event is not valid JSON for an event: %v", err)}, nil
+			Message: sentence("the event is not valid JSON for an event: %v", err)}, nil
 	}
 	if err := checkEventID(ev.ID); err != nil {
-		return Result{EventID: ev.ID, Status: StatusRejected, Reason: ReasonBadEvent, Message: err.Error()}, nil
+		return Result{EventID: ev.ID, Status: StatusRejected, Reason: ReasonBadEvent, Message: sentence("%s", err)}, nil
 	}
 	if isContentID(ev.ID) {
 		if want := ContentID(&ev); ev.ID != want {
 			return Result{EventID: ev.ID, Status: StatusRejected, Reason: ReasonBadEvent,
-				Message: fmt.Sprintf("event ID %s is not the hash of the event's content (that is %s)", ev.ID, want)}, nil
+				Message: sentence("event ID %s is not the hash of the event's content (that is %s)", ev.ID, want)}, nil
 		}
 		if packScoped(&ev) {
 			return r.onePack(&ev, raw)
@@ -157,7 +167,7 @@ func (r *recorder) one(raw json.RawMessage) (Result, error) {
 	if prev != nil {
 		if prev.Hash != hash {
 			return Result{EventID: ev.ID, Status: StatusConflict, Reason: ReasonConflict, TxID: prev.TxID,
-				Message: fmt.Sprintf("event ID %s was recorded with different content in transaction %s", ev.ID, prev.TxID)}, nil
+				Message: sentence("event ID %s was recorded with different content in transaction %s", ev.ID, prev.TxID)}, nil
 		}
 		st := StatusDuplicate
 		if prev.Status == StatusRejected {

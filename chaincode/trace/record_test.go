@@ -255,8 +255,8 @@ func TestTransitions(t *testing.T) {
 				if r.Status != s.status || r.Reason != s.reason {
 					t.Fatalf("step %d (%s as %s): got %s %q (%s), want %s %q", i, ev.Kind, s.msp, r.Status, r.Reason, r.Message, s.status, s.reason)
 				}
-				if r.Status == StatusRejected && r.Message == "" {
-					t.Fatalf("step %d: rejection without a message", i)
+				if r.Status == StatusRejected && (r.Message == "" || r.Message[0] < 'A' || r.Message[0] > 'Z') {
+					t.Fatalf("step %d: rejection message %q is not a sentence", i, r.Message)
 				}
 			}
 			if v := w.verify(gtinA, "S1", "", ""); v.Status != tt.want {
@@ -293,6 +293,9 @@ func TestVerifyAlerts(t *testing.T) {
 	var codes []string
 	for _, a := range v.Alerts {
 		codes = append(codes, a.Code)
+		if a.Message == "" || a.Message[0] < 'A' || a.Message[0] > 'Z' {
+			t.Errorf("alert %s: message %q is not a sentence", a.Code, a.Message)
+		}
 	}
 	want := []string{ReasonRecalledBatch, ReasonExpired, ReasonNonconformant, ReasonBatchMismatch, ReasonExpiryMismatch}
 	if !slices.Equal(codes, want) {
