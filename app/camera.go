@@ -40,8 +40,8 @@ var boxColour = color.NRGBA{R: 0x00, G: 0xe6, B: 0x5c, A: 0xff}
 type cameraPanel struct {
 	u      *ui
 	btn    *widget.Button
-	slot   *fyne.Container // holds the panel while it is shown, else nothing
-	host   *fyne.Container // the role screen with slot at its right (sideLayout)
+	slot   *fyne.Container   // holds the panel while it is shown, else nothing
+	host   *fyne.Container   // the role screen with slot at its right (sideLayout)
 	bg     *canvas.Rectangle // the panel's opaque background
 	panel  fyne.CanvasObject
 	title  *widget.Label
@@ -119,7 +119,9 @@ func (c *cameraPanel) open() {
 	c.stop = cancel
 	gate := newFrameGate()
 	device, cam := c.device, u.cfg.Camera
+	drawn := make(chan struct{}) // closed when the draw loop has ended
 	u.goTask(func(context.Context) {
+		defer close(drawn)
 		gate.run(ctx, previewInterval, func(img image.Image, boxes []image.Rectangle) {
 			f := scaleFrame(img, boxes, previewMax)
 			u.do(func() {
@@ -142,6 +144,8 @@ func (c *cameraPanel) open() {
 		if ctx.Err() != nil {
 			err = nil // closed by the user or the window
 		}
+		<-drawn  // the last frame is on its way to the panel
+		cancel() // release the context of a camera that ended by itself
 		u.do(func() {
 			if gen == c.gen {
 				c.ended(err)
