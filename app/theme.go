@@ -2,6 +2,7 @@ package app
 
 import (
 	"image/color"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
@@ -15,7 +16,26 @@ type medTheme struct {
 }
 
 func newTheme(variant string) fyne.Theme {
+	dropEmojiFont.Do(useSymbolsForEmoji)
 	return &medTheme{base: theme.DefaultTheme(), variant: variant}
+}
+
+var dropEmojiFont sync.Once
+
+// useSymbolsForEmoji puts Fyne's small bundled symbol font (9 kB) where its
+// bundled colour emoji font (EmojiOneColor, 4.2 MB) was. Fyne parses the
+// emoji font again for every text style it draws (regular, bold,
+// monospace), about 4.7 MB of heap each and 14 MB in this app, though no
+// MedTrace text has an emoji. A character that none of the fonts has is
+// still looked up in the system's fonts (where a colour emoji font, when
+// installed, is found and loaded only then). It has the effect of Fyne's
+// no_emoji build tag without needing every build command to pass it.
+// See docs/gui.md, Performance.
+func useSymbolsForEmoji() {
+	if r, ok := theme.DefaultEmojiFont().(*fyne.StaticResource); ok {
+		sym := theme.DefaultSymbolFont()
+		r.StaticName, r.StaticContent = sym.Name(), sym.Content()
+	}
 }
 
 // colorOnVerdict is white: icons on the coloured verdict bands.
