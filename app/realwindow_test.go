@@ -64,14 +64,14 @@ func seedStore(t *testing.T, dir string) {
 }
 
 type xsession struct {
-	t       *testing.T
+	t       testing.TB
 	display string
 	shots   string // screenshot folder, "" for none
 }
 
 // startXvfb starts a private X server on a free display and stops it (by
 // its own PID) when the test ends.
-func startXvfb(t *testing.T) *xsession {
+func startXvfb(t testing.TB) *xsession {
 	t.Helper()
 	for _, tool := range []string{"Xvfb", "xdotool"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -141,7 +141,7 @@ func (x *xsession) launch(bin, dataDir, locale string) *appRun {
 	return r
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w *testWriter) Write(p []byte) (int, error) {
 	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
@@ -174,14 +174,17 @@ func (r *appRun) waitFor(ev string) map[string]any {
 	return nil
 }
 
-func (r *appRun) lines() []map[string]any {
-	f, err := os.Open(r.status)
+func (r *appRun) lines() []map[string]any { return statusLines(r.status) }
+
+// statusLines reads the JSON lines the app writes to MEDTRACE_TEST_STATUS.
+func statusLines(path string) []map[string]any {
+	file, err := os.Open(path)
 	if err != nil {
 		return nil
 	}
-	defer f.Close()
+	defer file.Close()
 	var out []map[string]any
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(file)
 	for sc.Scan() {
 		var m map[string]any
 		if json.Unmarshal(sc.Bytes(), &m) == nil {
@@ -281,7 +284,7 @@ func (r *appRun) stop() {
 	}
 }
 
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "medtrace")
 	cmd := exec.Command("go", "build", "-o", bin, "github.com/medtrace/medtrace")

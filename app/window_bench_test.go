@@ -1,9 +1,7 @@
 package app
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -26,18 +24,8 @@ import (
 // heap. Each iteration is one start of the app; run it with -benchtime=3x
 // for three. The breakdown is logged with -v; docs/gui.md explains it.
 func BenchmarkWindowFootprint(b *testing.B) {
-	for _, tool := range []string{"Xvfb", "xdotool"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			b.Fatalf("%s is needed (make deps installs it): %v", tool, err)
-		}
-	}
-	bin := filepath.Join(b.TempDir(), "medtrace")
-	build := exec.Command("go", "build", "-o", bin, "github.com/medtrace/medtrace")
-	build.Dir = ".."
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
-	display := benchXvfb(b)
+	bin := buildBinary(b)
+	display := startXvfb(b).display
 	for _, lang := range []struct{ name, locale string }{{"en", "en_GB.UTF-8"}, {"zh", "zh_CN.UTF-8"}} {
 		b.Run(lang.name, func(b *testing.B) {
 			var sum footprint
@@ -71,40 +59,6 @@ func (f *footprint) add(g footprint) {
 	f.cpu += g.cpu
 	f.rss += g.rss
 	f.pss += g.pss
-}
-
-// benchXvfb starts a private X server on a free display, stopped (by its
-// own PID) when the benchmark ends.
-func benchXvfb(b *testing.B) string {
-	for n := 140; n < 240; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
-			continue
-		}
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-			continue
-		}
-		cmd := exec.Command("Xvfb", fmt.Sprintf(":%d", n), "-screen", "0", "1100x760x24", "-nolisten", "tcp")
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
-			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-				b.Cleanup(func() { _ = cmd.Process.Kill(); <-done })
-				return fmt.Sprintf(":%d", n)
-			}
-			select {
-			case <-done:
-				deadline = time.Time{} // lost a race for this display: try the next
-			case <-time.After(50 * time.Millisecond):
-			}
-		}
-		_ = cmd.Process.Kill()
-		<-done
-	}
-	b.Fatal("no free X display")
-	return ""
 }
 
 // lockedBuffer collects the app's stderr (the runtime's gctrace lines).
@@ -232,23 +186,6 @@ func runFootprint(b *testing.B, bin, display, locale string) footprint {
 		f.goGoal, _ = strconv.Atoi(last[4])
 	}
 	return f
-}
-
-func statusLines(path string) []map[string]any {
-	file, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer file.Close()
-	var out []map[string]any
-	sc := bufio.NewScanner(file)
-	for sc.Scan() {
-		var m map[string]any
-		if json.Unmarshal(sc.Bytes(), &m) == nil {
-			out = append(out, m)
-		}
-	}
-	return out
 }
 
 // cpuTicks is the process's user+system time in clock ticks (1/100 s).
