@@ -43,10 +43,7 @@ func TestCalibrationAdvice(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			test.NewTempApp(t)
-			if err := useLanguage(tc.lang); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = useLanguage(LangEnglish) })
+			inLanguage(t, tc.lang)
 			got := calibrationAdvice(tc.f)
 			for _, w := range tc.want {
 				if !strings.Contains(got, w) {

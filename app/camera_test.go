@@ -249,7 +249,6 @@ func TestCameraMissing(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			fx := newFixture(t, RolePharmacist, tc.lang, func(c *Config) { c.Camera = tc.camera })
-			t.Cleanup(func() { _ = useLanguage(LangEnglish) })
 			fx.u.set.CameraDevice = "/dev/video9"
 			c := fx.u.cam
 			if c.btn.Disabled() != tc.disabled {

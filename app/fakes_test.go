@@ -236,14 +236,22 @@ type fixture struct {
 	calls  chan func() // widget updates from background tasks, run by settle
 }
 
+// inLanguage switches the translations to language until t ends, then back
+// to English (the language is process-wide).
+func inLanguage(t testing.TB, language string) {
+	t.Helper()
+	if err := useLanguage(language); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = useLanguage(LangEnglish) })
+}
+
 // newFixture builds the UI for role in language with every part faked.
 // Pass a modify func to unwire parts.
 func newFixture(t testing.TB, role, language string, modify ...func(*Config)) *fixture {
 	t.Helper()
 	a := test.NewTempApp(t)
-	if err := useLanguage(language); err != nil {
-		t.Fatal(err)
-	}
+	inLanguage(t, language)
 	p := a.Preferences()
 	p.SetString(prefRole, role)
 	p.SetString(prefLocation, testGLN)

@@ -58,7 +58,6 @@ func TestScreensMarkup(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			fx := newFixture(t, tc.role, tc.lang)
-			t.Cleanup(func() { _ = useLanguage(LangEnglish) })
 			tc.act(fx)
 			test.AssertRendersToMarkup(t, tc.golden, fx.w.Canvas())
 		})

@@ -479,7 +479,6 @@ func TestChooseRoleAndSwitchLanguage(t *testing.T) {
 	if fx.u.tabs.SelectedIndex() != 2 {
 		t.Errorf("settings tab not kept after the language switch")
 	}
-	t.Cleanup(func() { _ = useLanguage(LangEnglish) })
 }
 
 func TestChineseVerdict(t *testing.T) {
@@ -493,7 +492,6 @@ func TestChineseVerdict(t *testing.T) {
 	if !strings.HasPrefix(p.verdict.badge.Text, "离线 — 截至 2026年11月26日 18:00") {
 		t.Errorf("offline badge %q", p.verdict.badge.Text)
 	}
-	t.Cleanup(func() { _ = useLanguage(LangEnglish) })
 }
 
 func TestSettingsValidation(t *testing.T) {

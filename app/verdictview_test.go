@@ -28,10 +28,7 @@ func TestBadgeText(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			test.NewTempApp(t)
-			if err := useLanguage(tc.lang); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = useLanguage(LangEnglish) })
+			inLanguage(t, tc.lang)
 			got := badgeText(newFormatter(tc.lang, time.UTC), tc.vd)
 			if got != tc.want {
 				t.Fatalf("badge %q, want %q", got, tc.want)
