@@ -16,6 +16,11 @@ const MaxBatch = 1000
 // maxExpand bounds the packs and units one event may reach through an SSCC.
 const maxExpand = 20000
 
+// MaxPackLog is how many content-addressed events a pack's record holds
+// (about 400 bytes each, rewritten with every event of the pack); later
+// ones are kept under their own key, like UUID events.
+const MaxPackLog = 32
+
 // UndoWindow is how long after a dispense it may be undone.
 const UndoWindow = 10 * 24 * time.Hour
 
@@ -159,7 +164,14 @@ func (r *recorder) one(raw json.RawMessage) (Result, error) {
 			return r.onePack(&ev, raw)
 		}
 	}
-	hash := contentHash(&ev)
+	return r.keyed(&ev, raw)
+}
+
+// keyed records an event under its own key (e:<ID>): UUID events, events
+// about an SSCC or a batch, and content-addressed events of a pack whose
+// record is full.
+func (r *recorder) keyed(ev *Event, raw json.RawMessage) (Result, error) {
+	hash := contentHash(ev)
 	prev, err := r.ov.event(ev.ID)
 	if err != nil {
 		return Result{}, err
@@ -176,9 +188,9 @@ func (r *recorder) one(raw json.RawMessage) (Result, error) {
 		return Result{EventID: ev.ID, Status: st, Reason: prev.Reason, Message: prev.Message, TxID: prev.TxID}, nil
 	}
 	rec := &eventRec{Hash: hash, TxID: r.tx.ID, TxTime: r.tx.Time, Kind: ev.Kind, EventTime: ev.Time}
-	rej := r.validate(&ev)
+	rej := r.validate(ev)
 	if rej == nil {
-		rej, err = r.apply(&ev)
+		rej, err = r.apply(ev)
 		if err != nil {
 			return Result{}, err
 		}
@@ -221,6 +233,9 @@ func (r *recorder) onePack(ev *Event, raw json.RawMessage) (Result, error) {
 	}
 	if prev := p.logged(ev.ID); prev != nil {
 		return Result{EventID: ev.ID, Status: StatusDuplicate, TxID: prev.TxID}, nil
+	}
+	if p != nil && len(p.Log) >= MaxPackLog {
+		return r.keyed(ev, raw)
 	}
 	rej := r.validate(ev)
 	if rej == nil {
