@@ -67,11 +67,29 @@ const (
 // the ledger finds a replay in the record of the pack the event names and
 // needs no key per event ID: a one-pack event costs one key.
 func ContentID(ev Event) string {
+	_, id := EncodeWithContentID(ev)
+	return id
+}
+
+// EncodeWithContentID returns ev's JSON (its time in UTC, its ID ev.ID or,
+// when that is empty, the content ID) and its content ID, from one
+// encoding of the event: what a queue stores for each event.
+func EncodeWithContentID(ev Event) (body []byte, contentID string) {
+	id := ev.ID
 	ev.ID = ""
 	ev.Time = ev.Time.UTC()
-	b, _ := json.Marshal(&ev) // cannot fail: plain fields only
-	sum := sha256.Sum256(b)
-	return ContentIDPrefix + base64.RawURLEncoding.EncodeToString(sum[:]) + ContentIDSuffix
+	canonical, _ := json.Marshal(&ev) // cannot fail: plain fields only
+	sum := sha256.Sum256(canonical)
+	contentID = ContentIDPrefix + base64.RawURLEncoding.EncodeToString(sum[:]) + ContentIDSuffix
+	if id == "" {
+		id = contentID
+	}
+	// The canonical form starts with the empty ID; put the real one there.
+	const empty = `{"id":""`
+	quoted, _ := json.Marshal(id)
+	body = make([]byte, 0, len(canonical)+len(quoted))
+	body = append(append(append(body, `{"id":`...), quoted...), canonical[len(empty):]...)
+	return body, contentID
 }
 
 // IsContentID reports whether id has the form of a content ID (whether it

@@ -145,6 +145,22 @@ func TestContentID(t *testing.T) {
 			if got := c.Event.WithContentID().ID; got != c.ID {
 				t.Fatalf("WithContentID().ID = %s", got)
 			}
+			for _, id := range []string{"", c.Event.ID, c.ID, `odd "id" <&>`} {
+				ev := c.Event
+				ev.ID = id
+				body, cid := EncodeWithContentID(ev)
+				if cid != c.ID {
+					t.Fatalf("EncodeWithContentID with ID %q: content ID %s", id, cid)
+				}
+				if id == "" {
+					ev.ID = c.ID
+				}
+				ev.Time = ev.Time.UTC()
+				want, _ := json.Marshal(ev)
+				if !bytes.Equal(body, want) {
+					t.Fatalf("EncodeWithContentID with ID %q:\n got %s\nwant %s", id, body, want)
+				}
+			}
 		})
 	}
 }

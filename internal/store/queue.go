@@ -89,20 +89,17 @@ func (s *Store) EnqueueTx(ctx context.Context, tx *sql.Tx, ev ledger.Event) (led
 		ev.Time = now
 	}
 	ev.Time = ev.Time.UTC()
+	body, cid := ledger.EncodeWithContentID(ev)
 	if ev.ID == "" {
-		ev.ID = ledger.ContentID(ev)
+		ev.ID = cid
 	}
 	insert := `INSERT INTO events (id, kind, body, created_at, updated_at, keys) VALUES (?, ?, ?, ?, ?, ?)`
 	if ledger.IsContentID(ev.ID) {
-		if ev.ID != ledger.ContentID(ev) {
+		if ev.ID != cid {
 			return ledger.Event{}, fmt.Errorf("enqueue %s: %w", ev.ID, ledger.ErrContentIDMismatch)
 		}
 		// The same content is the same event: queued once.
 		insert += ` ON CONFLICT (id) DO NOTHING`
-	}
-	body, err := json.Marshal(ev)
-	if err != nil {
-		return ledger.Event{}, fmt.Errorf("enqueue: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, insert,
 		ev.ID, string(ev.Kind), string(body), now.UnixNano(), now.UnixNano(), strings.Join(eventKeys(ev), " ")); err != nil {
