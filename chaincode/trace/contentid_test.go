@@ -132,6 +132,21 @@ func TestContentAddressedEvents(t *testing.T) {
 		w.now = w.now.Add(time.Hour)
 		r := byContent(w.on(KindReceive, glnPhar, gtinA, "S1"))
 		w.ok(mspPhar, r)
+		// The pack keeps its events without ID, GTIN and serial; what it
+		// gives back is the event as sent, to the byte of its hash.
+		st, _ := w.tx(mspReg)
+		ov := newOverlay(st)
+		p, err := ov.pack(gtinA, "S1")
+		must(t, err)
+		for _, e := range []Event{c, r} {
+			rec, err := ov.packEventRec(p, e.ID)
+			must(t, err)
+			var got Event
+			must(t, json.Unmarshal(rec.Raw, &got))
+			if ContentID(&got) != e.ID || got.ID != e.ID || got.GTIN != gtinA || got.Serial != "S1" {
+				t.Fatalf("stored %s comes back as %+v", e.ID, got)
+			}
+		}
 		h := w.history(gtinA, "S1")
 		if len(h) != 3 {
 			t.Fatalf("%d entries, want 3", len(h))

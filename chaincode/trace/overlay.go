@@ -50,7 +50,8 @@ type pack struct {
 }
 
 // packEvent is a content-addressed event kept in its pack's record: the
-// transaction that recorded it and the event as sent.
+// transaction that recorded it and the event without its ID, GTIN and
+// serial (the record has them).
 type packEvent struct {
 	ID     string          `json:"i"`
 	TxID   string          `json:"tx"`
@@ -205,7 +206,12 @@ func (ov *overlay) packEventRec(p *pack, id string) (*eventRec, error) {
 	if err := json.Unmarshal(pe.Raw, &ev); err != nil {
 		return nil, fmt.Errorf("stored event %s: %w", id, err)
 	}
-	return &eventRec{TxID: pe.TxID, TxTime: pe.TxTime, Kind: ev.Kind, EventTime: ev.Time, Status: StatusAccepted, Raw: pe.Raw}, nil
+	ev.ID, ev.GTIN, ev.Serial = id, p.GTIN, p.Serial // kept in the record, not in the event
+	raw, err := json.Marshal(&ev)
+	if err != nil {
+		return nil, fmt.Errorf("stored event %s: %w", id, err)
+	}
+	return &eventRec{TxID: pe.TxID, TxTime: pe.TxTime, Kind: ev.Kind, EventTime: ev.Time, Status: StatusAccepted, Raw: raw}, nil
 }
 
 func (ov *overlay) putPack(p *pack) {
