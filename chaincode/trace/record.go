@@ -224,8 +224,9 @@ func packScoped(ev *Event) bool {
 
 // onePack records a content-addressed event about one pack. The pack's
 // record is the only key involved: a replay is found among the pack's own
-// events, and an accepted event is stored there (as sent). A rejection is
-// not stored: sent again, the event is judged again.
+// events, and an accepted event is stored there. A rejection is not
+// stored: sent again, the event is judged again. A pack whose record is
+// full (MaxPackLog) keeps further events under their own key.
 func (r *recorder) onePack(ev *Event, raw json.RawMessage) (Result, error) {
 	p, err := r.ov.pack(ev.GTIN, ev.Serial)
 	if err != nil {
