@@ -8,6 +8,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"testing"
 	"time"
@@ -64,7 +65,7 @@ func (s *fakeStub) SetEvent(name string, payload []byte) error {
 }
 
 // creator is a serialized identity of mspID with a fresh certificate.
-func creator(t *testing.T, mspID string) []byte {
+func creator(t testing.TB, mspID string) []byte {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -85,21 +86,18 @@ func creator(t *testing.T, mspID string) []byte {
 
 // ledgerOf runs transactions through the real contract API dispatch.
 type ledgerOf struct {
-	t     *testing.T
+	t     testing.TB
 	cc    *contractapi.ContractChaincode
 	state map[string][]byte
 	ids   map[string][]byte
 	n     int
 }
 
-func newLedger(t *testing.T) *ledgerOf {
-	c := &Contract{}
-	c.Name = "medtrace"
-	cc, err := contractapi.NewChaincode(c)
+func newLedger(t testing.TB) *ledgerOf {
+	cc, err := newChaincode()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cc.DefaultContract = c.Name
 	return &ledgerOf{t: t, cc: cc, state: map[string][]byte{}, ids: map[string][]byte{}}
 }
 
@@ -202,6 +200,8 @@ func TestContract(t *testing.T) {
 			{"manufacturer sets roles", "ManufacturerMSP", "SetOrgRole", []string{"ManufacturerMSP", "regulator"}},
 			{"prefixes not JSON", "RegulatorMSP", "SetCompanyPrefixes", []string{"ManufacturerMSP", "4012345"}},
 			{"raw put by a manufacturer", "ManufacturerMSP", "PutRaw", []string{"1", "10"}},
+			{"count not a number", "RegulatorMSP", "PutRaw", []string{"three", "10"}},
+			{"page size not a number", "RegulatorMSP", "Export", []string{"", "ten"}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -217,4 +217,39 @@ func TestContract(t *testing.T) {
 			t.Fatalf("%d %s, %d writes", st, msg, len(stub.writes))
 		}
 	})
+}
+
+// BenchmarkRecordEvents is RecordEvents through the contract API's dispatch
+// (argument and result serialisation included) against an in-memory state:
+// 100 new packs per transaction.
+func BenchmarkRecordEvents(b *testing.B) {
+	l := newLedger(b)
+	for _, s := range [][]string{
+		{"InitLedger", "RegulatorMSP"},
+		{"SetOrgRole", "ManufacturerMSP", "manufacturer"},
+		{"SetCompanyPrefixes", "ManufacturerMSP", `["4012345"]`},
+		{"SetLocations", "ManufacturerMSP", `["4012345000009"]`},
+	} {
+		if st, msg, _ := l.invoke("RegulatorMSP", s[0], s[1:]...); st != shim.OK {
+			b.Fatalf("%s: %d %s", s[0], st, msg)
+		}
+	}
+	const n = 100
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		evs := make([]trace.Event, n)
+		for j := range evs {
+			evs[j] = trace.Event{Kind: trace.KindCommission, Time: time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC),
+				Location: "4012345000009", GTIN: "04012345000016", Serial: fmt.Sprintf("B%d-%d", i, j), Batch: "L1", Expiry: "2028-12-31"}
+			evs[j].ID = trace.ContentID(&evs[j])
+		}
+		raw, err := json.Marshal(evs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if st, msg, _ := l.invoke("ManufacturerMSP", "RecordEvents", string(raw)); st != shim.OK {
+			b.Fatalf("%d %s", st, msg)
+		}
+	}
+	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "events/s")
 }

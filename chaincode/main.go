@@ -18,14 +18,10 @@ func main() {
 }
 
 func run() error {
-	c := &Contract{}
-	c.Name = "medtrace"
-	cc, err := contractapi.NewChaincode(c)
+	cc, err := newChaincode()
 	if err != nil {
-		return fmt.Errorf("build chaincode: %w", err)
+		return err
 	}
-	cc.Info.Title, cc.Info.Version = "MedTrace traceability", "1.0.0"
-	cc.DefaultContract = c.Name
 	tlsProps, err := tlsFromEnv()
 	if err != nil {
 		return err
@@ -40,6 +36,20 @@ func run() error {
 		return fmt.Errorf("CHAINCODE_ID and CHAINCODE_SERVER_ADDRESS must be set")
 	}
 	return srv.Start()
+}
+
+// newChaincode is the contract behind the contract API's dispatch.
+func newChaincode() (*contractapi.ContractChaincode, error) {
+	c := &Contract{}
+	c.Name = "medtrace"
+	cc, err := contractapi.NewChaincode(c)
+	if err != nil {
+		return nil, fmt.Errorf("build chaincode: %w", err)
+	}
+	cc.Info.Title, cc.Info.Version = "MedTrace traceability", "1.0.0"
+	cc.DefaultContract = c.Name
+	cc.TransactionSerializer = &stringSerializer{}
+	return cc, nil
 }
 
 func tlsFromEnv() (shim.TLSProperties, error) {
