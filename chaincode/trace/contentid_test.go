@@ -3,8 +3,11 @@ package trace
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -219,6 +222,97 @@ func TestContentAddressedEvents(t *testing.T) {
 			t.Fatalf("replay: %+v", r)
 		}
 	})
+}
+
+// TestPackRecordFormats reads pack records written before content-addressed
+// events were named in Events by loggedMark (each ID in full, in Events and
+// in Log) and keeps working on them.
+func TestPackRecordFormats(t *testing.T) {
+	w := newWorld(t)
+	c := byContent(commissionS1(w))
+	w.ok(mspMan, c)
+	w.now = w.now.Add(time.Hour)
+	s := w.on(KindShip, glnDist, gtinA, "S1") // a UUID: keyed by its ID
+	s.Counterparty = glnPhar
+	w.ok(mspDist, s)
+	w.now = w.now.Add(time.Hour)
+	r := byContent(w.on(KindReceive, glnPhar, gtinA, "S1"))
+	w.ok(mspPhar, r)
+
+	key := packKey(gtinA, "S1")
+	var p pack
+	must(t, json.Unmarshal(w.st.m[key], &p))
+	if want := []string{loggedMark, s.ID, loggedMark}; !slices.Equal(p.Events, want) {
+		t.Fatalf("stored events %q, want %q", p.Events, want)
+	}
+	// The same pack as the earlier format stored it.
+	var old map[string]any
+	must(t, json.Unmarshal(w.st.m[key], &old))
+	old["ev"] = []string{c.ID, s.ID, r.ID}
+	for _, e := range old["lg"].([]any) {
+		e.(map[string]any)["e"].(map[string]any)["id"] = ""
+	}
+	b, err := json.Marshal(old)
+	must(t, err)
+	w.st.m[key] = b
+
+	check := func(t *testing.T, want ...Event) {
+		t.Helper()
+		h := w.history(gtinA, "S1")
+		if len(h) != len(want) {
+			t.Fatalf("history has %d entries, want %d", len(h), len(want))
+		}
+		for i, e := range want {
+			if h[i].EventID != e.ID || h[i].Kind != e.Kind {
+				t.Fatalf("entry %d: %s %s, want %s %s", i, h[i].Kind, h[i].EventID, e.Kind, e.ID)
+			}
+		}
+		if v := w.verify(gtinA, "S1", "", ""); v.LastEvent != want[len(want)-1].ID {
+			t.Fatalf("last event %s, want %s", v.LastEvent, want[len(want)-1].ID)
+		}
+	}
+	t.Run("earlier record", func(t *testing.T) {
+		check(t, c, s, r)
+		if res := w.record(mspPhar, r)[0]; res.Status != StatusDuplicate {
+			t.Fatalf("replay: %+v", res)
+		}
+	})
+	t.Run("earlier record with an event added", func(t *testing.T) {
+		w.now = w.now.Add(time.Hour)
+		d := byContent(w.on(KindDispense, glnPhar, gtinA, "S1"))
+		_, em, err := w.submit(mspPhar, d)
+		must(t, err)
+		if len(em.Packs) != 1 || em.Packs[0].LastEvent != d.ID {
+			t.Fatalf("emission %+v", em)
+		}
+		check(t, c, s, r, d)
+		must(t, json.Unmarshal(w.st.m[key], &p))
+		if want := []string{c.ID, s.ID, r.ID, loggedMark}; !slices.Equal(p.Events, want) {
+			t.Fatalf("stored events %q, want %q", p.Events, want)
+		}
+	})
+}
+
+// TestEventBody keeps eventBody in step with Event: every field but the
+// three a pack's record holds, under the same JSON name.
+func TestEventBody(t *testing.T) {
+	fields := func(v any) map[string]reflect.Type {
+		out := map[string]reflect.Type{}
+		for f := range reflect.TypeOf(v).Fields() {
+			out[f.Tag.Get("json")] = f.Type
+		}
+		return out
+	}
+	want := fields(Event{})
+	for _, tag := range []string{"id", "gtin,omitempty", "serial,omitempty"} {
+		if _, ok := want[tag]; !ok {
+			t.Fatalf("Event has no field tagged %q", tag)
+		}
+		delete(want, tag)
+	}
+	if got := fields(eventBody{}); !maps.Equal(got, want) {
+		t.Fatalf("eventBody fields %v, want %v", got, want)
+	}
 }
 
 // TestContentIDFixture checks ContentID against the IDs that package ledger

@@ -43,20 +43,81 @@ type pack struct {
 	LastKind      Kind      `json:"lk"`
 	LastTime      time.Time `json:"lt"`
 	LastPlace     string    `json:"lp,omitempty"`
-	Events        []string  `json:"ev"` // accepted event IDs, oldest first
+	// Events are the accepted events' IDs, oldest first; loggedMark stands
+	// for the next entry of Log, so those IDs are stored once.
+	Events []string `json:"ev"`
 	// Log holds the pack's content-addressed events (see ContentID); the
 	// others are under their own event keys.
 	Log []packEvent `json:"lg,omitempty"`
+}
+
+// loggedMark in a pack's Events stands for its next Log entry.
+const loggedMark = ""
+
+// eventIDs returns the pack's accepted event IDs, oldest first. Log entries
+// are named in Events in their order, by loggedMark or (in records written
+// before the mark) by their ID.
+func (p *pack) eventIDs() []string {
+	out := make([]string, len(p.Events))
+	next := 0
+	for i, id := range p.Events {
+		if next < len(p.Log) && (id == loggedMark || id == p.Log[next].ID) {
+			id = p.Log[next].ID
+			next++
+		}
+		out[i] = id
+	}
+	return out
+}
+
+// lastEvent is the ID of the pack's latest accepted event.
+func (p *pack) lastEvent() string {
+	n := len(p.Events)
+	if n == 0 {
+		return ""
+	}
+	if p.Events[n-1] == loggedMark && len(p.Log) > 0 {
+		return p.Log[len(p.Log)-1].ID
+	}
+	return p.Events[n-1]
 }
 
 // packEvent is a content-addressed event kept in its pack's record: the
 // transaction that recorded it and the event without its ID, GTIN and
 // serial (the record has them).
 type packEvent struct {
-	ID     string          `json:"i"`
-	TxID   string          `json:"tx"`
-	TxTime time.Time       `json:"tt"`
-	Raw    json.RawMessage `json:"e"`
+	ID     string    `json:"i"`
+	TxID   string    `json:"tx"`
+	TxTime time.Time `json:"tt"`
+	Event  eventBody `json:"e"`
+}
+
+// eventBody is an Event without the ID, GTIN and serial that its pack's
+// record holds. A struct, not the JSON as sent: encoding/json would
+// re-compact a raw message on every write of the record.
+type eventBody struct {
+	Kind         Kind      `json:"kind"`
+	Time         time.Time `json:"time"`
+	Location     string    `json:"location,omitempty"`
+	Counterparty string    `json:"counterparty,omitempty"`
+	Batch        string    `json:"batch,omitempty"`
+	Expiry       string    `json:"expiry,omitempty"`
+	SSCC         string    `json:"sscc,omitempty"`
+	Children     []string  `json:"children,omitempty"`
+	Conformant   *bool     `json:"conformant,omitempty"`
+	Note         string    `json:"note,omitempty"`
+}
+
+func bodyOf(ev *Event) eventBody {
+	return eventBody{Kind: ev.Kind, Time: ev.Time, Location: ev.Location, Counterparty: ev.Counterparty,
+		Batch: ev.Batch, Expiry: ev.Expiry, SSCC: ev.SSCC, Children: ev.Children, Conformant: ev.Conformant, Note: ev.Note}
+}
+
+// event is the whole event again, as it was sent.
+func (b *eventBody) event(id, gtin, serial string) Event {
+	return Event{ID: id, Kind: b.Kind, Time: b.Time, Location: b.Location, Counterparty: b.Counterparty,
+		GTIN: gtin, Serial: serial, Batch: b.Batch, Expiry: b.Expiry, SSCC: b.SSCC, Children: b.Children,
+		Conformant: b.Conformant, Note: b.Note}
 }
 
 // logged returns the pack's content-addressed event id, or nil (also for
@@ -98,7 +159,7 @@ type batchRec struct {
 // change is the pack's state as offline copies receive it.
 func (p *pack) change() PackChange {
 	return PackChange{GTIN: p.GTIN, Serial: p.Serial, Batch: p.Batch, Expiry: p.Expiry, Status: p.Status,
-		LastEvent: p.Events[len(p.Events)-1], LastKind: p.LastKind, LastTime: p.LastTime, LastPlace: p.LastPlace}
+		LastEvent: p.lastEvent(), LastKind: p.LastKind, LastTime: p.LastTime, LastPlace: p.LastPlace}
 }
 
 // eventRec is a recorded event: its content hash (to tell a replay from a
@@ -202,11 +263,7 @@ func (ov *overlay) packEventRec(p *pack, id string) (*eventRec, error) {
 	if pe == nil {
 		return ov.event(id)
 	}
-	var ev Event
-	if err := json.Unmarshal(pe.Raw, &ev); err != nil {
-		return nil, fmt.Errorf("stored event %s: %w", id, err)
-	}
-	ev.ID, ev.GTIN, ev.Serial = id, p.GTIN, p.Serial // kept in the record, not in the event
+	ev := pe.Event.event(id, p.GTIN, p.Serial)
 	raw, err := json.Marshal(&ev)
 	if err != nil {
 		return nil, fmt.Errorf("stored event %s: %w", id, err)

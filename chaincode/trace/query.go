@@ -39,7 +39,7 @@ func Verify(st State, tx Tx, gtin, serial, batch, expiry string) (Verification, 
 		v.Alerts = append(v.Alerts, Alert{m.code, m.msg})
 	}
 	v.Batch, v.Expiry = p.Batch, p.Expiry
-	v.LastEvent, v.LastKind, v.LastTime, v.LastPlace = p.Events[len(p.Events)-1], p.LastKind, p.LastTime, p.LastPlace
+	v.LastEvent, v.LastKind, v.LastTime, v.LastPlace = p.lastEvent(), p.LastKind, p.LastTime, p.LastPlace
 	return v, nil
 }
 
@@ -97,7 +97,7 @@ func History(st State, tx Tx, gtin, serial string) ([]HistoryEntry, error) {
 	if err != nil || p == nil {
 		return []HistoryEntry{}, err
 	}
-	ids := slices.Clone(p.Events)
+	ids := p.eventIDs()
 	b, err := ov.batch(p.GTIN, p.Batch)
 	if err != nil {
 		return nil, err

@@ -250,15 +250,13 @@ func (r *recorder) onePack(ev *Event, raw json.RawMessage) (Result, error) {
 	if p, err = r.ov.pack(ev.GTIN, ev.Serial); err != nil || p == nil {
 		return Result{}, fmt.Errorf("pack %s/%s missing after %s: %w", ev.GTIN, ev.Serial, ev.Kind, err)
 	}
-	// Kept without what the record already says (its ID, GTIN and serial):
-	// the write set is what a peer's time per event grows with.
-	rest := *ev
-	rest.ID, rest.GTIN, rest.Serial = "", "", ""
-	b, err := json.Marshal(&rest)
-	if err != nil {
-		return Result{}, fmt.Errorf("encode event %s: %w", ev.ID, err)
+	// Kept without what the record already says (its ID, GTIN and serial),
+	// and named in Events by loggedMark: the write set is what a peer's time
+	// per event grows with.
+	p.Log = append(p.Log, packEvent{ID: ev.ID, TxID: r.tx.ID, TxTime: r.tx.Time, Event: bodyOf(ev)})
+	if n := len(p.Events); n > 0 && p.Events[n-1] == ev.ID {
+		p.Events[n-1] = loggedMark
 	}
-	p.Log = append(p.Log, packEvent{ID: ev.ID, TxID: r.tx.ID, TxTime: r.tx.Time, Raw: b})
 	return Result{EventID: ev.ID, Status: StatusAccepted, TxID: r.tx.ID}, nil
 }
 
