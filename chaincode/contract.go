@@ -112,9 +112,11 @@ func (c *Contract) RecordEvents(ctx contractapi.TransactionContextInterface, eve
 	if err := ctx.GetStub().SetEvent(trace.EventName, payload); err != nil {
 		return "", fmt.Errorf("set chaincode event: %w", err)
 	}
-	// Results recorded by this transaction leave their TxID implied (the
-	// client fills it in): it is the same for every one of them.
+	// Results come in the order of the events and leave out what the client
+	// has already (it fills them in): the event's ID, and the TxID when it is
+	// this transaction's. Every byte here is in the block for good.
 	for i := range res.Results {
+		res.Results[i].EventID = ""
 		if res.Results[i].TxID == res.TxID {
 			res.Results[i].TxID = ""
 		}

@@ -158,7 +158,7 @@ func TestContract(t *testing.T) {
 			t.Fatal(err)
 		}
 		if res.TxID != stub.txID || len(res.Results) != 2 || res.Results[0].Status != trace.StatusAccepted ||
-			res.Results[0].TxID != "" || res.Results[1].Reason != trace.ReasonNotAuthorized {
+			res.Results[0].TxID != "" || res.Results[0].EventID != "" || res.Results[1].EventID != "" || res.Results[1].Reason != trace.ReasonNotAuthorized {
 			t.Fatalf("result %s", out)
 		}
 		var em trace.Emission

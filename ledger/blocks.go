@@ -21,6 +21,7 @@ type blockTx struct {
 	txID     string
 	valid    peer.TxValidationCode
 	response []byte // the chaincode's return value
+	proposal []byte // the ChaincodeProposalPayload: the call and its arguments
 	event    *peer.ChaincodeEvent
 	time     *common.ChannelHeader
 }
@@ -91,6 +92,7 @@ func decodeEnvelope(env *common.Envelope) (*blockTx, error) {
 			return nil, fmt.Errorf("chaincode action: %w", err)
 		}
 		out.response = ca.GetResponse().GetPayload()
+		out.proposal = cpl.GetChaincodeProposalPayload()
 		if len(ca.GetEvents()) > 0 {
 			ev := &peer.ChaincodeEvent{}
 			if err := proto.Unmarshal(ca.GetEvents(), ev); err != nil {
@@ -100,6 +102,34 @@ func decodeEnvelope(env *common.Envelope) (*blockTx, error) {
 		}
 	}
 	return out, nil
+}
+
+// eventIDs reads the IDs of the events a RecordEvents transaction was sent,
+// in order, from its arguments in the block.
+func (tx *blockTx) eventIDs() ([]string, error) {
+	cpp := &peer.ChaincodeProposalPayload{}
+	if err := proto.Unmarshal(tx.proposal, cpp); err != nil {
+		return nil, fmt.Errorf("proposal payload: %w", err)
+	}
+	spec := &peer.ChaincodeInvocationSpec{}
+	if err := proto.Unmarshal(cpp.GetInput(), spec); err != nil {
+		return nil, fmt.Errorf("invocation: %w", err)
+	}
+	args := spec.GetChaincodeSpec().GetInput().GetArgs()
+	if len(args) != 2 {
+		return nil, fmt.Errorf("not a RecordEvents call: %d arguments", len(args))
+	}
+	var events []struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(args[1], &events); err != nil {
+		return nil, fmt.Errorf("events sent: %w", err)
+	}
+	ids := make([]string, len(events))
+	for i, e := range events {
+		ids[i] = e.ID
+	}
+	return ids, nil
 }
 
 // blockEvents turns a block into the MedTrace transactions it holds.
@@ -255,8 +285,14 @@ func (c *Client) CommitStatus(ctx context.Context, txID string) (BatchResult, er
 		if err := json.Unmarshal(tx.response, &res); err != nil {
 			return BatchResult{}, fmt.Errorf("transaction %s: decode result: %w", txID, err)
 		}
+		ids, err := tx.eventIDs()
+		if err != nil {
+			return BatchResult{}, fmt.Errorf("transaction %s: %w", txID, err)
+		}
 		res.TxID, res.Block = txID, b.GetHeader().GetNumber()
-		res.fillTxID()
+		if err := res.complete(ids); err != nil {
+			return BatchResult{}, fmt.Errorf("transaction %s: %w", txID, err)
+		}
 		return res, nil
 	}
 	return BatchResult{}, &TxError{TxID: txID, Class: ErrTxNotFound, Err: errors.New("not in the block qscc returned")}

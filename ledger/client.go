@@ -159,6 +159,7 @@ func (c *Client) Close() error {
 type Pending struct {
 	c        *Client
 	proposal *client.Proposal
+	ids      []string // the events' IDs, in order
 }
 
 // Prepare builds and signs the RecordEvents transaction for events without
@@ -178,7 +179,11 @@ func (c *Client) Prepare(ctx context.Context, events []Event) (*Pending, error) 
 	if err != nil {
 		return nil, fmt.Errorf("build proposal: %w", err)
 	}
-	return &Pending{c: c, proposal: p}, nil
+	ids := make([]string, len(events))
+	for i := range events {
+		ids[i] = events[i].ID
+	}
+	return &Pending{c: c, proposal: p, ids: ids}, nil
 }
 
 // TxID is the transaction's ID.
@@ -199,6 +204,10 @@ func (p *Pending) Submit(ctx context.Context) (BatchResult, error) {
 	if err := json.Unmarshal(tx.Result(), &res); err != nil {
 		return BatchResult{}, &TxError{TxID: txID, Class: ErrRejected, Err: fmt.Errorf("decode chaincode result: %w", err)}
 	}
+	res.TxID = txID
+	if err := res.complete(p.ids); err != nil { // not sent: nothing to look up later
+		return BatchResult{}, &TxError{TxID: txID, Class: ErrRejected, Err: fmt.Errorf("chaincode result: %w", err)}
+	}
 	commit, err := tx.SubmitWithContext(ctx)
 	if err != nil {
 		return BatchResult{}, classify(txID, err)
@@ -210,19 +219,32 @@ func (p *Pending) Submit(ctx context.Context) (BatchResult, error) {
 	if !st.Successful {
 		return BatchResult{}, invalidated(txID, st.Code)
 	}
-	res.TxID, res.Block = txID, st.BlockNumber
-	res.fillTxID()
+	res.Block = st.BlockNumber
 	return res, nil
 }
 
-// fillTxID sets the implied TxID of the results recorded by this
-// transaction (the chaincode leaves it out to keep transactions small).
-func (r *BatchResult) fillTxID() {
+// complete fills in what the chaincode leaves out of the results to keep
+// transactions small: each one's event ID (results come in the order of
+// the events sent, whose IDs are ids) and the TxID of those this
+// transaction recorded. A result that names another event is an error.
+func (r *BatchResult) complete(ids []string) error {
+	if len(r.Results) != len(ids) {
+		return fmt.Errorf("%d results for %d events", len(r.Results), len(ids))
+	}
 	for i := range r.Results {
-		if r.Results[i].TxID == "" && r.Results[i].EventID != "" {
-			r.Results[i].TxID = r.TxID
+		res := &r.Results[i]
+		switch res.EventID {
+		case "":
+			res.EventID = ids[i]
+		case ids[i]:
+		default:
+			return fmt.Errorf("result %d is for event %s, not %s", i, res.EventID, ids[i])
+		}
+		if res.TxID == "" {
+			res.TxID = r.TxID
 		}
 	}
+	return nil
 }
 
 // Submit records a batch of events and waits for its commit (Prepare and

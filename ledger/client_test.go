@@ -14,6 +14,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -237,7 +238,8 @@ func FuzzParseProfile(f *testing.F) {
 	})
 }
 
-// envelope builds an endorser transaction with a chaincode response and event.
+// envelope builds a RecordEvents transaction of one event, e1, with a
+// chaincode response and event.
 func envelope(t testing.TB, txID, cc string, response, event []byte) []byte {
 	t.Helper()
 	m := func(p proto.Message) []byte {
@@ -252,7 +254,10 @@ func envelope(t testing.TB, txID, cc string, response, event []byte) []byte {
 		action.Events = m(&peer.ChaincodeEvent{ChaincodeId: cc, TxId: txID, EventName: "medtrace", Payload: event})
 	}
 	prp := &peer.ProposalResponsePayload{Extension: m(action)}
-	cpl := &peer.ChaincodeActionPayload{Action: &peer.ChaincodeEndorsedAction{ProposalResponsePayload: m(prp)}}
+	call := &peer.ChaincodeInvocationSpec{ChaincodeSpec: &peer.ChaincodeSpec{ChaincodeId: &peer.ChaincodeID{Name: cc},
+		Input: &peer.ChaincodeInput{Args: [][]byte{[]byte("RecordEvents"), []byte(`[{"id":"e1","kind":"dispense"}]`)}}}}
+	cpl := &peer.ChaincodeActionPayload{ChaincodeProposalPayload: m(&peer.ChaincodeProposalPayload{Input: m(call)}),
+		Action: &peer.ChaincodeEndorsedAction{ProposalResponsePayload: m(prp)}}
 	tx := &peer.Transaction{Actions: []*peer.TransactionAction{{Payload: m(cpl)}}}
 	ch := &common.ChannelHeader{Type: int32(common.HeaderType_ENDORSER_TRANSACTION), TxId: txID, ChannelId: "medtrace",
 		Timestamp: timestamppb.New(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))}
@@ -270,7 +275,7 @@ func configEnvelope(t testing.TB) []byte {
 func testBlock(t testing.TB) *common.Block {
 	em := TxEvents{Accepted: []string{"e1"}, Packs: []PackChange{{GTIN: "04012345000016", Serial: "S1", Status: PackDispensed}}}
 	evJSON, _ := json.Marshal(em)
-	res, _ := json.Marshal(BatchResult{TxID: "tx1", Results: []Result{{EventID: "e1", Status: StatusAccepted}}})
+	res, _ := json.Marshal(BatchResult{TxID: "tx1", Results: []Result{{Status: StatusAccepted}}}) // as the chaincode sends it
 	md := make([][]byte, 5)
 	md[common.BlockMetadataIndex_TRANSACTIONS_FILTER] = []byte{byte(peer.TxValidationCode_VALID), byte(peer.TxValidationCode_MVCC_READ_CONFLICT), 0, byte(peer.TxValidationCode_VALID)}
 	return &common.Block{
@@ -302,8 +307,12 @@ func TestBlockEvents(t *testing.T) {
 		t.Fatalf("decoded %+v", txs)
 	}
 	var res BatchResult
-	if err := json.Unmarshal(txs[0].response, &res); err != nil || res.Results[0].EventID != "e1" {
+	if err := json.Unmarshal(txs[0].response, &res); err != nil || res.Results[0].Status != StatusAccepted {
 		t.Fatalf("response %s: %v", txs[0].response, err)
+	}
+	ids, err := txs[0].eventIDs()
+	if err != nil || !slices.Equal(ids, []string{"e1"}) {
+		t.Fatalf("event IDs %q, %v", ids, err)
 	}
 	bad := testBlock(t)
 	bad.Data.Data[0] = []byte{0xff, 0xff}
@@ -352,5 +361,36 @@ func TestTxError(t *testing.T) {
 	}
 	if errors.Is(err, ErrRejected) {
 		t.Fatal("wrong class matched")
+	}
+}
+
+// TestComplete checks how results are matched to the events sent.
+func TestComplete(t *testing.T) {
+	tests := []struct {
+		name    string
+		results []Result
+		ids     []string
+		want    []Result
+		wantErr bool
+	}{
+		{"as the chaincode sends them", []Result{{Status: StatusAccepted}, {Status: StatusDuplicate, TxID: "old"}},
+			[]string{"a", "b"}, []Result{{EventID: "a", Status: StatusAccepted, TxID: "tx"}, {EventID: "b", Status: StatusDuplicate, TxID: "old"}}, false},
+		{"from a chaincode that names them", []Result{{EventID: "a", Status: StatusRejected}},
+			[]string{"a"}, []Result{{EventID: "a", Status: StatusRejected, TxID: "tx"}}, false},
+		{"one result missing", []Result{{Status: StatusAccepted}}, []string{"a", "b"}, nil, true},
+		{"one result too many", []Result{{Status: StatusAccepted}, {Status: StatusAccepted}}, []string{"a"}, nil, true},
+		{"a result for another event", []Result{{EventID: "b", Status: StatusAccepted}}, []string{"a"}, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := BatchResult{TxID: "tx", Results: tt.results}
+			err := r.complete(tt.ids)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("error %v, want one: %v", err, tt.wantErr)
+			}
+			if err == nil && !slices.Equal(r.Results, tt.want) {
+				t.Fatalf("got %+v, want %+v", r.Results, tt.want)
+			}
+		})
 	}
 }

@@ -339,6 +339,12 @@ func testReplays(t *testing.T, e *env) {
 		if got.Block != first.Block || len(got.Results) != 2 || got.Results[0] != first.Results[0] {
 			t.Fatalf("got %+v, want %+v", got, first)
 		}
+		// The chaincode leaves the event IDs out; both ways fill them in.
+		for i, ev := range []ledger.Event{a, b} {
+			if first.Results[i].EventID != ev.ID || got.Results[i].EventID != ev.ID || got.Results[i].TxID != first.TxID {
+				t.Fatalf("result %d: submit %+v, commit status %+v; want event %s", i, first.Results[i], got.Results[i], ev.ID)
+			}
+		}
 	})
 	t.Run("commit status of an unknown transaction", func(t *testing.T) {
 		_, err := e.c["pharmacy"].CommitStatus(ctxT(t), strings.Repeat("ab", 32))

@@ -125,9 +125,11 @@ const (
 	StatusConflict  Status = "conflict"  // the same ID with different content
 )
 
-// Result is the outcome of one event.
+// Result is the outcome of one event. The chaincode leaves EventID (and
+// TxID when it is the batch's) out, as results come in the order of the
+// events sent; Submit and CommitStatus fill them in.
 type Result struct {
-	EventID string `json:"eventId"`
+	EventID string `json:"eventId,omitempty"`
 	Status  Status `json:"status"`
 	Reason  string `json:"reason,omitempty"`  // stable reason code when rejected
 	Message string `json:"message,omitempty"` // a sentence a pharmacist can act on

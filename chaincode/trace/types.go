@@ -76,9 +76,11 @@ const (
 	StatusConflict  Status = "conflict"
 )
 
-// Result is the outcome of one event of a batch.
+// Result is the outcome of one event of a batch. RecordEvents sends
+// results in the order of the events, without their EventID (and without
+// TxID when it is this transaction's): the client has both already.
 type Result struct {
-	EventID string `json:"eventId"`
+	EventID string `json:"eventId,omitempty"`
 	Status  Status `json:"status"`
 	Reason  string `json:"reason,omitempty"`
 	Message string `json:"message,omitempty"`
