@@ -22,6 +22,7 @@ type blockTx struct {
 	valid    peer.TxValidationCode
 	response []byte // the chaincode's return value
 	proposal []byte // the ChaincodeProposalPayload: the call and its arguments
+	rwset    []byte // the TxReadWriteSet: what it read and wrote
 	event    *peer.ChaincodeEvent
 	time     *common.ChannelHeader
 }
@@ -93,6 +94,7 @@ func decodeEnvelope(env *common.Envelope) (*blockTx, error) {
 		}
 		out.response = ca.GetResponse().GetPayload()
 		out.proposal = cpl.GetChaincodeProposalPayload()
+		out.rwset = ca.GetResults()
 		if len(ca.GetEvents()) > 0 {
 			ev := &peer.ChaincodeEvent{}
 			if err := proto.Unmarshal(ca.GetEvents(), ev); err != nil {
@@ -152,6 +154,9 @@ func (c *Client) blockEvents(b *common.Block) (BlockEvents, error) {
 			return BlockEvents{}, fmt.Errorf("block %d tx %s: chaincode event: %w", out.Block, tx.txID, err)
 		}
 		te.TxID = tx.txID
+		if te.Packs, err = packChanges(tx.rwset, c.cfg.Chaincode); err != nil {
+			return BlockEvents{}, fmt.Errorf("block %d tx %s: %w", out.Block, tx.txID, err)
+		}
 		out.Txs = append(out.Txs, te)
 	}
 	return out, nil

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset"
+	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset/kvrwset"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
@@ -239,7 +241,8 @@ func FuzzParseProfile(f *testing.F) {
 }
 
 // envelope builds a RecordEvents transaction of one event, e1, with a
-// chaincode response and event.
+// chaincode response and event, that wrote pack S1 as dispensed (and keys
+// of other kinds and of another namespace).
 func envelope(t testing.TB, txID, cc string, response, event []byte) []byte {
 	t.Helper()
 	m := func(p proto.Message) []byte {
@@ -249,7 +252,15 @@ func envelope(t testing.TB, txID, cc string, response, event []byte) []byte {
 		}
 		return b
 	}
-	action := &peer.ChaincodeAction{Response: &peer.Response{Status: 200, Payload: response}}
+	kv := &kvrwset.KVRWSet{Writes: []*kvrwset.KVWrite{
+		{Key: "e:e0", Value: []byte(`{"h":"x"}`)},
+		{Key: "p:04012345000016:S1", Value: []byte(`{"g":"04012345000016","s":"S1","b":"L1","x":"2028-12-31","st":"dispensed","lk":"dispense","lt":"2026-11-02T09:00:00Z","ev":["e0",""],"lg":[{"i":"e1"}]}`)},
+		{Key: "p:04012345000016:S2", IsDelete: true},
+	}}
+	other := &kvrwset.KVRWSet{Writes: []*kvrwset.KVWrite{{Key: "p:04012345000016:S3", Value: []byte(`not a pack`)}}}
+	results := &rwset.TxReadWriteSet{DataModel: rwset.TxReadWriteSet_KV, NsRwset: []*rwset.NsReadWriteSet{
+		{Namespace: "_lifecycle", Rwset: m(other)}, {Namespace: cc, Rwset: m(kv)}}}
+	action := &peer.ChaincodeAction{Results: m(results), Response: &peer.Response{Status: 200, Payload: response}}
 	if event != nil {
 		action.Events = m(&peer.ChaincodeEvent{ChaincodeId: cc, TxId: txID, EventName: "medtrace", Payload: event})
 	}
@@ -273,7 +284,7 @@ func configEnvelope(t testing.TB) []byte {
 }
 
 func testBlock(t testing.TB) *common.Block {
-	em := TxEvents{Accepted: []string{"e1"}, Packs: []PackChange{{GTIN: "04012345000016", Serial: "S1", Status: PackDispensed}}}
+	em := TxEvents{Accepted: []string{"e1"}}
 	evJSON, _ := json.Marshal(em)
 	res, _ := json.Marshal(BatchResult{TxID: "tx1", Results: []Result{{Status: StatusAccepted}}}) // as the chaincode sends it
 	md := make([][]byte, 5)
@@ -296,8 +307,13 @@ func TestBlockEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if be.Block != 7 || len(be.Txs) != 1 || be.Txs[0].TxID != "tx1" || be.Txs[0].Packs[0].Status != PackDispensed || be.Time.IsZero() {
+	if be.Block != 7 || len(be.Txs) != 1 || be.Txs[0].TxID != "tx1" || be.Time.IsZero() {
 		t.Fatalf("got %+v", be)
+	}
+	want := []PackChange{{GTIN: "04012345000016", Serial: "S1", Batch: "L1", Expiry: "2028-12-31", Status: PackDispensed,
+		LastEvent: "e1", LastKind: KindDispense, LastTime: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}}
+	if !slices.Equal(be.Txs[0].Packs, want) {
+		t.Fatalf("packs written %+v, want %+v", be.Txs[0].Packs, want)
 	}
 	txs, err := decodeBlock(testBlock(t))
 	if err != nil {

@@ -239,8 +239,9 @@ type Recall struct {
 	Reason  string    `json:"reason,omitempty"`
 }
 
-// TxEvents is what one valid RecordEvents transaction recorded (the
-// payload of its chaincode event).
+// TxEvents is what one valid RecordEvents transaction recorded: the payload
+// of its chaincode event, and the pack states it wrote (Packs, read from
+// the transaction's write set in the block, in key order).
 type TxEvents struct {
 	TxID     string       `json:"txId"`
 	Accepted []string     `json:"accepted,omitempty"` // event IDs

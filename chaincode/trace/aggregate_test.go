@@ -46,10 +46,10 @@ func TestAggregation(t *testing.T) {
 		w := packed(t)
 		s := w.unit(KindShip, glnDist, ssccPal)
 		s.Children, s.Counterparty = nil, glnPhar
-		_, em, err := w.submit(mspDist, s)
+		_, _, err := w.submit(mspDist, s)
 		must(t, err)
-		if len(em.Packs) != 3 {
-			t.Fatalf("emission lists %d packs, want 3", len(em.Packs))
+		if p := w.packsWritten(); len(p) != 3 {
+			t.Fatalf("wrote %d packs, want 3", len(p))
 		}
 		for _, s := range []string{"S1", "S2", "S3"} {
 			if v := w.verify(gtinA, s, "", ""); v.Status != PackInTransit {

@@ -95,12 +95,12 @@ func TestEmission(t *testing.T) {
 	if len(em.Accepted) != 3 || len(em.Rejected) != 1 || em.Rejected[0] != evs[3].ID || em.TxID != res.TxID {
 		t.Fatalf("emission %+v", em)
 	}
-	if len(em.Packs) != 3 || em.Packs[0].Status != PackActive || em.Packs[0].Batch != "L1" || em.Packs[0].LastEvent != evs[0].ID {
-		t.Fatalf("packs %+v", em.Packs)
+	if p := w.packsWritten(); len(p) != 3 || p[0].Status != PackActive || p[0].Batch != "L1" || p[0].LastEvent != evs[0].ID {
+		t.Fatalf("packs %+v", p)
 	}
 	_, em, err = w.submit(mspMan, w.recall(gtinA, "L1"))
 	must(t, err)
-	if len(em.Recalls) != 1 || em.Recalls[0].Batch != "L1" || len(em.Packs) != 0 {
+	if len(em.Recalls) != 1 || em.Recalls[0].Batch != "L1" || len(w.packsWritten()) != 0 {
 		t.Fatalf("recall emission %+v", em)
 	}
 }

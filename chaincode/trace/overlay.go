@@ -323,19 +323,3 @@ func (ov *overlay) flush() error {
 	}
 	return nil
 }
-
-// dirtyPacks returns the changed packs in key order.
-func (ov *overlay) dirtyPacks() []*pack {
-	var keys []string
-	for k := range ov.dirty {
-		if k[:2] == prefixPack {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	out := make([]*pack, len(keys))
-	for i, k := range keys {
-		out[i] = ov.packs[k]
-	}
-	return out
-}

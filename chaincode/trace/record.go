@@ -112,9 +112,6 @@ func Record(st State, tx Tx, batch []byte) (BatchResult, Emission, error) {
 			}
 		}
 	}
-	for _, p := range r.ov.dirtyPacks() {
-		em.Packs = append(em.Packs, p.change())
-	}
 	em.Recalls = r.recalls
 	if err := r.ov.flush(); err != nil {
 		return BatchResult{}, Emission{}, err

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -93,6 +94,8 @@ type world struct {
 	st  *memState
 	now time.Time
 	seq int
+	// written is what the last submit wrote.
+	written map[string][]byte
 }
 
 func newWorld(t testing.TB) *world {
@@ -138,10 +141,31 @@ func (w *world) submit(msp string, evs ...Event) (BatchResult, Emission, error) 
 	must(w.t, err)
 	st, tx := w.tx(msp)
 	res, em, err := Record(st, tx, b)
+	w.written = nil
 	if err == nil {
 		st.commit()
+		w.written = st.writes
 	}
 	return res, em, err
+}
+
+// packsWritten is what offline copies learn from the last submit's write
+// set: the state of each pack it wrote, in key order.
+func (w *world) packsWritten() []PackChange { return packChanges(w.t, w.written) }
+
+// packChanges decodes the pack records among writes, in key order.
+func packChanges(t testing.TB, writes map[string][]byte) []PackChange {
+	t.Helper()
+	var out []PackChange
+	for _, k := range slices.Sorted(maps.Keys(writes)) {
+		if !strings.HasPrefix(k, prefixPack) {
+			continue
+		}
+		var p pack
+		must(t, json.Unmarshal(writes[k], &p))
+		out = append(out, p.change())
+	}
+	return out
 }
 
 // record submits events that must form a valid request and returns the results.

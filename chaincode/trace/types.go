@@ -194,12 +194,13 @@ type Page struct {
 const EventName = "medtrace"
 
 // Emission is the payload of the chaincode event of a RecordEvents
-// transaction: the event IDs it recorded and the pack states and recalls it
-// changed, so that offline copies follow the ledger without reading state.
+// transaction: the event IDs it recorded and the recalls it made. The pack
+// states it changed are its pack records in the transaction's write set,
+// which offline copies read from the block (they are not repeated here:
+// every byte of a transaction is handled many times over by the network).
 type Emission struct {
-	TxID     string       `json:"txId"`
-	Accepted []string     `json:"accepted,omitempty"`
-	Rejected []string     `json:"rejected,omitempty"`
-	Packs    []PackChange `json:"packs,omitempty"`
-	Recalls  []Recall     `json:"recalls,omitempty"`
+	TxID     string   `json:"txId"`
+	Accepted []string `json:"accepted,omitempty"`
+	Rejected []string `json:"rejected,omitempty"`
+	Recalls  []Recall `json:"recalls,omitempty"`
 }

@@ -96,6 +96,7 @@ func TestWireTypes(t *testing.T) {
 		{"Contents", &Contents{}},
 		{"TxEvents", &Emission{}},
 		{"Page", &Page{}},
+		{"pack-record", &pack{}}, // clients read pack records from write sets
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

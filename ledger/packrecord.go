@@ -1,0 +1,79 @@
+package ledger
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset"
+	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset/kvrwset"
+	"google.golang.org/protobuf/proto"
+)
+
+// packKeyPrefix starts the world-state key of every pack record the
+// chaincode writes ("p:<GTIN>:<serial>").
+const packKeyPrefix = "p:"
+
+// packRecord is the part of the chaincode's stored pack record that offline
+// copies need. testdata/wire/pack-record.json is a record as the chaincode
+// writes it; this package's and the chaincode's tests both check it.
+type packRecord struct {
+	GTIN      string     `json:"g"`
+	Serial    string     `json:"s"`
+	Batch     string     `json:"b"`
+	Expiry    string     `json:"x"`
+	Status    PackStatus `json:"st"`
+	LastKind  Kind       `json:"lk"`
+	LastTime  time.Time  `json:"lt"`
+	LastPlace string     `json:"lp,omitempty"`
+	// Events are the accepted events' IDs, oldest first; an empty one
+	// stands for the next entry of Log, which holds the ID instead.
+	Events []string `json:"ev"`
+	Log    []struct {
+		ID string `json:"i"`
+	} `json:"lg,omitempty"`
+}
+
+// change is the pack's state as offline copies keep it.
+func (r *packRecord) change() PackChange {
+	last := ""
+	if n := len(r.Events); n > 0 {
+		last = r.Events[n-1]
+		if last == "" && len(r.Log) > 0 {
+			last = r.Log[len(r.Log)-1].ID
+		}
+	}
+	return PackChange{GTIN: r.GTIN, Serial: r.Serial, Batch: r.Batch, Expiry: r.Expiry, Status: r.Status,
+		LastEvent: last, LastKind: r.LastKind, LastTime: r.LastTime, LastPlace: r.LastPlace}
+}
+
+// packChanges reads the pack records a transaction wrote in the chaincode's
+// namespace from its read-write set (the chaincode writes keys in order).
+func packChanges(b []byte, namespace string) ([]PackChange, error) {
+	txrw := &rwset.TxReadWriteSet{}
+	if err := proto.Unmarshal(b, txrw); err != nil {
+		return nil, fmt.Errorf("read-write set: %w", err)
+	}
+	var out []PackChange
+	for _, ns := range txrw.GetNsRwset() {
+		if ns.GetNamespace() != namespace {
+			continue
+		}
+		kv := &kvrwset.KVRWSet{}
+		if err := proto.Unmarshal(ns.GetRwset(), kv); err != nil {
+			return nil, fmt.Errorf("read-write set of %s: %w", namespace, err)
+		}
+		for _, w := range kv.GetWrites() {
+			if w.GetIsDelete() || !strings.HasPrefix(w.GetKey(), packKeyPrefix) {
+				continue
+			}
+			var r packRecord
+			if err := json.Unmarshal(w.GetValue(), &r); err != nil {
+				return nil, fmt.Errorf("pack record %s: %w", w.GetKey(), err)
+			}
+			out = append(out, r.change())
+		}
+	}
+	return out, nil
+}
