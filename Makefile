@@ -96,9 +96,18 @@ test: deps fabric ledgerctl
 	  echo "== go test -race ($$m)"; (cd $$m && $(GO) test -race -count=1 -timeout 30m ./...); \
 	done
 
-## bench: run the benchmarks and print their tables.
-bench: deps
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+## bench: run the benchmarks and print their tables, one package at a time (they
+## measure the machine). The ledger's run on a network of their own, new each time:
+## a ledger slows as it grows (docs/ledger.md), so figures from a network that earlier
+## runs filled would not compare. MEDTRACE_LEDGER_PROFILE benchmarks a running one instead.
+LEDGER_BENCH_STATE ?= $(CURDIR)/.state/ledger-bench
+LEDGER_BENCH_PORT_BASE ?= 27250
+bench: deps fabric ledgerctl
+	@$(LEDGERCTL) down --state $(LEDGER_BENCH_STATE) >/dev/null 2>&1 || true
+	rm -rf $(LEDGER_BENCH_STATE)
+	MEDTRACE_LEDGER_STATE=$(LEDGER_BENCH_STATE) MEDTRACE_LEDGER_PORT_BASE=$(LEDGER_BENCH_PORT_BASE) \
+	  MEDTRACE_FABRIC_BIN=$(CURDIR)/$(FABRIC_BIN) $(GO) test -p 1 -run '^$$' -bench . -benchmem ./...
+	cd chaincode && $(GO) test -p 1 -run '^$$' -bench . -benchmem ./...
 
 ## fuzz: fuzz every parser target for FUZZTIME each (default 1m).
 FUZZTIME ?= 1m
