@@ -13,6 +13,22 @@ import (
 	"time"
 )
 
+// mixedEvents records pack S1's commissioning and receipt with content IDs
+// and its shipment, between them, with a UUID (kept under its own key).
+func mixedEvents(w *world) (commission, ship, receive Event) {
+	w.t.Helper()
+	commission = byContent(commissionS1(w))
+	w.ok(mspMan, commission)
+	w.now = w.now.Add(time.Hour)
+	ship = w.on(KindShip, glnDist, gtinA, "S1")
+	ship.Counterparty = glnPhar
+	w.ok(mspDist, ship)
+	w.now = w.now.Add(time.Hour)
+	receive = byContent(w.on(KindReceive, glnPhar, gtinA, "S1"))
+	w.ok(mspPhar, receive)
+	return commission, ship, receive
+}
+
 // byContent gives ev its content ID.
 func byContent(ev Event) Event {
 	ev.ID = ContentID(&ev)
@@ -126,15 +142,7 @@ func TestContentAddressedEvents(t *testing.T) {
 	})
 	t.Run("history mixes pack-kept and keyed events", func(t *testing.T) {
 		w := newWorld(t)
-		c := byContent(commissionS1(w))
-		w.ok(mspMan, c)
-		w.now = w.now.Add(time.Hour)
-		s := w.on(KindShip, glnDist, gtinA, "S1") // a UUID: keyed by its ID
-		s.Counterparty = glnPhar
-		w.ok(mspDist, s)
-		w.now = w.now.Add(time.Hour)
-		r := byContent(w.on(KindReceive, glnPhar, gtinA, "S1"))
-		w.ok(mspPhar, r)
+		c, s, r := mixedEvents(w)
 		// The pack keeps its events without ID, GTIN and serial; what it
 		// gives back is the event as sent, to the byte of its hash.
 		st, _ := w.tx(mspReg)
@@ -229,15 +237,7 @@ func TestContentAddressedEvents(t *testing.T) {
 // in Log) and keeps working on them.
 func TestPackRecordFormats(t *testing.T) {
 	w := newWorld(t)
-	c := byContent(commissionS1(w))
-	w.ok(mspMan, c)
-	w.now = w.now.Add(time.Hour)
-	s := w.on(KindShip, glnDist, gtinA, "S1") // a UUID: keyed by its ID
-	s.Counterparty = glnPhar
-	w.ok(mspDist, s)
-	w.now = w.now.Add(time.Hour)
-	r := byContent(w.on(KindReceive, glnPhar, gtinA, "S1"))
-	w.ok(mspPhar, r)
+	c, s, r := mixedEvents(w)
 
 	key := packKey(gtinA, "S1")
 	var p pack
