@@ -30,6 +30,60 @@ func BenchmarkEnqueue(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "enqueues/s")
 }
 
+// BenchmarkClaimBesideInflight is the sync engine's steady state at 20
+// batches of 100 in flight: each step claims a batch (checking it against
+// the packs of the 2,000 events in flight) and settles the oldest claim.
+func BenchmarkClaimBesideInflight(b *testing.B) {
+	s := openTest(b, Options{})
+	ctx := context.Background()
+	const batch, inflight = 100, 20
+	enqueue := func(n, from int) {
+		tx, err := s.BeginTx(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := range n {
+			if _, err := s.EnqueueTx(ctx, tx, ledger.Event{Kind: ledger.KindCommission, GTIN: "09506000134352", Serial: fmt.Sprint("S", from+i)}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var claims []Claim
+	claim := func() {
+		c, err := s.ClaimBatch(ctx, batch, time.Hour)
+		if err != nil || len(c.Events) != batch {
+			b.Fatalf("claimed %d: %v", len(c.Events), err)
+		}
+		claims = append(claims, c)
+	}
+	enqueue(batch*inflight, 0)
+	for range inflight {
+		claim()
+	}
+	next := batch * inflight
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		enqueue(batch, next)
+		next += batch
+		b.StartTimer()
+		claim()
+		c := claims[0]
+		claims = claims[1:]
+		res := ledger.BatchResult{TxID: "tx", Block: 1}
+		for _, ev := range c.Events {
+			res.Results = append(res.Results, ledger.Result{EventID: ev.ID, Status: ledger.StatusAccepted, TxID: "tx"})
+		}
+		if err := s.Record(ctx, c.ID, res); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*batch), "µs/event")
+}
+
 // BenchmarkCapture stores a scan and its event in one durable transaction.
 func BenchmarkCapture(b *testing.B) {
 	s := openTest(b, Options{})

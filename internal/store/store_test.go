@@ -370,6 +370,10 @@ func TestClaimKeepsPackOrder(t *testing.T) {
 	if got, want := fmt.Sprint(ids(c2)), fmt.Sprint([]string{e3, e6}); got != want {
 		t.Fatalf("second claim %s, want %s", got, want)
 	}
+	// P, Q and R are in flight now (two claims): nothing left may go.
+	if c, err := s.ClaimBatch(ctx, 10, time.Minute); err != nil || len(c.Events) != 0 {
+		t.Fatalf("a claim beside two in flight took %v (%v)", ids(c), err)
+	}
 	if err := s.Record(ctx, c1.ID, ledger.BatchResult{TxID: "t", Block: 1, Results: []ledger.Result{{EventID: e1, Status: ledger.StatusAccepted}}}); err != nil {
 		t.Fatal(err)
 	}
