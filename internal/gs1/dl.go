@@ -214,6 +214,19 @@ func subsequence(seq, alt []string) bool {
 	return true
 }
 
+// isQualifierOf reports whether ai is one of the Digital Link key
+// qualifiers of the primary key entry key.
+func isQualifierOf(key *Entry, ai string) bool {
+	for _, alt := range key.DLQualifiers {
+		for _, q := range alt {
+			if q == ai {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func isDLPKey(ai string) bool {
 	e := lookupExact(ai)
 	return e != nil && e.DLPKey
@@ -379,6 +392,16 @@ func ParseDigitalLink(uri string, opt Options) ([]Element, []Problem) {
 		}
 	}
 
+	// GS1 Digital Link fixes the order of the path: the primary key first,
+	// then its qualifiers. A path stem before the key is allowed and
+	// ignored, but a stem that ends in one of the key's own qualifiers with
+	// a value (/21/ABC/01/...) is that qualifier out of place, not a stem.
+	if keyIdx >= 2 {
+		if q := aiOfSeg(segs[keyIdx-2]); q != nil && isQualifierOf(els[0].entry, q.AI) && segs[keyIdx-1] != "" {
+			probs.add(Problem{AI: q.AI, Pos: segOff[keyIdx-2], Len: segOff[keyIdx] - 1 - segOff[keyIdx-2], Code: CodeBadKeyQualifier,
+				Message: fmt.Sprintf("%s comes before %s in the web address path; the key must come first, then its qualifiers.", aiLabel(q.AI), aiLabel(els[0].AI))})
+		}
+	}
 	// Structure: the path must be a valid key-qualifier sequence, and each
 	// query AI must be new, a permitted attribute, and not a qualifier that
 	// belongs in the path. Then each value is checked like any AI value.

@@ -245,7 +245,8 @@ func aiAt(data string, pos int, opt Options) (*Entry, string, *Problem) {
 }
 
 // ParseBracketed parses the bracketed human-readable form, e.g.
-// "(01)09506000134352(17)201225(10)ABC". A "(" inside data is written "\(".
+// "(01)09506000134352(17)201225(10)ABC". A "(" inside data is written "\(";
+// a ")" may be written ")" or "\)".
 // Every element and every problem found is returned.
 func ParseBracketed(s string, opt Options) ([]Element, []Problem) {
 	if len(s) > MaxInputLen {
@@ -291,10 +292,12 @@ func ParseBracketed(s string, opt Options) ([]Element, []Problem) {
 		}
 		raw := s[vstart:j]
 		value := raw
-		if escaped {
+		// "\)" is read as ")" too: people escape both parentheses of a
+		// pair, and no GS1 character set has "\", so no valid value changes.
+		if escaped || strings.Contains(raw, `\)`) {
 			posMap = make([]int, 0, len(raw)+1)
 			for k := 0; k < len(raw); k++ {
-				if raw[k] == '\\' && k+1 < len(raw) && raw[k+1] == '(' {
+				if raw[k] == '\\' && k+1 < len(raw) && (raw[k+1] == '(' || raw[k+1] == ')') {
 					continue
 				}
 				posMap = append(posMap, vstart+k)
