@@ -190,10 +190,12 @@ func (c *Client) Prepare(ctx context.Context, events []Event) (*Pending, error) 
 func (p *Pending) TxID() string { return p.proposal.TransactionID() }
 
 // Submit endorses and sends the transaction and waits for its commit. It
-// returns the per-event results and the block. Errors wrap ErrUnavailable
-// (nothing committed: retry later), ErrRejected (the whole request refused:
-// do not retry unchanged) or ErrCommitUnknown (sent, outcome unknown: look
-// the TxID up with CommitStatus); they are *TxError carrying the TxID.
+// returns the per-event results and the block: a rejected event's Result
+// is the chaincode's own verdict on it. Errors wrap ErrUnavailable (nothing
+// committed: retry later), ErrRejected (the request as a whole did not go
+// through; see classOf: not a verdict on the events) or ErrCommitUnknown
+// (sent, outcome unknown: look the TxID up with CommitStatus); they are
+// *TxError carrying the TxID.
 func (p *Pending) Submit(ctx context.Context) (BatchResult, error) {
 	txID := p.TxID()
 	tx, err := p.proposal.EndorseWithContext(ctx)
@@ -258,7 +260,9 @@ func (c *Client) Submit(ctx context.Context, events []Event) (BatchResult, error
 }
 
 // invalidated classifies a transaction the peer marked invalid: read
-// conflicts are transient (retry), anything else is a rejection.
+// conflicts are transient (retry), anything else (an endorsement policy
+// failure, say) is ErrRejected: the request as a whole did not commit.
+// Neither is a verdict on its events.
 func invalidated(txID string, code peer.TxValidationCode) error {
 	e := &TxError{TxID: txID, Code: code.String(), Class: ErrRejected, Err: errors.New("the peer invalidated the transaction")}
 	switch code {
@@ -288,25 +292,46 @@ const (
 	stageOther
 )
 
-// classOf maps a failure stage and gRPC code to an error class: an
-// unreachable or slow ledger before ordering is unavailable (retry later); a
-// slow orderer or a lost commit status leaves the outcome unknown; anything
-// else is a rejection of the whole request.
+// classOf maps a failure stage and gRPC code to an error class, from the
+// code alone (never the message):
+//
+//   - waiting for the commit status: ErrCommitUnknown, whatever the code;
+//   - sending to the orderer: Unavailable (no orderer reached) and Aborted
+//     (the orderer answered with a failure status, e.g. SERVICE_UNAVAILABLE
+//     while it elects a leader) are ErrUnavailable, nothing was ordered;
+//     any other transient code, Unknown and Internal leave the outcome
+//     unknown (ErrCommitUnknown); the rest is ErrRejected;
+//   - endorsing and anything else: a transient code is ErrUnavailable; the
+//     rest is ErrRejected. Aborted is among the rest: the gateway answers
+//     it both when the chaincode refuses a whole request and when the
+//     chaincode could not be launched or died mid-call, and only the
+//     message tells them apart.
+//
+// ErrRejected is therefore "the request as a whole did not go through",
+// never a verdict on the events in it: only a per-event Result is that.
+// The sync engine keeps events pending on any of these classes.
 func classOf(s stage, c codes.Code) error {
-	switch {
-	case s == stageStatus:
+	switch s {
+	case stageStatus:
 		return ErrCommitUnknown
-	case s == stageSubmit && c == codes.Unavailable:
-		return ErrUnavailable // the orderer could not be reached: nothing was ordered
-	case s == stageSubmit && transient(c):
-		return ErrCommitUnknown // sent, but no answer in time: it may be ordered
-	case transient(c):
+	case stageSubmit:
+		switch c {
+		case codes.Unavailable, codes.Aborted:
+			return ErrUnavailable
+		case codes.DeadlineExceeded, codes.Canceled, codes.ResourceExhausted, codes.Unknown, codes.Internal:
+			return ErrCommitUnknown // sent, but no clear answer: it may be ordered
+		}
+		return ErrRejected
+	}
+	if transient(c) {
 		return ErrUnavailable
 	}
 	return ErrRejected
 }
 
-// classify maps a gateway error to the error classes.
+// classify maps a gateway error to the error classes by its type
+// (client.EndorseError, SubmitError, CommitStatusError, CommitError) and
+// its gRPC status code. A context that ended counts as DeadlineExceeded.
 func classify(txID string, err error) error {
 	var endorse *client.EndorseError
 	var submit *client.SubmitError
