@@ -1,7 +1,8 @@
 // Package scanner defines the one kind of read that every code source in
 // MedTrace yields: image files, cameras, keyboard-wedge scanners and serial
 // scanners. The sources live in subpackages (dmdecode, camera, wedge,
-// serialport, labels); this package holds only the shared types.
+// serialport, labels); this package holds the shared types and the bounded
+// image loader (LoadImage, DecodeImage) every image path goes through.
 package scanner
 
 import (
