@@ -32,6 +32,30 @@ type Source interface {
 // ErrEndOfStream is returned by a finite Source after its last frame.
 var ErrEndOfStream = errors.New("end of frame stream")
 
+// ErrNoReadableFrame ends a looping folder replay whose every image was
+// refused in one pass.
+var ErrNoReadableFrame = errors.New("no readable image")
+
+// FrameError is returned by a Source's Next for one frame it refused (an
+// image file that cannot be read or is over the size limits, a camera
+// frame whose size is not the negotiated one); the source goes on with the
+// next frame. A Pipeline counts it in Stats.Skipped, reports it to the
+// function given to OnSkip and keeps running.
+type FrameError struct {
+	Name string // the file, or the device
+	Err  error
+}
+
+// Error names the frame and the reason.
+func (e *FrameError) Error() string { return fmt.Sprintf("frame %s: %v", e.Name, e.Err) }
+
+// Unwrap returns the reason.
+func (e *FrameError) Unwrap() error { return e.Err }
+
+// ErrFrameSize is the reason (wrapped in a *FrameError) for a camera frame
+// whose size is not the format negotiated with the device.
+var ErrFrameSize = errors.New("frame size differs from the negotiated format")
+
 // Decoder finds codes in an image (dmdecode.Decoder satisfies it).
 type Decoder interface {
 	Decode(ctx context.Context, img image.Image) ([]scanner.Read, error)
@@ -43,6 +67,7 @@ type Stats struct {
 	Decoded  uint64 // frames handed to the decoder
 	Dropped  uint64 // frames replaced by a newer one before decoding
 	Reads    uint64 // reads reported
+	Skipped  uint64 // frames the source refused (FrameError)
 }
 
 // Pipeline connects a Source to a Decoder.
@@ -52,6 +77,8 @@ type Pipeline struct {
 	// Forget is how long a code must be absent before it is reported
 	// again; 0 means 2 s.
 	forget time.Duration
+
+	onSkip func(error)
 
 	mu    sync.Mutex
 	stats Stats
@@ -65,6 +92,14 @@ func NewPipeline(src Source, dec Decoder, forget time.Duration) *Pipeline {
 	}
 	return &Pipeline{src: src, dec: dec, forget: forget}
 }
+
+// OnSkip sets fn to be told, from Run's goroutine, of each frame the
+// source refused (a *FrameError). Call it before Run. At most maxSkipped
+// refusals wait between two decodes; more are only counted (Stats.Skipped).
+func (p *Pipeline) OnSkip(fn func(error)) { p.onSkip = fn }
+
+// maxSkipped bounds the refusals held for OnSkip while a frame decodes.
+const maxSkipped = 16
 
 // Stats returns the counters so far.
 func (p *Pipeline) Stats() Stats {
@@ -93,6 +128,8 @@ func (p *Pipeline) RunFrames(ctx context.Context, onFrame func(Frame, []scanner.
 	var (
 		mu      sync.Mutex
 		latest  *Frame
+		pre     []error // refusals to hand to onSkip before latest is decoded
+		post    []error // refusals that came after latest
 		srcErr  error
 		ended   bool
 		wake    = make(chan struct{}, 1)
@@ -102,6 +139,26 @@ func (p *Pipeline) RunFrames(ctx context.Context, onFrame func(Frame, []scanner.
 		defer close(capDone)
 		for {
 			f, err := p.src.Next(ctx)
+			var fe *FrameError
+			if errors.As(err, &fe) && ctx.Err() == nil {
+				p.mu.Lock()
+				p.stats.Skipped++
+				p.mu.Unlock()
+				mu.Lock()
+				if p.onSkip != nil && len(pre)+len(post) < maxSkipped {
+					if latest == nil {
+						pre = append(pre, err)
+					} else {
+						post = append(post, err)
+					}
+				}
+				mu.Unlock()
+				select {
+				case wake <- struct{}{}:
+				default:
+				}
+				continue
+			}
 			mu.Lock()
 			if err != nil {
 				if !errors.Is(err, ErrEndOfStream) && ctx.Err() == nil {
@@ -121,6 +178,7 @@ func (p *Pipeline) RunFrames(ctx context.Context, onFrame func(Frame, []scanner.
 				p.stats.Dropped++
 			}
 			p.mu.Unlock()
+			pre, post = append(pre, post...), nil // the dropped frame's refusals stay in order
 			latest = &f
 			mu.Unlock()
 			select {
@@ -143,7 +201,12 @@ func (p *Pipeline) RunFrames(ctx context.Context, onFrame func(Frame, []scanner.
 			f := latest
 			latest = nil
 			done, err := ended, srcErr
+			skips := pre
+			pre, post = post, nil // refusals after f are told after it
 			mu.Unlock()
+			for _, e := range skips {
+				p.onSkip(e)
+			}
 			if f == nil {
 				if done {
 					if err != nil {

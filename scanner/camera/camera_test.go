@@ -1,8 +1,10 @@
 package camera
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/draw"
 	"image/png"
@@ -181,28 +183,29 @@ func TestPipelineReportsAgainAfterForget(t *testing.T) {
 }
 
 // lockstep is a Source and a Decoder: Next waits until the frame it gave
-// before has been decoded.
+// before has been decoded (a refused frame is not waited for).
 type lockstep struct {
 	Source
 	dec     Decoder
 	decoded chan struct{} // one token per decoded frame
-	first   bool
+	owed    bool          // a frame was given and is not yet decoded
 }
 
 func newLockstep(src Source, dec Decoder) *lockstep {
-	return &lockstep{Source: src, dec: dec, decoded: make(chan struct{}, 1), first: true}
+	return &lockstep{Source: src, dec: dec, decoded: make(chan struct{}, 1)}
 }
 
 func (l *lockstep) Next(ctx context.Context) (Frame, error) {
-	if !l.first {
+	if l.owed {
 		select {
 		case <-l.decoded:
 		case <-ctx.Done():
 			return Frame{}, ctx.Err()
 		}
 	}
-	l.first = false
-	return l.Source.Next(ctx)
+	f, err := l.Source.Next(ctx)
+	l.owed = err == nil
+	return f, err
 }
 
 func (l *lockstep) Decode(ctx context.Context, img image.Image) ([]scanner.Read, error) {
@@ -348,17 +351,121 @@ func TestFolderSource(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	})
-	t.Run("corrupt image", func(t *testing.T) {
+	refused := []struct {
+		name   string
+		file   []byte
+		limits scanner.ImageLimits
+		tooBig bool
+	}{
+		{name: "corrupt image", file: []byte("junk")},
+		{name: "bomb", file: readBomb(t), tooBig: true},
+		{name: "over a lowered limit", file: pngBytes(t, image.NewGray(image.Rect(0, 0, 30, 30))),
+			limits: scanner.ImageLimits{MaxPixels: 899}, tooBig: true},
+	}
+	for _, tc := range refused {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			bad := filepath.Join(dir, "1.png")
+			if err := os.WriteFile(bad, tc.file, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			writePNG(t, filepath.Join(dir, "2.png"), image.NewGray(image.Rect(0, 0, 2, 2)))
+			s, err := NewFolderSource(context.Background(), dir, 0, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Limits = tc.limits
+			_, err = s.Next(context.Background())
+			var fe *FrameError
+			if !errors.As(err, &fe) || fe.Name != bad || errors.Is(err, scanner.ErrImageTooLarge) != tc.tooBig {
+				t.Fatalf("err = %v, want a FrameError for %s (too large: %v)", err, bad, tc.tooBig)
+			}
+			if f, err := s.Next(context.Background()); err != nil || f.Image.Bounds().Dx() != 2 {
+				t.Fatalf("after the refused file: %v", err)
+			}
+			if _, err := s.Next(context.Background()); !errors.Is(err, ErrEndOfStream) {
+				t.Fatalf("err = %v", err)
+			}
+		})
+	}
+	t.Run("looping folder without a readable image", func(t *testing.T) {
 		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, "x.png"), []byte("junk"), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, "bomb.png"), readBomb(t), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		s, err := NewFolderSource(context.Background(), dir, 0, false)
+		s, err := NewFolderSource(context.Background(), dir, 0, true)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Next(context.Background()); err == nil {
-			t.Fatal("no error")
+		var fe *FrameError
+		if _, err := s.Next(context.Background()); !errors.As(err, &fe) {
+			t.Fatalf("first pass: %v", err)
+		}
+		if _, err := s.Next(context.Background()); !errors.Is(err, ErrNoReadableFrame) {
+			t.Fatalf("second pass: %v", err)
 		}
 	})
+}
+
+// readBomb returns the 161-byte PNG that declares 40000x40000 pixels
+// (scanner's fixture).
+func readBomb(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../testdata/bomb-40000x40000.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func pngBytes(t *testing.T, img image.Image) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestPipelineReplaySkipsRefusedFiles replays a folder with a bomb and a
+// corrupt file between two codes: both codes are read, both refusals are
+// told in file order, the replay ends normally.
+func TestPipelineReplaySkipsRefusedFiles(t *testing.T) {
+	dir := t.TempDir()
+	writePNG(t, filepath.Join(dir, "a.png"), codeImage(t, codeA))
+	if err := os.WriteFile(filepath.Join(dir, "b.png"), readBomb(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "c.png"), []byte("junk"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writePNG(t, filepath.Join(dir, "d.png"), codeImage(t, codeB))
+	src, err := NewFolderSource(context.Background(), dir, 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls := newLockstep(src, dmdecode.New(dmdecode.Options{Budget: dmdecode.NoBudget}))
+	p := NewPipeline(ls, ls, 0)
+	var events []string // reads and refusals in the order Run told them
+	var skips []error
+	p.OnSkip(func(err error) {
+		skips = append(skips, err)
+		var fe *FrameError
+		if errors.As(err, &fe) {
+			events = append(events, "skip "+filepath.Base(fe.Name))
+		}
+	})
+	if err := p.Run(context.Background(), func(r scanner.Read) { events = append(events, "read "+string(r.Data)) }); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"read " + codeA, "skip b.png", "skip c.png", "read " + codeB}
+	if fmt.Sprint(events) != fmt.Sprint(want) {
+		t.Fatalf("events %q, want %q", events, want)
+	}
+	if !errors.Is(skips[0], scanner.ErrImageTooLarge) || errors.Is(skips[1], scanner.ErrImageTooLarge) {
+		t.Errorf("refusals %v", skips)
+	}
+	if st := p.Stats(); st.Captured != 2 || st.Skipped != 2 || st.Reads != 2 {
+		t.Errorf("stats %+v", st)
+	}
 }

@@ -3,21 +3,24 @@ package camera
 import (
 	"context"
 	"fmt"
-	"image"
-	_ "image/gif" // replayed frames may be GIF
-	_ "image/jpeg"
-	_ "image/png"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
-	_ "golang.org/x/image/webp" // and WebP
+	"github.com/medtrace/medtrace/scanner"
 )
 
 // FolderSource replays the images of a folder, in name order, as frames.
+// An image that cannot be read or breaks Limits is skipped: Next returns
+// a *FrameError for it and the replay goes on with the next file.
 type FolderSource struct {
+	// Limits bounds each image (scanner.LoadImage); zero fields are the
+	// defaults. Set it before the first Next.
+	Limits scanner.ImageLimits
+
+
 	dir      string
 	files    []string
 	interval time.Duration
@@ -25,6 +28,7 @@ type FolderSource struct {
 	i        int
 	seq      uint64
 	last     time.Time
+	good     bool // a frame of this pass was read
 }
 
 // NewFolderSource lists the PNG, JPEG, WebP and GIF files of dir. Frames
@@ -63,7 +67,10 @@ func (s *FolderSource) Next(ctx context.Context) (Frame, error) {
 		if !s.loop {
 			return Frame{}, ErrEndOfStream
 		}
-		s.i = 0
+		if !s.good {
+			return Frame{}, fmt.Errorf("frame folder %s: %w", s.dir, ErrNoReadableFrame)
+		}
+		s.i, s.good = 0, false
 	}
 	if s.interval > 0 && !s.last.IsZero() {
 		t := time.NewTimer(time.Until(s.last.Add(s.interval)))
@@ -79,16 +86,15 @@ func (s *FolderSource) Next(ctx context.Context) (Frame, error) {
 	}
 	path := s.files[s.i]
 	s.i++
-	f, err := os.Open(path)
-	if err != nil {
-		return Frame{}, fmt.Errorf("frame %s: %w", path, err)
-	}
-	img, _, err := image.Decode(f)
-	f.Close()
-	if err != nil {
-		return Frame{}, fmt.Errorf("frame %s: %w", path, err)
-	}
 	s.last = time.Now()
+	img, _, err := scanner.LoadImage(ctx, path, s.Limits)
+	if err != nil {
+		if ctx.Err() != nil {
+			return Frame{}, ctx.Err()
+		}
+		return Frame{}, &FrameError{Name: path, Err: err}
+	}
+	s.good = true
 	s.seq++
-	return Frame{Image: img, Time: s.last, Seq: s.seq}, nil
+	return Frame{Image: img, Time: time.Now(), Seq: s.seq}, nil
 }

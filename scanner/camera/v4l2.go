@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/blackjack/webcam"
+
+	"github.com/medtrace/medtrace/scanner"
 )
 
 // V4L2 pixel formats MedTrace can read.
@@ -124,6 +126,10 @@ func OpenDevice(ctx context.Context, path string, w, h int) (*Device, error) {
 		cam.Close()
 		return nil, fmt.Errorf("camera %s: set format %s %dx%d: %w", path, cc, best.W, best.H, err)
 	}
+	if err := (scanner.ImageLimits{}).CheckSize(int(gw), int(gh)); err != nil || gw == 0 || gh == 0 {
+		cam.Close()
+		return nil, fmt.Errorf("camera %s: negotiated format %s %dx%d: %w", path, cc, gw, gh, errors.Join(err, ErrFrameSize))
+	}
 	if err := cam.StartStreaming(); err != nil {
 		cam.Close()
 		return nil, fmt.Errorf("camera %s: start streaming: %w", path, err)
@@ -145,7 +151,10 @@ func (d *Device) Name() string { return d.path }
 func (d *Device) Format() (string, Size) { return d.format, Size{d.w, d.h} }
 
 // Next waits for the next frame (checking ctx every second) and converts
-// it: MJPEG is JPEG-decoded, YUYV gives its luminance plane.
+// it: MJPEG is JPEG-decoded, YUYV gives its luminance plane. A frame that
+// is not of the negotiated size (an MJPEG header checked before decoding,
+// a YUYV buffer too short) or does not decode gives a *FrameError; the
+// next call goes on with the next frame.
 func (d *Device) Next(ctx context.Context) (Frame, error) {
 	for {
 		if err := ctx.Err(); err != nil {
@@ -170,7 +179,7 @@ func (d *Device) Next(ctx context.Context) (Frame, error) {
 		img, cerr := convertFrame(d.format, buf, d.w, d.h)
 		d.cam.ReleaseFrame(idx)
 		if cerr != nil {
-			continue // a corrupt frame: wait for the next
+			return Frame{}, &FrameError{Name: d.path, Err: cerr}
 		}
 		d.seq++
 		return Frame{Image: img, Time: time.Now(), Seq: d.seq}, nil
@@ -184,12 +193,24 @@ func (d *Device) Close() error {
 	return errors.Join(serr, cerr)
 }
 
-// convertFrame turns a raw MJPEG or YUYV buffer into an image, copying it
-// out of the driver's buffer.
+// convertFrame turns a raw MJPEG or YUYV buffer of a w x h frame into an
+// image, copying it out of the driver's buffer. An MJPEG frame whose
+// header declares another size is refused (ErrFrameSize) before decoding.
 func convertFrame(format string, buf []byte, w, h int) (image.Image, error) {
 	switch format {
 	case FourCCMJPEG:
-		return jpeg.Decode(bytes.NewReader(buf))
+		cfg, err := jpeg.DecodeConfig(bytes.NewReader(buf))
+		if err != nil {
+			return nil, fmt.Errorf("mjpeg frame: %w", err)
+		}
+		if cfg.Width != w || cfg.Height != h {
+			return nil, fmt.Errorf("%w: mjpeg frame of %dx%d, negotiated %dx%d", ErrFrameSize, cfg.Width, cfg.Height, w, h)
+		}
+		img, err := jpeg.Decode(bytes.NewReader(buf))
+		if err != nil {
+			return nil, fmt.Errorf("mjpeg frame: %w", err)
+		}
+		return img, nil
 	case FourCCYUYV:
 		return yuyvLuma(buf, w, h)
 	}
@@ -199,7 +220,7 @@ func convertFrame(format string, buf []byte, w, h int) (image.Image, error) {
 // yuyvLuma extracts the Y plane of a YUYV (YUV 4:2:2) frame.
 func yuyvLuma(buf []byte, w, h int) (*image.Gray, error) {
 	if w <= 0 || h <= 0 || len(buf) < w*h*2 {
-		return nil, fmt.Errorf("YUYV frame of %d bytes is short for %dx%d", len(buf), w, h)
+		return nil, fmt.Errorf("%w: yuyv frame of %d bytes, negotiated %dx%d needs %d", ErrFrameSize, len(buf), w, h, w*h*2)
 	}
 	img := image.NewGray(image.Rect(0, 0, w, h))
 	for i := range img.Pix {

@@ -40,6 +40,12 @@ type Options struct {
 	// All makes Decode look for every symbol in the image (a case of packs)
 	// instead of stopping at the first.
 	All bool
+	// Limits bounds the images Decode accepts (MaxPixels, MaxSide; zero
+	// fields are scanner's defaults): a larger image is refused with a
+	// *scanner.ImageTooLargeError before any work. Images from files are
+	// best loaded with scanner.LoadImage, which refuses them before their
+	// pixels are decoded.
+	Limits scanner.ImageLimits
 }
 
 // DefaultBudget is the time budget per image for the slower strategies.
@@ -75,9 +81,14 @@ func New(opts Options) *Decoder {
 var ErrUnsupportedECI = errors.New("unsupported ECI")
 
 // Decode returns every symbol found in img (at least one) or an error that
-// wraps scanner.ErrNotFound. Reads carry Data, Symbology, Corners and Time;
+// wraps scanner.ErrNotFound (or scanner.ErrImageTooLarge for an image over
+// Options.Limits). Reads carry Data, Symbology, Corners and Time;
 // the caller sets Source. ctx cancels a long search.
 func (d *Decoder) Decode(ctx context.Context, img image.Image) ([]scanner.Read, error) {
+	b := img.Bounds()
+	if err := d.opts.Limits.CheckSize(b.Dx(), b.Dy()); err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
 	return d.decodeGray(ctx, toGray(img))
 }
 
@@ -91,6 +102,9 @@ type Gray struct {
 // DecodeGray is Decode for a luminance image (e.g. the Y plane of a camera
 // frame). It does not modify g.
 func (d *Decoder) DecodeGray(ctx context.Context, g *Gray) ([]scanner.Read, error) {
+	if err := d.opts.Limits.CheckSize(g.W, g.H); err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
 	return d.decodeGray(ctx, g.compact())
 }
 
