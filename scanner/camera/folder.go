@@ -20,7 +20,6 @@ type FolderSource struct {
 	// defaults. Set it before the first Next.
 	Limits scanner.ImageLimits
 
-
 	dir      string
 	files    []string
 	interval time.Duration
