@@ -18,6 +18,8 @@ import (
 	"time"
 
 	_ "golang.org/x/image/webp"
+
+	"github.com/medtrace/medtrace/scanner"
 )
 
 // corpusDir is the shared decoding corpus beside the project root.
@@ -87,13 +89,11 @@ func loadCorpus(tb testing.TB) []corpusCase {
 	return cases
 }
 
+// loadImage loads a corpus image through the bounded loader every image
+// file takes, with the default limits (so the corpus also shows they
+// refuse no real image).
 func loadImage(tb testing.TB, path string) image.Image {
-	f, err := os.Open(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
+	img, _, err := scanner.LoadImage(context.Background(), path, scanner.ImageLimits{})
 	if err != nil {
 		tb.Fatalf("%s: %v", path, err)
 	}
