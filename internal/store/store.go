@@ -2,7 +2,8 @@
 // outbox of business events waiting for the ledger with their sync state,
 // the local copy of ledger state used for offline checks, and sync
 // checkpoints. Every write is durable (WAL, synchronous=FULL) before it
-// returns.
+// returns. Open runs a quick check; Run checks fully and backs up on a
+// schedule.
 package store
 
 import (
@@ -41,12 +42,15 @@ var (
 	ErrReadOnly = errors.New("database is read-only")
 	// ErrTooNew means the database was written by a newer MedTrace (its schema version is unknown).
 	ErrTooNew = errors.New("database is from a newer medtrace")
+	// ErrIO means the operating system could not read or write the database
+	// file (a failing disk, a file cut short under the app).
+	ErrIO = errors.New("database file i/o failed")
 )
 
 // DBError is a database problem a user must act on: it names the database
 // file and, when one exists, the newest backup.
 type DBError struct {
-	Kind   error  // one of ErrCorrupt, ErrUnreadable, ErrDiskFull, ErrReadOnly, ErrTooNew
+	Kind   error  // one of ErrCorrupt, ErrUnreadable, ErrDiskFull, ErrReadOnly, ErrTooNew, ErrIO
 	Path   string // the database file
 	Backup string // the newest backup, "" if none
 	Op     string // what was being done
@@ -61,6 +65,12 @@ func (e *DBError) Error() string {
 		fmt.Fprintf(&b, " (%v)", e.Err)
 	}
 	switch e.Kind {
+	case ErrIO:
+		if e.Backup != "" {
+			fmt.Fprintf(&b, "; check the disk; newest backup: %s", e.Backup)
+		} else {
+			b.WriteString("; check the disk")
+		}
 	case ErrCorrupt, ErrUnreadable, ErrTooNew:
 		if e.Backup != "" {
 			fmt.Fprintf(&b, "; newest backup: %s (the database was left untouched)", e.Backup)
@@ -87,6 +97,9 @@ type Options struct {
 	// MaxPageCount, when > 0, caps the database size in pages (PRAGMA
 	// max_page_count). Tests use it to simulate a full disk.
 	MaxPageCount int
+	// SkipOpenCheck leaves out the quick_check Open runs before anything
+	// else (for tools that reopen a known-good database many times).
+	SkipOpenCheck bool
 }
 
 // Store is the local database. It is safe for concurrent use.
@@ -100,6 +113,9 @@ type Store struct {
 
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt
+
+	maintMu    sync.Mutex
+	lastBackup time.Time // the last backup Maintain made in this process
 }
 
 // Open opens (creating if needed) the database in dir, with the folder
@@ -150,6 +166,16 @@ func open(ctx context.Context, dir string, opt Options, target int) (*Store, err
 		s.w.Close()
 		return nil, s.classify("open", err)
 	}
+	if _, err := s.w.ExecContext(ctx, "PRAGMA mmap_size = 0"); err != nil {
+		s.w.Close()
+		return nil, s.classify("open", err)
+	}
+	if !opt.SkipOpenCheck {
+		if err := s.quickCheck(ctx); err != nil {
+			s.w.Close()
+			return nil, err
+		}
+	}
 	if opt.MaxPageCount > 0 {
 		if _, err := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA max_page_count=%d", opt.MaxPageCount)); err != nil {
 			s.w.Close()
@@ -163,11 +189,13 @@ func open(ctx context.Context, dir string, opt Options, target int) (*Store, err
 	rq := url.Values{}
 	rq.Set("_busy_timeout", fmt.Sprint(opt.BusyTimeout.Milliseconds()))
 	rq.Set("_query_only", "on")
-	// Readers map the file: an offline lookup in a copy of millions of
-	// packs then reads its B-tree pages without a system call each.
+	// Readers never map the file: a read error on a mapped page is a
+	// SIGBUS that kills the process, while read(2) returns an error that
+	// reaches the caller. mmap_size is set to 0 explicitly so that no
+	// build default can turn it on.
 	s.r = sql.OpenDB(connector{dsn: "file:" + (&url.URL{Path: s.path}).EscapedPath() + "?" + rq.Encode(),
 		drv: &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
-			_, err := c.Exec("PRAGMA mmap_size = 2147418112", nil)
+			_, err := c.Exec("PRAGMA mmap_size = 0", nil)
 			return err
 		}}})
 	s.r.SetMaxOpenConns(4)
@@ -250,6 +278,8 @@ func (s *Store) classify(op string, err error) error {
 			kind = ErrCorrupt
 		case sqlite3.ErrCantOpen:
 			kind = ErrUnreadable
+		case sqlite3.ErrIoErr:
+			kind = ErrIO
 		}
 	case errors.Is(err, os.ErrPermission):
 		kind = ErrReadOnly
@@ -262,7 +292,7 @@ func (s *Store) classify(op string, err error) error {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	e := &DBError{Kind: kind, Path: s.path, Op: op, Err: err}
-	if kind == ErrCorrupt || kind == ErrUnreadable {
+	if kind == ErrCorrupt || kind == ErrUnreadable || kind == ErrIO {
 		e.Backup = s.NewestBackup()
 	}
 	return e
@@ -352,10 +382,18 @@ func (s *Store) Backup(ctx context.Context) (string, error) {
 	if err := os.MkdirAll(bdir, 0o700); err != nil {
 		return "", s.classify("backup", err)
 	}
-	name := "medtrace-" + s.now().UTC().Format("20060102T150405.000000000Z") + ".db"
+	name := backupPrefix + s.now().UTC().Format(backupTimeLayout) + backupSuffix
 	dest := filepath.Join(bdir, name)
 	if err := s.BackupTo(ctx, dest); err != nil {
 		return "", err
+	}
+	// The new name survives a power loss only once its folder is synced.
+	if d, err := os.Open(bdir); err == nil {
+		err = d.Sync()
+		d.Close()
+		if err != nil {
+			return "", fmt.Errorf("backup: %w", err)
+		}
 	}
 	return dest, nil
 }
@@ -409,28 +447,40 @@ func (s *Store) NewestBackup() string {
 	return filepath.Join(s.dir, BackupDir, names[len(names)-1])
 }
 
-// Check runs SQLite's integrity check and reports damage as a *DBError.
+// Check runs SQLite's full integrity check and reports damage as a *DBError.
 func (s *Store) Check(ctx context.Context) error {
-	rows, err := s.r.QueryContext(ctx, "PRAGMA integrity_check")
+	return s.runCheck(ctx, s.r, "check", "PRAGMA integrity_check")
+}
+
+// quickCheck runs PRAGMA quick_check (the integrity check without its
+// index-content cross-checks: O(N), no sorting) on the writer at open.
+func (s *Store) quickCheck(ctx context.Context) error {
+	return s.runCheck(ctx, s.w, "open (quick check)", "PRAGMA quick_check")
+}
+
+// runCheck runs an integrity-check pragma on db and reports what it found
+// as a *DBError.
+func (s *Store) runCheck(ctx context.Context, db *sql.DB, op, pragma string) error {
+	rows, err := db.QueryContext(ctx, pragma)
 	if err != nil {
-		return s.classify("check", err)
+		return s.classify(op, err)
 	}
 	defer rows.Close()
 	var msgs []string
 	for rows.Next() {
 		var m string
 		if err := rows.Scan(&m); err != nil {
-			return s.classify("check", err)
+			return s.classify(op, err)
 		}
 		if m != "ok" {
 			msgs = append(msgs, m)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return s.classify("check", err)
+		return s.classify(op, err)
 	}
 	if len(msgs) > 0 {
-		return &DBError{Kind: ErrCorrupt, Path: s.path, Backup: s.NewestBackup(), Op: "check", Err: errors.New(strings.Join(msgs, "; "))}
+		return &DBError{Kind: ErrCorrupt, Path: s.path, Backup: s.NewestBackup(), Op: op, Err: errors.New(strings.Join(msgs, "; "))}
 	}
 	return nil
 }
