@@ -11,8 +11,11 @@ import (
 
 // TestScreensMarkup compares each main screen's rendered widget tree with
 // a golden file in testdata/ (on a mismatch Fyne writes the actual markup
-// to testdata/failed/).
+// to testdata/failed/). The app's embedded Chinese font is installed first,
+// so the Chinese screen's text widths are the same on every machine, with
+// or without a CJK font installed (font.go).
 func TestScreensMarkup(t *testing.T) {
+	useAppFonts()
 	tests := []struct {
 		name   string
 		role   string

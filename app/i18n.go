@@ -82,12 +82,16 @@ func (l localeEnv) restore() {
 }
 
 // switchLanguage changes the UI language while the app runs; the caller
-// rebuilds the window.
+// rebuilds the window. The error says so, too, when the app's fonts cannot
+// draw some of the language's text (a *ScriptError; the language is used).
 func (u *ui) switchLanguage(choice string) error {
 	if choice == LangSystem {
 		u.origLocale.restore()
 	}
-	return useLanguage(choice)
+	if err := useLanguage(choice); err != nil {
+		return err
+	}
+	return checkLanguageFonts(u.fa.Settings().Theme(), effectiveLanguage(choice))
 }
 
 // effectiveLanguage returns "en" or "zh" for choice, resolving "system"

@@ -2,7 +2,6 @@ package app
 
 import (
 	"image/color"
-	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
@@ -16,26 +15,9 @@ type medTheme struct {
 }
 
 func newTheme(variant string) fyne.Theme {
-	dropEmojiFont.Do(useSymbolsForEmoji)
-	return &medTheme{base: theme.DefaultTheme(), variant: variant}
-}
-
-var dropEmojiFont sync.Once
-
-// useSymbolsForEmoji puts Fyne's small bundled symbol font (9 kB) where its
-// bundled colour emoji font (EmojiOneColor, 4.2 MB) was. Fyne parses the
-// emoji font again for every text style it draws (regular, bold,
-// monospace), about 4.7 MB of heap each and 14 MB in this app, though no
-// MedTrace text has an emoji. A character that none of the fonts has is
-// still looked up in the system's fonts (where a colour emoji font, when
-// installed, is found and loaded only then). It has the effect of Fyne's
-// no_emoji build tag without needing every build command to pass it.
-// See docs/gui.md, Performance.
-func useSymbolsForEmoji() {
-	if r, ok := theme.DefaultEmojiFont().(*fyne.StaticResource); ok {
-		sym := theme.DefaultSymbolFont()
-		r.StaticName, r.StaticContent = sym.Name(), sym.Content()
-	}
+	t := &medTheme{base: theme.DefaultTheme(), variant: variant}
+	installAndCheckFonts(t)
+	return t
 }
 
 // colorOnVerdict is white: icons on the coloured verdict bands.
@@ -55,7 +37,8 @@ func (t *medTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color
 	return t.base.Color(n, v)
 }
 
-// Font implements fyne.Theme.
+// Font implements fyne.Theme: Fyne's Noto Sans for every style; Chinese
+// is drawn with the embedded font that useAppFonts installs (font.go).
 func (t *medTheme) Font(s fyne.TextStyle) fyne.Resource { return t.base.Font(s) }
 
 // Icon implements fyne.Theme.

@@ -6,24 +6,25 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
+
+	"github.com/medtrace/medtrace/assets"
 )
 
-// TestThemeDropsBundledEmojiFont checks that the app's theme puts Fyne's
-// small symbol font where the 4.2 MB emoji font was (Fyne parses that font
-// once per text style; docs/gui.md, Performance), and that text still
+// TestThemeInstallsAppFont checks that the app's theme puts the embedded
+// Chinese font where Fyne's 4.2 MB colour emoji font was (Fyne parses that
+// font once per text style; docs/gui.md, Fonts), and that text still
 // measures with the theme's own font.
-func TestThemeDropsBundledEmojiFont(t *testing.T) {
+func TestThemeInstallsAppFont(t *testing.T) {
 	newTheme(ThemeSystem)
 	emoji := theme.DefaultEmojiFont()
-	sym := theme.DefaultSymbolFont()
 	if emoji == nil {
 		t.Fatal("no emoji font resource")
 	}
-	if got, want := len(emoji.Content()), len(sym.Content()); got != want || !bytes.Equal(emoji.Content(), sym.Content()) {
-		t.Errorf("emoji font is %d bytes, want the symbol font's %d", got, want)
+	if got, want := len(emoji.Content()), len(assets.CJKFont); got != want || !bytes.Equal(emoji.Content(), assets.CJKFont) {
+		t.Errorf("emoji font is %d bytes, want the embedded Chinese font's %d", got, want)
 	}
-	if emoji.Name() != sym.Name() {
-		t.Errorf("emoji font named %q, want %q", emoji.Name(), sym.Name())
+	if emoji.Name() != assets.CJKFontName {
+		t.Errorf("emoji font named %q, want %q", emoji.Name(), assets.CJKFontName)
 	}
 	for _, tc := range []struct {
 		name  string
