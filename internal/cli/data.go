@@ -18,8 +18,8 @@ import (
 )
 
 // exitFailure is the exit status when a command could not do its work (the
-// database or the ledger failed); its message says why.
-const exitFailure = 3
+// database or the ledger failed); its message says why. It is ExitIO.
+const exitFailure = ExitIO
 
 // Environment variables the store commands read.
 const (
@@ -64,6 +64,7 @@ func (f *dataFlags) openStore(ctx context.Context, sio IO) (*store.Store, error)
 	if err != nil {
 		return nil, err
 	}
+	sio.logger().Debug("open store", "dir", dir)
 	return store.Open(ctx, dir, store.Options{})
 }
 
@@ -114,9 +115,11 @@ func scanOf(raw []byte, r packcode.Result, source string) store.Scan {
 	return sc
 }
 
-// printStoreErr prints a store or ledger failure and returns exitFailure.
+// printStoreErr prints a store or ledger failure, logs it and returns
+// exitFailure.
 func printStoreErr(sio IO, cmd string, err error) int {
 	fmt.Fprintf(sio.Stderr, "medtrace %s: %v\n", cmd, err)
+	sio.logger().Error("failed", "what", cmd, "err", err)
 	return exitFailure
 }
 

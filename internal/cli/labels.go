@@ -25,7 +25,8 @@ random serial numbers. --calibration adds MedTrace's keyboard-scanner
 calibration code. FILE ending in .pdf gives a PDF (any number of pages),
 .png a PNG (one page). Every label is decoded back before it is written.
 
-Exit status: 0 written, 1 a code is invalid or writing failed, 2 usage error.
+Exit status: 0 written, 1 a code is invalid, 2 usage error, 3 the file could
+not be written.
 
 Options:
 `
@@ -96,8 +97,7 @@ func runLabels(ctx context.Context, sio IO, args []string) int {
 	sheet.Module, sheet.DPI = *module, *dpi
 	f, err := os.Create(*out)
 	if err != nil {
-		fmt.Fprintf(sio.Stderr, "medtrace labels: %v\n", err)
-		return ExitInvalid
+		return printStoreErr(sio, "labels", err)
 	}
 	if ext == ".pdf" {
 		err = labels.WritePDF(ctx, f, sheet, ls)
@@ -108,9 +108,14 @@ func runLabels(ctx context.Context, sio IO, args []string) int {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(*out)
-		fmt.Fprintf(sio.Stderr, "medtrace labels: %v\n", err)
-		return ExitInvalid
+		if rerr := os.Remove(*out); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		if errors.Is(err, labels.ErrInvalidCode) {
+			fmt.Fprintf(sio.Stderr, "medtrace labels: %v\n", err)
+			return ExitInvalid
+		}
+		return printStoreErr(sio, "labels", err)
 	}
 	fmt.Fprintf(sio.Stdout, "wrote %d labels to %s\n", len(ls), *out)
 	return ExitOK

@@ -31,7 +31,8 @@ bracketed parser). With "-" the codes are read from standard input, one
 per line, as raw bytes (no escapes); CR before LF and empty lines are
 ignored.
 
-Exit status: 0 every code is valid, 1 a code is invalid, 2 usage error.
+Exit status: 0 every code is valid, 1 a code is invalid (or no code on
+standard input), 2 usage error, 3 standard input could not be read.
 
 Options:
 `
@@ -105,8 +106,7 @@ func runParse(ctx context.Context, sio IO, args []string) int {
 	})
 	if err != nil {
 		out.Flush()
-		fmt.Fprintf(sio.Stderr, "medtrace parse: reading standard input: %v\n", err)
-		return ExitInvalid
+		return printStoreErr(sio, "parse", fmt.Errorf("reading standard input: %w", err))
 	}
 	if n == 0 {
 		fmt.Fprintln(sio.Stderr, "medtrace parse: no code on standard input")

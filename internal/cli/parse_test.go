@@ -55,7 +55,7 @@ func TestParseCommand(t *testing.T) {
 		{"double-backslash", []string{"parse", `(01)09506000134352(10)A\\(B`}, "", ExitOK,
 			[]string{"Batch:          A(B"}, ""},
 		{"not-a-code", []string{"parse", "hello"}, "", ExitInvalid, []string{"not-pack-code"}, ""},
-		{"help", []string{"parse", "-h"}, "", ExitOK, nil, "Usage: medtrace parse"},
+		{"help", []string{"parse", "-h"}, "", ExitOK, []string{"Usage: medtrace parse"}, ""},
 		{"no-code", []string{"parse"}, "", ExitUsage, nil, "want exactly one CODE"},
 		{"two-codes", []string{"parse", "a", "b"}, "", ExitUsage, nil, "want exactly one CODE"},
 		{"bad-flag", []string{"parse", "--nope", "x"}, "", ExitUsage, nil, "flag provided but not defined"},
