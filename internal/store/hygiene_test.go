@@ -1,10 +1,13 @@
 package store
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -304,5 +307,127 @@ func TestReadErrorIsAnError(t *testing.T) {
 				t.Error("the integrity check passed on a file cut to a quarter")
 			}
 		})
+	}
+}
+
+// eioLookups is how many lookups the read-error child makes while the
+// disk fails.
+const eioLookups = 200
+
+// eioChild runs under the shim: lookups in a local copy while every read
+// of the database fails with EIO (while the file at trigger exists), then
+// again once the disk answers. It writes one line per lookup: "ok",
+// "io", "corrupt" or "other <error>".
+func eioChild(dir, trigger string, out io.Writer) error {
+	ctx := context.Background()
+	s, err := Open(ctx, dir, Options{})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	lookup := func(i int) {
+		gtin, serial := benchPack(i)
+		_, err := s.LookupPack(ctx, gtin, serial, "")
+		var de *DBError
+		switch {
+		case err == nil:
+			fmt.Fprintln(out, "ok")
+		case errors.Is(err, ErrIO) && errors.As(err, &de) && de.Path == s.Path():
+			fmt.Fprintln(out, "io")
+		case errors.Is(err, ErrCorrupt) && errors.As(err, &de) && de.Path == s.Path():
+			fmt.Fprintln(out, "corrupt")
+		default:
+			fmt.Fprintln(out, "other", strings.ReplaceAll(err.Error(), "\n", " "))
+		}
+	}
+	for i := range 8 {
+		lookup(i * 997)
+	}
+	fmt.Fprintln(out, "failing")
+	if err := os.WriteFile(trigger, nil, 0o600); err != nil {
+		return err
+	}
+	for i := range eioLookups {
+		lookup(i*89 + 1)
+	}
+	if err := os.Remove(trigger); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "answering")
+	for i := range 8 {
+		lookup(i*1009 + 3)
+	}
+	return nil
+}
+
+// TestDiskReadError makes the disk fail every read (the power-loss shim's
+// POWERLOSS_EIO: read and pread return EIO, as a dying disk does) under an
+// open store in a child process: each lookup that needs the disk returns a
+// *DBError naming the file, the process lives on, and once the disk
+// answers again the same store reads again. SQLite itself reports EIO on
+// a read as SQLITE_CORRUPT (SQLITE_IOERR_CORRUPTFS, turned into
+// SQLITE_CORRUPT before it reaches the application), so the kind is
+// ErrCorrupt; other read and write failures are ErrIO.
+func TestDiskReadError(t *testing.T) {
+	so := buildShim(t)
+	ctx := context.Background()
+	work, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(work, "data")
+	s, err := Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fillCopy(t, s, 20000)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(cctx, os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), envEIOChild+"="+dir, "LD_PRELOAD="+so, "POWERLOSS_DIR="+dir,
+		"POWERLOSS_SHADOW="+t.TempDir(), "POWERLOSS_EIO="+filepath.Join(work, "disk-fails"))
+	cmd.ExtraFiles = []*os.File{pw}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	counts := map[string]map[string]int{}
+	phase := "before"
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		line := sc.Text()
+		switch line {
+		case "failing", "answering":
+			phase = line
+			continue
+		}
+		if counts[phase] == nil {
+			counts[phase] = map[string]int{}
+		}
+		kind, _, _ := strings.Cut(line, " ")
+		counts[phase][kind]++
+		if kind == "other" {
+			t.Errorf("%s: %s", phase, line)
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("child: %v (a SIGBUS or a crash?)\n%s", err, stderr.String())
+	}
+	t.Logf("lookups by phase and outcome: %v", counts)
+	if counts["before"]["ok"] != 8 || counts["answering"]["ok"] != 8 {
+		t.Errorf("lookups with a working disk: %v before, %v after, want 8 ok each", counts["before"], counts["answering"])
+	}
+	failed := counts["failing"]["io"] + counts["failing"]["corrupt"]
+	if failed == 0 || counts["failing"]["ok"]+failed != eioLookups {
+		t.Errorf("lookups while the disk failed: %v, want a *DBError for those that read the disk", counts["failing"])
 	}
 }

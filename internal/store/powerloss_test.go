@@ -23,6 +23,7 @@ import (
 const (
 	envPowerLossChild = "MEDTRACE_POWERLOSS_CHILD" // the data folder; set only in the child
 	envPowerLossSync  = "MEDTRACE_POWERLOSS_SYNC"  // "NORMAL" weakens the writer (the control run)
+	envEIOChild       = "MEDTRACE_EIO_CHILD"       // the data folder; set only in TestDiskReadError's child
 )
 
 // powerLossCaptures is how many scans (each with its event) the child
@@ -33,6 +34,13 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv(envPowerLossChild); dir != "" {
 		if err := powerLossChild(dir, os.NewFile(3, "acks")); err != nil {
 			fmt.Fprintln(os.Stderr, "power-loss child:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	if dir := os.Getenv(envEIOChild); dir != "" {
+		if err := eioChild(dir, os.Getenv("POWERLOSS_EIO"), os.NewFile(3, "results")); err != nil {
+			fmt.Fprintln(os.Stderr, "read-error child:", err)
 			os.Exit(1)
 		}
 		os.Exit(0)

@@ -14,6 +14,10 @@
  *                     fdatasync, unlink) on a watched file.
  *   POWERLOSS_COUNT   a file that receives the number of operations so far
  *                     (8 bytes, native order), rewritten at every operation.
+ *   POWERLOSS_EIO     a path: while a file exists there, every read, pread
+ *                     and pread64 of a watched file fails with EIO (a disk
+ *                     that stopped reading), so tests see how a real read
+ *                     error reaches the caller.
  *
  * Model: a write reaches the page cache only; fsync/fdatasync of a file
  * copies the ranges written since its last sync (and truncations) to its
@@ -61,6 +65,7 @@ static char shadow[PATH_MAX];
 static long long kill_at = -1;
 static long long ops;
 static int countfd = -1;
+static char eiofile[PATH_MAX];
 static struct tracked files[MAXFILES];
 
 static ssize_t (*real_write)(int, const void *, size_t);
@@ -71,6 +76,9 @@ static int (*real_ftruncate64)(int, off_t);
 static int (*real_fsync)(int);
 static int (*real_fdatasync)(int);
 static int (*real_unlink)(const char *);
+static ssize_t (*real_read)(int, void *, size_t);
+static ssize_t (*real_pread)(int, void *, size_t, off_t);
+static ssize_t (*real_pread64)(int, void *, size_t, off_t);
 
 static void die(const char *msg)
 {
@@ -90,6 +98,9 @@ __attribute__((constructor)) static void init(void)
 	real_fsync = dlsym(RTLD_NEXT, "fsync");
 	real_fdatasync = dlsym(RTLD_NEXT, "fdatasync");
 	real_unlink = dlsym(RTLD_NEXT, "unlink");
+	real_read = dlsym(RTLD_NEXT, "read");
+	real_pread = dlsym(RTLD_NEXT, "pread");
+	real_pread64 = dlsym(RTLD_NEXT, "pread64");
 	const char *w = getenv("POWERLOSS_DIR"), *s = getenv("POWERLOSS_SHADOW");
 	if (!w || !s)
 		return;
@@ -99,6 +110,9 @@ __attribute__((constructor)) static void init(void)
 	const char *k = getenv("POWERLOSS_KILL_AT");
 	if (k)
 		kill_at = atoll(k);
+	const char *e = getenv("POWERLOSS_EIO");
+	if (e && snprintf(eiofile, sizeof eiofile, "%s", e) >= (int)sizeof eiofile)
+		die("POWERLOSS_EIO too long");
 	const char *c = getenv("POWERLOSS_COUNT");
 	if (c) {
 		countfd = (int)syscall(SYS_openat, AT_FDCWD, c, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
@@ -313,4 +327,42 @@ int unlink(const char *path)
 	}
 	pthread_mutex_unlock(&mu);
 	return r;
+}
+
+/* failread reports whether a read of fd must fail with EIO now. */
+static int failread(int fd)
+{
+	if (!eiofile[0] || syscall(SYS_faccessat, AT_FDCWD, eiofile, F_OK, 0) != 0)
+		return 0;
+	pthread_mutex_lock(&mu);
+	int watched = byfd(fd) != NULL;
+	pthread_mutex_unlock(&mu);
+	return watched;
+}
+
+ssize_t read(int fd, void *b, size_t n)
+{
+	if (failread(fd)) {
+		errno = EIO;
+		return -1;
+	}
+	return real_read(fd, b, n);
+}
+
+ssize_t pread(int fd, void *b, size_t n, off_t off)
+{
+	if (failread(fd)) {
+		errno = EIO;
+		return -1;
+	}
+	return real_pread(fd, b, n, off);
+}
+
+ssize_t pread64(int fd, void *b, size_t n, off_t off)
+{
+	if (failread(fd)) {
+		errno = EIO;
+		return -1;
+	}
+	return real_pread64(fd, b, n, off);
 }
