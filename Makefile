@@ -23,7 +23,7 @@ LEDGER_STATE ?= $(CURDIR)/.state/ledger
 LEDGER_TEST_STATE ?= $(CURDIR)/.state/ledger-test
 LEDGER_TEST_PORT_BASE ?= 27150
 
-.PHONY: all deps build run test vet bench fuzz clean package screenshots fabric ledgerctl ledger-up ledger-down
+.PHONY: all deps build run test vet bench fuzz clean package screenshots fabric ledgerctl ledger-up ledger-down fresh-check
 
 all: build
 
@@ -95,6 +95,13 @@ test: deps fabric ledgerctl
 	for m in $(MODULES); do \
 	  echo "== go test -race ($$m)"; (cd $$m && $(GO) test -race -count=1 -timeout 30m ./...); \
 	done
+
+## fresh-check: as root, prove `make test` on a clean Debian 12 root: debootstrap one from this
+## machine's Debian mirror, copy Go in, git clone HEAD (committed work only) and run `make test`
+## inside with chroot, the test network on port 28150 and up (docs/fresh-check.md). Long: Fabric
+## and Fyne compile from scratch; try `nice -n 19 make fresh-check`.
+fresh-check:
+	tools/freshcheck/fresh-check.sh
 
 ## bench: run the benchmarks and print their tables, one package at a time (they
 ## measure the machine). The ledger's run first, on a network of their own, new each
