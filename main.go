@@ -25,7 +25,12 @@ import (
 
 	_ "golang.org/x/image/webp"
 
+	// Before Fyne's lang package initialises: no "Error parsing user
+	// locale C" under C.UTF-8 (see the package doc).
+	_ "github.com/medtrace/medtrace/internal/localeenv"
+
 	"github.com/medtrace/medtrace/app"
+	"github.com/medtrace/medtrace/internal/applog"
 	"github.com/medtrace/medtrace/internal/cli"
 	"github.com/medtrace/medtrace/internal/gs1"
 	"github.com/medtrace/medtrace/internal/packcode"
@@ -73,6 +78,9 @@ func runApp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	lg := applog.Open(dir, applog.Options{})
+	defer lg.Close()
+	lg.Info("app start", "version", cli.Version, "data", dir)
 	player, err := app.NewExecPlayer(ctx, filepath.Join(dir, "sounds"))
 	if err != nil {
 		cfg.Notes = append(cfg.Notes, "sounds: "+err.Error())
@@ -97,6 +105,7 @@ func runApp(ctx context.Context) error {
 		// Never recreate a damaged database: the UI runs without it and
 		// says why, so nothing is silently lost.
 		cfg.Notes = append(cfg.Notes, "Local store not open, nothing can be recorded: "+err.Error())
+		lg.Error("store not open", "err", err)
 		return ui.Run(ctx, cfg)
 	}
 	defer st.Close()

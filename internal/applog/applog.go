@@ -13,6 +13,8 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+
+	"github.com/medtrace/medtrace/internal/datadir"
 )
 
 // Defaults for Options.
@@ -30,6 +32,23 @@ func Dir(dataDir string) string { return filepath.Join(dataDir, "logs") }
 // Path returns the current log file for a data folder; the app's settings
 // show it.
 func Path(dataDir string) string { return filepath.Join(Dir(dataDir), FileName) }
+
+// EnvData names the data folder when set (as the CLI's --data default).
+const EnvData = "MEDTRACE_DATA"
+
+// UserPath returns the log file of the data folder MedTrace uses when no
+// --data flag names one: $MEDTRACE_DATA, else the per-user data folder. The
+// app's settings show it.
+func UserPath(getenv func(string) string) (string, error) {
+	if v := getenv(EnvData); v != "" {
+		return Path(v), nil
+	}
+	dir, err := datadir.Here(getenv)
+	if err != nil {
+		return "", err
+	}
+	return Path(dir), nil
+}
 
 // Options configure Open. The zero value logs Info and above to the file.
 type Options struct {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/medtrace/medtrace/internal/datadir"
 )
 
 // TestRotator writes numbered lines and checks which files exist, that none
@@ -224,4 +226,39 @@ func TestOpenNoFolder(t *testing.T) {
 	if l.Path() != "" || l.Close() != nil || !strings.Contains(term.String(), "hello") {
 		t.Fatalf("path %q, terminal %q", l.Path(), term.String())
 	}
+}
+
+func TestUserPath(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    string
+		wantErr bool
+	}{
+		{"data folder set", map[string]string{EnvData: "/d", "HOME": "/h"}, "/d/logs/medtrace.log", false},
+		{"per-user folder", map[string]string{"HOME": "/h"}, filepath.Join(mustUser(t, "/h"), "logs", "medtrace.log"), false},
+		{"no home", map[string]string{}, "", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := UserPath(func(k string) string { return tc.env[k] })
+			if (err != nil) != tc.wantErr || got != tc.want {
+				t.Fatalf("got %q, %v; want %q, error %v", got, err, tc.want, tc.wantErr)
+			}
+		})
+	}
+}
+
+func mustUser(t *testing.T, home string) string {
+	t.Helper()
+	dir, err := datadir.Here(func(k string) string {
+		if k == "HOME" {
+			return home
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
