@@ -97,6 +97,25 @@ var migrations = []string{
 			THEN json_extract(body, '$.gtin') || '/' || json_extract(body, '$.serial') ELSE '' END || ' ' ||
 		CASE WHEN coalesce(json_extract(body, '$.sscc'), '') != '' THEN json_extract(body, '$.sscc') ELSE '' END || ' ' ||
 		coalesce((SELECT group_concat(value, ' ') FROM json_each(body, '$.children')), ''));`,
+
+	// 5: a pending event's earliest next attempt (after the ledger refused
+	// the one-event request it was sent in), and the record of rejected
+	// events a user gave back to the queue: who, when, and what the ledger
+	// had said (the rejection stays visible after the event is recorded).
+	`ALTER TABLE events ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0;
+	CREATE INDEX events_parked ON events (not_before) WHERE not_before > 0;
+	CREATE TABLE requeues (
+		id       INTEGER PRIMARY KEY,
+		event_id TEXT    NOT NULL REFERENCES events (id),
+		at       INTEGER NOT NULL,
+		os_user  TEXT    NOT NULL,
+		role     TEXT    NOT NULL DEFAULT '',
+		reason   TEXT    NOT NULL DEFAULT '',
+		message  TEXT    NOT NULL DEFAULT '',
+		tx_id    TEXT    NOT NULL DEFAULT '',
+		block    INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX requeues_event ON requeues (event_id, id);`,
 }
 
 // SchemaVersion is the schema version this build writes.

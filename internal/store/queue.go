@@ -41,16 +41,22 @@ var ErrNoSuchClaim = errors.New("claim no longer held")
 
 // Queued is an event in the outbox with its sync state.
 type Queued struct {
-	Seq       int64
-	Event     ledger.Event
-	State     State
-	Attempts  int
-	TxID      string
-	Block     uint64
-	Reason    string
+	Seq      int64
+	Event    ledger.Event
+	State    State
+	Attempts int
+	TxID     string
+	Block    uint64
+	Reason   string // the ledger's reason code when rejected or in conflict
+	// Message is the ledger's sentence when rejected or in conflict, and
+	// the last error (why it is not on the ledger yet) while pending.
 	Message   string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	NotBefore time.Time // while pending: not sent again before this; zero means any time
+	// Requeued is the latest time a user gave this event back to the queue
+	// after a rejection, nil if never (Requeues lists them all).
+	Requeued *Requeue
 }
 
 // Enqueue stores an event for the ledger in one durable transaction. A
@@ -134,6 +140,9 @@ type Claim struct {
 	// Recovered is true when the claim was taken over from an expired lease
 	// (for example after a crash): if TxID is set, look it up before resending.
 	Recovered bool
+	// Attempts is the most times any of its events was claimed, this
+	// claim included.
+	Attempts int
 }
 
 // ClaimBatch takes up to max events under a lease. An in-flight batch whose
@@ -176,15 +185,19 @@ func (s *Store) ClaimAndPrepare(ctx context.Context, max int, lease time.Duratio
 		if err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT body FROM events WHERE claim = ? AND state = 'inflight' ORDER BY seq`, c.ID)
+		rows, err := tx.QueryContext(ctx, `SELECT body, attempts FROM events WHERE claim = ? AND state = 'inflight' ORDER BY seq`, c.ID)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var body string
-			if err := rows.Scan(&body); err != nil {
+			var attempts int
+			if err := rows.Scan(&body, &attempts); err != nil {
 				return err
+			}
+			if attempts > c.Attempts {
+				c.Attempts = attempts
 			}
 			var ev ledger.Event
 			if err := json.Unmarshal([]byte(body), &ev); err != nil {
@@ -238,21 +251,28 @@ func (s *Store) claimPending(ctx context.Context, tx *sql.Tx, claim string, now 
 	for _, key := range strings.Fields(inflight.String) {
 		blocked[key] = true
 	}
+	// Events parked until later (the ledger refused the one-event request
+	// they were sent in) are skipped like blocked ones, and block what
+	// comes after them about the same pack; the window grows by their number.
+	var parked int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE not_before > ? AND state = 'pending'`, now).Scan(&parked); err != nil {
+		return err
+	}
 	// Scan a window of pending events; skipped ones are taken by a later claim.
-	rows, err := tx.QueryContext(ctx, `SELECT seq, keys FROM events WHERE state = 'pending' ORDER BY seq LIMIT ?`, 4*max+len(blocked))
+	rows, err := tx.QueryContext(ctx, `SELECT seq, keys, not_before FROM events WHERE state = 'pending' ORDER BY seq LIMIT ?`, 4*max+len(blocked)+parked)
 	if err != nil {
 		return err
 	}
 	var take []int64
 	for rows.Next() && len(take) < max {
-		var seq int64
+		var seq, notBefore int64
 		var k string
-		if err := rows.Scan(&seq, &k); err != nil {
+		if err := rows.Scan(&seq, &k, &notBefore); err != nil {
 			rows.Close()
 			return err
 		}
 		keys := strings.Fields(k)
-		skip := false
+		skip := notBefore > now
 		for _, key := range keys {
 			if blocked[key] {
 				skip = true
@@ -280,7 +300,7 @@ func (s *Store) claimPending(ctx context.Context, tx *sql.Tx, claim string, now 
 			args = append(args, seq)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE events SET state = 'inflight', claim = ?, claimed_at = ?, lease_until = ?,
-			attempts = attempts + 1, tx_id = NULL, updated_at = ? WHERE state = 'pending' AND seq IN (?`+
+			attempts = attempts + 1, tx_id = NULL, not_before = 0, updated_at = ? WHERE state = 'pending' AND seq IN (?`+
 			strings.Repeat(", ?", len(part)-1)+`)`, args...); err != nil {
 			return err
 		}
@@ -325,6 +345,18 @@ func (s *Store) Release(ctx context.Context, claim, why string) error {
 	return s.inClaim(ctx, "release", claim, func(tx *sql.Tx, now int64) error {
 		_, err := tx.ExecContext(ctx, `UPDATE events SET state = 'pending', claim = NULL, claimed_at = NULL, lease_until = NULL,
 			tx_id = NULL, message = ?, updated_at = ? WHERE claim = ? AND state = 'inflight'`, why, now, claim)
+		return err
+	})
+}
+
+// Park gives a claim's events back as pending like Release, but none is
+// claimed again before until: the ledger refused the request they were
+// sent in as a whole, and sending them at once would be refused again.
+// Later events about the same packs wait behind them.
+func (s *Store) Park(ctx context.Context, claim, why string, until time.Time) error {
+	return s.inClaim(ctx, "park", claim, func(tx *sql.Tx, now int64) error {
+		_, err := tx.ExecContext(ctx, `UPDATE events SET state = 'pending', claim = NULL, claimed_at = NULL, lease_until = NULL,
+			tx_id = NULL, message = ?, not_before = ?, updated_at = ? WHERE claim = ? AND state = 'inflight'`, why, until.UnixNano(), now, claim)
 		return err
 	})
 }
@@ -400,8 +432,10 @@ func (s *Store) Record(ctx context.Context, claim string, res ledger.BatchResult
 	})
 }
 
-// Reject marks every event of a claim rejected with a reason (the ledger
-// refused the request itself). The events are kept and listed; never retried.
+// Reject marks every event of a claim rejected with a reason. The sync
+// engine never calls it (only the chaincode's per-event verdict, through
+// Record, rejects an event); it is kept for tools that must retire events
+// by hand. The events are kept and listed; a user can Requeue them.
 func (s *Store) Reject(ctx context.Context, claim, reason, message string) error {
 	return s.inClaim(ctx, "reject", claim, func(tx *sql.Tx, now int64) error {
 		_, err := tx.ExecContext(ctx, `UPDATE events SET state = 'rejected', reason = ?, message = ?, claim = NULL,
@@ -445,8 +479,10 @@ type EventFilter struct {
 
 // Events lists outbox events in capture order.
 func (s *Store) Events(ctx context.Context, f EventFilter) ([]Queued, error) {
-	q := `SELECT seq, body, state, attempts, coalesce(tx_id, ''), coalesce(block, 0), reason, message, created_at, updated_at
-		FROM events WHERE seq > ?`
+	q := `SELECT seq, body, state, attempts, coalesce(events.tx_id, ''), coalesce(events.block, 0), events.reason, events.message, created_at, updated_at,
+		not_before, coalesce(r.at, 0), coalesce(r.os_user, ''), coalesce(r.role, ''), coalesce(r.reason, ''), coalesce(r.message, ''),
+		coalesce(r.tx_id, ''), coalesce(r.block, 0)
+		FROM events LEFT JOIN requeues r ON r.id = (SELECT max(id) FROM requeues WHERE event_id = events.id) WHERE seq > ?`
 	args := []any{f.AfterSeq}
 	if len(f.States) > 0 {
 		q += " AND state IN (?" + strings.Repeat(", ?", len(f.States)-1) + ")"
@@ -468,9 +504,18 @@ func (s *Store) Events(ctx context.Context, f EventFilter) ([]Queued, error) {
 	for rows.Next() {
 		var e Queued
 		var body, st string
-		var block, created, updated int64
-		if err := rows.Scan(&e.Seq, &body, &st, &e.Attempts, &e.TxID, &block, &e.Reason, &e.Message, &created, &updated); err != nil {
+		var block, created, updated, notBefore, rqAt, rqBlock int64
+		var rq Requeue
+		if err := rows.Scan(&e.Seq, &body, &st, &e.Attempts, &e.TxID, &block, &e.Reason, &e.Message, &created, &updated,
+			&notBefore, &rqAt, &rq.By, &rq.Role, &rq.Reason, &rq.Message, &rq.TxID, &rqBlock); err != nil {
 			return nil, s.classify("list events", err)
+		}
+		if notBefore > 0 {
+			e.NotBefore = time.Unix(0, notBefore).UTC()
+		}
+		if rqAt > 0 {
+			rq.At, rq.Block = time.Unix(0, rqAt).UTC(), uint64(rqBlock)
+			e.Requeued = &rq
 		}
 		if err := json.Unmarshal([]byte(body), &e.Event); err != nil {
 			return nil, fmt.Errorf("list events: event %d: %w", e.Seq, err)

@@ -113,7 +113,7 @@ func TestMigrateFromEveryVersion(t *testing.T) {
 			if len(evs) != want || len(scans) != want {
 				t.Fatalf("after migration: %d events, %d scans, want %d each", len(evs), len(scans), want)
 			}
-			if v >= 1 {
+			if v >= 1 && v < 4 { // migration 4 computes the keys; a v4 row has its own
 				var keys string
 				s.r.QueryRowContext(ctx, `SELECT keys FROM events`).Scan(&keys)
 				if keys != "09506000134352/S1 106141411234567897 09506000134352/A 09506000134352/B" {

@@ -8,6 +8,14 @@
 // rejected or conflict). After a crash, a batch whose lease ran out is looked
 // up by its transaction ID before anything is sent again; event IDs are the
 // ledger's idempotency keys, so even a resend is recorded once.
+//
+// Only the chaincode's own verdict on an event (a per-event Result with
+// status rejected, its reason code and sentence) rejects it. A request that
+// fails as a whole (peer, orderer or chaincode unreachable, endorsement
+// timeouts and aborts, a chaincode not yet initialised, an identity the
+// peer does not accept, TLS failures) leaves its events pending with the
+// error as their last error, and is tried again after an exponential,
+// capped, jittered backoff. See Disposition.
 package outbox
 
 import (
@@ -334,31 +342,81 @@ func (e *Engine) submit(ctx context.Context, c store.Claim, p Pending) (int, err
 	}
 	res, err := p.Submit(sctx)
 	bg := context.WithoutCancel(ctx) // settle what the ledger said even while stopping
-	switch {
-	case err == nil:
+	if err == nil {
 		if res.TxID == "" {
 			res.TxID = p.TxID()
 		}
 		return e.settle(bg, c, res)
-	case errors.Is(err, ledger.ErrRejected) && len(c.Events) > 1:
-		// One bad event must not hold up the others: send them one by one.
+	}
+	// Never a verdict on the events: they stay pending, the error noted.
+	why := err.Error()
+	switch DispositionOf(err, len(c.Events)) {
+	case Split:
+		// If one event made the request fail, it must not hold up the
+		// others: send them one by one.
 		e.mu.Lock()
 		e.solo = len(c.Events)
 		e.mu.Unlock()
-		return 0, errors.Join(fmt.Errorf("send batch of %d: %w (retrying one by one)", len(c.Events), err), st.Release(bg, c.ID, err.Error()))
-	case errors.Is(err, ledger.ErrRejected):
-		if rerr := st.Reject(bg, c.ID, "request-rejected", err.Error()); rerr != nil {
-			return 0, rerr
-		}
-		e.settled(1)
-		return 1, nil
-	case errors.Is(err, ledger.ErrUnavailable):
-		return 0, errors.Join(fmt.Errorf("send batch: %w", err), st.Release(bg, c.ID, err.Error()))
-	default:
+		return 0, errors.Join(fmt.Errorf("send batch of %d: %w (trying one by one)", len(c.Events), err), st.Release(bg, c.ID, why))
+	case Park:
+		// Refused as a whole on its own: later events go first, this one
+		// waits as long as the engine's backoff.
+		until := e.cfg.Now().Add(e.backoff(c.Attempts))
+		return 0, errors.Join(fmt.Errorf("send event: %w", err), st.Park(bg, c.ID, why, until))
+	case Retry:
+		return 0, errors.Join(fmt.Errorf("send batch: %w", err), st.Release(bg, c.ID, why))
+	default: // LookUp
 		// Sent, outcome unknown (ledger.ErrCommitUnknown, a timeout, ...):
 		// keep the transaction ID and look it up before anything is resent.
-		return 0, errors.Join(fmt.Errorf("send batch: %w", err), st.Expire(bg, c.ID, err.Error()))
+		return 0, errors.Join(fmt.Errorf("send batch: %w", err), st.Expire(bg, c.ID, why))
 	}
+}
+
+// Disposition is what the engine does with a claim whose request failed.
+// None of them settles an event: only the ledger's per-event results do.
+type Disposition int
+
+// What happens to the events of a failed request.
+const (
+	Retry  Disposition = iota // back to pending as they were; sent again after the backoff
+	LookUp                    // sent, outcome unknown: the transaction is looked up before any resend
+	Split                     // back to pending, the next claims one event each (one event may spoil the request)
+	Park                      // one event refused as a whole: back to pending, not sent again before its backoff ends
+)
+
+// String names the disposition.
+func (d Disposition) String() string {
+	switch d {
+	case Retry:
+		return "retry"
+	case LookUp:
+		return "look up"
+	case Split:
+		return "split"
+	case Park:
+		return "park"
+	}
+	return fmt.Sprintf("disposition(%d)", int(d))
+}
+
+// DispositionOf says what becomes of a claim of n events whose Submit
+// failed with err, by the error's class (ledger.ErrUnavailable,
+// ErrCommitUnknown, ErrRejected, which the ledger client derives from gRPC
+// codes and fabric-gateway's error types). A request refused as a whole
+// (ErrRejected) is not a verdict on its events: the gateway answers
+// Aborted alike when the chaincode refuses a whole request and when it
+// could not be launched, and an identity or channel problem is fixed by an
+// administrator, not by dropping the work.
+func DispositionOf(err error, n int) Disposition {
+	switch {
+	case errors.Is(err, ledger.ErrRejected) && n > 1:
+		return Split
+	case errors.Is(err, ledger.ErrRejected):
+		return Park
+	case errors.Is(err, ledger.ErrUnavailable):
+		return Retry
+	}
+	return LookUp
 }
 
 // settle records the ledger's answer for a claim.

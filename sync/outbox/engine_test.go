@@ -179,21 +179,26 @@ func TestRefusedBatchIsSplit(t *testing.T) {
 	s, l := setup(t, store.Options{})
 	ids := enq(t, s, 5)
 	l.RefuseBatchesWith(ids[2])
-	e := outbox.New(outbox.Config{Store: s, Ledger: l})
+	e := outbox.New(outbox.Config{Store: s, Ledger: l, MinBackoff: time.Hour, MaxBackoff: time.Hour})
 	ctx := context.Background()
 	if _, err := e.Drain(ctx); !errors.Is(err, ledger.ErrRejected) {
 		t.Fatalf("got %v, want ErrRejected", err)
+	}
+	// One by one: the others go, the refused one waits (it is the first
+	// claimed, refused again on its own, and parked for the backoff).
+	if _, err := e.Drain(ctx); !errors.Is(err, ledger.ErrRejected) {
+		t.Fatalf("got %v, want ErrRejected for the event alone", err)
 	}
 	if _, err := e.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
 	counts, _ := s.Counts(ctx)
-	if counts[store.StateRecorded] != 4 || counts[store.StateRejected] != 1 {
-		t.Fatalf("counts %v, want 4 recorded and 1 rejected", counts)
+	if counts[store.StateRecorded] != 4 || counts[store.StatePending] != 1 || counts[store.StateRejected] != 0 {
+		t.Fatalf("counts %v, want 4 recorded and 1 pending, none rejected (a refusal of the whole request is no verdict)", counts)
 	}
-	rej, _ := s.Events(ctx, store.EventFilter{States: []store.State{store.StateRejected}})
-	if rej[0].Event.ID != ids[2] || rej[0].Reason != "request-rejected" || rej[0].Message == "" {
-		t.Errorf("rejected %+v", rej[0])
+	left, _ := s.Events(ctx, store.EventFilter{States: []store.State{store.StatePending}})
+	if left[0].Event.ID != ids[2] || left[0].Reason != "" || left[0].Message == "" || left[0].NotBefore.IsZero() {
+		t.Errorf("refused event %+v: want pending, its last error shown, parked", left[0])
 	}
 }
 
