@@ -11,8 +11,8 @@ import (
 	"time"
 	"unicode"
 
+	"codeberg.org/go-pdf/fpdf"
 	"fyne.io/fyne/v2/theme"
-	"github.com/go-pdf/fpdf"
 )
 
 // finding is one inspected pack.
