@@ -3,6 +3,7 @@ package store
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -130,11 +131,18 @@ type trial struct {
 	recovered string // a data folder with only the synced content
 	ops       int64  // operations the child made (when counted)
 	killed    bool
+	// tornSectors counts unsynced sectors that reached the disk (torn runs).
+	tornSectors int
 }
 
 // runPowerLoss runs the child under the shim and rebuilds the data folder
 // as of each file's last sync.
-func runPowerLoss(t *testing.T, so string, killAt int64, syncMode string) trial {
+//
+// With torn set, each 512-byte sector written since a file's last sync
+// also reached the disk with probability 1/2 (its content as the page
+// cache held it at the kill), as a disk may write back part of its cache
+// before the power goes.
+func runPowerLoss(t *testing.T, so string, killAt int64, syncMode string, torn *rand.Rand) trial {
 	t.Helper()
 	work := t.TempDir()
 	work, err := filepath.EvalSymlinks(work)
@@ -197,8 +205,7 @@ func runPowerLoss(t *testing.T, so string, killAt int64, syncMode string) trial 
 		t.Fatalf("child (kill at %d): %v\n%s", killAt, werr, stderr.String())
 	}
 	if b, err := os.ReadFile(count); err == nil && len(b) == 8 {
-		tr.ops = int64(b[0]) | int64(b[1])<<8 | int64(b[2])<<16 | int64(b[3])<<24 |
-			int64(b[4])<<32 | int64(b[5])<<40 | int64(b[6])<<48 | int64(b[7])<<56
+		tr.ops = int64(binary.NativeEndian.Uint64(b))
 	}
 	// The disk after the power loss: only what was synced.
 	tr.recovered = filepath.Join(work, "recovered")
@@ -209,12 +216,50 @@ func runPowerLoss(t *testing.T, so string, killAt int64, syncMode string) trial 
 	if err != nil {
 		t.Fatal(err)
 	}
+	files := map[string][]byte{}
 	for _, e := range ents {
-		b, err := os.ReadFile(filepath.Join(shadow, e.Name()))
+		if strings.HasSuffix(e.Name(), ".pending") {
+			continue
+		}
+		if files[e.Name()], err = os.ReadFile(filepath.Join(shadow, e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, e := range ents {
+		name, ok := strings.CutSuffix(e.Name(), ".pending")
+		if !ok || torn == nil {
+			continue
+		}
+		log, err := os.ReadFile(filepath.Join(shadow, e.Name()))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(tr.recovered, e.Name()), b, 0o600); err != nil {
+		cache, err := os.ReadFile(filepath.Join(data, name))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		b := files[name]
+		for len(log) >= 16 {
+			off, n := int64(binary.NativeEndian.Uint64(log)), int64(binary.NativeEndian.Uint64(log[8:]))
+			log = log[16:]
+			for sec := off &^ 511; sec < off+n && sec < int64(len(cache)); sec += 512 {
+				if torn.IntN(2) == 0 {
+					continue
+				}
+				end := min(sec+512, int64(len(cache)))
+				if int64(len(b)) < end {
+					b = append(b, make([]byte, end-int64(len(b)))...)
+				}
+				copy(b[sec:end], cache[sec:end])
+				tr.tornSectors++
+			}
+		}
+		files[name] = b
+	}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(tr.recovered, name), b, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -274,17 +319,18 @@ func losses(t *testing.T, tr trial, quiet bool) (lost int, problem error) {
 // TestPowerLoss runs the real store code in a child process under an
 // LD_PRELOAD shim that keeps each file's content as of its last
 // fsync/fdatasync, kills the child before a random file operation, and
-// opens what a disk would hold after a power loss at that moment. 120
-// trials: every one must open, pass the full integrity check and hold
-// every acknowledged scan, event and recorded state. A control run with
+// opens what a disk would hold after a power loss at that moment: 120
+// trials with every unsynced write dropped, 60 with each unsynced sector
+// kept or dropped at random. Every one must open, pass the full integrity
+// check and hold every acknowledged scan, event and recorded state. A control run with
 // synchronous=NORMAL must lose acknowledged writes, which shows the test
 // can see a loss.
 func TestPowerLoss(t *testing.T) {
 	if testing.Short() {
-		t.Skip("120 child processes; run without -short")
+		t.Skip("200 child processes; run without -short")
 	}
 	so := buildShim(t)
-	calib := runPowerLoss(t, so, 0, "FULL")
+	calib := runPowerLoss(t, so, 0, "FULL", nil)
 	if !calib.acks.closed || len(calib.acks.scans) != powerLossCaptures {
 		t.Fatalf("calibration run: closed=%v, %d scans acknowledged", calib.acks.closed, len(calib.acks.scans))
 	}
@@ -300,20 +346,27 @@ func TestPowerLoss(t *testing.T) {
 		name     string
 		sync     string
 		trials   int
+		torn     bool
 		wantLoss bool
 	}{
-		{"synchronous=FULL", "FULL", 120, false},
-		{"control_synchronous=NORMAL", "NORMAL", 20, true},
+		{"unsynced_dropped/synchronous=FULL", "FULL", 120, false, false},
+		{"unsynced_partly_written/synchronous=FULL", "FULL", 60, true, false},
+		{"control_unsynced_dropped/synchronous=NORMAL", "NORMAL", 20, false, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			rnd := rand.New(rand.NewPCG(14, 3))
-			var killed, acks, lostTotal, lossyTrials int
+			var torn *rand.Rand
+			if c.torn {
+				torn = rand.New(rand.NewPCG(14, 5))
+			}
+			var killed, acks, lostTotal, lossyTrials, sectors int
 			for i := range c.trials {
 				killAt := 1 + rnd.Int64N(calib.ops)
-				tr := runPowerLoss(t, so, killAt, c.sync)
+				tr := runPowerLoss(t, so, killAt, c.sync, torn)
 				if tr.killed {
 					killed++
 				}
+				sectors += tr.tornSectors
 				acks += len(tr.acks.scans)
 				lost, err := losses(t, tr, c.wantLoss)
 				if err != nil {
@@ -327,8 +380,8 @@ func TestPowerLoss(t *testing.T) {
 					}
 				}
 			}
-			t.Logf("%d trials (%d killed mid-run), %d scans acknowledged in all, %d acknowledged writes lost in %d trials",
-				c.trials, killed, acks, lostTotal, lossyTrials)
+			t.Logf("%d trials (%d killed mid-run), %d scans acknowledged in all, %d unsynced sectors kept, %d acknowledged writes lost in %d trials",
+				c.trials, killed, acks, sectors, lostTotal, lossyTrials)
 			if c.wantLoss && lostTotal == 0 {
 				t.Errorf("the control run lost nothing: the test cannot see a loss")
 			}

@@ -21,7 +21,10 @@
  *
  * Model: a write reaches the page cache only; fsync/fdatasync of a file
  * copies the ranges written since its last sync (and truncations) to its
- * shadow, which is what survives the power loss. A file that was never
+ * shadow, which is what survives the power loss. The ranges written since
+ * the last sync are also logged to "<shadow>/<name>.pending" (pairs of
+ * int64 offset and length), so a test can also let any part of them reach
+ * the disk, as a real disk may before the power goes. A file that was never
  * synced does not survive. unlink is taken as durable at once (removing
  * the shadow), which is the harsher choice for SQLite: it only deletes a
  * journal or a WAL after syncing what it protects.
@@ -56,6 +59,7 @@ struct tracked {
 	struct range *r;
 	size_t n, cap;
 	off_t minsize; /* smallest size set by ftruncate since the last sync, -1 if none */
+	int pending;   /* fd of the pending-ranges log, -1 if not open */
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -139,6 +143,7 @@ static struct tracked *byname(const char *path)
 		if (!files[i].name[0]) {
 			memcpy(files[i].name, name, n + 1);
 			files[i].minsize = -1;
+			files[i].pending = -1;
 			return &files[i];
 		}
 	die("too many files");
@@ -172,19 +177,6 @@ static void tick(void)
 		syscall(SYS_kill, syscall(SYS_getpid), SIGKILL);
 }
 
-static void dirty(struct tracked *t, off_t off, ssize_t len)
-{
-	if (len <= 0)
-		return;
-	if (t->n == t->cap) {
-		t->cap = t->cap ? 2 * t->cap : 64;
-		t->r = realloc(t->r, t->cap * sizeof *t->r);
-		if (!t->r)
-			die("out of memory");
-	}
-	t->r[t->n++] = (struct range){off, len};
-}
-
 #define SHADOWPATH (PATH_MAX + NAME_MAX + 2)
 
 static char *shadowpath(struct tracked *t, char *buf)
@@ -192,6 +184,41 @@ static char *shadowpath(struct tracked *t, char *buf)
 	if (snprintf(buf, SHADOWPATH, "%s/%s", shadow, t->name) >= SHADOWPATH)
 		die("shadow path too long");
 	return buf;
+}
+
+static char *pendingpath(struct tracked *t, char *buf)
+{
+	if (snprintf(buf, SHADOWPATH + 8, "%s/%s.pending", shadow, t->name) >= SHADOWPATH + 8)
+		die("pending path too long");
+	return buf;
+}
+
+/* logpending appends a written range to the file's pending log. */
+static void logpending(struct tracked *t, off_t off, off_t len)
+{
+	if (t->pending < 0) {
+		char p[SHADOWPATH + 8];
+		t->pending = (int)syscall(SYS_openat, AT_FDCWD, pendingpath(t, p), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (t->pending < 0)
+			die("cannot open the pending log");
+	}
+	int64_t rec[2] = {off, len};
+	if (syscall(SYS_write, t->pending, rec, sizeof rec) != sizeof rec)
+		die("write to the pending log");
+}
+
+static void dirty(struct tracked *t, off_t off, ssize_t len)
+{
+	if (len <= 0)
+		return;
+	logpending(t, off, len);
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 64;
+		t->r = realloc(t->r, t->cap * sizeof *t->r);
+		if (!t->r)
+			die("out of memory");
+	}
+	t->r[t->n++] = (struct range){off, len};
 }
 
 /* sync copies what fd's file holds in the written ranges to its shadow. Holds mu. */
@@ -210,7 +237,15 @@ static void syncfile(struct tracked *t, int fd)
 	if (fresh) {
 		/* Never synced before: the whole file becomes durable now. */
 		t->n = 0;
-		dirty(t, 0, st.st_size);
+		if (st.st_size > 0) {
+			if (t->cap == 0) {
+				t->cap = 64;
+				t->r = malloc(t->cap * sizeof *t->r);
+				if (!t->r)
+					die("out of memory");
+			}
+			t->r[t->n++] = (struct range){0, st.st_size};
+		}
 	} else if (t->minsize >= 0) {
 		syscall(SYS_ftruncate, sfd, t->minsize);
 	}
@@ -232,6 +267,8 @@ static void syncfile(struct tracked *t, int fd)
 	syscall(SYS_close, sfd);
 	t->n = 0;
 	t->minsize = -1;
+	if (t->pending >= 0)
+		syscall(SYS_ftruncate, t->pending, (off_t)0);
 }
 
 ssize_t write(int fd, const void *b, size_t n)
@@ -320,8 +357,12 @@ int unlink(const char *path)
 	tick();
 	int r = real_unlink(path);
 	if (r == 0) {
-		char p[SHADOWPATH];
+		char p[SHADOWPATH + 8];
 		syscall(SYS_unlinkat, AT_FDCWD, shadowpath(t, p), 0);
+		syscall(SYS_unlinkat, AT_FDCWD, pendingpath(t, p), 0);
+		if (t->pending >= 0)
+			syscall(SYS_close, t->pending);
+		t->pending = -1;
 		t->n = 0;
 		t->minsize = -1;
 	}
