@@ -7,22 +7,16 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"image"
-	_ "image/gif" // GIF input
-	_ "image/jpeg"
-	_ "image/png"
-	"os"
+	"io/fs"
 	"strconv"
 	"time"
 	"unicode/utf8"
-
-	_ "golang.org/x/image/webp" // WebP input
 
 	"github.com/medtrace/medtrace/scanner"
 	"github.com/medtrace/medtrace/scanner/dmdecode"
 )
 
-const decodeUsage = `Usage: medtrace decode [--json] [--all] [--budget 5s] FILE...
+const decodeUsage = `Usage: medtrace decode [--json] [--all] [--budget 5s] [--max-pixels N] [--max-side N] FILE...
 
 Finds and decodes the Data Matrix symbols (GS1 DataMatrix included) in
 image files: PNG, JPEG, WebP and GIF. Every file is searched for all
@@ -39,6 +33,12 @@ symbol with its symbology, text and corners.
 --budget bounds the time spent on the slower strategies per file; 0 runs
 every strategy, so the result depends on the image alone, never on how
 busy the machine is.
+
+An image is checked before its pixels are decoded: a file over 128 MiB,
+an image that declares more than --max-pixels pixels (default 50000000)
+or --max-side pixels on a side (default 20000), or one whose decoded
+pixels would take over 400 MiB (e.g. a 16-bit PNG, a progressive JPEG)
+is refused with an error that names its size and the limit.
 
 Exit status: 0 every file decoded, 1 a file had no readable symbol or
 could not be read, 2 usage error.
@@ -74,6 +74,8 @@ func runDecode(ctx context.Context, sio IO, args []string) int {
 	jsonOut := fs.Bool("json", false, "print one JSON object per file")
 	all := fs.Bool("all", false, "list every symbol of each file")
 	budget := fs.Duration("budget", 5*time.Second, "time budget per file for the slower strategies; 0 = no limit")
+	maxPixels := fs.Int64("max-pixels", scanner.DefaultMaxPixels, "refuse images of more pixels (width x height); 0 = no limit")
+	maxSide := fs.Int("max-side", scanner.DefaultMaxSide, "refuse images with a longer side in pixels; 0 = no limit")
 	fs.Usage = func() {
 		fmt.Fprint(sio.Stderr, decodeUsage)
 		fs.PrintDefaults()
@@ -90,7 +92,12 @@ func runDecode(ctx context.Context, sio IO, args []string) int {
 		fmt.Fprintf(sio.Stderr, "medtrace decode: --budget %v: want 0 (no limit) or more\n", *budget)
 		return ExitUsage
 	}
-	dec := dmdecode.New(dmdecode.Options{All: true, Budget: budgetOption(*budget)})
+	limits, err := imageLimits(*maxPixels, *maxSide)
+	if err != nil {
+		fmt.Fprintf(sio.Stderr, "medtrace decode: %v\n", err)
+		return ExitUsage
+	}
+	dec := dmdecode.New(dmdecode.Options{All: true, Budget: budgetOption(*budget), Limits: limits})
 	enc := json.NewEncoder(sio.Stdout)
 	enc.SetEscapeHTML(false)
 	exit := ExitOK
@@ -98,7 +105,7 @@ func runDecode(ctx context.Context, sio IO, args []string) int {
 		if ctx.Err() != nil {
 			return ExitInvalid
 		}
-		line := decodeFile(ctx, dec, f, *all)
+		line := decodeFile(ctx, dec, limits, f, *all)
 		if !line.OK {
 			exit = ExitInvalid
 		}
@@ -161,18 +168,20 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, int) {
 	}
 }
 
-// decodeFile reads and decodes one image file.
-func decodeFile(ctx context.Context, dec *dmdecode.Decoder, path string, all bool) decodeLine {
+// decodeFile reads one image file within limits and decodes it.
+func decodeFile(ctx context.Context, dec *dmdecode.Decoder, limits scanner.ImageLimits, path string, all bool) decodeLine {
 	line := decodeLine{File: path}
-	f, err := os.Open(path)
+	img, _, err := scanner.LoadImage(ctx, path, limits)
 	if err != nil {
-		line.Error = fmt.Sprintf("open: %v", err)
-		return line
-	}
-	img, _, err := image.Decode(f)
-	f.Close()
-	if err != nil {
-		line.Error = fmt.Sprintf("read image: %v", err)
+		var pe *fs.PathError
+		switch {
+		case errors.Is(err, scanner.ErrImageTooLarge):
+			line.Error = err.Error()
+		case errors.As(err, &pe):
+			line.Error = fmt.Sprintf("open: %v", err)
+		default:
+			line.Error = err.Error()
+		}
 		return line
 	}
 	start := time.Now()
@@ -207,6 +216,25 @@ func textAndHex(b []byte) (string, string) {
 		return string(b), ""
 	}
 	return string(b), hex.EncodeToString(b)
+}
+
+// imageLimits turns the --max-pixels and --max-side flags (0 = no limit)
+// into scanner.ImageLimits.
+func imageLimits(maxPixels int64, maxSide int) (scanner.ImageLimits, error) {
+	if maxPixels < 0 {
+		return scanner.ImageLimits{}, fmt.Errorf("--max-pixels %d: want 0 (no limit) or more", maxPixels)
+	}
+	if maxSide < 0 {
+		return scanner.ImageLimits{}, fmt.Errorf("--max-side %d: want 0 (no limit) or more", maxSide)
+	}
+	l := scanner.ImageLimits{MaxPixels: maxPixels, MaxSide: maxSide}
+	if maxPixels == 0 {
+		l.MaxPixels = -1
+	}
+	if maxSide == 0 {
+		l.MaxSide = -1
+	}
+	return l, nil
 }
 
 // budgetOption turns a --budget flag (0 = no limit) into

@@ -59,6 +59,10 @@ func symbolImg(t *testing.T, data string, gs1 bool) *image.Gray {
 	return s.Image(5, 3)
 }
 
+// bombFixture is scanner's 161-byte PNG that declares 40000x40000 pixels
+// (1.6 GB if decoded).
+const bombFixture = "../../scanner/testdata/bomb-40000x40000.png"
+
 const testGS1 = "0109506000134352172912311" + "0AB12C\x1d21SN77"
 
 func TestDecodeCommand(t *testing.T) {
@@ -126,6 +130,28 @@ func TestDecodeCommand(t *testing.T) {
 					t.Fatalf("%+v", l)
 				}
 			}},
+		{name: "bomb refused by its header", args: []string{"decode", "--budget", "0", "--json", bombFixture, pngPath}, wantCode: ExitInvalid,
+			check: func(t *testing.T, l []decodeLine, _ string) {
+				want := "image of 40000x40000 pixels (1600.0 megapixels) is over the limit of 50.0 megapixels and 20000 pixels a side"
+				if len(l) != 2 || l[0].OK || l[0].Error != want || !l[1].OK {
+					t.Fatalf("%+v", l)
+				}
+			}},
+		{name: "max-pixels lowered", args: []string{"decode", "--budget", "0", "--json", "--max-pixels", "1000", pngPath}, wantCode: ExitInvalid,
+			check: func(t *testing.T, l []decodeLine, _ string) {
+				if len(l) != 1 || l[0].OK || !strings.Contains(l[0].Error, "over the limit of 0.0 megapixels") {
+					t.Fatalf("%+v", l)
+				}
+			}},
+		{name: "max-side lowered", args: []string{"decode", "--budget", "0", "--json", "--max-side", "50", pngPath}, wantCode: ExitInvalid,
+			check: func(t *testing.T, l []decodeLine, _ string) {
+				if len(l) != 1 || l[0].OK || !strings.Contains(l[0].Error, "50 pixels a side") {
+					t.Fatalf("%+v", l)
+				}
+			}},
+		{name: "limits lifted", args: []string{"decode", "--budget", "0", "--json", "--max-pixels", "0", "--max-side", "0", pngPath}, wantCode: ExitOK},
+		{name: "negative max-pixels", args: []string{"decode", "--max-pixels", "-1", pngPath}, wantCode: ExitUsage},
+		{name: "negative max-side", args: []string{"decode", "--max-side", "-5", pngPath}, wantCode: ExitUsage},
 		{name: "text output", args: []string{"decode", "--budget", "0", gifPath}, wantCode: ExitOK,
 			check: func(t *testing.T, _ []decodeLine, out string) {
 				if !strings.Contains(out, `]d1 "HELLO 123" (1 symbol,`) {

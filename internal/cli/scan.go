@@ -21,7 +21,7 @@ import (
 const scanUsage = `Usage:
   medtrace scan --serial PORT [--baud N] [--parity none|odd|even] [--data-bits N]
                 [--stop-bits N] [--term crlf|cr|lf|etx] [--idle DURATION]
-  medtrace scan --images DIR [--fps N] [--loop] [--budget 100ms]
+  medtrace scan --images DIR [--fps N] [--loop] [--budget 100ms] [--max-pixels N] [--max-side N]
   medtrace scan --camera DEVICE [--size WxH]
   medtrace scan --list
 
@@ -32,6 +32,11 @@ it is not valid UTF-8. --serial reads a serial (USB-CDC, COM) scanner;
 --images replays a folder of images as camera frames; --camera reads a
 V4L2 camera (MJPEG or YUYV). A code held in view is reported once.
 --list prints the serial ports and cameras.
+
+A replayed image over --max-pixels (default 50000000) or --max-side
+(default 20000), over 128 MiB or 400 MiB decoded, or unreadable, and a
+camera frame of another size than the one negotiated, is skipped and
+reported as a line with its error and no text; the scan goes on.
 
 Exit status: 0 stopped or the image folder ended, 1 the source failed,
 2 usage error.
@@ -65,6 +70,8 @@ func runScan(ctx context.Context, sio IO, args []string) int {
 	fps := fs.Float64("fps", 10, "frames per second when replaying images")
 	loop := fs.Bool("loop", false, "replay the image folder until stopped")
 	budget := fs.Duration("budget", 100*time.Millisecond, "time budget per replayed image for the slower strategies; 0 = no limit")
+	maxPixels := fs.Int64("max-pixels", scanner.DefaultMaxPixels, "skip replayed images of more pixels (width x height); 0 = no limit")
+	maxSide := fs.Int("max-side", scanner.DefaultMaxSide, "skip replayed images with a longer side in pixels; 0 = no limit")
 	dev := fs.String("camera", "", "V4L2 camera device (e.g. /dev/video0)")
 	size := fs.String("size", "1280x720", "camera frame size WxH")
 	list := fs.Bool("list", false, "list serial ports and cameras")
@@ -93,8 +100,12 @@ func runScan(ctx context.Context, sio IO, args []string) int {
 		fmt.Fprintln(sio.Stderr, "medtrace scan: give exactly one of --serial, --images, --camera or --list (see 'medtrace scan -h')")
 		return ExitUsage
 	}
+	limits, err := imageLimits(*maxPixels, *maxSide)
+	if err != nil {
+		fmt.Fprintf(sio.Stderr, "medtrace scan: %v\n", err)
+		return ExitUsage
+	}
 	out := newLineWriter(sio.Stdout)
-	var err error
 	switch {
 	case *port != "":
 		t, perr := serialport.ParseTerminator(*term)
@@ -124,8 +135,10 @@ func runScan(ctx context.Context, sio IO, args []string) int {
 		if src, err = camera.NewFolderSource(ctx, *dir, time.Duration(float64(time.Second) / *fps), *loop); err != nil {
 			break
 		}
-		err = camera.NewPipeline(src, dmdecode.New(dmdecode.Options{All: true, Budget: budgetOption(*budget)}), 0).
-			Run(ctx, func(r scanner.Read) { out.write(r, nil) })
+		src.Limits = limits
+		p := camera.NewPipeline(src, dmdecode.New(dmdecode.Options{All: true, Budget: budgetOption(*budget), Limits: limits}), 0)
+		p.OnSkip(out.skipped(scanner.Source{Kind: scanner.KindCamera, Name: src.Name()}))
+		err = p.Run(ctx, func(r scanner.Read) { out.write(r, nil) })
 	case *dev != "":
 		w, h, serr := parseSize(*size)
 		if serr != nil {
@@ -136,8 +149,9 @@ func runScan(ctx context.Context, sio IO, args []string) int {
 		if d, err = camera.OpenDevice(ctx, *dev, w, h); err != nil {
 			break
 		}
-		err = camera.NewPipeline(d, dmdecode.New(dmdecode.Options{All: true, Budget: 60 * time.Millisecond, Strategies: 1}), 0).
-			Run(ctx, func(r scanner.Read) { out.write(r, nil) })
+		p := camera.NewPipeline(d, dmdecode.New(dmdecode.Options{All: true, Budget: 60 * time.Millisecond, Strategies: 1, Limits: limits}), 0)
+		p.OnSkip(out.skipped(scanner.Source{Kind: scanner.KindCamera, Name: d.Name()}))
+		err = p.Run(ctx, func(r scanner.Read) { out.write(r, nil) })
 		if cerr := d.Close(); err == nil && cerr != nil {
 			err = cerr
 		}
@@ -181,6 +195,18 @@ func (l *lineWriter) write(r scanner.Read, ferr error) {
 	if ferr != nil {
 		line.Error = ferr.Error()
 	}
+	l.encode(line)
+}
+
+// skipped returns a camera.Pipeline OnSkip function that prints a frame
+// the source refused as a line with only source, time and error.
+func (l *lineWriter) skipped(src scanner.Source) func(error) {
+	return func(err error) {
+		l.encode(scanLine{Source: src.String(), Time: time.Now().UTC(), Error: err.Error()})
+	}
+}
+
+func (l *lineWriter) encode(line scanLine) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err := l.enc.Encode(line); err != nil && l.first == nil {

@@ -33,6 +33,51 @@ func TestScanCommandImages(t *testing.T) {
 	}
 }
 
+// TestScanCommandImagesSkipsRefused replays a folder with a bomb and a
+// corrupt file between two codes: both codes are read, each refused file
+// gives a line with its error, the replay ends normally.
+func TestScanCommandImagesSkipsRefused(t *testing.T) {
+	dir := t.TempDir()
+	writeImage(t, dir, "1.png", symbolImg(t, testGS1, true))
+	bomb, err := os.ReadFile(bombFixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "2.png"), bomb, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "3.png"), []byte("junk"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writeImage(t, dir, "4.png", symbolImg(t, "HELLO 123", false))
+	code, out, errOut := runCmd(t, "scan", "--images", dir, "--fps", "10", "--budget", "0")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var texts, errs []string
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var l scanLine
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			t.Fatalf("bad line %q: %v", sc.Text(), err)
+		}
+		if l.Source != "camera:"+dir {
+			t.Errorf("source %q", l.Source)
+		}
+		if l.Error != "" {
+			errs = append(errs, l.Error)
+		} else {
+			texts = append(texts, l.Text)
+		}
+	}
+	if len(texts) != 2 || texts[0] != testGS1 || texts[1] != "HELLO 123" {
+		t.Errorf("reads %q", texts)
+	}
+	if len(errs) != 2 || !strings.Contains(errs[0], "2.png: image of 40000x40000 pixels") || !strings.Contains(errs[1], "3.png: read image header") {
+		t.Errorf("errors %q", errs)
+	}
+}
+
 func TestScanCommandUsage(t *testing.T) {
 	tests := []struct {
 		name string
@@ -45,6 +90,7 @@ func TestScanCommandUsage(t *testing.T) {
 		{name: "bad size", args: []string{"scan", "--camera", "/dev/video9", "--size", "big"}, want: ExitUsage},
 		{name: "missing port", args: []string{"scan", "--serial", "/dev/medtrace-none"}, want: ExitInvalid},
 		{name: "negative budget", args: []string{"scan", "--images", "d", "--budget", "-1s"}, want: ExitUsage},
+		{name: "negative max-pixels", args: []string{"scan", "--images", "d", "--max-pixels", "-1"}, want: ExitUsage},
 		{name: "missing folder", args: []string{"scan", "--images", filepath.Join(os.TempDir(), "medtrace-none")}, want: ExitInvalid},
 		{name: "list", args: []string{"scan", "--list"}, want: ExitOK},
 	}
