@@ -54,6 +54,35 @@ func toGray(img image.Image) *Gray {
 				g.Pix[y*w+x] = lut[row[x]]
 			}
 		}
+	case *image.Gray16:
+		for y := 0; y < h; y++ {
+			row := m.Pix[(y+b.Min.Y-m.Rect.Min.Y)*m.Stride+(b.Min.X-m.Rect.Min.X)*2:]
+			for x := 0; x < w; x++ {
+				g.Pix[y*w+x] = row[x*2] // the high byte, as lumaOverWhite
+			}
+		}
+	case *image.NRGBA64, *image.RGBA64:
+		// 16-bit PNGs: the same arithmetic as lumaOverWhite without a
+		// color.Color per pixel (which costs an allocation each).
+		pix, stride, pre := []byte(nil), 0, false
+		if n, ok := m.(*image.NRGBA64); ok {
+			pix, stride = n.Pix[(b.Min.Y-n.Rect.Min.Y)*n.Stride+(b.Min.X-n.Rect.Min.X)*8:], n.Stride
+		} else {
+			r := m.(*image.RGBA64)
+			pix, stride, pre = r.Pix[(b.Min.Y-r.Rect.Min.Y)*r.Stride+(b.Min.X-r.Rect.Min.X)*8:], r.Stride, true
+		}
+		for y := 0; y < h; y++ {
+			row := pix[y*stride:]
+			for x := 0; x < w; x++ {
+				p := row[x*8 : x*8+8]
+				r, gg, bb, a := uint32(p[0])<<8|uint32(p[1]), uint32(p[2])<<8|uint32(p[3]), uint32(p[4])<<8|uint32(p[5]), uint32(p[6])<<8|uint32(p[7])
+				if !pre {
+					r, gg, bb = r*a/0xffff, gg*a/0xffff, bb*a/0xffff
+				}
+				l := (19595*r + 38470*gg + 7471*bb + 1<<15) >> 16
+				g.Pix[y*w+x] = byte((l + (0xffff - a)) >> 8)
+			}
+		}
 	default:
 		for y := 0; y < h; y++ {
 			for x := 0; x < w; x++ {
