@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os/user"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -19,12 +20,19 @@ import (
 const queueUsage = `Usage:
   medtrace queue add --event KIND --code CODE [--location GLN] [--counterparty GLN] [--session S]
   medtrace queue list [--json] [--state STATE]
+  medtrace queue requeue [--role ROLE] (--all | ID...)
 
 add   keeps the scan of CODE and queues a KIND event for the ledger; it returns
       only once both are safely on disk. An invalid code is kept as a scan but
       queues nothing (exit 1). The same pack twice in one session is flagged.
 list  shows the queued events and their sync state (pending, inflight,
-      recorded, rejected, conflict).
+      recorded, rejected, conflict); a pending event shows why it is not on
+      the ledger yet, a re-queued one who re-queued it and its old rejection.
+requeue  gives events the ledger rejected back to the queue (by event ID or
+      SEQ, or --all), once their cause is fixed; it records the operating
+      system user, the role and the time, and keeps the rejection on record.
+      The sync engine sends them again. Nothing changes if any ID is unknown
+      or not rejected (exit 2).
 
 KIND is one of: %s.
 Exit status: 0 done, 1 invalid code, 2 usage error, 3 the database failed.
@@ -44,8 +52,10 @@ func runQueue(ctx context.Context, sio IO, args []string) int {
 		return runQueueAdd(ctx, sio, args[1:])
 	case "list":
 		return runQueueList(ctx, sio, args[1:])
+	case "requeue":
+		return runQueueRequeue(ctx, sio, args[1:])
 	}
-	fmt.Fprintf(sio.Stderr, "medtrace queue: unknown subcommand %q (want add or list)\n", args[0])
+	fmt.Fprintf(sio.Stderr, "medtrace queue: unknown subcommand %q (want add, list or requeue)\n", args[0])
 	return ExitUsage
 }
 
@@ -174,15 +184,29 @@ func validGLN(s string) bool {
 
 // queueItem is one line of "queue list --json".
 type queueItem struct {
-	Seq      int64        `json:"seq"`
-	State    store.State  `json:"state"`
-	Attempts int          `json:"attempts"`
-	TxID     string       `json:"txId,omitempty"`
-	Block    uint64       `json:"block,omitempty"`
-	Reason   string       `json:"reason,omitempty"`
-	Message  string       `json:"message,omitempty"`
-	Queued   time.Time    `json:"queued"`
-	Event    ledger.Event `json:"event"`
+	Seq      int64       `json:"seq"`
+	State    store.State `json:"state"`
+	Attempts int         `json:"attempts"`
+	TxID     string      `json:"txId,omitempty"`
+	Block    uint64      `json:"block,omitempty"`
+	Reason   string      `json:"reason,omitempty"`
+	Message  string      `json:"message,omitempty"`
+	Queued   time.Time   `json:"queued"`
+	// NotBefore is when a pending event is sent again at the earliest.
+	NotBefore *time.Time   `json:"notBefore,omitempty"`
+	Requeued  *requeueItem `json:"requeued,omitempty"`
+	Event     ledger.Event `json:"event"`
+}
+
+// requeueItem is the latest re-queue of an event, in "queue list --json".
+type requeueItem struct {
+	At      time.Time `json:"at"`
+	By      string    `json:"by"`
+	Role    string    `json:"role,omitempty"`
+	Reason  string    `json:"reason,omitempty"`  // the rejection's reason code
+	Message string    `json:"message,omitempty"` // the rejection's sentence
+	TxID    string    `json:"txId,omitempty"`
+	Block   uint64    `json:"block,omitempty"`
 }
 
 func runQueueList(ctx context.Context, sio IO, args []string) int {
@@ -224,8 +248,16 @@ func runQueueList(ctx context.Context, sio IO, args []string) int {
 	if *jsonOut {
 		items := make([]queueItem, 0, len(evs))
 		for _, e := range evs {
-			items = append(items, queueItem{Seq: e.Seq, State: e.State, Attempts: e.Attempts, TxID: e.TxID, Block: e.Block,
-				Reason: e.Reason, Message: e.Message, Queued: e.CreatedAt, Event: e.Event})
+			it := queueItem{Seq: e.Seq, State: e.State, Attempts: e.Attempts, TxID: e.TxID, Block: e.Block,
+				Reason: e.Reason, Message: e.Message, Queued: e.CreatedAt, Event: e.Event}
+			if !e.NotBefore.IsZero() {
+				nb := e.NotBefore
+				it.NotBefore = &nb
+			}
+			if r := e.Requeued; r != nil {
+				it.Requeued = &requeueItem{At: r.At, By: r.By, Role: r.Role, Reason: r.Reason, Message: r.Message, TxID: r.TxID, Block: r.Block}
+			}
+			items = append(items, it)
 		}
 		enc := json.NewEncoder(sio.Stdout)
 		enc.SetIndent("", "  ")
@@ -251,8 +283,22 @@ func runQueueList(ctx context.Context, sio IO, args []string) int {
 			detail = strings.TrimSpace(e.Reason + ": " + e.Message)
 		default:
 			if e.Attempts > 0 {
-				detail = fmt.Sprintf("%d attempts; %s", e.Attempts, e.Message)
+				detail = fmt.Sprintf("%d attempts", e.Attempts)
+				if e.Message != "" {
+					detail += "; last error: " + oneLine(e.Message)
+				}
+				if !e.NotBefore.IsZero() {
+					detail += "; next try after " + e.NotBefore.Local().Format("15:04:05")
+				}
 			}
+		}
+		if r := e.Requeued; r != nil {
+			by := r.By
+			if r.Role != "" {
+				by += " (" + r.Role + ")"
+			}
+			detail = strings.TrimPrefix(detail+fmt.Sprintf("; re-queued by %s at %s, was rejected: %s",
+				by, r.At.Local().Format("2006-01-02 15:04:05"), strings.TrimSpace(r.Reason+": "+r.Message)), "; ")
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.State, e.Event.Kind, pack,
 			e.Event.Time.Local().Format("2006-01-02 15:04:05"), e.Event.ID, detail)
@@ -264,5 +310,76 @@ func runQueueList(ctx context.Context, sio IO, args []string) int {
 	}
 	fmt.Fprintf(sio.Stdout, "%d pending, %d in flight, %d recorded, %d rejected, %d conflict\n",
 		counts[store.StatePending], counts[store.StateInFlight], counts[store.StateRecorded], counts[store.StateRejected], counts[store.StateConflict])
+	if n := counts[store.StateRejected]; n > 0 {
+		fmt.Fprintf(sio.Stdout, "%d rejected events need attention: fix the cause, then 'medtrace queue requeue --all' (or by ID)\n", n)
+	}
+	return ExitOK
+}
+
+// oneLine joins a multi-line message (the gateway's error details) for a
+// table cell.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// osUser names the operating system user running this process.
+func osUser(getenv func(string) string) string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	for _, k := range []string{"USER", "USERNAME", "LOGNAME"} {
+		if v := getenv(k); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func runQueueRequeue(ctx context.Context, sio IO, args []string) int {
+	fs := flag.NewFlagSet("queue requeue", flag.ContinueOnError)
+	fs.SetOutput(sio.Stderr)
+	var df dataFlags
+	df.register(fs, false)
+	all := fs.Bool("all", false, "re-queue every rejected event")
+	role := fs.String("role", "", "the role you work as, kept in the record (manufacturer, distributor, pharmacy, regulator)")
+	fs.Usage = func() { printQueueUsage(sio); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	refs := fs.Args()
+	switch {
+	case *all && len(refs) > 0:
+		fmt.Fprintln(sio.Stderr, "medtrace queue requeue: give --all or IDs, not both")
+		return ExitUsage
+	case !*all && len(refs) == 0:
+		fmt.Fprintln(sio.Stderr, "medtrace queue requeue: give the IDs (or SEQ numbers) of rejected events, or --all")
+		return ExitUsage
+	}
+	who := osUser(sio.Getenv)
+	if who == "" {
+		fmt.Fprintln(sio.Stderr, "medtrace queue requeue: cannot tell which operating system user you are (set USER)")
+		return ExitUsage
+	}
+	s, err := df.openStore(ctx, sio)
+	if err != nil {
+		return printStoreErr(sio, "queue requeue", err)
+	}
+	defer s.Close()
+	done, err := s.Requeue(ctx, store.Actor{User: who, Role: *role}, refs...)
+	var nr *store.NotRejectedError
+	if errors.Is(err, store.ErrNoSuchEvent) || errors.As(err, &nr) {
+		fmt.Fprintf(sio.Stderr, "medtrace queue requeue: %v; nothing re-queued\n", err)
+		return ExitUsage
+	}
+	if err != nil {
+		return printStoreErr(sio, "queue requeue", err)
+	}
+	for _, r := range done {
+		fmt.Fprintf(sio.Stdout, "re-queued %s (was rejected: %s)\n", r.EventID, strings.TrimSpace(r.Reason+": "+r.Message))
+	}
+	fmt.Fprintf(sio.Stdout, "%d events re-queued by %s; 'medtrace sync' sends them\n", len(done), who)
 	return ExitOK
 }

@@ -16,6 +16,10 @@ const syncUsage = `Usage: medtrace sync [--once] [--data DIR] [--ledger PROFILE]
 Sends the queued events to the ledger and keeps the local copy of the ledger
 fresh. Without --once it runs until interrupted, retrying with backoff while
 the ledger is unreachable; with --once it sends what is queued and stops.
+Only the chaincode's verdict on an event rejects it; when the ledger cannot
+take a request at all (a peer, orderer or chaincode down, access refused)
+the events stay pending, with the reason shown by 'medtrace queue list'.
+Rejected events go back to the queue with 'medtrace queue requeue'.
 
 Exit status: 0 everything sent, 3 the ledger or the database failed.
 `
@@ -49,8 +53,11 @@ func (p *statusPrinter) SyncStatus(s outbox.Status) {
 	if !s.LastSuccess.IsZero() {
 		line += ", last sent " + s.LastSuccess.Local().Format("15:04:05")
 	}
+	if s.Rejected > 0 {
+		line += fmt.Sprintf(", %d rejected (need attention: 'medtrace queue list --state rejected', then 'medtrace queue requeue')", s.Rejected)
+	}
 	if s.Err != nil {
-		line += fmt.Sprintf(", problem: %v (retry at %s)", s.Err, s.RetryAt.Local().Format("15:04:05"))
+		line += fmt.Sprintf(", problem: %v (events kept; retry at %s)", s.Err, s.RetryAt.Local().Format("15:04:05"))
 	}
 	if line != p.last {
 		fmt.Fprintln(p.sio.Stderr, "sync: "+line)
@@ -93,7 +100,7 @@ func runSync(ctx context.Context, sio IO, args []string) int {
 	if *once {
 		start := time.Now()
 		st, err := e.Drain(ctx)
-		fmt.Fprintf(sio.Stdout, "sent %d events in %s; %d still waiting\n", st.Recorded, time.Since(start).Round(time.Millisecond), st.Pending)
+		fmt.Fprintf(sio.Stdout, "sent %d events in %s; %d still waiting; %d rejected\n", st.Recorded, time.Since(start).Round(time.Millisecond), st.Pending, st.Rejected)
 		if err != nil {
 			return printStoreErr(sio, "sync", err)
 		}

@@ -470,6 +470,14 @@ func (s *Store) Unsent(ctx context.Context) (int, error) {
 	return n, s.classify("count events", err)
 }
 
+// Refused is the number of events the ledger refused (rejected or in
+// conflict): they wait for a user, never for the sync engine.
+func (s *Store) Refused(ctx context.Context) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE state IN ('rejected', 'conflict')`).Scan(&n)
+	return n, s.classify("count events", err)
+}
+
 // EventFilter selects outbox events; the zero value selects all.
 type EventFilter struct {
 	States   []State // any of these; empty means all

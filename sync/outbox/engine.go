@@ -62,7 +62,11 @@ type Status struct {
 	Err         error     // the current problem, nil when the last attempt worked
 	RetryAt     time.Time // when the next attempt is due while Err is set
 	Recorded    int       // events settled by this engine since it started
-	At          time.Time // when this status was reported
+	// Rejected is how many events the ledger refused (rejected by the
+	// chaincode, or in conflict): they need a user's attention (re-queue
+	// them once the cause is fixed); the engine never sends them again.
+	Rejected int
+	At       time.Time // when this status was reported
 }
 
 // Progress receives the engine's status after every change. The UI
@@ -303,8 +307,9 @@ func (e *Engine) Step(ctx context.Context) (int, error) {
 		switch {
 		case err == nil:
 			return e.settle(ctx, c, res)
-		case errors.Is(err, ErrTxNotFound):
-			// Never reached the ledger: send again below, under a fresh lease.
+		case errors.Is(err, ErrTxNotFound) || errors.Is(err, ledger.ErrRejected):
+			// Never reached the ledger, or the peer invalidated it (nothing
+			// of it recorded): send again below, under a fresh lease.
 			if err := st.Extend(ctx, c.ID, e.cfg.Lease); err != nil {
 				return 0, err
 			}
@@ -449,9 +454,13 @@ func (e *Engine) report(ctx context.Context, err error, retryIn time.Duration) {
 		retryAt = now.Add(retryIn)
 	}
 	n, cerr := e.cfg.Store.Unsent(ctx)
+	var refused int
+	if cerr == nil {
+		refused, cerr = e.cfg.Store.Refused(ctx)
+	}
 	e.mu.Lock()
 	if cerr == nil {
-		e.status.Pending = n
+		e.status.Pending, e.status.Rejected = n, refused
 	}
 	e.status.Err, e.status.RetryAt, e.status.At = err, retryAt, now
 	if err == nil && cerr != nil && ctx.Err() == nil {
