@@ -294,3 +294,23 @@ func BenchmarkSnapshotApply(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "packs/s")
 }
+
+// BenchmarkOpen10M opens the 10-million-pack copy (1.3 GB) with and without
+// the quick check Open runs.
+func BenchmarkOpen10M(b *testing.B) {
+	dir := copy10M(b)
+	for _, c := range []struct {
+		name string
+		skip bool
+	}{{"quick_check", false}, {"no_check", true}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				s, err := Open(context.Background(), dir, Options{SkipOpenCheck: c.skip})
+				if err != nil {
+					b.Fatal(err)
+				}
+				s.Close()
+			}
+		})
+	}
+}
