@@ -26,9 +26,11 @@ const (
 	DefaultMaxSide   = 20_000     // pixels along the longer side
 	DefaultMaxBytes  = 128 << 20  // encoded file size
 	// DefaultMaxMemory bounds the decoded pixels in memory, estimated
-	// from the colour model before decoding (a 16-bit RGBA pixel takes
-	// 8 bytes, a progressive JPEG keeps its coefficients as well).
-	DefaultMaxMemory = 400 << 20
+	// from the header before decoding: a 16-bit RGBA pixel takes 8 bytes
+	// (so such PNGs stop at 33 MP), a progressive JPEG keeps 4 bytes per
+	// coefficient as well. With the decoder's own work one image then
+	// stays under 500 MB resident (docs/scanner.md, Bounded input).
+	DefaultMaxMemory = 256 << 20
 )
 
 // ImageLimits bounds what one image may cost. A zero field means its
@@ -115,7 +117,7 @@ func (l ImageLimits) check(format string, cfg image.Config, h headerFacts) error
 	if l.MaxMemory < 0 {
 		return nil
 	}
-	mem := int64(cfg.Width) * int64(cfg.Height) * decodedCost(format, cfg.ColorModel, h.progressive)
+	mem := int64(float64(cfg.Width) * float64(cfg.Height) * decodedCost(format, cfg.ColorModel, h))
 	if h.interlaced {
 		mem += mem / 2 // the passes are decoded apart, then merged
 	}
@@ -126,36 +128,43 @@ func (l ImageLimits) check(format string, cfg image.Config, h headerFacts) error
 }
 
 // decodedCost is an upper bound of the bytes per pixel the standard
-// decoders allocate for an image of this colour model.
-func decodedCost(format string, m color.Model, progressive bool) int64 {
-	var px, comps int64
+// decoders allocate for an image of this format and colour model.
+func decodedCost(format string, m color.Model, h headerFacts) float64 {
+	if format == "jpeg" && h.comps > 0 {
+		out := h.planes // grey, or Y, Cb, Cr at their subsampling
+		if h.comps == 4 {
+			out += 4 // CMYK is made from the planes
+		}
+		if h.progressive {
+			out += 4 * h.planes // int32 coefficients kept between scans
+		}
+		return out
+	}
+	var px float64
 	switch m {
 	case color.GrayModel:
-		px, comps = 1, 1
+		px = 1
 		if format == "png" {
 			px = 4 // with a tRNS chunk grey decodes to NRGBA
 		}
 	case color.Gray16Model:
-		px, comps = 2, 1
+		px = 2
 		if format == "png" {
 			px = 8 // and 16-bit grey to NRGBA64
 		}
 	case color.YCbCrModel:
-		px, comps = 3, 3
+		px = 3
 	case color.RGBAModel, color.NRGBAModel, color.CMYKModel:
-		px, comps = 4, 4
+		px = 4
 	default:
 		if _, ok := m.(color.Palette); ok {
-			px, comps = 1, 1
+			px = 1
 		} else {
-			px, comps = 8, 4 // RGBA64, NRGBA64 and anything unknown
+			px = 8 // RGBA64, NRGBA64 and anything unknown
 		}
 	}
 	if format == "webp" {
-		px += 1 // a lossy WebP with alpha: YCbCr + alpha plane
-	}
-	if format == "jpeg" && progressive {
-		px += 4 * comps // int32 coefficients kept between scans
+		px++ // a lossy WebP with alpha: YCbCr + alpha plane
 	}
 	return px
 }
@@ -250,8 +259,10 @@ func decodeBounded(r io.ReadSeeker, l ImageLimits) (image.Image, string, error) 
 // headerFacts are what image.DecodeConfig does not tell but the decoders'
 // memory depends on.
 type headerFacts struct {
-	progressive bool // JPEG: SOF2, coefficients kept between scans
-	interlaced  bool // PNG: Adam7
+	interlaced  bool    // PNG: Adam7
+	progressive bool    // JPEG: SOF2, coefficients kept between scans
+	comps       int     // JPEG: components (1 grey, 3 YCbCr, 4 CMYK)
+	planes      float64 // JPEG: the components' sizes over the image's (3 at 4:4:4, 1.5 at 4:2:0)
 }
 
 func readHeaderFacts(format string, r *bufio.Reader) (headerFacts, error) {
@@ -264,24 +275,23 @@ func readHeaderFacts(format string, r *bufio.Reader) (headerFacts, error) {
 		}
 		return headerFacts{interlaced: b[28] != 0}, nil
 	}
-	p, err := jpegProgressive(r)
-	return headerFacts{progressive: p}, err
+	return jpegFrame(r)
 }
 
-// jpegProgressive reports whether a JPEG stream's frame header is
-// progressive (SOF2), walking the marker segments up to the first SOF.
-func jpegProgressive(r *bufio.Reader) (bool, error) {
-	var b [4]byte
-	if _, err := io.ReadFull(r, b[:2]); err != nil {
-		return false, err
+// jpegFrame reads a JPEG stream's frame header (SOFn), walking the marker
+// segments before it: progressive or not, and each component's sampling.
+func jpegFrame(r *bufio.Reader) (headerFacts, error) {
+	var b [2]byte
+	if _, err := io.ReadFull(r, b[:]); err != nil {
+		return headerFacts{}, err
 	}
 	if b[0] != 0xFF || b[1] != 0xD8 {
-		return false, errors.New("jpeg: missing SOI marker")
+		return headerFacts{}, errors.New("jpeg: missing SOI marker")
 	}
 	for {
 		c, err := r.ReadByte()
 		if err != nil {
-			return false, err
+			return headerFacts{}, err
 		}
 		if c != 0xFF {
 			continue // stray byte; the decoder skips these too
@@ -291,27 +301,50 @@ func jpegProgressive(r *bufio.Reader) (bool, error) {
 			m, err = r.ReadByte()
 		}
 		if err != nil {
-			return false, err
+			return headerFacts{}, err
 		}
 		switch {
 		case m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD8):
 			continue // no length field
-		case m == 0xC2 || m == 0xC6 || m == 0xCA || m == 0xCE:
-			return true, nil
-		case m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC:
-			return false, nil
 		case m == 0xD9 || m == 0xDA:
-			return false, errors.New("jpeg: no frame header before the scan")
+			return headerFacts{}, errors.New("jpeg: no frame header before the scan")
 		}
-		if _, err := io.ReadFull(r, b[:2]); err != nil {
-			return false, err
+		if _, err := io.ReadFull(r, b[:]); err != nil {
+			return headerFacts{}, err
 		}
 		n := int(b[0])<<8 | int(b[1])
 		if n < 2 {
-			return false, errors.New("jpeg: short marker segment")
+			return headerFacts{}, errors.New("jpeg: short marker segment")
+		}
+		if m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC {
+			seg := make([]byte, n-2)
+			if _, err := io.ReadFull(r, seg); err != nil {
+				return headerFacts{}, err
+			}
+			return sofFacts(m, seg)
 		}
 		if _, err := r.Discard(n - 2); err != nil {
-			return false, err
+			return headerFacts{}, err
 		}
 	}
+}
+
+// sofFacts reads a SOFn segment (after its length): precision, height,
+// width, component count, then per component id, sampling factors (h<<4 |
+// v), table.
+func sofFacts(marker byte, seg []byte) (headerFacts, error) {
+	if len(seg) < 6 || len(seg) < 6+3*int(seg[5]) || seg[5] == 0 {
+		return headerFacts{}, errors.New("jpeg: short frame header")
+	}
+	f := headerFacts{progressive: marker == 0xC2 || marker == 0xC6 || marker == 0xCA || marker == 0xCE, comps: int(seg[5])}
+	hmax, vmax := 1, 1
+	for i := range f.comps {
+		s := seg[6+3*i+1]
+		hmax, vmax = max(hmax, int(s>>4)), max(vmax, int(s&15))
+	}
+	for i := range f.comps {
+		s := seg[6+3*i+1]
+		f.planes += float64(max(1, int(s>>4))*max(1, int(s&15))) / float64(hmax*vmax)
+	}
+	return f, nil
 }

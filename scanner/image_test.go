@@ -142,18 +142,22 @@ func encodePNG(tb testing.TB, img image.Image) []byte {
 }
 
 // jpegHeader returns the start of a JPEG whose frame header (SOF0 or, with
-// progressive, SOF2) declares w x h with 3 components: enough for
+// progressive, SOF2) declares w x h with 3 components, 4:4:4: enough for
 // DecodeConfig, nothing to decode.
 func jpegHeader(w, h int, progressive bool) []byte {
+	return jpegHeaderSampled(w, h, progressive, 0x11)
+}
+
+// jpegHeaderSampled is jpegHeader with the luma's sampling factors (0x22:
+// chroma at 4:2:0).
+func jpegHeaderSampled(w, h int, progressive bool, luma byte) []byte {
 	sof := byte(0xC0)
 	if progressive {
 		sof = 0xC2
 	}
 	b := []byte{0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0} // SOI, JFIF APP0
 	b = append(b, 0xFF, sof, 0x00, 0x11, 8, byte(h>>8), byte(h), byte(w>>8), byte(w), 3)
-	for id := byte(1); id <= 3; id++ {
-		b = append(b, id, 0x11, 0)
-	}
+	b = append(b, 1, luma, 0, 2, 0x11, 0, 3, 0x11, 0)
 	return b
 }
 
@@ -194,6 +198,10 @@ func TestDecodeImageLimits(t *testing.T) {
 		// 4 bytes per coefficient: 15 bytes a pixel, 735 MB.
 		{name: "progressive jpeg over memory", data: jpegHeader(7000, 7000, true), tooBig: true, mem: 7000 * 7000 * 15},
 		{name: "baseline jpeg header within memory", data: jpegHeader(7000, 7000, false)}, // passes the check, then fails to decode
+		// At 4:2:0 the chroma planes are a quarter each: 1.5 + 6 bytes a
+		// pixel, 188 MB for 25 MP, where 4:4:4 takes 15 (375 MB).
+		{name: "progressive jpeg 4:2:0 within memory", data: jpegHeaderSampled(5000, 5000, true, 0x22)},
+		{name: "progressive jpeg 4:4:4 over memory", data: jpegHeader(5000, 5000, true), tooBig: true, mem: 5000 * 5000 * 15},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -237,7 +245,7 @@ func TestImageTooLargeMessage(t *testing.T) {
 		{name: "file", err: &ImageTooLargeError{Bytes: 200 << 20, Limits: ImageLimits{}.Resolved()},
 			want: "image file of 209715200 bytes is over the limit of 134217728 bytes"},
 		{name: "memory", err: &ImageTooLargeError{Width: 7000, Height: 7000, Memory: 735_000_000, Limits: ImageLimits{}.Resolved()},
-			want: "image of 7000x7000 pixels would take 701 MiB decoded, over the limit of 400 MiB"},
+			want: "image of 7000x7000 pixels would take 701 MiB decoded, over the limit of 256 MiB"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

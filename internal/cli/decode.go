@@ -37,7 +37,7 @@ busy the machine is.
 An image is checked before its pixels are decoded: a file over 128 MiB,
 an image that declares more than --max-pixels pixels (default 50000000)
 or --max-side pixels on a side (default 20000), or one whose decoded
-pixels would take over 400 MiB (e.g. a 16-bit PNG, a progressive JPEG)
+pixels would take over 256 MiB (e.g. a 16-bit PNG, a progressive JPEG)
 is refused with an error that names its size and the limit.
 
 Exit status: 0 every file decoded, 1 a file had no readable symbol or

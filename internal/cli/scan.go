@@ -34,7 +34,7 @@ V4L2 camera (MJPEG or YUYV). A code held in view is reported once.
 --list prints the serial ports and cameras.
 
 A replayed image over --max-pixels (default 50000000) or --max-side
-(default 20000), over 128 MiB or 400 MiB decoded, or unreadable, and a
+(default 20000), over 128 MiB or 256 MiB decoded, or unreadable, and a
 camera frame of another size than the one negotiated, is skipped and
 reported as a line with its error and no text; the scan goes on.
 
