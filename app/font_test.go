@@ -185,3 +185,16 @@ func TestUseAppFontsKeepsLatin(t *testing.T) {
 		t.Errorf("the embedded font lacks %q, want exactly the Latin letters and digits", string(m))
 	}
 }
+
+// BenchmarkCheckScripts measures the start-up check of the app's fonts
+// against every shipped translation (two styles, two files).
+func BenchmarkCheckScripts(b *testing.B) {
+	useAppFonts()
+	fonts := themeFonts(newTheme(ThemeSystem))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := checkScripts(fonts, translations, "translations", ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
