@@ -23,8 +23,8 @@ import (
 )
 
 // outagePortBase is the private network's first port (the shared test
-// network uses 27150 and up, a user's network 27050).
-const outagePortBase = 27450
+// network uses 27150 and up, a user's network 27050, the benchmarks' 27250).
+const outagePortBase = 27350
 
 // statusLog records every status the engine reports.
 type statusLog struct {
@@ -72,9 +72,12 @@ func (l *statusLog) waitFor(t *testing.T, from int, what string, d time.Duration
 	}
 }
 
-// TestLedgerOutage stops the peer, then the orderer, of a private network
-// this test starts, in the middle of a sync, and starts them again: the
-// queue drains, nothing is doubled, and the status said so throughout.
+// TestLedgerOutage kills (SIGKILL) the peer, then the orderer, then the
+// chaincode process of a private network this test starts, each in the
+// middle of a sync, and starts it again through the network manager: the
+// queue drains, every event ends recorded, none rejected, none twice, and
+// the status said so throughout. It logs, for each component, the events
+// recorded, rejected and duplicated.
 func TestLedgerOutage(t *testing.T) {
 	wd, _ := os.Getwd()
 	root, err := network.FindCheckout(wd)
@@ -134,15 +137,21 @@ func TestLedgerOutage(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(runCtx) }()
 
-	for _, comp := range []string{"peer", "orderer"} {
+	type tally struct{ recorded, rejected, duplicated int }
+	report := map[string]tally{}
+	comps := []string{"peer", "orderer", "chaincode"}
+	for _, comp := range comps {
 		t.Run(comp, func(t *testing.T) {
 			before := log.len()
 			recorded0 := eng.Status().Recorded
 			tx, _ := s.BeginTx(ctx)
+			var ids []string
 			for range 300 {
-				if _, err := s.EnqueueTx(ctx, tx, e.commission()); err != nil {
+				ev, err := s.EnqueueTx(ctx, tx, e.commission())
+				if err != nil {
 					t.Fatal(err)
 				}
+				ids = append(ids, ev.ID)
 			}
 			if err := tx.Commit(); err != nil {
 				t.Fatal(err)
@@ -188,10 +197,15 @@ func TestLedgerOutage(t *testing.T) {
 				<-gone.C
 			}
 			gone.Stop()
+			// A dead chaincode is a whole request refused (the gateway's
+			// Aborted): no verdict on the events either.
 			log.waitFor(t, log.len(), "the status to report the outage", 2*time.Minute, func(st outbox.Status) bool {
-				return st.Err != nil && (errors.Is(st.Err, ledger.ErrUnavailable) || errors.Is(st.Err, ledger.ErrCommitUnknown)) &&
-					st.Pending > 0 && !st.RetryAt.IsZero()
+				return st.Err != nil && (errors.Is(st.Err, ledger.ErrUnavailable) || errors.Is(st.Err, ledger.ErrCommitUnknown) ||
+					errors.Is(st.Err, ledger.ErrRejected)) && st.Pending > 0 && !st.RetryAt.IsZero()
 			})
+			if n, _ := s.Refused(ctx); n != 0 {
+				t.Errorf("%d events rejected during the %s outage", n, comp)
+			}
 			unsent, _ := s.Unsent(ctx)
 			t.Logf("%s stopped with %d events unsent: %v", comp, unsent, eng.Status().Err)
 			if _, err := network.Up(ctx, cfg); err != nil {
@@ -210,15 +224,77 @@ func TestLedgerOutage(t *testing.T) {
 					t.Errorf("status %d reported an empty queue before the drain: %+v", underway+i, st)
 				}
 			}
+			var tl tally
+			tl.recorded, tl.rejected, tl.duplicated = tallyOnLedger(t, s, clients["manufacturer"], ids)
+			report[comp] = tl
+			if tl.recorded != len(ids) || tl.rejected != 0 || tl.duplicated != 0 {
+				t.Errorf("%s killed: %d of %d recorded, %d rejected, %d duplicated", comp, tl.recorded, len(ids), tl.rejected, tl.duplicated)
+			}
 		})
+	}
+	for _, comp := range comps {
+		tl := report[comp]
+		t.Logf("REPORT kill -9 %s mid-sync: 300 events, %d recorded, %d rejected, %d duplicated", comp, tl.recorded, tl.rejected, tl.duplicated)
 	}
 	stop()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("run: %v", err)
 	}
-	if n := onLedgerOnce(t, s, clients["manufacturer"]); n != 600 {
-		t.Errorf("%d events, want 600", n)
+	if n := onLedgerOnce(t, s, clients["manufacturer"]); n != 300*len(comps) {
+		t.Errorf("%d events, want %d", n, 300*len(comps))
 	}
+}
+
+// tallyOnLedger counts, of the events ids, those the store holds as
+// recorded and as rejected (or in conflict), and those on the ledger twice:
+// each recorded event is sent again, and the ledger must answer
+// "duplicate" naming the one transaction the store recorded; an
+// "accepted" (it was not there) or another transaction counts as a
+// duplicate, i.e. a lost or doubled record.
+func tallyOnLedger(t *testing.T, s *store.Store, c *ledger.Client, ids []string) (recorded, rejected, duplicated int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	evs, err := s.Events(ctx, store.EventFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent []store.Queued
+	for _, q := range evs {
+		if !want[q.Event.ID] {
+			continue
+		}
+		switch q.State {
+		case store.StateRecorded:
+			recorded++
+			sent = append(sent, q)
+		case store.StateRejected, store.StateConflict:
+			rejected++
+			t.Logf("event %s %s: %s %s", q.Event.ID, q.State, q.Reason, q.Message)
+		}
+	}
+	for i := 0; i < len(sent); i += 100 {
+		part := sent[i:min(i+100, len(sent))]
+		batch := make([]ledger.Event, len(part))
+		for j, q := range part {
+			batch[j] = q.Event
+		}
+		res, err := c.Submit(ctx, batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, r := range res.Results {
+			if r.Status != ledger.StatusDuplicate || r.TxID != part[j].TxID {
+				duplicated++
+				t.Logf("event %s: ledger answers %+v; the store says tx %s", part[j].Event.ID, r, part[j].TxID)
+			}
+		}
+	}
+	return recorded, rejected, duplicated
 }
 
 // testWriter sends the network's progress lines to the test log.
