@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"os"
 	"os/signal"
+	"os/user"
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
@@ -329,6 +330,17 @@ func (a storeAdapter) Counts(ctx context.Context) (app.QueueCounts, error) {
 	}
 	return app.QueueCounts{Pending: m[store.StatePending], InFlight: m[store.StateInFlight],
 		Recorded: m[store.StateRecorded], Rejected: m[store.StateRejected] + m[store.StateConflict]}, nil
+}
+
+// Requeue gives rejected events back to the queue, recorded as the
+// operating system user running the app, in role.
+func (a storeAdapter) Requeue(ctx context.Context, role string, ids ...string) (int, error) {
+	u, err := user.Current()
+	if err != nil {
+		return 0, fmt.Errorf("re-queue: who is re-queueing: %w", err)
+	}
+	done, err := a.s.Requeue(ctx, store.Actor{User: u.Username, Role: role}, ids...)
+	return len(done), err
 }
 
 // Events returns the newest limit events, newest first.

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"image/color"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -18,22 +19,35 @@ import (
 // queueLimit is how many events the queue screen lists.
 const queueLimit = 500
 
+// Requeuer gives events the ledger rejected back to the queue, recording
+// who did it (the operating system user, which the implementation finds)
+// with role, and when; the rejection stays on record. No IDs means every
+// rejected event. The queue screen offers its buttons when the QueueView
+// also implements Requeuer.
+type Requeuer interface {
+	Requeue(ctx context.Context, role string, eventIDs ...string) (int, error)
+}
+
 // queueScreen shows the outbox and the sync engine's progress.
 type queueScreen struct {
 	u    *ui
 	root fyne.CanvasObject
 
-	counts   map[string]*canvas.Text
-	bar      *widget.ProgressBar
-	state    *widget.Label
-	events   []QueuedEvent
-	list     *widget.List
-	retryBtn *widget.Button
-	last     SyncReport
+	counts     map[string]*canvas.Text
+	bar        *widget.ProgressBar
+	state      *widget.Label
+	events     []QueuedEvent
+	list       *widget.List
+	retryBtn   *widget.Button
+	requeueOne *widget.Button // nil without a Requeuer
+	requeueAll *widget.Button // nil without a Requeuer
+	selected   int            // the list's selected row, -1 if none
+	last       SyncReport
+	queued     *QueueCounts // the latest counts read, nil before the first
 }
 
 func newQueueScreen(u *ui) *queueScreen {
-	q := &queueScreen{u: u, counts: map[string]*canvas.Text{}}
+	q := &queueScreen{u: u, counts: map[string]*canvas.Text{}, selected: -1}
 	var cells []fyne.CanvasObject
 	for _, k := range queueCountNames() {
 		n := canvas.NewText("—", theme.Color(theme.ColorNameForeground))
@@ -87,8 +101,18 @@ func newQueueScreen(u *ui) *queueScreen {
 	if u.cfg.Syncer == nil {
 		q.retryBtn.Disable()
 	}
-	top := container.NewVBox(container.NewGridWithColumns(4, cells...), q.bar, q.state,
-		container.NewHBox(q.retryBtn, exportBtn))
+	buttons := container.NewHBox(q.retryBtn, exportBtn)
+	if _, ok := u.cfg.QueueView.(Requeuer); ok {
+		q.requeueOne = widget.NewButtonWithIcon(tr("queue.requeue.one"), theme.ContentUndoIcon(), q.requeueSelected)
+		q.requeueAll = widget.NewButtonWithIcon(tr("queue.requeue.all"), theme.ContentUndoIcon(), q.requeueRejected)
+		q.requeueOne.Disable()
+		q.requeueAll.Disable()
+		buttons.Add(q.requeueOne)
+		buttons.Add(q.requeueAll)
+		q.list.OnSelected = func(id widget.ListItemID) { q.selected = id; q.refreshButtons() }
+		q.list.OnUnselected = func(widget.ListItemID) { q.selected = -1; q.refreshButtons() }
+	}
+	top := container.NewVBox(container.NewGridWithColumns(4, cells...), q.bar, q.state, buttons)
 	q.root = container.NewBorder(top, nil, nil, nil, container.NewBorder(heading(tr("queue.events")), nil, nil, nil, q.list))
 	q.apply(u.lastSync)
 	return q
@@ -140,7 +164,13 @@ func (q *queueScreen) eventLine(e QueuedEvent) string {
 		return base + " · " + tr("queue.reason", map[string]any{"Reason": e.Reason, "Message": msg})
 	}
 	if e.Attempts > 0 {
-		return base + " · " + tr("queue.attempts", map[string]any{"N": f.number(int64(e.Attempts))})
+		base += " · " + tr("queue.attempts", map[string]any{"N": f.number(int64(e.Attempts))})
+	}
+	if e.Message != "" && (e.State == "pending" || e.State == "inflight") {
+		// Why it is not on the ledger yet: the first line of the last error
+		// (a gateway error's details follow on further lines).
+		msg, _, _ := strings.Cut(e.Message, "\n")
+		base += " · " + tr("queue.lasterror", map[string]any{"Err": msg})
 	}
 	return base
 }
@@ -163,8 +193,75 @@ func (q *queueScreen) reload() {
 				return
 			}
 			q.showCounts(counts)
+			q.queued = &counts
 			q.events = events
+			q.list.UnselectAll()
+			q.selected = -1
 			q.list.Refresh()
+			q.showState()
+			q.refreshButtons()
+		})
+	})
+}
+
+// refreshButtons enables the re-queue buttons when there is something to
+// re-queue.
+func (q *queueScreen) refreshButtons() {
+	if q.requeueOne == nil {
+		return
+	}
+	if q.selected >= 0 && q.selected < len(q.events) && q.events[q.selected].State == "rejected" {
+		q.requeueOne.Enable()
+	} else {
+		q.requeueOne.Disable()
+	}
+	if q.queued != nil && q.queued.Rejected > 0 {
+		q.requeueAll.Enable()
+	} else {
+		q.requeueAll.Disable()
+	}
+}
+
+// requeueSelected re-queues the selected rejected event.
+func (q *queueScreen) requeueSelected() {
+	if q.selected < 0 || q.selected >= len(q.events) || q.events[q.selected].State != "rejected" {
+		return
+	}
+	q.requeue(q.events[q.selected].Event.ID)
+}
+
+// requeueRejected re-queues every rejected event, after asking.
+func (q *queueScreen) requeueRejected() {
+	if q.queued == nil || q.queued.Rejected == 0 {
+		return
+	}
+	showConfirm(q.u.w, tr("queue.requeue.all"), tr("queue.requeue.confirm", map[string]any{"N": q.u.f.number(int64(q.queued.Rejected))}),
+		func() { q.requeue() })
+}
+
+// requeue gives the events back to the queue (all rejected ones when ids
+// is empty), then wakes the sync engine.
+func (q *queueScreen) requeue(ids ...string) {
+	u := q.u
+	rq, ok := u.cfg.QueueView.(Requeuer)
+	if !ok {
+		return
+	}
+	q.requeueOne.Disable()
+	q.requeueAll.Disable()
+	role := u.set.Role
+	u.goTask(func(ctx context.Context) {
+		n, err := rq.Requeue(ctx, role, ids...)
+		if err == nil && u.cfg.Syncer != nil {
+			err = u.cfg.Syncer.SyncNow(ctx)
+		}
+		u.do(func() {
+			if err != nil {
+				u.showError(tr("queue.requeue.all"), err)
+			} else {
+				q.state.SetText(tr("queue.requeue.done", map[string]any{"N": u.f.number(int64(n))}))
+			}
+			q.reload()
 		})
 	})
 }
@@ -185,12 +282,27 @@ func (q *queueScreen) showCounts(c QueueCounts) {
 // apply shows a sync report (on Fyne's goroutine).
 func (q *queueScreen) apply(r SyncReport) {
 	q.last = r
-	f := q.u.f
 	if r.Syncing && r.Total > 0 {
 		q.bar.Show()
 		q.bar.SetValue(float64(r.Done) / float64(r.Total))
 	} else {
 		q.bar.Hide()
+	}
+	q.showState()
+	if !r.Syncing {
+		q.reload()
+	}
+}
+
+// showState says what the sync is doing, from the last report and the last
+// counts read. It never says "Up to date" while events wait or were
+// rejected: rejected ones need a user, and every line but a sync round's
+// progress says how many.
+func (q *queueScreen) showState() {
+	r, f := q.last, q.u.f
+	var rejected, waiting int
+	if q.queued != nil {
+		rejected, waiting = q.queued.Rejected, q.queued.Pending+q.queued.InFlight
 	}
 	var msg string
 	switch {
@@ -198,19 +310,19 @@ func (q *queueScreen) apply(r SyncReport) {
 		msg = tr("queue.state.error", map[string]any{"Err": r.Err.Error(), "Pending": f.number(int64(r.Pending))})
 	case r.Syncing:
 		msg = tr("queue.state.syncing", map[string]any{"Done": f.number(int64(r.Done)), "Total": f.number(int64(r.Total))})
-	case !r.LastSuccess.IsZero():
+	case waiting > 0:
+		msg = tr("queue.state.waiting", map[string]any{"Pending": f.number(int64(waiting))})
+	case !r.LastSuccess.IsZero() && rejected == 0:
 		msg = tr("queue.state.idle", map[string]any{"When": f.dateTime(r.LastSuccess)})
-	default:
-		if q.u.cfg.QueueView == nil {
-			msg = tr("queue.notconnected")
-		} else {
-			msg = tr("queue.state.never")
-		}
+	case q.u.cfg.QueueView == nil:
+		msg = tr("queue.notconnected")
+	case rejected == 0:
+		msg = tr("queue.state.never")
+	}
+	if rejected > 0 && !r.Syncing { // a round's progress line is brief; the next state line says it again
+		msg = strings.TrimSpace(msg + " " + tr("queue.state.attention", map[string]any{"N": f.number(int64(rejected))}))
 	}
 	q.state.SetText(msg)
-	if !r.Syncing {
-		q.reload()
-	}
 }
 
 func (q *queueScreen) retry() {
