@@ -78,10 +78,18 @@ lint: deps $(GOLANGCI_LINT).$(GOLANGCI_LINT_VERSION)
 	  echo "== golangci-lint ($$m)"; (cd $$m && $(GOLANGCI_LINT) run --config $(CURDIR)/.golangci.yml ./...); \
 	done
 
-## vulncheck: govulncheck every module against the reports of the pinned golang.org/x/vulndb.
+## vulncheck: govulncheck every module against the reports of the pinned golang.org/x/vulndb; fails on
+## any vulnerability our code calls that .govulncheck-known does not list with its reason.
 vulncheck: $(GOVULNCHECK).$(GOVULNCHECK_VERSION) $(VULNDB)/.$(VULNDB_VERSION)
-	@set -e; for m in $(MODULES); do \
-	  echo "== govulncheck ($$m)"; (cd $$m && $(GOVULNCHECK) -db file://$(VULNDB) ./...); \
+	@set -e; out=$$(mktemp); trap 'rm -f $$out' EXIT; for m in $(MODULES); do \
+	  echo "== govulncheck ($$m)"; rc=0; \
+	  (cd $$m && $(GOVULNCHECK) -db file://$(VULNDB) ./...) >$$out 2>&1 || rc=$$?; \
+	  cat $$out; \
+	  if [ $$rc != 0 ] && [ $$rc != 3 ]; then exit $$rc; fi; \
+	  new=$$(sed -n 's/^Vulnerability #[0-9]*: \(GO-[0-9]*-[0-9]*\)$$/\1/p' $$out | \
+	    grep -vxF -f <(sed -n 's/^\(GO-[0-9]*-[0-9]*\)[[:space:]].*/\1/p' .govulncheck-known) || true); \
+	  if [ -n "$$new" ]; then echo "govulncheck ($$m): called vulnerabilities not in .govulncheck-known:" $$new; exit 1; fi; \
+	  if [ $$rc = 3 ]; then echo "govulncheck ($$m): every vulnerability found is listed in .govulncheck-known"; fi; \
 	done
 
 ## deps: install missing Debian packages (as root), or print the apt-get line to run.
