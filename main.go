@@ -588,16 +588,13 @@ func calibrationFinding(f wedge.Finding) app.CalibrationFinding {
 	return app.CalibrationFinding{Fault: f.Fault.String(), Advice: f.Advice, Params: p}
 }
 
-// imageDecoder reads every Data Matrix in an image file.
+// imageDecoder reads every Data Matrix in an image file. The file goes
+// through scanner.LoadImage: one that declares more pixels than the
+// default limits (a decompression bomb) is refused before it is decoded.
 type imageDecoder struct{}
 
 func (imageDecoder) DecodeFile(ctx context.Context, path string) ([][]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
+	img, _, err := scanner.LoadImage(ctx, path, scanner.ImageLimits{})
 	if err != nil {
 		return nil, fmt.Errorf("read image %s: %w", path, err)
 	}
