@@ -10,7 +10,7 @@ DEB_PACKAGES := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev \
 	libxkbcommon-dev xvfb xdotool imagemagick
 
 # Every Go module of the project that has tests (the Fabric tools module only pins binaries).
-MODULES := . $(wildcard chaincode)
+MODULES := . trace chaincode
 
 # The local ledger network (see docs/ledger-network.md): Fabric's binaries,
 # the small tool that starts and stops it, and its state folder.

@@ -53,3 +53,7 @@ require (
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20250804133106-a7a43d27e69b // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
+
+require github.com/medtrace/medtrace/trace v0.0.0
+
+replace github.com/medtrace/medtrace/trace => ./trace

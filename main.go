@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
@@ -19,7 +18,6 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -33,7 +31,6 @@ import (
 	"github.com/medtrace/medtrace/app"
 	"github.com/medtrace/medtrace/internal/applog"
 	"github.com/medtrace/medtrace/internal/cli"
-	"github.com/medtrace/medtrace/internal/gs1"
 	"github.com/medtrace/medtrace/internal/packcode"
 	"github.com/medtrace/medtrace/internal/store"
 	"github.com/medtrace/medtrace/ledger"
@@ -408,7 +405,7 @@ func (h history) History(ctx context.Context, gtin, serial string) ([]app.Histor
 			onlineErr = err
 		}
 		for _, e := range hs {
-			out = append(out, app.HistoryEntry{Kind: e.Kind, Time: e.EventTime, Place: placeOf(e.EPCIS), TxID: e.TxID})
+			out = append(out, app.HistoryEntry{Kind: e.Kind, Time: e.EventTime, Place: e.Place, TxID: e.TxID})
 		}
 	} else {
 		onlineErr = err
@@ -426,61 +423,6 @@ func (h history) History(ctx context.Context, gtin, serial string) ([]app.Histor
 		return nil, onlineErr
 	}
 	return out, nil
-}
-
-// placeOf returns the GLN where a ledger event happened, from its EPCIS 2.0
-// JSON: the readPoint (where it was observed), else the bizLocation; ""
-// when the event names neither (a recall) or its JSON cannot be read.
-func placeOf(epcis json.RawMessage) string {
-	var e struct {
-		ReadPoint   *struct{ ID string } `json:"readPoint"`
-		BizLocation *struct{ ID string } `json:"bizLocation"`
-	}
-	if len(epcis) == 0 || json.Unmarshal(epcis, &e) != nil {
-		return ""
-	}
-	for _, l := range []*struct{ ID string }{e.ReadPoint, e.BizLocation} {
-		if l == nil {
-			continue
-		}
-		if gln := glnOf(l.ID); gln != "" {
-			return gln
-		}
-	}
-	return ""
-}
-
-// glnOf turns a location ID into a GLN: an SGLN URN
-// (urn:epc:id:sgln:CompanyPrefix.LocationRef.Extension, as the chaincode
-// writes) or a GS1 Digital Link ending in /414/GLN. It returns "" for
-// anything else.
-func glnOf(id string) string {
-	if rest, ok := strings.CutPrefix(id, "urn:epc:id:sgln:"); ok {
-		parts := strings.Split(rest, ".")
-		if len(parts) != 3 {
-			return ""
-		}
-		body := parts[0] + parts[1]
-		if len(body) != 12 {
-			return ""
-		}
-		for d := byte('0'); d <= '9'; d++ {
-			if gln := body + string(d); gs1.CheckDigitOK(gln) {
-				return gln
-			}
-		}
-		return "" // not digits
-	}
-	if i := strings.LastIndex(id, "/414/"); i >= 0 {
-		gln := id[i+len("/414/"):]
-		if j := strings.IndexAny(gln, "/?#"); j >= 0 {
-			gln = gln[:j]
-		}
-		if len(gln) == 13 && gs1.CheckDigitOK(gln) {
-			return gln
-		}
-	}
-	return ""
 }
 
 // snapshots downloads the ledger's state into the local copy.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"image"
 	"path/filepath"
@@ -15,34 +14,6 @@ import (
 	"github.com/medtrace/medtrace/app"
 	"github.com/medtrace/medtrace/scanner/wedge"
 )
-
-func TestPlaceOf(t *testing.T) {
-	tests := []struct {
-		name  string
-		epcis string
-		want  string
-	}{
-		{"read point (SGLN, 7-digit prefix)", `{"type":"ObjectEvent","readPoint":{"id":"urn:epc:id:sgln:4012345.00000.0"},"bizLocation":{"id":"urn:epc:id:sgln:4012345.00000.0"}}`, "4012345000009"},
-		{"read point wins over biz location", `{"readPoint":{"id":"urn:epc:id:sgln:4098765.00000.0"},"bizLocation":{"id":"urn:epc:id:sgln:4012345.00000.0"}}`, "4098765000003"},
-		{"biz location only", `{"bizLocation":{"id":"urn:epc:id:sgln:40123450.0001.0"}}`, "4012345000016"},
-		{"digital link", `{"readPoint":{"id":"https://id.gs1.org/414/4012345000009"}}`, "4012345000009"},
-		{"digital link with extension", `{"readPoint":{"id":"https://id.gs1.org/414/4012345000009/254/1"}}`, "4012345000009"},
-		{"unreadable read point, readable biz location", `{"readPoint":{"id":"urn:x:1"},"bizLocation":{"id":"urn:epc:id:sgln:4012345.00000.0"}}`, "4012345000009"},
-		{"no location (recall)", `{"type":"ObjectEvent","disposition":"recalled"}`, ""},
-		{"short SGLN", `{"readPoint":{"id":"urn:epc:id:sgln:4012345.0000.0"}}`, ""},
-		{"letters in SGLN", `{"readPoint":{"id":"urn:epc:id:sgln:40123AB.00000.0"}}`, ""},
-		{"bad check digit in digital link", `{"readPoint":{"id":"https://id.gs1.org/414/4012345000008"}}`, ""},
-		{"not JSON", `nope`, ""},
-		{"empty", ``, ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := placeOf(json.RawMessage(tc.epcis)); got != tc.want {
-				t.Fatalf("placeOf = %q, want %q", got, tc.want)
-			}
-		})
-	}
-}
 
 func TestCalibratorParams(t *testing.T) {
 	t0 := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)

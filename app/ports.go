@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // The interfaces below are everything the screens need from the rest of
@@ -118,6 +119,15 @@ func (c Code) IsPack() bool { return c.GTIN != "" && c.Serial != "" }
 
 // IsLogistic reports whether c identifies a case or pallet.
 func (c Code) IsLogistic() bool { return c.SSCC != "" && c.GTIN == "" }
+
+// Child is c as a child of a case or pallet: the trace core's canonical
+// reference is what pack events carry and the ledger checks.
+func (c Code) Child() trace.Child {
+	if c.IsLogistic() {
+		return trace.UnitChild(c.SSCC)
+	}
+	return trace.PackChild(c.GTIN, c.Serial)
+}
 
 // Key returns the identity of the item c names ("sscc:..." or
 // "pack:GTIN/serial"), or "" when it names neither.

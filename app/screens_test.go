@@ -265,7 +265,7 @@ func TestWarehouseSession(t *testing.T) {
 	if got := strings.Join(kinds, ","); got != "pack,ship,ship" {
 		t.Fatalf("events %s, want pack,ship,ship (pack before shipping)", got)
 	}
-	if evs[0].SSCC != "340123450000000018" || strings.Join(evs[0].Children, " ") != "(01)09501101530003(21)NEW1 (01)09501101530003(21)REC1" {
+	if evs[0].SSCC != "340123450000000018" || strings.Join(evs[0].Children, " ") != "09501101530003/NEW1 09501101530003/REC1" {
 		t.Errorf("pack event %+v", evs[0])
 	}
 	if evs[1].Counterparty != testCounterparty || evs[1].Location != testGLN {

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/medtrace/medtrace/ledger"
@@ -190,15 +189,6 @@ func (s *whSession) add(c Code) (outcome, reason string) {
 	return outAdded, ""
 }
 
-// elementString names an item in an aggregation's children list, in GS1
-// bracketed notation.
-func elementString(c Code) string {
-	if c.IsLogistic() {
-		return "(00)" + c.SSCC
-	}
-	return fmt.Sprintf("(01)%s(21)%s", c.GTIN, c.Serial)
-}
-
 // events returns the session's events in the order the ledger must apply
 // them: when receiving, receive first and then open or re-pack; when
 // shipping, open and pack first and then ship.
@@ -226,7 +216,7 @@ func (s *whSession) events(now time.Time) []ledger.Event {
 		move(a.parent)
 		ev := mk(ledger.KindPack, a.parent)
 		for _, ch := range a.children {
-			ev.Children = append(ev.Children, elementString(ch))
+			ev.Children = append(ev.Children, ch.Child().Ref())
 		}
 		packs = append(packs, ev)
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // Level is how a verdict is shown: green, red or amber.
@@ -38,17 +39,17 @@ const (
 	ReasonActive         = "authentic-active"
 	ReasonNotPackCode    = "not-a-pack-code"
 	ReasonDamaged        = "damaged-code"
-	ReasonUnknown        = "unknown-pack"
-	ReasonDispensed      = "already-dispensed"
-	ReasonRecalled       = "recalled-batch"
-	ReasonExpired        = "expired"
-	ReasonBatchMismatch  = "batch-mismatch"
-	ReasonExpiryMismatch = "expiry-mismatch"
-	ReasonDestroyed      = "destroyed"
-	ReasonStolen         = "stolen"
-	ReasonInTransit      = "in-transit"
-	ReasonSample         = "sample"
-	ReasonExported       = "exported"
+	ReasonUnknown        = trace.ReasonUnknownPack
+	ReasonDispensed      = trace.ReasonAlreadyDispensed
+	ReasonRecalled       = trace.ReasonRecalledBatch
+	ReasonExpired        = trace.ReasonExpired
+	ReasonBatchMismatch  = trace.ReasonBatchMismatch
+	ReasonExpiryMismatch = trace.ReasonExpiryMismatch
+	ReasonDestroyed      = trace.ReasonDestroyed
+	ReasonStolen         = trace.ReasonStolen
+	ReasonInTransit      = trace.ReasonInTransit
+	ReasonSample         = trace.ReasonSample
+	ReasonExported       = trace.ReasonExported
 	ReasonAlert          = "alert"
 	ReasonNotVerified    = "not-verified"
 	ReasonNotConnected   = "not-connected"
@@ -73,15 +74,14 @@ type Verdict struct {
 // alertOrder maps ledger alert codes to verdict reasons, most serious first.
 func alertOrder() []struct{ code, reason string } {
 	return []struct{ code, reason string }{
-		{"stolen", ReasonStolen},
-		{"destroyed", ReasonDestroyed},
-		{"already-dispensed", ReasonDispensed},
-		{"recalled-batch", ReasonRecalled},
-		{"recalled", ReasonRecalled},
-		{"expired", ReasonExpired},
-		{"batch-mismatch", ReasonBatchMismatch},
-		{"expiry-mismatch", ReasonExpiryMismatch},
-		{"unknown-pack", ReasonUnknown},
+		{trace.ReasonStolen, ReasonStolen},
+		{trace.ReasonDestroyed, ReasonDestroyed},
+		{trace.ReasonAlreadyDispensed, ReasonDispensed},
+		{trace.ReasonRecalledBatch, ReasonRecalled},
+		{trace.ReasonExpired, ReasonExpired},
+		{trace.ReasonBatchMismatch, ReasonBatchMismatch},
+		{trace.ReasonExpiryMismatch, ReasonExpiryMismatch},
+		{trace.ReasonUnknownPack, ReasonUnknown},
 	}
 }
 
@@ -135,13 +135,10 @@ func codeVerdict(c Code, now time.Time) (Verdict, bool) {
 	return v, false
 }
 
-// expired reports whether a pack with this expiry date may no longer be
-// used on day now (it is good through its expiry date).
+// expired applies the trace core's one expiry rule (trace.Expired) to a
+// date read from a code.
 func expired(expiry, now time.Time) bool {
-	y, m, d := now.Date()
-	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	ey, em, ed := expiry.Date()
-	return time.Date(ey, em, ed, 0, 0, 0, 0, time.UTC).Before(today)
+	return trace.Expired(expiry.Format(time.DateOnly), now)
 }
 
 // decide turns a code and the ledger's answer into a verdict.

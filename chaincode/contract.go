@@ -7,26 +7,26 @@ import (
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
-	"github.com/medtrace/medtrace/chaincode/trace"
+	"github.com/medtrace/medtrace/chaincode/record"
 )
 
 // Contract is the thin Fabric adapter over package trace: it turns the
-// transaction context into a trace.State and a trace.Tx and JSON in and out.
+// transaction context into a record.State and a record.Tx and JSON in and out.
 type Contract struct {
 	contractapi.Contract
 }
 
-func txOf(ctx contractapi.TransactionContextInterface) (trace.Tx, error) {
+func txOf(ctx contractapi.TransactionContextInterface) (record.Tx, error) {
 	stub := ctx.GetStub()
 	ts, err := stub.GetTxTimestamp()
 	if err != nil {
-		return trace.Tx{}, fmt.Errorf("read transaction timestamp: %w", err)
+		return record.Tx{}, fmt.Errorf("read transaction timestamp: %w", err)
 	}
 	msp, err := ctx.GetClientIdentity().GetMSPID()
 	if err != nil {
-		return trace.Tx{}, fmt.Errorf("read submitter MSP: %w", err)
+		return record.Tx{}, fmt.Errorf("read submitter MSP: %w", err)
 	}
-	return trace.Tx{ID: stub.GetTxID(), Time: ts.AsTime(), MSP: msp}, nil
+	return record.Tx{ID: stub.GetTxID(), Time: ts.AsTime(), MSP: msp}, nil
 }
 
 func encode(v any) (string, error) {
@@ -44,7 +44,7 @@ func (c *Contract) InitLedger(ctx contractapi.TransactionContextInterface, regul
 	if err != nil {
 		return err
 	}
-	return trace.InitLedger(ctx.GetStub(), tx, regulatorMSP)
+	return record.InitLedger(ctx.GetStub(), tx, regulatorMSP)
 }
 
 // SetOrgRole gives an MSP a role (manufacturer, distributor, pharmacy,
@@ -54,7 +54,7 @@ func (c *Contract) SetOrgRole(ctx contractapi.TransactionContextInterface, msp, 
 	if err != nil {
 		return err
 	}
-	return trace.SetOrgRole(ctx.GetStub(), tx, msp, trace.Role(role))
+	return record.SetOrgRole(ctx.GetStub(), tx, msp, record.Role(role))
 }
 
 // SetCompanyPrefixes sets the GS1 company prefixes (a JSON array) an MSP
@@ -66,9 +66,9 @@ func (c *Contract) SetCompanyPrefixes(ctx contractapi.TransactionContextInterfac
 	}
 	var prefixes []string
 	if err := json.Unmarshal([]byte(prefixesJSON), &prefixes); err != nil {
-		return fmt.Errorf("%w: prefixes must be a JSON array of strings: %w", trace.ErrBadRequest, err)
+		return fmt.Errorf("%w: prefixes must be a JSON array of strings: %w", record.ErrBadRequest, err)
 	}
-	return trace.SetCompanyPrefixes(ctx.GetStub(), tx, msp, prefixes)
+	return record.SetCompanyPrefixes(ctx.GetStub(), tx, msp, prefixes)
 }
 
 // SetLocations sets the GLNs (a JSON array) where an MSP's events may
@@ -80,14 +80,14 @@ func (c *Contract) SetLocations(ctx contractapi.TransactionContextInterface, msp
 	}
 	var glns []string
 	if err := json.Unmarshal([]byte(glnsJSON), &glns); err != nil {
-		return fmt.Errorf("%w: GLNs must be a JSON array of strings: %w", trace.ErrBadRequest, err)
+		return fmt.Errorf("%w: GLNs must be a JSON array of strings: %w", record.ErrBadRequest, err)
 	}
-	return trace.SetLocations(ctx.GetStub(), tx, msp, glns)
+	return record.SetLocations(ctx.GetStub(), tx, msp, glns)
 }
 
 // GetConfig returns the organisation-to-role map as JSON.
 func (c *Contract) GetConfig(ctx contractapi.TransactionContextInterface) (string, error) {
-	cfg, err := trace.LoadConfig(ctx.GetStub())
+	cfg, err := record.LoadConfig(ctx.GetStub())
 	if err != nil {
 		return "", err
 	}
@@ -101,7 +101,7 @@ func (c *Contract) RecordEvents(ctx contractapi.TransactionContextInterface, eve
 	if err != nil {
 		return "", err
 	}
-	res, em, err := trace.Record(ctx.GetStub(), tx, []byte(eventsJSON))
+	res, em, err := record.Record(ctx.GetStub(), tx, []byte(eventsJSON))
 	if err != nil {
 		return "", err
 	}
@@ -109,7 +109,7 @@ func (c *Contract) RecordEvents(ctx contractapi.TransactionContextInterface, eve
 	if err != nil {
 		return "", fmt.Errorf("encode chaincode event: %w", err)
 	}
-	if err := ctx.GetStub().SetEvent(trace.EventName, payload); err != nil {
+	if err := ctx.GetStub().SetEvent(record.EventName, payload); err != nil {
 		return "", fmt.Errorf("set chaincode event: %w", err)
 	}
 	// Results come in the order of the events and leave out what the client
@@ -131,7 +131,7 @@ func (c *Contract) Verify(ctx contractapi.TransactionContextInterface, gtin, ser
 	if err != nil {
 		return "", err
 	}
-	v, err := trace.Verify(ctx.GetStub(), tx, gtin, serial, batch, expiry)
+	v, err := record.Verify(ctx.GetStub(), tx, gtin, serial, batch, expiry)
 	if err != nil {
 		return "", err
 	}
@@ -144,7 +144,7 @@ func (c *Contract) History(ctx contractapi.TransactionContextInterface, gtin, se
 	if err != nil {
 		return "", err
 	}
-	h, err := trace.History(ctx.GetStub(), tx, gtin, serial)
+	h, err := record.History(ctx.GetStub(), tx, gtin, serial)
 	if err != nil {
 		return "", err
 	}
@@ -157,7 +157,7 @@ func (c *Contract) Contents(ctx contractapi.TransactionContextInterface, sscc st
 	if err != nil {
 		return "", err
 	}
-	v, err := trace.UnitContents(ctx.GetStub(), tx, sscc)
+	v, err := record.UnitContents(ctx.GetStub(), tx, sscc)
 	if err != nil {
 		return "", err
 	}
@@ -171,7 +171,7 @@ func (c *Contract) PutRaw(ctx contractapi.TransactionContextInterface, n, size i
 	if err != nil {
 		return err
 	}
-	return trace.PutRaw(ctx.GetStub(), tx, n, size)
+	return record.PutRaw(ctx.GetStub(), tx, n, size)
 }
 
 // stubPager pages through the world state with the Fabric stub.
@@ -180,19 +180,19 @@ type stubPager struct {
 }
 
 // ScanPage reads one page of [start, end) after bookmark.
-func (p stubPager) ScanPage(start, end string, pageSize int, bookmark string) ([]trace.KV, string, error) {
+func (p stubPager) ScanPage(start, end string, pageSize int, bookmark string) ([]record.KV, string, error) {
 	it, meta, err := p.stub.GetStateByRangeWithPagination(start, end, int32(pageSize), bookmark)
 	if err != nil {
 		return nil, "", err
 	}
 	defer it.Close()
-	var out []trace.KV
+	var out []record.KV
 	for it.HasNext() {
 		kv, err := it.Next()
 		if err != nil {
 			return nil, "", err
 		}
-		out = append(out, trace.KV{Key: kv.GetKey(), Value: kv.GetValue()})
+		out = append(out, record.KV{Key: kv.GetKey(), Value: kv.GetValue()})
 	}
 	return out, meta.GetBookmark(), nil
 }
@@ -204,7 +204,7 @@ func (c *Contract) Export(ctx contractapi.TransactionContextInterface, bookmark 
 	if err != nil {
 		return "", err
 	}
-	pg, err := trace.Export(ctx.GetStub(), stubPager{ctx.GetStub()}, tx, bookmark, pageSize)
+	pg, err := record.Export(ctx.GetStub(), stubPager{ctx.GetStub()}, tx, bookmark, pageSize)
 	if err != nil {
 		return "", err
 	}

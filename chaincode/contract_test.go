@@ -19,7 +19,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/medtrace/medtrace/chaincode/trace"
+	"github.com/medtrace/medtrace/chaincode/record"
 )
 
 // fakeStub is the part of the Fabric stub the contract uses; anything else
@@ -153,31 +153,31 @@ func TestContract(t *testing.T) {
 		if st != shim.OK {
 			t.Fatalf("%d %s", st, out)
 		}
-		var res trace.BatchResult
+		var res record.BatchResult
 		if err := json.Unmarshal([]byte(out), &res); err != nil {
 			t.Fatal(err)
 		}
-		if res.TxID != stub.txID || len(res.Results) != 2 || res.Results[0].Status != trace.StatusAccepted ||
-			res.Results[0].TxID != "" || res.Results[0].EventID != "" || res.Results[1].EventID != "" || res.Results[1].Reason != trace.ReasonNotAuthorized {
+		if res.TxID != stub.txID || len(res.Results) != 2 || res.Results[0].Status != record.StatusAccepted ||
+			res.Results[0].TxID != "" || res.Results[0].EventID != "" || res.Results[1].EventID != "" || res.Results[1].Reason != record.ReasonNotAuthorized {
 			t.Fatalf("result %s", out)
 		}
-		var em trace.Emission
-		if len(stub.events) != 1 || json.Unmarshal(stub.events[trace.EventName], &em) != nil || len(em.Accepted) != 1 || len(em.Rejected) != 1 {
+		var em record.Emission
+		if len(stub.events) != 1 || json.Unmarshal(stub.events[record.EventName], &em) != nil || len(em.Accepted) != 1 || len(em.Rejected) != 1 {
 			t.Fatalf("chaincode events %v", stub.events)
 		}
 		st, out, _ = l.invoke("ManufacturerMSP", "RecordEvents", evs)
-		if st != shim.OK || json.Unmarshal([]byte(out), &res) != nil || res.Results[0].Status != trace.StatusDuplicate || res.Results[0].TxID != stub.txID {
+		if st != shim.OK || json.Unmarshal([]byte(out), &res) != nil || res.Results[0].Status != record.StatusDuplicate || res.Results[0].TxID != stub.txID {
 			t.Fatalf("replay: %d %s", st, out)
 		}
 	})
 	t.Run("queries", func(t *testing.T) {
 		st, out, _ := l.invoke("ManufacturerMSP", "Verify", "04012345000016", "S1", "L1", "")
-		var v trace.Verification
-		if st != shim.OK || json.Unmarshal([]byte(out), &v) != nil || v.Status != trace.PackActive {
+		var v record.Verification
+		if st != shim.OK || json.Unmarshal([]byte(out), &v) != nil || v.Status != record.PackActive {
 			t.Fatalf("verify %d %s", st, out)
 		}
 		st, out, _ = l.invoke("ManufacturerMSP", "History", "04012345000016", "S1")
-		var h []trace.HistoryEntry
+		var h []record.HistoryEntry
 		if st != shim.OK || json.Unmarshal([]byte(out), &h) != nil || len(h) != 1 || h[0].TxID == "" {
 			t.Fatalf("history %d %s", st, out)
 		}
@@ -237,11 +237,11 @@ func BenchmarkRecordEvents(b *testing.B) {
 	const n = 100
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		evs := make([]trace.Event, n)
+		evs := make([]record.Event, n)
 		for j := range evs {
-			evs[j] = trace.Event{Kind: trace.KindCommission, Time: time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC),
+			evs[j] = record.Event{Kind: record.KindCommission, Time: time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC),
 				Location: "4012345000009", GTIN: "04012345000016", Serial: fmt.Sprintf("B%d-%d", i, j), Batch: "L1", Expiry: "2028-12-31"}
-			evs[j].ID = trace.ContentID(&evs[j])
+			evs[j].ID = record.ContentID(&evs[j])
 		}
 		raw, err := json.Marshal(evs)
 		if err != nil {

@@ -27,3 +27,7 @@ require (
 	google.golang.org/grpc v1.67.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
+
+require github.com/medtrace/medtrace/trace v0.0.0
+
+replace github.com/medtrace/medtrace/trace => ../trace

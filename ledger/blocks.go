@@ -295,7 +295,7 @@ func (c *Client) CommitStatus(ctx context.Context, txID string) (BatchResult, er
 			return BatchResult{}, fmt.Errorf("transaction %s: %w", txID, err)
 		}
 		res.TxID, res.Block = txID, b.GetHeader().GetNumber()
-		if err := res.complete(ids); err != nil {
+		if err := res.Complete(ids); err != nil {
 			return BatchResult{}, fmt.Errorf("transaction %s: %w", txID, err)
 		}
 		return res, nil

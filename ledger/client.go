@@ -207,7 +207,7 @@ func (p *Pending) Submit(ctx context.Context) (BatchResult, error) {
 		return BatchResult{}, &TxError{TxID: txID, Class: ErrRejected, Err: fmt.Errorf("decode chaincode result: %w", err)}
 	}
 	res.TxID = txID
-	if err := res.complete(p.ids); err != nil { // not sent: nothing to look up later
+	if err := res.Complete(p.ids); err != nil { // not sent: nothing to look up later
 		return BatchResult{}, &TxError{TxID: txID, Class: ErrRejected, Err: fmt.Errorf("chaincode result: %w", err)}
 	}
 	commit, err := tx.SubmitWithContext(ctx)
@@ -223,30 +223,6 @@ func (p *Pending) Submit(ctx context.Context) (BatchResult, error) {
 	}
 	res.Block = st.BlockNumber
 	return res, nil
-}
-
-// complete fills in what the chaincode leaves out of the results to keep
-// transactions small: each one's event ID (results come in the order of
-// the events sent, whose IDs are ids) and the TxID of those this
-// transaction recorded. A result that names another event is an error.
-func (r *BatchResult) complete(ids []string) error {
-	if len(r.Results) != len(ids) {
-		return fmt.Errorf("%d results for %d events", len(r.Results), len(ids))
-	}
-	for i := range r.Results {
-		res := &r.Results[i]
-		switch res.EventID {
-		case "":
-			res.EventID = ids[i]
-		case ids[i]:
-		default:
-			return fmt.Errorf("result %d is for event %s, not %s", i, res.EventID, ids[i])
-		}
-		if res.TxID == "" {
-			res.TxID = r.TxID
-		}
-	}
-	return nil
 }
 
 // Submit records a batch of events and waits for its commit (Prepare and

@@ -402,7 +402,7 @@ func TestComplete(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := BatchResult{TxID: "tx", Results: tt.results}
-			err := r.complete(tt.ids)
+			err := r.Complete(tt.ids)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("error %v, want one: %v", err, tt.wantErr)
 			}

@@ -1,21 +1,20 @@
 package ledger
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 )
 
-// The chaincode module mirrors the wire types (it cannot import this
-// package). testdata/wire holds one full example of each as the chaincode
-// reads and writes it; this test and the chaincode's wire test both check
-// their types against it, so the two sides cannot drift apart unnoticed.
+// The chaincode's pack record is read here from write sets (packrecord.go).
+// The trace core's testdata/wire/pack-record.json is one as the chaincode
+// writes it; this test and the chaincode's both check their types against
+// it, so the two sides cannot drift apart unnoticed.
+const wireFixtures = "../trace/testdata/wire"
 
 // jsonPaths lists every key path of a JSON document ("results[].status").
 func jsonPaths(t *testing.T, b []byte) []string {
@@ -85,94 +84,11 @@ func fill(v reflect.Value, stack ...reflect.Type) {
 	}
 }
 
-func TestWireTypes(t *testing.T) {
-	tests := []struct {
-		name     string
-		v        any
-		cliently []string // keys only the client adds
-	}{
-		{"Event", &Event{}, nil},
-		{"BatchResult", &BatchResult{}, []string{"block"}},
-		{"Verification", &Verification{}, []string{"block", "offline"}},
-		{"HistoryEntry", &HistoryEntry{}, nil},
-		{"Contents", &Contents{}, nil},
-		{"TxEvents", &TxEvents{}, []string{"packs"}}, // from the write set
-		{"Page", &Page{}, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			fixture, err := os.ReadFile(filepath.Join("testdata", "wire", tt.name+".json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			dec := json.NewDecoder(bytes.NewReader(fixture))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(tt.v); err != nil {
-				t.Fatalf("the fixture has a key the type lacks: %v", err)
-			}
-			fill(reflect.ValueOf(tt.v))
-			full, err := json.Marshal(tt.v)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := jsonPaths(t, fixture)
-			got := slices.DeleteFunc(jsonPaths(t, full), func(p string) bool {
-				return slices.ContainsFunc(tt.cliently, func(c string) bool { return p == c || strings.HasPrefix(p, c+"[].") })
-			})
-			if !slices.Equal(got, want) {
-				t.Fatalf("key paths differ:\n type    %v\n fixture %v", got, want)
-			}
-		})
-	}
-}
-
-// TestContentID checks ContentID against the IDs the chaincode is checked
-// against too (chaincode/trace computes them on the ledger's side).
-func TestContentID(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("testdata", "wire", "content-ids.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cases []struct {
-		Event Event  `json:"event"`
-		ID    string `json:"id"`
-	}
-	if err := json.Unmarshal(b, &cases); err != nil || len(cases) == 0 {
-		t.Fatalf("fixture: %v (%d cases)", err, len(cases))
-	}
-	for _, c := range cases {
-		t.Run(string(c.Event.Kind)+" "+c.Event.Serial+c.Event.SSCC, func(t *testing.T) {
-			if got := ContentID(c.Event); got != c.ID {
-				t.Fatalf("ContentID = %s, want %s", got, c.ID)
-			}
-			if got := c.Event.WithContentID().ID; got != c.ID {
-				t.Fatalf("WithContentID().ID = %s", got)
-			}
-			for _, id := range []string{"", c.Event.ID, c.ID, `odd "id" <&>`} {
-				ev := c.Event
-				ev.ID = id
-				body, cid := EncodeWithContentID(ev)
-				if cid != c.ID {
-					t.Fatalf("EncodeWithContentID with ID %q: content ID %s", id, cid)
-				}
-				if id == "" {
-					ev.ID = c.ID
-				}
-				ev.Time = ev.Time.UTC()
-				want, _ := json.Marshal(ev)
-				if !bytes.Equal(body, want) {
-					t.Fatalf("EncodeWithContentID with ID %q:\n got %s\nwant %s", id, body, want)
-				}
-			}
-		})
-	}
-}
-
 // TestPackRecord reads the chaincode's pack record fixture (the chaincode's
 // wire test checks its own type against the same file): every key the
 // client reads is there, and it makes the state offline copies keep.
 func TestPackRecord(t *testing.T) {
-	fixture, err := os.ReadFile(filepath.Join("testdata", "wire", "pack-record.json"))
+	fixture, err := os.ReadFile(filepath.Join(wireFixtures, "pack-record.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package trace
+package record
 
 import (
 	"encoding/json"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/medtrace/medtrace/trace"
 )
 
 // Role is what an organisation may do on the ledger.
@@ -178,7 +180,7 @@ func SetCompanyPrefixes(st State, tx Tx, msp string, prefixes []string) error {
 		return fmt.Errorf("%w: %s has no role yet", ErrBadRequest, msp)
 	}
 	for _, p := range prefixes {
-		if !digits(p) || len(p) < 4 || len(p) > 12 {
+		if !trace.AllDigits(p) || len(p) < 4 || len(p) > 12 {
 			return fmt.Errorf("%w: company prefix %q must be 4 to 12 digits", ErrBadRequest, p)
 		}
 		for other, x := range c.Orgs {

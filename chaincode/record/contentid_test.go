@@ -1,4 +1,4 @@
-package trace
+package record
 
 import (
 	"encoding/json"
@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/medtrace/medtrace/trace"
 )
 
 // mixedEvents records pack S1's commissioning and receipt with content IDs
@@ -166,7 +168,7 @@ func TestContentAddressedEvents(t *testing.T) {
 			if h[i].EventID != want.ID || h[i].Kind != want.Kind || !h[i].EventTime.Equal(want.Time) || h[i].TxID == "" {
 				t.Fatalf("entry %d: %+v, want %s %s", i, h[i], want.Kind, want.ID)
 			}
-			if !strings.Contains(string(h[i].EPCIS), fmt.Sprintf(`"eventID":%q`, eventURI(want.ID))) {
+			if !strings.Contains(string(h[i].EPCIS), fmt.Sprintf(`"eventID":%q`, trace.EventURI(want.ID))) {
 				t.Fatalf("entry %d EPCIS: %s", i, h[i].EPCIS)
 			}
 		}

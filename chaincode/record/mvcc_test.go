@@ -1,4 +1,4 @@
-package trace
+package record
 
 import (
 	"encoding/json"
@@ -162,10 +162,6 @@ func fuzzRecord(t *testing.T, batch []byte, packOf map[string]string) {
 		// Every accepted event is stored compact and must render as
 		// EPCIS 2.0 JSON when read.
 		rst, _ := w.tx(mspReg)
-		cfg, err := LoadConfig(rst)
-		if err != nil {
-			t.Fatal(err)
-		}
 		for _, id := range em.Accepted {
 			ov := newOverlay(rst)
 			var p *pack
@@ -178,7 +174,7 @@ func fuzzRecord(t *testing.T, batch []byte, packOf map[string]string) {
 			if err != nil || rec == nil {
 				t.Fatalf("accepted event %q: record %v, %v", id, rec, err)
 			}
-			doc, err := rec.document(cfg, id)
+			doc, _, err := rec.document(id)
 			if err != nil || !json.Valid(doc) {
 				t.Fatalf("accepted event %q does not render: %v\n%s", id, err, doc)
 			}

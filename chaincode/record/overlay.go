@@ -1,4 +1,4 @@
-package trace
+package record
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/medtrace/medtrace/trace"
 )
 
 // Key prefixes of the world state. A pack, a logistic unit, a batch and an
@@ -49,6 +51,12 @@ type pack struct {
 	// Log holds the pack's content-addressed events (see ContentID); the
 	// others are under their own event keys.
 	Log []packEvent `json:"lg,omitempty"`
+}
+
+// facts is what the trace core's state machine and verdict rules read of p.
+func (p *pack) facts() trace.PackFacts {
+	return trace.PackFacts{GTIN: p.GTIN, Serial: p.Serial, Batch: p.Batch, Expiry: p.Expiry, Status: p.Status,
+		Dest: p.Dest, DispensedAt: p.DispLoc, DispensedOn: p.DispTime, Nonconformant: p.Nonconformant}
 }
 
 // loggedMark in a pack's Events stands for its next Log entry.
@@ -132,6 +140,14 @@ func (p *pack) logged(id string) *packEvent {
 		}
 	}
 	return nil
+}
+
+// recall is b as the trace core's recall, or nil when b is not a recall.
+func (b *batchRec) recall() *trace.Recall {
+	if b == nil || !b.Recalled {
+		return nil
+	}
+	return &trace.Recall{GTIN: b.GTIN, Batch: b.Batch, EventID: b.Event, Time: b.Time, Reason: b.Note}
 }
 
 // unit is a logistic unit (SSCC case or pallet).

@@ -1,10 +1,11 @@
-package trace
+package record
 
 import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"time"
+
+	"github.com/medtrace/medtrace/trace"
 )
 
 // Verify answers whether a pack may be handed out: its status and every
@@ -26,48 +27,20 @@ func Verify(st State, tx Tx, gtin, serial, batch, expiry string) (Verification, 
 	if err != nil {
 		return Verification{}, err
 	}
+	scan := trace.Scan{GTIN: gtin, Serial: serial, Batch: batch, Expiry: expiry}
 	if p == nil {
-		v.Alerts = []Alert{{ReasonUnknownPack, sentence("pack %s serial %s was never commissioned: it may be counterfeit", gtin, serial)}}
+		v.Status, v.Alerts = trace.Judge(nil, nil, scan, tx.Time)
 		return v, nil
 	}
 	b, err := ov.batch(p.GTIN, p.Batch)
 	if err != nil {
 		return Verification{}, err
 	}
-	v.Status, v.Alerts = judge(p, b, tx.Time)
-	for _, m := range scanned(p, batch, expiry) {
-		v.Alerts = append(v.Alerts, Alert{m.code, m.msg})
-	}
+	facts := p.facts()
+	v.Status, v.Alerts = trace.Judge(&facts, b.recall(), scan, tx.Time)
 	v.Batch, v.Expiry = p.Batch, p.Expiry
 	v.LastEvent, v.LastKind, v.LastTime, v.LastPlace = p.lastEvent(), p.LastKind, p.LastTime, p.LastPlace
 	return v, nil
-}
-
-// judge derives a pack's status (stored state, then recall, then expiry)
-// and its alerts at time now.
-func judge(p *pack, b *batchRec, now time.Time) (PackStatus, []Alert) {
-	status := p.Status
-	var alerts []Alert
-	if p.Status != PackActive {
-		r := stateReject(p, KindDispense)
-		alerts = append(alerts, Alert{r.code, r.msg})
-	}
-	if b != nil && b.Recalled {
-		alerts = append(alerts, Alert{ReasonRecalledBatch, sentence("batch %s is recalled since %s", p.Batch, b.Time.UTC().Format(time.DateOnly))})
-		if status == PackActive || status == PackInTransit {
-			status = PackRecalled
-		}
-	}
-	if expiredOn(p.Expiry, now) {
-		alerts = append(alerts, Alert{ReasonExpired, sentence("expired on %s", p.Expiry)})
-		if status == PackActive || status == PackInTransit {
-			status = PackExpired
-		}
-	}
-	if p.Nonconformant != "" {
-		alerts = append(alerts, Alert{ReasonNonconformant, sentence("a regulator's inspection (event %s) found it not conformant", p.Nonconformant)})
-	}
-	return status, alerts
 }
 
 // readerOrg lets every organisation with a role read.
@@ -82,11 +55,7 @@ func readerOrg(st State, tx Tx) (*Org, error) {
 // History returns a pack's accepted events, oldest first, with the recall
 // of its batch if any; unknown packs have an empty history.
 func History(st State, tx Tx, gtin, serial string) ([]HistoryEntry, error) {
-	cfg, err := LoadConfig(st)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := cfg.member(tx.MSP); err != nil {
+	if _, err := readerOrg(st, tx); err != nil {
 		return nil, err
 	}
 	if err := checkGTIN(gtin); err != nil {
@@ -119,11 +88,11 @@ func History(st State, tx Tx, gtin, serial string) ([]HistoryEntry, error) {
 		if e == nil {
 			return nil, fmt.Errorf("event %s of pack %s/%s is missing", id, gtin, serial)
 		}
-		doc, err := e.document(cfg, id)
+		doc, place, err := e.document(id)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, HistoryEntry{EventID: id, Kind: e.Kind, TxID: e.TxID, TxTime: e.TxTime, EventTime: e.EventTime, EPCIS: doc})
+		out = append(out, HistoryEntry{EventID: id, Kind: e.Kind, TxID: e.TxID, TxTime: e.TxTime, EventTime: e.EventTime, Place: place, EPCIS: doc})
 	}
 	slices.SortStableFunc(out, func(a, b HistoryEntry) int { return a.TxTime.Compare(b.TxTime) })
 	return out, nil
@@ -177,7 +146,8 @@ func UnitContents(st State, tx Tx, sscc string) (Contents, error) {
 					return Contents{}, err
 				}
 				ref.Batch, ref.Expiry = p.Batch, p.Expiry
-				ref.Status, _ = judge(p, b, tx.Time)
+				facts := p.facts()
+				ref.Status, _ = trace.Judge(&facts, b.recall(), trace.Scan{GTIN: g, Serial: ser}, tx.Time)
 			}
 			c.Packs = append(c.Packs, ref)
 		}
@@ -284,20 +254,20 @@ func Export(st State, pg Pager, tx Tx, bookmark string, pageSize int) (Page, err
 	return out, nil
 }
 
-// document is an accepted event's EPCIS 2.0 JSON: rendered from the event
-// as sent and its transaction time, with the configuration's company
-// prefixes (which fix how GTINs, SSCCs and GLNs split into EPC URIs).
-func (e *eventRec) document(cfg *Config, id string) (json.RawMessage, error) {
+// document is an accepted event's EPCIS 2.0 JSON, rendered by the trace
+// core from the event as sent and its transaction time, and the GLN where
+// it happened ("" for events stored as EPCIS by earlier versions).
+func (e *eventRec) document(id string) (json.RawMessage, string, error) {
 	if e.EPCIS != nil {
-		return e.EPCIS, nil
+		return e.EPCIS, "", nil
 	}
 	var ev Event
 	if err := json.Unmarshal(e.Raw, &ev); err != nil {
-		return nil, fmt.Errorf("stored event %s: %w", id, err)
+		return nil, "", fmt.Errorf("stored event %s: %w", id, err)
 	}
-	doc, err := toEPCIS(cfg, &ev, e.TxTime)
+	doc, err := trace.EPCISEvent(ev, e.TxTime)
 	if err != nil {
-		return nil, fmt.Errorf("render event %s: %w", id, err)
+		return nil, "", fmt.Errorf("render event %s: %w", id, err)
 	}
-	return doc, nil
+	return doc, ev.Location, nil
 }

@@ -1,4 +1,4 @@
-package trace
+package record
 
 import (
 	"bytes"
@@ -8,52 +8,23 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/medtrace/medtrace/trace"
 )
 
 // MaxBatch is the most events one RecordEvents transaction may carry.
 const MaxBatch = 1000
 
 // maxExpand bounds the packs and units one event may reach through an SSCC.
-const maxExpand = 20000
+const maxExpand = trace.MaxChildren
 
 // MaxPackLog is how many content-addressed events a pack's record holds
 // (about 400 bytes each, rewritten with every event of the pack); later
 // ones are kept under their own key, like UUID events.
 const MaxPackLog = 32
 
-// UndoWindow is how long after a dispense it may be undone.
-const UndoWindow = 10 * 24 * time.Hour
-
 // maxClockSkew is how far in the future of the transaction an event's time may be.
 const maxClockSkew = 10 * time.Minute
-
-// Stable reason codes of rejected events and verification alerts.
-const (
-	ReasonBadEvent          = "bad-event"
-	ReasonNotAuthorized     = "not-authorized"
-	ReasonUnknownPack       = "unknown-pack"
-	ReasonUnknownSSCC       = "unknown-sscc"
-	ReasonAlreadyCommission = "already-commissioned"
-	ReasonAlreadyDispensed  = "already-dispensed"
-	ReasonDestroyed         = "destroyed"
-	ReasonStolen            = "stolen"
-	ReasonSample            = "sample"
-	ReasonExported          = "exported"
-	ReasonInTransit         = "in-transit"
-	ReasonNotDispensed      = "not-dispensed"
-	ReasonBatchMismatch     = "batch-mismatch"
-	ReasonExpiryMismatch    = "expiry-mismatch"
-	ReasonRecalledBatch     = "recalled-batch"
-	ReasonExpired           = "expired"
-	ReasonUndoTooLate       = "undo-too-late"
-	ReasonUndoOtherLocation = "undo-other-location"
-	ReasonAlreadyAggregated = "already-aggregated"
-	ReasonNotInContainer    = "not-in-container"
-	ReasonAlreadyRecalled   = "already-recalled"
-	ReasonConflict          = "conflict"
-	ReasonNonconformant     = "nonconformant"
-	ReasonTooLarge          = "too-large"
-)
 
 // rejection is why one event was refused.
 type rejection struct {
@@ -61,18 +32,11 @@ type rejection struct {
 }
 
 func reject(code, format string, args ...any) *rejection {
-	return &rejection{code, sentence(format, args...)}
+	return &rejection{code, trace.Sentence(format, args...)}
 }
 
-// sentence formats a message for people (a pharmacist reads it under the
-// verdict): capitalised like a sentence.
-func sentence(format string, args ...any) string {
-	s := fmt.Sprintf(format, args...)
-	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
-		s = string(s[0]-'a'+'A') + s[1:]
-	}
-	return s
-}
+// refusal turns the trace core's alert into a rejection.
+func refusal(a trace.Alert) *rejection { return &rejection{a.Code, a.Message} }
 
 // Record applies a batch of events (a JSON array of Event) in order and
 // returns a result per event and the chaincode event payload. It fails as a
@@ -147,15 +111,15 @@ func (r *recorder) one(raw json.RawMessage) (Result, error) {
 		}
 		_ = json.Unmarshal(raw, &idOnly) // best effort: report under its ID
 		return Result{EventID: idOnly.ID, Status: StatusRejected, Reason: ReasonBadEvent,
-			Message: sentence("the event is not valid JSON for an event: %v", err)}, nil
+			Message: trace.Sentence("the event is not valid JSON for an event: %v", err)}, nil
 	}
 	if err := checkEventID(ev.ID); err != nil {
-		return Result{EventID: ev.ID, Status: StatusRejected, Reason: ReasonBadEvent, Message: sentence("%s", err)}, nil
+		return Result{EventID: ev.ID, Status: StatusRejected, Reason: ReasonBadEvent, Message: trace.Sentence("%s", err)}, nil
 	}
 	if isContentID(ev.ID) {
 		if want := ContentID(&ev); ev.ID != want {
 			return Result{EventID: ev.ID, Status: StatusRejected, Reason: ReasonBadEvent,
-				Message: sentence("event ID %s is not the hash of the event's content (that is %s)", ev.ID, want)}, nil
+				Message: trace.Sentence("event ID %s is not the hash of the event's content (that is %s)", ev.ID, want)}, nil
 		}
 		if packScoped(&ev) {
 			return r.onePack(&ev, raw)
@@ -176,7 +140,7 @@ func (r *recorder) keyed(ev *Event, raw json.RawMessage) (Result, error) {
 	if prev != nil {
 		if prev.Hash != hash {
 			return Result{EventID: ev.ID, Status: StatusConflict, Reason: ReasonConflict, TxID: prev.TxID,
-				Message: sentence("event ID %s was recorded with different content in transaction %s", ev.ID, prev.TxID)}, nil
+				Message: trace.Sentence("event ID %s was recorded with different content in transaction %s", ev.ID, prev.TxID)}, nil
 		}
 		st := StatusDuplicate
 		if prev.Status == StatusRejected {
@@ -260,130 +224,11 @@ func (r *recorder) onePack(ev *Event, raw json.RawMessage) (Result, error) {
 // validate checks the event's fields for its kind and the submitter's right
 // to record it.
 func (r *recorder) validate(ev *Event) *rejection {
-	bad := func(err error) *rejection { return reject(ReasonBadEvent, "%v", err) }
-	if ev.Time.IsZero() {
-		return reject(ReasonBadEvent, "the event time is missing")
-	}
 	if ev.Time.After(r.tx.Time.Add(maxClockSkew)) {
 		return reject(ReasonBadEvent, "the event time %s is in the future", ev.Time.UTC().Format(time.RFC3339))
 	}
-	if len(ev.Note) > 500 {
-		return reject(ReasonBadEvent, "the note is longer than 500 characters")
-	}
-	needPack := func() *rejection {
-		if err := checkGTIN(ev.GTIN); err != nil {
-			return bad(err)
-		}
-		if err := checkText("serial", ev.Serial, 20); err != nil {
-			return bad(err)
-		}
-		if ev.SSCC != "" || len(ev.Children) > 0 {
-			return reject(ReasonBadEvent, "a %s event names one pack: no SSCC or children", ev.Kind)
-		}
-		return nil
-	}
-	packOrUnit := func() *rejection {
-		if ev.SSCC != "" {
-			if ev.GTIN != "" || ev.Serial != "" || len(ev.Children) > 0 {
-				return reject(ReasonBadEvent, "a %s event names either an SSCC or a pack, not both", ev.Kind)
-			}
-			if err := checkSSCC(ev.SSCC); err != nil {
-				return bad(err)
-			}
-			return nil
-		}
-		return needPack()
-	}
-	needLocation := func() *rejection {
-		if err := checkGLN(ev.Location); err != nil {
-			return reject(ReasonBadEvent, "the location: %v", err)
-		}
-		return nil
-	}
-	var rej *rejection
-	switch ev.Kind {
-	case KindCommission:
-		if rej = needPack(); rej == nil {
-			if err := checkText("batch", ev.Batch, 20); err != nil {
-				rej = bad(err)
-			} else if err := checkExpiry(ev.Expiry); err != nil {
-				rej = bad(err)
-			} else {
-				rej = needLocation()
-			}
-		}
-	case KindPack, KindUnpack:
-		switch {
-		case checkSSCC(ev.SSCC) != nil:
-			rej = bad(checkSSCC(ev.SSCC))
-		case ev.GTIN != "" || ev.Serial != "":
-			rej = reject(ReasonBadEvent, "a %s event names an SSCC and its children, not a GTIN", ev.Kind)
-		case ev.Kind == KindPack && len(ev.Children) == 0:
-			rej = reject(ReasonBadEvent, "a pack event needs children")
-		case len(ev.Children) > maxExpand:
-			rej = reject(ReasonTooLarge, "more than %d children", maxExpand)
-		default:
-			seen := map[string]bool{}
-			for _, ch := range ev.Children {
-				if _, _, _, err := splitChild(ch); err != nil {
-					rej = bad(err)
-					break
-				}
-				if seen[ch] || ch == ev.SSCC {
-					rej = reject(ReasonBadEvent, "child %s is listed twice or is the SSCC itself", ch)
-					break
-				}
-				seen[ch] = true
-			}
-			if rej == nil {
-				rej = needLocation()
-			}
-		}
-	case KindShip, KindReceive, KindDestroy, KindStolen, KindExport:
-		if rej = packOrUnit(); rej == nil {
-			rej = needLocation()
-		}
-		if rej == nil && ev.Counterparty != "" {
-			if err := checkGLN(ev.Counterparty); err != nil {
-				rej = reject(ReasonBadEvent, "the counterparty: %v", err)
-			}
-		}
-	case KindDispense, KindUndoDispense, KindSample:
-		if rej = needPack(); rej == nil {
-			rej = needLocation()
-		}
-		if rej == nil && ev.Batch != "" {
-			if err := checkText("batch", ev.Batch, 20); err != nil {
-				rej = bad(err)
-			}
-		}
-		if rej == nil && ev.Expiry != "" {
-			if err := checkExpiry(ev.Expiry); err != nil {
-				rej = bad(err)
-			}
-		}
-	case KindRecall:
-		if err := checkGTIN(ev.GTIN); err != nil {
-			rej = bad(err)
-		} else if err := checkText("batch", ev.Batch, 20); err != nil {
-			rej = bad(err)
-		} else if ev.Serial != "" || ev.SSCC != "" {
-			rej = reject(ReasonBadEvent, "a recall names a GTIN and a batch, not a serial or SSCC")
-		} else if ev.Location != "" {
-			rej = needLocation()
-		}
-	case KindInspect:
-		if rej = needPack(); rej == nil && ev.Conformant == nil {
-			rej = reject(ReasonBadEvent, "an inspection says whether the pack is conformant")
-		}
-		if rej == nil && ev.Location != "" {
-			rej = needLocation()
-		}
-	default:
-		return reject(ReasonBadEvent, "unknown event kind %q", ev.Kind)
-	}
-	if rej != nil {
-		return rej
+	if a, bad := trace.CheckEvent(*ev); bad {
+		return refusal(a)
 	}
 	if !Allowed(r.org.Role, ev.Kind) {
 		return reject(ReasonNotAuthorized, "a %s may not record %s events", r.org.Role, ev.Kind)
@@ -452,24 +297,11 @@ func (r *recorder) touchUnit(u *unit, ev *Event) {
 	r.ov.putUnit(u)
 }
 
-// stateReject explains why a pack in status st cannot take part in ev.
+// stateReject explains why a pack in its state cannot take part in an
+// event of kind k (the trace core's rule, trace.StepRefusal).
 func stateReject(p *pack, k Kind) *rejection {
-	switch p.Status {
-	case PackDispensed:
-		return reject(ReasonAlreadyDispensed, "pack %s serial %s was already dispensed at %s on %s",
-			p.GTIN, p.Serial, p.DispLoc, p.DispTime.UTC().Format("2006-01-02 15:04 MST"))
-	case PackInTransit:
-		return reject(ReasonInTransit, "pack %s serial %s is in transit to %s: receive it first", p.GTIN, p.Serial, p.Dest)
-	case PackDestroyed:
-		return reject(ReasonDestroyed, "pack %s serial %s was destroyed", p.GTIN, p.Serial)
-	case PackStolen:
-		return reject(ReasonStolen, "pack %s serial %s was reported stolen", p.GTIN, p.Serial)
-	case PackSample:
-		return reject(ReasonSample, "pack %s serial %s was taken as a sample", p.GTIN, p.Serial)
-	case PackExported:
-		return reject(ReasonExported, "pack %s serial %s was exported", p.GTIN, p.Serial)
-	}
-	return reject(ReasonBadEvent, "pack %s serial %s cannot be %s from status %s", p.GTIN, p.Serial, k, p.Status)
+	a, _ := trace.StepRefusal(p.facts(), k)
+	return refusal(a)
 }
 
 // unitReject explains why a logistic unit cannot take part in an event.
@@ -478,36 +310,6 @@ func unitReject(u *unit) *rejection {
 		return reject(ReasonInTransit, "SSCC %s is in transit to %s: receive it first", u.SSCC, u.Dest)
 	}
 	return reject(string(u.Status), "SSCC %s is %s", u.SSCC, u.Status)
-}
-
-// from reports whether kind k may start from status st.
-func from(k Kind, st PackStatus) bool {
-	switch k {
-	case KindReceive, KindStolen:
-		return st == PackActive || st == PackInTransit
-	case KindUndoDispense:
-		return st == PackDispensed
-	}
-	return st == PackActive
-}
-
-// target is the status kind k leaves a pack in.
-func target(k Kind) PackStatus {
-	switch k {
-	case KindShip:
-		return PackInTransit
-	case KindDestroy:
-		return PackDestroyed
-	case KindStolen:
-		return PackStolen
-	case KindSample:
-		return PackSample
-	case KindExport:
-		return PackExported
-	case KindDispense:
-		return PackDispensed
-	}
-	return PackActive
 }
 
 // detach takes a pack or unit out of the unit it is packed in.
@@ -543,7 +345,7 @@ func (r *recorder) setPack(p *pack, ev *Event, st PackStatus) {
 // move handles ship, receive, destroy, stolen, sample and export of a pack
 // or of everything an SSCC holds.
 func (r *recorder) move(ev *Event) (*rejection, error) {
-	st := target(ev.Kind)
+	st := trace.Target(ev.Kind)
 	if ev.SSCC == "" {
 		p, err := r.ov.pack(ev.GTIN, ev.Serial)
 		if err != nil {
@@ -552,7 +354,7 @@ func (r *recorder) move(ev *Event) (*rejection, error) {
 		if p == nil {
 			return reject(ReasonUnknownPack, "pack %s serial %s was never commissioned", ev.GTIN, ev.Serial), nil
 		}
-		if !from(ev.Kind, p.Status) {
+		if !trace.CanStart(ev.Kind, p.Status) {
 			return stateReject(p, ev.Kind), nil
 		}
 		if err := r.detach(p.Parent, PackKey(p.GTIN, p.Serial)); err != nil {
@@ -574,12 +376,12 @@ func (r *recorder) move(ev *Event) (*rejection, error) {
 		return rej, err
 	}
 	for _, u := range units {
-		if !from(ev.Kind, u.Status) {
+		if !trace.CanStart(ev.Kind, u.Status) {
 			return unitReject(u), nil
 		}
 	}
 	for _, p := range packs {
-		if !from(ev.Kind, p.Status) {
+		if !trace.CanStart(ev.Kind, p.Status) {
 			return stateReject(p, ev.Kind), nil
 		}
 	}
@@ -796,24 +598,6 @@ func (r *recorder) inspect(ev *Event) (*rejection, error) {
 	return nil, nil
 }
 
-// scanned compares the batch and expiry as scanned with the declared ones.
-func scanned(p *pack, batch, expiry string) []*rejection {
-	var out []*rejection
-	if batch != "" && batch != p.Batch {
-		out = append(out, reject(ReasonBatchMismatch, "the scanned batch %s is not the batch %s the manufacturer declared", batch, p.Batch))
-	}
-	if expiry != "" && expiry != p.Expiry {
-		out = append(out, reject(ReasonExpiryMismatch, "the scanned expiry %s is not the expiry %s the manufacturer declared", expiry, p.Expiry))
-	}
-	return out
-}
-
-// expiredOn reports whether a pack expiring on expiry (YYYY-MM-DD, usable
-// through that day) is expired at t.
-func expiredOn(expiry string, t time.Time) bool {
-	return expiry != "" && t.UTC().Format(time.DateOnly) > expiry
-}
-
 func (r *recorder) dispense(ev *Event) (*rejection, error) {
 	p, err := r.ov.pack(ev.GTIN, ev.Serial)
 	if err != nil {
@@ -822,11 +606,11 @@ func (r *recorder) dispense(ev *Event) (*rejection, error) {
 	if p == nil {
 		return reject(ReasonUnknownPack, "pack %s serial %s was never commissioned", ev.GTIN, ev.Serial), nil
 	}
-	if p.Status != PackActive {
+	if !trace.CanStart(ev.Kind, p.Status) {
 		return stateReject(p, ev.Kind), nil
 	}
-	if m := scanned(p, ev.Batch, ev.Expiry); len(m) > 0 {
-		return m[0], nil
+	if m := trace.ScanMismatches(p.facts(), ev.Batch, ev.Expiry); len(m) > 0 {
+		return refusal(m[0]), nil
 	}
 	b, err := r.ov.batch(p.GTIN, p.Batch)
 	if err != nil {
@@ -835,7 +619,7 @@ func (r *recorder) dispense(ev *Event) (*rejection, error) {
 	if b != nil && b.Recalled {
 		return reject(ReasonRecalledBatch, "batch %s of %s is recalled since %s", p.Batch, p.GTIN, b.Time.UTC().Format(time.DateOnly)), nil
 	}
-	if expiredOn(p.Expiry, ev.Time) {
+	if trace.Expired(p.Expiry, ev.Time) {
 		return reject(ReasonExpired, "pack %s serial %s expired on %s", p.GTIN, p.Serial, p.Expiry), nil
 	}
 	if err := r.detach(p.Parent, PackKey(p.GTIN, p.Serial)); err != nil {
@@ -854,8 +638,8 @@ func (r *recorder) undo(ev *Event) (*rejection, error) {
 	switch {
 	case p == nil:
 		return reject(ReasonUnknownPack, "pack %s serial %s was never commissioned", ev.GTIN, ev.Serial), nil
-	case p.Status != PackDispensed:
-		return reject(ReasonNotDispensed, "pack %s serial %s is %s, not dispensed", ev.GTIN, ev.Serial, p.Status), nil
+	case !trace.CanStart(ev.Kind, p.Status):
+		return stateReject(p, ev.Kind), nil
 	case ev.Location != p.DispLoc:
 		return reject(ReasonUndoOtherLocation, "pack %s serial %s was dispensed at %s: only there can it be undone", ev.GTIN, ev.Serial, p.DispLoc), nil
 	case ev.Time.Before(p.DispTime):

@@ -1,4 +1,4 @@
-package trace
+package record
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/medtrace/medtrace/trace"
 )
 
 // memState is an in-memory world state with Fabric's semantics: writes of a
@@ -53,7 +55,7 @@ func (t *txState) commit() { maps.Copy(t.base.m, t.writes) }
 // gs1 appends the GS1 check digit to a numeric key body.
 func gs1(body string) string {
 	for d := 0; d < 10; d++ {
-		if s := body + strconv.Itoa(d); checkDigitOK(s) {
+		if s := body + strconv.Itoa(d); trace.CheckDigitOK(s) {
 			return s
 		}
 	}

@@ -2,17 +2,16 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/medtrace/medtrace/internal/store"
 	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 const exportUsage = `Usage: medtrace export --epcis FILE [--state STATE] [--data DIR]
@@ -66,7 +65,7 @@ func runExport(ctx context.Context, sio IO, args []string) int {
 	for _, e := range evs {
 		events = append(events, e.Event)
 	}
-	doc, err := json.MarshalIndent(EPCISDocument(events, time.Now()), "", "  ")
+	doc, err := trace.EPCISDocument(events, time.Now())
 	if err != nil {
 		return printStoreErr(sio, "export", err)
 	}
@@ -110,140 +109,4 @@ func writeFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
-}
-
-// EPCISDocument maps MedTrace events to an EPCIS 2.0 document.
-func EPCISDocument(events []ledger.Event, created time.Time) map[string]any {
-	list := make([]map[string]any, 0, len(events))
-	for _, ev := range events {
-		list = append(list, epcisEvent(ev))
-	}
-	return map[string]any{
-		"@context":      []any{"https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"},
-		"type":          "EPCISDocument",
-		"schemaVersion": "2.0",
-		"creationDate":  created.UTC().Format(time.RFC3339),
-		"epcisBody":     map[string]any{"eventList": list},
-	}
-}
-
-// epcisStep is the EPCIS action, CBV business step and disposition of a kind.
-func epcisStep(k ledger.Kind) (action, bizStep, disposition string) {
-	switch k {
-	case ledger.KindCommission:
-		return "ADD", "commissioning", "active"
-	case ledger.KindPack:
-		return "ADD", "packing", "container_closed"
-	case ledger.KindUnpack:
-		return "DELETE", "unpacking", "container_open"
-	case ledger.KindShip:
-		return "OBSERVE", "shipping", "in_transit"
-	case ledger.KindReceive:
-		return "OBSERVE", "receiving", "in_progress"
-	case ledger.KindDispense:
-		return "OBSERVE", "dispensing", "dispensed"
-	case ledger.KindUndoDispense:
-		return "OBSERVE", "receiving", "returned"
-	case ledger.KindDestroy:
-		return "DELETE", "destroying", "destroyed"
-	case ledger.KindStolen:
-		return "OBSERVE", "other", "stolen"
-	case ledger.KindRecall:
-		return "OBSERVE", "holding", "recalled"
-	case ledger.KindSample:
-		return "OBSERVE", "sampling", "sellable_not_accessible"
-	case ledger.KindExport:
-		return "OBSERVE", "departing", "in_transit"
-	case ledger.KindInspect:
-		return "OBSERVE", "inspecting", "conformant"
-	}
-	return "OBSERVE", "other", "unknown"
-}
-
-const dl = "https://id.gs1.org"
-
-func sgtin(gtin, serial string) string {
-	return dl + "/01/" + gtin + "/21/" + url.PathEscape(serial)
-}
-
-func glnURI(gln string) string { return dl + "/414/" + gln }
-
-// epcisEvent maps one event.
-func epcisEvent(ev ledger.Event) map[string]any {
-	action, step, disp := epcisStep(ev.Kind)
-	if ev.Kind == ledger.KindInspect && ev.Conformant != nil && !*ev.Conformant {
-		disp = "non_conformant"
-	}
-	t := ev.Time.UTC()
-	e := map[string]any{
-		"eventID":             "urn:uuid:" + ev.ID,
-		"eventTime":           t.Format(time.RFC3339Nano),
-		"eventTimeZoneOffset": "+00:00",
-		"action":              action,
-		"bizStep":             step,
-		"disposition":         disp,
-	}
-	if ev.Location != "" {
-		e["readPoint"] = map[string]any{"id": glnURI(ev.Location)}
-		e["bizLocation"] = map[string]any{"id": glnURI(ev.Location)}
-	}
-	if ev.Counterparty != "" {
-		switch ev.Kind {
-		case ledger.KindShip, ledger.KindExport:
-			e["destinationList"] = []any{map[string]any{"type": "owning_party", "destination": glnURI(ev.Counterparty)}}
-		case ledger.KindReceive:
-			e["sourceList"] = []any{map[string]any{"type": "owning_party", "source": glnURI(ev.Counterparty)}}
-		}
-	}
-	switch {
-	case ev.Kind == ledger.KindPack || ev.Kind == ledger.KindUnpack:
-		e["type"] = "AggregationEvent"
-		e["parentID"] = dl + "/00/" + ev.SSCC
-		children := []any{}
-		for _, c := range ev.Children {
-			children = append(children, childURI(c))
-		}
-		e["childEPCs"] = children
-	case ev.Kind == ledger.KindRecall || (ev.Serial == "" && ev.SSCC == "" && ev.Batch != ""):
-		e["type"] = "ObjectEvent"
-		e["epcList"] = []any{}
-		e["quantityList"] = []any{map[string]any{"epcClass": dl + "/01/" + ev.GTIN + "/10/" + url.PathEscape(ev.Batch)}}
-	default:
-		e["type"] = "ObjectEvent"
-		var epc string
-		if ev.SSCC != "" && ev.Serial == "" {
-			epc = dl + "/00/" + ev.SSCC
-		} else {
-			epc = sgtin(ev.GTIN, ev.Serial)
-		}
-		e["epcList"] = []any{epc}
-	}
-	if ev.Kind == ledger.KindCommission && (ev.Batch != "" || ev.Expiry != "") {
-		ilmd := map[string]any{}
-		if ev.Batch != "" {
-			ilmd["cbvmda:lotNumber"] = ev.Batch
-		}
-		if ev.Expiry != "" {
-			ilmd["cbvmda:itemExpirationDate"] = ev.Expiry
-		}
-		e["ilmd"] = ilmd
-	}
-	return e
-}
-
-// childURI names a packed child: an SSCC (18 digits) or a pack given as
-// "GTIN/SERIAL" or a Digital Link already.
-func childURI(c string) string {
-	if len(c) > 8 && c[:8] == "https://" {
-		return c
-	}
-	if len(c) == 18 {
-		return dl + "/00/" + c
-	}
-	for i := 0; i < len(c); i++ {
-		if c[i] == '/' {
-			return sgtin(c[:i], c[i+1:])
-		}
-	}
-	return dl + "/01/" + c
 }

@@ -726,6 +726,10 @@ func TestSourceFingerprint(t *testing.T) {
 		{"a hidden directory", func() { write(".git/HEAD", "ref") }, false},
 		{"a source file", func() { write("more.go", "package main\n") }, true},
 		{"a file in a package", func() { write("trace/a.go", "package trace\n") }, true},
+		{"a module beside it, not used", func() { write("../core/a.go", "package core\n") }, false},
+		{"a local replace", func() { write("go.mod", "module x\n\nreplace example.com/core => ../core\n") }, true},
+		{"a file of the replacing module", func() { write("../core/b.go", "package core\n") }, true},
+		{"a test file of the replacing module", func() { write("../core/a_test.go", "package core\n") }, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

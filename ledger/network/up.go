@@ -583,13 +583,38 @@ func (u *upRun) chaincodeCurrent() bool {
 	return true // nothing configured: keep what runs
 }
 
-// sourceFingerprint summarises a source tree by the names, sizes and
-// modification times of its files (hidden directories, tests and test
-// binaries skipped), so Up can tell that nothing changed without running the
-// Go toolchain.
+// sourceFingerprint summarises a module's source tree, and the trees of the
+// local modules its go.mod replaces it with (the trace core: "=> ../trace"),
+// by the names, sizes and modification times of their files (hidden
+// directories, tests and test binaries skipped), so Up can tell that nothing
+// changed without running the Go toolchain.
 func sourceFingerprint(dir string) (string, error) {
 	h := sha256.New()
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	dirs := []string{dir}
+	if mod, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil {
+		for _, line := range strings.Split(string(mod), "\n") {
+			_, target, ok := strings.Cut(line, "=>")
+			if !ok || !strings.HasPrefix(strings.TrimSpace(line), "replace ") && !strings.HasPrefix(line, "\t") {
+				continue
+			}
+			if t := strings.TrimSpace(target); strings.HasPrefix(t, "./") || strings.HasPrefix(t, "../") {
+				dirs = append(dirs, filepath.Join(dir, t))
+			}
+		}
+	}
+	for _, d := range dirs {
+		fmt.Fprintf(h, "module %s\n", d)
+		if err := fingerprintTree(h, d); err != nil {
+			return "", err
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// fingerprintTree writes the name, size and modification time of every
+// file of dir that can change a build to h.
+func fingerprintTree(h io.Writer, dir string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -608,10 +633,6 @@ func sourceFingerprint(dir string) (string, error) {
 		fmt.Fprintf(h, "%s\x00%d\x00%d\n", rel, fi.Size(), fi.ModTime().UnixNano())
 		return nil
 	})
-	if err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func fileSHA(path string) (string, error) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/medtrace/medtrace/internal/store"
 	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // OnlineVerifier answers verifications from the ledger itself
@@ -69,75 +70,32 @@ func (v *Verifier) Offline(ctx context.Context, q Query) (ledger.Verification, e
 	return Judge(lp, q, now()), nil
 }
 
-// Judge turns what the local copy knows about a pack into a verification,
-// with the alerts a pharmacist must see. It is the offline twin of the
-// chaincode's verify.
+// Judge turns what the local copy knows about a pack into a verification:
+// the trace core's verdict rule (trace.Judge, the one the chaincode runs),
+// on the copy, as of the copy's stamp.
 func Judge(lp store.LocalPack, q Query, now time.Time) ledger.Verification {
-	ans := ledger.Verification{GTIN: q.GTIN, Serial: q.Serial, Status: ledger.PackUnknown,
-		Block: lp.Stamp.Block, AsOf: lp.Stamp.AsOf, Offline: true}
-	alert := func(code, msg string, args ...any) {
-		ans.Alerts = append(ans.Alerts, ledger.Alert{Code: code, Message: fmt.Sprintf(msg, args...)})
+	ans := ledger.Verification{GTIN: q.GTIN, Serial: q.Serial, Block: lp.Stamp.Block, AsOf: lp.Stamp.AsOf, Offline: true}
+	scan := trace.Scan{GTIN: q.GTIN, Serial: q.Serial, Batch: q.Batch, Expiry: q.Expiry}
+	var recall *trace.Recall
+	if r := lp.Recall; r != nil {
+		recall = &trace.Recall{GTIN: r.GTIN, Batch: r.Batch, Time: r.Time, Reason: r.Reason}
 	}
 	if !lp.Found {
-		alert("unknown-pack", "This pack is not in the local copy of the ledger %s. Do not hand it out until it is checked online.", lp.Stamp)
-	} else {
-		p := lp.Pack
-		ans.Status, ans.Batch, ans.Expiry = p.Status, p.Batch, p.Expiry
-		ans.LastEvent, ans.LastKind, ans.LastTime, ans.LastPlace = p.LastEvent, p.LastKind, p.LastTime, p.LastPlace
-		switch p.Status {
-		case ledger.PackDispensed:
-			alert("already-dispensed", "This pack was already dispensed%s.", where(p))
-		case ledger.PackDestroyed:
-			alert("destroyed", "This pack was reported destroyed%s.", where(p))
-		case ledger.PackStolen:
-			alert("stolen", "This pack was reported stolen%s.", where(p))
-		case ledger.PackExported:
-			alert("exported", "This pack was exported%s.", where(p))
-		case ledger.PackSample:
-			alert("sample", "This pack is a sample and must not be dispensed.")
-		}
-		if q.Batch != "" && p.Batch != "" && q.Batch != p.Batch {
-			alert("batch-mismatch", "The batch on the pack (%s) is not the batch the manufacturer declared (%s).", q.Batch, p.Batch)
-		}
-		if q.Expiry != "" && p.Expiry != "" && q.Expiry != p.Expiry {
-			alert("expiry-mismatch", "The expiry on the pack (%s) is not the one the manufacturer declared (%s).", q.Expiry, p.Expiry)
-		}
+		ans.Status, ans.Alerts = trace.Judge(nil, recall, scan, now)
+		// Not in the copy is not "never commissioned": the copy may be older
+		// than the pack.
+		ans.Alerts[0].Message = fmt.Sprintf("This pack is not in the local copy of the ledger %s. Do not hand it out until it is checked online.", lp.Stamp)
+		return ans
 	}
-	if lp.Recall != nil {
-		ans.Status = ledger.PackRecalled
-		alert("recalled-batch", "Batch %s is recalled%s.", lp.Recall.Batch, reason(lp.Recall.Reason))
+	p := lp.Pack
+	facts := trace.PackFacts{GTIN: p.GTIN, Serial: p.Serial, Batch: p.Batch, Expiry: p.Expiry, Status: p.Status}
+	if p.Status == ledger.PackDispensed {
+		facts.DispensedAt, facts.DispensedOn = p.LastPlace, p.LastTime
 	}
-	exp := ans.Expiry
-	if exp == "" {
-		exp = q.Expiry
-	}
-	if exp != "" {
-		if d, err := time.Parse("2006-01-02", exp); err == nil && now.After(d.Add(24*time.Hour)) {
-			if ans.Status == ledger.PackActive {
-				ans.Status = ledger.PackExpired
-			}
-			alert("expired", "This pack expired on %s.", exp)
-		}
-	}
+	ans.Status, ans.Alerts = trace.Judge(&facts, recall, scan, now)
+	ans.Batch, ans.Expiry = p.Batch, p.Expiry
+	ans.LastEvent, ans.LastKind, ans.LastTime, ans.LastPlace = p.LastEvent, p.LastKind, p.LastTime, p.LastPlace
 	return ans
-}
-
-func where(p store.PackCopy) string {
-	s := ""
-	if p.LastPlace != "" {
-		s += " at " + p.LastPlace
-	}
-	if !p.LastTime.IsZero() {
-		s += " on " + p.LastTime.Format("2006-01-02")
-	}
-	return s
-}
-
-func reason(r string) string {
-	if r == "" {
-		return ""
-	}
-	return ": " + r
 }
 
 // IsOffline reports whether err means the ledger could not answer in time.

@@ -1,0 +1,100 @@
+package trace
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestCheckEvent(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	gtin, sscc, gln := "04012345000016", "340200000000000012", "4012345000009"
+	yes := true
+	ev := func(k Kind, f func(*Event)) Event {
+		e := Event{Kind: k, Time: t0, Location: gln, GTIN: gtin, Serial: "S1"}
+		if f != nil {
+			f(&e)
+		}
+		return e
+	}
+	unit := func(e *Event) { e.GTIN, e.Serial, e.SSCC = "", "", sscc }
+	tests := []struct {
+		name string
+		ev   Event
+		want string // "" = well formed, else the reason code
+	}{
+		{"commission", ev(KindCommission, func(e *Event) { e.Batch, e.Expiry = "L1", "2028-12-31" }), ""},
+		{"commission without expiry", ev(KindCommission, func(e *Event) { e.Batch = "L1" }), ReasonBadEvent},
+		{"pack with canonical children", ev(KindPack, func(e *Event) { unit(e); e.Children = []string{PackKey(gtin, "S1"), "340200000000000029"} }), ""},
+		{"pack with a bracketed child", ev(KindPack, func(e *Event) { unit(e); e.Children = []string{"(01)" + gtin + "(21)S1"} }), ReasonBadEvent},
+		{"pack without children", ev(KindPack, unit), ReasonBadEvent},
+		{"pack listing a child twice", ev(KindPack, func(e *Event) { unit(e); e.Children = []string{PackKey(gtin, "S1"), PackKey(gtin, "S1")} }), ReasonBadEvent},
+		{"unpack all", ev(KindUnpack, unit), ""},
+		{"ship a unit", ev(KindShip, func(e *Event) { unit(e); e.Counterparty = "4054321000016" }), ""},
+		{"ship to a bad GLN", ev(KindShip, func(e *Event) { e.Counterparty = "4054321000017" }), ReasonBadEvent},
+		{"ship a unit and a pack", ev(KindShip, func(e *Event) { e.SSCC = sscc }), ReasonBadEvent},
+		{"receive", ev(KindReceive, nil), ""},
+		{"dispense", ev(KindDispense, nil), ""},
+		{"dispense without a place", ev(KindDispense, func(e *Event) { e.Location = "" }), ReasonBadEvent},
+		{"dispense with a bad GTIN", ev(KindDispense, func(e *Event) { e.GTIN = "04012345000017" }), ReasonBadEvent},
+		{"undo", ev(KindUndoDispense, nil), ""},
+		{"destroy", ev(KindDestroy, nil), ""},
+		{"stolen", ev(KindStolen, nil), ""},
+		{"sample", ev(KindSample, nil), ""},
+		{"export", ev(KindExport, nil), ""},
+		{"recall", Event{Kind: KindRecall, Time: t0, GTIN: gtin, Batch: "L1"}, ""},
+		{"recall naming a serial", Event{Kind: KindRecall, Time: t0, GTIN: gtin, Batch: "L1", Serial: "S1"}, ReasonBadEvent},
+		{"inspect", ev(KindInspect, func(e *Event) { e.Conformant = &yes }), ""},
+		{"inspect without an outcome", ev(KindInspect, nil), ReasonBadEvent},
+		{"no time", ev(KindDispense, func(e *Event) { e.Time = time.Time{} }), ReasonBadEvent},
+		{"unknown kind", ev("teleport", nil), ReasonBadEvent},
+		{"serial too long", ev(KindDispense, func(e *Event) { e.Serial = "123456789012345678901" }), ReasonBadEvent},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, bad := CheckEvent(tt.ev)
+			got := ""
+			if bad {
+				got = a.Code
+				if a.Message == "" {
+					t.Fatal("a refusal without a sentence")
+				}
+			}
+			if got != tt.want {
+				t.Fatalf("CheckEvent = %q (%s), want %q", got, a.Message, tt.want)
+			}
+			err := tt.ev.Check()
+			var be *BadEventError
+			if (err != nil) != bad || (bad && !errors.As(err, &be)) {
+				t.Fatalf("Check = %v", err)
+			}
+		})
+	}
+}
+
+// FuzzCheckEvent feeds any event JSON to CheckEvent: it never panics, and
+// an event it accepts has a valid kind, time and, for pack events,
+// canonical children.
+func FuzzCheckEvent(f *testing.F) {
+	f.Add([]byte(`{"kind":"dispense","time":"2026-11-02T09:00:00Z","location":"4012345000009","gtin":"04012345000016","serial":"S1"}`))
+	f.Add([]byte(`{"kind":"pack","time":"2026-11-02T09:00:00Z","location":"4012345000009","sscc":"340200000000000012","children":["04012345000016/S1"]}`))
+	f.Add([]byte(`{"kind":"recall","time":"2026-11-02T09:00:00Z","gtin":"04012345000016","batch":"L1"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var ev Event
+		if json.Unmarshal(b, &ev) != nil {
+			return
+		}
+		if _, bad := CheckEvent(ev); bad {
+			return
+		}
+		if !ev.Kind.Valid() || ev.Time.IsZero() {
+			t.Fatalf("accepted %s", b)
+		}
+		for _, ref := range ev.Children {
+			if _, err := ParseChildRef(ref); err != nil {
+				t.Fatalf("accepted child %q: %v", ref, err)
+			}
+		}
+	})
+}

@@ -1,0 +1,115 @@
+package trace
+
+import (
+	"fmt"
+	"time"
+)
+
+// UndoWindow is how long after a dispense it may be undone, at the place
+// it was dispensed.
+const UndoWindow = 10 * 24 * time.Hour
+
+// PackFacts is what the ledger, or a local copy of it, knows about one
+// pack: what the state machine and the verdict rules read.
+type PackFacts struct {
+	GTIN, Serial  string
+	Batch, Expiry string     // as the manufacturer declared them
+	Status        PackStatus // the stored state: never recalled or expired, those are derived
+	Dest          string     // the consignee's GLN while in transit
+	DispensedAt   string     // the GLN where it was dispensed, while dispensed
+	DispensedOn   time.Time  // when it was dispensed, while dispensed
+	Nonconformant string     // the failing inspection's event ID, until a conformant one clears it
+}
+
+// CanStart reports whether an event of kind k may take a pack (or a
+// logistic unit) in state st. Commission, pack, unpack, recall and inspect
+// have rules of their own (see the chaincode).
+func CanStart(k Kind, st PackStatus) bool {
+	switch k {
+	case KindReceive, KindStolen:
+		return st == PackActive || st == PackInTransit
+	case KindUndoDispense:
+		return st == PackDispensed
+	}
+	return st == PackActive
+}
+
+// Target is the state an event of kind k leaves a pack in.
+func Target(k Kind) PackStatus {
+	switch k {
+	case KindShip:
+		return PackInTransit
+	case KindDestroy:
+		return PackDestroyed
+	case KindStolen:
+		return PackStolen
+	case KindSample:
+		return PackSample
+	case KindExport:
+		return PackExported
+	case KindDispense:
+		return PackDispensed
+	}
+	return PackActive
+}
+
+// StepRefusal says why an event of kind k (ship, receive, dispense,
+// undo-dispense, destroy, stolen, sample, export) may not take pack p from
+// its state; refused is false when it may. testdata/rules.tsv is the whole
+// table, which the chaincode's tests run on its recorder too.
+func StepRefusal(p PackFacts, k Kind) (a Alert, refused bool) {
+	switch {
+	case CanStart(k, p.Status):
+		return Alert{}, false
+	case k == KindUndoDispense:
+		return Alertf(ReasonNotDispensed, "pack %s serial %s is %s, not dispensed", p.GTIN, p.Serial, p.Status), true
+	}
+	return StateAlert(p, k), true
+}
+
+// Sentence formats a message for people (a pharmacist reads it under the
+// verdict): capitalised like a sentence.
+func Sentence(format string, args ...any) string {
+	s := fmt.Sprintf(format, args...)
+	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
+		s = string(s[0]-'a'+'A') + s[1:]
+	}
+	return s
+}
+
+// Alertf is an alert (or refusal) with a stable code and a sentence.
+func Alertf(code, format string, args ...any) Alert {
+	return Alert{Code: code, Message: Sentence(format, args...)}
+}
+
+// StateAlert explains why pack p, in its stored state, cannot take part in
+// an event of kind k (or be handed out, for k = KindDispense).
+func StateAlert(p PackFacts, k Kind) Alert {
+	switch p.Status {
+	case PackDispensed:
+		return Alertf(ReasonAlreadyDispensed, "pack %s serial %s was already dispensed%s", p.GTIN, p.Serial, atOn(p.DispensedAt, p.DispensedOn))
+	case PackInTransit:
+		return Alertf(ReasonInTransit, "pack %s serial %s is in transit to %s: receive it first", p.GTIN, p.Serial, p.Dest)
+	case PackDestroyed:
+		return Alertf(ReasonDestroyed, "pack %s serial %s was destroyed", p.GTIN, p.Serial)
+	case PackStolen:
+		return Alertf(ReasonStolen, "pack %s serial %s was reported stolen", p.GTIN, p.Serial)
+	case PackSample:
+		return Alertf(ReasonSample, "pack %s serial %s was taken as a sample", p.GTIN, p.Serial)
+	case PackExported:
+		return Alertf(ReasonExported, "pack %s serial %s was exported", p.GTIN, p.Serial)
+	}
+	return Alertf(ReasonBadEvent, "pack %s serial %s cannot be %s from status %s", p.GTIN, p.Serial, k, p.Status)
+}
+
+// atOn is " at PLACE on TIME" for the parts that are known.
+func atOn(place string, t time.Time) string {
+	s := ""
+	if place != "" {
+		s += " at " + place
+	}
+	if !t.IsZero() {
+		s += " on " + t.UTC().Format("2006-01-02 15:04 MST")
+	}
+	return s
+}
