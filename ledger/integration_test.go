@@ -19,7 +19,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/medtrace/medtrace/ledger"
-	"github.com/medtrace/medtrace/ledger/network"
+	"github.com/medtrace/medtrace/ledger/network/networktest"
 
 	"github.com/medtrace/medtrace/internal/gs1"
 )
@@ -41,7 +41,7 @@ type env struct {
 // its profile, as its regulator.
 func setup(t testing.TB) *env {
 	t.Helper()
-	n, p, clients := network.ClientsForTest(t)
+	n, p, clients := networktest.ClientsForTest(t)
 	b := make([]byte, 4)
 	rand.Read(b)
 	stateDir := n.StateDir

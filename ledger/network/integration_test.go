@@ -489,10 +489,10 @@ func TestPortInUse(t *testing.T) {
 	}
 }
 
-// TestForTest checks the network integration tests get: it answers as every
+// TestForTest checks the network integration tests get (Lease): it answers as every
 // organisation of its profile.
 func TestForTest(t *testing.T) {
-	n := ForTest(t)
+	n := forTest(t)
 	_, fabricBin := fabricForTest(t)
 	if n.StateDir == "" {
 		// A network reused from MEDTRACE_LEDGER_PROFILE: its config sits beside it.

@@ -14,7 +14,7 @@ import (
 
 	"github.com/medtrace/medtrace/internal/store"
 	"github.com/medtrace/medtrace/ledger"
-	"github.com/medtrace/medtrace/ledger/network"
+	"github.com/medtrace/medtrace/ledger/network/networktest"
 	"github.com/medtrace/medtrace/sync/outbox"
 
 	"github.com/medtrace/medtrace/internal/gs1"
@@ -35,7 +35,7 @@ func netSetup(t *testing.T) *netEnv { return netSetupB(t) }
 
 func netSetupB(t testing.TB) *netEnv {
 	t.Helper()
-	n, p, clients := network.ClientsForTest(t)
+	n, p, clients := networktest.ClientsForTest(t)
 	b := make([]byte, 4)
 	rand.Read(b)
 	prefix := p.CompanyPrefixes["manufacturer"][0]

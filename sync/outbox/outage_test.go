@@ -17,6 +17,7 @@ import (
 	"github.com/medtrace/medtrace/internal/store"
 	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/ledger/network"
+	"github.com/medtrace/medtrace/ledger/network/networktest"
 	"github.com/medtrace/medtrace/sync/outbox"
 
 	"github.com/medtrace/medtrace/internal/gs1"
@@ -87,7 +88,7 @@ func TestLedgerOutage(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	if _, err := os.Stat(filepath.Join(root, "bin", "fabric", "peer")); err != nil {
-		network.ForTest(t) // builds the Fabric binaries into bin/fabric, or fails saying why
+		networktest.ForTest(t) // builds the Fabric binaries into bin/fabric, or fails saying why
 		if _, err := os.Stat(filepath.Join(root, "bin", "fabric", "peer")); err != nil {
 			t.Fatalf("no Fabric binaries in %s (run 'make fabric'): %v", filepath.Join(root, "bin", "fabric"), err)
 		}

@@ -11,10 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"testing"
 	"time"
-
-	"github.com/medtrace/medtrace/ledger"
 )
 
 // testStartedMarker, in a state directory, says a test started the network,
@@ -29,7 +26,8 @@ const TestPortBase = 27150
 // forTestTimeout bounds building Fabric (first time: a few minutes) and Up.
 const forTestTimeout = 15 * time.Minute
 
-// ForTest returns a running network for an integration test; it never skips.
+// Lease returns a running network for an integration test, with the
+// function that gives it back; networktest.ForTest wraps it for tests.
 //
 // With MEDTRACE_LEDGER_PROFILE set (as `make test` does) it reuses the
 // network that profile describes and leaves it running. Otherwise it uses the
@@ -37,36 +35,36 @@ const forTestTimeout = 15 * time.Minute
 // own apart from the demo data of `make run`, building the Fabric
 // binaries into bin/fabric if they are missing and starting the network if it
 // is not running. Every caller holds a lease in the state directory; when a
-// test started the network, the last lease released (by tb.Cleanup, in any
-// test binary) stops it. A network started by someone else keeps running.
-func ForTest(tb testing.TB) *Network {
-	tb.Helper()
+// test started the network, the last lease given back (in any test binary)
+// stops it. A network started by someone else keeps running.
+func Lease(ctx context.Context, log io.Writer) (n *Network, giveBack func(context.Context) error, err error) {
+	none := func(context.Context) error { return nil }
 	if p := os.Getenv(EnvProfile); p != "" {
 		prof, err := ReadProfile(p)
 		if err != nil {
-			tb.Fatalf("network.ForTest: %s: %v", EnvProfile, err)
+			return nil, nil, fmt.Errorf("%s: %w", EnvProfile, err)
 		}
 		conn, err := net.DialTimeout("tcp", prof.Peer.Endpoint, 5*time.Second)
 		if err != nil {
-			tb.Fatalf("network.ForTest: the network of %s=%s does not answer at %s: %v (start it with `medtrace ledger up`, or unset %s)",
+			return nil, nil, fmt.Errorf("the network of %s=%s does not answer at %s: %w (start it with `medtrace ledger up`, or unset %s)",
 				EnvProfile, p, prof.Peer.Endpoint, err, EnvProfile)
 		}
 		conn.Close()
-		return &Network{ProfilePath: p, Profile: prof}
+		return &Network{ProfilePath: p, Profile: prof}, none, nil
 	}
 	wd, err := os.Getwd()
 	if err != nil {
-		tb.Fatalf("network.ForTest: %v", err)
+		return nil, nil, err
 	}
 	root, err := FindCheckout(wd)
 	if err != nil {
-		tb.Fatalf("network.ForTest: %v (set %s to a running network's connection.json)", err, EnvProfile)
+		return nil, nil, fmt.Errorf("%w (set %s to a running network's connection.json)", err, EnvProfile)
 	}
 	cfg := Config{
 		StateDir:     os.Getenv(EnvState),
 		FabricBin:    os.Getenv(EnvFabricBin),
 		ChaincodeDir: filepath.Join(root, "chaincode"),
-		Log:          testLog{tb},
+		Log:          log,
 	}
 	if cfg.StateDir == "" {
 		cfg.StateDir = filepath.Join(root, ".state", "ledger-test")
@@ -77,59 +75,14 @@ func ForTest(tb testing.TB) *Network {
 	}
 	if v := os.Getenv(EnvPortBase); v != "" {
 		if cfg.PortBase, err = strconv.Atoi(v); err != nil {
-			tb.Fatalf("network.ForTest: %s=%q is not a port number", EnvPortBase, v)
+			return nil, nil, fmt.Errorf("%s=%q is not a port number", EnvPortBase, v)
 		}
 	}
-	n, lease, err := acquire(tb.Context(), cfg, root)
+	n, lease, err := acquire(ctx, cfg, root)
 	if err != nil {
-		tb.Fatalf("network.ForTest: %v", err)
+		return nil, nil, err
 	}
-	tb.Cleanup(func() {
-		// tb.Context is done by now; the stop still needs a context.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(tb.Context()), time.Minute)
-		defer cancel()
-		if err := release(ctx, cfg, lease); err != nil {
-			tb.Errorf("network.ForTest: stopping the network: %v", err)
-		}
-	})
-	return n
-}
-
-// ClientsForTest is ForTest plus what every integration test does next: it
-// loads the network's connection profile, dials a client per role (closed
-// when tb ends) and configures the ledger from the profile (roles, company
-// prefixes, GLNs; a no-op when already done).
-func ClientsForTest(tb testing.TB) (*Network, *ledger.Profile, map[string]*ledger.Client) {
-	tb.Helper()
-	n := ForTest(tb)
-	ctx, cancel := context.WithTimeout(tb.Context(), 2*time.Minute)
-	defer cancel()
-	p, err := ledger.LoadProfile(n.ProfilePath)
-	if err != nil {
-		tb.Fatalf("network.ClientsForTest: %v", err)
-	}
-	clients, err := p.DialAll(ctx)
-	if err != nil {
-		tb.Fatalf("network.ClientsForTest: %v", err)
-	}
-	tb.Cleanup(func() {
-		for _, c := range clients {
-			c.Close()
-		}
-	})
-	if err := ledger.Configure(ctx, p, clients["regulator"]); err != nil {
-		tb.Fatalf("network.ClientsForTest: configure the ledger: %v", err)
-	}
-	return n, p, clients
-}
-
-// testLog sends progress lines to the test log.
-type testLog struct{ tb testing.TB }
-
-func (w testLog) Write(p []byte) (int, error) {
-	w.tb.Helper()
-	w.tb.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
+	return n, func(ctx context.Context) error { return release(ctx, cfg, lease) }, nil
 }
 
 // acquire builds Fabric if needed, starts the network if it is not running,

@@ -1,0 +1,72 @@
+// Package networktest gives integration tests a running local ledger
+// network and clients for it. It imports testing, so only tests import it:
+// the shipped binary does not link the test framework.
+package networktest
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/ledger/network"
+)
+
+// ForTest returns a running network for an integration test; it never
+// skips (see network.Lease for which network). The lease is given back when
+// tb ends.
+func ForTest(tb testing.TB) *network.Network {
+	tb.Helper()
+	n, giveBack, err := network.Lease(tb.Context(), Log{tb})
+	if err != nil {
+		tb.Fatalf("networktest.ForTest: %v", err)
+	}
+	tb.Cleanup(func() {
+		// tb.Context is done by now; the stop still needs a context.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(tb.Context()), time.Minute)
+		defer cancel()
+		if err := giveBack(ctx); err != nil {
+			tb.Errorf("networktest.ForTest: stopping the network: %v", err)
+		}
+	})
+	return n
+}
+
+// ClientsForTest is ForTest plus what every integration test does next: it
+// loads the network's connection profile, dials a client per role (closed
+// when tb ends) and configures the ledger from the profile (roles, company
+// prefixes, GLNs; a no-op when already done).
+func ClientsForTest(tb testing.TB) (*network.Network, *ledger.Profile, map[string]*ledger.Client) {
+	tb.Helper()
+	n := ForTest(tb)
+	ctx, cancel := context.WithTimeout(tb.Context(), 2*time.Minute)
+	defer cancel()
+	p, err := ledger.LoadProfile(n.ProfilePath)
+	if err != nil {
+		tb.Fatalf("networktest.ClientsForTest: %v", err)
+	}
+	clients, err := p.DialAll(ctx)
+	if err != nil {
+		tb.Fatalf("networktest.ClientsForTest: %v", err)
+	}
+	tb.Cleanup(func() {
+		for _, c := range clients {
+			c.Close()
+		}
+	})
+	if err := ledger.Configure(ctx, p, clients["regulator"]); err != nil {
+		tb.Fatalf("networktest.ClientsForTest: configure the ledger: %v", err)
+	}
+	return n, p, clients
+}
+
+// Log sends progress lines to the test log.
+type Log struct{ TB testing.TB }
+
+// Write logs p, one line.
+func (w Log) Write(p []byte) (int, error) {
+	w.TB.Helper()
+	w.TB.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
