@@ -106,7 +106,16 @@ func runApp(ctx context.Context) error {
 		lg.Error("store not open", "err", err)
 		return ui.Run(ctx, cfg)
 	}
-	defer st.Close()
+	// The sync engine and the ledger connection stop before the store
+	// closes (deferred calls run last first: this one runs before the
+	// cancel and wait above, so it does both itself).
+	defer func() {
+		cancel()
+		wg.Wait()
+		if err := st.Close(); err != nil {
+			lg.Error("store close", "err", err)
+		}
+	}()
 	link := &ledgerLink{}
 	s := storeAdapter{st}
 	cfg.Scans, cfg.Queue, cfg.QueueView = s, s, s
