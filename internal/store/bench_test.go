@@ -107,7 +107,7 @@ func BenchmarkBareInsert(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
+	defer mustClose(b, db)
 	db.SetMaxOpenConns(1)
 	ctx := context.Background()
 	if _, err := db.ExecContext(ctx, `CREATE TABLE t (id TEXT, body TEXT)`); err != nil {
@@ -139,7 +139,7 @@ func BenchmarkEnqueueVsBare(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
+	defer mustClose(b, db)
 	db.SetMaxOpenConns(1)
 	ctx := context.Background()
 	if _, err := db.ExecContext(ctx, `CREATE TABLE t (id TEXT, body TEXT)`); err != nil {
@@ -190,19 +190,19 @@ func copy10M(b *testing.B) string {
 	if _, err := os.Stat(done); err == nil {
 		return dir
 	}
-	os.RemoveAll(dir)
+	must(b, os.RemoveAll(dir))
 	ctx := context.Background()
 	s, err := Open(ctx, dir, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	s.Close()
+	mustClose(b, s)
 	start := time.Now()
 	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, FileName)+"?_synchronous=OFF")
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
+	defer mustClose(b, db)
 	db.SetMaxOpenConns(1)
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
@@ -252,7 +252,7 @@ func BenchmarkLookupPack10M(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.Close()
+	defer mustClose(b, s)
 	rnd := rand.New(rand.NewPCG(1, 2))
 	lat := make([]time.Duration, 0, 1<<20)
 	cpu0 := cpuTime()
@@ -309,7 +309,7 @@ func BenchmarkOpen10M(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				s.Close()
+				mustClose(b, s)
 			}
 		})
 	}

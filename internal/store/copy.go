@@ -83,7 +83,7 @@ func (s *Store) ApplyChanges(ctx context.Context, c Changes, o Apply) (applied b
 		if err != nil {
 			return err
 		}
-		defer pst.Close()
+		defer func() { _ = pst.Close() }() // a prepared statement: closing it only frees it
 		for _, p := range c.Packs {
 			var lt int64
 			if !p.LastTime.IsZero() {

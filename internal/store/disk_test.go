@@ -23,7 +23,7 @@ func canMount(t *testing.T) bool {
 	if err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", dir).Run(); err != nil {
 		return false
 	}
-	exec.Command("umount", dir).Run()
+	must(t, exec.Command("umount", dir).Run())
 	return true
 }
 
@@ -34,7 +34,7 @@ func mountTmpfs(t *testing.T, size string) string {
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
 		t.Fatalf("mount tmpfs: %v %s", err, out)
 	}
-	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+	t.Cleanup(func() { must(t, exec.Command("umount", "-l", dir).Run()) })
 	return dir
 }
 
@@ -58,7 +58,7 @@ func TestDiskFull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer mustClose(t, s)
 	big := []byte(strings.Repeat("x", 3000))
 	kept := 0
 	var fullErr error
@@ -89,13 +89,13 @@ func TestDiskFull(t *testing.T) {
 	if len(scans) != kept || len(evs) != kept {
 		t.Fatalf("%d scans, %d events after the failure, want %d each (no partial write)", len(scans), len(evs), kept)
 	}
-	s.Close()
+	mustClose(t, s)
 	// Reopening on the full disk works and everything is there.
 	s2, err := Open(ctx, dir, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s2.Close()
+	defer mustClose(t, s2)
 	if err := s2.Check(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -123,20 +123,20 @@ func TestReadOnly(t *testing.T) {
 	if _, err := s.Enqueue(ctx, ledger.Event{Kind: ledger.KindReceive}); err != nil {
 		t.Fatal(err)
 	}
-	s.Close()
+	mustClose(t, s)
 	if root {
 		if out, err := exec.Command("mount", "-o", "remount,ro", base).CombinedOutput(); err != nil {
 			t.Fatalf("remount ro: %v %s", err, out)
 		}
 	} else {
-		os.Chmod(filepath.Join(dir, FileName), 0o400)
-		os.Chmod(dir, 0o500)
-		t.Cleanup(func() { os.Chmod(dir, 0o700) })
+		must(t, os.Chmod(filepath.Join(dir, FileName), 0o400))
+		must(t, os.Chmod(dir, 0o500))
+		t.Cleanup(func() { must(t, os.Chmod(dir, 0o700)) })
 	}
 	s, err = Open(ctx, dir, Options{})
 	if err == nil {
 		_, err = s.Enqueue(ctx, ledger.Event{Kind: ledger.KindReceive})
-		s.Close()
+		mustClose(t, s)
 	}
 	var de *DBError
 	if !errors.As(err, &de) || !(errors.Is(err, ErrReadOnly) || errors.Is(err, ErrUnreadable)) {
@@ -144,16 +144,16 @@ func TestReadOnly(t *testing.T) {
 	}
 	t.Logf("read-only: %v", err)
 	if root {
-		exec.Command("mount", "-o", "remount,rw", base).Run()
+		must(t, exec.Command("mount", "-o", "remount,rw", base).Run())
 	} else {
-		os.Chmod(dir, 0o700)
-		os.Chmod(filepath.Join(dir, FileName), 0o600)
+		must(t, os.Chmod(dir, 0o700))
+		must(t, os.Chmod(filepath.Join(dir, FileName), 0o600))
 	}
 	s, err = Open(ctx, dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer mustClose(t, s)
 	if n, _ := s.Unsent(ctx); n != 1 {
 		t.Fatalf("%d events after making it writable again, want 1", n)
 	}
@@ -173,7 +173,7 @@ func TestCorruptDatabase(t *testing.T) {
 			writeAt(t, path, 4096, make([]byte, st.Size()-4096))
 		}},
 		{"truncated", func(t *testing.T, path string) {
-			os.Truncate(path, 1000)
+			must(t, os.Truncate(path, 1000))
 		}},
 	}
 	for _, c := range cases {
@@ -184,20 +184,22 @@ func TestCorruptDatabase(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i := 0; i < 300; i++ {
-				s.Capture(ctx, Scan{Session: "a", Raw: []byte(strings.Repeat("r", 200)), GTIN: "1", Serial: fmt.Sprint(i)}, ledger.Event{Kind: ledger.KindReceive})
+				if _, _, err := s.Capture(ctx, Scan{Session: "a", Raw: []byte(strings.Repeat("r", 200)), GTIN: "1", Serial: fmt.Sprint(i)}, ledger.Event{Kind: ledger.KindReceive}); err != nil {
+					t.Fatal(err)
+				}
 			}
 			backup, err := s.Backup(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			s.Close()
+			mustClose(t, s)
 			path := filepath.Join(dir, FileName)
 			c.damage(t, path)
 			before, _ := os.ReadFile(path)
 			s, err = Open(ctx, dir, Options{})
 			if err == nil {
 				err = s.Check(ctx)
-				s.Close()
+				mustClose(t, s)
 			}
 			var de *DBError
 			if !errors.Is(err, ErrCorrupt) || !errors.As(err, &de) {
@@ -221,7 +223,7 @@ func writeAt(t *testing.T, path string, off int64, b []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer mustClose(t, f)
 	if _, err := f.WriteAt(b, off); err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +265,7 @@ func TestBackupWhileWriting(t *testing.T) {
 			t.Fatalf("backup %s: %v %v", p, st, err)
 		}
 		d := t.TempDir()
-		os.Link(p, filepath.Join(d, FileName))
+		must(t, os.Link(p, filepath.Join(d, FileName)))
 		b, err := Open(context.Background(), d, Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -276,6 +278,6 @@ func TestBackupWhileWriting(t *testing.T) {
 		if len(scans) != len(evs) {
 			t.Errorf("backup %s: %d scans but %d events: not consistent", p, len(scans), len(evs))
 		}
-		b.Close()
+		mustClose(t, b)
 	}
 }

@@ -129,7 +129,7 @@ func TestMaintainDamagedDatabaseIsNotBackedUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	fillCopy(t, s, 5000)
-	s.Close()
+	mustClose(t, s)
 	// Zero every page after the first two: the schema stays readable, the
 	// tables do not.
 	st, err := os.Stat(filepath.Join(dir, FileName))
@@ -141,7 +141,7 @@ func TestMaintainDamagedDatabaseIsNotBackedUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer mustClose(t, s)
 	var got []MaintenanceResult
 	next := s.Maintain(ctx, Maintenance{Report: func(r MaintenanceResult) { got = append(got, r) }})
 	if len(got) != 1 || got[0].Op != "integrity check" || !errors.Is(got[0].Err, ErrCorrupt) {
@@ -206,7 +206,7 @@ func TestOpenQuickCheck(t *testing.T) {
 				t.Fatal(err)
 			}
 			c.fill(t, s)
-			s.Close()
+			mustClose(t, s)
 			path := filepath.Join(dir, FileName)
 			st, err := os.Stat(path)
 			if err != nil {
@@ -218,7 +218,7 @@ func TestOpenQuickCheck(t *testing.T) {
 				if err != nil {
 					t.Fatalf("open: %v", err)
 				}
-				defer s.Close()
+				defer mustClose(t, s)
 				err = s.Check(ctx)
 			}
 			var de *DBError
@@ -284,7 +284,7 @@ func TestReadErrorIsAnError(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer rows.Close()
+			defer func() { _ = rows.Close() }() // rows.Err is what this case checks
 			n := 0
 			for rows.Next() {
 				if n++; n == 100 {
@@ -305,12 +305,12 @@ func TestReadErrorIsAnError(t *testing.T) {
 				t.Fatal(err)
 			}
 			fillCopy(t, s, packs)
-			s.Close() // checkpoints everything into the main file
+			mustClose(t, s) // checkpoints everything into the main file
 			s, err = Open(ctx, dir, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer s.Close()
+			defer mustClose(t, s)
 			// Readers in use before the cut (with mmap they had mapped
 			// the file at its full size).
 			for i := range 8 {
@@ -348,13 +348,13 @@ const eioLookups = 200
 // of the database fails with EIO (while the file at trigger exists), then
 // again once the disk answers. It writes one line per lookup: "ok",
 // "io", "corrupt" or "other <error>".
-func eioChild(dir, trigger string, out io.Writer) error {
+func eioChild(dir, trigger string, out io.Writer) (err error) {
 	ctx := context.Background()
 	s, err := Open(ctx, dir, Options{})
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer func() { err = errors.Join(err, s.Close()) }()
 	lookup := func(i int) {
 		gtin, serial := benchPack(i)
 		_, err := s.LookupPack(ctx, gtin, serial, "")
@@ -429,7 +429,7 @@ func TestDiskReadError(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	pw.Close()
+	must(t, pw.Close())
 	counts := map[string]map[string]int{}
 	phase := "before"
 	sc := bufio.NewScanner(pr)

@@ -149,8 +149,11 @@ func (s *Store) rotateBackup(ctx context.Context, keep int) (string, []string, e
 		return "", nil, err
 	}
 	if err := checkFile(ctx, path); err != nil {
-		os.Remove(path)
-		return "", nil, fmt.Errorf("backup %s failed its check: %w", path, err)
+		err = fmt.Errorf("backup %s failed its check: %w", path, err)
+		if rerr := os.Remove(path); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("remove the failed backup: %w", rerr))
+		}
+		return "", nil, err
 	}
 	// The oldest by the time in their names go first, never the one just
 	// written (with the clock set back it sorts before older ones).
@@ -235,7 +238,7 @@ func checkFile(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }() // read-only: closing it loses nothing
 	var res string
 	if err := db.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&res); err != nil {
 		return err

@@ -171,7 +171,7 @@ func runPowerLoss(t *testing.T, so string, killAt int64, syncMode string, torn *
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	pw.Close()
+	must(t, pw.Close())
 	tr := trial{acks: acked{scans: map[int64]string{}, events: map[string]bool{}, recorded: map[string]bool{}}}
 	sc := bufio.NewScanner(pr)
 	for sc.Scan() {
@@ -194,7 +194,7 @@ func runPowerLoss(t *testing.T, so string, killAt int64, syncMode string, torn *
 			// A line cut by the kill is no acknowledgement.
 		}
 	}
-	pr.Close()
+	must(t, pr.Close())
 	werr := cmd.Wait()
 	var ee *exec.ExitError
 	switch {
@@ -275,7 +275,7 @@ func losses(t *testing.T, tr trial, quiet bool) (lost int, problem error) {
 	if err != nil {
 		return 0, fmt.Errorf("open after power loss: %w", err)
 	}
-	defer s.Close()
+	defer mustClose(t, s)
 	if err := s.Check(ctx); err != nil {
 		return 0, fmt.Errorf("integrity check after power loss: %w", err)
 	}

@@ -160,7 +160,7 @@ func (s *Store) Scans(ctx context.Context, f ScanFilter) ([]Scan, error) {
 	if err != nil {
 		return nil, s.classify("list scans", err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // rows.Err reports what went wrong
 	var out []Scan
 	for rows.Next() {
 		var sc Scan

@@ -158,32 +158,32 @@ func open(ctx context.Context, dir string, opt Options, target int) (*Store, err
 	s.w.SetConnMaxIdleTime(0)
 	s.w.SetConnMaxLifetime(0)
 	if err := s.w.PingContext(ctx); err != nil {
-		s.w.Close()
+		_ = s.w.Close() // the open failed: its error is the one to report
 		return nil, s.classify("open", err)
 	}
 	// Reading page 1 tells a damaged header apart from a fresh file.
 	if _, err := s.w.ExecContext(ctx, "PRAGMA user_version"); err != nil {
-		s.w.Close()
+		_ = s.w.Close() // the open failed: its error is the one to report
 		return nil, s.classify("open", err)
 	}
 	if _, err := s.w.ExecContext(ctx, "PRAGMA mmap_size = 0"); err != nil {
-		s.w.Close()
+		_ = s.w.Close() // the open failed: its error is the one to report
 		return nil, s.classify("open", err)
 	}
 	if !opt.SkipOpenCheck {
 		if err := s.quickCheck(ctx); err != nil {
-			s.w.Close()
+			_ = s.w.Close() // the open failed: its error is the one to report
 			return nil, err
 		}
 	}
 	if opt.MaxPageCount > 0 {
 		if _, err := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA max_page_count=%d", opt.MaxPageCount)); err != nil {
-			s.w.Close()
+			_ = s.w.Close() // the open failed: its error is the one to report
 			return nil, s.classify("open", err)
 		}
 	}
 	if err := s.migrate(ctx, target); err != nil {
-		s.w.Close()
+		_ = s.w.Close() // the open failed: its error is the one to report
 		return nil, err
 	}
 	rq := url.Values{}
@@ -233,7 +233,7 @@ func (s *Store) prepareFiles() error {
 	case err != nil:
 		return &DBError{Kind: ErrUnreadable, Path: s.path, Backup: s.NewestBackup(), Op: "open", Err: err}
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // opened read-only: closing it loses nothing
 	st, err := f.Stat()
 	if err != nil {
 		return &DBError{Kind: ErrUnreadable, Path: s.path, Backup: s.NewestBackup(), Op: "open", Err: err}
@@ -306,13 +306,13 @@ func (s *Store) Dir() string { return s.dir }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	var errs []error
 	s.stmtMu.Lock()
 	for _, st := range s.stmts {
-		st.Close()
+		errs = append(errs, st.Close())
 	}
 	s.stmts = nil
 	s.stmtMu.Unlock()
-	var errs []error
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}
@@ -365,11 +365,11 @@ func (s *Store) write(ctx context.Context, op string, fn func(tx *sql.Tx) error)
 		return s.classify(op, err)
 	}
 	if err := fn(tx); err != nil {
-		tx.Rollback()
+		_ = tx.Rollback() // fn's error is the one to report; nothing was committed either way
 		return s.classify(op, err)
 	}
 	if err := tx.Commit(); err != nil {
-		tx.Rollback()
+		_ = tx.Rollback() // the commit's error is the one to report
 		return s.classify(op, err)
 	}
 	return nil
@@ -389,8 +389,7 @@ func (s *Store) Backup(ctx context.Context) (string, error) {
 	}
 	// The new name survives a power loss only once its folder is synced.
 	if d, err := os.Open(bdir); err == nil {
-		err = d.Sync()
-		d.Close()
+		err = errors.Join(d.Sync(), d.Close())
 		if err != nil {
 			return "", fmt.Errorf("backup: %w", err)
 		}
@@ -409,9 +408,9 @@ func (s *Store) BackupTo(ctx context.Context, dest string) error {
 	if err != nil {
 		return s.classify("backup", err)
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }() // it only read: closing it loses nothing
 	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", dest); err != nil {
-		os.Remove(dest)
+		_ = os.Remove(dest) // a partial copy, if any; the VACUUM's error is the one to report
 		return s.classify("backup", err)
 	}
 	if err := os.Chmod(dest, 0o600); err != nil {
@@ -421,8 +420,7 @@ func (s *Store) BackupTo(ctx context.Context, dest string) error {
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	defer f.Close()
-	if err := f.Sync(); err != nil {
+	if err := errors.Join(f.Sync(), f.Close()); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
 	return nil
@@ -482,7 +480,7 @@ func (s *Store) runCheck(ctx context.Context, db *sql.DB, op, pragma string) err
 	if err != nil {
 		return s.classify(op, err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // rows.Err below reports what went wrong
 	var msgs []string
 	for rows.Next() {
 		var m string

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -14,13 +15,29 @@ import (
 	"github.com/medtrace/medtrace/ledger"
 )
 
+// mustClose closes c and fails the test if that fails.
+func mustClose(tb testing.TB, c io.Closer) {
+	tb.Helper()
+	if err := c.Close(); err != nil {
+		tb.Error(err)
+	}
+}
+
+// must stops the test at once on an error.
+func must(tb testing.TB, err error) {
+	tb.Helper()
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
 func openTest(t testing.TB, opt Options) *Store {
 	t.Helper()
 	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "data"), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() { _ = s.Close() }) // a test may have closed it already
 	return s
 }
 
@@ -87,14 +104,14 @@ func TestMigrateFromEveryVersion(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			old.Close()
+			mustClose(t, old)
 			s, err := Open(ctx, dir, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer s.Close()
+			defer mustClose(t, s)
 			var got int
-			s.w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&got)
+			must(t, s.w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&got))
 			if got != SchemaVersion() {
 				t.Fatalf("version %d, want %d", got, SchemaVersion())
 			}
@@ -115,7 +132,7 @@ func TestMigrateFromEveryVersion(t *testing.T) {
 			}
 			if v >= 1 && v < 4 { // migration 4 computes the keys; a v4 row has its own
 				var keys string
-				s.r.QueryRowContext(ctx, `SELECT keys FROM events`).Scan(&keys)
+				must(t, s.r.QueryRowContext(ctx, `SELECT keys FROM events`).Scan(&keys))
 				if keys != "09506000134352/S1 106141411234567897 09506000134352/A 09506000134352/B" {
 					t.Errorf("keys after migration %q", keys)
 				}
@@ -135,8 +152,10 @@ func TestTooNew(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion()+1))
-	s.Close()
+	if _, err := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion()+1)); err != nil {
+		t.Fatal(err)
+	}
+	mustClose(t, s)
 	_, err = Open(ctx, dir, Options{})
 	var de *DBError
 	if !errors.Is(err, ErrTooNew) || !errors.As(err, &de) || de.Path != filepath.Join(dir, FileName) {
@@ -299,10 +318,12 @@ func TestExpiredLeaseRecoveredWithTxID(t *testing.T) {
 	s := openTest(t, Options{Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }})
 	ctx := context.Background()
 	for i := 0; i < 3; i++ {
-		s.Enqueue(ctx, ledger.Event{Kind: ledger.KindShip, SSCC: fmt.Sprintf("3%017d", i)})
+		if _, err := s.Enqueue(ctx, ledger.Event{Kind: ledger.KindShip, SSCC: fmt.Sprintf("3%017d", i)}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	c, _ := s.ClaimBatch(ctx, 2, 30*time.Second)
-	s.SetTxID(ctx, c.ID, "txA")
+	must(t, s.SetTxID(ctx, c.ID, "txA"))
 	mu.Lock()
 	now = now.Add(31 * time.Second)
 	mu.Unlock()
@@ -328,9 +349,11 @@ func TestEnqueueTxRollsBackWithCaller(t *testing.T) {
 	if _, err := s.EnqueueTx(ctx, tx, ledger.Event{Kind: ledger.KindReceive}); err != nil {
 		t.Fatal(err)
 	}
-	tx.Rollback()
+	must(t, tx.Rollback())
 	tx, _ = s.BeginTx(ctx)
-	s.EnqueueTx(ctx, tx, ledger.Event{Kind: ledger.KindReceive})
+	if _, err := s.EnqueueTx(ctx, tx, ledger.Event{Kind: ledger.KindReceive}); err != nil {
+		t.Fatal(err)
+	}
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
