@@ -116,6 +116,19 @@ func runApp(ctx context.Context) error {
 			lg.Error("store close", "err", err)
 		}
 	}()
+	// The store's own upkeep: a full integrity check and a rotating
+	// backup, each at most once a day (docs/store-sync.md).
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_ = st.Run(ctx, store.Maintenance{Report: func(r store.MaintenanceResult) {
+			if r.Err != nil {
+				lg.Error("store "+r.Op, "err", r.Err)
+				return
+			}
+			lg.Info("store "+r.Op, "backup", r.Path, "removed", len(r.Removed))
+		}}) // it returns only ctx's error, when the app stops
+	}()
 	link := &ledgerLink{}
 	s := storeAdapter{st}
 	cfg.Scans, cfg.Queue, cfg.QueueView = s, s, s
