@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/medtrace/medtrace/ledger"
-	"github.com/medtrace/medtrace/ledger/network"
+	"github.com/medtrace/medtrace/ledger/network/networktest"
 
 	"github.com/medtrace/medtrace/internal/gs1"
 )
@@ -20,7 +20,7 @@ import (
 // TestStoreCommandsOnTheNetwork runs queue add, sync, snapshot and verify
 // (online and offline) against the real network.
 func TestStoreCommandsOnTheNetwork(t *testing.T) {
-	n := network.ForTest(t)
+	n := networktest.ForTest(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	p, err := ledger.LoadProfile(n.ProfilePath)
