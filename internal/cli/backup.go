@@ -38,7 +38,7 @@ func runBackup(ctx context.Context, sio IO, args []string) int {
 	if err != nil {
 		return printStoreErr(sio, "backup", err)
 	}
-	defer s.Close()
+	defer closeLogged(sio, "store", s)
 	path := *to
 	if path == "" {
 		path, err = s.Backup(ctx)

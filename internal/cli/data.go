@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"path/filepath"
 	"time"
 
@@ -121,6 +122,15 @@ func printStoreErr(sio IO, cmd string, err error) int {
 	fmt.Fprintf(sio.Stderr, "medtrace %s: %v\n", cmd, err)
 	sio.logger().Error("failed", "what", cmd, "err", err)
 	return exitFailure
+}
+
+// closeLogged closes c and logs a failure. The command's work is committed
+// (or has failed on its own) by the time it closes the store or the ledger
+// connection, so a failing Close changes nothing it reports; the log keeps it.
+func closeLogged(sio IO, what string, c io.Closer) {
+	if err := c.Close(); err != nil {
+		sio.logger().Warn("close failed", "what", what, "err", err)
+	}
 }
 
 // asOf formats an offline answer's stamp.

@@ -102,7 +102,7 @@ func TestQueueCommands(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer s.Close()
+		defer func() { _ = s.Close() }() // the test checks what the store held, not its close
 		scans, _ := s.Scans(context.Background(), store.ScanFilter{})
 		if len(scans) != 6 || scans[4].Valid || len(scans[4].Problems) == 0 {
 			t.Errorf("%d scans kept, want 6 with the invalid one and its problems", len(scans))
@@ -124,7 +124,9 @@ func TestVerifyOfflineAnswerSaysAsOf(t *testing.T) {
 	}}, store.Apply{Checkpoint: "ledger-events"}); err != nil {
 		t.Fatal(err)
 	}
-	s.Close()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
 	env := map[string]string{envData: dir}
 	cases := []struct {
 		name, code string
@@ -171,7 +173,9 @@ func TestBackupCommand(t *testing.T) {
 	}
 	for _, p := range []string{path, to} {
 		d := t.TempDir()
-		os.Link(p, filepath.Join(d, store.FileName))
+		if err := os.Link(p, filepath.Join(d, store.FileName)); err != nil {
+			t.Fatal(err)
+		}
 		if code, out, _ := run(t, map[string]string{envData: d}, "queue", "list"); code != ExitOK || !strings.Contains(out, "1 pending") {
 			t.Errorf("backup %s: %q", p, out)
 		}
@@ -229,7 +233,9 @@ func TestExportEPCIS(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s.Close()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
 	file := filepath.Join(t.TempDir(), "events.jsonld")
 	if code, _, errs := run(t, env, "export", "--epcis", file); code != ExitOK {
 		t.Fatal(errs)

@@ -56,7 +56,7 @@ func runExport(ctx context.Context, sio IO, args []string) int {
 	if err != nil {
 		return printStoreErr(sio, "export", err)
 	}
-	defer s.Close()
+	defer closeLogged(sio, "store", s)
 	evs, err := s.Events(ctx, filter)
 	if err != nil {
 		return printStoreErr(sio, "export", err)
@@ -105,7 +105,7 @@ func writeFileAtomic(path string, data []byte) error {
 		err = os.Rename(tmp, path)
 	}
 	if err != nil {
-		os.Remove(tmp)
+		_ = os.Remove(tmp) // best effort; the write error is the one to report
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

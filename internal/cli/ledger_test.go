@@ -76,8 +76,12 @@ func TestLedgerSeedAlreadySeeded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(dir, "connection.json"), b, 0o644)
-	os.WriteFile(filepath.Join(dir, seededMarker), []byte(`{"at":"2026-01-02T03:04:05Z","report":{"Packs":10000}}`), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "connection.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, seededMarker), []byte(`{"at":"2026-01-02T03:04:05Z","report":{"Packs":10000}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	code, out, errOut := run(t, nil, "ledger", "seed", "--state", dir)
 	if code != ExitOK || !strings.Contains(out, "already seeded on 2026-01-02T03:04:05Z (10000 packs)") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
@@ -149,7 +153,7 @@ func freePortBase(t *testing.T) int {
 				free = false
 				continue
 			}
-			ln.Close()
+			_ = ln.Close() // only probing that the port is free
 		}
 		if free {
 			return base

@@ -84,28 +84,36 @@ func runParse(ctx context.Context, sio IO, args []string) int {
 		opt.GSSubstitute = b[0]
 	}
 	out := bufio.NewWriter(sio.Stdout)
-	defer out.Flush()
-	if pos[0] != "-" {
-		raw, err := unescape(pos[0])
+	code := parseCodes(ctx, sio, out, pos[0], opt, *jsonOut)
+	if err := out.Flush(); err != nil && code != ExitIO {
+		return printStoreErr(sio, "parse", fmt.Errorf("write the answer: %w", err))
+	}
+	return code
+}
+
+// parseCodes reports the code arg, or every line of standard input for
+// "-", to out and returns the exit code.
+func parseCodes(ctx context.Context, sio IO, out io.Writer, arg string, opt packcode.Options, jsonOut bool) int {
+	if arg != "-" {
+		raw, err := unescape(arg)
 		if err != nil {
 			fmt.Fprintf(sio.Stderr, "medtrace parse: %v\n", err)
 			return ExitUsage
 		}
-		return report(out, packcode.Parse(raw, opt), *jsonOut)
+		return report(out, packcode.Parse(raw, opt), jsonOut)
 	}
 	code, n := ExitOK, 0
 	err := eachLine(ctx, sio.Stdin, packcode.MaxInputLen, func(line []byte) error {
-		if n > 0 && !*jsonOut {
+		if n > 0 && !jsonOut {
 			fmt.Fprintln(out)
 		}
 		n++
-		if report(out, packcode.Parse(line, opt), *jsonOut) != ExitOK {
+		if report(out, packcode.Parse(line, opt), jsonOut) != ExitOK {
 			code = ExitInvalid
 		}
 		return nil
 	})
 	if err != nil {
-		out.Flush()
 		return printStoreErr(sio, "parse", fmt.Errorf("reading standard input: %w", err))
 	}
 	if n == 0 {

@@ -40,12 +40,12 @@ func runSnapshot(ctx context.Context, sio IO, args []string) int {
 	if err != nil {
 		return printStoreErr(sio, "snapshot", err)
 	}
-	defer s.Close()
+	defer closeLogged(sio, "store", s)
 	l, err := dialLedger(ctx, &df, sio)
 	if err != nil {
 		return printStoreErr(sio, "snapshot", err)
 	}
-	defer l.Close()
+	defer closeLogged(sio, "ledger", l)
 	start := time.Now()
 	last := time.Time{}
 	stamp, err := outbox.Snapshot(ctx, s, l, func(done, total int) {

@@ -68,7 +68,7 @@ func runVerify(ctx context.Context, sio IO, args []string) int {
 	if err != nil {
 		return printStoreErr(sio, "verify", err)
 	}
-	defer s.Close()
+	defer closeLogged(sio, "store", s)
 	v := &outbox.Verifier{Store: s, Timeout: *timeout}
 	var dialErr error
 	if !*offline {
@@ -78,7 +78,7 @@ func runVerify(ctx context.Context, sio IO, args []string) int {
 		if err != nil {
 			dialErr = err
 		} else {
-			defer l.Close()
+			defer closeLogged(sio, "ledger", l)
 			v.Online = l
 		}
 	}

@@ -34,7 +34,7 @@ func run(dictPath, outPath, pkg string) error {
 	if err != nil {
 		return fmt.Errorf("open dictionary: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: nothing to lose
 	entries, err := parseDictionary(f)
 	if err != nil {
 		return fmt.Errorf("parse %s: %w", dictPath, err)
