@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/medtrace/medtrace/internal/store"
 	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // run runs a command with the data folder in env and returns its exit
@@ -51,6 +53,66 @@ func TestDataDir(t *testing.T) {
 	}
 }
 
+// TestQueuePackChildren: pack and unpack take their children in every form
+// a scanner or a person gives, and queue them in the one canonical form the
+// ledger checks; a child that is not a pack or a case queues nothing.
+func TestQueuePackChildren(t *testing.T) {
+	env := map[string]string{envData: filepath.Join(t.TempDir(), "data")}
+	const (
+		sscc = "(00)340123450000000017"
+		gln  = "4012345000009"
+	)
+	cases := []struct {
+		name     string
+		args     []string
+		code     int
+		children []string // the queued event's children, when queued
+		stderr   string
+	}{
+		{"every form", []string{"--event", "pack", "--code", sscc,
+			"--child", "(01)09506000134352(21)A1",
+			"--child", "0109506000134352" + "21A2",
+			"--child", "https://id.gs1.org/01/09506000134352/21/A3",
+			"--child", "09506000134352/A4",
+			"--child", "(00)340123450000000024",
+			"--child", "340123450000000031"}, ExitOK,
+			[]string{"09506000134352/A1", "09506000134352/A2", "09506000134352/A3", "09506000134352/A4", "340123450000000024", "340123450000000031"}, ""},
+		{"unpack some", []string{"--event", "unpack", "--code", sscc, "--child", "09506000134352/A1"}, ExitOK, []string{"09506000134352/A1"}, ""},
+		{"unpack all", []string{"--event", "unpack", "--code", sscc}, ExitOK, nil, ""},
+		{"a child with a bad check digit", []string{"--event", "pack", "--code", sscc, "--child", "(01)09506000134353(21)A1"}, ExitInvalid, nil, "check digit"},
+		{"a child that is only a product", []string{"--event", "pack", "--code", sscc, "--child", "(01)09506000134352(10)B1"}, ExitInvalid, nil, "neither a pack"},
+		{"a child twice", []string{"--event", "pack", "--code", sscc, "--child", "09506000134352/A1", "--child", "(01)09506000134352(21)A1"}, ExitInvalid, nil, "listed twice"},
+		{"a pack without children", []string{"--event", "pack", "--code", sscc}, ExitInvalid, nil, "needs children"},
+		{"children on a dispense", []string{"--event", "dispense", "--code", "(01)09506000134352(21)A1", "--child", "09506000134352/A2"}, ExitUsage, nil, "--child is for pack and unpack"},
+	}
+	queued := 0
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{"queue", "add", "--location", gln}, c.args...)
+			code, out, errs := run(t, env, args...)
+			if code != c.code || !strings.Contains(errs, c.stderr) {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want exit %d, stderr with %q", code, out, errs, c.code, c.stderr)
+			}
+			if code != ExitOK {
+				return
+			}
+			queued++
+			code, out, _ = run(t, env, "queue", "list", "--json")
+			var items []queueItem
+			if code != ExitOK || json.Unmarshal([]byte(out), &items) != nil || len(items) != queued {
+				t.Fatalf("exit %d, %d items, want %d: %q", code, len(items), queued, out)
+			}
+			ev := items[len(items)-1].Event
+			if ev.SSCC != "340123450000000017" || !slices.Equal(ev.Children, c.children) {
+				t.Fatalf("queued %s of %s with children %q, want %q", ev.Kind, ev.SSCC, ev.Children, c.children)
+			}
+			if a, bad := trace.CheckEvent(ev); bad {
+				t.Fatalf("queued an event the ledger would refuse: %s", a.Message)
+			}
+		})
+	}
+}
+
 func TestQueueCommands(t *testing.T) {
 	env := map[string]string{envData: filepath.Join(t.TempDir(), "data")}
 	const pack = "(01)09506000134352(21)ABC123(10)B1(17)271231"
@@ -62,8 +124,9 @@ func TestQueueCommands(t *testing.T) {
 		stderr string // a substring of standard error
 	}{
 		{"commission", []string{"queue", "add", "--event", "commission", "--code", pack, "--location", "4012345000009"}, ExitOK, "queued commission", ""},
-		{"same pack flagged", []string{"queue", "add", "--event", "commission", "--code", pack}, ExitOK, "already scanned in session", ""},
-		{"element string with escapes", []string{"queue", "add", "--event", "dispense", "--code", `0109506000134352211234\x1d10B1`}, ExitOK, "queued dispense", ""},
+		{"same pack flagged", []string{"queue", "add", "--event", "commission", "--code", pack, "--location", "4012345000016"}, ExitOK, "already scanned in session", ""},
+		{"element string with escapes", []string{"queue", "add", "--event", "dispense", "--code", `0109506000134352211234\x1d10B1`, "--location", "4012345000009"}, ExitOK, "queued dispense", ""},
+		{"a dispense needs its place", []string{"queue", "add", "--event", "dispense", "--code", pack}, ExitInvalid, "", "location: GLN"},
 		{"recall by batch", []string{"queue", "add", "--event", "recall", "--code", "(01)09506000134352(10)B1"}, ExitOK, "queued recall", ""},
 		{"invalid code kept, not queued", []string{"queue", "add", "--event", "dispense", "--code", "(01)09506000134353(21)X"}, ExitInvalid, "", "check digit"},
 		{"dispense needs a serial", []string{"queue", "add", "--event", "dispense", "--code", "(01)09506000134352(10)B1"}, ExitInvalid, "", "needs a code with a GTIN and a serial"},
@@ -104,8 +167,8 @@ func TestQueueCommands(t *testing.T) {
 		}
 		defer func() { _ = s.Close() }() // the test checks what the store held, not its close
 		scans, _ := s.Scans(context.Background(), store.ScanFilter{})
-		if len(scans) != 6 || scans[4].Valid || len(scans[4].Problems) == 0 {
-			t.Errorf("%d scans kept, want 6 with the invalid one and its problems", len(scans))
+		if len(scans) != 7 || scans[5].Valid || len(scans[5].Problems) == 0 {
+			t.Errorf("%d scans kept, want 7 with the invalid one and its problems", len(scans))
 		}
 	})
 }

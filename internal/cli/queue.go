@@ -15,16 +15,22 @@ import (
 	"github.com/medtrace/medtrace/internal/gs1"
 	"github.com/medtrace/medtrace/internal/store"
 	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 const queueUsage = `Usage:
-  medtrace queue add --event KIND --code CODE [--location GLN] [--counterparty GLN] [--session S]
+  medtrace queue add --event KIND --code CODE [--child CODE ...] [--location GLN] [--counterparty GLN] [--session S]
   medtrace queue list [--json] [--state STATE]
   medtrace queue requeue [--role ROLE] (--all | ID...)
 
 add   keeps the scan of CODE and queues a KIND event for the ledger; it returns
       only once both are safely on disk. An invalid code is kept as a scan but
       queues nothing (exit 1). The same pack twice in one session is flagged.
+      pack and unpack take the case or pallet's SSCC as --code and each
+      child (a pack or a case) as --child, in any form a scanner or a person
+      gives it: element string, bracketed (01)...(21)..., Digital Link,
+      GTIN/serial, (00)SSCC or 18 digits. unpack without --child opens all.
+      An event the ledger would refuse for its form is not queued (exit 1).
 list  shows the queued events and their sync state (pending, inflight,
       recorded, rejected, conflict); a pending event shows why it is not on
       the ledger yet, a re-queued one who re-queued it and its old rejection.
@@ -78,6 +84,8 @@ func runQueueAdd(ctx context.Context, sio IO, args []string) int {
 	counterparty := fs.String("counterparty", "", "the other party's GLN (ship to, receive from)")
 	session := fs.String("session", "cli", "the working session; the same pack twice in it is flagged")
 	note := fs.String("note", "", "a note kept with the event")
+	var children childFlags
+	fs.Var(&children, "child", "a child of the SSCC packed or unpacked (repeat for each)")
 	fs.Usage = func() { printQueueUsage(sio); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -132,7 +140,26 @@ func runQueueAdd(ctx context.Context, sio IO, args []string) int {
 	if res.Expiry != nil {
 		ev.Expiry = res.Expiry.String()
 	}
-	if msg := missingFor(ev); msg != "" {
+	if len(children) > 0 && k != ledger.KindPack && k != ledger.KindUnpack {
+		fmt.Fprintf(sio.Stderr, "medtrace queue add: --child is for pack and unpack events, not %s\n", k)
+		return ExitUsage
+	}
+	msg := missingFor(ev)
+	for _, c := range children {
+		ch, err := childOf(c)
+		if err != nil {
+			msg = err.Error()
+			break
+		}
+		ev.Children = append(ev.Children, ch.Ref())
+	}
+	if msg == "" {
+		ev.Time = time.Now().UTC()
+		if a, bad := trace.CheckEvent(ev); bad { // the ledger would refuse it
+			msg = a.Message
+		}
+	}
+	if msg != "" {
 		r, err := s.RecordScan(ctx, sc)
 		if err != nil {
 			return printStoreErr(sio, "queue add", err)
@@ -152,6 +179,44 @@ func runQueueAdd(ctx context.Context, sio IO, args []string) int {
 		fmt.Fprintf(sio.Stdout, "warning: this computer's clock is %s behind the newest scan; check the date and time\n", r.ClockBehind.Round(time.Second))
 	}
 	return ExitOK
+}
+
+// childFlags collects the repeated --child flag.
+type childFlags []string
+
+func (c *childFlags) String() string     { return strings.Join(*c, " ") }
+func (c *childFlags) Set(v string) error { *c = append(*c, v); return nil }
+
+// childOf reads a child of a case or pallet, in any form the parser reads,
+// as the trace core's canonical child.
+func childOf(code string) (trace.Child, error) {
+	if c, err := trace.ParseChildRef(code); err == nil { // GTIN/serial or 18 digits
+		return c, nil
+	}
+	_, res, err := parseCode(code)
+	if err != nil {
+		return trace.Child{}, fmt.Errorf("child %q: %w", code, err)
+	}
+	if !res.Valid {
+		msg := "not a valid code"
+		if len(res.Problems) > 0 {
+			msg = res.Problems[0].Error()
+		}
+		return trace.Child{}, fmt.Errorf("child %q: %s", code, msg)
+	}
+	var c trace.Child
+	switch {
+	case res.GTIN != "" && res.Serial != "":
+		c = trace.PackChild(res.GTIN, res.Serial)
+	case res.SSCC != "" && res.GTIN == "":
+		c = trace.UnitChild(res.SSCC)
+	default:
+		return trace.Child{}, fmt.Errorf("child %q names neither a pack (GTIN and serial) nor a case or pallet (SSCC)", code)
+	}
+	if err := c.Check(); err != nil {
+		return trace.Child{}, fmt.Errorf("child %q: %w", code, err)
+	}
+	return c, nil
 }
 
 // missingFor says what an event of its kind lacks, "" if nothing.
