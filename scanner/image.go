@@ -182,8 +182,10 @@ func DecodeImage(data []byte, l ImageLimits) (image.Image, string, error) {
 
 // LoadImage reads and decodes the image file at path within l: a file over
 // MaxBytes is not read, an image whose header declares more than MaxPixels
-// or MaxSide is not decoded. Errors wrap ErrImageTooLarge (an
-// *ImageTooLargeError) or say why the file is not a readable image.
+// or MaxSide, or whose decoded pixels would take more than MaxMemory, is
+// not decoded. Errors wrap ErrImageTooLarge (an *ImageTooLargeError) or say
+// why the file is not a readable image. The standard decoders take no
+// context: ctx is checked before the file is opened.
 func LoadImage(ctx context.Context, path string, l ImageLimits) (image.Image, string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, "", err
