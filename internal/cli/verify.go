@@ -17,9 +17,12 @@ const verifyUsage = `Usage: medtrace verify [--offline] [--json] [--timeout D] C
 Says whether the pack may be handed out: asks the ledger (waiting at most
 --timeout) and, when it cannot answer, the local copy of the ledger. An
 answer from the local copy says as of which time and block it is true.
+For a case or pallet's SSCC it lists what the ledger says it holds, each
+pack with its status (--json: the whole tree); this needs the ledger.
 
-Exit status: 0 the pack is fine, 1 it must not be handed out (or the code is
-invalid), 2 usage error, 3 no answer (no ledger and no local copy).
+Exit status: 0 the pack is fine (an SSCC: known, every pack in it active),
+1 it must not be handed out (or the code is invalid), 2 usage error, 3 no
+answer (no ledger and no local copy).
 `
 
 // verifyJSON is "verify --json"'s output.
@@ -52,6 +55,15 @@ func runVerify(ctx context.Context, sio IO, args []string) int {
 	if err != nil {
 		fmt.Fprintf(sio.Stderr, "medtrace verify: %v\n", err)
 		return ExitUsage
+	}
+	if res.Valid && res.SSCC != "" && res.GTIN == "" {
+		if *offline {
+			fmt.Fprintln(sio.Stderr, "medtrace verify: a case or pallet is checked on the ledger; offline, verify its packs one by one")
+			return ExitUsage
+		}
+		vctx, cancel := context.WithTimeout(ctx, *timeout)
+		defer cancel()
+		return verifyUnit(vctx, sio, &df, res.SSCC, *jsonOut)
 	}
 	if !res.Valid || res.GTIN == "" || res.Serial == "" {
 		fmt.Fprintln(sio.Stderr, "medtrace verify: the code does not identify a pack (it needs a GTIN and a serial number):")

@@ -41,6 +41,11 @@ func (c *Client) Verify(ctx context.Context, gtin, serial, batch, expiry string)
 	return c.C.Verify(ctx, gtin, serial, batch, expiry)
 }
 
+// Contents returns what an SSCC holds, with each pack's status.
+func (c *Client) Contents(ctx context.Context, sscc string) (ledger.Contents, error) {
+	return c.C.Contents(ctx, sscc)
+}
+
 // Close closes the connection.
 func (c *Client) Close() error { return c.C.Close() }
 

@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/medtrace/medtrace/ledger"
+)
+
+// unitReader reads what a case or pallet holds (*outbox.Client does).
+type unitReader interface {
+	Contents(ctx context.Context, sscc string) (ledger.Contents, error)
+}
+
+// unitJSON is "verify --json SSCC"'s answer.
+type unitJSON struct {
+	ledger.Contents
+	Packs  int  `json:"packCount"`   // every pack inside, at any depth
+	Active int  `json:"activeCount"` // of which active
+	OK     bool `json:"ok"`          // known, and every pack inside active
+}
+
+// verifyUnit answers "verify SSCC" from the ledger: the unit, its cases and
+// packs and each pack's status. The local copy holds packs, not units, so
+// this needs the ledger. Exit 0 when the unit is known and every pack in it
+// is active, 1 otherwise, 3 when the ledger cannot answer.
+func verifyUnit(ctx context.Context, sio IO, df *dataFlags, sscc string, jsonOut bool) int {
+	l, err := dialLedger(ctx, df, sio)
+	if err != nil {
+		fmt.Fprintf(sio.Stderr, "medtrace verify: a case or pallet is checked on the ledger (the local copy holds packs only): %v\n", err)
+		return exitFailure
+	}
+	defer closeLogged(sio, "ledger", l)
+	ur, ok := l.(unitReader)
+	if !ok {
+		fmt.Fprintln(sio.Stderr, "medtrace verify: this ledger connection cannot read a unit's contents")
+		return exitFailure
+	}
+	c, err := ur.Contents(ctx, sscc)
+	if err != nil {
+		fmt.Fprintf(sio.Stderr, "medtrace verify: the ledger did not answer: %v\n", err)
+		return exitFailure
+	}
+	out := unitJSON{Contents: c}
+	countPacks(c, &out.Packs, &out.Active)
+	out.OK = c.Status != ledger.PackUnknown && out.Packs == out.Active
+	if jsonOut {
+		enc := json.NewEncoder(sio.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return printStoreErr(sio, "verify", err)
+		}
+	} else {
+		if c.Status == ledger.PackUnknown {
+			fmt.Fprintf(sio.Stdout, "UNKNOWN: SSCC %s was never packed on the ledger\n", sscc)
+		} else {
+			fmt.Fprintf(sio.Stdout, "SSCC %s is %s with %d packs (%d active)\n", sscc, c.Status, out.Packs, out.Active)
+			printUnit(sio, c, "  ")
+		}
+	}
+	if !out.OK {
+		return ExitInvalid
+	}
+	return ExitOK
+}
+
+func countPacks(c ledger.Contents, packs, active *int) {
+	for _, p := range c.Packs {
+		*packs++
+		if p.Status == ledger.PackActive {
+			*active++
+		}
+	}
+	for _, u := range c.Units {
+		countPacks(u, packs, active)
+	}
+}
+
+func printUnit(sio IO, c ledger.Contents, indent string) {
+	for _, p := range c.Packs {
+		fmt.Fprintf(sio.Stdout, "%spack %s serial %s: %s (batch %s, expiry %s)\n", indent, p.GTIN, p.Serial, p.Status, p.Batch, p.Expiry)
+	}
+	for _, u := range c.Units {
+		fmt.Fprintf(sio.Stdout, "%scase %s: %s\n", indent, u.SSCC, u.Status)
+		printUnit(sio, u, indent+strings.Repeat(" ", 2))
+	}
+}
