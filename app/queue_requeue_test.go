@@ -96,6 +96,15 @@ func TestQueueScreenRejectedNeedAttention(t *testing.T) {
 	if !q.requeueAll.Disabled() {
 		t.Error("re-queue all enabled with nothing rejected")
 	}
+	// Once they are on the ledger, and only then, it is up to date.
+	qv.mu.Lock()
+	qv.counts = QueueCounts{Recorded: 3}
+	qv.mu.Unlock()
+	fx.u.reportSync(SyncReport{LastSuccess: testNow})
+	fx.settle()
+	if !strings.HasPrefix(q.state.Text, "Up to date.") {
+		t.Errorf("state with everything recorded %q", q.state.Text)
+	}
 	// Pending events show why they are not on the ledger yet.
 	line := q.eventLine(QueuedEvent{Event: ledger.Event{Kind: ledger.KindShip, Time: testNow, SSCC: "340123450000000018"}, State: "pending",
 		Attempts: 4, Message: "transaction t1: ledger unavailable: could not launch chaincode\nDetails: ..."})
