@@ -53,7 +53,7 @@ func epcisSchema(t *testing.T) *jsonschema.Schema {
 		t.Skipf("%s is absent", path)
 	}
 	must(t, err)
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: nothing to lose
 	doc, err := jsonschema.UnmarshalJSON(f)
 	must(t, err)
 	c := jsonschema.NewCompiler()

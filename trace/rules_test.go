@@ -20,7 +20,7 @@ func loadRules(t *testing.T) []rule {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: nothing to lose
 	var out []rule
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
