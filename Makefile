@@ -23,7 +23,7 @@ LEDGER_STATE ?= $(CURDIR)/.state/ledger
 LEDGER_TEST_STATE ?= $(CURDIR)/.state/ledger-test
 LEDGER_TEST_PORT_BASE ?= 27150
 
-.PHONY: all deps build run test vet bench fuzz clean package screenshots fabric ledgerctl ledger-up ledger-down fresh-check help lint vulncheck lint-tools
+.PHONY: all deps build run test vet bench fuzz clean package screenshots fabric ledgerctl ledger-up ledger-down fresh-check help lint vulncheck lint-tools lint-all
 
 ## all: build bin/medtrace (the default).
 all: build
@@ -72,10 +72,26 @@ vet:
 	  echo "== go vet ($$m)"; (cd $$m && $(GO) vet ./...); \
 	done
 
-## lint: golangci-lint (staticcheck, errcheck, govet, gofmt; see .golangci.yml) over every module.
+# When the linters came in (2026-12-06) the code held 232 findings in the root module, most of
+# them unchecked Close errors in files other work was changing at the time; those of cli, gs1
+# and packcode were fixed. `make lint` (part of `make test`) fails on any finding in a line
+# changed since LINT_BASELINE, so none is added and a line that is touched gets fixed;
+# `make lint-all` lists every finding, old ones too.
+LINT_BASELINE := d48854156e6542a3c7e73e1b1aeb69fca460d3b1
+LINT := $(GOLANGCI_LINT) run --allow-parallel-runners --config $(CURDIR)/.golangci.yml
+
+## lint: golangci-lint (staticcheck, errcheck, govet, gofmt; see .golangci.yml) over every module,
+## on the code changed since LINT_BASELINE.
 lint: deps $(GOLANGCI_LINT).$(GOLANGCI_LINT_VERSION)
 	@set -e; for m in $(MODULES); do \
-	  echo "== golangci-lint ($$m)"; (cd $$m && $(GOLANGCI_LINT) run --config $(CURDIR)/.golangci.yml ./...); \
+	  echo "== golangci-lint ($$m, changes since $(LINT_BASELINE))"; \
+	  (cd $$m && $(LINT) --new-from-rev=$(LINT_BASELINE) ./...); \
+	done
+
+## lint-all: golangci-lint over every module, every finding (also those older than LINT_BASELINE).
+lint-all: deps $(GOLANGCI_LINT).$(GOLANGCI_LINT_VERSION)
+	@set -e; for m in $(MODULES); do \
+	  echo "== golangci-lint ($$m)"; (cd $$m && $(LINT) ./...); \
 	done
 
 ## vulncheck: govulncheck every module against the reports of the pinned golang.org/x/vulndb; fails on
