@@ -13,6 +13,8 @@
 #   FRESH_KEEP       1 keeps the root after a passing run (a failing one is kept)
 #   FRESH_MIRROR     the Debian mirror (default: the one in /etc/apt/sources*)
 #   GOROOT_HOST      the Go toolchain copied in (default /usr/local/go)
+#   FRESH_REUSE_ROOT a root an earlier run's debootstrap made, to retry without
+#                    building one again (its Go and clone are replaced)
 set -euo pipefail
 
 die() { echo "fresh-check: $*" >&2; exit 2; }
@@ -59,12 +61,19 @@ SECURITY=$(debian_uri "$SUITE-security")
 if ! command -v debootstrap >/dev/null; then
 	echo "fresh-check: installing debootstrap"
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
 fi
 
-RUN=$WORK/run-$(date -u +%Y%m%dT%H%M%SZ)
-ROOT=$RUN/root
-mkdir -p "$ROOT"
+if [ -n "${FRESH_REUSE_ROOT:-}" ]; then
+	# A root that an earlier run's debootstrap made (its run folder is used).
+	[ -f "$FRESH_REUSE_ROOT/etc/debian_version" ] || die "$FRESH_REUSE_ROOT is not a Debian root"
+	ROOT=$(cd "$FRESH_REUSE_ROOT" && pwd)
+	RUN=$(dirname "$ROOT")
+else
+	RUN=$WORK/run-$(date -u +%Y%m%dT%H%M%SZ)
+	ROOT=$RUN/root
+	mkdir -p "$ROOT"
+fi
 LOG=$RUN/fresh-check.log
 exec > >(tee -a "$LOG") 2>&1
 
@@ -98,9 +107,13 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 start=$(date +%s)
-echo "== $(stamp) debootstrap --variant=minbase $SUITE (plus git, make, ca-certificates: what a new user needs to clone and run make)"
-debootstrap --variant=minbase --include=ca-certificates,git,make "$SUITE" "$ROOT" "$MIRROR" >"$RUN/debootstrap.log" 2>&1 ||
-	{ tail -n 20 "$RUN/debootstrap.log"; die "debootstrap failed (full log: $RUN/debootstrap.log)"; }
+if [ -n "${FRESH_REUSE_ROOT:-}" ]; then
+	echo "== $(stamp) reusing the root that debootstrap made in $ROOT (FRESH_REUSE_ROOT)"
+else
+	echo "== $(stamp) debootstrap --variant=minbase $SUITE (plus git, make, ca-certificates: what a new user needs to clone and run make)"
+	debootstrap --variant=minbase --include=ca-certificates,git,make "$SUITE" "$ROOT" "$MIRROR" >"$RUN/debootstrap.log" 2>&1 ||
+		{ tail -n 20 "$RUN/debootstrap.log"; die "debootstrap failed (full log: $RUN/debootstrap.log)"; }
+fi
 boot=$(date +%s)
 
 {
@@ -128,8 +141,12 @@ mount --make-rslave "$ROOT/dev"
 
 echo "== $(stamp) copy $GOROOT_HOST, git clone HEAD"
 mkdir -p "$ROOT/usr/local"
+rm -rf "$ROOT/usr/local/go"
 cp -a "$GOROOT_HOST" "$ROOT/usr/local/go"
-git clone --quiet --no-hardlinks "$REPO" "$ROOT/root/medtrace"
+rm -rf "$ROOT/root/medtrace"
+git clone --quiet --no-hardlinks --no-checkout "$REPO" "$ROOT/root/medtrace"
+# HEAD as it was when the check started: others may commit while debootstrap runs.
+git -C "$ROOT/root/medtrace" checkout --quiet --detach "$HEAD"
 got=$(git -C "$ROOT/root/medtrace" rev-parse HEAD)
 [ "$got" = "$HEAD" ] || die "the clone is at $got, not $HEAD"
 
