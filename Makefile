@@ -124,9 +124,9 @@ deps:
 	  fi; \
 	fi
 
-## build: build bin/medtrace.
+## build: build bin/medtrace (-buildvcs=auto: 'medtrace version' names the revision even where GOFLAGS says -buildvcs=false).
 build: deps
-	$(GO) build -o bin/medtrace .
+	$(GO) build -buildvcs=auto -o bin/medtrace .
 
 ## run: build, start the local ledger network (seeded once with the demo data), open the app.
 ## The app works offline when the network cannot start; the reason is printed.
