@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
@@ -10,13 +11,18 @@ import (
 	"github.com/medtrace/medtrace/chaincode/record"
 )
 
-// Contract is the thin Fabric adapter over package trace: it turns the
+// Contract is the thin Fabric adapter over package record: it turns the
 // transaction context into a record.State and a record.Tx and JSON in and out.
 type Contract struct {
 	contractapi.Contract
+	// now is the endorsing peer's clock (the chaincode process runs beside
+	// its peer): time.Now, or a fixed clock in tests.
+	now func() time.Time
 }
 
-func txOf(ctx contractapi.TransactionContextInterface) (record.Tx, error) {
+// txOf describes the transaction, with the endorser's clock beside its
+// timestamp (RecordEvents checks one against the other).
+func (c *Contract) txOf(ctx contractapi.TransactionContextInterface) (record.Tx, error) {
 	stub := ctx.GetStub()
 	ts, err := stub.GetTxTimestamp()
 	if err != nil {
@@ -26,7 +32,11 @@ func txOf(ctx contractapi.TransactionContextInterface) (record.Tx, error) {
 	if err != nil {
 		return record.Tx{}, fmt.Errorf("read submitter MSP: %w", err)
 	}
-	return record.Tx{ID: stub.GetTxID(), Time: ts.AsTime(), MSP: msp}, nil
+	now := time.Now
+	if c.now != nil {
+		now = c.now
+	}
+	return record.Tx{ID: stub.GetTxID(), Time: ts.AsTime(), MSP: msp, Clock: now()}, nil
 }
 
 func encode(v any) (string, error) {
@@ -40,7 +50,7 @@ func encode(v any) (string, error) {
 // InitLedger bootstraps the ledger with the submitter's own MSP, which must
 // be regulatorMSP, as the first regulator. Accepted once.
 func (c *Contract) InitLedger(ctx contractapi.TransactionContextInterface, regulatorMSP string) error {
-	tx, err := txOf(ctx)
+	tx, err := c.txOf(ctx)
 	if err != nil {
 		return err
 	}
@@ -50,7 +60,7 @@ func (c *Contract) InitLedger(ctx contractapi.TransactionContextInterface, regul
 // SetOrgRole gives an MSP a role (manufacturer, distributor, pharmacy,
 // regulator), or removes it with an empty role. Regulators only.
 func (c *Contract) SetOrgRole(ctx contractapi.TransactionContextInterface, msp, role string) error {
-	tx, err := txOf(ctx)
+	tx, err := c.txOf(ctx)
 	if err != nil {
 		return err
 	}
@@ -60,7 +70,7 @@ func (c *Contract) SetOrgRole(ctx contractapi.TransactionContextInterface, msp, 
 // SetCompanyPrefixes sets the GS1 company prefixes (a JSON array) an MSP
 // owns. Regulators only.
 func (c *Contract) SetCompanyPrefixes(ctx contractapi.TransactionContextInterface, msp, prefixesJSON string) error {
-	tx, err := txOf(ctx)
+	tx, err := c.txOf(ctx)
 	if err != nil {
 		return err
 	}
@@ -74,7 +84,7 @@ func (c *Contract) SetCompanyPrefixes(ctx contractapi.TransactionContextInterfac
 // SetLocations sets the GLNs (a JSON array) where an MSP's events may
 // happen. Regulators only.
 func (c *Contract) SetLocations(ctx contractapi.TransactionContextInterface, msp, glnsJSON string) error {
-	tx, err := txOf(ctx)
+	tx, err := c.txOf(ctx)
 	if err != nil {
 		return err
 	}
@@ -83,6 +93,27 @@ func (c *Contract) SetLocations(ctx contractapi.TransactionContextInterface, msp
 		return fmt.Errorf("%w: GLNs must be a JSON array of strings: %w", record.ErrBadRequest, err)
 	}
 	return record.SetLocations(ctx.GetStub(), tx, msp, glns)
+}
+
+// SetTimeLimits sets how long before its transaction an event may be dated
+// (eventLag, a Go duration such as "72h") and how far a transaction's
+// timestamp may be from an endorsing peer's clock (skew, such as "5m");
+// "" or "0" restores a default. Regulators only.
+func (c *Contract) SetTimeLimits(ctx contractapi.TransactionContextInterface, eventLag, skew string) error {
+	tx, err := c.txOf(ctx)
+	if err != nil {
+		return err
+	}
+	var d [2]time.Duration
+	for i, v := range []string{eventLag, skew} {
+		if v == "" {
+			continue
+		}
+		if d[i], err = time.ParseDuration(v); err != nil {
+			return fmt.Errorf("%w: %q is not a duration such as 72h or 5m: %w", record.ErrBadRequest, v, err)
+		}
+	}
+	return record.SetTimeLimits(ctx.GetStub(), tx, d[0], d[1])
 }
 
 // GetConfig returns the organisation-to-role map as JSON.
@@ -97,7 +128,7 @@ func (c *Contract) GetConfig(ctx contractapi.TransactionContextInterface) (strin
 // RecordEvents records a JSON array of events and returns a JSON
 // BatchResult; it sets one chaincode event listing what it recorded.
 func (c *Contract) RecordEvents(ctx contractapi.TransactionContextInterface, eventsJSON string) (string, error) {
-	tx, err := txOf(ctx)
+	tx, err := c.txOf(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -127,7 +158,7 @@ func (c *Contract) RecordEvents(ctx contractapi.TransactionContextInterface, eve
 // Verify returns a JSON Verification of a pack, given the batch and expiry
 // as scanned (either may be empty).
 func (c *Contract) Verify(ctx contractapi.TransactionContextInterface, gtin, serial, batch, expiry string) (string, error) {
-	tx, err := txOf(ctx)
+	tx, err := c.txOf(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -140,7 +171,7 @@ func (c *Contract) Verify(ctx contractapi.TransactionContextInterface, gtin, ser
 
 // History returns a pack's events as a JSON array of HistoryEntry.
 func (c *Contract) History(ctx contractapi.TransactionContextInterface, gtin, serial string) (string, error) {
-	tx, err := txOf(ctx)
+	tx, err := c.txOf(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -153,7 +184,7 @@ func (c *Contract) History(ctx contractapi.TransactionContextInterface, gtin, se
 
 // Contents returns what an SSCC holds, recursively, as JSON.
 func (c *Contract) Contents(ctx contractapi.TransactionContextInterface, sscc string) (string, error) {
-	tx, err := txOf(ctx)
+	tx, err := c.txOf(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -162,16 +193,6 @@ func (c *Contract) Contents(ctx contractapi.TransactionContextInterface, sscc st
 		return "", err
 	}
 	return encode(&v)
-}
-
-// PutRaw writes n plain keys of size bytes: the benchmark baseline.
-// Regulators only.
-func (c *Contract) PutRaw(ctx contractapi.TransactionContextInterface, n, size int) error {
-	tx, err := txOf(ctx)
-	if err != nil {
-		return err
-	}
-	return record.PutRaw(ctx.GetStub(), tx, n, size)
 }
 
 // stubPager pages through the world state with the Fabric stub.
@@ -200,7 +221,7 @@ func (p stubPager) ScanPage(start, end string, pageSize int, bookmark string) ([
 // Export returns one page of the full state (packs, then recalled batches)
 // as JSON, for offline copies. Start with an empty bookmark.
 func (c *Contract) Export(ctx contractapi.TransactionContextInterface, bookmark string, pageSize int) (string, error) {
-	tx, err := txOf(ctx)
+	tx, err := c.txOf(ctx)
 	if err != nil {
 		return "", err
 	}

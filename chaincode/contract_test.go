@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,7 +50,7 @@ func (s *fakeStub) GetFunctionAndParameters() (string, []string) {
 func (s *fakeStub) GetTxID() string      { return s.txID }
 func (s *fakeStub) GetChannelID() string { return "medtrace" }
 func (s *fakeStub) GetTxTimestamp() (*timestamppb.Timestamp, error) {
-	return timestamppb.New(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)), nil
+	return timestamppb.New(txTime), nil
 }
 func (s *fakeStub) GetCreator() ([]byte, error) { return s.creator, nil }
 func (s *fakeStub) GetState(k string) ([]byte, error) {
@@ -93,8 +94,14 @@ type ledgerOf struct {
 	n     int
 }
 
-func newLedger(t testing.TB) *ledgerOf {
-	cc, err := newChaincode()
+// txTime is every fake transaction's timestamp, and the fake peer's clock.
+var txTime = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+
+func newLedger(t testing.TB) *ledgerOf { return newLedgerAt(t, func() time.Time { return txTime }) }
+
+// newLedgerAt is a ledger whose endorsing peer's clock is now.
+func newLedgerAt(t testing.TB, now func() time.Time) *ledgerOf {
+	cc, err := newChaincode(now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,8 +206,8 @@ func TestContract(t *testing.T) {
 			{"bad GTIN", "ManufacturerMSP", "Verify", []string{"123", "S1", "", ""}},
 			{"manufacturer sets roles", "ManufacturerMSP", "SetOrgRole", []string{"ManufacturerMSP", "regulator"}},
 			{"prefixes not JSON", "RegulatorMSP", "SetCompanyPrefixes", []string{"ManufacturerMSP", "4012345"}},
-			{"raw put by a manufacturer", "ManufacturerMSP", "PutRaw", []string{"1", "10"}},
-			{"count not a number", "RegulatorMSP", "PutRaw", []string{"three", "10"}},
+			{"time limits by a manufacturer", "ManufacturerMSP", "SetTimeLimits", []string{"24h", ""}},
+			{"time limits not durations", "RegulatorMSP", "SetTimeLimits", []string{"a day", ""}},
 			{"page size not a number", "RegulatorMSP", "Export", []string{"", "ten"}},
 		}
 		for _, tt := range tests {
@@ -211,12 +218,49 @@ func TestContract(t *testing.T) {
 			})
 		}
 	})
-	t.Run("raw put", func(t *testing.T) {
-		st, msg, stub := l.invoke("RegulatorMSP", "PutRaw", "3", "10")
-		if st != shim.OK || len(stub.writes) != 3 {
-			t.Fatalf("%d %s, %d writes", st, msg, len(stub.writes))
+	t.Run("time limits", func(t *testing.T) {
+		if st, msg, _ := l.invoke("RegulatorMSP", "SetTimeLimits", "48h", "2m"); st != shim.OK {
+			t.Fatalf("%d %s", st, msg)
+		}
+		_, out, _ := l.invoke("ManufacturerMSP", "GetConfig")
+		var cfg record.Config
+		if err := json.Unmarshal([]byte(out), &cfg); err != nil || cfg.MaxEventLag() != 48*time.Hour || cfg.ClockSkew() != 2*time.Minute {
+			t.Fatalf("config %s", out)
 		}
 	})
+}
+
+// TestPeerClock: the chaincode compares the transaction's timestamp with
+// the clock of the peer it runs beside, and refuses the whole transaction
+// when they are too far apart.
+func TestPeerClock(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		peer time.Time
+		ok   bool
+	}{
+		{"the same minute", txTime.Add(30 * time.Second), true},
+		{"the peer 10 minutes later", txTime.Add(10 * time.Minute), false},
+		{"the peer 10 minutes earlier", txTime.Add(-10 * time.Minute), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			l := newLedgerAt(t, func() time.Time { return tt.peer })
+			for _, s := range [][]string{{"InitLedger", "RegulatorMSP"}, {"SetOrgRole", "ManufacturerMSP", "manufacturer"},
+				{"SetCompanyPrefixes", "ManufacturerMSP", `["4012345"]`}} {
+				if st, msg, _ := l.invoke("RegulatorMSP", s[0], s[1:]...); st != shim.OK {
+					t.Fatalf("%s: %d %s", s[0], st, msg)
+				}
+			}
+			evs := `[{"id":"00000000-0000-7000-8000-000000000001","kind":"commission","time":"2026-11-02T08:00:00Z","location":"4012345000009","gtin":"04012345000016","serial":"S1","batch":"L1","expiry":"2028-12-31"}]`
+			st, msg, stub := l.invoke("ManufacturerMSP", "RecordEvents", evs)
+			if (st == shim.OK) != tt.ok {
+				t.Fatalf("status %d (%s), want ok=%v", st, msg, tt.ok)
+			}
+			if !tt.ok && (len(stub.writes) != 0 || len(stub.events) != 0 || !strings.Contains(msg, "clock")) {
+				t.Fatalf("refused with %q, %d writes, %d events", msg, len(stub.writes), len(stub.events))
+			}
+		})
+	}
 }
 
 // BenchmarkRecordEvents is RecordEvents through the contract API's dispatch

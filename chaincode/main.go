@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"time"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
@@ -18,7 +19,7 @@ func main() {
 }
 
 func run() error {
-	cc, err := newChaincode()
+	cc, err := newChaincode(time.Now)
 	if err != nil {
 		return err
 	}
@@ -38,9 +39,10 @@ func run() error {
 	return srv.Start()
 }
 
-// newChaincode is the contract behind the contract API's dispatch.
-func newChaincode() (*contractapi.ContractChaincode, error) {
-	c := &Contract{}
+// newChaincode is the contract behind the contract API's dispatch; now is
+// the endorsing peer's clock (time.Now: the chaincode runs beside its peer).
+func newChaincode(now func() time.Time) (*contractapi.ContractChaincode, error) {
+	c := &Contract{now: now}
 	c.Name = "medtrace"
 	cc, err := contractapi.NewChaincode(c)
 	if err != nil {

@@ -28,4 +28,13 @@ const (
 	ReasonConflict          = "conflict"
 	ReasonNonconformant     = "nonconformant"
 	ReasonTooLarge          = "too-large"
+	// Custody (see CustodyRefusal).
+	ReasonNotHolder        = "not-holder"        // the submitter does not hold the pack or unit
+	ReasonOtherSite        = "other-site"        // the submitter holds it, but at another of its locations
+	ReasonNotShipped       = "not-shipped"       // a receive of something nobody shipped: an unannounced delivery
+	ReasonNotConsignee     = "not-consignee"     // a receive by someone other than the consignee the ship named, or at another place
+	ReasonUnknownConsignee = "unknown-consignee" // a ship to a GLN no member of the ledger has
+	// Ledger time (see EventTimeRefusal).
+	ReasonTooOld   = "too-old"   // the event is dated further before its transaction than the ledger allows
+	ReasonInFuture = "in-future" // the event is dated after its transaction
 )

@@ -16,17 +16,23 @@ type PackFacts struct {
 	Batch, Expiry string     // as the manufacturer declared them
 	Status        PackStatus // the stored state: never recalled or expired, those are derived
 	Dest          string     // the consignee's GLN while in transit
+	Holder        Party      // who holds it, and where (see CustodyRefusal)
+	Consignee     Party      // while in transit: who is to receive it, and where
 	DispensedAt   string     // the GLN where it was dispensed, while dispensed
-	DispensedOn   time.Time  // when it was dispensed, while dispensed
+	DispensedOn   time.Time  // when it was dispensed (the event's time), while dispensed
+	DispensedTx   time.Time  // the ledger time of the dispense (zero in records from before it was kept)
 	Nonconformant string     // the failing inspection's event ID, until a conformant one clears it
 }
 
 // CanStart reports whether an event of kind k may take a pack (or a
 // logistic unit) in state st. Commission, pack, unpack, recall and inspect
-// have rules of their own (see the chaincode).
+// have rules of their own (see the chaincode). Only what was shipped is
+// received: a receive of an active pack is an unannounced delivery.
 func CanStart(k Kind, st PackStatus) bool {
 	switch k {
-	case KindReceive, KindStolen:
+	case KindReceive:
+		return st == PackInTransit
+	case KindStolen:
 		return st == PackActive || st == PackInTransit
 	case KindUndoDispense:
 		return st == PackDispensed
@@ -63,8 +69,36 @@ func StepRefusal(p PackFacts, k Kind) (a Alert, refused bool) {
 		return Alert{}, false
 	case k == KindUndoDispense:
 		return Alertf(ReasonNotDispensed, "pack %s serial %s is %s, not dispensed", p.GTIN, p.Serial, p.Status), true
+	case k == KindReceive && p.Status == PackActive:
+		return Alertf(ReasonNotShipped, "pack %s serial %s was not shipped to anyone%s: an unannounced delivery is refused; the sender records the ship first",
+			p.GTIN, p.Serial, heldBy(p.Holder)), true
 	}
 	return StateAlert(p, k), true
+}
+
+// UndoRefusal says why a dispense of pack p may not be undone at place,
+// by a transaction of ledger time tx (the undo itself dated at); refused is
+// false when it may. An undo happens where the pack was dispensed, within
+// UndoWindow of the dispense, measured between the ledger times of the two
+// transactions: the undo's own date cannot stretch the window. (Records
+// from before the dispense's ledger time was kept measure from its date.)
+func UndoRefusal(p PackFacts, place string, at, tx time.Time) (Alert, bool) {
+	if a, refused := StepRefusal(p, KindUndoDispense); refused {
+		return a, true
+	}
+	from := p.DispensedTx
+	if from.IsZero() {
+		from = p.DispensedOn
+	}
+	switch {
+	case place != p.DispensedAt:
+		return Alertf(ReasonUndoOtherLocation, "pack %s serial %s was dispensed at %s: only there can it be undone", p.GTIN, p.Serial, p.DispensedAt), true
+	case at.Before(p.DispensedOn):
+		return Alertf(ReasonBadEvent, "the undo is dated before the dispense (%s)", p.DispensedOn.UTC().Format(time.RFC3339)), true
+	case tx.Sub(from) > UndoWindow:
+		return Alertf(ReasonUndoTooLate, "pack %s serial %s was dispensed on %s (ledger time): more than 10 days ago", p.GTIN, p.Serial, from.UTC().Format(time.DateOnly)), true
+	}
+	return Alert{}, false
 }
 
 // Sentence formats a message for people (a pharmacist reads it under the
@@ -100,6 +134,14 @@ func StateAlert(p PackFacts, k Kind) Alert {
 		return Alertf(ReasonExported, "pack %s serial %s was exported", p.GTIN, p.Serial)
 	}
 	return Alertf(ReasonBadEvent, "pack %s serial %s cannot be %s from status %s", p.GTIN, p.Serial, k, p.Status)
+}
+
+// heldBy is " (held by MSP at GLN)" when the holder is known.
+func heldBy(h Party) string {
+	if h.MSP == "" {
+		return ""
+	}
+	return " (held by " + h.String() + ")"
 }
 
 // atOn is " at PLACE on TIME" for the parts that are known.

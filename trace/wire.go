@@ -94,6 +94,12 @@ type Verification struct {
 	LastKind  Kind       `json:"lastKind,omitempty"`
 	LastTime  time.Time  `json:"lastTime,omitempty"`
 	LastPlace string     `json:"lastPlace,omitempty"` // GLN
+	// Holder is who holds the pack and where (see CustodyRefusal);
+	// Consignee, while it is in transit, who is to receive it and where.
+	// Both are nil in answers about packs recorded before custody was
+	// kept, or from copies that do not keep it.
+	Holder    *Party `json:"holder,omitempty"`
+	Consignee *Party `json:"consignee,omitempty"`
 	// Block is the block this answer reflects: set for answers from a
 	// local copy (the copy's last block); 0 for Client.Verify, which does
 	// not learn which block the peer read (a chain-info query would cost a
@@ -145,6 +151,8 @@ type PackChange struct {
 	LastKind  Kind       `json:"lastKind"`
 	LastTime  time.Time  `json:"lastTime"`
 	LastPlace string     `json:"lastPlace,omitempty"`
+	Holder    *Party     `json:"holder,omitempty"`    // who holds it (nil in records from before custody was kept)
+	Consignee *Party     `json:"consignee,omitempty"` // while in transit
 }
 
 // Recall is a recalled batch.

@@ -27,7 +27,7 @@ func TestAggregation(t *testing.T) {
 	// world with S1..S4 commissioned, S1,S2 in the case, S3 in case 2, both cases on the pallet.
 	packed := func(t *testing.T) *world {
 		w := newWorld(t)
-		w.stock("S1", "S2", "S3", "S4")
+		w.stockAt("dist", "S1", "S2", "S3", "S4")
 		w.ok(mspDist, w.unit(KindPack, glnDist, ssccCase, p("S1"), p("S2")), w.unit(KindPack, glnDist, ssccCas2, p("S3")))
 		w.ok(mspDist, w.unit(KindPack, glnDist, ssccPal, ssccCase, ssccCas2))
 		return w
@@ -65,7 +65,25 @@ func TestAggregation(t *testing.T) {
 		if r := w.record(mspDist, w.unit(KindUnpack, glnDist, ssccCase))[0]; r.Reason != ReasonInTransit {
 			t.Fatalf("unpack in transit: %+v", r)
 		}
+		if r := w.record(mspPhar2, w.unit(KindReceive, glnPhar2, ssccPal))[0]; r.Reason != ReasonNotConsignee {
+			t.Fatalf("receive of a pallet shipped to another pharmacy: %+v", r)
+		}
+		if r := w.record(mspPhar, w.on(KindReceive, glnPhar2, gtinA, "S1"))[0]; r.Reason != ReasonNotAuthorized {
+			t.Fatalf("receive at another's GLN: %+v", r)
+		}
+		if v := w.verify(gtinA, "S3", "", ""); v.Holder == nil || v.Holder.MSP != mspDist || v.Consignee == nil || *v.Consignee != (Party{MSP: mspPhar, GLN: glnPhar}) {
+			t.Fatalf("a pack in a shipped case: holder %+v consignee %+v", v.Holder, v.Consignee)
+		}
 		w.ok(mspPhar, w.unit(KindReceive, glnPhar, ssccPal))
+		// Children move with their pallet: every pack inside is the pharmacy's.
+		for _, s := range []string{"S1", "S2", "S3"} {
+			if v := w.verify(gtinA, s, "", ""); v.Holder == nil || *v.Holder != (Party{MSP: mspPhar, GLN: glnPhar}) || v.Consignee != nil {
+				t.Fatalf("%s after the pallet's receive: holder %+v consignee %+v", s, v.Holder, v.Consignee)
+			}
+		}
+		if v := w.verify(gtinA, "S4", "", ""); v.Holder == nil || v.Holder.MSP != mspDist {
+			t.Fatalf("S4 moved with a pallet it is not on: %+v", v.Holder)
+		}
 		w.ok(mspPhar, w.on(KindDispense, glnPhar, gtinA, "S1"))
 		c := w.contents(ssccPal)
 		if countPacks(c) != 2 || c.Location != glnPhar {
@@ -76,7 +94,7 @@ func TestAggregation(t *testing.T) {
 		for _, e := range h {
 			kinds = append(kinds, e.Kind)
 		}
-		if !slices.Equal(kinds, []Kind{KindCommission, KindPack, KindShip, KindReceive}) {
+		if !slices.Equal(kinds, []Kind{KindCommission, KindShip, KindReceive, KindPack, KindShip, KindReceive}) {
 			t.Fatalf("history of S2: %v", kinds)
 		}
 	})
@@ -89,16 +107,55 @@ func TestAggregation(t *testing.T) {
 		if v := w.verify(gtinA, "S3", "", ""); v.Status != PackActive {
 			t.Fatalf("S3: %s", v.Status)
 		}
-		if r := w.record(mspDist, w.unit(KindShip, glnDist, ssccCase))[0]; r.Reason != ReasonStolen {
+		s := w.unit(KindShip, glnDist, ssccCase)
+		s.Counterparty = glnPhar
+		if r := w.record(mspDist, s)[0]; r.Reason != ReasonStolen {
 			t.Fatalf("ship a stolen case: %+v", r)
 		}
 	})
-	t.Run("a dispensed pack blocks nothing but leaves the case", func(t *testing.T) {
+	// Was a pharmacy dispensing a pack packed at the distributor's; with
+	// custody only the holder acts on it, so the distributor destroys it.
+	t.Run("a destroyed pack blocks nothing but leaves the case", func(t *testing.T) {
 		w := packed(t)
-		w.ok(mspPhar, w.on(KindDispense, glnPhar, gtinA, "S2"))
-		w.ok(mspDist, w.unit(KindShip, glnDist, ssccCase))
-		if v := w.verify(gtinA, "S2", "", ""); v.Status != PackDispensed {
+		w.ok(mspDist, w.on(KindDestroy, glnDist, gtinA, "S2"))
+		s := w.unit(KindShip, glnDist, ssccCase)
+		s.Counterparty = glnPhar
+		w.ok(mspDist, s)
+		if v := w.verify(gtinA, "S2", "", ""); v.Status != PackDestroyed {
 			t.Fatalf("S2: %s", v.Status)
+		}
+		if c := w.contents(ssccCase); len(c.Packs) != 1 || c.Status != PackInTransit {
+			t.Fatalf("case: %+v", c)
+		}
+	})
+	t.Run("custody of units", func(t *testing.T) {
+		w := packed(t)
+		shipPal := func(loc string) Event {
+			e := w.unit(KindShip, loc, ssccPal)
+			e.Counterparty = glnPhar
+			return e
+		}
+		steps := []struct {
+			name, msp string
+			ev        Event
+			reason    string
+		}{
+			{"the manufacturer ships the distributor's pallet", mspMan, shipPal(glnMan), ReasonNotHolder},
+			{"the distributor ships it from its other site", mspDist, shipPal(glnDistB), ReasonOtherSite},
+			{"the distributor unpacks it at its other site", mspDist, w.unit(KindUnpack, glnDistB, ssccPal), ReasonOtherSite},
+			{"a pharmacy receives it unannounced", mspPhar, w.unit(KindReceive, glnPhar, ssccPal), ReasonNotShipped},
+			{"the manufacturer reports the pallet stolen", mspMan, w.unit(KindStolen, glnMan, ssccPal), ReasonNotHolder},
+			{"the distributor packs its pallet on another's", mspDist, w.unit(KindPack, glnDist, gs1("34020000000000005"), ssccPal), ""},
+		}
+		for _, st := range steps {
+			r := w.record(st.msp, st.ev)[0]
+			got := ""
+			if r.Status != StatusAccepted {
+				got = r.Reason
+			}
+			if got != st.reason {
+				t.Fatalf("%s: got %s %s (%s), want %q", st.name, r.Status, r.Reason, r.Message, st.reason)
+			}
 		}
 	})
 	tests := []struct {
@@ -117,9 +174,14 @@ func TestAggregation(t *testing.T) {
 		{"pack a bad child", func(w *world) Event { return w.unit(KindPack, glnDist, gs1("34020000000000004"), "12345") }, ReasonBadEvent},
 		{"unpack the wrong child", func(w *world) Event { return w.unit(KindUnpack, glnDist, ssccCase, p("S3")) }, ReasonNotInContainer},
 		{"unpack unknown", func(w *world) Event { return w.unit(KindUnpack, glnDist, gs1("34020000000000004")) }, ReasonUnknownSSCC},
-		{"ship unknown", func(w *world) Event { return w.unit(KindShip, glnDist, gs1("34020000000000004")) }, ReasonUnknownSSCC},
+		{"ship unknown", func(w *world) Event {
+			e := w.unit(KindShip, glnDist, gs1("34020000000000004"))
+			e.Counterparty = glnPhar
+			return e
+		}, ReasonUnknownSSCC},
 		{"ship both", func(w *world) Event {
 			e := w.unit(KindShip, glnDist, ssccCase)
+			e.Counterparty = glnPhar
 			e.GTIN, e.Serial = gtinA, "S1"
 			return e
 		}, ReasonBadEvent},
@@ -162,10 +224,11 @@ func TestHistory(t *testing.T) {
 	c := commissionS1(w)
 	first, _, err := w.submit(mspMan, c)
 	must(t, err)
+	w.toPhar("S1")
 	w.ok(mspPhar, w.on(KindDispense, glnPhar, gtinA, "S1"))
 	w.ok(mspMan, w.recall(gtinA, "L1"))
 	h := w.history(gtinA, "S1")
-	if len(h) != 3 || h[0].EventID != c.ID || h[0].TxID != first.TxID || h[2].Kind != KindRecall {
+	if len(h) != 7 || h[0].EventID != c.ID || h[0].TxID != first.TxID || h[6].Kind != KindRecall {
 		t.Fatalf("history %+v", h)
 	}
 	var doc map[string]any
@@ -185,6 +248,7 @@ func TestExport(t *testing.T) {
 		serials = append(serials, "X"+string(rune('A'+i)))
 	}
 	w.stock(serials...)
+	w.toPhar("XC")
 	w.ok(mspPhar, w.on(KindDispense, glnPhar, gtinA, "XC"))
 	w.ok(mspMan, w.recall(gtinA, "L1"))
 	packs, recalls, pages := map[string]PackStatus{}, 0, 0

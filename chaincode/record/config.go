@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/medtrace/medtrace/trace"
 )
@@ -23,11 +24,12 @@ const (
 
 // Kinds lists the event kinds role may record. Everything else is refused
 // with reason not-authorized. Manufacturers commission and recall only GTINs
-// under their own company prefixes (checked apart).
+// under their own company prefixes (checked apart), and ship what they
+// hold; custody (trace.CustodyRefusal) limits every role to what it holds.
 func Kinds(role Role) []Kind {
 	switch role {
 	case RoleManufacturer:
-		return []Kind{KindCommission, KindRecall, KindDestroy, KindStolen, KindSample}
+		return []Kind{KindCommission, KindRecall, KindShip, KindDestroy, KindStolen, KindSample}
 	case RoleDistributor:
 		return []Kind{KindPack, KindUnpack, KindShip, KindReceive, KindDestroy, KindStolen, KindExport}
 	case RolePharmacy:
@@ -48,10 +50,54 @@ type Org struct {
 	GLNs     []string `json:"glns,omitempty"`     // its locations; when set, its events must happen there
 }
 
-// Config is the ledger's organisation-to-role map, kept under one key that
-// only regulator transactions write.
+// Config is the ledger's organisation-to-role map and its time limits, kept
+// under one key that only regulator transactions write.
 type Config struct {
 	Orgs map[string]*Org `json:"orgs"`
+	// EventLagSeconds is how long before its transaction an event may be
+	// dated (offline work synced later); ClockSkewSeconds how far a
+	// transaction's timestamp may be from the endorsing peer's clock, and
+	// an event's time after its transaction's. 0 means the trace core's
+	// defaults (72 h, 5 min).
+	EventLagSeconds  int64 `json:"eventLagSeconds,omitempty"`
+	ClockSkewSeconds int64 `json:"clockSkewSeconds,omitempty"`
+
+	at map[string]string // GLN -> the one MSP that has it (see mspAt)
+}
+
+// MaxEventLag is how long before its transaction an event may be dated.
+func (c *Config) MaxEventLag() time.Duration {
+	if c.EventLagSeconds > 0 {
+		return time.Duration(c.EventLagSeconds) * time.Second
+	}
+	return trace.DefaultMaxEventLag
+}
+
+// ClockSkew is how far a transaction's timestamp may be from the endorsing
+// peer's clock.
+func (c *Config) ClockSkew() time.Duration {
+	if c.ClockSkewSeconds > 0 {
+		return time.Duration(c.ClockSkewSeconds) * time.Second
+	}
+	return trace.DefaultClockSkew
+}
+
+// mspAt is the MSP whose locations include gln, or "" when none (or, in a
+// configuration from before locations were kept apart, more than one) has it.
+func (c *Config) mspAt(gln string) string {
+	if c.at == nil {
+		c.at = map[string]string{}
+		for msp, o := range c.Orgs {
+			for _, g := range o.GLNs {
+				if prev, ok := c.at[g]; ok && prev != msp {
+					c.at[g] = ""
+				} else {
+					c.at[g] = msp
+				}
+			}
+		}
+	}
+	return c.at[gln]
 }
 
 const configKey = "cfg"
@@ -64,7 +110,30 @@ var (
 	ErrAccessDenied = errors.New("access denied")
 	// ErrBadRequest means the request itself is malformed.
 	ErrBadRequest = errors.New("bad request")
+	// ErrClockSkew means the transaction's timestamp is too far from the
+	// endorsing peer's clock: the submitter's clock is wrong (or the
+	// timestamp forged). Nothing of the transaction is recorded.
+	ErrClockSkew = errors.New("transaction time too far from the endorsing peer's clock")
 )
+
+// CheckClock refuses a transaction whose timestamp (tx.Time) is further
+// from the endorsing peer's clock (tx.Clock: the chaincode runs beside its
+// peer) than the ledger's clock skew. Every endorser checks it, so a
+// back-dated or post-dated transaction gets no endorsement.
+func (c *Config) CheckClock(tx Tx) error {
+	if tx.Clock.IsZero() {
+		return fmt.Errorf("%w: the endorser's clock is not known", ErrClockSkew)
+	}
+	d := tx.Time.Sub(tx.Clock)
+	if d < 0 {
+		d = -d
+	}
+	if d > c.ClockSkew() {
+		return fmt.Errorf("%w: the transaction is dated %s, the peer's clock says %s (more than %s apart): set the submitting computer's clock right and send it again",
+			ErrClockSkew, tx.Time.UTC().Format(time.RFC3339), tx.Clock.UTC().Format(time.RFC3339), c.ClockSkew())
+	}
+	return nil
+}
 
 // LoadConfig reads the configuration; ErrNotInitialised when absent.
 func LoadConfig(st State) (*Config, error) {
@@ -215,10 +284,42 @@ func SetLocations(st State, tx Tx, msp string, glns []string) error {
 		if err := checkGLN(g); err != nil {
 			return fmt.Errorf("%w: %w", ErrBadRequest, err)
 		}
+		// A GLN is one organisation's: a ship to it names its consignee.
+		for other, x := range c.Orgs {
+			if other != msp && slices.Contains(x.GLNs, g) {
+				return fmt.Errorf("%w: GLN %s is already a location of %s", ErrBadRequest, g, other)
+			}
+		}
 	}
 	o.GLNs = slices.Clone(glns)
 	slices.Sort(o.GLNs)
 	o.GLNs = slices.Compact(o.GLNs)
+	return saveConfig(st, c)
+}
+
+// Bounds of the ledger's time limits.
+const (
+	minEventLag = time.Hour
+	maxEventLag = 30 * 24 * time.Hour
+	minSkew     = 10 * time.Second
+	maxSkew     = time.Hour
+)
+
+// SetTimeLimits sets how long before its transaction an event may be dated
+// (1 h to 30 days) and the clock skew (10 s to 1 h) the endorsing peers
+// allow; 0 restores a default. A regulator only.
+func SetTimeLimits(st State, tx Tx, eventLag, skew time.Duration) error {
+	c, err := regulatorConfig(st, tx)
+	if err != nil {
+		return err
+	}
+	if eventLag != 0 && (eventLag < minEventLag || eventLag > maxEventLag) {
+		return fmt.Errorf("%w: the event lag must be %s to %s, not %s", ErrBadRequest, minEventLag, maxEventLag, eventLag)
+	}
+	if skew != 0 && (skew < minSkew || skew > maxSkew) {
+		return fmt.Errorf("%w: the clock skew must be %s to %s, not %s", ErrBadRequest, minSkew, maxSkew, skew)
+	}
+	c.EventLagSeconds, c.ClockSkewSeconds = int64(eventLag/time.Second), int64(skew/time.Second)
 	return saveConfig(st, c)
 }
 

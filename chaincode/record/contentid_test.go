@@ -15,19 +15,19 @@ import (
 	"github.com/medtrace/medtrace/trace"
 )
 
-// mixedEvents records pack S1's commissioning and receipt with content IDs
-// and its shipment, between them, with a UUID (kept under its own key).
+// mixedEvents records pack S1's commissioning and receipt (at the
+// distributor) with content IDs and its shipment, between them, with a UUID
+// (kept under its own key).
 func mixedEvents(w *world) (commission, ship, receive Event) {
 	w.t.Helper()
 	commission = byContent(commissionS1(w))
 	w.ok(mspMan, commission)
 	w.now = w.now.Add(time.Hour)
-	ship = w.on(KindShip, glnDist, gtinA, "S1")
-	ship.Counterparty = glnPhar
-	w.ok(mspDist, ship)
+	ship = w.ship(glnMan, "S1", glnDist)
+	w.ok(mspMan, ship)
 	w.now = w.now.Add(time.Hour)
-	receive = byContent(w.on(KindReceive, glnPhar, gtinA, "S1"))
-	w.ok(mspPhar, receive)
+	receive = byContent(w.on(KindReceive, glnDist, gtinA, "S1"))
+	w.ok(mspDist, receive)
 	return commission, ship, receive
 }
 
@@ -118,7 +118,7 @@ func TestContentAddressedEvents(t *testing.T) {
 		if r := w.record(mspPhar, d)[0]; r.Status != StatusRejected || r.Reason != ReasonUnknownPack {
 			t.Fatalf("before commissioning: %+v", r)
 		}
-		w.stock("S1")
+		w.stockAt("phar", "S1")
 		if r := w.record(mspPhar, d)[0]; r.Status != StatusAccepted {
 			t.Fatalf("after commissioning: %+v", r)
 		}
@@ -129,6 +129,7 @@ func TestContentAddressedEvents(t *testing.T) {
 	t.Run("state machine and undo window", func(t *testing.T) {
 		w := newWorld(t)
 		w.ok(mspMan, byContent(commissionS1(w)))
+		w.toPhar("S1")
 		w.ok(mspPhar, byContent(w.on(KindDispense, glnPhar, gtinA, "S1")))
 		w.now = w.now.Add(time.Minute)
 		if r := w.record(mspPhar, byContent(w.on(KindDispense, glnPhar, gtinA, "S1")))[0]; r.Reason != ReasonAlreadyDispensed {
@@ -217,7 +218,7 @@ func TestContentAddressedEvents(t *testing.T) {
 	})
 	t.Run("case events keep their event key", func(t *testing.T) {
 		w := newWorld(t)
-		w.stock("S1", "S2")
+		w.stockAt("dist", "S1", "S2")
 		p := byContent(w.unit(KindPack, glnDist, ssccCase, PackKey(gtinA, "S1"), PackKey(gtinA, "S2")))
 		st, tx := w.tx(mspDist)
 		raw, err := json.Marshal([]Event{p})
@@ -275,14 +276,14 @@ func TestPackRecordFormats(t *testing.T) {
 	}
 	t.Run("earlier record", func(t *testing.T) {
 		check(t, c, s, r)
-		if res := w.record(mspPhar, r)[0]; res.Status != StatusDuplicate {
+		if res := w.record(mspDist, r)[0]; res.Status != StatusDuplicate {
 			t.Fatalf("replay: %+v", res)
 		}
 	})
 	t.Run("earlier record with an event added", func(t *testing.T) {
 		w.now = w.now.Add(time.Hour)
-		d := byContent(w.on(KindDispense, glnPhar, gtinA, "S1"))
-		_, _, err := w.submit(mspPhar, d)
+		d := byContent(w.ship(glnDist, "S1", glnPhar))
+		_, _, err := w.submit(mspDist, d)
 		must(t, err)
 		if p := w.packsWritten(); len(p) != 1 || p[0].LastEvent != d.ID {
 			t.Fatalf("pack written %+v", p)
@@ -291,6 +292,32 @@ func TestPackRecordFormats(t *testing.T) {
 		must(t, json.Unmarshal(w.st.m[key], &p))
 		if want := []string{c.ID, s.ID, r.ID, loggedMark}; !slices.Equal(p.Events, want) {
 			t.Fatalf("stored events %q, want %q", p.Events, want)
+		}
+	})
+	// A record from before custody was kept names no holder or consignee:
+	// they are the organisations whose locations it is at and was shipped
+	// to, and the first write names them.
+	t.Run("record from before custody", func(t *testing.T) {
+		var old map[string]any
+		must(t, json.Unmarshal(w.st.m[key], &old))
+		delete(old, "h")
+		delete(old, "cn")
+		b, err := json.Marshal(old)
+		must(t, err)
+		w.st.m[key] = b
+		v := w.verify(gtinA, "S1", "", "")
+		if v.Status != PackInTransit || v.Holder == nil || *v.Holder != (Party{MSP: mspDist, GLN: glnDist}) ||
+			v.Consignee == nil || *v.Consignee != (Party{MSP: mspPhar, GLN: glnPhar}) {
+			t.Fatalf("old record: status %s holder %+v consignee %+v", v.Status, v.Holder, v.Consignee)
+		}
+		if res := w.record(mspPhar2, w.on(KindReceive, glnPhar2, gtinA, "S1"))[0]; res.Reason != ReasonNotConsignee {
+			t.Fatalf("receive by another pharmacy: %+v", res)
+		}
+		w.ok(mspPhar, w.on(KindReceive, glnPhar, gtinA, "S1"))
+		var p pack
+		must(t, json.Unmarshal(w.st.m[key], &p))
+		if p.Holder != mspPhar || p.Consignee != "" || p.Location != glnPhar {
+			t.Fatalf("after the receive: holder %q consignee %q at %s", p.Holder, p.Consignee, p.Location)
 		}
 	})
 }

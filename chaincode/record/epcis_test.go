@@ -14,7 +14,8 @@ import (
 func TestEPCISEvents(t *testing.T) {
 	w := newWorld(t)
 	yes, no := true, false
-	w.stock("S1", "S2", "S3", "S4", "S5", "S6", "S7", "S/8&9")
+	w.stockAt("dist", "S1", "S2", "S4", "S5", "S7", "S/8&9")
+	w.stock("S3", "S6")
 	ship := w.unit(KindShip, glnDist, ssccCase)
 	ship.Counterparty = glnPhar
 	recv := w.on(KindReceive, glnPhar, gtinA, "S2")
@@ -32,16 +33,17 @@ func TestEPCISEvents(t *testing.T) {
 		action string
 	}{
 		{mspDist, w.unit(KindPack, glnDist, ssccCase, PackKey(gtinA, "S1"), PackKey(gtinA, "S/8&9")), "AggregationEvent", "packing", "in_progress", "ADD"},
-		{mspDist, ship, "ObjectEvent", "shipping", "in_transit", "OBSERVE"},
-		{mspPhar, w.unit(KindReceive, glnPhar, ssccCase), "ObjectEvent", "receiving", "in_progress", "OBSERVE"},
 		{mspDist, w.unit(KindPack, glnDist, ssccPal, ssccCase), "AggregationEvent", "packing", "in_progress", "ADD"},
 		{mspDist, w.unit(KindUnpack, glnDist, ssccPal), "AggregationEvent", "unpacking", "in_progress", "DELETE"},
+		{mspDist, ship, "ObjectEvent", "shipping", "in_transit", "OBSERVE"},
+		{mspPhar, w.unit(KindReceive, glnPhar, ssccCase), "ObjectEvent", "receiving", "in_progress", "OBSERVE"},
+		{mspDist, w.ship(glnDist, "S2", glnPhar), "ObjectEvent", "shipping", "in_transit", "OBSERVE"},
 		{mspPhar, recv, "ObjectEvent", "receiving", "in_progress", "OBSERVE"},
 		{mspPhar, w.on(KindDispense, glnPhar, gtinA, "S2"), "ObjectEvent", "dispensing", "dispensed", "OBSERVE"},
 		{mspPhar, w.on(KindUndoDispense, glnPhar, gtinA, "S2"), "ObjectEvent", trace.BizStepUndoDispensing, "active", "OBSERVE"},
 		{mspReg, insp, "ObjectEvent", "inspecting", "non_conformant", "OBSERVE"},
 		{mspReg, insp2, "ObjectEvent", "inspecting", "conformant", "OBSERVE"},
-		{mspPhar, w.on(KindDestroy, glnPhar, gtinA, "S4"), "ObjectEvent", "destroying", "destroyed", "OBSERVE"},
+		{mspDist, w.on(KindDestroy, glnDist, gtinA, "S4"), "ObjectEvent", "destroying", "destroyed", "OBSERVE"},
 		{mspDist, w.on(KindStolen, glnDist, gtinA, "S5"), "ObjectEvent", "", "stolen", "OBSERVE"},
 		{mspMan, w.on(KindSample, glnMan, gtinA, "S6"), "ObjectEvent", "sampling", "non_sellable_other", "OBSERVE"},
 		{mspDist, w.on(KindExport, glnDist, gtinA, "S7"), "ObjectEvent", "decommissioning", "inactive", "OBSERVE"},

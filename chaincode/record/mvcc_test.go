@@ -25,13 +25,14 @@ func TestConcurrentBatchesDoNotConflict(t *testing.T) {
 			},
 			func(w *world) (string, []Event) { return mspMan, w.commissions("C", 10) }},
 		{"ship vs dispense other packs",
-			func(w *world) (string, []Event) { return mspDist, []Event{w.on(KindShip, glnDist, gtinA, "S3")} },
+			func(w *world) (string, []Event) { return mspDist, []Event{w.ship(glnDist, "S3", glnPhar)} },
 			func(w *world) (string, []Event) { return mspPhar, []Event{w.on(KindDispense, glnPhar, gtinA, "S1")} }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newWorld(t)
-			w.stock("S1", "S2", "S3")
+			w.stockAt("phar", "S1", "S2")
+			w.stockAt("dist", "S3")
 			run := func(f func(w *world) (string, []Event)) *txState {
 				msp, evs := f(w)
 				b, err := json.Marshal(evs)

@@ -33,12 +33,19 @@ type pack struct {
 	Expiry   string     `json:"x"`
 	Status   PackStatus `json:"st"`
 	Owner    string     `json:"o"`           // MSP that commissioned it
-	Location string     `json:"l,omitempty"` // GLN where it last was
+	Location string     `json:"l,omitempty"` // GLN where its holder holds it
 	Dest     string     `json:"d,omitempty"` // ship-to GLN while in transit
 	Parent   string     `json:"p,omitempty"` // SSCC it is packed in
-	// Where and when it was dispensed (for already-dispensed and undo).
+	// Holder is the MSP that holds it (at Location); Consignee, while in
+	// transit, the MSP the ship named (to receive it at Dest). Records
+	// from before custody was kept have neither (see holder).
+	Holder    string `json:"h,omitempty"`
+	Consignee string `json:"cn,omitempty"`
+	// Where and when it was dispensed (for already-dispensed and undo):
+	// the event's time and the ledger time of its transaction.
 	DispLoc  string    `json:"dl,omitempty"`
 	DispTime time.Time `json:"dt,omitzero"`
+	DispTx   time.Time `json:"dtt,omitzero"`
 	// Nonconformant is the failing inspection's event ID, until a
 	// conformant one clears it.
 	Nonconformant string    `json:"nc,omitempty"`
@@ -53,10 +60,46 @@ type pack struct {
 	Log []packEvent `json:"lg,omitempty"`
 }
 
-// facts is what the trace core's state machine and verdict rules read of p.
-func (p *pack) facts() trace.PackFacts {
-	return trace.PackFacts{GTIN: p.GTIN, Serial: p.Serial, Batch: p.Batch, Expiry: p.Expiry, Status: p.Status,
-		Dest: p.Dest, DispensedAt: p.DispLoc, DispensedOn: p.DispTime, Nonconformant: p.Nonconformant}
+// facts is what the trace core's state machine, custody and verdict rules
+// read of p; c resolves the custody of records from before it was kept.
+func (p *pack) facts(c *Config) trace.PackFacts {
+	f := trace.PackFacts{GTIN: p.GTIN, Serial: p.Serial, Batch: p.Batch, Expiry: p.Expiry, Status: p.Status,
+		Dest: p.Dest, DispensedAt: p.DispLoc, DispensedOn: p.DispTime, DispensedTx: p.DispTx, Nonconformant: p.Nonconformant}
+	f.Holder, f.Consignee = custodyOf(c, p.Holder, p.Location, p.Consignee, p.Dest, p.Status, p.Owner)
+	return f
+}
+
+// custodyOf is the holder and (in transit) consignee of a pack or unit. A
+// record from before custody was kept names neither MSP: the holder is the
+// organisation whose location it is at (else fallback, its commissioner),
+// the consignee the one whose location it was shipped to.
+func custodyOf(c *Config, holder, at, consignee, dest string, st PackStatus, fallback string) (h, cn Party) {
+	if holder == "" && c != nil {
+		holder = c.mspAt(at)
+	}
+	if holder == "" {
+		holder = fallback
+	}
+	h = Party{MSP: holder, GLN: at}
+	if st == PackInTransit {
+		if consignee == "" && c != nil {
+			consignee = c.mspAt(dest)
+		}
+		cn = Party{MSP: consignee, GLN: dest}
+	}
+	return h, cn
+}
+
+// parties is the holder and consignee as wire values (nil when unknown).
+func parties(h, cn Party) (*Party, *Party) {
+	var hp, cp *Party
+	if h.MSP != "" {
+		hp = &h
+	}
+	if cn.MSP != "" || cn.GLN != "" {
+		cp = &cn
+	}
+	return hp, cp
 }
 
 // loggedMark in a pack's Events stands for its next Log entry.
@@ -159,6 +202,14 @@ type unit struct {
 	Parent   string     `json:"p,omitempty"`
 	Children []string   `json:"ch,omitempty"` // SSCCs and GTIN/serial
 	Events   []string   `json:"ev"`
+	// Holder and Consignee as for a pack; everything inside moves with it.
+	Holder    string `json:"h,omitempty"`
+	Consignee string `json:"cn,omitempty"`
+}
+
+// custody is the unit's holder and (in transit) consignee.
+func (u *unit) custody(c *Config) (Party, Party) {
+	return custodyOf(c, u.Holder, u.Location, u.Consignee, u.Dest, u.Status, "")
 }
 
 // batchRec is a batch's recall state.
@@ -170,12 +221,22 @@ type batchRec struct {
 	Time     time.Time `json:"t,omitzero"`
 	By       string    `json:"by,omitempty"`
 	Note     string    `json:"n,omitempty"`
+	TxTime   time.Time `json:"tt,omitzero"` // the ledger time of the recall
 }
 
-// change is the pack's state as offline copies receive it.
+// change is the pack's state as offline copies receive it (the custody as
+// the record names it: offline copies read records from write sets,
+// without the configuration).
 func (p *pack) change() PackChange {
-	return PackChange{GTIN: p.GTIN, Serial: p.Serial, Batch: p.Batch, Expiry: p.Expiry, Status: p.Status,
+	c := PackChange{GTIN: p.GTIN, Serial: p.Serial, Batch: p.Batch, Expiry: p.Expiry, Status: p.Status,
 		LastEvent: p.lastEvent(), LastKind: p.LastKind, LastTime: p.LastTime, LastPlace: p.LastPlace}
+	if p.Holder != "" {
+		c.Holder = &Party{MSP: p.Holder, GLN: p.Location}
+	}
+	if p.Status == PackInTransit && p.Consignee != "" {
+		c.Consignee = &Party{MSP: p.Consignee, GLN: p.Dest}
+	}
+	return c
 }
 
 // eventRec is a recorded event: its content hash (to tell a replay from a

@@ -10,9 +10,14 @@ import (
 
 // Verify answers whether a pack may be handed out: its status and every
 // alert, comparing the batch and expiry as scanned (either may be empty)
-// with what the manufacturer declared, as of the transaction time.
+// with what the manufacturer declared, as of the transaction time; and who
+// holds the pack and, in transit, who is to receive it.
 func Verify(st State, tx Tx, gtin, serial, batch, expiry string) (Verification, error) {
-	if _, err := readerOrg(st, tx); err != nil {
+	cfg, err := LoadConfig(st)
+	if err != nil {
+		return Verification{}, err
+	}
+	if _, err := cfg.member(tx.MSP); err != nil {
 		return Verification{}, err
 	}
 	if err := checkGTIN(gtin); err != nil {
@@ -36,8 +41,9 @@ func Verify(st State, tx Tx, gtin, serial, batch, expiry string) (Verification, 
 	if err != nil {
 		return Verification{}, err
 	}
-	facts := p.facts()
+	facts := p.facts(cfg)
 	v.Status, v.Alerts = trace.Judge(&facts, b.recall(), scan, tx.Time)
+	v.Holder, v.Consignee = parties(facts.Holder, facts.Consignee)
 	v.Batch, v.Expiry = p.Batch, p.Expiry
 	v.LastEvent, v.LastKind, v.LastTime, v.LastPlace = p.lastEvent(), p.LastKind, p.LastTime, p.LastPlace
 	return v, nil
@@ -146,7 +152,7 @@ func UnitContents(st State, tx Tx, sscc string) (Contents, error) {
 					return Contents{}, err
 				}
 				ref.Batch, ref.Expiry = p.Batch, p.Expiry
-				facts := p.facts()
+				facts := p.facts(nil)
 				ref.Status, _ = trace.Judge(&facts, b.recall(), trace.Scan{GTIN: g, Serial: ser}, tx.Time)
 			}
 			c.Packs = append(c.Packs, ref)
@@ -154,32 +160,6 @@ func UnitContents(st State, tx Tx, sscc string) (Contents, error) {
 		return c, nil
 	}
 	return walk(sscc, 0)
-}
-
-// PutRaw writes n plain keys of size bytes each under the transaction's ID:
-// the benchmark baseline of a bare key-value put, with no checks. A
-// regulator only (regulators hold no stock), so it cannot touch trace data.
-func PutRaw(st State, tx Tx, n, size int) error {
-	c, err := LoadConfig(st)
-	if err != nil {
-		return err
-	}
-	if o := c.Orgs[tx.MSP]; o == nil || o.Role != RoleRegulator {
-		return fmt.Errorf("%w: PutRaw is for a regulator's benchmark only", ErrAccessDenied)
-	}
-	if n < 1 || n > MaxBatch || size < 1 || size > 4096 {
-		return fmt.Errorf("%w: PutRaw takes 1 to %d keys of 1 to 4096 bytes", ErrBadRequest, MaxBatch)
-	}
-	v := make([]byte, size)
-	for i := range v {
-		v[i] = 'x'
-	}
-	for i := 0; i < n; i++ {
-		if err := st.PutState(fmt.Sprintf("raw:%s:%d", tx.ID, i), v); err != nil {
-			return fmt.Errorf("write raw key: %w", err)
-		}
-	}
-	return nil
 }
 
 // KV is one key and value of a range scan.

@@ -23,9 +23,6 @@ const maxExpand = trace.MaxChildren
 // ones are kept under their own key, like UUID events.
 const MaxPackLog = 32
 
-// maxClockSkew is how far in the future of the transaction an event's time may be.
-const maxClockSkew = 10 * time.Minute
-
 // rejection is why one event was refused.
 type rejection struct {
 	code, msg string
@@ -41,7 +38,9 @@ func refusal(a trace.Alert) *rejection { return &rejection{a.Code, a.Message} }
 // Record applies a batch of events (a JSON array of Event) in order and
 // returns a result per event and the chaincode event payload. It fails as a
 // whole only when the request is malformed, the ledger is not initialised,
-// the submitter has no role, or the state cannot be read or written.
+// the submitter has no role, the transaction's time is too far from the
+// endorsing peer's clock (ErrClockSkew), or the state cannot be read or
+// written.
 func Record(st State, tx Tx, batch []byte) (BatchResult, Emission, error) {
 	cfg, err := LoadConfig(st)
 	if err != nil {
@@ -49,6 +48,9 @@ func Record(st State, tx Tx, batch []byte) (BatchResult, Emission, error) {
 	}
 	org, err := cfg.member(tx.MSP)
 	if err != nil {
+		return BatchResult{}, Emission{}, err
+	}
+	if err := cfg.CheckClock(tx); err != nil {
 		return BatchResult{}, Emission{}, err
 	}
 	var raws []json.RawMessage
@@ -221,12 +223,9 @@ func (r *recorder) onePack(ev *Event, raw json.RawMessage) (Result, error) {
 	return Result{EventID: ev.ID, Status: StatusAccepted, TxID: r.tx.ID}, nil
 }
 
-// validate checks the event's fields for its kind and the submitter's right
-// to record it.
+// validate checks the event's fields for its kind, the submitter's right
+// to record it, and its time against the ledger time (trace.EventTimeRefusal).
 func (r *recorder) validate(ev *Event) *rejection {
-	if ev.Time.After(r.tx.Time.Add(maxClockSkew)) {
-		return reject(ReasonBadEvent, "the event time %s is in the future", ev.Time.UTC().Format(time.RFC3339))
-	}
 	if a, bad := trace.CheckEvent(*ev); bad {
 		return refusal(a)
 	}
@@ -239,7 +238,51 @@ func (r *recorder) validate(ev *Event) *rejection {
 	if ev.Location != "" && len(r.org.GLNs) > 0 && !slices.Contains(r.org.GLNs, ev.Location) {
 		return reject(ReasonNotAuthorized, "location %s is not one of %s's locations", ev.Location, r.tx.MSP)
 	}
+	if ev.Kind == KindShip && ev.Counterparty == "" {
+		return reject(ReasonBadEvent, "a ship names its consignee: the GLN it goes to (counterparty)")
+	}
+	if a, bad := trace.EventTimeRefusal(ev.Time, r.tx.Time, r.cfg.MaxEventLag(), r.cfg.ClockSkew()); bad {
+		return refusal(a)
+	}
 	return nil
+}
+
+// actor is the submitter recording ev, for the custody rule; gtin is the
+// pack's ("" for a logistic unit, which has no brand owner).
+func (r *recorder) actor(ev *Event, gtin string) trace.Actor {
+	return trace.Actor{MSP: r.tx.MSP, GLN: ev.Location, Regulator: r.org.Role == RoleRegulator,
+		BrandOwner: gtin != "" && r.org.ownsGTIN(gtin)}
+}
+
+// custody refuses ev unless the submitter may record it about pack p
+// (trace.CustodyRefusal).
+func (r *recorder) custody(p *pack, ev *Event) *rejection {
+	if a, refused := p.facts(r.cfg).CustodyRefusal(ev.Kind, r.actor(ev, p.GTIN)); refused {
+		return refusal(a)
+	}
+	return nil
+}
+
+// unitCustody refuses ev unless the submitter may record it about unit u.
+func (r *recorder) unitCustody(u *unit, ev *Event) *rejection {
+	h, cn := u.custody(r.cfg)
+	if a, refused := trace.CustodyRefusal("SSCC "+u.SSCC, h, cn, ev.Kind, r.actor(ev, "")); refused {
+		return refusal(a)
+	}
+	return nil
+}
+
+// consignee is the MSP a ship goes to: the one whose location its
+// counterparty is.
+func (r *recorder) consignee(ev *Event) (string, *rejection) {
+	if ev.Counterparty == ev.Location {
+		return "", reject(ReasonBadEvent, "a ship goes from %s to another place, not to %s itself", ev.Location, ev.Location)
+	}
+	msp := r.cfg.mspAt(ev.Counterparty)
+	if msp == "" {
+		return "", reject(ReasonUnknownConsignee, "GLN %s is not a location of a member of this ledger: nobody could receive the shipment", ev.Counterparty)
+	}
+	return msp, nil
 }
 
 // apply runs the state machine for a valid event: it checks everything
@@ -280,34 +323,47 @@ func (r *recorder) commission(ev *Event) (*rejection, error) {
 		return reject(ReasonRecalledBatch, "batch %s of %s is recalled", ev.Batch, ev.GTIN), nil
 	}
 	p = &pack{GTIN: ev.GTIN, Serial: ev.Serial, Batch: ev.Batch, Expiry: ev.Expiry, Status: PackActive,
-		Owner: r.tx.MSP, Location: ev.Location}
+		Owner: r.tx.MSP, Location: ev.Location, Holder: r.tx.MSP}
 	r.touch(p, ev)
 	return nil, nil
 }
 
-// touch records ev as the pack's latest event and marks it for writing.
+// touch records ev as the pack's latest event and marks it for writing
+// (with its holder named, for a record from before custody was kept).
 func (r *recorder) touch(p *pack, ev *Event) {
+	if p.Holder == "" {
+		h, _ := custodyOf(r.cfg, "", p.Location, "", "", p.Status, p.Owner)
+		p.Holder = h.MSP
+	}
 	p.LastKind, p.LastTime, p.LastPlace = ev.Kind, ev.Time, ev.Location
 	p.Events = append(p.Events, ev.ID)
 	r.ov.putPack(p)
 }
 
 func (r *recorder) touchUnit(u *unit, ev *Event) {
+	if u.Holder == "" {
+		h, _ := custodyOf(r.cfg, "", u.Location, "", "", u.Status, "")
+		u.Holder = h.MSP
+	}
 	u.Events = append(u.Events, ev.ID)
 	r.ov.putUnit(u)
 }
 
 // stateReject explains why a pack in its state cannot take part in an
 // event of kind k (the trace core's rule, trace.StepRefusal).
-func stateReject(p *pack, k Kind) *rejection {
-	a, _ := trace.StepRefusal(p.facts(), k)
+func (r *recorder) stateReject(p *pack, k Kind) *rejection {
+	a, _ := trace.StepRefusal(p.facts(r.cfg), k)
 	return refusal(a)
 }
 
-// unitReject explains why a logistic unit cannot take part in an event.
-func unitReject(u *unit) *rejection {
-	if u.Status == PackInTransit {
+// unitReject explains why a logistic unit cannot take part in an event of
+// kind k.
+func unitReject(u *unit, k Kind) *rejection {
+	switch {
+	case u.Status == PackInTransit:
 		return reject(ReasonInTransit, "SSCC %s is in transit to %s: receive it first", u.SSCC, u.Dest)
+	case k == KindReceive && u.Status == PackActive:
+		return reject(ReasonNotShipped, "SSCC %s was not shipped to anyone: an unannounced delivery is refused; the sender records the ship first", u.SSCC)
 	}
 	return reject(string(u.Status), "SSCC %s is %s", u.SSCC, u.Status)
 }
@@ -328,16 +384,21 @@ func (r *recorder) detach(parent, child string) error {
 	return nil
 }
 
-// setPack moves a pack to status st for event ev.
-func (r *recorder) setPack(p *pack, ev *Event, st PackStatus) {
+// setPack moves a pack to status st for event ev; a ship names its
+// consignee (the MSP), a receive makes the consignee the holder.
+func (r *recorder) setPack(p *pack, ev *Event, st PackStatus, consignee string) {
+	if p.Holder == "" { // a record from before custody was kept: name it now
+		h, _ := custodyOf(r.cfg, "", p.Location, "", "", p.Status, p.Owner)
+		p.Holder = h.MSP
+	}
 	p.Status = st
 	switch ev.Kind {
 	case KindShip:
-		p.Dest = ev.Counterparty
+		p.Dest, p.Consignee = ev.Counterparty, consignee
 	case KindReceive:
-		p.Location, p.Dest = ev.Location, ""
+		p.Holder, p.Location, p.Dest, p.Consignee = r.tx.MSP, ev.Location, "", ""
 	default:
-		p.Dest = ""
+		p.Dest, p.Consignee = "", ""
 	}
 	r.touch(p, ev)
 }
@@ -355,13 +416,23 @@ func (r *recorder) move(ev *Event) (*rejection, error) {
 			return reject(ReasonUnknownPack, "pack %s serial %s was never commissioned", ev.GTIN, ev.Serial), nil
 		}
 		if !trace.CanStart(ev.Kind, p.Status) {
-			return stateReject(p, ev.Kind), nil
+			return r.stateReject(p, ev.Kind), nil
+		}
+		if rej := r.custody(p, ev); rej != nil {
+			return rej, nil
+		}
+		cn := ""
+		if ev.Kind == KindShip {
+			var rej *rejection
+			if cn, rej = r.consignee(ev); rej != nil {
+				return rej, nil
+			}
 		}
 		if err := r.detach(p.Parent, PackKey(p.GTIN, p.Serial)); err != nil {
 			return nil, err
 		}
 		p.Parent = ""
-		r.setPack(p, ev, st)
+		r.setPack(p, ev, st, cn)
 		return nil, nil
 	}
 	root, err := r.ov.unit(ev.SSCC)
@@ -377,12 +448,23 @@ func (r *recorder) move(ev *Event) (*rejection, error) {
 	}
 	for _, u := range units {
 		if !trace.CanStart(ev.Kind, u.Status) {
-			return unitReject(u), nil
+			return unitReject(u, ev.Kind), nil
 		}
 	}
 	for _, p := range packs {
 		if !trace.CanStart(ev.Kind, p.Status) {
-			return stateReject(p, ev.Kind), nil
+			return r.stateReject(p, ev.Kind), nil
+		}
+	}
+	// Everything inside moves with the unit, so the unit's custody is theirs.
+	if rej := r.unitCustody(root, ev); rej != nil {
+		return rej, nil
+	}
+	cn := ""
+	if ev.Kind == KindShip {
+		var rej *rejection
+		if cn, rej = r.consignee(ev); rej != nil {
+			return rej, nil
 		}
 	}
 	if err := r.detach(root.Parent, root.SSCC); err != nil {
@@ -390,17 +472,23 @@ func (r *recorder) move(ev *Event) (*rejection, error) {
 	}
 	root.Parent = ""
 	for _, u := range units {
+		if u.Holder == "" {
+			h, _ := u.custody(r.cfg)
+			u.Holder = h.MSP
+		}
 		u.Status = st
 		switch ev.Kind {
 		case KindShip:
-			u.Dest = ev.Counterparty
+			u.Dest, u.Consignee = ev.Counterparty, cn
 		case KindReceive:
-			u.Location, u.Dest = ev.Location, ""
+			u.Holder, u.Location, u.Dest, u.Consignee = r.tx.MSP, ev.Location, "", ""
+		default:
+			u.Dest, u.Consignee = "", ""
 		}
 		r.touchUnit(u, ev)
 	}
 	for _, p := range packs {
-		r.setPack(p, ev, st)
+		r.setPack(p, ev, st, cn)
 	}
 	return nil, nil
 }
@@ -451,7 +539,12 @@ func (r *recorder) pack(ev *Event) (*rejection, error) {
 		return nil, err
 	}
 	if u != nil && u.Status != PackActive {
-		return unitReject(u), nil
+		return unitReject(u, ev.Kind), nil
+	}
+	if u != nil {
+		if rej := r.unitCustody(u, ev); rej != nil {
+			return rej, nil
+		}
 	}
 	// The new children must not contain the unit itself or one of its ancestors.
 	ancestors := map[string]bool{ev.SSCC: true}
@@ -481,7 +574,10 @@ func (r *recorder) pack(ev *Event) (*rejection, error) {
 			case c.Parent != "":
 				return reject(ReasonAlreadyAggregated, "SSCC %s is already packed in %s", s, c.Parent), nil
 			case c.Status != PackActive:
-				return unitReject(c), nil
+				return unitReject(c, ev.Kind), nil
+			}
+			if rej := r.unitCustody(c, ev); rej != nil {
+				return rej, nil
 			}
 			units = append(units, c)
 			continue
@@ -496,12 +592,15 @@ func (r *recorder) pack(ev *Event) (*rejection, error) {
 		case p.Parent != "":
 			return reject(ReasonAlreadyAggregated, "pack %s serial %s is already packed in %s", g, ser, p.Parent), nil
 		case p.Status != PackActive:
-			return stateReject(p, ev.Kind), nil
+			return r.stateReject(p, ev.Kind), nil
+		}
+		if rej := r.custody(p, ev); rej != nil {
+			return rej, nil
 		}
 		packs = append(packs, p)
 	}
 	if u == nil {
-		u = &unit{SSCC: ev.SSCC, Status: PackActive, Location: ev.Location}
+		u = &unit{SSCC: ev.SSCC, Status: PackActive, Location: ev.Location, Holder: r.tx.MSP}
 	}
 	u.Children = append(slices.Clone(u.Children), ev.Children...)
 	r.touchUnit(u, ev)
@@ -525,7 +624,10 @@ func (r *recorder) unpack(ev *Event) (*rejection, error) {
 		return reject(ReasonUnknownSSCC, "SSCC %s was never packed", ev.SSCC), nil
 	}
 	if u.Status != PackActive {
-		return unitReject(u), nil
+		return unitReject(u, ev.Kind), nil
+	}
+	if rej := r.unitCustody(u, ev); rej != nil {
+		return rej, nil
 	}
 	out := ev.Children
 	if len(out) == 0 {
@@ -572,7 +674,7 @@ func (r *recorder) recall(ev *Event) (*rejection, error) {
 	if b != nil && b.Recalled {
 		return reject(ReasonAlreadyRecalled, "batch %s of %s was already recalled on %s", ev.Batch, ev.GTIN, b.Time.UTC().Format(time.DateOnly)), nil
 	}
-	r.ov.putBatch(&batchRec{GTIN: ev.GTIN, Batch: ev.Batch, Recalled: true, Event: ev.ID, Time: ev.Time, By: r.tx.MSP, Note: ev.Note})
+	r.ov.putBatch(&batchRec{GTIN: ev.GTIN, Batch: ev.Batch, Recalled: true, Event: ev.ID, Time: ev.Time, By: r.tx.MSP, Note: ev.Note, TxTime: r.tx.Time})
 	r.recalls = append(r.recalls, Recall{GTIN: ev.GTIN, Batch: ev.Batch, EventID: ev.ID, Time: ev.Time, Reason: ev.Note})
 	return nil, nil
 }
@@ -607,9 +709,12 @@ func (r *recorder) dispense(ev *Event) (*rejection, error) {
 		return reject(ReasonUnknownPack, "pack %s serial %s was never commissioned", ev.GTIN, ev.Serial), nil
 	}
 	if !trace.CanStart(ev.Kind, p.Status) {
-		return stateReject(p, ev.Kind), nil
+		return r.stateReject(p, ev.Kind), nil
 	}
-	if m := trace.ScanMismatches(p.facts(), ev.Batch, ev.Expiry); len(m) > 0 {
+	if rej := r.custody(p, ev); rej != nil {
+		return rej, nil
+	}
+	if m := trace.ScanMismatches(p.facts(r.cfg), ev.Batch, ev.Expiry); len(m) > 0 {
 		return refusal(m[0]), nil
 	}
 	b, err := r.ov.batch(p.GTIN, p.Batch)
@@ -619,14 +724,16 @@ func (r *recorder) dispense(ev *Event) (*rejection, error) {
 	if b != nil && b.Recalled {
 		return reject(ReasonRecalledBatch, "batch %s of %s is recalled since %s", p.Batch, p.GTIN, b.Time.UTC().Format(time.DateOnly)), nil
 	}
-	if trace.Expired(p.Expiry, ev.Time) {
-		return reject(ReasonExpired, "pack %s serial %s expired on %s", p.GTIN, p.Serial, p.Expiry), nil
+	// Expiry is judged at the ledger time: a dispense back-dated to before
+	// the expiry date is still a dispense of an expired pack.
+	if trace.Expired(p.Expiry, r.tx.Time) {
+		return reject(ReasonExpired, "pack %s serial %s expired on %s (ledger time %s)", p.GTIN, p.Serial, p.Expiry, r.tx.Time.UTC().Format(time.DateOnly)), nil
 	}
 	if err := r.detach(p.Parent, PackKey(p.GTIN, p.Serial)); err != nil {
 		return nil, err
 	}
-	p.Parent, p.DispLoc, p.DispTime = "", ev.Location, ev.Time
-	r.setPack(p, ev, PackDispensed)
+	p.Parent, p.DispLoc, p.DispTime, p.DispTx = "", ev.Location, ev.Time, r.tx.Time
+	r.setPack(p, ev, PackDispensed, "")
 	return nil, nil
 }
 
@@ -635,20 +742,19 @@ func (r *recorder) undo(ev *Event) (*rejection, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case p == nil:
+	if p == nil {
 		return reject(ReasonUnknownPack, "pack %s serial %s was never commissioned", ev.GTIN, ev.Serial), nil
-	case !trace.CanStart(ev.Kind, p.Status):
-		return stateReject(p, ev.Kind), nil
-	case ev.Location != p.DispLoc:
-		return reject(ReasonUndoOtherLocation, "pack %s serial %s was dispensed at %s: only there can it be undone", ev.GTIN, ev.Serial, p.DispLoc), nil
-	case ev.Time.Before(p.DispTime):
-		return reject(ReasonBadEvent, "the undo is dated before the dispense (%s)", p.DispTime.UTC().Format(time.RFC3339)), nil
-	case ev.Time.Sub(p.DispTime) > UndoWindow:
-		return reject(ReasonUndoTooLate, "pack %s serial %s was dispensed on %s: more than 10 days ago", ev.GTIN, ev.Serial, p.DispTime.UTC().Format(time.DateOnly)), nil
 	}
-	p.DispLoc, p.DispTime = "", time.Time{}
+	// Where, and within the window measured between the two transactions'
+	// ledger times (trace.UndoRefusal), then by whom.
+	if a, refused := trace.UndoRefusal(p.facts(r.cfg), ev.Location, ev.Time, r.tx.Time); refused {
+		return refusal(a), nil
+	}
+	if rej := r.custody(p, ev); rej != nil {
+		return rej, nil
+	}
+	p.DispLoc, p.DispTime, p.DispTx = "", time.Time{}, time.Time{}
 	p.Location = ev.Location
-	r.setPack(p, ev, PackActive)
+	r.setPack(p, ev, PackActive, "")
 	return nil, nil
 }

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -34,51 +35,68 @@ func TestCheckDigits(t *testing.T) {
 }
 
 // TestRoles checks every role against every event kind: allowed kinds are
-// accepted from a state where they are legal, forbidden ones are rejected
-// with not-authorized.
+// accepted from a state where they are legal, about a pack the role holds
+// (or, for a receive, one shipped to it), forbidden ones are rejected with
+// not-authorized.
 func TestRoles(t *testing.T) {
 	locOf := map[string]string{mspMan: glnMan, mspDist: glnDist, mspPhar: glnPhar, mspReg: glnReg}
 	yes := true
 	// event builds a legal event of kind k for a pack or unit prepared by setup.
 	type kindCase struct {
 		kind  Kind
-		setup func(w *world) // as the right role
+		setup func(w *world, at string) // brings the pack to at ("man", "dist", "phar"), by honest events
 		event func(w *world, loc string) Event
 	}
 	kinds := []kindCase{
-		{KindCommission, func(w *world) {}, func(w *world, loc string) Event {
+		{KindCommission, func(w *world, at string) {}, func(w *world, loc string) Event {
 			e := w.commission(gtinA, "S1", "L1", "2028-12-31")
 			e.Location = loc
 			return e
 		}},
-		{KindRecall, func(w *world) { w.stock("S1") }, func(w *world, loc string) Event { return w.recall(gtinA, "L1") }},
-		{KindPack, func(w *world) { w.stock("S1") }, func(w *world, loc string) Event {
+		{KindRecall, func(w *world, at string) { w.stock("S1") }, func(w *world, loc string) Event { return w.recall(gtinA, "L1") }},
+		{KindPack, func(w *world, at string) { w.stockAt(at, "S1") }, func(w *world, loc string) Event {
 			return w.unit(KindPack, loc, ssccCase, PackKey(gtinA, "S1"))
 		}},
-		{KindUnpack, func(w *world) {
-			w.stock("S1")
+		{KindUnpack, func(w *world, at string) {
+			w.stockAt("dist", "S1")
 			w.ok(mspDist, w.unit(KindPack, glnDist, ssccCase, PackKey(gtinA, "S1")))
 		},
 			func(w *world, loc string) Event { return w.unit(KindUnpack, loc, ssccCase) }},
-		{KindShip, func(w *world) { w.stock("S1") }, func(w *world, loc string) Event {
+		{KindShip, func(w *world, at string) { w.stockAt(at, "S1") }, func(w *world, loc string) Event {
 			e := w.on(KindShip, loc, gtinA, "S1")
 			e.Counterparty = glnPhar
 			return e
 		}},
-		{KindReceive, func(w *world) { w.stock("S1") }, func(w *world, loc string) Event { return w.on(KindReceive, loc, gtinA, "S1") }},
-		{KindDispense, func(w *world) { w.stock("S1") }, func(w *world, loc string) Event { return w.on(KindDispense, loc, gtinA, "S1") }},
-		{KindUndoDispense, func(w *world) { w.stock("S1"); w.ok(mspPhar, w.on(KindDispense, glnPhar, gtinA, "S1")) },
+		// A receive is the consignee's: the pack is shipped to the role's place.
+		{KindReceive, func(w *world, at string) {
+			switch at {
+			case "phar":
+				w.stockAt("dist", "S1")
+				w.ok(mspDist, w.ship(glnDist, "S1", glnPhar))
+			default:
+				w.stock("S1")
+				w.ok(mspMan, w.ship(glnMan, "S1", glnDist))
+			}
+		}, func(w *world, loc string) Event { return w.on(KindReceive, loc, gtinA, "S1") }},
+		{KindDispense, func(w *world, at string) { w.stockAt(at, "S1") }, func(w *world, loc string) Event { return w.on(KindDispense, loc, gtinA, "S1") }},
+		{KindUndoDispense, func(w *world, at string) {
+			w.stockAt("phar", "S1")
+			w.ok(mspPhar, w.on(KindDispense, glnPhar, gtinA, "S1"))
+		},
 			func(w *world, loc string) Event { return w.on(KindUndoDispense, glnPhar, gtinA, "S1") }},
-		{KindDestroy, func(w *world) { w.stock("S1") }, func(w *world, loc string) Event { return w.on(KindDestroy, loc, gtinA, "S1") }},
-		{KindStolen, func(w *world) { w.stock("S1") }, func(w *world, loc string) Event { return w.on(KindStolen, loc, gtinA, "S1") }},
-		{KindSample, func(w *world) { w.stock("S1") }, func(w *world, loc string) Event { return w.on(KindSample, loc, gtinA, "S1") }},
-		{KindExport, func(w *world) { w.stock("S1") }, func(w *world, loc string) Event { return w.on(KindExport, loc, gtinA, "S1") }},
-		{KindInspect, func(w *world) { w.stock("S1") }, func(w *world, loc string) Event {
+		{KindDestroy, func(w *world, at string) { w.stockAt(at, "S1") }, func(w *world, loc string) Event { return w.on(KindDestroy, loc, gtinA, "S1") }},
+		{KindStolen, func(w *world, at string) { w.stockAt(at, "S1") }, func(w *world, loc string) Event { return w.on(KindStolen, loc, gtinA, "S1") }},
+		{KindSample, func(w *world, at string) { w.stockAt(at, "S1") }, func(w *world, loc string) Event { return w.on(KindSample, loc, gtinA, "S1") }},
+		{KindExport, func(w *world, at string) { w.stockAt(at, "S1") }, func(w *world, loc string) Event { return w.on(KindExport, loc, gtinA, "S1") }},
+		{KindInspect, func(w *world, at string) { w.stock("S1") }, func(w *world, loc string) Event {
 			e := w.on(KindInspect, loc, gtinA, "S1")
 			e.Conformant = &yes
 			return e
 		}},
 	}
+	// placeOf is where each role holds the packs it acts on (a regulator
+	// holds none: it samples at the manufacturer's).
+	placeOf := map[string]string{mspMan: "man", mspDist: "dist", mspPhar: "phar", mspReg: "man"}
 	for _, role := range []struct {
 		msp  string
 		role Role
@@ -93,7 +111,7 @@ func TestRoles(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				w := newWorld(t)
-				k.setup(w)
+				k.setup(w, placeOf[role.msp])
 				ev := k.event(w, locOf[role.msp])
 				r := w.record(role.msp, ev)[0]
 				if allowed && r.Status != StatusAccepted {
@@ -129,7 +147,7 @@ func TestRoles(t *testing.T) {
 	})
 	t.Run("location not the organisation's", func(t *testing.T) {
 		w := newWorld(t)
-		w.stock("S1")
+		w.stockAt("phar", "S1")
 		if r := w.record(mspPhar, w.on(KindDispense, glnPhar2, gtinA, "S1"))[0]; r.Reason != ReasonNotAuthorized {
 			t.Fatalf("dispense at another pharmacy's GLN: %+v", r)
 		}
@@ -165,6 +183,15 @@ func TestTransitions(t *testing.T) {
 	ship := func(to string) func(w *world) Event {
 		return func(w *world) Event { e := w.on(KindShip, glnDist, gtinA, "S1"); e.Counterparty = to; return e }
 	}
+	// atDist and atPhar bring S1 to the distributor, or on to the pharmacy
+	// (expiring replaces the commission with one of another expiry).
+	atDist := []step{accept(mspMan, commissionS1), accept(mspMan, func(w *world) Event { return w.ship(glnMan, "S1", glnDist) }),
+		accept(mspDist, pk(KindReceive, glnDist))}
+	atPhar := append(slices.Clone(atDist), accept(mspDist, ship(glnPhar)), accept(mspPhar, pk(KindReceive, glnPhar)))
+	with := func(path []step, more ...step) []step { return append(slices.Clone(path), more...) }
+	expiring := func(expiry string, path []step) []step {
+		return with([]step{accept(mspMan, func(w *world) Event { return w.commission(gtinA, "S1", "L1", expiry) })}, path[1:]...)
+	}
 	scan := func(batch, expiry string) func(w *world) Event {
 		return func(w *world) Event {
 			e := w.on(KindDispense, glnPhar, gtinA, "S1")
@@ -179,55 +206,103 @@ func TestTransitions(t *testing.T) {
 	}{
 		{"commission", []step{accept(mspMan, commissionS1)}, PackActive},
 		{"commission twice", []step{accept(mspMan, commissionS1), refuse(mspMan, ReasonAlreadyCommission, commissionS1)}, PackActive},
-		{"full chain", []step{accept(mspMan, commissionS1), accept(mspDist, pk(KindReceive, glnDist)), accept(mspDist, ship(glnPhar)),
-			accept(mspPhar, pk(KindReceive, glnPhar)), accept(mspPhar, pk(KindDispense, glnPhar))}, PackDispensed},
+		{"full chain", with(atPhar, accept(mspPhar, pk(KindDispense, glnPhar))), PackDispensed},
 		{"dispense unknown", []step{refuse(mspPhar, ReasonUnknownPack, pk(KindDispense, glnPhar))}, PackUnknown},
-		{"dispense twice", []step{accept(mspMan, commissionS1), accept(mspPhar, pk(KindDispense, glnPhar)),
-			refuse(mspPhar, ReasonAlreadyDispensed, pk(KindDispense, glnPhar))}, PackDispensed},
-		{"dispense in transit", []step{accept(mspMan, commissionS1), accept(mspDist, ship(glnPhar)),
-			refuse(mspPhar, ReasonInTransit, pk(KindDispense, glnPhar))}, PackInTransit},
-		{"ship twice", []step{accept(mspMan, commissionS1), accept(mspDist, ship(glnPhar)), refuse(mspDist, ReasonInTransit, ship(glnPhar))}, PackInTransit},
-		{"stolen in transit", []step{accept(mspMan, commissionS1), accept(mspDist, ship(glnPhar)), accept(mspDist, pk(KindStolen, glnDist)),
-			refuse(mspPhar, ReasonStolen, pk(KindReceive, glnPhar))}, PackStolen},
-		{"dispense destroyed", []step{accept(mspMan, commissionS1), accept(mspPhar, pk(KindDestroy, glnPhar)),
-			refuse(mspPhar, ReasonDestroyed, pk(KindDispense, glnPhar))}, PackDestroyed},
-		{"destroy dispensed", []step{accept(mspMan, commissionS1), accept(mspPhar, pk(KindDispense, glnPhar)),
-			refuse(mspPhar, ReasonAlreadyDispensed, pk(KindDestroy, glnPhar))}, PackDispensed},
+		{"dispense twice", with(atPhar, accept(mspPhar, pk(KindDispense, glnPhar)),
+			refuse(mspPhar, ReasonAlreadyDispensed, pk(KindDispense, glnPhar))), PackDispensed},
+		{"dispense in transit", with(atDist, accept(mspDist, ship(glnPhar)),
+			refuse(mspPhar, ReasonInTransit, pk(KindDispense, glnPhar))), PackInTransit},
+		{"ship twice", with(atDist, accept(mspDist, ship(glnPhar)), refuse(mspDist, ReasonInTransit, ship(glnPhar))), PackInTransit},
+		{"stolen in transit", with(atDist, accept(mspDist, ship(glnPhar)), accept(mspDist, pk(KindStolen, glnDist)),
+			refuse(mspPhar, ReasonStolen, pk(KindReceive, glnPhar))), PackStolen},
+		// Was a pharmacy destroying a pack still at the manufacturer; with
+		// custody only the holder destroys, so the pack is the pharmacy's.
+		{"dispense destroyed", with(atPhar, accept(mspPhar, pk(KindDestroy, glnPhar)),
+			refuse(mspPhar, ReasonDestroyed, pk(KindDispense, glnPhar))), PackDestroyed},
+		{"destroy dispensed", with(atPhar, accept(mspPhar, pk(KindDispense, glnPhar)),
+			refuse(mspPhar, ReasonAlreadyDispensed, pk(KindDestroy, glnPhar))), PackDispensed},
 		{"dispense sample", []step{accept(mspMan, commissionS1), accept(mspMan, pk(KindSample, glnMan)),
 			refuse(mspPhar, ReasonSample, pk(KindDispense, glnPhar))}, PackSample},
-		{"ship exported", []step{accept(mspMan, commissionS1), accept(mspDist, pk(KindExport, glnDist)),
-			refuse(mspDist, ReasonExported, ship(glnPhar))}, PackExported},
-		{"batch mismatch", []step{accept(mspMan, commissionS1), refuse(mspPhar, ReasonBatchMismatch, scan("L2", ""))}, PackActive},
-		{"expiry mismatch", []step{accept(mspMan, commissionS1), refuse(mspPhar, ReasonExpiryMismatch, scan("L1", "2029-01-31"))}, PackActive},
-		{"scan matches", []step{accept(mspMan, commissionS1), accept(mspPhar, scan("L1", "2028-12-31"))}, PackDispensed},
-		{"expired", []step{accept(mspMan, func(w *world) Event { return w.commission(gtinA, "S1", "L1", "2026-11-30") }),
-			later(31*24*time.Hour, refuse(mspPhar, ReasonExpired, pk(KindDispense, glnPhar)))}, PackExpired},
-		{"dispense on expiry day", []step{accept(mspMan, func(w *world) Event { return w.commission(gtinA, "S1", "L1", "2026-11-02") }),
-			accept(mspPhar, pk(KindDispense, glnPhar))}, PackDispensed},
-		{"recalled", []step{accept(mspMan, commissionS1), accept(mspMan, func(w *world) Event { return w.recall(gtinA, "L1") }),
-			refuse(mspPhar, ReasonRecalledBatch, pk(KindDispense, glnPhar))}, PackRecalled},
+		{"ship exported", with(atDist, accept(mspDist, pk(KindExport, glnDist)),
+			refuse(mspDist, ReasonExported, ship(glnPhar))), PackExported},
+		{"batch mismatch", with(atPhar, refuse(mspPhar, ReasonBatchMismatch, scan("L2", ""))), PackActive},
+		{"expiry mismatch", with(atPhar, refuse(mspPhar, ReasonExpiryMismatch, scan("L1", "2029-01-31"))), PackActive},
+		{"scan matches", with(atPhar, accept(mspPhar, scan("L1", "2028-12-31"))), PackDispensed},
+		{"expired", with(expiring("2026-11-30", atPhar), later(31*24*time.Hour, refuse(mspPhar, ReasonExpired, pk(KindDispense, glnPhar)))), PackExpired},
+		{"dispense on expiry day", with(expiring("2026-11-02", atPhar), accept(mspPhar, pk(KindDispense, glnPhar))), PackDispensed},
+		// The ledger judges expiry at its own time: a dispense back-dated to
+		// the last day of validity, sent the day after, is a dispense of an
+		// expired pack.
+		{"dispense back-dated before expiry", with(expiring("2026-11-02", atPhar), later(24*time.Hour, refuse(mspPhar, ReasonExpired, func(w *world) Event {
+			e := w.on(KindDispense, glnPhar, gtinA, "S1")
+			e.Time = e.Time.Add(-12 * time.Hour)
+			return e
+		}))), PackExpired},
+		{"recalled", with(atPhar, accept(mspMan, func(w *world) Event { return w.recall(gtinA, "L1") }),
+			refuse(mspPhar, ReasonRecalledBatch, pk(KindDispense, glnPhar))), PackRecalled},
 		{"recall twice", []step{accept(mspMan, func(w *world) Event { return w.recall(gtinA, "L1") }),
 			refuse(mspMan, ReasonAlreadyRecalled, func(w *world) Event { return w.recall(gtinA, "L1") })}, PackUnknown},
+		{"recall back-dated by months", []step{accept(mspMan, commissionS1), refuse(mspMan, ReasonTooOld, func(w *world) Event {
+			e := w.recall(gtinA, "L1")
+			e.Time = e.Time.AddDate(0, -3, 0)
+			return e
+		})}, PackActive},
 		{"commission into recalled batch", []step{accept(mspMan, func(w *world) Event { return w.recall(gtinA, "L1") }),
 			refuse(mspMan, ReasonRecalledBatch, commissionS1)}, PackUnknown},
-		{"undo", []step{accept(mspMan, commissionS1), accept(mspPhar, pk(KindDispense, glnPhar)),
-			later(9*24*time.Hour, accept(mspPhar, pk(KindUndoDispense, glnPhar)))}, PackActive},
-		{"undo at the window's edge", []step{accept(mspMan, commissionS1), accept(mspPhar, pk(KindDispense, glnPhar)),
-			later(10*24*time.Hour, accept(mspPhar, pk(KindUndoDispense, glnPhar)))}, PackActive},
-		{"undo too late", []step{accept(mspMan, commissionS1), accept(mspPhar, pk(KindDispense, glnPhar)),
-			later(10*24*time.Hour+time.Minute, refuse(mspPhar, ReasonUndoTooLate, pk(KindUndoDispense, glnPhar)))}, PackDispensed},
-		{"undo elsewhere", []step{accept(mspMan, commissionS1), accept(mspPhar, pk(KindDispense, glnPhar)),
-			refuse(mspPhar2, ReasonUndoOtherLocation, pk(KindUndoDispense, glnPhar2))}, PackDispensed},
-		{"undo not dispensed", []step{accept(mspMan, commissionS1), refuse(mspPhar, ReasonNotDispensed, pk(KindUndoDispense, glnPhar))}, PackActive},
-		{"undo then dispense again", []step{accept(mspMan, commissionS1), accept(mspPhar, pk(KindDispense, glnPhar)),
-			accept(mspPhar, pk(KindUndoDispense, glnPhar)), accept(mspPhar, pk(KindDispense, glnPhar))}, PackDispensed},
-		{"undo dated before the dispense", []step{accept(mspMan, commissionS1), accept(mspPhar, pk(KindDispense, glnPhar)),
+		{"undo", with(atPhar, accept(mspPhar, pk(KindDispense, glnPhar)),
+			later(9*24*time.Hour, accept(mspPhar, pk(KindUndoDispense, glnPhar)))), PackActive},
+		{"undo at the window's edge", with(atPhar, accept(mspPhar, pk(KindDispense, glnPhar)),
+			later(10*24*time.Hour, accept(mspPhar, pk(KindUndoDispense, glnPhar)))), PackActive},
+		{"undo too late", with(atPhar, accept(mspPhar, pk(KindDispense, glnPhar)),
+			later(10*24*time.Hour+time.Minute, refuse(mspPhar, ReasonUndoTooLate, pk(KindUndoDispense, glnPhar)))), PackDispensed},
+		// The window is between the two transactions' ledger times: an undo
+		// sent 10 days and an hour after the dispense, dated (within the
+		// event lag) as if it were 7 days after, is still too late.
+		{"undo back-dated into the window", with(atPhar, accept(mspPhar, pk(KindDispense, glnPhar)),
+			later(10*24*time.Hour+time.Hour, refuse(mspPhar, ReasonUndoTooLate, func(w *world) Event {
+				e := w.on(KindUndoDispense, glnPhar, gtinA, "S1")
+				e.Time = e.Time.Add(-70 * time.Hour)
+				return e
+			}))), PackDispensed},
+		// The issue's attack: months later, an undo dated a second after the
+		// dispense. Refused for its date before the window is even measured.
+		{"undo back-dated by months", with(atPhar, accept(mspPhar, pk(KindDispense, glnPhar)),
+			later(90*24*time.Hour, refuse(mspPhar, ReasonTooOld, func(w *world) Event {
+				e := w.on(KindUndoDispense, glnPhar, gtinA, "S1")
+				e.Time = t0.Add(time.Second)
+				return e
+			}))), PackDispensed},
+		{"undo elsewhere", with(atPhar, accept(mspPhar, pk(KindDispense, glnPhar)),
+			refuse(mspPhar2, ReasonUndoOtherLocation, pk(KindUndoDispense, glnPhar2))), PackDispensed},
+		{"undo by another organisation", with(atPhar, accept(mspPhar, pk(KindDispense, glnPhar)),
+			refuse(mspPhar2, ReasonNotAuthorized, pk(KindUndoDispense, glnPhar))), PackDispensed},
+		{"undo not dispensed", with(atPhar, refuse(mspPhar, ReasonNotDispensed, pk(KindUndoDispense, glnPhar))), PackActive},
+		{"undo then dispense again", with(atPhar, accept(mspPhar, pk(KindDispense, glnPhar)),
+			accept(mspPhar, pk(KindUndoDispense, glnPhar)), accept(mspPhar, pk(KindDispense, glnPhar))), PackDispensed},
+		{"undo dated before the dispense", with(atPhar, accept(mspPhar, pk(KindDispense, glnPhar)),
 			refuse(mspPhar, ReasonBadEvent, func(w *world) Event {
 				e := w.on(KindUndoDispense, glnPhar, gtinA, "S1")
 				e.Time = e.Time.Add(-time.Hour)
 				return e
-			})}, PackDispensed},
-		{"receive without a ship", []step{accept(mspMan, commissionS1), accept(mspPhar, pk(KindReceive, glnPhar))}, PackActive},
+			})), PackDispensed},
+		// Was accepted ("receive without a ship"): an unannounced delivery is
+		// now refused, and the pack stays with its holder.
+		{"receive without a ship", []step{accept(mspMan, commissionS1), refuse(mspPhar, ReasonNotShipped, pk(KindReceive, glnPhar))}, PackActive},
+		{"receive shipped to another", with(atDist, accept(mspDist, ship(glnPhar2)),
+			refuse(mspPhar, ReasonNotConsignee, pk(KindReceive, glnPhar)), accept(mspPhar2, pk(KindReceive, glnPhar2))), PackActive},
+		{"ship to nobody's GLN", with(atDist, refuse(mspDist, ReasonUnknownConsignee, ship(gs1("409999999999")))), PackActive},
+		{"ship without a consignee", with(atDist, refuse(mspDist, ReasonBadEvent, ship(""))), PackActive},
+		{"ship to where it is", with(atDist, refuse(mspDist, ReasonBadEvent, ship(glnDist))), PackActive},
+		{"event too old", []step{refuse(mspMan, ReasonTooOld, func(w *world) Event {
+			e := commissionS1(w)
+			e.Time = w.now.Add(-72*time.Hour - time.Second)
+			return e
+		})}, PackUnknown},
+		{"offline for three days", []step{accept(mspMan, func(w *world) Event {
+			e := commissionS1(w)
+			e.Time = w.now.Add(-72 * time.Hour)
+			return e
+		})}, PackActive},
 		{"bad event ID", []step{refuse(mspMan, ReasonBadEvent, func(w *world) Event { e := commissionS1(w); e.ID = "scan-1"; return e })}, PackUnknown},
 		{"inspect unknown", []step{refuse(mspReg, ReasonUnknownPack, func(w *world) Event {
 			no := false
@@ -235,7 +310,7 @@ func TestTransitions(t *testing.T) {
 			e.Conformant = &no
 			return e
 		})}, PackUnknown},
-		{"event in the future", []step{refuse(mspMan, ReasonBadEvent, func(w *world) Event {
+		{"event in the future", []step{refuse(mspMan, ReasonInFuture, func(w *world) Event {
 			e := commissionS1(w)
 			e.Time = w.now.Add(time.Hour)
 			return e
@@ -268,7 +343,7 @@ func TestTransitions(t *testing.T) {
 
 func TestAlreadyDispensedSaysWhereAndWhen(t *testing.T) {
 	w := newWorld(t)
-	w.stock("S1")
+	w.stockAt("phar", "S1")
 	w.ok(mspPhar, w.on(KindDispense, glnPhar, gtinA, "S1"))
 	r := w.record(mspPhar, w.on(KindDispense, glnPhar, gtinA, "S1"))[0]
 	if !strings.Contains(r.Message, glnPhar) || !strings.Contains(r.Message, "2026-11-02 09:00") {
@@ -372,7 +447,7 @@ func TestReplays(t *testing.T) {
 	})
 	t.Run("later events see earlier ones", func(t *testing.T) {
 		w := newWorld(t)
-		w.ok(mspMan, commissionS1(w))
+		w.stockAt("phar", "S1")
 		d := w.on(KindDispense, glnPhar, gtinA, "S1")
 		u := w.on(KindUndoDispense, glnPhar, gtinA, "S1")
 		d2 := w.on(KindDispense, glnPhar, gtinA, "S1")
@@ -431,6 +506,95 @@ func TestWholeRequestErrors(t *testing.T) {
 	})
 }
 
+// TestEndorserClock: every endorsing peer checks the transaction's
+// timestamp against its own clock; beyond the ledger's skew the whole
+// transaction is refused (no result per event, nothing written).
+func TestEndorserClock(t *testing.T) {
+	tests := []struct {
+		name  string
+		off   time.Duration // the transaction's timestamp minus the peer's clock
+		skew  time.Duration // the ledger's setting; 0: the default (5 min)
+		clock bool          // the endorser's clock is known
+		want  error
+	}{
+		{"same clock", 0, 0, true, nil},
+		{"4 minutes ahead", 4 * time.Minute, 0, true, nil},
+		{"6 minutes ahead", 6 * time.Minute, 0, true, ErrClockSkew},
+		{"6 minutes behind", -6 * time.Minute, 0, true, ErrClockSkew},
+		{"back-dated by months", -90 * 24 * time.Hour, 0, true, ErrClockSkew},
+		{"6 minutes behind, 10 allowed", -6 * time.Minute, 10 * time.Minute, true, nil},
+		{"2 minutes behind, 1 allowed", -2 * time.Minute, time.Minute, true, ErrClockSkew},
+		{"no clock", 0, 0, false, ErrClockSkew},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t)
+			if tt.skew != 0 {
+				must(t, w.admin(mspReg, func(st State, tx Tx) error { return SetTimeLimits(st, tx, 0, tt.skew) }))
+			}
+			e := commissionS1(w)
+			e.Time = w.now.Add(tt.off)
+			b, err := json.Marshal([]Event{e})
+			must(t, err)
+			st, tx := w.tx(mspMan)
+			tx.Time = w.now.Add(tt.off)
+			if !tt.clock {
+				tx.Clock = time.Time{}
+			}
+			res, _, err := Record(st, tx, b)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+			if err != nil && len(st.writes) != 0 {
+				t.Fatalf("a refused transaction wrote %d keys", len(st.writes))
+			}
+			if err == nil && res.Results[0].Status != StatusAccepted {
+				t.Fatalf("%+v", res.Results[0])
+			}
+		})
+	}
+}
+
+// TestEventLag: the ledger's event lag bounds how late offline work may
+// reach it.
+func TestEventLag(t *testing.T) {
+	w := newWorld(t)
+	must(t, w.admin(mspReg, func(st State, tx Tx) error { return SetTimeLimits(st, tx, 24*time.Hour, 0) }))
+	e := commissionS1(w)
+	e.Time = w.now.Add(-25 * time.Hour)
+	if r := w.record(mspMan, e)[0]; r.Reason != ReasonTooOld || !strings.Contains(r.Message, "24 h") {
+		t.Fatalf("25 h old with a 24 h lag: %+v", r)
+	}
+	e = commissionS1(w)
+	e.Time = w.now.Add(-23 * time.Hour)
+	w.ok(mspMan, e)
+	for _, bad := range [][2]time.Duration{{30 * time.Minute, 0}, {31 * 24 * time.Hour, 0}, {0, time.Second}, {0, 2 * time.Hour}} {
+		if err := w.admin(mspReg, func(st State, tx Tx) error { return SetTimeLimits(st, tx, bad[0], bad[1]) }); !errors.Is(err, ErrBadRequest) {
+			t.Fatalf("limits %v: err = %v", bad, err)
+		}
+	}
+	if err := w.admin(mspMan, func(st State, tx Tx) error { return SetTimeLimits(st, tx, 0, 0) }); !errors.Is(err, ErrAccessDenied) {
+		t.Fatalf("a manufacturer set the limits: %v", err)
+	}
+}
+
+// TestBrandOwner: a brand owner may report its own packs stolen wherever
+// they are; another manufacturer may not.
+func TestBrandOwner(t *testing.T) {
+	w := newWorld(t)
+	w.stockAt("phar", "S1")
+	if r := w.record(mspMan2, w.on(KindStolen, glnMan2, gtinA, "S1"))[0]; r.Reason != ReasonNotHolder {
+		t.Fatalf("another manufacturer reports it stolen: %+v", r)
+	}
+	if r := w.record(mspMan, w.on(KindDestroy, glnMan, gtinA, "S1"))[0]; r.Reason != ReasonNotHolder {
+		t.Fatalf("the brand owner destroys the pharmacy's pack: %+v", r)
+	}
+	w.ok(mspMan, w.on(KindStolen, glnMan, gtinA, "S1"))
+	if v := w.verify(gtinA, "S1", "", ""); v.Status != PackStolen {
+		t.Fatalf("%+v", v)
+	}
+}
+
 func TestConfig(t *testing.T) {
 	t.Run("bootstrap only by the named MSP itself", func(t *testing.T) {
 		s := &memState{m: map[string][]byte{}}
@@ -460,6 +624,7 @@ func TestConfig(t *testing.T) {
 		{"short prefix", mspReg, func(st State, tx Tx) error { return SetCompanyPrefixes(st, tx, mspMan2, []string{"501"}) }, ErrBadRequest},
 		{"prefix for no org", mspReg, func(st State, tx Tx) error { return SetCompanyPrefixes(st, tx, mspNone, []string{"6012345"}) }, ErrBadRequest},
 		{"bad GLN", mspReg, func(st State, tx Tx) error { return SetLocations(st, tx, mspMan, []string{"4012345000008"}) }, ErrBadRequest},
+		{"another's GLN", mspReg, func(st State, tx Tx) error { return SetLocations(st, tx, mspPhar2, []string{glnPhar2, glnPhar}) }, ErrBadRequest},
 		{"second regulator", mspReg, func(st State, tx Tx) error { return SetOrgRole(st, tx, "Regulator2MSP", RoleRegulator) }, nil},
 		{"remove a pharmacy", mspReg, func(st State, tx Tx) error { return SetOrgRole(st, tx, mspPhar2, "") }, nil},
 	}
@@ -491,29 +656,5 @@ func TestEventHashIDs(t *testing.T) {
 	h := w.history(gtinA, "S1")
 	if !strings.Contains(string(h[0].EPCIS), `"eventID":"ni:///sha-256;4f143d1a`) {
 		t.Fatalf("EPCIS %s", h[0].EPCIS)
-	}
-}
-
-func TestPutRaw(t *testing.T) {
-	tests := []struct {
-		name    string
-		msp     string
-		n, size int
-		want    error
-		writes  int
-	}{
-		{"regulator", mspReg, 3, 10, nil, 3},
-		{"manufacturer", mspMan, 3, 10, ErrAccessDenied, 0},
-		{"too many", mspReg, MaxBatch + 1, 10, ErrBadRequest, 0},
-		{"too big", mspReg, 1, 5000, ErrBadRequest, 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			w := newWorld(t)
-			st, tx := w.tx(tt.msp)
-			if err := PutRaw(st, tx, tt.n, tt.size); !errors.Is(err, tt.want) || len(st.writes) != tt.writes {
-				t.Fatalf("err = %v, %d writes", err, len(st.writes))
-			}
-		})
 	}
 }

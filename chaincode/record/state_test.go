@@ -80,6 +80,10 @@ var (
 	glnPhar  = gs1("403000000001")
 	glnPhar2 = gs1("403000000002")
 	glnReg   = gs1("404000000001")
+	// Second locations (the custody table's "-b" places).
+	glnManB  = gs1("401234500001")
+	glnDistB = gs1("402000000002")
+	glnPharB = gs1("403000000003")
 	gtinA    = gs1("0401234500001") // manufacturer 1's
 	gtinB    = gs1("0401234500002")
 	gtinM2   = gs1("0501234500001") // manufacturer 2's
@@ -109,10 +113,52 @@ func newWorld(t testing.TB) *world {
 	}
 	must(t, w.admin(mspReg, func(st State, tx Tx) error { return SetCompanyPrefixes(st, tx, mspMan, []string{"4012345"}) }))
 	must(t, w.admin(mspReg, func(st State, tx Tx) error { return SetCompanyPrefixes(st, tx, mspMan2, []string{"5012345"}) }))
-	for msp, gln := range map[string]string{mspMan: glnMan, mspMan2: glnMan2, mspDist: glnDist, mspPhar: glnPhar, mspPhar2: glnPhar2} {
-		must(t, w.admin(mspReg, func(st State, tx Tx) error { return SetLocations(st, tx, msp, []string{gln}) }))
+	for msp, glns := range map[string][]string{mspMan: {glnMan, glnManB}, mspMan2: {glnMan2}, mspDist: {glnDist, glnDistB},
+		mspPhar: {glnPhar, glnPharB}, mspPhar2: {glnPhar2}, mspReg: {glnReg}} {
+		must(t, w.admin(mspReg, func(st State, tx Tx) error { return SetLocations(st, tx, msp, glns) }))
 	}
 	return w
+}
+
+// ship is a ship of pack gtinA/serial from loc to the GLN to.
+func (w *world) ship(loc, serial, to string) Event {
+	e := w.on(KindShip, loc, gtinA, serial)
+	e.Counterparty = to
+	return e
+}
+
+// toDist brings commissioned packs of gtinA from the manufacturer to the
+// distributor: shipped, then received.
+func (w *world) toDist(serials ...string) {
+	w.t.Helper()
+	for _, s := range serials {
+		w.ok(mspMan, w.ship(glnMan, s, glnDist))
+		w.ok(mspDist, w.on(KindReceive, glnDist, gtinA, s))
+	}
+}
+
+// toPhar brings commissioned packs of gtinA from the manufacturer through
+// the distributor to the pharmacy.
+func (w *world) toPhar(serials ...string) {
+	w.t.Helper()
+	w.toDist(serials...)
+	for _, s := range serials {
+		w.ok(mspDist, w.ship(glnDist, s, glnPhar))
+		w.ok(mspPhar, w.on(KindReceive, glnPhar, gtinA, s))
+	}
+}
+
+// stockAt commissions packs and brings them to the distributor ("dist")
+// or the pharmacy ("phar"); "man" leaves them at the manufacturer.
+func (w *world) stockAt(where string, serials ...string) {
+	w.t.Helper()
+	w.stock(serials...)
+	switch where {
+	case "dist":
+		w.toDist(serials...)
+	case "phar":
+		w.toPhar(serials...)
+	}
 }
 
 func must(t testing.TB, err error) {
@@ -124,7 +170,7 @@ func must(t testing.TB, err error) {
 
 func (w *world) tx(msp string) (*txState, Tx) {
 	w.seq++
-	return w.st.begin(), Tx{ID: fmt.Sprintf("tx%04d", w.seq), Time: w.now, MSP: msp}
+	return w.st.begin(), Tx{ID: fmt.Sprintf("tx%04d", w.seq), Time: w.now, MSP: msp, Clock: w.now}
 }
 
 // admin runs a configuration transaction and commits it when it succeeds.

@@ -27,8 +27,12 @@ type State interface {
 // Tx describes the transaction being executed.
 type Tx struct {
 	ID   string    // transaction ID
-	Time time.Time // transaction timestamp (from the signed proposal)
+	Time time.Time // transaction timestamp (from the signed proposal): the ledger time
 	MSP  string    // the submitter's MSP ID
+	// Clock is the endorsing peer's clock when the chaincode ran (the
+	// chaincode runs beside its peer): RecordEvents refuses a transaction
+	// whose Time is further from it than the ledger's clock skew.
+	Clock time.Time
 }
 
 // Aliases of the trace core's types.
@@ -48,6 +52,7 @@ type (
 	Recall       = trace.Recall
 	Page         = trace.Page
 	Emission     = trace.Emission
+	Party        = trace.Party
 )
 
 // The trace core's constants, by their short names.
@@ -107,4 +112,11 @@ const (
 	ReasonConflict          = trace.ReasonConflict
 	ReasonNonconformant     = trace.ReasonNonconformant
 	ReasonTooLarge          = trace.ReasonTooLarge
+	ReasonNotHolder         = trace.ReasonNotHolder
+	ReasonOtherSite         = trace.ReasonOtherSite
+	ReasonNotShipped        = trace.ReasonNotShipped
+	ReasonNotConsignee      = trace.ReasonNotConsignee
+	ReasonUnknownConsignee  = trace.ReasonUnknownConsignee
+	ReasonTooOld            = trace.ReasonTooOld
+	ReasonInFuture          = trace.ReasonInFuture
 )
