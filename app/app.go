@@ -496,6 +496,7 @@ func (u *ui) play(s Sound) {
 // newScanEntry returns a scan field wired to the window's shortcuts.
 func (u *ui) newScanEntry(placeholder string, onScan func(raw []byte, keys []KeyStroke)) *ScanEntry {
 	e := NewScanEntry(u.now)
+	e.post = u.post
 	e.SetPlaceHolder(placeholder)
 	e.OnScan = onScan
 	e.OnShortcut = u.shortcut

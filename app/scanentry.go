@@ -7,6 +7,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/medtrace/medtrace/scanner/wedge"
 )
 
 // gsGlyph is how a group separator (ASCII 29) is shown in a scan field:
@@ -20,8 +22,13 @@ const gsByte = 0x1D
 
 // ScanEntry is a single-line Entry for keyboard-wedge scanners and typing.
 // Ctrl+] (how scanners type GS, which a plain widget.Entry drops) inserts a
-// group separator, shown as ¦; Enter (or Tab) submits the bytes; the keystrokes of the
-// last input are kept with their times for scanner calibration.
+// group separator, shown as ¦; the keystrokes of the last input are kept
+// with their times for scanner calibration. Every keystroke also goes to a
+// wedge.Assembler, which tells a scanner's burst from a person typing: Enter
+// or Tab ends an input, and so does a pause after a fast burst (scanners set
+// up without a suffix). A burst is read as the scanner sent it (its AIM
+// prefix kept for the parser, stray keys typed before it dropped); typed
+// input is read as the field shows it, edits included.
 type ScanEntry struct {
 	widget.Entry
 
@@ -36,21 +43,60 @@ type ScanEntry struct {
 
 	now  func() time.Time
 	keys []KeyStroke
+	asm  *wedge.Assembler
+	// post runs the idle timer's completion on Fyne's goroutine (the app's
+	// fyne.Do funnel); without it no timer runs (tests call idle).
+	post  func(func())
+	timer *time.Timer
 }
 
 // NewScanEntry returns a scan field. A GS substitute character a scanner
 // sends is kept as typed: the parser, which is told the setting, decides
 // where it stands for GS.
 func NewScanEntry(now func() time.Time) *ScanEntry {
-	e := &ScanEntry{now: now}
+	e := &ScanEntry{now: now, asm: wedge.NewAssembler(wedge.DefaultConfig())}
 	e.ExtendBaseWidget(e)
 	e.OnSubmitted = func(string) { e.submit() }
 	return e
 }
 
+// feed gives a keystroke to the assembler; a completed input (a burst
+// that ended in silence before this key) is delivered at once.
+func (e *ScanEntry) feed(k wedge.Key) (wedge.Result, bool) {
+	r, ok := e.asm.Feed(k)
+	e.armIdle()
+	return r, ok
+}
+
+// armIdle (re)starts the timer that ends a burst without a terminator.
+func (e *ScanEntry) armIdle() {
+	if e.timer != nil {
+		e.timer.Stop()
+		e.timer = nil
+	}
+	at, ok := e.asm.IdleAt()
+	if !ok || e.post == nil {
+		return
+	}
+	post := e.post
+	e.timer = time.AfterFunc(at.Sub(e.now()), func() { post(e.idle) })
+}
+
+// idle completes an unterminated scanner burst once it has been silent
+// long enough (called on Fyne's goroutine).
+func (e *ScanEntry) idle() {
+	if r, ok := e.asm.Idle(e.now()); ok {
+		e.deliver(r)
+	}
+}
+
 // TypedRune records the keystroke and inserts the character.
 func (e *ScanEntry) TypedRune(r rune) {
-	e.keys = append(e.keys, KeyStroke{Rune: r, Time: e.now()})
+	now := e.now()
+	if res, ok := e.feed(wedge.Key{Kind: wedge.KeyRune, Rune: r, Time: now}); ok {
+		e.deliver(res)
+	}
+	e.keys = append(e.keys, KeyStroke{Rune: r, Time: now})
 	e.Entry.TypedRune(r)
 }
 
@@ -58,12 +104,19 @@ func (e *ScanEntry) TypedRune(r rune) {
 // the rest to the Entry.
 func (e *ScanEntry) TypedKey(k *fyne.KeyEvent) {
 	switch k.Name {
-	case fyne.KeyReturn, fyne.KeyEnter:
-		e.keys = append(e.keys, KeyStroke{Enter: true, Time: e.now()})
-	case fyne.KeyTab:
-		// A scanner set to end with Tab: submit rather than move focus.
-		e.keys = append(e.keys, KeyStroke{Tab: true, Time: e.now()})
-		e.submit()
+	case fyne.KeyReturn, fyne.KeyEnter, fyne.KeyTab:
+		// Tab too: a scanner set to end with Tab submits rather than moves focus.
+		now := e.now()
+		stroke, key := KeyStroke{Enter: true, Time: now}, wedge.Key{Kind: wedge.KeyEnter, Time: now}
+		if k.Name == fyne.KeyTab {
+			stroke, key = KeyStroke{Tab: true, Time: now}, wedge.Key{Kind: wedge.KeyTab, Time: now}
+		}
+		e.keys = append(e.keys, stroke)
+		if r, ok := e.feed(key); ok {
+			e.deliver(r)
+		} else {
+			e.submit() // no keystrokes behind the text (pasted): the field's text
+		}
 		return
 	default:
 		if isScreenKey(k.Name) && e.OnKey != nil && e.OnKey(k.Name) {
@@ -80,7 +133,11 @@ func (e *ScanEntry) AcceptsTab() bool { return true }
 // shortcut to OnShortcut before the Entry's own (copy, paste, ...).
 func (e *ScanEntry) TypedShortcut(s fyne.Shortcut) {
 	if cs, ok := s.(*desktop.CustomShortcut); ok && cs.KeyName == fyne.KeyRightBracket && cs.Modifier == fyne.KeyModifierControl {
-		e.keys = append(e.keys, KeyStroke{GS: true, Time: e.now()})
+		now := e.now()
+		if r, ok := e.feed(wedge.Key{Kind: wedge.KeyGS, Time: now}); ok {
+			e.deliver(r)
+		}
+		e.keys = append(e.keys, KeyStroke{GS: true, Time: now})
 		e.Entry.TypedRune(gsGlyph)
 		return
 	}
@@ -90,11 +147,30 @@ func (e *ScanEntry) TypedShortcut(s fyne.Shortcut) {
 	e.Entry.TypedShortcut(s)
 }
 
+// deliver hands a completed input to OnScan: a scanner burst as the
+// scanner sent it, typed input as the field shows it.
+func (e *ScanEntry) deliver(r wedge.Result) {
+	if r.Typed {
+		e.submit()
+		return
+	}
+	raw := []byte(strings.Trim(r.Read.Symbology+string(r.Read.Data), " \r\n\t"))
+	e.hand(raw)
+}
+
 // submit hands the field's bytes to OnScan and clears the field.
-func (e *ScanEntry) submit() {
-	raw := entryBytes(e.Text)
+func (e *ScanEntry) submit() { e.hand(entryBytes(e.Text)) }
+
+// hand clears the field and the assembler and gives raw and the input's
+// keystrokes to OnScan.
+func (e *ScanEntry) hand(raw []byte) {
 	keys := e.keys
 	e.keys = nil
+	e.asm.Reset()
+	if e.timer != nil {
+		e.timer.Stop()
+		e.timer = nil
+	}
 	e.SetText("")
 	if len(raw) == 0 || e.OnScan == nil {
 		return

@@ -540,3 +540,62 @@ func TestStatusFile(t *testing.T) {
 		t.Fatalf("status file:\n%s", data)
 	}
 }
+
+// TestScanEntryAssembler: the scan field reads through the wedge
+// assembler: a burst ends in silence when the scanner sends no suffix, keys
+// typed by hand before a burst are dropped, typed input keeps its edits.
+func TestScanEntryAssembler(t *testing.T) {
+	type stroke struct {
+		r   rune // 0: Enter
+		gap time.Duration
+	}
+	burst := func(s string) []stroke {
+		var out []stroke
+		for _, r := range s {
+			out = append(out, stroke{r, 10 * time.Millisecond})
+		}
+		return out
+	}
+	tests := []struct {
+		name    string
+		strokes []stroke
+		idle    bool // wait past the idle end instead of pressing Enter
+		want    string
+	}{
+		{"a burst without a suffix ends in silence", burst("0109501101530003" + "21X"), true, "010950110153000321X"},
+		{"a stray key before a burst is dropped", append([]stroke{{'q', 0}, {'0', time.Second}}, burst("0095011015300031")...), false, "00095011015300031"},
+		{"an AIM prefix is kept for the parser", burst("]d20109501101530003"), false, "]d20109501101530003"},
+		{"typing by hand keeps the field's text", []stroke{{'A', 0}, {'B', 400 * time.Millisecond}, {'C', 400 * time.Millisecond}, {'D', 400 * time.Millisecond}}, false, "ABCD"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			test.NewTempApp(t)
+			clock := testNow
+			var got []string
+			e := NewScanEntry(func() time.Time { return clock })
+			e.OnScan = func(raw []byte, _ []KeyStroke) { got = append(got, string(raw)) }
+			test.NewTempWindow(t, e)
+			for _, s := range tc.strokes {
+				clock = clock.Add(s.gap)
+				e.TypedRune(s.r)
+			}
+			if tc.idle {
+				e.idle() // not yet silent long enough
+				if len(got) != 0 {
+					t.Fatalf("delivered %q before the idle end", got)
+				}
+				clock = clock.Add(200 * time.Millisecond)
+				e.idle()
+			} else {
+				clock = clock.Add(10 * time.Millisecond)
+				e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+			}
+			if len(got) != 1 || got[0] != tc.want {
+				t.Fatalf("scanned %q, want [%q]", got, tc.want)
+			}
+			if e.Text != "" {
+				t.Errorf("field not cleared: %q", e.Text)
+			}
+		})
+	}
+}
