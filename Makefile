@@ -199,12 +199,14 @@ bench: deps fabric ledgerctl
 	$(GO) test -p 1 -run '^$$' -bench . -benchmem $$($(GO) list ./... | grep -v '/ledger$$'); \
 	cd chaincode && $(GO) test -p 1 -run '^$$' -bench . -benchmem ./...
 
-## fuzz: fuzz every parser target for FUZZTIME each (default 1m).
+## fuzz: fuzz every parser target of every module for FUZZTIME each (default 1m).
 FUZZTIME ?= 1m
 fuzz:
-	@set -e; for pkg in $$($(GO) list ./...); do \
-	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
-	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+	@set -e; for m in $(MODULES); do \
+	  for pkg in $$(cd $$m && $(GO) list ./...); do \
+	    for t in $$(cd $$m && $(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	      echo "== $$pkg $$t"; (cd $$m && $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg); \
+	    done; \
 	  done; \
 	done
 
