@@ -154,7 +154,7 @@ func TestSubmitClassification(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer c.Close()
+			defer closeClient(t, c)
 			_, err = c.Submit(ctx, []Event{{ID: "e1", Kind: KindDispense}})
 			var te *TxError
 			if !errors.As(err, &te) || te.TxID == "" || !errors.Is(err, tt.want) || te.Code != tt.wantCode {
@@ -173,7 +173,7 @@ func TestSubmitClassification(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer c.Close()
+		defer closeClient(t, c)
 		res, err := c.Submit(ctx, []Event{{ID: "e1", Kind: KindDispense}})
 		if err != nil || res.Block != 7 || len(res.Results) != 1 || res.Results[0].EventID != "e1" {
 			t.Fatalf("got %+v, %v", res, err)
@@ -190,10 +190,18 @@ func TestSubmitClassification(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer c.Close()
+		defer closeClient(t, c)
 		_, err = c.Submit(ctx, []Event{{ID: "e1", Kind: KindDispense}})
 		if !errors.Is(err, ErrUnavailable) {
 			t.Fatalf("err = %v, want ErrUnavailable", err)
 		}
 	})
+}
+
+// closeClient closes a client, failing the test if that fails.
+func closeClient(t *testing.T, c *Client) {
+	t.Helper()
+	if err := c.Close(); err != nil {
+		t.Error(err)
+	}
 }

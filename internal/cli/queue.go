@@ -432,7 +432,7 @@ func runQueueRequeue(ctx context.Context, sio IO, args []string) int {
 	if err != nil {
 		return printStoreErr(sio, "queue requeue", err)
 	}
-	defer s.Close()
+	defer func() { _ = s.Close() }() // the re-queue committed durably, or failed and said so
 	done, err := s.Requeue(ctx, store.Actor{User: who, Role: *role}, refs...)
 	var nr *store.NotRejectedError
 	if errors.Is(err, store.ErrNoSuchEvent) || errors.As(err, &nr) {

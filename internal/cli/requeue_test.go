@@ -41,7 +41,9 @@ func TestQueueRequeue(t *testing.T) {
 	if err := s.Record(ctx, c.ID, res); err != nil {
 		t.Fatal(err)
 	}
-	s.Close()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
 	env := map[string]string{envData: dir, "USER": "tester"}
 	cases := []struct {
 		name   string

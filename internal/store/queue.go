@@ -189,7 +189,7 @@ func (s *Store) ClaimAndPrepare(ctx context.Context, max int, lease time.Duratio
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
+		defer func() { _ = rows.Close() }() // rows.Err reports what went wrong
 		for rows.Next() {
 			var body string
 			var attempts int
@@ -208,7 +208,7 @@ func (s *Store) ClaimAndPrepare(ctx context.Context, max int, lease time.Duratio
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		rows.Close()
+		_ = rows.Close() // all read; rows.Err was checked
 		if prepare == nil || c.Recovered || len(c.Events) == 0 {
 			return nil
 		}
@@ -268,7 +268,7 @@ func (s *Store) claimPending(ctx context.Context, tx *sql.Tx, claim string, now 
 		var seq, notBefore int64
 		var k string
 		if err := rows.Scan(&seq, &k, &notBefore); err != nil {
-			rows.Close()
+			_ = rows.Close() // the scan error is the one to report
 			return err
 		}
 		keys := strings.Fields(k)
@@ -287,7 +287,7 @@ func (s *Store) claimPending(ctx context.Context, tx *sql.Tx, claim string, now 
 		}
 		take = append(take, seq)
 	}
-	rows.Close()
+	_ = rows.Close() // enough read; rows.Err is checked next
 	if err := rows.Err(); err != nil {
 		return err
 	}
@@ -382,7 +382,7 @@ func (s *Store) Record(ctx context.Context, claim string, res ledger.BatchResult
 		var each *sql.Stmt
 		defer func() {
 			if each != nil {
-				each.Close()
+				_ = each.Close() // a statement of a transaction that ends here
 			}
 		}()
 		for _, r := range res.Results {
@@ -450,7 +450,7 @@ func (s *Store) Counts(ctx context.Context) (map[State]int, error) {
 	if err != nil {
 		return nil, s.classify("count events", err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // rows.Err reports what went wrong
 	out := map[State]int{}
 	for rows.Next() {
 		var st string
@@ -507,7 +507,7 @@ func (s *Store) Events(ctx context.Context, f EventFilter) ([]Queued, error) {
 	if err != nil {
 		return nil, s.classify("list events", err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // rows.Err reports what went wrong
 	var out []Queued
 	for rows.Next() {
 		var e Queued

@@ -65,7 +65,7 @@ func (s *Store) Requeue(ctx context.Context, by Actor, refs ...string) ([]Requeu
 			if err != nil {
 				return err
 			}
-			defer rows.Close()
+			defer func() { _ = rows.Close() }() // rows.Err reports what went wrong
 			for rows.Next() {
 				var e ev
 				if err := rows.Scan(&e.seq, &e.id); err != nil {
@@ -76,7 +76,7 @@ func (s *Store) Requeue(ctx context.Context, by Actor, refs ...string) ([]Requeu
 			if err := rows.Err(); err != nil {
 				return err
 			}
-			rows.Close()
+			_ = rows.Close() // all read; rows.Err was checked
 		}
 		seen := map[int64]bool{}
 		for _, ref := range refs {
@@ -155,7 +155,7 @@ func (s *Store) Requeues(ctx context.Context, eventID string) ([]Requeue, error)
 	if err != nil {
 		return nil, s.classify("list re-queues", err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // rows.Err reports what went wrong
 	var out []Requeue
 	for rows.Next() {
 		var r Requeue
