@@ -55,7 +55,7 @@ func inFlight(n int) int {
 // content IDs, as MedTrace makes them; uuid-batch-100 sends UUIDs
 // instead, which the ledger must also key by their ID.
 func BenchmarkRecord(b *testing.B) {
-	e := setup(b)
+	e := benchSetup(b)
 	type run struct {
 		n     int
 		uuids bool
@@ -107,7 +107,7 @@ func BenchmarkRecord(b *testing.B) {
 // BenchmarkPutRaw is the baseline of the same run: concurrent transactions
 // writing n plain 512-byte keys each, with no checks.
 func BenchmarkPutRaw(b *testing.B) {
-	e := setup(b)
+	e := benchSetup(b)
 	for _, n := range []int{1, 10, 100, 500} {
 		b.Run(fmt.Sprintf("batch-%d", n), func(b *testing.B) {
 			var lat latencies
@@ -119,7 +119,7 @@ func BenchmarkPutRaw(b *testing.B) {
 				for pb.Next() {
 					t0 := time.Now()
 					if err := e.c["regulator"].PutRaw(ctxT(b), n, rawSize()); err != nil {
-						b.Error(err)
+						b.Errorf("%v (PutRaw is only in the chaincode built with -tags %s: benchmark a new network, see benchSetup)", err, benchChaincodeTag)
 						return
 					}
 					lat.add(time.Since(t0))
@@ -134,7 +134,7 @@ func BenchmarkPutRaw(b *testing.B) {
 
 // BenchmarkVerify measures one pharmacy's verify round trips, one at a time.
 func BenchmarkVerify(b *testing.B) {
-	e := setup(b)
+	e := benchSetup(b)
 	gtin := e.gtin(300)
 	serials := e.stock(b, gtin, "V1", "2030-01-31", 100)
 	var lat latencies
@@ -151,6 +151,26 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 	lat.report(b)
+}
+
+// benchChaincodeTag builds the benchmark chaincode: the production one
+// without it has no PutRaw (chaincode/putraw.go).
+const benchChaincodeTag = "benchchaincode"
+
+// benchSetup is setup for the benchmarks: a network this test process
+// starts builds the chaincode with the benchchaincode tag (through GOFLAGS,
+// which the network's go build reads), so PutRaw, the baseline, exists.
+// The network must be a new one (MEDTRACE_LEDGER_STATE, as make bench
+// sets): a running network, or a state directory whose chaincode was
+// built from the same source without the tag, keeps the production
+// chaincode, and BenchmarkPutRaw then fails saying so.
+func benchSetup(b *testing.B) *env {
+	b.Helper()
+	flags := os.Getenv("GOFLAGS")
+	if !strings.Contains(flags, "-tags="+benchChaincodeTag) {
+		b.Setenv("GOFLAGS", strings.TrimSpace(flags+" -tags="+benchChaincodeTag))
+	}
+	return setup(b)
 }
 
 // rawSize is the PutRaw value size: 512 bytes unless MEDTRACE_BENCH_RAW_SIZE says otherwise.

@@ -55,7 +55,10 @@ func setup(t testing.TB) *env {
 // (orderer, peer, chaincode as a service) started for this test binary.
 func TestOnTheNetwork(t *testing.T) {
 	e := setup(t)
+	e.secondSites(t)
 	t.Run("roles", func(t *testing.T) { testRoles(t, e) })
+	t.Run("custody", func(t *testing.T) { testCustody(t, e) })
+	t.Run("ledger time", func(t *testing.T) { testLedgerTime(t, e) })
 	t.Run("replays", func(t *testing.T) { testReplays(t, e) })
 	t.Run("transitions", func(t *testing.T) { testTransitions(t, e) })
 	t.Run("aggregation", func(t *testing.T) { testAggregation(t, e) })
@@ -151,14 +154,75 @@ func (e *env) stock(t testing.TB, gtin, batch, expiry string, n int) []string {
 	return serials
 }
 
+// secondGLN is a role's second location (the custody table's "-b" places).
+func secondGLN(role string) string {
+	n := map[string]int{"manufacturer": 1, "distributor": 2, "pharmacy": 3}[role]
+	return gs1.AppendCheckDigit(fmt.Sprintf("40999990000%d", n))
+}
+
+// secondSites gives the manufacturer, the distributor and the pharmacy a
+// second location each, beside the profile's.
+func (e *env) secondSites(t testing.TB) {
+	t.Helper()
+	for _, role := range []string{"manufacturer", "distributor", "pharmacy"} {
+		if err := e.c["regulator"].SetLocations(ctxT(t), e.p.Identities[role].MSPID, []string{e.glns[role], secondGLN(role)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// bring moves packs of gtin that the manufacturer holds, by honest events
+// (each step one transaction for all of them), to "dist" or "phar"
+// (received there) or in transit ("man>dist", "dist>phar"); "man" leaves
+// them where they are.
+func (e *env) bring(t testing.TB, gtin, to string, serials ...string) {
+	t.Helper()
+	if len(serials) == 0 || to == "man" {
+		return
+	}
+	ship := func(from, dest string) {
+		var evs []ledger.Event
+		for _, s := range serials {
+			ev := e.on(ledger.KindShip, from, gtin, s)
+			ev.Counterparty = e.glns[dest]
+			evs = append(evs, ev)
+		}
+		e.ok(t, from, evs...)
+	}
+	receive := func(role string) {
+		var evs []ledger.Event
+		for _, s := range serials {
+			evs = append(evs, e.on(ledger.KindReceive, role, gtin, s))
+		}
+		e.ok(t, role, evs...)
+	}
+	ship("manufacturer", "distributor")
+	if to == "man>dist" {
+		return
+	}
+	receive("distributor")
+	if to == "dist" {
+		return
+	}
+	ship("distributor", "pharmacy")
+	if to == "dist>phar" {
+		return
+	}
+	if to != "phar" {
+		t.Fatalf("bring: unknown place %q", to)
+	}
+	receive("pharmacy")
+}
+
 // testRoles checks every role against every event kind on the
-// real peer: allowed kinds are accepted from a legal state, forbidden ones
-// are rejected with not-authorized.
+// real peer: allowed kinds are accepted from a legal state about a pack the
+// role holds (a receive: one shipped to it), forbidden ones are rejected
+// with not-authorized.
 func testRoles(t *testing.T, e *env) {
 	gtin := e.gtin(101)
 	roles := []string{"manufacturer", "distributor", "pharmacy", "regulator"}
 	allowed := map[string][]ledger.Kind{
-		"manufacturer": {ledger.KindCommission, ledger.KindRecall, ledger.KindDestroy, ledger.KindStolen, ledger.KindSample},
+		"manufacturer": {ledger.KindCommission, ledger.KindRecall, ledger.KindShip, ledger.KindDestroy, ledger.KindStolen, ledger.KindSample},
 		"distributor":  {ledger.KindPack, ledger.KindUnpack, ledger.KindShip, ledger.KindReceive, ledger.KindDestroy, ledger.KindStolen, ledger.KindExport},
 		"pharmacy":     {ledger.KindReceive, ledger.KindDispense, ledger.KindUndoDispense, ledger.KindDestroy, ledger.KindStolen},
 		"regulator":    {ledger.KindInspect, ledger.KindSample},
@@ -177,6 +241,10 @@ func testRoles(t *testing.T, e *env) {
 	var cases []tc
 	var setupEvs []ledger.Event
 	var packs, dispenses []ledger.Event
+	// where each case's pack must be before its event (see bring): with the
+	// role that acts on it; a receive's shipped to it.
+	place := map[string]string{"manufacturer": "man", "distributor": "dist", "pharmacy": "phar", "regulator": "man"}
+	at := map[string][]string{}
 	for _, r := range roles {
 		for _, k := range kinds {
 			c := tc{role: r, kind: k, serial: e.serial(), batch: "RB" + e.run, sscc: ""}
@@ -185,6 +253,20 @@ func testRoles(t *testing.T, e *env) {
 			}
 			if k != ledger.KindCommission {
 				setupEvs = append(setupEvs, e.commission(gtin, c.serial, c.batch, "2030-01-31"))
+				to := place[r]
+				switch {
+				case k == ledger.KindReceive && r == "distributor":
+					to = "man>dist"
+				case k == ledger.KindReceive && r == "pharmacy":
+					to = "dist>phar"
+				case k == ledger.KindReceive:
+					to = "man"
+				case k == ledger.KindUndoDispense:
+					to = "phar"
+				case k == ledger.KindUnpack:
+					to = "dist"
+				}
+				at[to] = append(at[to], c.serial)
 			}
 			if k == ledger.KindUnpack {
 				c.sscc = e.sscc()
@@ -198,6 +280,9 @@ func testRoles(t *testing.T, e *env) {
 		}
 	}
 	e.ok(t, "manufacturer", setupEvs...)
+	for to, serials := range at {
+		e.bring(t, gtin, to, serials...)
+	}
 	e.ok(t, "distributor", packs...)
 	e.ok(t, "pharmacy", dispenses...)
 	yes := true
@@ -314,7 +399,12 @@ func testReplays(t *testing.T, e *env) {
 			t.Fatalf("replay in a later batch: %+v (first %s)", r, one.TxID)
 		}
 		// A rejection is not stored for content-addressed events: the same
-		// dispense, sent again now that the pack exists, is accepted.
+		// dispense, sent again now that the pack exists and the pharmacy
+		// holds it, is accepted.
+		if r := e.submit(t, "pharmacy", d).Results[0]; r.Status != ledger.StatusRejected || r.Reason != "not-holder" {
+			t.Fatalf("dispense of a pack at the manufacturer's: %+v", r)
+		}
+		e.bring(t, gtin, "phar", serial)
 		if r := e.submit(t, "pharmacy", d).Results[0]; r.Status != ledger.StatusAccepted {
 			t.Fatalf("dispense after commissioning: %+v", r)
 		}
@@ -324,11 +414,12 @@ func testReplays(t *testing.T, e *env) {
 			t.Fatalf("ID not matching the content: %+v", r)
 		}
 		h, err := e.c["regulator"].History(ctxT(t), gtin, serial)
-		if err != nil || len(h) != 2 || h[0].EventID != c.ID || h[1].EventID != d.ID || h[0].TxID != one.TxID {
+		// commission, ship, receive, ship, receive, dispense
+		if err != nil || len(h) != 6 || h[0].EventID != c.ID || h[5].EventID != d.ID || h[0].TxID != one.TxID {
 			t.Fatalf("history %+v, %v", h, err)
 		}
-		if !strings.Contains(string(h[1].EPCIS), `"eventID":"`+d.ID+`"`) {
-			t.Fatalf("EPCIS %s", h[1].EPCIS)
+		if !strings.Contains(string(h[5].EPCIS), `"eventID":"`+d.ID+`"`) {
+			t.Fatalf("EPCIS %s", h[5].EPCIS)
 		}
 	})
 	t.Run("commit status of a committed batch", func(t *testing.T) {
@@ -401,6 +492,7 @@ func testReplays(t *testing.T, e *env) {
 	t.Run("concurrent batches on one pack", func(t *testing.T) {
 		ctx := ctxT(t)
 		s := e.stock(t, gtin, "L1", "2030-01-31", 1)[0]
+		e.bring(t, gtin, "phar", s)
 		const n = 6
 		type out struct {
 			res ledger.BatchResult
@@ -462,18 +554,13 @@ type step struct {
 // testTransitions walks illegal and legal steps on the real peer.
 func testTransitions(t *testing.T, e *env) {
 	gtin := e.gtin(103)
-	ctx := ctxT(t)
-	// A second pharmacy location, for undo elsewhere.
-	pharmMSP := e.p.Identities["pharmacy"].MSPID
-	secondGLN := gs1.AppendCheckDigit("405432100002")
-	if err := e.c["regulator"].SetLocations(ctx, pharmMSP, []string{e.glns["pharmacy"], secondGLN}); err != nil {
-		t.Fatal(err)
-	}
 	recalledBatch := "RR" + e.run
 	accept := func(role string, ev func() ledger.Event) step { return step{role, ev, ledger.StatusAccepted, ""} }
 	refuse := func(role, reason string, ev func() ledger.Event) step {
 		return step{role, ev, ledger.StatusRejected, reason}
 	}
+	// Each pack is brought (bring) to where its steps begin: "phar" unless
+	// the test names another place.
 	tests := []struct {
 		name   string
 		batch  string
@@ -481,11 +568,12 @@ func testTransitions(t *testing.T, e *env) {
 		steps  func(s string) []step
 		want   ledger.PackStatus
 		alerts []string
+		at     string
 	}{
 		{"already dispensed", "L1", "2030-01-31", func(s string) []step {
 			return []step{accept("pharmacy", func() ledger.Event { return e.on(ledger.KindDispense, "pharmacy", gtin, s) }),
 				refuse("pharmacy", "already-dispensed", func() ledger.Event { return e.on(ledger.KindDispense, "pharmacy", gtin, s) })}
-		}, ledger.PackDispensed, []string{"already-dispensed"}},
+		}, ledger.PackDispensed, []string{"already-dispensed"}, ""},
 		{"batch and expiry mismatch", "L1", "2030-01-31", func(s string) []step {
 			return []step{
 				refuse("pharmacy", "batch-mismatch", func() ledger.Event {
@@ -498,15 +586,15 @@ func testTransitions(t *testing.T, e *env) {
 					ev.Expiry = "2031-01-31"
 					return ev
 				})}
-		}, ledger.PackActive, nil},
+		}, ledger.PackActive, nil, ""},
 		{"expired", "L1", "2024-01-31", func(s string) []step {
 			return []step{refuse("pharmacy", "expired", func() ledger.Event { return e.on(ledger.KindDispense, "pharmacy", gtin, s) })}
-		}, ledger.PackExpired, []string{"expired"}},
+		}, ledger.PackExpired, []string{"expired"}, ""},
 		{"recalled", recalledBatch, "2030-01-31", func(s string) []step {
 			return []step{accept("manufacturer", func() ledger.Event {
 				return ledger.Event{ID: e.id(), Kind: ledger.KindRecall, Time: time.Now().Add(-time.Second), GTIN: gtin, Batch: recalledBatch}
 			}), refuse("pharmacy", "recalled-batch", func() ledger.Event { return e.on(ledger.KindDispense, "pharmacy", gtin, s) })}
-		}, ledger.PackRecalled, []string{"recalled-batch"}},
+		}, ledger.PackRecalled, []string{"recalled-batch"}, ""},
 		{"in transit then stolen", "L1", "2030-01-31", func(s string) []step {
 			return []step{accept("distributor", func() ledger.Event {
 				ev := e.on(ledger.KindShip, "distributor", gtin, s)
@@ -515,50 +603,60 @@ func testTransitions(t *testing.T, e *env) {
 			}), refuse("pharmacy", "in-transit", func() ledger.Event { return e.on(ledger.KindDispense, "pharmacy", gtin, s) }),
 				accept("distributor", func() ledger.Event { return e.on(ledger.KindStolen, "distributor", gtin, s) }),
 				refuse("pharmacy", "stolen", func() ledger.Event { return e.on(ledger.KindReceive, "pharmacy", gtin, s) })}
-		}, ledger.PackStolen, []string{"stolen"}},
+		}, ledger.PackStolen, []string{"stolen"}, "dist"},
 		{"undo within the window", "L1", "2030-01-31", func(s string) []step {
-			return []step{accept("pharmacy", func() ledger.Event {
-				ev := e.on(ledger.KindDispense, "pharmacy", gtin, s)
-				ev.Time = time.Now().Add(-9 * 24 * time.Hour)
-				return ev
-			}), accept("pharmacy", func() ledger.Event { return e.on(ledger.KindUndoDispense, "pharmacy", gtin, s) })}
-		}, ledger.PackActive, nil},
-		{"undo too late", "L1", "2030-01-31", func(s string) []step {
-			return []step{accept("pharmacy", func() ledger.Event {
+			return []step{accept("pharmacy", func() ledger.Event { return e.on(ledger.KindDispense, "pharmacy", gtin, s) }),
+				accept("pharmacy", func() ledger.Event { return e.on(ledger.KindUndoDispense, "pharmacy", gtin, s) })}
+		}, ledger.PackActive, nil, ""},
+		// The undo window is measured between ledger times, which a test
+		// cannot move by 10 days (the chaincode's tests do, with its clock);
+		// here, the back-dating that used to stretch it is refused: a
+		// dispense dated 11 days ago is beyond the ledger's 72 h event lag.
+		{"dispense back-dated 11 days", "L1", "2030-01-31", func(s string) []step {
+			return []step{refuse("pharmacy", "too-old", func() ledger.Event {
 				ev := e.on(ledger.KindDispense, "pharmacy", gtin, s)
 				ev.Time = time.Now().Add(-11 * 24 * time.Hour)
 				return ev
-			}), refuse("pharmacy", "undo-too-late", func() ledger.Event { return e.on(ledger.KindUndoDispense, "pharmacy", gtin, s) })}
-		}, ledger.PackDispensed, []string{"already-dispensed"}},
+			})}
+		}, ledger.PackActive, nil, ""},
 		{"undo elsewhere", "L1", "2030-01-31", func(s string) []step {
 			return []step{accept("pharmacy", func() ledger.Event { return e.on(ledger.KindDispense, "pharmacy", gtin, s) }),
 				refuse("pharmacy", "undo-other-location", func() ledger.Event {
 					ev := e.on(ledger.KindUndoDispense, "pharmacy", gtin, s)
-					ev.Location = secondGLN
+					ev.Location = secondGLN("pharmacy")
 					return ev
 				})}
-		}, ledger.PackDispensed, []string{"already-dispensed"}},
+		}, ledger.PackDispensed, []string{"already-dispensed"}, ""},
 		{"destroyed", "L1", "2030-01-31", func(s string) []step {
 			return []step{accept("pharmacy", func() ledger.Event { return e.on(ledger.KindDestroy, "pharmacy", gtin, s) }),
 				refuse("pharmacy", "destroyed", func() ledger.Event { return e.on(ledger.KindDispense, "pharmacy", gtin, s) })}
-		}, ledger.PackDestroyed, []string{"destroyed"}},
+		}, ledger.PackDestroyed, []string{"destroyed"}, ""},
 		{"exported", "L1", "2030-01-31", func(s string) []step {
 			return []step{accept("distributor", func() ledger.Event { return e.on(ledger.KindExport, "distributor", gtin, s) }),
-				refuse("distributor", "exported", func() ledger.Event { return e.on(ledger.KindShip, "distributor", gtin, s) })}
-		}, ledger.PackExported, []string{"exported"}},
+				refuse("distributor", "exported", func() ledger.Event {
+					ev := e.on(ledger.KindShip, "distributor", gtin, s)
+					ev.Counterparty = e.glns["pharmacy"]
+					return ev
+				})}
+		}, ledger.PackExported, []string{"exported"}, "dist"},
 		{"sample", "L1", "2030-01-31", func(s string) []step {
 			return []step{accept("regulator", func() ledger.Event { return e.on(ledger.KindSample, "regulator", gtin, s) }),
 				refuse("pharmacy", "sample", func() ledger.Event { return e.on(ledger.KindDispense, "pharmacy", gtin, s) })}
-		}, ledger.PackSample, []string{"sample"}},
+		}, ledger.PackSample, []string{"sample"}, "man"},
 		{"commissioned twice", "L1", "2030-01-31", func(s string) []step {
 			return []step{refuse("manufacturer", "already-commissioned", func() ledger.Event { return e.commission(gtin, s, "L1", "2030-01-31") })}
-		}, ledger.PackActive, nil},
+		}, ledger.PackActive, nil, "man"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s := e.serial()
 			e.ok(t, "manufacturer", e.commission(gtin, s, tt.batch, tt.expiry))
+			at := tt.at
+			if at == "" {
+				at = "phar"
+			}
+			e.bring(t, gtin, at, s)
 			for i, st := range tt.steps(s) {
 				ev := st.ev()
 				r := e.submit(t, st.role, ev).Results[0]
@@ -596,6 +694,7 @@ func testAggregation(t *testing.T, e *env) {
 	gtin := e.gtin(104)
 	ctx := ctxT(t)
 	s := e.stock(t, gtin, "L1", "2030-01-31", 5)
+	e.bring(t, gtin, "dist", s...)
 	c1, c2, pal := e.sscc(), e.sscc(), e.sscc()
 	at := time.Now().Add(-time.Minute)
 	unit := func(kind ledger.Kind, role, sscc string, children ...string) ledger.Event {
@@ -622,13 +721,20 @@ func testAggregation(t *testing.T, e *env) {
 		{"pack a packed pack", "distributor", unit(ledger.KindPack, "distributor", e.sscc(), ledger.PackKey(gtin, s[0])), "already-aggregated"},
 		{"pack an unknown pack", "distributor", unit(ledger.KindPack, "distributor", e.sscc(), ledger.PackKey(gtin, e.serial())), "unknown-pack"},
 		{"pallet into its own case", "distributor", unit(ledger.KindPack, "distributor", c1, pal), "bad-event"},
+		{"unpack the wrong child", "distributor", unit(ledger.KindUnpack, "distributor", c2, ledger.PackKey(gtin, s[0])), "not-in-container"},
+		{"the manufacturer ships the distributor's pallet", "manufacturer", func() ledger.Event {
+			ev := unit(ledger.KindShip, "manufacturer", pal)
+			ev.Counterparty = e.glns["pharmacy"]
+			return ev
+		}(), "not-holder"},
+		{"the pharmacy receives it unannounced", "pharmacy", unit(ledger.KindReceive, "pharmacy", pal), "not-shipped"},
 		{"ship the pallet", "distributor", ship, ""},
 		{"dispense from the shipped pallet", "pharmacy", e.on(ledger.KindDispense, "pharmacy", gtin, s[1]), "in-transit"},
 		{"unpack in transit", "distributor", unit(ledger.KindUnpack, "distributor", c1), "in-transit"},
+		{"the distributor receives its own shipment", "distributor", unit(ledger.KindReceive, "distributor", pal), "not-consignee"},
 		{"receive the pallet", "pharmacy", unit(ledger.KindReceive, "pharmacy", pal), ""},
 		{"dispense from the case", "pharmacy", e.on(ledger.KindDispense, "pharmacy", gtin, s[1]), ""},
-		{"unpack the wrong child", "distributor", unit(ledger.KindUnpack, "distributor", c2, ledger.PackKey(gtin, s[0])), "not-in-container"},
-		{"unpack the pallet", "distributor", unit(ledger.KindUnpack, "distributor", pal), ""},
+		{"the distributor unpacks the pharmacy's pallet", "distributor", unit(ledger.KindUnpack, "distributor", pal), "not-holder"},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
@@ -649,6 +755,11 @@ func testAggregation(t *testing.T, e *env) {
 	if len(got.Packs) != 1 || got.Packs[0].Serial != s[0] || got.Location != e.glns["pharmacy"] {
 		t.Fatalf("case after dispensing one pack: %+v", got)
 	}
+	// Everything on the pallet moved with it: the pharmacy holds s[0].
+	v, err := e.c["pharmacy"].Verify(ctx, gtin, s[0], "", "")
+	if err != nil || v.Holder == nil || v.Holder.MSP != e.p.Identities["pharmacy"].MSPID || v.Holder.GLN != e.glns["pharmacy"] || v.Consignee != nil {
+		t.Fatalf("verify after the pallet's receive: %+v %v", v, err)
+	}
 	h, err := e.c["pharmacy"].History(ctx, gtin, s[0])
 	if err != nil {
 		t.Fatal(err)
@@ -660,7 +771,7 @@ func testAggregation(t *testing.T, e *env) {
 			t.Fatalf("history entry without transaction: %+v", x)
 		}
 	}
-	if strings.Join(kinds, ",") != "commission,pack,ship,receive" {
+	if strings.Join(kinds, ",") != "commission,ship,receive,pack,ship,receive" {
 		t.Fatalf("history kinds %v", kinds)
 	}
 	sch := epcisSchema(t)
@@ -681,6 +792,7 @@ func testEvents(t *testing.T, e *env) {
 		t.Fatal(err)
 	}
 	s := e.stock(t, gtin, "L1", "2030-01-31", 3)
+	e.bring(t, gtin, "phar", s[0])
 	res := e.ok(t, "pharmacy", e.on(ledger.KindDispense, "pharmacy", gtin, s[0]))
 	recallBatch := "EV" + e.run
 	e.stock(t, gtin, recallBatch, "2030-01-31", 1)
@@ -703,7 +815,8 @@ func testEvents(t *testing.T, e *env) {
 			for _, tx := range be.Txs {
 				if tx.TxID == res.TxID {
 					found = len(tx.Accepted) == 1 && tx.Accepted[0] == res.Results[0].EventID &&
-						len(tx.Packs) == 1 && tx.Packs[0].Status == ledger.PackDispensed
+						len(tx.Packs) == 1 && tx.Packs[0].Status == ledger.PackDispensed &&
+						tx.Packs[0].Holder != nil && tx.Packs[0].Holder.MSP == e.p.Identities["pharmacy"].MSPID // read from the write set
 				}
 			}
 			if be.Block >= res.Block {
@@ -890,4 +1003,199 @@ func testSeed(t *testing.T, e *env) {
 			t.Fatalf("recalled %v expired %v", recalled, expired)
 		}
 	})
+}
+
+// custodyRow is one row of the trace core's testdata/custody.tsv.
+type custodyRow struct {
+	held, actor, at string
+	kind            ledger.Kind
+	want            string
+}
+
+func loadCustody(t *testing.T) []custodyRow {
+	t.Helper()
+	b, err := os.ReadFile("../trace/testdata/custody.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []custodyRow
+	for _, line := range strings.Split(string(b), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		c := strings.Split(line, "\t")
+		if len(c) != 5 {
+			t.Fatalf("custody.tsv: %q", line)
+		}
+		out = append(out, custodyRow{c[0], c[1], c[2], ledger.Kind(c[3]), c[4]})
+	}
+	if len(out) < 40 {
+		t.Fatalf("custody.tsv has %d rows", len(out))
+	}
+	return out
+}
+
+// testCustody runs the custody table (the trace core's and the
+// chaincode's tests run it too) on the real network: a pack per row,
+// brought by honest events to where the row says, then the row's event by
+// its organisation, refused with the row's code or accepted.
+func testCustody(t *testing.T, e *env) {
+	rows := loadCustody(t)
+	gtin := e.gtin(106)
+	role := map[string]string{"man": "manufacturer", "dist": "distributor", "phar": "pharmacy", "reg": "regulator"}
+	place := func(p string) string {
+		if r, ok := strings.CutSuffix(p, "-b"); ok {
+			return secondGLN(role[r])
+		}
+		return e.glns[role[p]]
+	}
+	serials := make([]string, len(rows))
+	var commissions, dispenses []ledger.Event
+	groups := map[string][]string{}
+	for i, r := range rows {
+		serials[i] = e.serial()
+		commissions = append(commissions, e.commission(gtin, serials[i], "L1", "2030-01-31"))
+		held := strings.TrimSuffix(r.held, "*")
+		groups[held] = append(groups[held], serials[i])
+		if r.held == "phar*" {
+			dispenses = append(dispenses, e.on(ledger.KindDispense, "pharmacy", gtin, serials[i]))
+		}
+	}
+	e.ok(t, "manufacturer", commissions...)
+	for to, ss := range groups {
+		e.bring(t, gtin, to, ss...)
+	}
+	if len(dispenses) > 0 {
+		e.ok(t, "pharmacy", dispenses...)
+	}
+	// The rows' events, one transaction per organisation (each about its
+	// own pack).
+	yes := true
+	index := map[string][]int{}
+	events := map[string][]ledger.Event{}
+	for i, r := range rows {
+		who := role[r.actor]
+		ev := e.on(r.kind, who, gtin, serials[i])
+		ev.Location = place(r.at)
+		switch r.kind {
+		case ledger.KindShip:
+			to := "distributor"
+			if r.actor == "dist" {
+				to = "pharmacy"
+			}
+			ev.Counterparty = e.glns[to]
+		case ledger.KindPack:
+			ev.GTIN, ev.Serial, ev.SSCC, ev.Children = "", "", e.sscc(), []string{ledger.PackKey(gtin, serials[i])}
+		case ledger.KindInspect:
+			ev.Conformant = &yes
+		}
+		index[who] = append(index[who], i)
+		events[who] = append(events[who], ev)
+	}
+	got := make([]ledger.Result, len(rows))
+	for who, evs := range events {
+		res := e.submit(t, who, evs...)
+		for j, i := range index[who] {
+			got[i] = res.Results[j]
+		}
+	}
+	for i, r := range rows {
+		t.Run(r.held+"/"+r.actor+"@"+r.at+"/"+string(r.kind), func(t *testing.T) {
+			res, code := got[i], "ok"
+			if res.Status != ledger.StatusAccepted {
+				code = res.Reason
+				if res.Message == "" {
+					t.Fatal("a refusal without a sentence")
+				}
+			}
+			if code != r.want {
+				t.Fatalf("%s by %s at %s of a pack held %s: got %s %s (%s), want %s", r.kind, r.actor, r.at, r.held, res.Status, res.Reason, res.Message, r.want)
+			}
+			if code == "ok" && r.kind == ledger.KindReceive {
+				v, err := e.c["regulator"].Verify(ctxT(t), gtin, serials[i], "", "")
+				if err != nil || v.Holder == nil || v.Holder.MSP != e.p.Identities[role[r.actor]].MSPID || v.Holder.GLN != place(r.at) || v.Consignee != nil {
+					t.Fatalf("after the receive: %+v %v", v, err)
+				}
+			}
+		})
+	}
+	t.Run("verify names the consignee in transit", func(t *testing.T) {
+		s := e.stock(t, gtin, "L1", "2030-01-31", 1)[0]
+		e.bring(t, gtin, "man>dist", s)
+		v, err := e.c["pharmacy"].Verify(ctxT(t), gtin, s, "", "")
+		if err != nil || v.Status != ledger.PackInTransit || v.Holder == nil || v.Holder.MSP != e.p.Identities["manufacturer"].MSPID ||
+			v.Consignee == nil || v.Consignee.MSP != e.p.Identities["distributor"].MSPID || v.Consignee.GLN != e.glns["distributor"] {
+			t.Fatalf("verify %+v %v", v, err)
+		}
+	})
+}
+
+// testLedgerTime checks event times against the ledger time on the real
+// network, and what happens when a site's offline events reach the ledger
+// after a later event of another site (docs/ledger.md, "Ledger time").
+func testLedgerTime(t *testing.T, e *env) {
+	gtin := e.gtin(107)
+	dated := func(d time.Duration) ledger.Event {
+		ev := e.commission(gtin, e.serial(), "L1", "2030-01-31")
+		ev.Time = time.Now().Add(d)
+		return ev
+	}
+	for _, tt := range []struct {
+		name string
+		ev   ledger.Event
+		want string
+	}{
+		{"offline for 71 hours", dated(-71 * time.Hour), ""},
+		{"offline for 73 hours", dated(-73 * time.Hour), "too-old"},
+		{"dated an hour ahead", dated(time.Hour), "in-future"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.submit(t, "manufacturer", tt.ev).Results[0]
+			if r.Reason != tt.want || (tt.want == "") != (r.Status == ledger.StatusAccepted) {
+				t.Fatalf("got %s %s (%s), want %q", r.Status, r.Reason, r.Message, tt.want)
+			}
+		})
+	}
+	// The manufacturer ships offline; the distributor, online, scans the
+	// delivery first. The ledger judges events in the order it receives
+	// them: the receive is refused (nobody shipped the pack yet), the late
+	// ship is accepted, and the very same receive, sent again (a
+	// content-addressed rejection is not stored), is accepted.
+	t.Run("offline ship synced after the consignee's receive", func(t *testing.T) {
+		s := e.stock(t, gtin, "L1", "2030-01-31", 1)[0]
+		ship := e.on(ledger.KindShip, "manufacturer", gtin, s)
+		ship.Counterparty, ship.Time = e.glns["distributor"], time.Now().Add(-30*time.Minute)
+		ship = ship.WithContentID()
+		recv := e.on(ledger.KindReceive, "distributor", gtin, s).WithContentID()
+		if r := e.submit(t, "distributor", recv).Results[0]; r.Reason != "not-shipped" {
+			t.Fatalf("receive before the ship: %+v", r)
+		}
+		e.ok(t, "manufacturer", ship)
+		e.ok(t, "distributor", recv)
+		v, err := e.c["regulator"].Verify(ctxT(t), gtin, s, "", "")
+		if err != nil || v.Status != ledger.PackActive || v.Holder == nil || v.Holder.MSP != e.p.Identities["distributor"].MSPID {
+			t.Fatalf("verify %+v %v", v, err)
+		}
+	})
+	// The pharmacy has received the pack; the distributor's offline destroy
+	// of it, dated while it still held it, arrives later: refused, as the
+	// distributor no longer holds it.
+	t.Run("offline destroy synced after the pack moved on", func(t *testing.T) {
+		s := e.stock(t, gtin, "L1", "2030-01-31", 1)[0]
+		e.bring(t, gtin, "dist", s)
+		destroy := e.on(ledger.KindDestroy, "distributor", gtin, s)
+		e.bring2(t, gtin, s)
+		if r := e.submit(t, "distributor", destroy).Results[0]; r.Reason != "not-holder" {
+			t.Fatalf("late destroy: %+v", r)
+		}
+	})
+}
+
+// bring2 moves a pack the distributor holds on to the pharmacy.
+func (e *env) bring2(t testing.TB, gtin, serial string) {
+	t.Helper()
+	ship := e.on(ledger.KindShip, "distributor", gtin, serial)
+	ship.Counterparty = e.glns["pharmacy"]
+	e.ok(t, "distributor", ship)
+	e.ok(t, "pharmacy", e.on(ledger.KindReceive, "pharmacy", gtin, serial))
 }

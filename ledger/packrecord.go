@@ -9,6 +9,8 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset"
 	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset/kvrwset"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/medtrace/medtrace/trace"
 )
 
 // packKeyPrefix starts the world-state key of every pack record the
@@ -27,6 +29,13 @@ type packRecord struct {
 	LastKind  Kind       `json:"lk"`
 	LastTime  time.Time  `json:"lt"`
 	LastPlace string     `json:"lp,omitempty"`
+	// Custody: the holder's MSP at Location and, in transit, the
+	// consignee's MSP at Dest. Records written before custody was kept have
+	// no holder; their copies then name none.
+	Holder    string `json:"h,omitempty"`
+	Location  string `json:"l,omitempty"`
+	Consignee string `json:"cn,omitempty"`
+	Dest      string `json:"d,omitempty"`
 	// Events are the accepted events' IDs, oldest first; an empty one
 	// stands for the next entry of Log, which holds the ID instead.
 	Events []string `json:"ev"`
@@ -44,8 +53,15 @@ func (r *packRecord) change() PackChange {
 			last = r.Log[len(r.Log)-1].ID
 		}
 	}
-	return PackChange{GTIN: r.GTIN, Serial: r.Serial, Batch: r.Batch, Expiry: r.Expiry, Status: r.Status,
+	c := PackChange{GTIN: r.GTIN, Serial: r.Serial, Batch: r.Batch, Expiry: r.Expiry, Status: r.Status,
 		LastEvent: last, LastKind: r.LastKind, LastTime: r.LastTime, LastPlace: r.LastPlace}
+	if r.Holder != "" {
+		c.Holder = &trace.Party{MSP: r.Holder, GLN: r.Location}
+	}
+	if r.Status == PackInTransit && r.Consignee != "" {
+		c.Consignee = &trace.Party{MSP: r.Consignee, GLN: r.Dest}
+	}
+	return c
 }
 
 // packChanges reads the pack records a transaction wrote in the chaincode's

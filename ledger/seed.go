@@ -39,9 +39,24 @@ type SeedReport struct {
 	Took       time.Duration
 }
 
-// seedTime dates the demo events from a fixed epoch, so that seeding twice
-// replays the same events (duplicates) instead of conflicting.
-func seedTime(d time.Duration) time.Time { return time.Date(2025, 10, 1, 8, 0, 0, 0, time.UTC).Add(d) }
+// seedSpan is how long before the seed runs its first event is dated: the
+// ledger accepts events at most 72 hours (its event lag) after they
+// happened, so the demo's story fits in the two hours before it is told.
+const seedSpan = 2 * time.Hour
+
+// seedEpoch dates the demo events: the time of the first commissioning an
+// earlier seed put on this ledger, so that seeding again replays the same
+// events (duplicates) instead of conflicting; else two hours ago.
+func seedEpoch(ctx context.Context, man *Client, gtin, serial string) (time.Time, error) {
+	h, err := man.History(ctx, gtin, serial)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("seed: look for an earlier seed: %w", err)
+	}
+	if len(h) > 0 && h[0].Kind == KindCommission {
+		return h[0].EventTime.UTC(), nil
+	}
+	return time.Now().Add(-seedSpan).UTC().Truncate(time.Minute), nil
+}
 
 // seedID derives a stable UUID-shaped event ID from a name.
 func seedID(name string) string {
@@ -66,10 +81,13 @@ func seedSerial(g, i int, tag string) string {
 // Seed commissions the demo data set with the clients of a profile's roles
 // (manufacturer, distributor, pharmacy), at the profile's GLNs, under the
 // manufacturer's first company prefix: opts.Products GTINs with two batches
-// each, one batch recalled, one expired, a pallet of two cases shipped to
-// the pharmacy and most of one case dispensed, one pack stolen. Event IDs
-// and times are fixed, so running it again only finds duplicates. The
-// ledger must be configured first (Configure).
+// each, one batch recalled, one expired, two cases' worth of packs shipped
+// by the manufacturer to the distributor, packed there on a pallet, shipped
+// to the pharmacy and most of one case dispensed, one pack reported stolen
+// by the manufacturer. Every step follows the custody chain. Event IDs are
+// fixed and times are fixed by the first seed of a ledger (seedEpoch), so
+// running it again only finds duplicates. The ledger must be configured
+// first (Configure).
 func Seed(ctx context.Context, clients map[string]*Client, glns map[string]string, prefixes map[string][]string, opts SeedOptions) (SeedReport, error) {
 	t0 := time.Now()
 	if opts.Products <= 0 {
@@ -153,7 +171,11 @@ func Seed(ctx context.Context, clients map[string]*Client, glns map[string]strin
 	gtin := func(g int) string {
 		return gs1.AppendCheckDigit("0" + prefix + fmt.Sprintf("%0*d", itemDigits, (g+1)%intPow10(itemDigits)))
 	}
-	at := seedTime
+	epoch, err := seedEpoch(ctx, man, gtin(0), seedSerial(0, 0, tag))
+	if err != nil {
+		return SeedReport{}, err
+	}
+	at := func(d time.Duration) time.Time { return epoch.Add(d) }
 	perProduct := opts.Packs / opts.Products
 	var commissions []Event
 	serials := make([][]string, opts.Products)
@@ -169,7 +191,7 @@ func Seed(ctx context.Context, clients map[string]*Client, glns map[string]strin
 			s := seedSerial(g, i, tag)
 			serials[g] = append(serials[g], s)
 			commissions = append(commissions, Event{ID: seedID("commission/" + gtin(g) + "/" + s), Kind: KindCommission,
-				Time: at(time.Duration(g) * time.Minute), Location: glns["manufacturer"], GTIN: gtin(g), Serial: s, Batch: batch, Expiry: expiry})
+				Time: at(time.Duration(g) * time.Second), Location: glns["manufacturer"], GTIN: gtin(g), Serial: s, Batch: batch, Expiry: expiry})
 		}
 	}
 	rep.Packs = len(commissions)
@@ -196,17 +218,35 @@ func Seed(ctx context.Context, clients map[string]*Client, glns map[string]strin
 		c1 = append(c1, PackKey(gtin(0), serials[0][i]))
 		c2 = append(c2, PackKey(gtin(0), serials[0][caseSize+i]))
 	}
+	// The manufacturer ships the cases' packs to the distributor, who
+	// receives them (only what was shipped to it), packs and ships them on.
+	var ships, receipts []Event
+	for i := 0; i < 2*caseSize; i++ {
+		s := serials[0][i]
+		ships = append(ships, Event{ID: seedID("ship/" + gtin(0) + "/" + s), Kind: KindShip, Time: at(30 * time.Minute), Location: glns["manufacturer"],
+			Counterparty: glns["distributor"], GTIN: gtin(0), Serial: s})
+		receipts = append(receipts, Event{ID: seedID("receive/" + gtin(0) + "/" + s), Kind: KindReceive, Time: at(35 * time.Minute), Location: glns["distributor"],
+			Counterparty: glns["manufacturer"], GTIN: gtin(0), Serial: s})
+	}
+	if err := send(man, fmt.Sprintf("shipping %d packs to the distributor", len(ships)), ships); err != nil {
+		return rep, err
+	}
+	if err := send(dist, fmt.Sprintf("receiving %d packs", len(receipts)), receipts); err != nil {
+		return rep, err
+	}
 	logistics := []Event{
-		{ID: seedID("receive/" + gtin(0) + "/" + serials[0][0]), Kind: KindReceive, Time: at(2 * time.Hour), Location: glns["distributor"], Counterparty: glns["manufacturer"], GTIN: gtin(0), Serial: serials[0][0]},
-		{ID: seedID("pack/" + case1), Kind: KindPack, Time: at(3 * time.Hour), Location: glns["distributor"], SSCC: case1, Children: c1},
-		{ID: seedID("pack/" + case2), Kind: KindPack, Time: at(3 * time.Hour), Location: glns["distributor"], SSCC: case2, Children: c2},
-		{ID: seedID("pack/" + pallet), Kind: KindPack, Time: at(4 * time.Hour), Location: glns["distributor"], SSCC: pallet, Children: []string{case1, case2}},
-		{ID: seedID("ship/" + pallet), Kind: KindShip, Time: at(5 * time.Hour), Location: glns["distributor"], Counterparty: glns["pharmacy"], SSCC: pallet},
+		{ID: seedID("pack/" + case1), Kind: KindPack, Time: at(40 * time.Minute), Location: glns["distributor"], SSCC: case1, Children: c1},
+		{ID: seedID("pack/" + case2), Kind: KindPack, Time: at(40 * time.Minute), Location: glns["distributor"], SSCC: case2, Children: c2},
+		{ID: seedID("pack/" + pallet), Kind: KindPack, Time: at(45 * time.Minute), Location: glns["distributor"], SSCC: pallet, Children: []string{case1, case2}},
+		{ID: seedID("ship/" + pallet), Kind: KindShip, Time: at(50 * time.Minute), Location: glns["distributor"], Counterparty: glns["pharmacy"], SSCC: pallet},
+	}
+	if opts.BatchSize < len(logistics) { // one transaction: each step needs the one before
+		return rep, fmt.Errorf("seed: a batch size of %d cannot pack and ship a pallet in one transaction", opts.BatchSize)
 	}
 	if err := send(dist, "packing and shipping a pallet", logistics); err != nil {
 		return rep, err
 	}
-	receive := Event{ID: seedID("receive/" + pallet), Kind: KindReceive, Time: at(24 * time.Hour), Location: glns["pharmacy"],
+	receive := Event{ID: seedID("receive/" + pallet), Kind: KindReceive, Time: at(60 * time.Minute), Location: glns["pharmacy"],
 		Counterparty: glns["distributor"], SSCC: pallet}
 	if err := send(phar, "receiving the pallet", []Event{receive}); err != nil {
 		return rep, err
@@ -214,18 +254,22 @@ func Seed(ctx context.Context, clients map[string]*Client, glns map[string]strin
 	var dispenses []Event
 	for i := 0; i < caseSize-4; i++ {
 		s := serials[0][i]
-		dispenses = append(dispenses, Event{ID: seedID("dispense/" + s), Kind: KindDispense, Time: at(48*time.Hour + time.Duration(i)*time.Hour),
+		dispenses = append(dispenses, Event{ID: seedID("dispense/" + s), Kind: KindDispense, Time: at(70*time.Minute + time.Duration(i)*time.Minute),
 			Location: glns["pharmacy"], GTIN: gtin(0), Serial: s})
 		rep.Dispensed = append(rep.Dispensed, PackRef{GTIN: gtin(0), Serial: s, Batch: "B01-1" + tag, Expiry: "2028-06-30", Status: PackDispensed})
 	}
-	stolen := serials[1%opts.Products][0]
-	dispenses = append(dispenses, Event{ID: seedID("stolen/" + stolen), Kind: KindStolen, Time: at(72 * time.Hour), Location: glns["pharmacy"],
-		GTIN: gtin(1 % opts.Products), Serial: stolen})
-	rep.Stolen = PackRef{GTIN: gtin(1 % opts.Products), Serial: stolen, Batch: fmt.Sprintf("B%02d-1%s", 1%opts.Products+1, tag), Expiry: "2028-06-30", Status: PackStolen}
 	if err := send(phar, fmt.Sprintf("dispensing %d packs", len(rep.Dispensed)), dispenses); err != nil {
 		return rep, err
 	}
-	recall := Event{ID: seedID("recall/" + rep.Recalled.GTIN + "/" + rep.Recalled.Batch), Kind: KindRecall, Time: at(96 * time.Hour),
+	// The manufacturer, which still holds it, reports a pack stolen.
+	stolen := serials[1%opts.Products][0]
+	theft := Event{ID: seedID("stolen/" + stolen), Kind: KindStolen, Time: at(95 * time.Minute), Location: glns["manufacturer"],
+		GTIN: gtin(1 % opts.Products), Serial: stolen}
+	rep.Stolen = PackRef{GTIN: gtin(1 % opts.Products), Serial: stolen, Batch: fmt.Sprintf("B%02d-1%s", 1%opts.Products+1, tag), Expiry: "2028-06-30", Status: PackStolen}
+	if err := send(man, "reporting a pack stolen", []Event{theft}); err != nil {
+		return rep, err
+	}
+	recall := Event{ID: seedID("recall/" + rep.Recalled.GTIN + "/" + rep.Recalled.Batch), Kind: KindRecall, Time: at(100 * time.Minute),
 		GTIN: rep.Recalled.GTIN, Batch: rep.Recalled.Batch, Note: "sterility not assured"}
 	if err := send(man, "recalling a batch", []Event{recall}); err != nil {
 		return rep, err

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/medtrace/medtrace/trace"
 )
 
 // The chaincode's pack record is read here from write sets (packrecord.go).
@@ -110,8 +112,9 @@ func TestPackRecord(t *testing.T) {
 	}
 	want := PackChange{GTIN: "04012345000016", Serial: "S7KY6LYLZJM8", Batch: "L1", Expiry: "2028-12-31",
 		Status: PackDispensed, LastEvent: "ni:///sha-256;icntpxQar1sn3A_yzw3PiVgdjV1DRaZD_LtBwhsiE3U?ver=medtrace1",
-		LastKind: KindDispense, LastTime: time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC), LastPlace: "4054321000016"}
-	if got := r.change(); got != want {
+		LastKind: KindDispense, LastTime: time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC), LastPlace: "4054321000016",
+		Holder: &trace.Party{MSP: "PharmacyMSP", GLN: "4054321000016"}} // dispensed: no consignee
+	if got := r.change(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("change %+v, want %+v", got, want)
 	}
 }
@@ -127,6 +130,7 @@ func TestPackRecordLastEvent(t *testing.T) {
 		{"under its own key", `{"ev":["","u2"],"lg":[{"i":"c1"}]}`, "u2"},
 		{"written before the mark", `{"ev":["c1","c2"],"lg":[{"i":"c1"},{"i":"c2"}]}`, "c2"},
 		{"no events", `{}`, ""},
+		{"before custody was kept", `{"st":"in-transit","l":"4012345000009","d":"4054321000016","ev":["u1"]}`, "u1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -21,7 +21,7 @@ func loadCustody(t *testing.T) []custodyRow {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: nothing to lose
 	var out []custodyRow
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
