@@ -3,9 +3,10 @@ SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
 GO ?= go
 
-# Debian packages for Fyne's cgo build (OpenGL, X11, Wayland) and for the
+# Debian packages for Fyne's cgo build (the C library's headers, OpenGL, X11, Wayland) and for the
 # real-window tests (Xvfb, xdotool, ImageMagick's import for screenshots and pixel checks).
-DEB_PACKAGES := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev \
+# libc6-dev is only a Recommends of gcc, which --no-install-recommends leaves out.
+DEB_PACKAGES := gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev \
 	libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev libwayland-dev \
 	libxkbcommon-dev xvfb xdotool imagemagick
 
