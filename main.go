@@ -37,6 +37,7 @@ import (
 	"github.com/medtrace/medtrace/scanner"
 	"github.com/medtrace/medtrace/scanner/camera"
 	"github.com/medtrace/medtrace/scanner/dmdecode"
+	"github.com/medtrace/medtrace/scanner/labels"
 	"github.com/medtrace/medtrace/scanner/serialport"
 	"github.com/medtrace/medtrace/scanner/wedge"
 	"github.com/medtrace/medtrace/sync/outbox"
@@ -136,6 +137,7 @@ func runApp(ctx context.Context) error {
 	cfg.History = history{st: st, link: link}
 	cfg.Snapshot = snapshots{st: st, link: link}
 	cfg.Syncer = syncer{st: st, link: link}
+	cfg.Labels = labels.FileWriter{}
 	var once sync.Once
 	cfg.OnRole = func(role string) {
 		once.Do(func() {
@@ -181,6 +183,8 @@ func identity(role string) string {
 		return "distributor"
 	case app.RoleInspector:
 		return "regulator"
+	case app.RoleManufacturer:
+		return "manufacturer"
 	}
 	return "pharmacy"
 }

@@ -46,6 +46,7 @@ type Config struct {
 	Serial     SerialListener
 	Camera     Camera
 	Sound      SoundPlayer
+	Labels     LabelPrinter // the manufacturer's label sheets
 
 	// Notes lists what main could not connect and why, shown in Settings.
 	Notes []string
@@ -162,6 +163,7 @@ type ui struct {
 	pharm *pharmacistScreen
 	ware  *warehouseScreen
 	insp  *inspectorScreen
+	manu  *manufacturerScreen
 	queue *queueScreen
 	prefs *settingsScreen
 }
@@ -232,9 +234,12 @@ func (u *ui) build() {
 		u.showChooser()
 		return
 	}
-	u.pharm, u.ware, u.insp = nil, nil, nil
+	u.pharm, u.ware, u.insp, u.manu = nil, nil, nil, nil
 	var main screen
 	switch u.set.Role {
+	case RoleManufacturer:
+		u.manu = newManufacturerScreen(u)
+		main = u.manu
 	case RoleWarehouse:
 		u.ware = newWarehouseScreen(u)
 		main = u.ware
@@ -434,10 +439,11 @@ func (u *ui) showChooser() {
 	head := widget.NewLabelWithStyle(tr("chooser.title"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	head.SizeName = theme.SizeNameHeadingText
 	sub := widget.NewLabelWithStyle(tr("chooser.subtitle"), fyne.TextAlignCenter, fyne.TextStyle{})
-	grid := container.NewGridWithColumns(3,
+	grid := container.NewGridWithColumns(2,
 		card("1", RolePharmacist, tr("role.pharmacist"), tr("role.pharmacist.desc"), theme.ConfirmIcon()),
 		card("2", RoleWarehouse, tr("role.warehouse"), tr("role.warehouse.desc"), theme.StorageIcon()),
 		card("3", RoleInspector, tr("role.inspector"), tr("role.inspector.desc"), theme.SearchIcon()),
+		card("4", RoleManufacturer, tr("role.manufacturer"), tr("role.manufacturer.desc"), theme.ContentAddIcon()),
 	)
 	u.w.SetContent(container.NewPadded(container.NewVBox(layoutSpacer(40), head, sub, layoutSpacer(24), grid)))
 	u.w.Canvas().SetOnTypedRune(func(r rune) {
@@ -448,6 +454,8 @@ func (u *ui) showChooser() {
 			pick(RoleWarehouse)
 		case '3':
 			pick(RoleInspector)
+		case '4':
+			pick(RoleManufacturer)
 		}
 	})
 	u.status(map[string]any{"event": "screen", "screen": "chooser"})

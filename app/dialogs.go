@@ -9,7 +9,7 @@ import (
 )
 
 func showErrorDialog(w fyne.Window, title string, err error) {
-	d := dialog.NewInformation(title, err.Error(), w)
+	d := dialog.NewInformation(title, errorText(err), w)
 	d.Show()
 }
 

@@ -158,13 +158,24 @@ func translationTexts(files fs.FS, dir string) ([]translationText, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read translation: %w", err)
 		}
-		var m map[string]string
+		var m map[string]json.RawMessage
 		if err := json.Unmarshal(data, &m); err != nil {
 			return nil, fmt.Errorf("translation %s: %w", path.Base(n), err)
 		}
 		var b strings.Builder
 		for _, k := range slices.Sorted(maps.Keys(m)) {
-			b.WriteString(m[k])
+			var s string
+			if err := json.Unmarshal(m[k], &s); err == nil {
+				b.WriteString(s)
+				continue
+			}
+			var forms map[string]string // plural forms (trN)
+			if err := json.Unmarshal(m[k], &forms); err != nil {
+				return nil, fmt.Errorf("translation %s: %q: %w", path.Base(n), k, err)
+			}
+			for _, f := range slices.Sorted(maps.Keys(forms)) {
+				b.WriteString(forms[f])
+			}
 		}
 		texts = append(texts, translationText{file: path.Base(n), text: b.String()})
 	}

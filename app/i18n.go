@@ -1,7 +1,9 @@
 package app
 
 import (
+	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"golang.org/x/text/message"
 
 	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 //go:embed translations/*.json
@@ -31,6 +34,13 @@ func tr(key string, data ...map[string]any) string {
 		return lang.L(key, data[0])
 	}
 	return lang.L(key)
+}
+
+// trN translates key in the plural form for count n (Fyne's lang.N: the
+// key's translation is an object of CLDR plural forms, "one" and "other"
+// in English, "other" alone in Chinese); data fills the template fields.
+func trN(key string, n int, data map[string]any) string {
+	return lang.N(key, n, data)
 }
 
 // useLanguage loads the translations for choice ("system", "en" or "zh").
@@ -175,8 +185,11 @@ func dynamicKeys() []string {
 		ledger.KindRecall, ledger.KindSample, ledger.KindExport, ledger.KindInspect} {
 		keys = append(keys, "kind."+string(k))
 	}
-	for _, r := range []string{RolePharmacist, RoleWarehouse, RoleInspector} {
-		keys = append(keys, "role."+r)
+	for _, r := range []string{RolePharmacist, RoleWarehouse, RoleInspector, RoleManufacturer} {
+		keys = append(keys, "role."+r, "role."+r+".desc")
+	}
+	for _, k := range []ledger.Kind{ledger.KindStolen, ledger.KindDestroy} {
+		keys = append(keys, "man.loss.confirm."+string(k), "man.loss.done."+string(k))
 	}
 	for _, k := range queueCountNames() {
 		keys = append(keys, "queue.count."+k)
@@ -200,4 +213,75 @@ func dynamicKeys() []string {
 		keys = append(keys, "report."+k)
 	}
 	return keys
+}
+
+// hasTranslation reports whether key has a translation (lang.L returns the
+// key itself for one it does not know).
+func hasTranslation(key string) bool { return lang.L(key) != key }
+
+// alertText words a ledger alert or refusal in the user's language by its
+// stable code (trace/reasons.go); the ledger's own sentence, which names
+// the particulars (dates, places, batches), follows as detail. A code
+// without a translation shows the ledger's sentence alone.
+func alertText(code, message string) string {
+	key := "alert." + code
+	if !hasTranslation(key) {
+		if message == "" {
+			return code
+		}
+		return message
+	}
+	if message == "" {
+		return tr(key)
+	}
+	return tr("alert.detail", map[string]any{"Text": tr(key), "Detail": message})
+}
+
+// problemText words a parser problem in the user's language by its stable
+// code (internal/packcode and internal/gs1), naming the AI it concerns;
+// the parser's own sentence follows as detail. An unknown code shows the
+// parser's sentence alone.
+func problemText(p Problem) string {
+	key := "problem." + p.Code
+	if !hasTranslation(key) {
+		return p.Message
+	}
+	text := tr(key)
+	if p.AI != "" {
+		text = tr("problem.ai", map[string]any{"AI": p.AI, "Text": text})
+	}
+	if p.Message == "" {
+		return text
+	}
+	return tr("alert.detail", map[string]any{"Text": text, "Detail": p.Message})
+}
+
+// problemsText words the first problem of ps (the one a user fixes first),
+// or "" for none.
+func problemsText(ps []Problem) string {
+	if len(ps) == 0 {
+		return ""
+	}
+	return problemText(ps[0])
+}
+
+// errorText words an error for a dialog in the user's language: a form
+// field's message as it is, an event the ledger would refuse by its reason
+// code, a timeout or a part not connected by name; any other error under a
+// translated headline with its own words (from the store, the ledger or
+// the operating system) as detail.
+func errorText(err error) string {
+	var fe *fieldError
+	var be *trace.BadEventError
+	switch {
+	case errors.As(err, &fe):
+		return fe.msg
+	case errors.As(err, &be):
+		return alertText(be.Reason.Code, be.Reason.Message)
+	case errors.Is(err, errNotConnected):
+		return tr("error.notconnected")
+	case errors.Is(err, context.DeadlineExceeded):
+		return tr("alert.detail", map[string]any{"Text": tr("error.timeout"), "Detail": err.Error()})
+	}
+	return tr("alert.detail", map[string]any{"Text": tr("error.failed"), "Detail": err.Error()})
 }

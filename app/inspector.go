@@ -157,10 +157,10 @@ func (s *inspectorScreen) showSnapshot(info SnapshotInfo) {
 	}
 	f := s.u.f
 	if info.Block == 0 {
-		s.snapLabel.SetText(tr("insp.snapshot.info.noblock", map[string]any{"AsOf": f.dateTime(info.AsOf), "Packs": f.number(info.Packs)}))
+		s.snapLabel.SetText(trN("insp.snapshot.info.noblock", int(info.Packs), map[string]any{"AsOf": f.dateTime(info.AsOf), "Packs": f.number(info.Packs)}))
 		return
 	}
-	s.snapLabel.SetText(tr("insp.snapshot.info", map[string]any{
+	s.snapLabel.SetText(trN("insp.snapshot.info", int(info.Packs), map[string]any{
 		"AsOf": f.dateTime(info.AsOf), "Block": f.number(int64(info.Block)), "Packs": f.number(info.Packs)}))
 }
 
@@ -304,7 +304,7 @@ func (s *inspectorScreen) updateSummary() {
 		}
 	}
 	f := s.u.f
-	s.summary.SetText(tr("insp.summary", map[string]any{
+	s.summary.SetText(trN("insp.summary", len(s.findings), map[string]any{
 		"N": f.number(int64(len(s.findings))), "OK": f.number(int64(conf)), "Bad": f.number(int64(len(s.findings) - conf))}))
 }
 

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -221,11 +220,11 @@ func (p *pharmacistScreen) dispense() {
 		return
 	}
 	if u.cfg.Queue == nil {
-		u.showError(tr("pharm.dispense"), errors.New(tr("notconnected.queue")))
+		u.showError(tr("pharm.dispense"), fieldErr("notconnected.queue"))
 		return
 	}
 	if !validGLN(u.set.Location) {
-		u.showError(tr("pharm.dispense"), errors.New(tr("error.location")))
+		u.showError(tr("pharm.dispense"), fieldErr("error.location"))
 		return
 	}
 	ev := newEvent(ledger.KindDispense, u.now(), u.set.Location, vd.Code).WithContentID()
@@ -277,7 +276,7 @@ func (p *pharmacistScreen) undo() {
 		return
 	}
 	if !validGLN(u.set.Location) {
-		u.showError(tr("pharm.undo"), errors.New(tr("error.location")))
+		u.showError(tr("pharm.undo"), fieldErr("error.location"))
 		return
 	}
 	ev := newEvent(ledger.KindUndoDispense, u.now(), u.set.Location, c).WithContentID()
@@ -331,7 +330,7 @@ func (p *pharmacistScreen) history() {
 				return
 			}
 			p.historyItems = items
-			p.historyTitle.SetText(tr("pharm.history.for", map[string]any{"GTIN": c.GTIN, "Serial": c.Serial, "N": u.f.number(int64(len(items)))}))
+			p.historyTitle.SetText(trN("pharm.history.for", len(items), map[string]any{"GTIN": c.GTIN, "Serial": c.Serial, "N": u.f.number(int64(len(items)))}))
 			p.historyList.Refresh()
 		})
 	})

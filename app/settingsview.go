@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"strconv"
 
 	"fyne.io/fyne/v2"
@@ -159,20 +158,20 @@ func (s *settingsScreen) key(fyne.KeyName) bool { return false }
 func (s *settingsScreen) save() {
 	u := s.u
 	if s.location.Text != "" && !validGLN(s.location.Text) {
-		u.showError(tr("settings.save"), errors.New(tr("error.location")))
+		u.showError(tr("settings.save"), fieldErr("error.location"))
 		return
 	}
 	if !validSubstitute(s.gsSubst.Text) {
-		u.showError(tr("settings.save"), errors.New(tr("error.gs")))
+		u.showError(tr("settings.save"), fieldErr("error.gs"))
 		return
 	}
 	if _, _, ok := parseResolution(s.camRes.Text); !ok {
-		u.showError(tr("settings.save"), errors.New(tr("error.resolution")))
+		u.showError(tr("settings.save"), fieldErr("error.resolution"))
 		return
 	}
 	baud, err := strconv.Atoi(s.serialBaud.Text)
 	if err != nil || baud <= 0 {
-		u.showError(tr("settings.save"), errors.New(tr("error.baud")))
+		u.showError(tr("settings.save"), fieldErr("error.baud"))
 		return
 	}
 	langVals, _ := languageOptions()
@@ -320,6 +319,8 @@ func (u *ui) scanFrom(raw []byte, source string) {
 		u.ware.scan(raw, source)
 	case u.insp != nil:
 		u.insp.scan(raw, source)
+	case u.manu != nil:
+		u.manu.scan(raw, source)
 	}
 }
 

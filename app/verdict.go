@@ -130,7 +130,7 @@ func codeVerdict(c Code, now time.Time) (Verdict, bool) {
 		return v, true
 	}
 	if len(c.Problems) > 0 {
-		v.Detail = c.Problems[0].Message
+		v.Detail = problemText(c.Problems[0])
 	}
 	return v, false
 }
@@ -158,7 +158,7 @@ func decide(c Code, ver ledger.Verification, err error, now time.Time) Verdict {
 		for _, al := range ver.Alerts {
 			if al.Code == a.code {
 				v.Reason = a.reason
-				v.Detail = al.Message
+				v.Detail = alertText(al.Code, al.Message)
 			}
 		}
 		if v.Reason != "" {
@@ -170,7 +170,7 @@ func decide(c Code, ver ledger.Verification, err error, now time.Time) Verdict {
 	}
 	if v.Reason == "" && len(ver.Alerts) > 0 {
 		v.Reason = ReasonAlert
-		v.Detail = ver.Alerts[0].Message
+		v.Detail = alertText(ver.Alerts[0].Code, ver.Alerts[0].Message)
 	}
 	if v.Reason == ReasonDispensed {
 		v.Place, v.When = ver.LastPlace, ver.LastTime
@@ -180,7 +180,7 @@ func decide(c Code, ver ledger.Verification, err error, now time.Time) Verdict {
 			v.Level, v.Reason = LevelOK, ReasonActive
 		} else {
 			v.Reason = ReasonAlert
-			v.Detail = string(ver.Status)
+			v.Detail = tr("verdict.status", map[string]any{"Status": string(ver.Status)})
 		}
 	}
 	return v

@@ -96,7 +96,7 @@ func (v *verdictView) show(vd Verdict) {
 	}
 	if len(c.Problems) > 1 {
 		for _, p := range c.Problems[1:] {
-			detail += "\n" + p.Message
+			detail += "\n" + problemText(p)
 		}
 	}
 	v.detail.SetText(detail)

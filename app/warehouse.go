@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"image/color"
 
 	"fyne.io/fyne/v2"
@@ -183,11 +182,11 @@ func (w *warehouseScreen) start() {
 	u := w.u
 	cp, loc := w.counterparty.Text, w.location.Text
 	if !validGLN(cp) {
-		u.showError(tr("wh.start"), errors.New(tr("error.counterparty")))
+		u.showError(tr("wh.start"), fieldErr("error.counterparty"))
 		return
 	}
 	if !validGLN(loc) {
-		u.showError(tr("wh.start"), errors.New(tr("error.location")))
+		u.showError(tr("wh.start"), fieldErr("error.location"))
 		return
 	}
 	kind := ledger.KindReceive
@@ -217,7 +216,7 @@ func (w *warehouseScreen) setMode(m whMode) {
 		return
 	}
 	if a, ok := w.pendingFinish(); ok && m != modePack {
-		w.note(tr("wh.packed", map[string]any{"SSCC": a.parent.SSCC, "N": w.u.f.number(int64(len(a.children)))}))
+		w.note(trN("wh.packed", len(a.children), map[string]any{"SSCC": a.parent.SSCC, "N": w.u.f.number(int64(len(a.children)))}))
 	}
 	w.sess.setMode(m)
 	w.refresh()
@@ -237,8 +236,8 @@ func (w *warehouseScreen) finishAggregation() {
 		return
 	}
 	if a, ok := w.sess.finishAggregation(); ok {
-		w.feedback(LevelOK, tr("wh.packed", map[string]any{"SSCC": a.parent.SSCC, "N": w.u.f.number(int64(len(a.children)))}))
-		w.note(tr("wh.packed", map[string]any{"SSCC": a.parent.SSCC, "N": w.u.f.number(int64(len(a.children)))}))
+		w.feedback(LevelOK, trN("wh.packed", len(a.children), map[string]any{"SSCC": a.parent.SSCC, "N": w.u.f.number(int64(len(a.children)))}))
+		w.note(trN("wh.packed", len(a.children), map[string]any{"SSCC": a.parent.SSCC, "N": w.u.f.number(int64(len(a.children)))}))
 	} else {
 		w.feedback(LevelIdle, tr("wh.nothingtopack"))
 	}
@@ -331,7 +330,7 @@ func (w *warehouseScreen) closeSession() {
 		return
 	}
 	if u.cfg.Queue == nil {
-		u.showError(tr("wh.close"), errors.New(tr("notconnected.queue")))
+		u.showError(tr("wh.close"), fieldErr("notconnected.queue"))
 		return
 	}
 	events := w.sess.events(u.now())
@@ -349,7 +348,7 @@ func (w *warehouseScreen) closeSession() {
 			w.root.Objects = []fyne.CanvasObject{w.form}
 			w.root.Refresh()
 			u.play(SoundSuccess)
-			showInfo(u.w, tr("wh.closed.title"), tr("wh.closed", map[string]any{"N": u.f.number(int64(len(events)))}))
+			showInfo(u.w, tr("wh.closed.title"), trN("wh.closed", len(events), map[string]any{"N": u.f.number(int64(len(events)))}))
 			u.status(map[string]any{"event": "session", "state": "closed", "events": len(events)})
 		})
 	})
