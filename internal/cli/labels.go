@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/ledger/network"
 	"github.com/medtrace/medtrace/scanner/labels"
 	"github.com/medtrace/medtrace/scanner/wedge"
 )
@@ -20,10 +22,14 @@ const labelsUsage = `Usage: medtrace labels --out FILE [--count N] [--gtin GTIN]
 Prints a sheet of GS1 DataMatrix labels (A4) to try scanning with printed
 packs, a camera or a hardware scanner. CODEs are GS1 codes in bracketed
 form, (01)09506000134352(17)291231(10)AB1(21)X, or as element strings with
-\x1d for GS; without CODEs, --count codes are generated for --gtin with
-random serial numbers. --calibration adds MedTrace's keyboard-scanner
-calibration code. FILE ending in .pdf gives a PDF (any number of pages),
-.png a PNG (one page). Every label is decoded back before it is written.
+\x1d for GS. Without CODEs and without --gtin, the labels are --count of
+the packs the demo ledger's pharmacy holds ('medtrace ledger seed'): they
+verify as authentic and active, and can be dispensed at the pharmacy. With
+--gtin, --count codes are generated for that GTIN with random serial
+numbers (unknown to any ledger until commissioned). --calibration adds
+MedTrace's keyboard-scanner calibration code. FILE ending in .pdf gives a
+PDF (any number of pages), .png a PNG (one page). Every label is decoded
+back before it is written.
 
 Exit status: 0 written, 1 a code is invalid, 2 usage error, 3 the file could
 not be written.
@@ -37,7 +43,7 @@ func runLabels(ctx context.Context, sio IO, args []string) int {
 	fs.SetOutput(sio.Stderr)
 	out := fs.String("out", "", "output file, .pdf or .png")
 	count := fs.Int("count", 12, "number of codes to generate when no CODE is given")
-	gtin := fs.String("gtin", labels.DefaultGTIN, "GTIN-14 for generated codes")
+	gtin := fs.String("gtin", "", "GTIN-14 for generated codes with random serials (default: the demo ledger's packs)")
 	seed := fs.Uint64("seed", 0, "seed for generated serial numbers (0: from the clock)")
 	cal := fs.Bool("calibration", false, "add the keyboard-scanner calibration code")
 	module := fs.Float64("module", 0.5, "module size in mm")
@@ -78,7 +84,14 @@ func runLabels(ctx context.Context, sio IO, args []string) int {
 		}
 		ls = append(ls, l)
 	}
-	if len(codes) == 0 {
+	if len(codes) == 0 && *gtin == "" {
+		demo, err := demoLabels(*count)
+		if err != nil {
+			fmt.Fprintf(sio.Stderr, "medtrace labels: %v\n", err)
+			return ExitUsage
+		}
+		ls = append(ls, demo...)
+	} else if len(codes) == 0 {
 		s := *seed
 		if s == 0 {
 			s = uint64(time.Now().UnixNano())
@@ -119,4 +132,36 @@ func runLabels(ctx context.Context, sio IO, args []string) int {
 	}
 	fmt.Fprintf(sio.Stdout, "wrote %d labels to %s\n", len(ls), *out)
 	return ExitOK
+}
+
+// demoLabels returns labels for the first n packs the demo ledger's
+// pharmacy holds (ledger.DemoPharmacyPacks under the local network's
+// manufacturer prefix).
+func demoLabels(n int) ([]labels.Label, error) {
+	var prefix string
+	for _, o := range network.Orgs() {
+		if o.Role == "manufacturer" && len(o.CompanyPrefixes) > 0 {
+			prefix = o.CompanyPrefixes[0]
+		}
+	}
+	packs, err := ledger.DemoPharmacyPacks(prefix)
+	if err != nil {
+		return nil, err
+	}
+	if n < 1 || n > len(packs) {
+		return nil, fmt.Errorf("--count %d: the demo pharmacy holds %d packs; ask for 1 to %d, or give --gtin for random serials", n, len(packs), len(packs))
+	}
+	out := make([]labels.Label, 0, n)
+	for _, p := range packs[:n] {
+		exp, err := time.Parse(time.DateOnly, p.Expiry)
+		if err != nil {
+			return nil, fmt.Errorf("demo pack %s: %w", p.Serial, err)
+		}
+		l, err := labels.FromGS1("(01)" + p.GTIN + "(17)" + exp.Format("060102") + "(10)" + p.Batch + "(21)" + p.Serial)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, nil
 }

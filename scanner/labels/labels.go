@@ -15,6 +15,8 @@ import (
 	"image/png"
 	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -301,4 +303,61 @@ func wrap(s string, n int) []string {
 		s = s[n:]
 	}
 	return append(out, s)
+}
+
+// MaxLabels bounds the labels one FileWriter sheet holds (one
+// manufacturer's batch at a time).
+const MaxLabels = 10000
+
+// FileWriter writes label sheets as PDF files: the desktop app's label
+// printer. The zero value uses DefaultSheet.
+type FileWriter struct {
+	Sheet Sheet // zero: DefaultSheet
+}
+
+// WriteLabels writes one label per code (a GS1 element string, GS between
+// fields; its bracketed form printed under the symbol) as a PDF at path.
+// Every code is checked and every symbol decoded back first; the file is
+// written beside path and renamed over it, so a failure leaves no partial
+// sheet.
+func (w FileWriter) WriteLabels(ctx context.Context, path string, codes [][]byte) (err error) {
+	if len(codes) == 0 || len(codes) > MaxLabels {
+		return fmt.Errorf("%d labels: want 1 to %d", len(codes), MaxLabels)
+	}
+	ls := make([]Label, 0, len(codes))
+	for _, c := range codes {
+		l, err := FromGS1(string(c))
+		if err != nil {
+			return err
+		}
+		ls = append(ls, l)
+	}
+	sheet := w.Sheet
+	if sheet == (Sheet{}) {
+		sheet = DefaultSheet()
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".labels-*.pdf")
+	if err != nil {
+		return fmt.Errorf("label sheet: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = os.Remove(f.Name()) // the partial sheet; the error says what failed
+		}
+	}()
+	if err := WritePDF(ctx, f, sheet, ls); err != nil {
+		_ = f.Close() // the write failed already
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close() // the sync failed already
+		return fmt.Errorf("label sheet: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("label sheet: %w", err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("label sheet: %w", err)
+	}
+	return nil
 }

@@ -2,9 +2,13 @@ package labels
 
 import (
 	"bytes"
+	"compress/zlib"
 	"context"
 	"errors"
 	"image/png"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -143,5 +147,86 @@ func TestSheetErrors(t *testing.T) {
 				t.Fatal("no error")
 			}
 		})
+	}
+}
+
+func TestFileWriter(t *testing.T) {
+	good := [][]byte{[]byte("010401234500001617290630" + "10B2026-07\x1d21K7M2Q9XW4HPA"), []byte("010401234500001617290630" + "10B2026-07\x1d21ZZ3N8R2TC6JD")}
+	tests := []struct {
+		name    string
+		codes   [][]byte
+		dir     func(t *testing.T) string
+		wantErr error // nil: any error when fails is set
+		fails   bool
+	}{
+		{name: "two labels", codes: good},
+		{name: "a bad check digit", codes: [][]byte{[]byte("0104012345000017\x1d21X")}, wantErr: ErrInvalidCode, fails: true},
+		{name: "no labels", codes: nil, fails: true},
+		{name: "too many labels", codes: make([][]byte, MaxLabels+1), fails: true},
+		{name: "no such folder", codes: good, dir: func(t *testing.T) string { return filepath.Join(t.TempDir(), "missing") }, fails: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if tc.dir != nil {
+				dir = tc.dir(t)
+			}
+			path := filepath.Join(dir, "labels.pdf")
+			err := FileWriter{}.WriteLabels(context.Background(), path, tc.codes)
+			if tc.fails {
+				if err == nil || tc.wantErr != nil && !errors.Is(err, tc.wantErr) {
+					t.Fatalf("error %v, want %v", err, tc.wantErr)
+				}
+				if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+					t.Errorf("left %d files behind", len(entries))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.HasPrefix(b, []byte("%PDF-")) || bytes.Count(b, []byte("/Type /Page\n")) != 1 {
+				t.Errorf("not a one-page PDF (%d bytes)", len(b))
+			}
+			text := pdfText(t, b)
+			for _, hri := range []string{`\(21\)K7M2Q9XW4HPA`, `\(21\)ZZ3N8R2TC6JD`} { // PDF escapes parentheses
+				if !bytes.Contains(text, []byte(hri)) {
+					t.Errorf("the sheet lacks the human-readable %s", hri)
+				}
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+				t.Errorf("%d files in the folder, want the sheet alone", len(entries))
+			}
+		})
+	}
+}
+
+// pdfText returns a PDF's content streams, inflated: enough to find the
+// text the labels print.
+func pdfText(t *testing.T, pdf []byte) []byte {
+	t.Helper()
+	var out []byte
+	for rest := pdf; ; {
+		i := bytes.Index(rest, []byte("stream\n"))
+		if i < 0 {
+			return out
+		}
+		rest = rest[i+len("stream\n"):]
+		j := bytes.Index(rest, []byte("endstream"))
+		if j < 0 {
+			t.Fatal("a stream without its end")
+		}
+		r, err := zlib.NewReader(bytes.NewReader(rest[:j]))
+		if err == nil {
+			b, _ := io.ReadAll(r) // a truncated stream yields what it has
+			out = append(out, b...)
+		} else {
+			out = append(out, rest[:j]...)
+		}
+		rest = rest[j+len("endstream"):]
 	}
 }
