@@ -1,7 +1,6 @@
 package ledger_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -9,17 +8,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-
 	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/ledger/network/networktest"
+	"github.com/medtrace/medtrace/trace/tracetest"
 
 	"github.com/medtrace/medtrace/internal/gs1"
 )
@@ -774,9 +771,13 @@ func testAggregation(t *testing.T, e *env) {
 	if strings.Join(kinds, ",") != "commission,ship,receive,pack,ship,receive" {
 		t.Fatalf("history kinds %v", kinds)
 	}
-	sch := epcisSchema(t)
+	sch := tracetest.EPCISSchema(t, sharedEPCIS)
+	if sch == nil {
+		t.Logf("%s is absent: EPCIS schema check left out (the rest of the test ran)", sharedEPCIS)
+		return
+	}
 	for _, x := range h {
-		if err := validateEPCIS(sch, x.EPCIS); err != nil {
+		if err := tracetest.ValidateEPCIS(t, sch, x.EPCIS); err != nil {
 			t.Fatalf("%s event fails the EPCIS 2.0 schema: %v\n%s", x.Kind, err, x.EPCIS)
 		}
 	}
@@ -883,68 +884,6 @@ func testEvents(t *testing.T, e *env) {
 
 // sharedEPCIS is the EPCIS data beside the project root (not part of it).
 const sharedEPCIS = "../../shared/epcis"
-
-type lookaheadRegexp struct {
-	src string
-	re  *regexp.Regexp
-	neg bool
-}
-
-func (r *lookaheadRegexp) MatchString(s string) bool { return r.re.MatchString(s) != r.neg }
-func (r *lookaheadRegexp) String() string            { return r.src }
-
-// compileLookahead adds the one construct of the EPCIS schema Go's regexp
-// lacks: a leading negative lookahead "^(?!(X))".
-func compileLookahead(s string) (jsonschema.Regexp, error) {
-	if inner, ok := strings.CutPrefix(s, "^(?!"); ok && strings.HasSuffix(inner, ")") {
-		re, err := regexp.Compile("^" + strings.TrimSuffix(inner, ")"))
-		return &lookaheadRegexp{s, re, true}, err
-	}
-	re, err := regexp.Compile(s)
-	return &lookaheadRegexp{s, re, false}, err
-}
-
-// epcisSchema compiles the EPCIS 2.0 schema; nil when the shared data is
-// absent (the check is then skipped, the rest of the test still runs).
-func epcisSchema(t *testing.T) *jsonschema.Schema {
-	path := filepath.Join(sharedEPCIS, "EPCIS-JSON-Schema.json")
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		t.Logf("%s is absent: EPCIS schema check skipped", path)
-		return nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	c.UseRegexpEngine(compileLookahead)
-	const url = "https://gs1.github.io/EPCIS/EPCIS-JSON-Schema.json"
-	if err := c.AddResource(url, doc); err != nil {
-		t.Fatal(err)
-	}
-	sch, err := c.Compile(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sch
-}
-
-func validateEPCIS(sch *jsonschema.Schema, b []byte) error {
-	if sch == nil {
-		return nil
-	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	return sch.Validate(inst)
-}
 
 // testSeed seeds a small data set twice: the first run records it (or finds
 // it from an earlier run), the second finds only duplicates, and the

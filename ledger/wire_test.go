@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/medtrace/medtrace/trace"
+	"github.com/medtrace/medtrace/trace/tracetest"
 )
 
 // The chaincode's pack record is read here from write sets (packrecord.go).
@@ -17,74 +18,6 @@ import (
 // writes it; this test and the chaincode's both check their types against
 // it, so the two sides cannot drift apart unnoticed.
 const wireFixtures = "../trace/testdata/wire"
-
-// jsonPaths lists every key path of a JSON document ("results[].status").
-func jsonPaths(t *testing.T, b []byte) []string {
-	t.Helper()
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	var walk func(prefix string, v any)
-	walk = func(prefix string, v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			for k, e := range x {
-				out = append(out, prefix+k)
-				if prefix+k != "epcis" { // the EPCIS document is opaque here
-					walk(prefix+k+".", e)
-				}
-			}
-		case []any:
-			for _, e := range x {
-				walk(prefix[:len(prefix)-1]+"[].", e)
-			}
-		}
-	}
-	walk("", v)
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
-// fill sets every field of v (a pointer) to a non-zero value, recursively;
-// a struct type nested in itself (Contents) is left zero the second time.
-func fill(v reflect.Value, stack ...reflect.Type) {
-	switch v.Kind() {
-	case reflect.Pointer:
-		if v.IsNil() {
-			v.Set(reflect.New(v.Type().Elem()))
-		}
-		fill(v.Elem(), stack...)
-	case reflect.Struct:
-		if v.Type() == reflect.TypeOf(time.Time{}) {
-			v.Set(reflect.ValueOf(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)))
-			return
-		}
-		if slices.Contains(stack, v.Type()) {
-			return
-		}
-		for i := 0; i < v.NumField(); i++ {
-			if v.Type().Field(i).IsExported() {
-				fill(v.Field(i), append(stack, v.Type())...)
-			}
-		}
-	case reflect.Slice:
-		if v.Type() == reflect.TypeOf(json.RawMessage{}) {
-			v.SetBytes([]byte(`{"type":"ObjectEvent"}`))
-			return
-		}
-		s := reflect.MakeSlice(v.Type(), 1, 1)
-		fill(s.Index(0), stack...)
-		v.Set(s)
-	case reflect.String:
-		v.SetString("x")
-	case reflect.Bool:
-		v.SetBool(true)
-	case reflect.Int, reflect.Int64, reflect.Uint64, reflect.Uint32, reflect.Int32:
-		v.Set(reflect.ValueOf(1).Convert(v.Type()))
-	}
-}
 
 // TestPackRecord reads the chaincode's pack record fixture (the chaincode's
 // wire test checks its own type against the same file): every key the
@@ -95,13 +28,13 @@ func TestPackRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	var full packRecord
-	fill(reflect.ValueOf(&full))
+	tracetest.Fill(reflect.ValueOf(&full))
 	b, err := json.Marshal(&full)
 	if err != nil {
 		t.Fatal(err)
 	}
-	have := jsonPaths(t, fixture)
-	for _, p := range jsonPaths(t, b) {
+	have := tracetest.JSONPaths(t, fixture)
+	for _, p := range tracetest.JSONPaths(t, b) {
 		if !slices.Contains(have, p) {
 			t.Errorf("the client reads %q, which the record lacks", p)
 		}

@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/medtrace/medtrace/trace/tracetest"
 )
 
 func must(t testing.TB, err error) {
@@ -23,54 +23,20 @@ func must(t testing.TB, err error) {
 // sharedEPCIS is the EPCIS 2.0 data beside the project root (not part of it).
 const sharedEPCIS = "../../shared/epcis"
 
-// lookaheadRegexp supports the one construct of the EPCIS schema Go's
-// regexp lacks: a leading negative lookahead "^(?!(X))".
-type lookaheadRegexp struct {
-	src string
-	re  *regexp.Regexp
-	neg bool
-}
-
-func (r *lookaheadRegexp) MatchString(s string) bool { return r.re.MatchString(s) != r.neg }
-func (r *lookaheadRegexp) String() string            { return r.src }
-
-func compileLookahead(s string) (jsonschema.Regexp, error) {
-	if inner, ok := strings.CutPrefix(s, "^(?!"); ok && strings.HasSuffix(inner, ")") {
-		re, err := regexp.Compile("^" + strings.TrimSuffix(inner, ")"))
-		return &lookaheadRegexp{s, re, true}, err
-	}
-	re, err := regexp.Compile(s)
-	return &lookaheadRegexp{s, re, false}, err
-}
-
-// epcisSchema compiles the EPCIS 2.0 JSON schema, skipping when the shared
-// data is absent.
+// epcisSchema compiles the EPCIS 2.0 schema, skipping when the shared data
+// is absent.
 func epcisSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
-	path := filepath.Join(sharedEPCIS, "EPCIS-JSON-Schema.json")
-	f, err := os.Open(path)
-	if os.IsNotExist(err) {
-		t.Skipf("%s is absent", path)
+	sch := tracetest.EPCISSchema(t, sharedEPCIS)
+	if sch == nil {
+		t.Skipf("%s is absent", sharedEPCIS)
 	}
-	must(t, err)
-	defer func() { _ = f.Close() }() // read only: nothing to lose
-	doc, err := jsonschema.UnmarshalJSON(f)
-	must(t, err)
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	c.UseRegexpEngine(compileLookahead)
-	const url = "https://gs1.github.io/EPCIS/EPCIS-JSON-Schema.json"
-	must(t, c.AddResource(url, doc))
-	sch, err := c.Compile(url)
-	must(t, err)
 	return sch
 }
 
 func validateEPCIS(t *testing.T, sch *jsonschema.Schema, b []byte) error {
 	t.Helper()
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-	must(t, err)
-	return sch.Validate(inst)
+	return tracetest.ValidateEPCIS(t, sch, b)
 }
 
 // TestEPCISSchemaCatchesInvalid proves the validator bites: the schema's

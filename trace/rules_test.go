@@ -1,10 +1,10 @@
 package trace
 
 import (
-	"bufio"
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/medtrace/medtrace/trace/tracetest"
 )
 
 // rule is one row of testdata/rules.tsv.
@@ -16,29 +16,9 @@ type rule struct {
 
 func loadRules(t *testing.T) []rule {
 	t.Helper()
-	f, err := os.Open("testdata/rules.tsv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = f.Close() }() // read only: nothing to lose
 	var out []rule
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		c := strings.Split(line, "\t")
-		if len(c) != 3 {
-			t.Fatalf("rules.tsv: %q has %d columns, want 3", line, len(c))
-		}
+	for _, c := range tracetest.Table(t, "testdata/rules.tsv", 3, 50) {
 		out = append(out, rule{PackStatus(c[0]), Kind(c[1]), c[2]})
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if len(out) < 50 {
-		t.Fatalf("rules.tsv has %d rules", len(out))
 	}
 	return out
 }

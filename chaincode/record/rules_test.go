@@ -1,11 +1,10 @@
 package record
 
 import (
-	"bufio"
 	"fmt"
-	"os"
-	"strings"
 	"testing"
+
+	"github.com/medtrace/medtrace/trace/tracetest"
 )
 
 // TestRules runs the trace core's state machine table (the core's own tests
@@ -14,9 +13,6 @@ import (
 // allowed that kind that holds the pack (custody is custody.tsv's table; the
 // state is checked first).
 func TestRules(t *testing.T) {
-	f, err := os.Open("../../trace/testdata/rules.tsv")
-	must(t, err)
-	defer func() { _ = f.Close() }() // read only: nothing to lose
 	actor := map[Kind]struct{ msp, gln string }{
 		KindShip: {mspDist, glnDist}, KindReceive: {mspPhar, glnPhar}, KindDispense: {mspPhar, glnPhar},
 		KindUndoDispense: {mspPhar, glnPhar}, KindDestroy: {mspDist, glnDist}, KindStolen: {mspDist, glnDist},
@@ -40,19 +36,9 @@ func TestRules(t *testing.T) {
 		return ev
 	}
 	w := newWorld(t)
-	n, rows := 0, 0
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		c := strings.Split(line, "\t")
-		if len(c) != 3 {
-			t.Fatalf("rules.tsv: %q", line)
-		}
+	n := 0
+	for _, c := range tracetest.Table(t, "../../trace/testdata/rules.tsv", 3, 50) {
 		state, kind, want := PackStatus(c[0]), Kind(c[1]), c[2]
-		rows++
 		t.Run(string(state)+"/"+string(kind), func(t *testing.T) {
 			n++
 			serial := fmt.Sprintf("R%d", n)
@@ -76,9 +62,5 @@ func TestRules(t *testing.T) {
 				t.Fatalf("%s of a pack %s: got %s (%s), want %s", kind, state, got, r.Message, want)
 			}
 		})
-	}
-	must(t, sc.Err())
-	if rows < 50 {
-		t.Fatalf("rules.tsv has %d rules", rows)
 	}
 }
