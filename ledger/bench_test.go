@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -102,6 +103,85 @@ func BenchmarkRecord(b *testing.B) {
 			cpu.report(b, b.N*n, "event")
 		})
 	}
+}
+
+// BenchmarkShip measures custody's cost: concurrent transactions of 100
+// ships (content IDs) of packs the manufacturer holds to the distributor,
+// each checked for holder, site and consignee. The packs are commissioned
+// before the timer starts.
+func BenchmarkShip(b *testing.B) {
+	e := benchSetup(b)
+	const n = 100
+	gtin := e.gtin(400)
+	// b.N batches of packs, commissioned 5 batches a transaction, 8
+	// transactions at once.
+	serials := make([][]string, b.N)
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, 8)
+	for i := 0; i < b.N; i += 5 {
+		var evs []ledger.Event
+		for j := i; j < min(i+5, b.N); j++ {
+			for range n {
+				s := e.serial()
+				serials[j] = append(serials[j], s)
+				evs = append(evs, e.commission(gtin, s, "SHIP", "2030-01-31"))
+			}
+		}
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() { // owned: Wait below
+			defer wg.Done()
+			defer func() { <-slots }()
+			res, err := e.c["manufacturer"].Submit(ctxT(b), evs)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			for _, r := range res.Results {
+				if r.Status != ledger.StatusAccepted {
+					b.Errorf("commission: %+v", r)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if b.Failed() {
+		return
+	}
+	var next atomic.Int64
+	var lat latencies
+	cpu := newCPUMeter(e)
+	b.SetParallelism(max(1, inFlight(n)/max(1, runtimeProcs())))
+	cpu.begin()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			ss := serials[next.Add(1)-1]
+			evs := make([]ledger.Event, n)
+			for i, s := range ss {
+				evs[i] = e.on(ledger.KindShip, "manufacturer", gtin, s)
+				evs[i].Counterparty = e.glns["distributor"]
+				evs[i] = evs[i].WithContentID()
+			}
+			t0 := time.Now()
+			res, err := e.c["manufacturer"].Submit(ctxT(b), evs)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			lat.add(time.Since(t0))
+			for _, r := range res.Results {
+				if r.Status != ledger.StatusAccepted {
+					b.Errorf("%+v", r)
+					return
+				}
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "events/s")
+	lat.report(b)
+	cpu.report(b, b.N*n, "event")
 }
 
 // BenchmarkPutRaw is the baseline of the same run: concurrent transactions

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // custodyRow is one row of the trace core's testdata/custody.tsv.
@@ -116,4 +117,65 @@ func TestCustody(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLateOfflineEvents pins what happens when a site's offline events
+// reach the ledger after a later event of another site about the same pack
+// (docs/ledger.md, "Ledger time"): the ledger judges events in the order
+// their transactions reach it, each against the state it finds; it holds
+// nothing back and reorders nothing by event time.
+func TestLateOfflineEvents(t *testing.T) {
+	t.Run("offline ship synced after the consignee's receive", func(t *testing.T) {
+		w := newWorld(t)
+		w.stock("S1")
+		recv := byContent(w.on(KindReceive, glnDist, gtinA, "S1"))
+		if r := w.record(mspDist, recv)[0]; r.Reason != ReasonNotShipped {
+			t.Fatalf("the receive before the ship: %+v", r)
+		}
+		// The manufacturer's ship, done offline 40 minutes before it syncs.
+		w.now = w.now.Add(10 * time.Minute)
+		ship := w.ship(glnMan, "S1", glnDist)
+		ship.Time = w.now.Add(-40 * time.Minute)
+		ship = byContent(ship)
+		w.ok(mspMan, ship)
+		// The same receive, sent again: a content-addressed rejection is not
+		// stored, so it is judged again, and now the pack is announced.
+		w.now = w.now.Add(time.Minute)
+		if r := w.record(mspDist, recv)[0]; r.Status != StatusAccepted {
+			t.Fatalf("the receive sent again: %+v", r)
+		}
+		if v := w.verify(gtinA, "S1", "", ""); v.Holder == nil || v.Holder.MSP != mspDist {
+			t.Fatalf("holder %+v", v.Holder)
+		}
+		var kinds []Kind
+		for _, h := range w.history(gtinA, "S1") {
+			kinds = append(kinds, h.Kind)
+		}
+		if fmt.Sprint(kinds) != "[commission ship receive]" {
+			t.Fatalf("history %v", kinds)
+		}
+	})
+	t.Run("offline ship synced after the event lag", func(t *testing.T) {
+		w := newWorld(t)
+		w.stock("S1")
+		w.now = w.now.Add(80 * time.Hour)
+		ship := w.ship(glnMan, "S1", glnDist)
+		ship.Time = t0.Add(time.Hour)
+		if r := w.record(mspMan, ship)[0]; r.Reason != ReasonTooOld {
+			t.Fatalf("a ship 79 h late: %+v", r)
+		}
+	})
+	t.Run("offline destroy synced after the pack moved on", func(t *testing.T) {
+		w := newWorld(t)
+		w.stockAt("dist", "S1")
+		destroy := w.on(KindDestroy, glnDist, gtinA, "S1") // done offline, now
+		w.ok(mspDist, w.ship(glnDist, "S1", glnPhar))      // from the other terminal, online
+		w.ok(mspPhar, w.on(KindReceive, glnPhar, gtinA, "S1"))
+		if r := w.record(mspDist, destroy)[0]; r.Reason != ReasonNotHolder {
+			t.Fatalf("the late destroy: %+v", r)
+		}
+		if v := w.verify(gtinA, "S1", "", ""); v.Status != PackActive {
+			t.Fatalf("status %s", v.Status)
+		}
+	})
 }

@@ -246,4 +246,28 @@ func BenchmarkRecord(b *testing.B) {
 			b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "events/s")
 		})
 	}
+	// Custody's cost: ships of 100 packs the manufacturer holds, each
+	// checked for holder, site and consignee (the packs are commissioned
+	// with the timer stopped).
+	b.Run("ship-batch-100", func(b *testing.B) {
+		w := newWorld(b)
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			evs := w.commissions(fmt.Sprintf("S%d-", i), 100)
+			w.ok(mspMan, evs...)
+			for j := range evs {
+				evs[j] = byContent(w.ship(glnMan, evs[j].Serial, glnDist))
+			}
+			raw, err := json.Marshal(evs)
+			must(b, err)
+			st, tx := w.tx(mspMan)
+			b.StartTimer()
+			res, _, err := Record(st, tx, raw)
+			if err != nil || res.Results[0].Status != StatusAccepted {
+				b.Fatal(err, res.Results[0])
+			}
+			st.commit()
+		}
+		b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "events/s")
+	})
 }
