@@ -89,9 +89,11 @@ var (
 	// ErrCommitUnknown means a transaction was sent but its commit status is
 	// unknown: look it up by transaction ID before resubmitting.
 	ErrCommitUnknown = errors.New("ledger commit status unknown")
-	// ErrRejected means the ledger refused the whole request (endorsement or
-	// validation failure, access denied): do not retry unchanged.
-	ErrRejected = errors.New("ledger rejected the request")
+	// ErrRejected means the whole request did not go through (endorsement
+	// or validation failure, access denied, the chaincode not running): do
+	// not resend it unchanged at once. It is never a verdict on an event:
+	// only the chaincode's per-event result rejects one.
+	ErrRejected = errors.New("the ledger did not take the request")
 	// ErrTxNotFound means the ledger has no transaction with that ID: it was
 	// never ordered, so resubmitting its events is safe.
 	ErrTxNotFound = errors.New("transaction not found on the ledger")
