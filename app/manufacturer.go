@@ -129,7 +129,9 @@ func newManufacturerScreen(u *ui) *manufacturerScreen {
 	m.result = widget.NewLabel("")
 	m.result.Wrapping = fyne.TextWrapWord
 	modes := container.NewGridWithColumns(4, m.modeBtns[0], m.modeBtns[1], m.modeBtns[2], m.modeBtns[3])
-	m.root = container.NewBorder(container.NewVBox(modes, widget.NewSeparator()), m.result, nil, nil, m.stack)
+	// Open image… and the camera (F12) feed the ship and loss lists.
+	tools := u.scanTools(func(raw []byte, source string) { m.scan(raw, source) })
+	m.root = container.NewBorder(container.NewVBox(container.NewBorder(nil, nil, nil, tools, modes), widget.NewSeparator()), m.result, nil, nil, m.stack)
 	m.setMode(manCommission)
 	return m
 }
@@ -375,18 +377,9 @@ func (m *manufacturerScreen) itemList(items *[]Code) *widget.List {
 }
 
 // scan adds a scanned pack or SSCC to the shipment or the loss report.
+// Every scan is kept in the store, whichever form is shown.
 func (m *manufacturerScreen) scan(raw []byte, source string) {
 	u := m.u
-	var items *[]Code
-	var list *widget.List
-	switch m.mode {
-	case manShip:
-		items, list = &m.shipItems, m.shipList
-	case manLoss:
-		items, list = &m.lossItems, m.lossList
-	default:
-		return
-	}
 	code, err := u.parse(raw)
 	if err != nil {
 		m.say(tr("notconnected.parser"))
@@ -399,6 +392,18 @@ func (m *manufacturerScreen) scan(raw []byte, source string) {
 			u.do(func() { u.showError(tr("error.scan.save"), err) })
 		}
 	})
+	var items *[]Code
+	var list *widget.List
+	switch m.mode {
+	case manShip:
+		items, list = &m.shipItems, m.shipList
+	case manLoss:
+		items, list = &m.lossItems, m.lossList
+	default:
+		m.say(tr("man.scan.nowhere"))
+		u.play(SoundFailure)
+		return
+	}
 	if msg := m.add(items, code); msg != "" {
 		m.say(msg)
 		u.play(SoundFailure)

@@ -452,3 +452,37 @@ func TestChooserManufacturer(t *testing.T) {
 		t.Errorf("first tab %q", fx.u.tabs.Items[0].Text)
 	}
 }
+
+// TestManufacturerOtherSources checks that reads from a serial scanner, the
+// camera or an image reach the desk's lists, and are refused with a reason
+// where no list takes them.
+func TestManufacturerOtherSources(t *testing.T) {
+	tests := []struct {
+		name  string
+		mode  fyne.KeyName
+		items func(m *manufacturerScreen) []Code
+		want  int
+		says  string
+	}{
+		{"ship list", fyne.KeyF3, func(m *manufacturerScreen) []Code { return m.shipItems }, 1, "Added 09501101530003 / ACTIVE1"},
+		{"loss list", fyne.KeyF5, func(m *manufacturerScreen) []Code { return m.lossItems }, 1, "Added"},
+		{"commission form takes no scans", fyne.KeyF2, func(m *manufacturerScreen) []Code { return append(m.shipItems, m.lossItems...) }, 0, "choose one first"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fx, m, _ := newManFixture(t, LangEnglish)
+			fx.key(tc.mode)
+			fx.u.scanFrom([]byte("]d2"+rawActive), "camera:/dev/video0")
+			fx.settle()
+			if n := len(tc.items(m)); n != tc.want {
+				t.Errorf("%d items, want %d", n, tc.want)
+			}
+			if !strings.Contains(m.result.Text, tc.says) {
+				t.Errorf("the desk says %q, want %q in it", m.result.Text, tc.says)
+			}
+			if len(fx.scans.recs) != 1 {
+				t.Errorf("%d scans kept, want every scan (1)", len(fx.scans.recs))
+			}
+		})
+	}
+}
