@@ -57,17 +57,11 @@ func fabricForTest(t *testing.T) (checkout, fabricBin string) {
 // default network's.
 func freePortBase(t *testing.T) int {
 	t.Helper()
-	for base := 28100 + (os.Getpid()%40)*100; base < 60000; base += 100 {
-		var ps []namedPort
-		for p := base; p < base+portSpan; p++ {
-			ps = append(ps, namedPort{"probe", p})
-		}
-		if checkPorts(ps) == nil {
-			return base
-		}
+	base, err := FreePortBase()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free block of ports")
-	return 0
+	return base
 }
 
 // peerAs runs the peer CLI as one of the profile's identities, through the

@@ -243,3 +243,20 @@ func buildFabric(ctx context.Context, checkout, dst string, cfg Config) error {
 	fmt.Fprintf(cfg.Log, "built Fabric in %s\n", time.Since(t0).Round(time.Second))
 	return nil
 }
+
+// FreePortBase finds a block of ports on 127.0.0.1 that nothing listens
+// on, for a private test network. The search starts at a block that
+// depends on the process ID, so test binaries running at the same time (a
+// CI run beside a developer's) rarely reach for the same block.
+func FreePortBase() (int, error) {
+	for base := 28100 + (os.Getpid()%40)*100; base < 60000; base += 100 {
+		var ps []namedPort
+		for p := base; p < base+portSpan; p++ {
+			ps = append(ps, namedPort{"probe", p})
+		}
+		if checkPorts(ps) == nil {
+			return base, nil
+		}
+	}
+	return 0, errors.New("no free block of ports on 127.0.0.1")
+}

@@ -23,10 +23,6 @@ import (
 	"github.com/medtrace/medtrace/internal/gs1"
 )
 
-// outagePortBase is the private network's first port (the shared test
-// network uses 27150 and up, a user's network 27050, the benchmarks' 27250).
-const outagePortBase = 27350
-
 // statusLog records every status the engine reports.
 type statusLog struct {
 	mu  sync.Mutex
@@ -93,7 +89,11 @@ func TestLedgerOutage(t *testing.T) {
 			t.Fatalf("no Fabric binaries in %s (run 'make fabric'): %v", filepath.Join(root, "bin", "fabric"), err)
 		}
 	}
-	cfg := network.Config{StateDir: filepath.Join(t.TempDir(), "net"), PortBase: outagePortBase,
+	base, err := network.FreePortBase() // a private network, apart from every other
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := network.Config{StateDir: filepath.Join(t.TempDir(), "net"), PortBase: base,
 		FabricBin: filepath.Join(root, "bin", "fabric"), ChaincodeDir: filepath.Join(root, "chaincode"), Log: testWriter{t}}
 	t.Cleanup(func() {
 		c, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
