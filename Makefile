@@ -215,7 +215,7 @@ fuzz:
 ## fyne.io/tools $(FYNE_TOOLS_VERSION). The tree is left as it was: fyne may bump the build
 ## number in FyneApp.toml, which is put back.
 FYNE_TOOLS_VERSION := v1.7.4
-FYNE := $(shell $(GO) env GOPATH)/bin/fyne
+FYNE := $(shell PATH="$(PATH)" $(GO) env GOPATH)/bin/fyne
 package: build
 	@$(FYNE) version 2>/dev/null | grep -q '$(FYNE_TOOLS_VERSION)' || $(GO) install fyne.io/tools/cmd/fyne@$(FYNE_TOOLS_VERSION)
 	@set -e; cp FyneApp.toml bin/.FyneApp.toml.keep; \

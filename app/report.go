@@ -13,6 +13,8 @@ import (
 
 	"codeberg.org/go-pdf/fpdf"
 	"fyne.io/fyne/v2/theme"
+
+	"github.com/medtrace/medtrace/assets"
 )
 
 // finding is one inspected pack.
@@ -181,6 +183,11 @@ func writePDF(path string, meta reportMeta, fs []finding, fmtr formatter) error 
 				w.hasCJK = true
 				break
 			}
+		}
+		if !w.hasCJK && len(assets.CJKFont) > 0 {
+			// No fuller system font: the app's own (every GB 2312 character).
+			pdf.AddUTF8FontFromBytes("cjk", "", assets.CJKFont)
+			w.hasCJK = true
 		}
 		if !w.hasCJK {
 			return ErrNoCJKFont
