@@ -40,8 +40,9 @@ or --max-side pixels on a side (default 20000), or one whose decoded
 pixels would take over 256 MiB (e.g. a 16-bit PNG, a progressive JPEG)
 is refused with an error that names its size and the limit.
 
-Exit status: 0 every file decoded, 1 a file had no readable symbol or
-could not be read, 2 usage error.
+Exit status: 0 every file decoded, 1 a file had no readable symbol (or is
+not an image, or is refused for its size), 2 usage error, 3 a file could
+not be opened or read (the other files are still decoded).
 
 Options:
 `
@@ -65,6 +66,8 @@ type decodeLine struct {
 	MS        float64        `json:"ms"`
 	Error     string         `json:"error"`
 	Symbols   []decodeSymbol `json:"symbols,omitempty"`
+
+	ioFailed bool // the file could not be opened or read (exit 3, not 1)
 }
 
 // runDecode implements "medtrace decode".
@@ -106,13 +109,16 @@ func runDecode(ctx context.Context, sio IO, args []string) int {
 			return ExitInvalid
 		}
 		line := decodeFile(ctx, dec, limits, f, *all)
-		if !line.OK {
+		switch {
+		case line.ioFailed:
+			exit = ExitIO
+		case !line.OK && exit == ExitOK:
 			exit = ExitInvalid
 		}
 		if *jsonOut {
 			if err := enc.Encode(line); err != nil {
 				fmt.Fprintf(sio.Stderr, "medtrace decode: %v\n", err)
-				return ExitInvalid
+				return ExitIO
 			}
 			continue
 		}
@@ -179,6 +185,7 @@ func decodeFile(ctx context.Context, dec *dmdecode.Decoder, limits scanner.Image
 			line.Error = err.Error()
 		case errors.As(err, &pe):
 			line.Error = fmt.Sprintf("open: %v", err)
+			line.ioFailed = true
 		default:
 			line.Error = err.Error()
 		}

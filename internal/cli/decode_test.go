@@ -124,6 +124,12 @@ func TestDecodeCommand(t *testing.T) {
 					t.Fatalf("%+v", l)
 				}
 			}},
+		{name: "a file that cannot be opened exits 3, the others are decoded", args: []string{"decode", "--budget", "0", "--json", filepath.Join(t.TempDir(), "none.png"), blankPath, pngPath}, wantCode: ExitIO,
+			check: func(t *testing.T, l []decodeLine, _ string) {
+				if len(l) != 3 || l[0].OK || !strings.HasPrefix(l[0].Error, "open:") || l[1].OK || !l[2].OK {
+					t.Fatalf("%+v", l)
+				}
+			}},
 		{name: "not an image", args: []string{"decode", "--budget", "0", "--json", junk}, wantCode: ExitInvalid,
 			check: func(t *testing.T, l []decodeLine, _ string) {
 				if len(l) != 1 || l[0].OK || !strings.Contains(l[0].Error, "read image") {

@@ -38,8 +38,8 @@ A replayed image over --max-pixels (default 50000000) or --max-side
 camera frame of another size than the one negotiated, is skipped and
 reported as a line with its error and no text; the scan goes on.
 
-Exit status: 0 stopped or the image folder ended, 1 the source failed,
-2 usage error.
+Exit status: 0 stopped or the image folder ended, 2 usage error, 3 the
+source failed (a serial port, a camera, an image folder).
 
 Options:
 `
@@ -161,7 +161,7 @@ func runScan(ctx context.Context, sio IO, args []string) int {
 	}
 	if err != nil {
 		fmt.Fprintf(sio.Stderr, "medtrace scan: %v\n", err)
-		return ExitInvalid
+		return ExitIO // the source failed: a device or a folder
 	}
 	return ExitOK
 }
@@ -225,7 +225,7 @@ func scanList(ctx context.Context, sio IO) int {
 	cams, cerr := camera.ListDevices(ctx)
 	if err := errors.Join(perr, cerr); err != nil {
 		fmt.Fprintf(sio.Stderr, "medtrace scan: %v\n", err)
-		return ExitInvalid
+		return ExitIO
 	}
 	fmt.Fprintf(sio.Stdout, "Serial ports (%d):\n", len(ports))
 	for _, p := range ports {

@@ -88,10 +88,10 @@ func TestScanCommandUsage(t *testing.T) {
 		{name: "two sources", args: []string{"scan", "--serial", "/dev/x", "--images", "d"}, want: ExitUsage},
 		{name: "bad terminator", args: []string{"scan", "--serial", "/dev/x", "--term", "tab"}, want: ExitUsage},
 		{name: "bad size", args: []string{"scan", "--camera", "/dev/video9", "--size", "big"}, want: ExitUsage},
-		{name: "missing port", args: []string{"scan", "--serial", "/dev/medtrace-none"}, want: ExitInvalid},
+		{name: "missing port", args: []string{"scan", "--serial", "/dev/medtrace-none"}, want: ExitIO},
 		{name: "negative budget", args: []string{"scan", "--images", "d", "--budget", "-1s"}, want: ExitUsage},
 		{name: "negative max-pixels", args: []string{"scan", "--images", "d", "--max-pixels", "-1"}, want: ExitUsage},
-		{name: "missing folder", args: []string{"scan", "--images", filepath.Join(os.TempDir(), "medtrace-none")}, want: ExitInvalid},
+		{name: "missing folder", args: []string{"scan", "--images", filepath.Join(os.TempDir(), "medtrace-none")}, want: ExitIO},
 		{name: "list", args: []string{"scan", "--list"}, want: ExitOK},
 	}
 	for _, tc := range tests {
