@@ -24,11 +24,11 @@ const gsByte = 0x1D
 // Ctrl+] (how scanners type GS, which a plain widget.Entry drops) inserts a
 // group separator, shown as ¦; the keystrokes of the last input are kept
 // with their times for scanner calibration. Every keystroke also goes to a
-// wedge.Assembler, which tells a scanner's burst from a person typing: Enter
-// or Tab ends an input, and so does a pause after a fast burst (scanners set
-// up without a suffix). A burst is read as the scanner sent it (its AIM
-// prefix kept for the parser, stray keys typed before it dropped); typed
-// input is read as the field shows it, edits included.
+// wedge.Assembler: Enter or Tab ends an input and, once SetIdleEnd is given
+// a duration (for scanners set up without a suffix), so does that much
+// silence after a fast burst. The input is what the field shows, edits
+// included (an AIM prefix such as "]d2" stays for the parser): a burst
+// slowed by a busy machine is never cut or trimmed.
 type ScanEntry struct {
 	widget.Entry
 
@@ -54,10 +54,20 @@ type ScanEntry struct {
 // sends is kept as typed: the parser, which is told the setting, decides
 // where it stands for GS.
 func NewScanEntry(now func() time.Time) *ScanEntry {
-	e := &ScanEntry{now: now, asm: wedge.NewAssembler(wedge.DefaultConfig())}
+	cfg := wedge.DefaultConfig()
+	cfg.IdleEnd = 0 // off until SetIdleEnd: a busy machine's pauses must not split a scan
+	e := &ScanEntry{now: now, asm: wedge.NewAssembler(cfg)}
 	e.ExtendBaseWidget(e)
 	e.OnSubmitted = func(string) { e.submit() }
 	return e
+}
+
+// SetIdleEnd makes silence of d after a fast burst end an input, for
+// scanners that send no Enter or Tab; 0 turns it off (the default).
+func (e *ScanEntry) SetIdleEnd(d time.Duration) {
+	cfg := e.asm.Config()
+	cfg.IdleEnd = d
+	e.asm = wedge.NewAssembler(cfg)
 }
 
 // feed gives a keystroke to the assembler; a completed input (a burst
@@ -147,16 +157,8 @@ func (e *ScanEntry) TypedShortcut(s fyne.Shortcut) {
 	e.Entry.TypedShortcut(s)
 }
 
-// deliver hands a completed input to OnScan: a scanner burst as the
-// scanner sent it, typed input as the field shows it.
-func (e *ScanEntry) deliver(r wedge.Result) {
-	if r.Typed {
-		e.submit()
-		return
-	}
-	raw := []byte(strings.Trim(r.Read.Symbology+string(r.Read.Data), " \r\n\t"))
-	e.hand(raw)
-}
+// deliver hands a completed input to OnScan as the field shows it.
+func (e *ScanEntry) deliver(wedge.Result) { e.submit() }
 
 // submit hands the field's bytes to OnScan and clears the field.
 func (e *ScanEntry) submit() { e.hand(entryBytes(e.Text)) }
