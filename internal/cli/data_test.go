@@ -221,7 +221,7 @@ func TestVerifyOfflineAnswerSaysAsOf(t *testing.T) {
 func TestBackupCommand(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	env := map[string]string{envData: dir}
-	run(t, env, "queue", "add", "--event", "receive", "--code", "(01)09506000134352(21)A")
+	run(t, env, "queue", "add", "--event", "receive", "--code", "(01)09506000134352(21)A", "--location", "4012345000009")
 	code, out, errs := run(t, env, "backup")
 	path := strings.TrimSpace(out)
 	if code != ExitOK || !strings.HasPrefix(path, filepath.Join(dir, "backups")) {
@@ -250,7 +250,7 @@ func TestBackupCommand(t *testing.T) {
 func TestCorruptDatabaseCommand(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	env := map[string]string{envData: dir}
-	run(t, env, "queue", "add", "--event", "receive", "--code", "(01)09506000134352(21)A")
+	run(t, env, "queue", "add", "--event", "receive", "--code", "(01)09506000134352(21)A", "--location", "4012345000009")
 	_, out, _ := run(t, env, "backup")
 	db := filepath.Join(dir, store.FileName)
 	if err := os.WriteFile(db, []byte("garbage garbage garbage"), 0o600); err != nil {

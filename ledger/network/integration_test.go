@@ -134,9 +134,13 @@ func TestNetworkLifecycle(t *testing.T) {
 	checkout, fabricBin := fabricForTest(t)
 	// A snapshot of the chaincode source, so that edits made while the test
 	// runs do not restart the chaincode under it.
-	ccSrc := filepath.Join(t.TempDir(), "chaincode")
-	if err := os.CopyFS(ccSrc, os.DirFS(filepath.Join(checkout, "chaincode"))); err != nil {
-		t.Fatal(err)
+	// The trace core beside it: the chaincode's go.mod replaces it with ../trace.
+	snap := t.TempDir()
+	ccSrc := filepath.Join(snap, "chaincode")
+	for _, m := range []string{"chaincode", "trace"} {
+		if err := os.CopyFS(filepath.Join(snap, m), os.DirFS(filepath.Join(checkout, m))); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cfg := Config{
 		StateDir:     t.TempDir(),

@@ -49,7 +49,7 @@ func crashChild(spec string) int {
 	}
 	var l outbox.Ledger
 	event := func(serial string) ledger.Event {
-		return ledger.Event{Kind: ledger.KindReceive, GTIN: gtin, Serial: serial}
+		return ledger.Event{Kind: ledger.KindReceive, GTIN: gtin, Serial: serial, Location: "4012345000009"}
 	}
 	switch mode {
 	case "fake":

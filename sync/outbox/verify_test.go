@@ -9,6 +9,7 @@ import (
 	"github.com/medtrace/medtrace/internal/store"
 	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/sync/outbox"
+	"github.com/medtrace/medtrace/trace"
 )
 
 const gtin = "09506000134352"
@@ -129,7 +130,10 @@ func TestSnapshotFollowAndVerify(t *testing.T) {
 	if err != nil || online == nil {
 		t.Fatal(err, online)
 	}
-	if !ans.Offline || ans.Block != 26 || ans.AsOf.IsZero() || ans.Status != ledger.PackRecalled || len(ans.Alerts) != 2 {
+	// The trace core's rule, the ledger's too: a recall does not hide that
+	// the pack was dispensed; both are said.
+	if !ans.Offline || ans.Block != 26 || ans.AsOf.IsZero() || ans.Status != ledger.PackDispensed || len(ans.Alerts) != 2 ||
+		ans.Alerts[0].Code != trace.ReasonAlreadyDispensed || ans.Alerts[1].Code != trace.ReasonRecalledBatch {
 		t.Errorf("offline answer %+v", ans)
 	}
 }

@@ -1,5 +1,6 @@
 // Package fakeledger is a FAKE of the MedTrace ledger for the sync engine's
-// tests: it keeps the ledger's exactly-once semantics (event IDs are
+// tests: it refuses what the real ledger refuses for its form (the trace
+// core's CheckEvent), keeps the ledger's exactly-once semantics (event IDs are
 // idempotency keys; a duplicate is reported, a different event with a used ID
 // is a conflict) in its own SQLite file, so it survives the kill -9 of the
 // process using it. It is not Fabric: the end-to-end tests against the real
@@ -22,6 +23,7 @@ import (
 	"github.com/medtrace/medtrace/internal/store"
 	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/sync/outbox"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // Ledger is the fake. Several processes may use the same file in turn.
@@ -154,6 +156,16 @@ func (l *Ledger) commit(ctx context.Context, txID string, events []ledger.Event)
 		var old string
 		var oldBlock int64
 		r := ledger.Result{EventID: ev.ID, TxID: txID}
+		if a, bad := trace.CheckEvent(ev); bad {
+			// The ledger's own check of an event's form (the trace core's),
+			// so a format the real chaincode refuses is refused here too.
+			r.Status, r.Reason, r.Message = ledger.StatusRejected, a.Code, a.Message
+			if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (event_id, block, status) VALUES (?, ?, ?)`, ev.ID, block, string(r.Status)); err != nil {
+				return ledger.BatchResult{}, err
+			}
+			res.Results = append(res.Results, r)
+			continue
+		}
 		err := tx.QueryRowContext(ctx, `SELECT body, block FROM recorded WHERE event_id = ?`, ev.ID).Scan(&old, &oldBlock)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
