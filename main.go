@@ -238,6 +238,9 @@ func connectAndSync(ctx context.Context, src ledgerSource, st *store.Store, link
 		}
 	}
 	link.set(nil, err)
+	if ctx.Err() != nil {
+		return // the app is stopping: its window may be gone, nothing to report
+	}
 	n, _ := st.Unsent(ctx)
 	ui.ReportSync(app.SyncReport{Err: err, Pending: n})
 }
