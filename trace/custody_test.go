@@ -1,11 +1,11 @@
 package trace
 
 import (
-	"bufio"
-	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/medtrace/medtrace/trace/tracetest"
 )
 
 // CustodyRow is one row of testdata/custody.tsv.
@@ -17,29 +17,9 @@ type custodyRow struct {
 
 func loadCustody(t *testing.T) []custodyRow {
 	t.Helper()
-	f, err := os.Open("testdata/custody.tsv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = f.Close() }() // read only: nothing to lose
 	var out []custodyRow
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		c := strings.Split(line, "\t")
-		if len(c) != 5 {
-			t.Fatalf("custody.tsv: %q has %d columns, want 5", line, len(c))
-		}
+	for _, c := range tracetest.Table(t, "testdata/custody.tsv", 5, 40) {
 		out = append(out, custodyRow{c[0], c[1], c[2], Kind(c[3]), c[4]})
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if len(out) < 40 {
-		t.Fatalf("custody.tsv has %d rows", len(out))
 	}
 	return out
 }

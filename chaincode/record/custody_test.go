@@ -1,12 +1,11 @@
 package record
 
 import (
-	"bufio"
 	"fmt"
-	"os"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/medtrace/medtrace/trace/tracetest"
 )
 
 // custodyRow is one row of the trace core's testdata/custody.tsv.
@@ -18,25 +17,9 @@ type custodyRow struct {
 
 func loadCustody(t *testing.T) []custodyRow {
 	t.Helper()
-	f, err := os.Open("../../trace/testdata/custody.tsv")
-	must(t, err)
-	defer func() { _ = f.Close() }() // read only: nothing to lose
 	var out []custodyRow
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		c := strings.Split(line, "\t")
-		if len(c) != 5 {
-			t.Fatalf("custody.tsv: %q", line)
-		}
+	for _, c := range tracetest.Table(t, "../../trace/testdata/custody.tsv", 5, 40) {
 		out = append(out, custodyRow{c[0], c[1], c[2], Kind(c[3]), c[4]})
-	}
-	must(t, sc.Err())
-	if len(out) < 40 {
-		t.Fatalf("custody.tsv has %d rows", len(out))
 	}
 	return out
 }
