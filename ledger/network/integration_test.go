@@ -130,18 +130,25 @@ func pids(t *testing.T, stateDir string) map[string]proc {
 	return out
 }
 
+// snapshotChaincode copies the chaincode module at dir, and the trace core
+// beside it (its go.mod replaces the core with ../trace), into a new folder
+// and returns the copy's chaincode folder.
+func snapshotChaincode(t *testing.T, dir string) string {
+	t.Helper()
+	snap := t.TempDir()
+	for _, m := range []string{"chaincode", "trace"} {
+		if err := os.CopyFS(filepath.Join(snap, m), os.DirFS(filepath.Join(filepath.Dir(dir), m))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(snap, "chaincode")
+}
+
 func TestNetworkLifecycle(t *testing.T) {
 	checkout, fabricBin := fabricForTest(t)
 	// A snapshot of the chaincode source, so that edits made while the test
 	// runs do not restart the chaincode under it.
-	// The trace core beside it: the chaincode's go.mod replaces it with ../trace.
-	snap := t.TempDir()
-	ccSrc := filepath.Join(snap, "chaincode")
-	for _, m := range []string{"chaincode", "trace"} {
-		if err := os.CopyFS(filepath.Join(snap, m), os.DirFS(filepath.Join(checkout, m))); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ccSrc := snapshotChaincode(t, filepath.Join(checkout, "chaincode"))
 	cfg := Config{
 		StateDir:     t.TempDir(),
 		PortBase:     freePortBase(t),
@@ -326,10 +333,7 @@ func TestNetworkLifecycle(t *testing.T) {
 	})
 
 	t.Run("a changed chaincode is rebuilt and restarted alone", func(t *testing.T) {
-		src := filepath.Join(t.TempDir(), "chaincode")
-		if err := os.CopyFS(src, os.DirFS(cfg.ChaincodeDir)); err != nil {
-			t.Fatal(err)
-		}
+		src := snapshotChaincode(t, cfg.ChaincodeDir)
 		before := pids(t, cfg.StateDir)
 		changed := cfg
 		changed.ChaincodeDir = src
