@@ -78,6 +78,7 @@ func runApp(ctx context.Context) error {
 		return err
 	}
 	lg := applog.Open(dir, applog.Options{})
+	cfg.LogPath = applog.Path(dir)
 	defer lg.Close()
 	lg.Info("app start", "version", cli.Version, "data", dir)
 	player, err := app.NewExecPlayer(ctx, filepath.Join(dir, "sounds"))

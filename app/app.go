@@ -50,6 +50,9 @@ type Config struct {
 
 	// Notes lists what main could not connect and why, shown in Settings.
 	Notes []string
+	// LogPath is the app's log file, shown in Settings with a button that
+	// opens its folder; "" hides the row.
+	LogPath string
 	// OnRole, when set, is told the user's role once it is known (at start,
 	// or when chosen); main connects to the ledger with that role's
 	// identity. Called on Fyne's goroutine: it must not block.

@@ -592,3 +592,34 @@ func TestScanEntryAssembler(t *testing.T) {
 		})
 	}
 }
+
+// TestSettingsShowsLog: Settings names the log file main gave and offers to
+// open its folder; without one the row is not there.
+func TestSettingsShowsLog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "logs", "medtrace.log")
+	for _, lang := range []string{LangEnglish, LangChinese} {
+		t.Run(lang, func(t *testing.T) {
+			fx := newFixture(t, RolePharmacist, lang, func(c *Config) { c.LogPath = path })
+			s := fx.u.prefs
+			if s.logOpen == nil || s.logOpen.Text != tr("settings.log.open") {
+				t.Fatalf("no open-folder button: %+v", s.logOpen)
+			}
+			found := false
+			for _, l := range test.LaidOutObjects(s.root) {
+				if lbl, ok := l.(*widget.Label); ok && lbl.Text == path {
+					found = true
+				}
+			}
+			if !found {
+				t.Fatalf("the log's path %s is not shown", path)
+			}
+			test.Tap(s.logOpen) // the test app's OpenURL opens nothing and reports no error
+		})
+	}
+	t.Run("no log file", func(t *testing.T) {
+		fx := newFixture(t, RolePharmacist, LangEnglish)
+		if fx.u.prefs.logOpen != nil {
+			t.Fatal("an open-folder button without a log file")
+		}
+	})
+}

@@ -2,6 +2,9 @@ package app
 
 import (
 	"context"
+	"errors"
+	"net/url"
+	"path/filepath"
 	"strconv"
 
 	"fyne.io/fyne/v2"
@@ -22,6 +25,16 @@ type settingsScreen struct {
 	camDevice, camRes                                 *formEntry
 	language, themeSel                                *widget.Select
 	serialState                                       *widget.Label
+	logOpen                                           *widget.Button // nil when main gave no log file
+}
+
+// openLogFolder opens the folder of the log file in the desktop's file
+// manager, or says why it cannot.
+func (s *settingsScreen) openLogFolder(logPath string) {
+	dir := &url.URL{Scheme: "file", Path: filepath.Dir(logPath)}
+	if err := s.u.fa.OpenURL(dir); err != nil {
+		dialog.ShowError(errors.New(tr("settings.log.cannot", map[string]any{"Dir": dir.Path, "Err": err.Error()})), s.u.w)
+	}
 }
 
 // languageOptions returns the language choices and their labels.
@@ -122,6 +135,10 @@ func newSettingsScreen(u *ui) *settingsScreen {
 		widget.NewFormItem(tr("settings.sound"), wrapLabel(soundText)),
 		widget.NewFormItem(tr("settings.role"), container.NewHBox(widget.NewLabel(tr("role."+u.set.Role)), roleBtn)),
 	)
+	if p := u.cfg.LogPath; p != "" {
+		s.logOpen = widget.NewButtonWithIcon(tr("settings.log.open"), theme.FolderOpenIcon(), func() { s.openLogFolder(p) })
+		uiForm.Append(tr("settings.log"), container.NewBorder(nil, nil, nil, s.logOpen, wrapLabel(p)))
+	}
 	body := container.NewVBox(notes...)
 	body.Add(container.NewGridWithColumns(2,
 		widget.NewCard(tr("settings.ledger"), tr("settings.ledger.sub"), ledgerForm),
