@@ -24,7 +24,7 @@ LEDGER_STATE ?= $(CURDIR)/.state/ledger
 LEDGER_TEST_STATE ?= $(CURDIR)/.state/ledger-test
 LEDGER_TEST_PORT_BASE ?= 27150
 
-.PHONY: all deps build run test vet bench fuzz clean package screenshots fabric ledgerctl ledger-up ledger-down fresh-check help lint vulncheck lint-tools lint-all
+.PHONY: fonts all deps build run test vet bench fuzz clean package screenshots fabric ledgerctl ledger-up ledger-down fresh-check help lint vulncheck lint-tools lint-all
 
 ## all: build bin/medtrace (the default).
 all: build
@@ -174,6 +174,16 @@ test: deps fabric ledgerctl vet lint vulncheck
 	for m in $(MODULES); do \
 	  echo "== go test -race ($$m)"; (cd $$m && $(GO) test -race -count=1 -timeout 30m ./...); \
 	done
+
+## fonts: make assets/fonts/DroidSansFallback-GB2312.ttf again (assets/fonts/README.md): installs
+## Debian's python3-fonttools and fonts-droid-fallback's file (as root), then subsets it. Needed only
+## when a translation gains a character the font lacks (TestAppFontsDrawTranslations names it).
+fonts:
+	@dpkg-query -W -f='$${Status}' python3-fonttools 2>/dev/null | grep -q "install ok installed" || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-fonttools; }
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	  (cd $$tmp && apt-get download fonts-droid-fallback && dpkg-deb -x fonts-droid-fallback_*.deb droid); \
+	  /usr/bin/python3 assets/fonts/subset.py $$tmp/droid/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf
 
 ## fresh-check: as root, prove `make test` on a clean Debian 12 root: debootstrap one from this
 ## machine's Debian mirror, copy Go in, git clone HEAD (committed work only) and run `make test`

@@ -37,7 +37,9 @@ def translations():
     for path in sorted(glob.glob("app/translations/*.json")):
         with open(path, encoding="utf-8") as f:
             for v in json.load(f).values():
-                chars.update(ord(c) for c in v)
+                # A counted text holds its plural forms ({"one": ..., "other": ...}).
+                for text in (v.values() if isinstance(v, dict) else [v]):
+                    chars.update(ord(c) for c in text)
     return chars
 
 
