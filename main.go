@@ -30,7 +30,7 @@ import (
 
 	"github.com/medtrace/medtrace/app"
 	"github.com/medtrace/medtrace/internal/applog"
-	"github.com/medtrace/medtrace/internal/cli"
+	"github.com/medtrace/medtrace/cli"
 	"github.com/medtrace/medtrace/internal/packcode"
 	"github.com/medtrace/medtrace/internal/store"
 	"github.com/medtrace/medtrace/ledger"
