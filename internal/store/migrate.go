@@ -116,6 +116,9 @@ var migrations = []string{
 		block    INTEGER NOT NULL DEFAULT 0
 	);
 	CREATE INDEX requeues_event ON requeues (event_id, id);`,
+
+	// 6: the desks' records: inspection findings and alerts (findings.go).
+	findingsSchema,
 }
 
 // SchemaVersion is the schema version this build writes.
