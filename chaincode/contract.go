@@ -18,6 +18,9 @@ type Contract struct {
 	// now is the endorsing peer's clock (the chaincode process runs beside
 	// its peer): time.Now, or a fixed clock in tests.
 	now func() time.Time
+	// regulator is the MSP that InitLedger makes the first regulator, fixed
+	// when the chaincode is built (see regulatorMSP in main.go).
+	regulator string
 }
 
 // txOf describes the transaction, with the endorser's clock beside its
@@ -36,7 +39,42 @@ func (c *Contract) txOf(ctx contractapi.TransactionContextInterface) (record.Tx,
 	if c.now != nil {
 		now = c.now
 	}
-	return record.Tx{ID: stub.GetTxID(), Time: ts.AsTime(), MSP: msp, Clock: now()}, nil
+	cert, err := certOf(ctx.GetClientIdentity())
+	if err != nil {
+		return record.Tx{}, err
+	}
+	return record.Tx{ID: stub.GetTxID(), Time: ts.AsTime(), MSP: msp, Clock: now(), Cert: cert}, nil
+}
+
+// attributes is the part of the client identity certOf reads (cid.ClientIdentity has it).
+type attributes interface {
+	GetAttributeValue(name string) (value string, found bool, err error)
+}
+
+// certOf reads the user's role, site and administrator flag from the
+// attributes its organisation's CA wrote in its certificate.
+func certOf(id attributes) (record.Cert, error) {
+	var c record.Cert
+	val := func(name string) (string, error) {
+		v, _, err := id.GetAttributeValue(name)
+		if err != nil {
+			return "", fmt.Errorf("read certificate attribute %s: %w", name, err)
+		}
+		return v, nil
+	}
+	role, err := val(record.AttrRole)
+	if err != nil {
+		return c, err
+	}
+	gln, err := val(record.AttrGLN)
+	if err != nil {
+		return c, err
+	}
+	admin, err := val(record.AttrAdmin)
+	if err != nil {
+		return c, err
+	}
+	return record.Cert{Role: record.Role(role), GLN: gln, Admin: admin == "true"}, nil
 }
 
 func encode(v any) (string, error) {
@@ -47,18 +85,20 @@ func encode(v any) (string, error) {
 	return string(b), nil
 }
 
-// InitLedger bootstraps the ledger with the submitter's own MSP, which must
-// be regulatorMSP, as the first regulator. Accepted once.
+// InitLedger bootstraps the ledger with regulatorMSP, which must be the
+// regulator fixed when this chaincode was built, as the first regulator;
+// only that MSP's administrator may call it. Accepted once.
 func (c *Contract) InitLedger(ctx contractapi.TransactionContextInterface, regulatorMSP string) error {
 	tx, err := c.txOf(ctx)
 	if err != nil {
 		return err
 	}
-	return record.InitLedger(ctx.GetStub(), tx, regulatorMSP)
+	return record.InitLedger(ctx.GetStub(), tx, c.regulator, regulatorMSP)
 }
 
 // SetOrgRole gives an MSP a role (manufacturer, distributor, pharmacy,
-// regulator), or removes it with an empty role. Regulators only.
+// regulator), or removes it with an empty role. A regulator's
+// administrator only (as are the other Set functions).
 func (c *Contract) SetOrgRole(ctx contractapi.TransactionContextInterface, msp, role string) error {
 	tx, err := c.txOf(ctx)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -65,15 +66,55 @@ func (s *fakeStub) SetEvent(name string, payload []byte) error {
 	return nil
 }
 
-// creator is a serialized identity of mspID with a fresh certificate.
-func creator(t testing.TB, mspID string) []byte {
+// attrOID is Fabric CA's attribute extension.
+var attrOID = asn1.ObjectIdentifier{1, 2, 3, 4, 5, 6, 7, 8, 1}
+
+// identities of the tests: who is "MSP" (its organisation's usual user:
+// a regulator's administrator, any other organisation's user of its role)
+// or "MSP/variant": "inspector" (a regulator's user who is no
+// administrator), "bare" (a certificate without attributes), "site=GLN".
+func attrsOf(who string) (string, map[string]string) {
+	msp, variant, _ := strings.Cut(who, "/")
+	role := map[string]string{"RegulatorMSP": "regulator", "ManufacturerMSP": "manufacturer", "PharmacyMSP": "pharmacy",
+		"DistributorMSP": "distributor"}[msp]
+	attrs := map[string]string{}
+	if role != "" {
+		attrs[record.AttrRole] = role
+	}
+	if role == "regulator" {
+		attrs[record.AttrAdmin] = "true"
+	}
+	switch {
+	case variant == "inspector":
+		delete(attrs, record.AttrAdmin)
+	case variant == "bare":
+		attrs = nil
+	case strings.HasPrefix(variant, "site="):
+		attrs[record.AttrGLN] = strings.TrimPrefix(variant, "site=")
+	case strings.HasPrefix(variant, "role="):
+		attrs[record.AttrRole] = strings.TrimPrefix(variant, "role=")
+	}
+	return msp, attrs
+}
+
+// creator is a serialized identity of who (see attrsOf) with a fresh
+// certificate carrying its attributes as Fabric CA writes them.
+func creator(t testing.TB, who string) []byte {
 	t.Helper()
+	mspID, attrs := attrsOf(who)
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "User1@" + mspID},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	if attrs != nil {
+		v, err := json.Marshal(map[string]any{"attrs": attrs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmpl.ExtraExtensions = []pkix.Extension{{Id: attrOID, Value: v}}
+	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		t.Fatal(err)
@@ -101,14 +142,14 @@ func newLedger(t testing.TB) *ledgerOf { return newLedgerAt(t, func() time.Time 
 
 // newLedgerAt is a ledger whose endorsing peer's clock is now.
 func newLedgerAt(t testing.TB, now func() time.Time) *ledgerOf {
-	cc, err := newChaincode(now)
+	cc, err := newChaincode(now, "RegulatorMSP")
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &ledgerOf{t: t, cc: cc, state: map[string][]byte{}, ids: map[string][]byte{}}
 }
 
-// invoke runs fn as msp and commits its writes when it succeeds.
+// invoke runs fn as msp (a "who" of attrsOf) and commits its writes when it succeeds.
 func (l *ledgerOf) invoke(msp string, fn string, args ...string) (int32, string, *fakeStub) {
 	l.t.Helper()
 	if l.ids[msp] == nil {
@@ -209,6 +250,16 @@ func TestContract(t *testing.T) {
 			{"time limits by a manufacturer", "ManufacturerMSP", "SetTimeLimits", []string{"24h", ""}},
 			{"time limits not durations", "RegulatorMSP", "SetTimeLimits", []string{"a day", ""}},
 			{"page size not a number", "RegulatorMSP", "Export", []string{"", "ten"}},
+			{"the inspector sets roles", "RegulatorMSP/inspector", "SetOrgRole", []string{"ManufacturerMSP", "regulator"}},
+			{"the inspector sets locations", "RegulatorMSP/inspector", "SetLocations", []string{"ManufacturerMSP", `[]`}},
+			{"the inspector sets time limits", "RegulatorMSP/inspector", "SetTimeLimits", []string{"24h", ""}},
+			{"a certificate without attributes sets roles", "RegulatorMSP/bare", "SetOrgRole", []string{"ManufacturerMSP", "regulator"}},
+			{"a certificate without a role records", "ManufacturerMSP/bare", "RecordEvents", []string{commissionS2}},
+			{"a certificate of another role records", "ManufacturerMSP/role=pharmacy", "RecordEvents", []string{commissionS2}},
+			{"a certificate of another role verifies", "ManufacturerMSP/role=pharmacy", "Verify", []string{"04012345000016", "S1", "", ""}},
+			{"a certificate for a site not the organisation's", "ManufacturerMSP/site=4098765000010", "RecordEvents", []string{commissionS2}},
+			{"the manufacturer bootstraps itself", "ManufacturerMSP", "InitLedger", []string{"ManufacturerMSP"}},
+			{"the regulator's administrator names another regulator", "RegulatorMSP", "InitLedger", []string{"ManufacturerMSP"}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -216,6 +267,19 @@ func TestContract(t *testing.T) {
 					t.Fatalf("accepted: %d %s", st, msg)
 				}
 			})
+		}
+	})
+	t.Run("certificates", func(t *testing.T) {
+		if st, msg, _ := l.invoke("RegulatorMSP/inspector", "Verify", "04012345000016", "S1", "", ""); st != shim.OK {
+			t.Fatalf("the inspector verifies: %d %s", st, msg)
+		}
+		if st, msg, _ := l.invoke("RegulatorMSP", "InitLedger", "RegulatorMSP"); st != shim.OK {
+			t.Fatalf("the bootstrap again, by the regulator's administrator: %d %s", st, msg)
+		}
+		var res record.BatchResult
+		st, out, _ := l.invoke("ManufacturerMSP/site=4012345000009", "RecordEvents", commissionS2)
+		if st != shim.OK || json.Unmarshal([]byte(out), &res) != nil || res.Results[0].Status != record.StatusAccepted {
+			t.Fatalf("a user at its own site: %d %s", st, out)
 		}
 	})
 	t.Run("time limits", func(t *testing.T) {
@@ -229,6 +293,9 @@ func TestContract(t *testing.T) {
 		}
 	})
 }
+
+// commissionS2 commissions a second pack at the manufacturer's location.
+const commissionS2 = `[{"id":"00000000-0000-7000-8000-000000000003","kind":"commission","time":"2026-11-02T08:00:00Z","location":"4012345000009","gtin":"04012345000016","serial":"S2","batch":"L1","expiry":"2028-12-31"}]`
 
 // TestPeerClock: the chaincode compares the transaction's timestamp with
 // the clock of the peer it runs beside, and refuses the whole transaction

@@ -12,6 +12,13 @@ import (
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
 
+// regulatorMSP is the MSP that InitLedger makes the ledger's first
+// regulator: fixed when the chaincode is built, so that nobody becomes
+// regulator by calling InitLedger first. The local network's is
+// RegulatorMSP; a consortium builds its chaincode with
+// -ldflags "-X main.regulatorMSP=TheirRegulatorMSP".
+var regulatorMSP = "RegulatorMSP"
+
 func main() {
 	if err := run(); err != nil {
 		log.Fatalf("medtrace chaincode: %v", err)
@@ -19,7 +26,7 @@ func main() {
 }
 
 func run() error {
-	cc, err := newChaincode(time.Now)
+	cc, err := newChaincode(time.Now, regulatorMSP)
 	if err != nil {
 		return err
 	}
@@ -40,9 +47,10 @@ func run() error {
 }
 
 // newChaincode is the contract behind the contract API's dispatch; now is
-// the endorsing peer's clock (time.Now: the chaincode runs beside its peer).
-func newChaincode(now func() time.Time) (*contractapi.ContractChaincode, error) {
-	c := &Contract{now: now}
+// the endorsing peer's clock (time.Now: the chaincode runs beside its peer),
+// regulator the MSP InitLedger makes the first regulator.
+func newChaincode(now func() time.Time, regulator string) (*contractapi.ContractChaincode, error) {
+	c := &Contract{now: now, regulator: regulator}
 	c.Name = "medtrace"
 	cc, err := contractapi.NewChaincode(c)
 	if err != nil {

@@ -162,13 +162,22 @@ func saveConfig(st State, c *Config) error {
 	return st.PutState(configKey, b)
 }
 
-// InitLedger bootstraps the configuration: it is accepted once, when no
-// configuration exists, and only from an identity of the MSP it names as
-// the first regulator (so nobody can appoint someone else). The network
-// runs it as RegulatorMSP's admin right after the chaincode is committed.
-func InitLedger(st State, tx Tx, regulatorMSP string) error {
+// InitLedger bootstraps the configuration with fixed, the regulator MSP
+// fixed when the chaincode was built for its network (see the chaincode's
+// main: nobody chooses it by calling first), as the first regulator. It is
+// accepted once, when no configuration exists, only when regulatorMSP is
+// fixed and only from an administrator of fixed (Cert.Admin); again, as a
+// no-op, from the same. The network runs it right after the chaincode is
+// committed.
+func InitLedger(st State, tx Tx, fixed, regulatorMSP string) error {
 	if regulatorMSP == "" {
 		return fmt.Errorf("%w: regulator MSP is missing", ErrBadRequest)
+	}
+	if fixed == "" || regulatorMSP != fixed {
+		return fmt.Errorf("%w: this chaincode's first regulator is fixed at deployment as %q, not %s", ErrAccessDenied, fixed, regulatorMSP)
+	}
+	if tx.MSP != fixed || !tx.Cert.Admin {
+		return fmt.Errorf("%w: only an administrator of %s (attribute %s=true) may bootstrap the ledger, not a user of %s", ErrAccessDenied, fixed, AttrAdmin, tx.MSP)
 	}
 	b, err := st.GetState(configKey)
 	if err != nil {
@@ -179,25 +188,23 @@ func InitLedger(st State, tx Tx, regulatorMSP string) error {
 		if err != nil {
 			return err
 		}
-		if o := c.Orgs[regulatorMSP]; o != nil && o.Role == RoleRegulator && tx.MSP == regulatorMSP {
+		if o := c.Orgs[fixed]; o != nil && o.Role == RoleRegulator {
 			return nil // already bootstrapped the same way: idempotent
 		}
 		return fmt.Errorf("%w: the ledger is already initialised", ErrAccessDenied)
 	}
-	if tx.MSP != regulatorMSP {
-		return fmt.Errorf("%w: only %s itself may bootstrap itself as regulator, not %s", ErrAccessDenied, regulatorMSP, tx.MSP)
-	}
-	return saveConfig(st, &Config{Orgs: map[string]*Org{regulatorMSP: {Role: RoleRegulator}}})
+	return saveConfig(st, &Config{Orgs: map[string]*Org{fixed: {Role: RoleRegulator}}})
 }
 
-// regulatorConfig loads the configuration and checks the submitter is a regulator.
+// regulatorConfig loads the configuration and checks the submitter is a
+// regulator's administrator.
 func regulatorConfig(st State, tx Tx) (*Config, error) {
 	c, err := LoadConfig(st)
 	if err != nil {
 		return nil, err
 	}
-	if o := c.Orgs[tx.MSP]; o == nil || o.Role != RoleRegulator {
-		return nil, fmt.Errorf("%w: only a regulator may change the configuration, not %s", ErrAccessDenied, tx.MSP)
+	if err := c.admin(tx); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

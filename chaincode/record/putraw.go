@@ -12,7 +12,7 @@ func PutRaw(st State, tx Tx, n, size int) error {
 	if err != nil {
 		return err
 	}
-	if o := c.Orgs[tx.MSP]; o == nil || o.Role != RoleRegulator {
+	if o, err := c.reader(tx); err != nil || o.Role != RoleRegulator {
 		return fmt.Errorf("%w: PutRaw is for a regulator's benchmark only", ErrAccessDenied)
 	}
 	if n < 1 || n > MaxBatch || size < 1 || size > 4096 {

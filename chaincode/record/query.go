@@ -17,7 +17,7 @@ func Verify(st State, tx Tx, gtin, serial, batch, expiry string) (Verification, 
 	if err != nil {
 		return Verification{}, err
 	}
-	if _, err := cfg.member(tx.MSP); err != nil {
+	if _, err := cfg.reader(tx); err != nil {
 		return Verification{}, err
 	}
 	if err := checkGTIN(gtin); err != nil {
@@ -55,7 +55,7 @@ func readerOrg(st State, tx Tx) (*Org, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.member(tx.MSP)
+	return c.reader(tx)
 }
 
 // History returns a pack's accepted events, oldest first, with the recall

@@ -46,7 +46,7 @@ func Record(st State, tx Tx, batch []byte) (BatchResult, Emission, error) {
 	if err != nil {
 		return BatchResult{}, Emission{}, err
 	}
-	org, err := cfg.member(tx.MSP)
+	org, err := cfg.writer(tx)
 	if err != nil {
 		return BatchResult{}, Emission{}, err
 	}
@@ -235,8 +235,8 @@ func (r *recorder) validate(ev *Event) *rejection {
 	if (ev.Kind == KindCommission || ev.Kind == KindRecall) && !r.org.ownsGTIN(ev.GTIN) {
 		return reject(ReasonNotAuthorized, "GTIN %s is not under a company prefix of %s", ev.GTIN, r.tx.MSP)
 	}
-	if ev.Location != "" && len(r.org.GLNs) > 0 && !slices.Contains(r.org.GLNs, ev.Location) {
-		return reject(ReasonNotAuthorized, "location %s is not one of %s's locations", ev.Location, r.tx.MSP)
+	if rej := r.siteRefusal(ev); rej != nil {
+		return rej
 	}
 	if ev.Kind == KindShip && ev.Counterparty == "" {
 		return reject(ReasonBadEvent, "a ship names its consignee: the GLN it goes to (counterparty)")

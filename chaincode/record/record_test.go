@@ -596,16 +596,31 @@ func TestBrandOwner(t *testing.T) {
 }
 
 func TestConfig(t *testing.T) {
-	t.Run("bootstrap only by the named MSP itself", func(t *testing.T) {
+	t.Run("bootstrap only of the fixed regulator, by its administrator", func(t *testing.T) {
 		s := &memState{m: map[string][]byte{}}
-		if err := InitLedger(s.begin(), Tx{MSP: mspMan}, mspReg); !errors.Is(err, ErrAccessDenied) {
-			t.Fatalf("err = %v", err)
+		admin := Cert{Role: RoleRegulator, Admin: true}
+		for _, tt := range []struct {
+			name         string
+			tx           Tx
+			fixed, named string
+		}{
+			{"a manufacturer names the regulator", Tx{MSP: mspMan, Cert: Cert{Role: RoleManufacturer}}, mspReg, mspReg},
+			{"a manufacturer names itself", Tx{MSP: mspMan, Cert: Cert{Role: RoleManufacturer, Admin: true}}, mspReg, mspMan},
+			{"the regulator's inspector", Tx{MSP: mspReg, Cert: Cert{Role: RoleRegulator}}, mspReg, mspReg},
+			{"another regulator than the fixed one", Tx{MSP: "Regulator2MSP", Cert: admin}, mspReg, "Regulator2MSP"},
+			{"no regulator fixed", Tx{MSP: mspReg, Cert: admin}, "", mspReg},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				if err := InitLedger(s.begin(), tt.tx, tt.fixed, tt.named); !errors.Is(err, ErrAccessDenied) {
+					t.Fatalf("err = %v", err)
+				}
+			})
 		}
 		st := s.begin()
-		must(t, InitLedger(st, Tx{MSP: mspReg}, mspReg))
+		must(t, InitLedger(st, Tx{MSP: mspReg, Cert: admin}, mspReg, mspReg))
 		st.commit()
-		must(t, InitLedger(s.begin(), Tx{MSP: mspReg}, mspReg)) // idempotent
-		if err := InitLedger(s.begin(), Tx{MSP: mspMan}, mspMan); !errors.Is(err, ErrAccessDenied) {
+		must(t, InitLedger(s.begin(), Tx{MSP: mspReg, Cert: admin}, mspReg, mspReg)) // idempotent
+		if err := InitLedger(s.begin(), Tx{MSP: mspMan, Cert: admin}, mspMan, mspMan); !errors.Is(err, ErrAccessDenied) {
 			t.Fatalf("second bootstrap: err = %v", err)
 		}
 	})

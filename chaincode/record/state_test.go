@@ -92,6 +92,15 @@ var (
 	ssccPal  = gs1("34020000000000009")
 )
 
+// certOf is the certificate of the test world's usual user of msp: its
+// organisation's role, no site (so any of its organisation's locations),
+// and for the regulator an administrator's.
+func certOf(msp string) Cert {
+	role := map[string]Role{mspReg: RoleRegulator, mspMan: RoleManufacturer, mspMan2: RoleManufacturer, mspDist: RoleDistributor,
+		mspPhar: RolePharmacy, mspPhar2: RolePharmacy}[msp]
+	return Cert{Role: role, Admin: role == RoleRegulator}
+}
+
 var t0 = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 
 // world drives the trace logic through transactions against a memState.
@@ -102,11 +111,14 @@ type world struct {
 	seq int
 	// written is what the last submit wrote.
 	written map[string][]byte
+	// certs are the certificates the organisations submit with, where not
+	// certOf's.
+	certs map[string]Cert
 }
 
 func newWorld(t testing.TB) *world {
 	w := &world{t: t, st: &memState{m: map[string][]byte{}}, now: t0}
-	must(t, w.admin(mspReg, func(st State, tx Tx) error { return InitLedger(st, tx, mspReg) }))
+	must(t, w.admin(mspReg, func(st State, tx Tx) error { return InitLedger(st, tx, mspReg, mspReg) }))
 	for msp, role := range map[string]Role{mspMan: RoleManufacturer, mspMan2: RoleManufacturer, mspDist: RoleDistributor,
 		mspPhar: RolePharmacy, mspPhar2: RolePharmacy} {
 		must(t, w.admin(mspReg, func(st State, tx Tx) error { return SetOrgRole(st, tx, msp, role) }))
@@ -170,7 +182,11 @@ func must(t testing.TB, err error) {
 
 func (w *world) tx(msp string) (*txState, Tx) {
 	w.seq++
-	return w.st.begin(), Tx{ID: fmt.Sprintf("tx%04d", w.seq), Time: w.now, MSP: msp, Clock: w.now}
+	c, ok := w.certs[msp]
+	if !ok {
+		c = certOf(msp)
+	}
+	return w.st.begin(), Tx{ID: fmt.Sprintf("tx%04d", w.seq), Time: w.now, MSP: msp, Clock: w.now, Cert: c}
 }
 
 // admin runs a configuration transaction and commits it when it succeeds.

@@ -33,6 +33,10 @@ type Tx struct {
 	// chaincode runs beside its peer): RecordEvents refuses a transaction
 	// whose Time is further from it than the ledger's clock skew.
 	Clock time.Time
+	// Cert is what the submitter's certificate says of its user (role,
+	// site, administrator): the chaincode authorises from it and the MSP,
+	// never from what the client writes in a request.
+	Cert Cert
 }
 
 // Aliases of the trace core's types.
