@@ -15,6 +15,9 @@ func alertp(code, format string, args ...any) *Alert {
 
 // CheckEvent checks that ev is well formed for its kind: the fields it
 // needs, their identifiers and check digits, canonical child references.
+// A pack is a GTIN and serial or a China pack (CNPackOf: its drug code's
+// structure only; whether the code was issued is the ledger's to say); a
+// commission names its batch and expiry, which a China code does not carry.
 // bad is true with the reason (code bad-event or too-large) when it is not.
 // The ledger refuses such an event; the store refuses to queue it, so a
 // format mismatch shows when the event is captured, not after a sync. The
@@ -36,10 +39,7 @@ func checkEvent(ev *Event) *Alert {
 		return alertp(ReasonBadEvent, "the note is longer than %d bytes", MaxNote)
 	}
 	needPack := func() *Alert {
-		if err := CheckGTIN(ev.GTIN); err != nil {
-			return bad(err)
-		}
-		if err := CheckSerial(ev.Serial); err != nil {
+		if err := CheckPack(ev.GTIN, ev.Serial); err != nil {
 			return bad(err)
 		}
 		if ev.SSCC != "" || len(ev.Children) > 0 {
@@ -128,7 +128,7 @@ func checkEvent(ev *Event) *Alert {
 			}
 		}
 	case KindRecall:
-		if err := CheckGTIN(ev.GTIN); err != nil {
+		if err := CheckProduct(ev.GTIN); err != nil {
 			rej = bad(err)
 		} else if err := CheckBatch(ev.Batch); err != nil {
 			rej = bad(err)

@@ -19,6 +19,8 @@ func TestCheckEvent(t *testing.T) {
 		return e
 	}
 	unit := func(e *Event) { e.GTIN, e.Serial, e.SSCC = "", "", sscc }
+	const cnCode = "81234561234567890123"
+	cn := func(e *Event) { e.GTIN, e.Serial = CNPackOf(cnCode) }
 	tests := []struct {
 		name string
 		ev   Event
@@ -49,6 +51,19 @@ func TestCheckEvent(t *testing.T) {
 		{"inspect without an outcome", ev(KindInspect, nil), ReasonBadEvent},
 		{"no time", ev(KindDispense, func(e *Event) { e.Time = time.Time{} }), ReasonBadEvent},
 		{"unknown kind", ev("teleport", nil), ReasonBadEvent},
+		{"commission a China code", ev(KindCommission, func(e *Event) { cn(e); e.Batch, e.Expiry = "L1", "2028-12-31" }), ""},
+		{"commission a China code without batch", ev(KindCommission, func(e *Event) { cn(e); e.Expiry = "2028-12-31" }), ReasonBadEvent},
+		{"commission a China code without expiry", ev(KindCommission, func(e *Event) { cn(e); e.Batch = "L1" }), ReasonBadEvent},
+		{"dispense a China code", ev(KindDispense, cn), ""},
+		{"ship a China code", ev(KindShip, func(e *Event) { cn(e); e.Counterparty = "4054321000016" }), ""},
+		{"receive a China code", ev(KindReceive, cn), ""},
+		{"undo a China code", ev(KindUndoDispense, cn), ""},
+		{"China code with a short serial", ev(KindDispense, func(e *Event) { cn(e); e.Serial = "123" }), ReasonBadEvent},
+		{"China product not starting with 8", ev(KindDispense, func(e *Event) { cn(e); e.GTIN = "CN1234567" }), ReasonBadEvent},
+		{"pack China codes into a case", ev(KindPack, func(e *Event) { unit(e); e.Children = []string{cnCode, PackKey(gtin, "S1")} }), ""},
+		{"pack a China product/serial child", ev(KindPack, func(e *Event) { unit(e); e.Children = []string{"CN8123456/1234567890123"} }), ReasonBadEvent},
+		{"recall a China batch", Event{Kind: KindRecall, Time: t0, GTIN: "CN8123456", Batch: "L1"}, ""},
+		{"inspect a China code", ev(KindInspect, func(e *Event) { cn(e); e.Conformant = &yes }), ""},
 		{"serial too long", ev(KindDispense, func(e *Event) { e.Serial = "123456789012345678901" }), ReasonBadEvent},
 	}
 	for _, tt := range tests {
@@ -80,6 +95,8 @@ func FuzzCheckEvent(f *testing.F) {
 	f.Add([]byte(`{"kind":"dispense","time":"2026-11-02T09:00:00Z","location":"4012345000009","gtin":"04012345000016","serial":"S1"}`))
 	f.Add([]byte(`{"kind":"pack","time":"2026-11-02T09:00:00Z","location":"4012345000009","sscc":"340200000000000012","children":["04012345000016/S1"]}`))
 	f.Add([]byte(`{"kind":"recall","time":"2026-11-02T09:00:00Z","gtin":"04012345000016","batch":"L1"}`))
+	f.Add([]byte(`{"kind":"commission","time":"2026-11-02T09:00:00Z","location":"4012345000009","gtin":"CN8123456","serial":"1234567890123","batch":"L1","expiry":"2028-12-31"}`))
+	f.Add([]byte(`{"kind":"pack","time":"2026-11-02T09:00:00Z","location":"4012345000009","sscc":"340200000000000012","children":["81234561234567890123"]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var ev Event
 		if json.Unmarshal(b, &ev) != nil {
@@ -90,6 +107,11 @@ func FuzzCheckEvent(f *testing.F) {
 		}
 		if !ev.Kind.Valid() || ev.Time.IsZero() {
 			t.Fatalf("accepted %s", b)
+		}
+		if ev.Serial != "" {
+			if err := CheckPack(ev.GTIN, ev.Serial); err != nil {
+				t.Fatalf("accepted pack %s/%s: %v", ev.GTIN, ev.Serial, err)
+			}
 		}
 		for _, ref := range ev.Children {
 			if _, err := ParseChildRef(ref); err != nil {

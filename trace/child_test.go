@@ -16,6 +16,10 @@ func TestParseChildRef(t *testing.T) {
 		{"bracketed HRI is not canonical", "(01)04012345000016(21)S1", Child{}, false},
 		{"serial too long", "04012345000016/123456789012345678901", Child{}, false},
 		{"empty serial", "04012345000016/", Child{}, false},
+		{"China drug code", "81234561234567890123", PackChild("CN8123456", "1234567890123"), true},
+		{"China drug code not starting with 8", "71234561234567890123", Child{}, false},
+		{"19 digits", "8123456123456789012", Child{}, false},
+		{"China product as GTIN/serial is not canonical", "CN8123456/1234567890123", Child{}, false},
 		{"empty", "", Child{}, false},
 	}
 	for _, tt := range tests {
@@ -32,7 +36,7 @@ func TestParseChildRef(t *testing.T) {
 }
 
 func FuzzParseChildRef(f *testing.F) {
-	for _, s := range []string{"340200000000000012", "04012345000016/S1", "04012345000016/", "(00)340200000000000012", "x/y"} {
+	for _, s := range []string{"340200000000000012", "04012345000016/S1", "04012345000016/", "(00)340200000000000012", "x/y", "81234561234567890123"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, ref string) {

@@ -28,18 +28,52 @@ func LGTINURI(gtin, batch string) string {
 	return DigitalLinkHost + "/01/" + gtin + "/10/" + dlEscape(batch)
 }
 
+// CNCodeURNPrefix starts the URN that names a pack by its China drug
+// traceability code in EPCIS: GS1 has no URI for it, so MedTrace's
+// namespace (the "medtrace" prefix of EPCISContext) names it, as EPCIS 2.0
+// allows any URI as an EPC: urn:medtrace:cndc:<20 digits>.
+const CNCodeURNPrefix = "urn:medtrace:cndc:"
+
+// CNCodeURI names a pack by its China drug traceability code.
+func CNCodeURI(code string) string { return CNCodeURNPrefix + code }
+
+// CNBatchURI names a batch of a China product (its 7-digit identifier) as
+// an EPC class: urn:medtrace:cndc:class:<7 digits>:lot:<batch, percent-encoded>.
+func CNBatchURI(productID, batch string) string {
+	return CNCodeURNPrefix + "class:" + productID + ":lot:" + dlEscape(batch)
+}
+
+// PackURI names a pack in EPCIS: a GS1 Digital Link URI, or CNCodeURI for a
+// China pack (see CNPackOf).
+func PackURI(product, serial string) string {
+	if code, ok := CNCodeOf(product, serial); ok {
+		return CNCodeURI(code)
+	}
+	return SGTINURI(product, serial)
+}
+
+// BatchURI names a batch of a product in EPCIS: LGTINURI, or CNBatchURI for
+// a China product.
+func BatchURI(product, batch string) string {
+	if IsCNProduct(product) {
+		return CNBatchURI(product[len(CNProductPrefix):], batch)
+	}
+	return LGTINURI(product, batch)
+}
+
 // SSCCURI names a logistic unit as a GS1 Digital Link URI.
 func SSCCURI(sscc string) string { return DigitalLinkHost + "/00/" + sscc }
 
 // GLNURI names a place as a GS1 Digital Link URI.
 func GLNURI(gln string) string { return DigitalLinkHost + "/414/" + gln }
 
-// ChildURI names a child reference (Child.Ref) as a GS1 Digital Link URI.
+// ChildURI names a child reference (Child.Ref) as a GS1 Digital Link URI
+// (a China pack: CNCodeURI).
 func ChildURI(c Child) string {
 	if c.IsUnit() {
 		return SSCCURI(c.SSCC)
 	}
-	return SGTINURI(c.GTIN, c.Serial)
+	return PackURI(c.GTIN, c.Serial)
 }
 
 // dlEscape percent-encodes every character of a GS1 value that is not an
@@ -162,7 +196,7 @@ func epcisOf(ev *Event) epcisEvent {
 			e.BizLocation = &epcisID{loc}
 		}
 	}
-	subject := []string{SGTINURI(ev.GTIN, ev.Serial)}
+	subject := []string{PackURI(ev.GTIN, ev.Serial)}
 	if ev.SSCC != "" {
 		subject = []string{SSCCURI(ev.SSCC)}
 	}
@@ -188,7 +222,7 @@ func epcisOf(ev *Event) epcisEvent {
 			e.SourceList = []epcisSource{{"location", GLNURI(ev.Counterparty)}}
 		}
 	case KindRecall:
-		e.QuantityList = []epcisQuantity{{LGTINURI(ev.GTIN, ev.Batch)}}
+		e.QuantityList = []epcisQuantity{{BatchURI(ev.GTIN, ev.Batch)}}
 	default:
 		e.EPCList = subject
 	}

@@ -159,3 +159,49 @@ func TestEPCISDocument(t *testing.T) {
 		t.Fatalf("the inspection's note is missing:\n%s", b)
 	}
 }
+
+// TestEPCISCNCode renders events about China packs: the pack is named by
+// urn:medtrace:cndc:<code>, a China batch by its class URN, a China child
+// of a case likewise; each event passes the EPCIS 2.0 schema.
+func TestEPCISCNCode(t *testing.T) {
+	sch := epcisSchema(t)
+	const code = "81234561234567890123"
+	product, serial := CNPackOf(code)
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	com := Event{ID: "0190a0b0-0000-7000-8000-000000000011", Kind: KindCommission, Time: t0, Location: "4012345000009",
+		GTIN: product, Serial: serial, Batch: "L 1", Expiry: "2028-12-31"}
+	pk := Event{ID: "0190a0b0-0000-7000-8000-000000000012", Kind: KindPack, Time: t0, Location: "4012345000009",
+		SSCC: "340200000000000012", Children: []string{code}}
+	rec := Event{ID: "0190a0b0-0000-7000-8000-000000000013", Kind: KindRecall, Time: t0, GTIN: product, Batch: "L 1"}
+	tests := []struct {
+		name string
+		ev   Event
+		want string // the URI naming the China pack or batch
+	}{
+		{"commission", com, "urn:medtrace:cndc:" + code},
+		{"pack", pk, "urn:medtrace:cndc:" + code},
+		{"recall", rec, "urn:medtrace:cndc:class:8123456:lot:L%201"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := EPCISEvent(tt.ev, t0)
+			must(t, err)
+			if err := validateEPCIS(t, sch, b); err != nil {
+				t.Fatalf("fails the EPCIS schema: %v\n%s", err, b)
+			}
+			var doc struct {
+				EPCList, ChildEPCs []string
+				QuantityList       []struct{ EPCClass string }
+			}
+			must(t, json.Unmarshal(b, &doc))
+			var got []string
+			got = append(append(got, doc.EPCList...), doc.ChildEPCs...)
+			for _, q := range doc.QuantityList {
+				got = append(got, q.EPCClass)
+			}
+			if len(got) != 1 || got[0] != tt.want {
+				t.Fatalf("names %v, want %s\n%s", got, tt.want, b)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -139,4 +140,111 @@ func EventURI(id string) string {
 		return "urn:uuid:" + strings.ToLower(id)
 	}
 	return id
+}
+
+// China's 20-digit drug traceability code (药品追溯码): a 7-digit product
+// identifier (it starts with 8), a 9-digit serial and 4 check digits. The
+// check digits' algorithm is not public, so MedTrace checks only the
+// structure; whether a code was issued and its check digits are right is
+// the ledger's to say: a code is genuine when its manufacturer commissioned
+// exactly these 20 digits.
+//
+// On the ledger a China pack is named like a GS1 pack, by a product and a
+// serial: the product is CNProductPrefix and the 7-digit product
+// identifier ("CN8123456"), the serial the other 13 digits (serial and
+// check digits). CNPackOf and CNCodeOf convert; PackKey (and Child.Ref) is
+// the 20-digit code itself.
+const (
+	CNCodeLen       = 20   // digits of a China drug traceability code
+	CNProductLen    = 7    // digits of its product identifier
+	CNSerialLen     = 9    // digits of its serial
+	CNCheckLen      = 4    // digits of its check code
+	CNProductPrefix = "CN" // marks a China product identifier where a GTIN may stand
+)
+
+// ErrNotCNCode says a string is not a China drug traceability code.
+var ErrNotCNCode = errors.New("not a China drug traceability code")
+
+// CheckCNCode checks the structure of a China drug traceability code: 20
+// digits, the first an 8 (7-digit product identifier, 9-digit serial, 4
+// check digits). The check digits themselves cannot be checked here.
+func CheckCNCode(code string) error {
+	switch {
+	case len(code) != CNCodeLen || !AllDigits(code):
+		return fmt.Errorf("%w: %q must be %d digits (7-digit product identifier, 9-digit serial, 4 check digits)", ErrNotCNCode, code, CNCodeLen)
+	case code[0] != '8':
+		return fmt.Errorf("%w: %q must start with 8", ErrNotCNCode, code)
+	}
+	return nil
+}
+
+// CNProduct is the ledger's product name of a 7-digit China product
+// identifier: "CN" and the digits.
+func CNProduct(id string) string { return CNProductPrefix + id }
+
+// IsCNProduct reports whether product names a China product identifier
+// (CNProductPrefix and 7 digits, the first an 8) rather than a GTIN.
+func IsCNProduct(product string) bool {
+	return len(product) == len(CNProductPrefix)+CNProductLen && product[:len(CNProductPrefix)] == CNProductPrefix &&
+		AllDigits(product[len(CNProductPrefix):]) && product[len(CNProductPrefix)] == '8'
+}
+
+// CheckCNProduct checks a China product as the ledger names it ("CN8123456").
+func CheckCNProduct(product string) error {
+	if !IsCNProduct(product) {
+		return fmt.Errorf("China product %q must be CN and 7 digits starting with 8", product)
+	}
+	return nil
+}
+
+// CNPackOf names the pack a China drug traceability code is on, as events
+// and the ledger name it: the product ("CN" and the first 7 digits) and the
+// serial (the other 13). code must pass CheckCNCode.
+func CNPackOf(code string) (product, serial string) {
+	return CNProduct(code[:CNProductLen]), code[CNProductLen:]
+}
+
+// CNCodeOf is the China drug traceability code of a pack named by product
+// and serial; ok is false when they do not name a China pack.
+func CNCodeOf(product, serial string) (code string, ok bool) {
+	if !IsCNProduct(product) || len(serial) != CNCodeLen-CNProductLen || !AllDigits(serial) {
+		return "", false
+	}
+	return product[len(CNProductPrefix):] + serial, true
+}
+
+// CheckProduct checks what names a product on the ledger: a 14-digit GTIN
+// or a China product ("CN8123456").
+func CheckProduct(product string) error {
+	if strings.HasPrefix(product, CNProductPrefix) {
+		return CheckCNProduct(product)
+	}
+	return CheckGTIN(product)
+}
+
+// CheckPack checks what names a pack: a GTIN and a GS1 serial, or a China
+// product and the 13 digits that follow it in its code.
+func CheckPack(product, serial string) error {
+	if strings.HasPrefix(product, CNProductPrefix) {
+		if err := CheckCNProduct(product); err != nil {
+			return err
+		}
+		if len(serial) != CNCodeLen-CNProductLen || !AllDigits(serial) {
+			return fmt.Errorf("the serial %q of China product %s must be %d digits (9-digit serial, 4 check digits)", serial, product, CNCodeLen-CNProductLen)
+		}
+		return nil
+	}
+	if err := CheckGTIN(product); err != nil {
+		return err
+	}
+	return CheckSerial(serial)
+}
+
+// PackName names a pack for people: "GTIN g serial s", or "drug code" and
+// the 20 digits of a China pack.
+func PackName(product, serial string) string {
+	if code, ok := CNCodeOf(product, serial); ok {
+		return "drug code " + code
+	}
+	return "GTIN " + product + " serial " + serial
 }

@@ -41,7 +41,7 @@ func ScanMismatches(p PackFacts, batch, expiry string) []Alert {
 // pack may be handed out exactly when there are no alerts.
 func Judge(p *PackFacts, recall *Recall, s Scan, now time.Time) (PackStatus, []Alert) {
 	if p == nil {
-		alerts := []Alert{Alertf(ReasonUnknownPack, "pack %s serial %s was never commissioned: it may be counterfeit", s.GTIN, s.Serial)}
+		alerts := []Alert{unknownAlert(s)}
 		if recall != nil { // the batch as scanned is recalled
 			alerts = append(alerts, recallAlert(recall))
 		}
@@ -69,6 +69,16 @@ func Judge(p *PackFacts, recall *Recall, s Scan, now time.Time) (PackStatus, []A
 	}
 	alerts = append(alerts, ScanMismatches(*p, s.Batch, s.Expiry)...)
 	return status, alerts
+}
+
+// unknownAlert says a pack was never commissioned. For a China drug code it
+// says that the ledger is the authority: the code's check digits follow an
+// algorithm that is not public, so only a commissioning can vouch for them.
+func unknownAlert(s Scan) Alert {
+	if code, ok := CNCodeOf(s.GTIN, s.Serial); ok {
+		return Alertf(ReasonUnknownPack, "drug code %s was never commissioned on the ledger: its check digits cannot be checked anywhere else (their algorithm is not public), so it may be counterfeit or mistyped", code)
+	}
+	return Alertf(ReasonUnknownPack, "pack %s serial %s was never commissioned: it may be counterfeit", s.GTIN, s.Serial)
 }
 
 func recallAlert(r *Recall) Alert {
