@@ -518,8 +518,8 @@ func (u *ui) newScanEntry(placeholder string, onScan func(raw []byte, keys []Key
 // scanRecord describes a scan for the store. It reads the settings, so it
 // runs on Fyne's goroutine; saveScan then writes it from a background task.
 func (u *ui) scanRecord(raw []byte, source string, c Code) ScanRecord {
-	return ScanRecord{Session: u.session, Raw: raw, Source: source, Role: u.set.Role, Location: u.set.Location,
-		Time: u.now(), Valid: c.Valid, Problems: c.Problems}
+	c.Raw = raw
+	return ScanRecord{Code: c, Session: u.session, Source: source, Role: u.set.Role, Location: u.set.Location, Time: u.now()}
 }
 
 // saveScan keeps a scan in the store (every scan, valid or not), durably.

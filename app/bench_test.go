@@ -2,37 +2,24 @@ package app
 
 import (
 	"context"
-	"errors"
 	"sort"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 
-	"github.com/medtrace/medtrace/internal/packcode"
 	"github.com/medtrace/medtrace/internal/store"
 	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/station"
 	"github.com/medtrace/medtrace/sync/outbox"
 )
 
-// realParser and storeVerifier are the benchmark's stand-ins for main's
-// wiring: the real parser and an offline verify against a real SQLite copy.
-type realParser struct{}
+// offlineVerifier is the benchmark's stand-in for the desktop's wiring:
+// the real application layer, verifying offline against a real SQLite copy.
+type offlineVerifier struct{ ws *station.Station }
 
-func (realParser) Parse(raw []byte, subst byte) Code {
-	r := packcode.Parse(raw, packcode.Options{GSSubstitute: subst})
-	c := Code{Raw: raw, Valid: r.Valid, Scheme: string(r.Scheme), GTIN: r.GTIN, Serial: r.Serial, Batch: r.Batch,
-		SSCC: r.SSCC, NotACode: errors.Is(r.Err(), packcode.ErrNotPackCode)}
-	if r.Expiry != nil {
-		c.Expiry = r.Expiry.T
-	}
-	return c
-}
-
-type storeVerifier struct{ v *outbox.Verifier }
-
-func (s storeVerifier) Verify(ctx context.Context, c Code, _ bool) (ledger.Verification, error) {
-	return s.v.Offline(ctx, outbox.Query{GTIN: c.GTIN, Serial: c.Serial, Batch: c.Batch, Expiry: c.Expiry.Format("2006-01-02")})
+func (o offlineVerifier) Verify(ctx context.Context, c Code, _ bool) (ledger.Verification, error) {
+	return o.ws.Verify(ctx, c, true)
 }
 
 // BenchmarkScanToVerdict measures, offline, from the wedge terminator
@@ -51,9 +38,10 @@ func BenchmarkScanToVerdict(b *testing.B) {
 	}
 	b.Cleanup(func() { st.Close() })
 	fx := newFixture(b, RolePharmacist, LangEnglish, func(c *Config) {
-		c.Parser = realParser{}
-		c.Verifier = storeVerifier{&outbox.Verifier{Store: st}}
-		c.Scans = benchScans{st}
+		ws := station.New(st, station.Options{})
+		c.Parser = station.Parser{}
+		c.Verifier = offlineVerifier{ws}
+		c.Scans = ws
 		c.Now = time.Now
 	})
 	e := fx.u.pharm.entry
@@ -83,14 +71,6 @@ func BenchmarkScanToVerdict(b *testing.B) {
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
-}
-
-type benchScans struct{ s *store.Store }
-
-func (b benchScans) RecordScan(ctx context.Context, r ScanRecord) error {
-	_, err := b.s.RecordScan(ctx, store.Scan{Session: r.Session, Raw: r.Raw, Valid: r.Valid, Source: r.Source,
-		Time: r.Time, Problems: []store.Problem{}})
-	return err
 }
 
 func seedBenchStore(b *testing.B, dir string) {

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"math"
@@ -15,14 +15,14 @@ func TestTuneGC(t *testing.T) {
 		wantPercent int
 		wantLimit   int64
 	}{
-		{"defaults", nil, appGCPercent, appMemoryLimit},
-		{"GOGC set", map[string]string{"GOGC": "100"}, 100, appMemoryLimit},
-		{"GOMEMLIMIT set", map[string]string{"GOMEMLIMIT": "off"}, appGCPercent, math.MaxInt64},
+		{"defaults", nil, desktopGCPercent, desktopMemoryLimit},
+		{"GOGC set", map[string]string{"GOGC": "100"}, 100, desktopMemoryLimit},
+		{"GOMEMLIMIT set", map[string]string{"GOMEMLIMIT": "off"}, desktopGCPercent, math.MaxInt64},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			debug.SetGCPercent(100)
 			debug.SetMemoryLimit(math.MaxInt64)
-			tuneGC(func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok })
+			TuneGC(func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok })
 			if got := debug.SetGCPercent(100); got != tc.wantPercent {
 				t.Errorf("GC percent %d, want %d", got, tc.wantPercent)
 			}

@@ -20,9 +20,6 @@ import (
 	"github.com/medtrace/medtrace/trace"
 )
 
-// RoleManufacturer is the manufacturer's desk: commission batches, print
-// their labels, ship, recall, report packs stolen or destroyed.
-const RoleManufacturer = "manufacturer"
 
 // LabelPrinter writes a sheet of pack labels (GS1 DataMatrix with the
 // human-readable text under each symbol) to a PDF file at path. Each code is

@@ -2,12 +2,11 @@ package app
 
 import (
 	"context"
-	"errors"
 	"image"
-	"time"
 
 	"github.com/medtrace/medtrace/ledger"
-	"github.com/medtrace/medtrace/trace"
+	"github.com/medtrace/medtrace/scanner/intake"
+	"github.com/medtrace/medtrace/station"
 )
 
 // The interfaces below are everything the screens need from the rest of
@@ -94,132 +93,30 @@ type Camera interface {
 		onFrame func(img image.Image, boxes []image.Rectangle), onRead func(raw []byte)) error
 }
 
+// The types the screens share with the layers below live there once; these
+// are their names here.
+type (
+	// Code is a scanned code as the parser understood it.
+	Code = station.Code
+	// Problem is one thing wrong with a scanned code.
+	Problem = station.Problem
+	// ScanRecord is one scan as the store keeps it.
+	ScanRecord = station.ScanRecord
+	// HistoryEntry is one event in a pack's timeline.
+	HistoryEntry = station.HistoryEntry
+	// QueueCounts summarises the outbox.
+	QueueCounts = station.QueueCounts
+	// QueuedEvent is one event in the outbox with its sync state.
+	QueuedEvent = station.QueuedEvent
+	// SyncReport is the sync engine's progress, pushed to the UI.
+	SyncReport = station.SyncReport
+	// SnapshotInfo describes the local copy of the ledger.
+	SnapshotInfo = station.SnapshotInfo
+	// KeyStroke is one key a keyboard-wedge scanner typed into a scan field.
+	KeyStroke = intake.KeyStroke
+	// CalibrationFinding is one scanner setup fault and what to change.
+	CalibrationFinding = intake.CalibrationFinding
+)
+
 // ErrNoCamera is wrapped by Camera.Stream when the device does not exist.
-var ErrNoCamera = errors.New("no such camera")
-
-// Code is a scanned code as the parser understood it: what the screens show
-// and what events are made of.
-type Code struct {
-	Raw       []byte    // the bytes as scanned
-	Valid     bool      // no problem found
-	NotACode  bool      // the input is no pack code at all (rather than a damaged one)
-	Scheme    string    // "gs1", "cn-drugcode", "ifa" or "unknown"
-	GTIN      string    // 14 digits
-	Serial    string    // AI 21 (or the national equivalent)
-	Batch     string    // AI 10
-	Expiry    time.Time // AI 17 as a date; zero when absent
-	ExpiryRaw string    // AI 17 as printed (YYMMDD)
-	SSCC      string    // AI 00: a case or pallet
-	HRI       string    // human-readable form, e.g. "(01)...(21)..."
-	Problems  []Problem // every problem found, empty when Valid
-}
-
-// IsPack reports whether c identifies one pack (product and serial).
-func (c Code) IsPack() bool { return c.GTIN != "" && c.Serial != "" }
-
-// IsLogistic reports whether c identifies a case or pallet.
-func (c Code) IsLogistic() bool { return c.SSCC != "" && c.GTIN == "" }
-
-// Child is c as a child of a case or pallet: the trace core's canonical
-// reference is what pack events carry and the ledger checks.
-func (c Code) Child() trace.Child {
-	if c.IsLogistic() {
-		return trace.UnitChild(c.SSCC)
-	}
-	return trace.PackChild(c.GTIN, c.Serial)
-}
-
-// Key returns the identity of the item c names ("sscc:..." or
-// "pack:GTIN/serial"), or "" when it names neither.
-func (c Code) Key() string {
-	switch {
-	case c.IsPack():
-		return "pack:" + c.GTIN + "/" + c.Serial
-	case c.IsLogistic():
-		return "sscc:" + c.SSCC
-	}
-	return ""
-}
-
-// Problem is one thing wrong with a scanned code.
-type Problem struct {
-	AI      string // the application identifier it concerns, or ""
-	Code    string // stable code, e.g. "check-digit"
-	Message string // a sentence a pharmacist can read
-}
-
-// HistoryEntry is one event in a pack's timeline.
-type HistoryEntry struct {
-	Kind    ledger.Kind
-	Time    time.Time
-	Place   string // GLN
-	TxID    string // empty while only queued locally
-	Pending bool   // queued here, not yet on the ledger
-}
-
-// ScanRecord is one scan as kept in the local store.
-type ScanRecord struct {
-	Session  string // the working session (duplicates are flagged within it)
-	Raw      []byte
-	Source   string // "wedge", "serial:/dev/ttyACM0", "image:/path"
-	Role     string
-	Location string // GLN
-	Time     time.Time
-	Valid    bool
-	Problems []Problem
-}
-
-// QueueCounts summarises the outbox (conflicts count as rejected: neither
-// is ever retried).
-type QueueCounts struct {
-	Pending, InFlight, Recorded, Rejected int
-}
-
-// QueuedEvent is one event in the outbox with its sync state.
-type QueuedEvent struct {
-	Event    ledger.Event
-	State    string // "pending", "inflight", "recorded", "rejected" or "conflict"
-	TxID     string
-	Block    uint64
-	Reason   string // rejection reason code
-	Message  string // rejection message
-	Attempts int
-}
-
-// SyncReport is the sync engine's progress, pushed to the UI.
-type SyncReport struct {
-	Syncing     bool
-	Done, Total int // events submitted so far in this round / to submit
-	Pending     int
-	LastSuccess time.Time
-	Err         error // the current error (e.g. ledger unavailable), nil when fine
-}
-
-// SnapshotInfo describes the local copy of the ledger.
-type SnapshotInfo struct {
-	Block uint64
-	AsOf  time.Time
-	Packs int64
-}
-
-// KeyStroke is one key a keyboard-wedge scanner typed into a scan field.
-type KeyStroke struct {
-	Rune  rune // the character, 0 for the special keys
-	GS    bool // Ctrl+] (group separator)
-	Enter bool
-	Tab   bool
-	Time  time.Time
-}
-
-// CalibrationFinding is one scanner setup fault and what to change. The
-// app words the advice in the user's language from Fault and Params; Advice
-// (English) is shown only for a fault the app does not know.
-type CalibrationFinding struct {
-	Fault  string // stable name: one of calibrationFaults, e.g. "layout-us-on-de"
-	Advice string // what to change, in plain English words
-	// Params are the values the advice names, by the placeholder names of
-	// the fault's translation: Substitute (gs-substituted); Wait (ms,
-	// no-terminator); Gap, MaxGap, Suggested (ms, too-slow); Position,
-	// Expected, Got (unrecognised: a quoted character, "" past the end).
-	Params map[string]string
-}
+var ErrNoCamera = intake.ErrNoCamera

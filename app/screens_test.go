@@ -136,7 +136,7 @@ func TestPharmacistVerdicts(t *testing.T) {
 			if tc.level == LevelOK == p.dispenseBtn.Disabled() {
 				t.Errorf("dispense enabled=%v for level %v", !p.dispenseBtn.Disabled(), tc.level)
 			}
-			if n := len(fx.scans.recs); n != 1 || string(fx.scans.recs[0].Raw) != tc.raw {
+			if n := len(fx.scans.recs); n != 1 || string(fx.scans.recs[0].Code.Raw) != tc.raw {
 				t.Errorf("scan log %+v, want the one scan", fx.scans.recs)
 			}
 			if tc.name == "damaged code" && !strings.Contains(v.detail.Text, "check digit should be 3") {

@@ -4,13 +4,15 @@ import (
 	"fyne.io/fyne/v2"
 
 	"github.com/medtrace/medtrace/internal/gs1"
+	"github.com/medtrace/medtrace/station"
 )
 
-// Roles a user can choose.
+// Roles a user can choose (the desks of package station).
 const (
-	RolePharmacist = "pharmacist"
-	RoleWarehouse  = "warehouse"
-	RoleInspector  = "inspector"
+	RolePharmacist   = station.RolePharmacist
+	RoleWarehouse    = station.RoleWarehouse
+	RoleInspector    = station.RoleInspector
+	RoleManufacturer = station.RoleManufacturer // commission batches, print their labels, ship, recall, report packs stolen or destroyed
 )
 
 // Settings are the user's choices, kept in Fyne's preferences.
@@ -35,6 +37,13 @@ type Settings struct {
 
 	Language string // LangSystem, LangEnglish or LangChinese
 	Theme    string // ThemeSystem, ThemeLight or ThemeDark
+}
+
+// Ledger is the ledger connection set in Settings (station.Source uses it
+// when its endpoint is set).
+func (s Settings) Ledger() station.Connection {
+	return station.Connection{Endpoint: s.Endpoint, ServerName: s.ServerName, TLSCA: s.TLSCA, MSPID: s.MSPID,
+		Cert: s.Cert, Key: s.Key}
 }
 
 // Preference keys.

@@ -1,4 +1,4 @@
-package main
+package intake
 
 import (
 	"context"
@@ -11,32 +11,31 @@ import (
 	"testing"
 	"time"
 
-	"github.com/medtrace/medtrace/app"
 	"github.com/medtrace/medtrace/scanner/wedge"
 )
 
 func TestCalibratorParams(t *testing.T) {
 	t0 := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
-	typed := func(s string, gap time.Duration, enter bool) []app.KeyStroke {
-		var keys []app.KeyStroke
+	typed := func(s string, gap time.Duration, enter bool) []KeyStroke {
+		var keys []KeyStroke
 		at := t0
 		for _, r := range s {
-			k := app.KeyStroke{Rune: r, Time: at}
+			k := KeyStroke{Rune: r, Time: at}
 			if r == 0x1d {
-				k = app.KeyStroke{GS: true, Time: at}
+				k = KeyStroke{GS: true, Time: at}
 			}
 			keys = append(keys, k)
 			at = at.Add(gap)
 		}
 		if enter {
-			keys = append(keys, app.KeyStroke{Enter: true, Time: at})
+			keys = append(keys, KeyStroke{Enter: true, Time: at})
 		}
 		return keys
 	}
 	fast := 5 * time.Millisecond
 	tests := []struct {
 		name   string
-		keys   []app.KeyStroke
+		keys   []KeyStroke
 		fault  string
 		params map[string]string
 	}{
@@ -47,7 +46,7 @@ func TestCalibratorParams(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			fs := calibrator{}.Calibrate(tc.keys)
+			fs := Calibrator{}.Calibrate(tc.keys)
 			if len(fs) != 1 || fs[0].Fault != tc.fault {
 				t.Fatalf("findings %+v, want one %s", fs, tc.fault)
 			}
@@ -63,10 +62,10 @@ func TestCalibratorParams(t *testing.T) {
 
 func TestLiveCameraMissingDevice(t *testing.T) {
 	dev := filepath.Join(t.TempDir(), "video0")
-	err := liveCamera{}.Stream(context.Background(), dev, 640, 480,
+	err := Camera{}.Stream(context.Background(), dev, 640, 480,
 		func(image.Image, []image.Rectangle) { t.Error("a frame from no camera") },
 		func([]byte) { t.Error("a read from no camera") })
-	if !errors.Is(err, app.ErrNoCamera) || !strings.Contains(err.Error(), dev) {
+	if !errors.Is(err, ErrNoCamera) || !strings.Contains(err.Error(), dev) {
 		t.Fatalf("err = %v, want ErrNoCamera naming %s", err, dev)
 	}
 }

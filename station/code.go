@@ -1,0 +1,95 @@
+package station
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/medtrace/medtrace/internal/packcode"
+	"github.com/medtrace/medtrace/trace"
+)
+
+// Code is a scanned code as the parser understood it: what the screens
+// show and what events are made of.
+type Code struct {
+	Raw       []byte    // the bytes as scanned
+	Valid     bool      // no problem found
+	NotACode  bool      // the input is no pack code at all (rather than a damaged one)
+	Scheme    string    // "gs1", "cn-drugcode", "ifa" or "unknown"
+	GTIN      string    // 14 digits
+	Serial    string    // AI 21 (or the national equivalent)
+	Batch     string    // AI 10
+	Expiry    time.Time // AI 17 as a date; zero when absent
+	ExpiryRaw string    // AI 17 as printed (YYMMDD)
+	SSCC      string    // AI 00: a case or pallet
+	HRI       string    // human-readable form, e.g. "(01)...(21)..."
+	Problems  []Problem // every problem found, empty when Valid
+}
+
+// Problem is one thing wrong with a scanned code.
+type Problem struct {
+	AI      string // the application identifier it concerns, or ""
+	Code    string // stable code, e.g. "check-digit"
+	Message string // a sentence a pharmacist can read
+}
+
+// Parse turns the bytes of one scan (optionally led by an AIM symbology
+// identifier such as "]d2") into a code. gsSubstitute is the character a
+// keyboard-mode scanner sends in place of GS (0 for none). It does no I/O.
+func Parse(raw []byte, gsSubstitute byte) Code {
+	r := packcode.Parse(raw, packcode.Options{GSSubstitute: gsSubstitute})
+	c := Code{Raw: raw, Valid: r.Valid, Scheme: string(r.Scheme), GTIN: r.GTIN, Serial: r.Serial,
+		Batch: r.Batch, SSCC: r.SSCC, NotACode: errors.Is(r.Err(), packcode.ErrNotPackCode),
+		HRI: strings.Join(r.HRI, " ")}
+	if r.Expiry != nil {
+		c.Expiry, c.ExpiryRaw = r.Expiry.T, r.Expiry.Raw
+	}
+	for _, p := range r.Problems {
+		if !p.Warning {
+			c.Problems = append(c.Problems, Problem{AI: p.AI, Code: string(p.Code), Message: p.Message})
+		}
+	}
+	return c
+}
+
+// Parser is Parse as a value, for callers that take an interface.
+type Parser struct{}
+
+// Parse calls the package's Parse.
+func (Parser) Parse(raw []byte, gsSubstitute byte) Code { return Parse(raw, gsSubstitute) }
+
+// IsPack reports whether c identifies one pack (product and serial).
+func (c Code) IsPack() bool { return c.GTIN != "" && c.Serial != "" }
+
+// IsLogistic reports whether c identifies a case or pallet.
+func (c Code) IsLogistic() bool { return c.SSCC != "" && c.GTIN == "" }
+
+// Child is c as a child of a case or pallet: the trace core's canonical
+// reference is what pack events carry and the ledger checks.
+func (c Code) Child() trace.Child {
+	if c.IsLogistic() {
+		return trace.UnitChild(c.SSCC)
+	}
+	return trace.PackChild(c.GTIN, c.Serial)
+}
+
+// Key returns the identity of the item c names ("sscc:..." or
+// "pack:GTIN/serial"), or "" when it names neither.
+func (c Code) Key() string {
+	switch {
+	case c.IsPack():
+		return "pack:" + c.GTIN + "/" + c.Serial
+	case c.IsLogistic():
+		return "sscc:" + c.SSCC
+	}
+	return ""
+}
+
+// ExpiryDate is c's expiry as the ledger writes it (YYYY-MM-DD), "" when
+// the code carries none.
+func (c Code) ExpiryDate() string {
+	if c.Expiry.IsZero() {
+		return ""
+	}
+	return c.Expiry.Format(time.DateOnly)
+}
