@@ -46,7 +46,7 @@ func Allowed(role Role, k Kind) bool { return slices.Contains(Kinds(role), k) }
 // Org is one organisation's entry in the ledger's configuration.
 type Org struct {
 	Role     Role     `json:"role"`
-	Prefixes []string `json:"prefixes,omitempty"` // GS1 company prefixes it owns
+	Prefixes []string `json:"prefixes,omitempty"` // GS1 company prefixes it owns, and China product identifiers ("CN8123456", china.go)
 	GLNs     []string `json:"glns,omitempty"`     // its locations; when set, its events must happen there
 }
 
@@ -256,6 +256,12 @@ func SetCompanyPrefixes(st State, tx Tx, msp string, prefixes []string) error {
 		return fmt.Errorf("%w: %s has no role yet", ErrBadRequest, msp)
 	}
 	for _, p := range prefixes {
+		if strings.HasPrefix(p, trace.CNProductPrefix) { // a China product identifier (china.go)
+			if err := checkCNProductFree(c, msp, p); err != nil {
+				return err
+			}
+			continue
+		}
 		if !trace.AllDigits(p) || len(p) < 4 || len(p) > 12 {
 			return fmt.Errorf("%w: company prefix %q must be 4 to 12 digits", ErrBadRequest, p)
 		}
@@ -332,6 +338,9 @@ func SetTimeLimits(st State, tx Tx, eventLag, skew time.Duration) error {
 
 // ownsGTIN reports whether the organisation's prefixes cover gtin.
 func (o *Org) ownsGTIN(gtin string) bool {
+	if trace.IsCNProduct(gtin) {
+		return o.ownsCNProduct(gtin) // china.go
+	}
 	for _, p := range o.Prefixes {
 		if strings.HasPrefix(gtin[1:], p) {
 			return true

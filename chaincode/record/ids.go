@@ -5,7 +5,7 @@ import "github.com/medtrace/medtrace/trace"
 // The trace core's identifier checks, by the short names this package's
 // code reads best with.
 var (
-	checkGTIN    = trace.CheckGTIN
+	checkGTIN    = trace.CheckProduct // a GTIN or a China product (china.go)
 	checkSSCC    = trace.CheckSSCC
 	checkGLN     = trace.CheckGLN
 	checkText    = trace.CheckText

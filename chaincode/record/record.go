@@ -233,7 +233,7 @@ func (r *recorder) validate(ev *Event) *rejection {
 		return reject(ReasonNotAuthorized, "a %s may not record %s events", r.org.Role, ev.Kind)
 	}
 	if (ev.Kind == KindCommission || ev.Kind == KindRecall) && !r.org.ownsGTIN(ev.GTIN) {
-		return reject(ReasonNotAuthorized, "GTIN %s is not under a company prefix of %s", ev.GTIN, r.tx.MSP)
+		return r.notOwner(ev.GTIN)
 	}
 	if rej := r.siteRefusal(ev); rej != nil {
 		return rej
