@@ -212,6 +212,10 @@ func (d *Decoder) strategies(g *Gray) []strategy {
 		{"global", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.zx(g, binGlobal, false, true) }},
 		{"pure", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.zx(g, binHybrid, true, true) }},
 		{"locator-filled", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.locate(g, true) }},
+		{"locator-dots1", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.locateDots(g, 1) }},
+		{"locator-dots2", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.locateDots(g, 2) }},
+		{"locator-up2", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.locateUp(g, 2) }},
+		{"locator-dots3", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.locateDots(g, 3) }},
 		{"down2", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.scaled(g, 2, false) }},
 		{"up2", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.scaled(g, -2, false) }},
 		{"down3", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.scaled(g, 3, false) }},
@@ -312,11 +316,12 @@ func (d *Decoder) scaled(g *Gray, f int, invert bool) (scanner.Read, error) {
 // image when mirror is set.
 func (d *Decoder) decodeBits(bits *gozxing.BitMatrix, corners []scanner.Point, mirror bool) (scanner.Read, error) {
 	res, err := d.dec.Decode(bits)
+	used := bits
 	if err != nil && mirror {
 		for _, anti := range []bool{false, true} {
 			if t := transpose(bits, anti); t != nil {
 				if res2, err2 := d.dec.Decode(t); err2 == nil {
-					res, err = res2, nil
+					res, err, used = res2, nil, t
 					break
 				}
 			}
@@ -324,6 +329,13 @@ func (d *Decoder) decodeBits(bits *gozxing.BitMatrix, corners []scanner.Point, m
 	}
 	if err != nil {
 		return scanner.Read{}, fmt.Errorf("decode: %w: %v", scanner.ErrNotFound, err)
+	}
+	if s := frameScore(used); s < minFrameScore(used) {
+		// Reed-Solomon of a small symbol leaves a real chance that a grid
+		// sampled from something else (part of a larger symbol, a screen's
+		// pixel grid) decodes; such a grid rarely has a clean finder and
+		// timing pattern around it.
+		return scanner.Read{}, fmt.Errorf("decode: %w: frame of the decoded grid only %.0f%% right", scanner.ErrNotFound, 100*s)
 	}
 	msg, err := parseMessage(res.GetRawBytes())
 	if err != nil {
@@ -398,4 +410,41 @@ func extractPure(img *gozxing.BitMatrix) (*gozxing.BitMatrix, []scanner.Point, e
 	corners := []scanner.Point{{X: float64(left), Y: float64(top)}, {X: float64(right), Y: float64(top)},
 		{X: float64(right), Y: float64(bottom)}, {X: float64(left), Y: float64(bottom)}}
 	return bits, corners, nil
+}
+
+// frameScore is the fraction of a sampled grid's outer modules that match
+// the Data Matrix frame: a solid finder on the left column and bottom row,
+// alternating timing on the top row and right column.
+func frameScore(b *gozxing.BitMatrix) float64 {
+	w, h := b.GetWidth(), b.GetHeight()
+	ok, n := 0, 0
+	for x := 0; x < w; x++ {
+		if b.Get(x, h-1) {
+			ok++
+		}
+		if b.Get(x, 0) == (x%2 == 0) {
+			ok++
+		}
+		n += 2
+	}
+	for y := 0; y < h; y++ {
+		if b.Get(0, y) {
+			ok++
+		}
+		if b.Get(w-1, y) == (y%2 == 1) {
+			ok++
+		}
+		n += 2
+	}
+	return float64(ok) / float64(n)
+}
+
+// minFrameScore is the least frameScore a decoded grid must have: higher
+// for the small symbols whose few error correction codewords make a false
+// decode likelier.
+func minFrameScore(b *gozxing.BitMatrix) float64 {
+	if b.GetWidth()*b.GetHeight() <= 16*16 {
+		return 0.9
+	}
+	return 0.75
 }

@@ -191,21 +191,22 @@ func mustEncode(tb testing.TB, data string, gs1 bool, shape dmencode.Shape) *dme
 	return s
 }
 
-// TestDecodeRealKinds reads the kinds of photographs issue 15 lists, each
-// with several variants; every case must give exactly its text.
-func TestDecodeRealKinds(t *testing.T) {
+// realKind is one test image of a kind issue 15 lists.
+type realKind struct {
+	name    string
+	data    string
+	minRows int // the symbol must have at least this many rows (region count)
+	img     func(sym *dmencode.Symbol) image.Image
+}
+
+// realKinds lists the cases of TestDecodeRealKinds.
+func realKinds() []realKind {
 	pack := func(serial string) string {
 		return "0109506000134352172912311" + "0AB12C" + "\x1d" + "21" + serial
 	}
 	// A long GS1 message: a 2x2-region symbol (32x32 and up).
 	big := "0109506000134352172912311" + "0LOT-2026-11-A" + "\x1d" + "21" + strings.Repeat("XK7Q9", 8) + "\x1d" + "7103DE" + "\x1d" + "91" + strings.Repeat("ABCD1234", 3)
-	tests := []struct {
-		name    string
-		data    string
-		shape   dmencode.Shape
-		minRows int // the symbol must have at least this many rows (region count)
-		img     func(sym *dmencode.Symbol) image.Image
-	}{
+	return []realKind{
 		// A phone's screen photographed at an angle: strong perspective,
 		// the screen's black bezel two modules from the symbol, the
 		// screen's pixel grid, a little blur.
@@ -295,8 +296,13 @@ func TestDecodeRealKinds(t *testing.T) {
 			return noisy(scene{sym: sym, w: 120, h: 120, toPlane: quadPlane(sym, 2, q), dark: 35, light: 215, background: 215, seed: 14}.render(), 10, 14)
 		}},
 	}
+}
+
+// TestDecodeRealKinds reads the kinds of photographs issue 15 lists, each
+// with several variants; every case must give exactly its text.
+func TestDecodeRealKinds(t *testing.T) {
 	d := New(Options{Budget: NoBudget})
-	for _, tc := range tests {
+	for _, tc := range realKinds() {
 		t.Run(tc.name, func(t *testing.T) {
 			gs1 := strings.HasPrefix(tc.data, "01")
 			sym := mustEncode(t, tc.data, gs1, dmencode.ShapeSquare)
