@@ -87,7 +87,7 @@ func runApp(ctx context.Context) error {
 	var once sync.Once
 	cfg.OnRole = func(role string) { // the first role chosen connects, as that role's identity
 		once.Do(func() {
-			src := station.Source{Manual: ui.Settings().Ledger(), Profile: profile, Role: role}
+			src := station.Source{Manual: ui.Settings().Ledger(), Profile: profile, Identity: station.Identity(role)}
 			wg.Go(func() { _ = ws.Run(ctx, src, ui.ReportSync) })
 		})
 	}

@@ -23,13 +23,13 @@ type Connection struct {
 var ErrIncompleteConnection = errors.New("ledger settings incomplete: endpoint, TLS CA, MSP ID, certificate and key are all needed")
 
 // Source says where the ledger connection comes from: Manual when its
-// endpoint is set, else the connection profile file at Profile, as the
-// identity of Role's desk (see Identity). Only that one identity's key is
-// loaded.
+// endpoint is set, else the connection profile file at Profile, as one of
+// its identities (a desk's is Identity(role)). Only that one identity's
+// key is loaded.
 type Source struct {
-	Manual  Connection
-	Profile string // path of connection.json
-	Role    string
+	Manual   Connection
+	Profile  string // path of connection.json
+	Identity string // e.g. "pharmacy"
 }
 
 // Config resolves the source to a ledger configuration, and says where it
@@ -47,9 +47,9 @@ func (src Source) Config() (ledger.Config, string, error) {
 	}
 	p, err := ledger.LoadProfile(src.Profile)
 	if err != nil {
-		return ledger.Config{}, "", fmt.Errorf("no ledger connection: set one in Settings, or start the local network ('make run'): %w", err)
+		return ledger.Config{}, "", fmt.Errorf("no ledger connection: set one in Settings, or start the local network ('make run' or 'medtrace ledger up'): %w", err)
 	}
-	c, err := p.Config(Identity(src.Role))
+	c, err := p.Config(src.Identity)
 	return c, src.Profile, err
 }
 

@@ -21,6 +21,15 @@ func (l *link) set(c *outbox.Client, err error) {
 	l.c, l.err = c, err
 }
 
+// take removes the connection and returns it (nil when there is none).
+func (l *link) take() *outbox.Client {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c := l.c
+	l.c, l.err = nil, nil
+	return c
+}
+
 // client returns the connection, or an error wrapping
 // ledger.ErrUnavailable that says why there is none.
 func (l *link) client() (*outbox.Client, error) {

@@ -10,55 +10,102 @@ import (
 	"github.com/medtrace/medtrace/sync/outbox"
 )
 
-// SyncReport is the sync engine's progress as a desk shows it.
+// SyncReport is the sync engine's progress as a desk or command shows it.
 type SyncReport struct {
 	Syncing     bool
 	Done, Total int // events submitted so far in this round / to submit
 	Pending     int
 	LastSuccess time.Time
-	Err         error // the current error (e.g. ledger unavailable), nil when fine
+	Err         error     // the current error (e.g. ledger unavailable), nil when fine
+	RetryAt     time.Time // when the next attempt is due while Err is set
+	Recorded    int       // events settled since the engine started
+	Rejected    int       // events the ledger refused: they need a user's attention
 }
 
 // dialTimeout bounds connecting to the ledger.
 const dialTimeout = 10 * time.Second
 
-// Run connects to the ledger from src and runs the sync engine until ctx
-// ends, telling report how it goes (from the engine's goroutine). When it
-// cannot connect, or the engine stops on an error, it reports that error
-// with the number of events still waiting, and returns it; Verify, History
-// and Download then answer with ledger.ErrUnavailable and the reason. It
-// returns nil when ctx ends. Run at most once per station at a time; the
-// store must stay open until it returns.
-func (s *Station) Run(ctx context.Context, src Source, report func(SyncReport)) error {
-	err := s.connectAndSync(ctx, src, report)
+// Connect dials the ledger from src; until Disconnect, Verify, History,
+// Contents and Download ask it. A failure is kept as the reason those
+// answer ledger.ErrUnavailable, and returned.
+func (s *Station) Connect(ctx context.Context, src Source) error {
+	s.Disconnect()
+	lc, where, err := src.Config()
+	if err == nil {
+		dctx, cancel := context.WithTimeout(ctx, dialTimeout)
+		var c *ledger.Client
+		c, err = ledger.Dial(dctx, lc)
+		cancel()
+		if err == nil {
+			s.link.set(outbox.NewClient(c), nil)
+			return nil
+		}
+		err = fmt.Errorf("connect to the ledger (%s as %s): %w", where, lc.MSPID, err)
+	}
 	s.link.set(nil, err)
+	return err
+}
+
+// Disconnect closes the ledger connection, if any.
+func (s *Station) Disconnect() {
+	if c := s.link.take(); c != nil {
+		_ = c.Close() // closing a gRPC connection reports nothing a user can act on
+	}
+}
+
+// engine returns a sync engine over the connection, reporting to report.
+func (s *Station) engine(report func(SyncReport)) (*outbox.Engine, error) {
+	oc, err := s.link.client()
+	if err != nil {
+		return nil, err
+	}
+	return outbox.New(outbox.Config{Store: s.store, Ledger: oc, Feed: oc, Progress: &progress{report: report}}), nil
+}
+
+// Drain sends every event waiting and waits for the ledger's verdicts
+// (`medtrace sync --once`); it needs Connect first.
+func (s *Station) Drain(ctx context.Context, report func(SyncReport)) (SyncReport, error) {
+	e, err := s.engine(report)
+	if err != nil {
+		return SyncReport{}, err
+	}
+	st, err := e.Drain(ctx)
+	return reportOf(st, 0), err
+}
+
+// Sync runs the sync engine on the connection until ctx ends (nil) or it
+// stops on an error; it needs Connect first.
+func (s *Station) Sync(ctx context.Context, report func(SyncReport)) error {
+	e, err := s.engine(report)
+	if err != nil {
+		return err
+	}
+	if err := e.Run(ctx); ctx.Err() == nil {
+		return err
+	}
+	return nil
+}
+
+// Run connects from src and syncs until ctx ends, telling report how it
+// goes (from the engine's goroutine): the desktop's background sync. When
+// it cannot connect, or the engine stops on an error, it reports that
+// error with the number of events still waiting, and returns it. It
+// returns nil when ctx ends. The store must stay open until it returns.
+func (s *Station) Run(ctx context.Context, src Source, report func(SyncReport)) error {
+	err := s.Connect(ctx, src)
+	if err == nil {
+		err = s.Sync(ctx, report)
+		s.Disconnect()
+	}
+	if err != nil {
+		s.link.set(nil, err)
+	}
 	if ctx.Err() != nil {
 		return nil // stopping: no one to tell
 	}
 	n, _ := s.store.Unsent(ctx)
 	report(SyncReport{Err: err, Pending: n})
 	return err
-}
-
-func (s *Station) connectAndSync(ctx context.Context, src Source, report func(SyncReport)) error {
-	lc, where, err := src.Config()
-	if err != nil {
-		return err
-	}
-	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
-	c, err := ledger.Dial(dctx, lc)
-	cancel()
-	if err != nil {
-		return fmt.Errorf("connect to the ledger (%s as %s): %w", where, lc.MSPID, err)
-	}
-	defer c.Close()
-	oc := outbox.NewClient(c)
-	s.link.set(oc, nil)
-	e := outbox.New(outbox.Config{Store: s.store, Ledger: oc, Feed: oc, Progress: &progress{report: report}})
-	if err := e.Run(ctx); ctx.Err() == nil {
-		return err
-	}
-	return nil
 }
 
 // SyncNow wakes the sync engine (after "retry"); without a ledger
@@ -87,8 +134,17 @@ func (p *progress) SyncStatus(st outbox.Status) {
 	} else if st.Pending > p.peak {
 		p.peak = st.Pending
 	}
-	r := SyncReport{Pending: st.Pending, LastSuccess: st.LastSuccess, Err: st.Err,
-		Syncing: st.Pending > 0 && st.Err == nil, Done: p.peak - st.Pending, Total: p.peak}
+	r := reportOf(st, p.peak)
 	p.mu.Unlock()
-	p.report(r)
+	if p.report != nil {
+		p.report(r)
+	}
+}
+
+// reportOf is the engine's status as a report, with peak the most events
+// pending since the queue was last empty.
+func reportOf(st outbox.Status, peak int) SyncReport {
+	return SyncReport{Pending: st.Pending, LastSuccess: st.LastSuccess, Err: st.Err, RetryAt: st.RetryAt,
+		Recorded: st.Recorded, Rejected: st.Rejected, Syncing: st.Pending > 0 && st.Err == nil,
+		Done: max(peak-st.Pending, 0), Total: peak}
 }
