@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/medtrace/medtrace/sync/outbox"
+	"github.com/medtrace/medtrace/station"
 )
 
 const snapshotUsage = `Usage: medtrace snapshot [--data DIR] [--ledger PROFILE] [--role ROLE]
@@ -36,19 +36,17 @@ func runSnapshot(ctx context.Context, sio IO, args []string) int {
 		fmt.Fprintf(sio.Stderr, "medtrace snapshot: unexpected argument %q\n", fs.Arg(0))
 		return ExitUsage
 	}
-	s, err := df.openStore(ctx, sio)
+	ws, done, connErr, err := df.openStation(ctx, sio, true, station.Options{})
 	if err != nil {
 		return printStoreErr(sio, "snapshot", err)
 	}
-	defer closeLogged(sio, "store", s)
-	l, err := dialLedger(ctx, &df, sio)
-	if err != nil {
-		return printStoreErr(sio, "snapshot", err)
+	defer done()
+	if connErr != nil {
+		return printStoreErr(sio, "snapshot", connErr)
 	}
-	defer closeLogged(sio, "ledger", l)
 	start := time.Now()
 	last := time.Time{}
-	stamp, err := outbox.Snapshot(ctx, s, l, func(done, total int) {
+	info, err := ws.Download(ctx, func(done, total int64) {
 		if time.Since(last) < 200*time.Millisecond && done != total {
 			return
 		}
@@ -62,11 +60,11 @@ func runSnapshot(ctx context.Context, sio IO, args []string) int {
 	if err != nil {
 		return printStoreErr(sio, "snapshot", err)
 	}
-	packs, recalls, err := s.CopySize(ctx)
+	packs, recalls, err := ws.Store().CopySize(ctx)
 	if err != nil {
 		return printStoreErr(sio, "snapshot", err)
 	}
 	fmt.Fprintf(sio.Stdout, "local copy: %d packs, %d recalled batches, %s; took %s\n", packs, recalls,
-		asOf(stamp.AsOf, stamp.Block), time.Since(start).Round(time.Millisecond))
+		asOf(info.AsOf, info.Block), time.Since(start).Round(time.Millisecond))
 	return ExitOK
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/station"
 	"github.com/medtrace/medtrace/sync/outbox"
 )
 
@@ -41,14 +42,14 @@ func dialLedger(ctx context.Context, df *dataFlags, sio IO) (ledgerConn, error) 
 	return outbox.NewClient(c), nil
 }
 
-// statusPrinter prints the engine's status when it changes.
+// statusPrinter prints the sync's progress when it changes.
 type statusPrinter struct {
 	sio  IO
 	last string
 }
 
-// SyncStatus prints a status line unless it repeats the last one.
-func (p *statusPrinter) SyncStatus(s outbox.Status) {
+// report prints a status line unless it repeats the last one.
+func (p *statusPrinter) report(s station.SyncReport) {
 	line := fmt.Sprintf("%d pending", s.Pending)
 	if !s.LastSuccess.IsZero() {
 		line += ", last sent " + s.LastSuccess.Local().Format("15:04:05")
@@ -83,30 +84,27 @@ func runSync(ctx context.Context, sio IO, args []string) int {
 		fmt.Fprintf(sio.Stderr, "medtrace sync: unexpected argument %q\n", fs.Arg(0))
 		return ExitUsage
 	}
-	s, err := df.openStore(ctx, sio)
+	ws, done, connErr, err := df.openStation(ctx, sio, true, station.Options{})
 	if err != nil {
 		return printStoreErr(sio, "sync", err)
 	}
-	defer s.Close()
-	l, err := dialLedger(ctx, &df, sio)
-	if err != nil {
-		n, _ := s.Unsent(ctx)
-		fmt.Fprintf(sio.Stderr, "medtrace sync: %v (%d events waiting)\n", err, n)
+	defer done()
+	if connErr != nil {
+		n, _ := ws.Store().Unsent(ctx)
+		fmt.Fprintf(sio.Stderr, "medtrace sync: %v (%d events waiting)\n", connErr, n)
 		return exitFailure
 	}
-	defer l.Close()
 	p := &statusPrinter{sio: sio}
-	e := outbox.New(outbox.Config{Store: s, Ledger: l, Feed: l, Progress: p})
 	if *once {
 		start := time.Now()
-		st, err := e.Drain(ctx)
+		st, err := ws.Drain(ctx, p.report)
 		fmt.Fprintf(sio.Stdout, "sent %d events in %s; %d still waiting; %d rejected\n", st.Recorded, time.Since(start).Round(time.Millisecond), st.Pending, st.Rejected)
 		if err != nil {
 			return printStoreErr(sio, "sync", err)
 		}
 		return ExitOK
 	}
-	if err := e.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+	if err := ws.Sync(ctx, p.report); err != nil && !errors.Is(err, context.Canceled) {
 		return printStoreErr(sio, "sync", err)
 	}
 	return ExitOK
