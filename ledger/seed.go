@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/medtrace/medtrace/internal/gs1"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // SeedOptions sizes the demo data set.
@@ -34,6 +35,7 @@ type SeedReport struct {
 	Expired    SeedBatch // a batch past its expiry date
 	Dispensed  []PackRef // packs already dispensed at the pharmacy
 	Stolen     PackRef   // a pack reported stolen
+	CNPacks    int       // China-coded packs commissioned (when the manufacturer owns a China product identifier)
 	Accepted   int       // events recorded now
 	Duplicates int       // events already on the ledger (an earlier seed)
 	Took       time.Duration
@@ -109,7 +111,20 @@ func Seed(ctx context.Context, clients map[string]*Client, glns map[string]strin
 	if len(prefixes["manufacturer"]) == 0 || glns["manufacturer"] == "" || glns["distributor"] == "" || glns["pharmacy"] == "" {
 		return SeedReport{}, fmt.Errorf("seed: needs the manufacturer's company prefix and the GLNs of manufacturer, distributor and pharmacy")
 	}
-	prefix := prefixes["manufacturer"][0]
+	// The first GS1 company prefix; a China product identifier among the
+	// prefixes ("CN8123456") seeds China-coded packs too (seedCN).
+	var prefix, cnProduct string
+	for _, p := range prefixes["manufacturer"] {
+		switch {
+		case trace.IsCNProduct(p):
+			cnProduct = cmp.Or(cnProduct, p)
+		default:
+			prefix = cmp.Or(prefix, p)
+		}
+	}
+	if prefix == "" {
+		return SeedReport{}, fmt.Errorf("seed: the manufacturer has no GS1 company prefix")
+	}
 	// A data set of another size gets its own batch names, IDs and SSCCs,
 	// so it never collides with the default one on the same ledger.
 	tag := ""
@@ -274,8 +289,67 @@ func Seed(ctx context.Context, clients map[string]*Client, glns map[string]strin
 	if err := send(man, "recalling a batch", []Event{recall}); err != nil {
 		return rep, err
 	}
+	if cnProduct != "" {
+		n, err := seedCN(ctx, send, man, dist, phar, glns, cnProduct[len(trace.CNProductPrefix):], tag, ssccOf(4), at)
+		rep.CNPacks = n
+		if err != nil {
+			return rep, err
+		}
+	}
 	rep.Took = time.Since(t0)
 	return rep, nil
+}
+
+// seedCN seeds the China-coded packs of the demo data set (product
+// identifier product, 7 digits): commissioned by the manufacturer, shipped
+// to and received by the distributor, packed in case and shipped to the
+// pharmacy, which receives the case and dispenses the first few; every
+// step follows the custody chain, as the GS1 packs' do. It returns how
+// many packs it commissioned.
+func seedCN(ctx context.Context, send func(*Client, string, []Event) error, man, dist, phar *Client, glns map[string]string,
+	product, tag, caseSSCC string, at func(time.Duration) time.Time) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	var commissions, ships, receipts, dispenses []Event
+	var children []string
+	for i := 0; i < seedCNCount; i++ {
+		code := seedCNCode(product, i, tag)
+		g, s := trace.CNPackOf(code)
+		commissions = append(commissions, Event{ID: seedID("commission/" + code), Kind: KindCommission, Time: at(20 * time.Minute),
+			Location: glns["manufacturer"], GTIN: g, Serial: s, Batch: seedCNBatch + tag, Expiry: seedCNExpiry})
+		ships = append(ships, Event{ID: seedID("ship/" + code), Kind: KindShip, Time: at(30 * time.Minute), Location: glns["manufacturer"],
+			Counterparty: glns["distributor"], GTIN: g, Serial: s})
+		receipts = append(receipts, Event{ID: seedID("receive/" + code), Kind: KindReceive, Time: at(35 * time.Minute), Location: glns["distributor"],
+			Counterparty: glns["manufacturer"], GTIN: g, Serial: s})
+		children = append(children, code)
+		if i < seedCNDispensed {
+			dispenses = append(dispenses, Event{ID: seedID("dispense/" + code), Kind: KindDispense, Time: at(70*time.Minute + time.Duration(i)*time.Minute),
+				Location: glns["pharmacy"], GTIN: g, Serial: s})
+		}
+	}
+	steps := []struct {
+		who  *Client
+		what string
+		evs  []Event
+	}{
+		{man, fmt.Sprintf("commissioning %d China-coded packs", len(commissions)), commissions},
+		{man, "shipping the China-coded packs to the distributor", ships},
+		{dist, "receiving the China-coded packs", receipts},
+		{dist, "packing and shipping a case of China-coded packs", []Event{
+			{ID: seedID("pack/" + caseSSCC), Kind: KindPack, Time: at(40 * time.Minute), Location: glns["distributor"], SSCC: caseSSCC, Children: children},
+			{ID: seedID("ship/" + caseSSCC), Kind: KindShip, Time: at(50 * time.Minute), Location: glns["distributor"], Counterparty: glns["pharmacy"], SSCC: caseSSCC},
+		}},
+		{phar, "receiving the case of China-coded packs", []Event{{ID: seedID("receive/" + caseSSCC), Kind: KindReceive, Time: at(60 * time.Minute),
+			Location: glns["pharmacy"], Counterparty: glns["distributor"], SSCC: caseSSCC}}},
+		{phar, "dispensing China-coded packs", dispenses},
+	}
+	for _, st := range steps {
+		if err := send(st.who, st.what, st.evs); err != nil {
+			return len(commissions), err
+		}
+	}
+	return len(commissions), nil
 }
 
 func intPow10(n int) int {

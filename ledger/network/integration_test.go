@@ -211,7 +211,7 @@ func TestNetworkLifecycle(t *testing.T) {
 				t.Errorf("%s: key %s readable by others (%v)", o.Role, id.Key, fi.Mode())
 			}
 		}
-		if got := p.CompanyPrefixes["manufacturer"]; len(got) != 1 || !strings.HasPrefix(p.GLNs["manufacturer"], got[0]) {
+		if got := p.CompanyPrefixes["manufacturer"]; len(got) != 2 || !strings.HasPrefix(p.GLNs["manufacturer"], got[0]) || got[1] != "CN8123456" {
 			t.Errorf("manufacturer prefixes %v", got)
 		}
 	})
