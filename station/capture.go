@@ -2,6 +2,7 @@ package station
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -44,11 +45,17 @@ func storeScan(r ScanRecord) store.Scan {
 
 // Capture keeps a scan and the business events it produced in one durable
 // transaction: either all are on disk when it returns nil, or none is.
-// Events are checked by the trace core's form rules first, so an event the
-// ledger would refuse for its form is never queued.
+// Events are checked by the trace core's form rules first: when one is ill
+// formed (the ledger would refuse it) the scan alone is kept, no event is
+// queued, and the error wraps a *trace.BadEventError. A session's second
+// scan of the same pack or SSCC is kept and flagged in DuplicateOf.
 func (s *Station) Capture(ctx context.Context, r ScanRecord, events ...trace.Event) (Captured, error) {
-	if err := s.check(events); err != nil {
-		return Captured{}, err
+	if bad := s.check(events); bad != nil {
+		c, err := s.Capture(ctx, r)
+		if err != nil {
+			return c, errors.Join(bad, err)
+		}
+		return c, bad
 	}
 	tx, err := s.store.BeginTx(ctx)
 	if err != nil {

@@ -93,3 +93,10 @@ func (c Code) ExpiryDate() string {
 	}
 	return c.Expiry.Format(time.DateOnly)
 }
+
+// Event is a business event of kind about the item c names, at location
+// (a GLN) and time at (kept in UTC).
+func (c Code) Event(kind trace.Kind, at time.Time, location string) trace.Event {
+	return trace.Event{Kind: kind, Time: at.UTC(), Location: location,
+		GTIN: c.GTIN, Serial: c.Serial, Batch: c.Batch, Expiry: c.ExpiryDate(), SSCC: c.SSCC}
+}
