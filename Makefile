@@ -201,6 +201,7 @@ fresh-check:
 LEDGER_BENCH_STATE ?= $(CURDIR)/.state/ledger-bench
 LEDGER_BENCH_PORT_BASE ?= 27250
 LEDGER_BENCHTIME ?= 200x
+ZXING_DEB_VERSION := 1.4.0-3+b1
 bench: deps fabric ledgerctl
 	@$(LEDGERCTL) down --state $(LEDGER_BENCH_STATE) >/dev/null 2>&1 || true
 	rm -rf $(LEDGER_BENCH_STATE)
@@ -209,6 +210,10 @@ bench: deps fabric ledgerctl
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(LEDGER_BENCHTIME) ./ledger/; \
 	$(GO) test -p 1 -run '^$$' -bench . -benchmem $$($(GO) list ./... | grep -v '/ledger$$'); \
 	cd chaincode && $(GO) test -p 1 -run '^$$' -bench . -benchmem ./...
+	@# The Data Matrix decoder beside zxing-cpp (Debian's, pinned) on the shared corpus and the test's real-photo kinds (docs/scanner.md).
+	@dpkg-query -W -f='$${Version}' python3-zxing-cpp 2>/dev/null | grep -qxF '$(ZXING_DEB_VERSION)' || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-zxing-cpp=$(ZXING_DEB_VERSION) python3-pil python3-numpy; }
+	rm -rf .state/dmcompare && mkdir -p .state/dmcompare/real-kinds && $(GO) test -count=1 -run TestDecodeRealKinds ./scanner/dmdecode/ -dump-kinds $(CURDIR)/.state/dmcompare/real-kinds
+	$(GO) run ./tools/dmcompare $$([ -d ../shared/corpus/datamatrix ] && echo ../shared/corpus/datamatrix) .state/dmcompare/real-kinds
 
 ## fuzz: fuzz every parser target of every module for FUZZTIME each (default 1m).
 FUZZTIME ?= 1m

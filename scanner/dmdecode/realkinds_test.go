@@ -311,7 +311,7 @@ func TestDecodeRealKinds(t *testing.T) {
 			}
 			img := tc.img(sym)
 			if *dumpKinds != "" {
-				dumpPNG(t, *dumpKinds, tc.name, img)
+				dumpKind(t, *dumpKinds, tc.name, img, tc.data)
 			}
 			reads, err := d.Decode(context.Background(), img)
 			if err != nil {
@@ -326,16 +326,21 @@ func TestDecodeRealKinds(t *testing.T) {
 }
 
 // dumpKinds, when set, is a folder the real-kind test images are written
-// to as PNG (to look at them).
-var dumpKinds = flag.String("dump-kinds", "", "write TestDecodeRealKinds' images as PNG into this folder")
+// to, as NAME.png with the expected bytes in NAME.txt (the shared corpus's
+// layout): to look at them, and for tools/dmcompare (make bench).
+var dumpKinds = flag.String("dump-kinds", "", "write TestDecodeRealKinds' images and expected texts into this folder")
 
-func dumpPNG(t *testing.T, dir, name string, img image.Image) {
+func dumpKind(t *testing.T, dir, name string, img image.Image, data string) {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, img); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".png"), buf.Bytes(), 0o644); err != nil {
+	base := filepath.Join(dir, strings.ReplaceAll(name, " ", "-"))
+	if err := os.WriteFile(base+".png", buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(base+".txt", []byte(data), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

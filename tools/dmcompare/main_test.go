@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/medtrace/medtrace/scanner/dmencode"
+)
+
+// writeSet writes a folder of two coded images (with their .txt), one
+// image without an expected result and a non-image file.
+func writeSet(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i, text := range []string{"HELLO-1", "0123456789"} {
+		s, err := dmencode.Encode([]byte(text), false, dmencode.ShapeSquare)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, s.Image(5, 3)); err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Join(dir, string(rune('a'+i)))
+		if err := os.WriteFile(name+".png", buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name+".txt", []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "unknown.png"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "notes.md"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestListSets(t *testing.T) {
+	root := t.TempDir()
+	writeSet(t, filepath.Join(root, "one"))
+	writeSet(t, filepath.Join(root, "two"))
+	tests := []struct {
+		name string
+		dir  string
+		sets []string
+	}{
+		{name: "folder of sets", dir: root, sets: []string{"one", "one", "two", "two"}},
+		{name: "one set", dir: filepath.Join(root, "two"), sets: []string{"two", "two"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			items, err := listSets(tc.dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sets []string
+			for _, it := range items {
+				sets = append(sets, it.set)
+				if len(it.want) == 0 {
+					t.Errorf("%s: no expected bytes", it.path)
+				}
+			}
+			if strings.Join(sets, ",") != strings.Join(tc.sets, ",") {
+				t.Errorf("sets = %v, want %v", sets, tc.sets)
+			}
+		})
+	}
+	if _, err := listSets(filepath.Join(root, "missing")); err == nil {
+		t.Error("a missing folder gave no error")
+	}
+}
+
+func TestPrintTable(t *testing.T) {
+	items := []item{{group: "g", set: "s"}, {group: "g", set: "s"}, {group: "g", set: "t"}}
+	zx := []result{{found: true, right: true, dur: time.Millisecond}, {found: true, dur: 3 * time.Millisecond}, {dur: 2 * time.Millisecond}}
+	mt := []result{{found: true, right: true, dur: 2 * time.Millisecond}, {found: true, right: true, dur: 4 * time.Millisecond}, {found: true, right: true, dur: 4 * time.Millisecond}}
+	var out bytes.Buffer
+	printTable(&out, items, zx, mt)
+	for _, want := range []string{
+		"| s (2) | 2, 1, 1 | 3.000, 3.000 | 2, 2, 0 | 4.000, 4.000 | 1.3x |",
+		"| t (1) | 0, 0, 0 | 2.000, 2.000 | 1, 1, 0 | 4.000, 4.000 | 2.0x |",
+		"| **all of g** (3) | 2, 1, 1 | 2.000, 3.000 | 3, 3, 0 | 4.000, 4.000 | 2.0x |",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// TestRun compares both decoders end to end on made images; it needs
+// Debian's python3-zxing-cpp (make bench installs it).
+func TestRun(t *testing.T) {
+	if err := exec.Command("/usr/bin/python3", "-c", "import zxingcpp, numpy, PIL").Run(); err != nil {
+		t.Skipf("python3-zxing-cpp, python3-numpy or python3-pil not installed (make bench installs them): %v", err)
+	}
+	root := t.TempDir()
+	writeSet(t, filepath.Join(root, "made"))
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"-reps", "1", root}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if want := "| made (2) | 2, 2, 0 |"; !strings.Contains(out.String(), want) {
+		t.Errorf("output lacks %q:\n%s", want, out.String())
+	}
+	if want := "| 2, 2, 0 |"; strings.Count(out.String(), want) != 4 {
+		t.Errorf("both decoders should read both images in the set and total rows:\n%s", out.String())
+	}
+}
+
+func TestRunUsage(t *testing.T) {
+	for _, args := range [][]string{{}, {"-reps", "0", "x"}, {"-nope"}} {
+		if err := run(context.Background(), args, &bytes.Buffer{}); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+}
