@@ -62,13 +62,14 @@ func (c *Client) submitAdminOnce(ctx context.Context, fn string, args ...string)
 }
 
 // InitLedger bootstraps the ledger with the client's own MSP as the first
-// regulator. It is accepted once (and again, as a no-op, from the same
-// regulator).
+// regulator: only the regulator fixed when the chaincode was built, and
+// only its administrator. It is accepted once (and again, as a no-op).
 func (c *Client) InitLedger(ctx context.Context) error {
 	return c.submitAdmin(ctx, "InitLedger", c.cfg.MSPID)
 }
 
-// SetOrgRole gives an MSP a role ("" removes it). Regulators only.
+// SetOrgRole gives an MSP a role ("" removes it). A regulator's
+// administrator only (as are the other Set functions).
 func (c *Client) SetOrgRole(ctx context.Context, msp, role string) error {
 	return c.submitAdmin(ctx, "SetOrgRole", msp, role)
 }
@@ -106,7 +107,7 @@ func (c *Client) PutRaw(ctx context.Context, n, size int) error {
 }
 
 // Configure makes the ledger's configuration match the profile, as the
-// profile's regulator: bootstrap, then each role's MSP, company prefixes
+// profile's regulator (its administrator, when anything is to change): bootstrap, then each role's MSP, company prefixes
 // and GLN. It changes only what differs, so running it again is cheap.
 func Configure(ctx context.Context, p *Profile, regulator *Client) error {
 	cfg, err := regulator.LedgerConfig(ctx)
@@ -147,8 +148,8 @@ func sorted(s []string) []string {
 	return slices.Compact(s)
 }
 
-// ConfigureProfile connects as the regulator of the connection profile at
-// path and runs Configure: what `medtrace ledger up` does once the
+// ConfigureProfile connects as the regulator's administrator of the
+// connection profile at path and runs Configure: what `medtrace ledger up` does once the
 // chaincode is committed, so a fresh network accepts submissions at once.
 // It is idempotent (a configured ledger costs one read).
 func ConfigureProfile(ctx context.Context, path string) error {
@@ -156,7 +157,7 @@ func ConfigureProfile(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	reg, err := p.DialRole(ctx, "regulator")
+	reg, err := p.DialAdmin(ctx, "regulator")
 	if err != nil {
 		return fmt.Errorf("configure the ledger: %w", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/ledger/network"
 	"github.com/medtrace/medtrace/ledger/network/networktest"
 	"github.com/medtrace/medtrace/trace/tracetest"
 
@@ -26,6 +27,9 @@ import (
 type env struct {
 	p        *ledger.Profile
 	c        map[string]*ledger.Client
+	admin    *ledger.Client            // the regulator's administrator
+	second   map[string]*ledger.Client // by role: a user at its organisation's second site
+	n        *network.Network
 	glns     map[string]string
 	prefix   string
 	run      string
@@ -45,7 +49,8 @@ func setup(t testing.TB) *env {
 	if stateDir == "" {
 		stateDir = filepath.Dir(n.ProfilePath)
 	}
-	return &env{p: p, c: clients, glns: p.GLNs, prefix: p.CompanyPrefixes["manufacturer"][0], run: strings.ToUpper(hex.EncodeToString(b)), stateDir: stateDir}
+	return &env{p: p, c: clients, admin: networktest.AdminForTest(t, p), n: n, second: map[string]*ledger.Client{},
+		glns: p.GLNs, prefix: p.CompanyPrefixes["manufacturer"][0], run: strings.ToUpper(hex.EncodeToString(b)), stateDir: stateDir}
 }
 
 // TestOnTheNetwork runs the end-to-end tests against one real network
@@ -114,9 +119,18 @@ func (e *env) on(kind ledger.Kind, role, gtin, serial string) ledger.Event {
 	return ledger.Event{ID: e.id(), Kind: kind, Time: time.Now().Add(-time.Second), Location: e.glns[role], GTIN: gtin, Serial: serial}
 }
 
+// client is role's user who records evs: the one at its organisation's
+// second site when they happen there.
+func (e *env) client(role string, evs []ledger.Event) *ledger.Client {
+	if len(evs) > 0 && evs[0].Location != "" && evs[0].Location == secondGLN(role) && e.second[role] != nil {
+		return e.second[role]
+	}
+	return e.c[role]
+}
+
 func (e *env) submit(t testing.TB, role string, evs ...ledger.Event) ledger.BatchResult {
 	t.Helper()
-	res, err := e.c[role].Submit(ctxT(t), evs)
+	res, err := e.client(role, evs).Submit(ctxT(t), evs)
 	if err != nil {
 		t.Fatalf("submit as %s: %v", role, err)
 	}
@@ -158,13 +172,15 @@ func secondGLN(role string) string {
 }
 
 // secondSites gives the manufacturer, the distributor and the pharmacy a
-// second location each, beside the profile's.
+// second location each, beside the profile's, and a user there (its
+// certificate names that site).
 func (e *env) secondSites(t testing.TB) {
 	t.Helper()
 	for _, role := range []string{"manufacturer", "distributor", "pharmacy"} {
-		if err := e.c["regulator"].SetLocations(ctxT(t), e.p.Identities[role].MSPID, []string{e.glns[role], secondGLN(role)}); err != nil {
+		if err := e.admin.SetLocations(ctxT(t), e.p.Identities[role].MSPID, []string{e.glns[role], secondGLN(role)}); err != nil {
 			t.Fatal(err)
 		}
+		e.second[role] = networktest.UserForTest(t, e.n, e.p, role, role+"-b", secondGLN(role), false)
 	}
 }
 
@@ -348,6 +364,38 @@ func testRoles(t *testing.T, e *env) {
 		if err := e.c["manufacturer"].InitLedger(ctx); !errors.Is(err, ledger.ErrRejected) {
 			t.Fatalf("err = %v, want ErrRejected", err)
 		}
+	})
+	// The regulator's users other than its administrator (the inspectors'
+	// app) read and inspect, but change nothing of the configuration.
+	inspector := e.c["regulator"]
+	msp := e.p.Identities["pharmacy"].MSPID
+	for name, f := range map[string]func() error{
+		"SetOrgRole":         func() error { return inspector.SetOrgRole(ctx, msp, "regulator") },
+		"SetCompanyPrefixes": func() error { return inspector.SetCompanyPrefixes(ctx, msp, []string{"4999999"}) },
+		"SetLocations":       func() error { return inspector.SetLocations(ctx, msp, nil) },
+		"InitLedger":         func() error { return inspector.InitLedger(ctx) },
+	} {
+		t.Run("configuration by the inspector: "+name, func(t *testing.T) {
+			if err := f(); !errors.Is(err, ledger.ErrRejected) {
+				t.Fatalf("err = %v, want ErrRejected", err)
+			}
+		})
+	}
+	t.Run("configuration by the administrator", func(t *testing.T) {
+		if err := e.admin.InitLedger(ctx); err != nil { // idempotent
+			t.Fatal(err)
+		}
+	})
+	t.Run("a user records only at its certificate's site", func(t *testing.T) {
+		s := e.serial()
+		ev := e.commission(gtin, s, "L9", "2030-01-31")
+		ev.Location = secondGLN("manufacturer")
+		res, err := e.c["manufacturer"].Submit(ctx, []ledger.Event{ev})
+		if err != nil || res.Results[0].Reason != "not-authorized" {
+			t.Fatalf("at the second site with the first site's certificate: %+v %v", res, err)
+		}
+		ev.ID = e.id()
+		e.ok(t, "manufacturer", ev) // the second site's user
 	})
 }
 
@@ -1028,13 +1076,19 @@ func testCustody(t *testing.T, e *env) {
 		case ledger.KindInspect:
 			ev.Conformant = &yes
 		}
-		index[who] = append(index[who], i)
-		events[who] = append(events[who], ev)
+		// A user records at its certificate's site: the second site's
+		// events go in a batch of that site's user.
+		key := who
+		if ev.Location == secondGLN(who) {
+			key += "-b"
+		}
+		index[key] = append(index[key], i)
+		events[key] = append(events[key], ev)
 	}
 	got := make([]ledger.Result, len(rows))
-	for who, evs := range events {
-		res := e.submit(t, who, evs...)
-		for j, i := range index[who] {
+	for key, evs := range events {
+		res := e.submit(t, strings.TrimSuffix(key, "-b"), evs...)
+		for j, i := range index[key] {
 			got[i] = res.Results[j]
 		}
 	}

@@ -20,13 +20,22 @@ type Profile struct {
 		ServerName string `json:"serverName"`
 		TLSCACert  string `json:"tlsCACert"`
 	} `json:"peer"`
-	Identities map[string]struct {
-		MSPID string `json:"mspId"`
-		Cert  string `json:"cert"`
-		Key   string `json:"key"`
-	} `json:"identities"`
-	GLNs            map[string]string   `json:"glns"`
-	CompanyPrefixes map[string][]string `json:"companyPrefixes,omitempty"`
+	// Identities are the users by role: one per role on a demo machine,
+	// only its own user's on a desktop installation.
+	Identities map[string]ProfileIdentity `json:"identities"`
+	// Admins are the administrators by role: on the local network, the
+	// regulator's, the only user who may change the ledger's configuration.
+	Admins          map[string]ProfileIdentity `json:"admins,omitempty"`
+	GLNs            map[string]string          `json:"glns"`
+	CompanyPrefixes map[string][]string        `json:"companyPrefixes,omitempty"`
+}
+
+// ProfileIdentity is a user's identity: its MSP, and the files of its
+// certificate and private key.
+type ProfileIdentity struct {
+	MSPID string `json:"mspId"`
+	Cert  string `json:"cert"`
+	Key   string `json:"key"`
 }
 
 // LoadProfile reads a connection.json.
@@ -61,6 +70,11 @@ func ParseProfile(b []byte) (*Profile, error) {
 			return nil, fmt.Errorf("identity %q needs mspId, cert and key", role)
 		}
 	}
+	for role, id := range p.Admins {
+		if id.MSPID == "" || id.Cert == "" || id.Key == "" {
+			return nil, fmt.Errorf("administrator %q needs mspId, cert and key", role)
+		}
+	}
 	return &p, nil
 }
 
@@ -74,19 +88,48 @@ func (p *Profile) Roles() []string {
 	return out
 }
 
-// Config is the client configuration for one of the profile's roles.
+// Config is the client configuration for one of the profile's roles. It
+// names that user's certificate and key files only: Dial reads those and
+// no other identity's key.
 func (p *Profile) Config(role string) (Config, error) {
 	id, ok := p.Identities[role]
 	if !ok {
 		return Config{}, fmt.Errorf("connection profile has no %q identity", role)
 	}
+	return p.configOf(id), nil
+}
+
+// AdminConfig is the client configuration of the profile's administrator
+// for role (the regulator's, who alone may change the ledger's
+// configuration).
+func (p *Profile) AdminConfig(role string) (Config, error) {
+	id, ok := p.Admins[role]
+	if !ok {
+		return Config{}, fmt.Errorf("%w: connection profile has no %q administrator", ErrNoAdmin, role)
+	}
+	return p.configOf(id), nil
+}
+
+// ErrNoAdmin means a connection profile names no administrator for a role.
+var ErrNoAdmin = errors.New("no administrator")
+
+func (p *Profile) configOf(id ProfileIdentity) Config {
 	return Config{Endpoint: p.Peer.Endpoint, ServerName: p.Peer.ServerName, TLSCACertFile: p.Peer.TLSCACert,
-		MSPID: id.MSPID, CertFile: id.Cert, KeyFile: id.Key, Channel: p.Channel, Chaincode: p.Chaincode}, nil
+		MSPID: id.MSPID, CertFile: id.Cert, KeyFile: id.Key, Channel: p.Channel, Chaincode: p.Chaincode}
 }
 
 // DialRole connects as one of the profile's roles.
 func (p *Profile) DialRole(ctx context.Context, role string) (*Client, error) {
 	cfg, err := p.Config(role)
+	if err != nil {
+		return nil, err
+	}
+	return Dial(ctx, cfg)
+}
+
+// DialAdmin connects as the profile's administrator for role.
+func (p *Profile) DialAdmin(ctx context.Context, role string) (*Client, error) {
+	cfg, err := p.AdminConfig(role)
 	if err != nil {
 		return nil, err
 	}

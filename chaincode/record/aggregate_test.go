@@ -251,26 +251,37 @@ func TestExport(t *testing.T) {
 	w.toPhar("XC")
 	w.ok(mspPhar, w.on(KindDispense, glnPhar, gtinA, "XC"))
 	w.ok(mspMan, w.recall(gtinA, "L1"))
-	packs, recalls, pages := map[string]PackStatus{}, 0, 0
-	bm := ""
-	for {
-		st, tx := w.tx(mspPhar)
-		pg, err := Export(st, st, tx, bm, 10)
-		must(t, err)
-		pages++
-		for _, p := range pg.Packs {
-			packs[p.Serial] = p.Status
-		}
-		recalls += len(pg.Recalls)
-		if bm = pg.Bookmark; bm == "" {
-			break
-		}
-		if pages > 10 {
-			t.Fatal("export does not end")
-		}
-	}
-	if len(packs) != 25 || recalls != 1 || packs["XC"] != PackDispensed || packs["XA"] != PackActive {
-		t.Fatalf("%d packs, %d recalls, XC %s", len(packs), recalls, packs["XC"])
+	// Each reader exports its scope: the regulator and the brand owner
+	// everything, the distributor and the pharmacy the one pack that went
+	// through their hands, the other manufacturer and pharmacy none; all
+	// of them every recall.
+	for _, tt := range []struct {
+		msp   string
+		packs int
+	}{{mspReg, 25}, {mspMan, 25}, {mspDist, 1}, {mspPhar, 1}, {mspMan2, 0}, {mspPhar2, 0}} {
+		t.Run(tt.msp, func(t *testing.T) {
+			packs, recalls, pages := map[string]PackStatus{}, 0, 0
+			bm := ""
+			for {
+				st, tx := w.tx(tt.msp)
+				pg, err := Export(st, st, tx, bm, 10)
+				must(t, err)
+				pages++
+				for _, p := range pg.Packs {
+					packs[p.Serial] = p.Status
+				}
+				recalls += len(pg.Recalls)
+				if bm = pg.Bookmark; bm == "" {
+					break
+				}
+				if pages > 10 {
+					t.Fatal("export does not end")
+				}
+			}
+			if len(packs) != tt.packs || recalls != 1 || (tt.packs > 0 && packs["XC"] != PackDispensed) || (tt.packs > 1 && packs["XA"] != PackActive) {
+				t.Fatalf("%d packs, %d recalls, XC %s", len(packs), recalls, packs["XC"])
+			}
+		})
 	}
 	st, tx := w.tx(mspNone)
 	if _, err := Export(st, st, tx, "", 10); err == nil {

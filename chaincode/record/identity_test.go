@@ -23,9 +23,17 @@ func TestCertificates(t *testing.T) {
 		{name: "a user at another site of its organisation", msp: mspMan, cert: Cert{Role: RoleManufacturer, GLN: glnManB},
 			event: func(w *world) Event { return w.commission(gtinA, "S1", "L1", "2028-12-31") }, reason: ReasonNotAuthorized},
 		{name: "a user without a site, at one of its organisation's", msp: mspMan, cert: Cert{Role: RoleManufacturer},
-			event: func(w *world) Event { e := w.commission(gtinA, "S1", "L1", "2028-12-31"); e.Location = glnManB; return e }},
+			event: func(w *world) Event {
+				e := w.commission(gtinA, "S1", "L1", "2028-12-31")
+				e.Location = glnManB
+				return e
+			}},
 		{name: "a user without a site, at another organisation's", msp: mspMan, cert: Cert{Role: RoleManufacturer},
-			event: func(w *world) Event { e := w.commission(gtinA, "S1", "L1", "2028-12-31"); e.Location = glnDist; return e }, reason: ReasonNotAuthorized},
+			event: func(w *world) Event {
+				e := w.commission(gtinA, "S1", "L1", "2028-12-31")
+				e.Location = glnDist
+				return e
+			}, reason: ReasonNotAuthorized},
 		{name: "an organisation without locations names one", msp: mspPhar2, cert: Cert{Role: RolePharmacy},
 			setup: func(w *world) {
 				must(w.t, w.admin(mspReg, func(st State, tx Tx) error { return SetLocations(st, tx, mspPhar2, nil) }))

@@ -41,6 +41,10 @@ type pack struct {
 	// from before custody was kept have neither (see holder).
 	Holder    string `json:"h,omitempty"`
 	Consignee string `json:"cn,omitempty"`
+	// Held are the MSPs that held it before its holder, besides its
+	// commissioner (Owner): with them, who may read it in bulk (readScope).
+	// Records from before it was kept name none.
+	Held []string `json:"hd,omitempty"`
 	// Where and when it was dispensed (for already-dispensed and undo):
 	// the event's time and the ledger time of its transaction.
 	DispLoc  string    `json:"dl,omitempty"`
@@ -205,6 +209,17 @@ type unit struct {
 	// Holder and Consignee as for a pack; everything inside moves with it.
 	Holder    string `json:"h,omitempty"`
 	Consignee string `json:"cn,omitempty"`
+	// Held are the MSPs that held it before its holder (as for a pack).
+	Held []string `json:"hd,omitempty"`
+}
+
+// held adds msp, a holder handing over, to the MSPs that held something
+// (but not its commissioner owner, named apart).
+func held(list []string, msp, owner string) []string {
+	if msp == "" || msp == owner || slices.Contains(list, msp) {
+		return list
+	}
+	return append(slices.Clone(list), msp)
 }
 
 // custody is the unit's holder and (in transit) consignee.

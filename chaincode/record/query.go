@@ -49,19 +49,58 @@ func Verify(st State, tx Tx, gtin, serial, batch, expiry string) (Verification, 
 	return v, nil
 }
 
-// readerOrg lets every organisation with a role read.
-func readerOrg(st State, tx Tx) (*Org, error) {
+// readScope is what a submitter may read beyond verifying one pack
+// (histories, contents, export): a regulator everything; a manufacturer
+// its own products (GTINs under its company prefixes); every member what
+// it holds or has held, or is to receive.
+type readScope struct {
+	cfg *Config
+	org *Org
+	msp string
+}
+
+// scopeOf checks the submitter is a member and returns its read scope.
+func scopeOf(st State, tx Tx) (readScope, error) {
 	c, err := LoadConfig(st)
 	if err != nil {
-		return nil, err
+		return readScope{}, err
 	}
-	return c.reader(tx)
+	o, err := c.reader(tx)
+	if err != nil {
+		return readScope{}, err
+	}
+	return readScope{cfg: c, org: o, msp: tx.MSP}, nil
+}
+
+// pack reports whether the scope takes in pack p.
+func (s readScope) pack(p *pack) bool {
+	switch {
+	case s.org.Role == RoleRegulator:
+		return true
+	case s.org.Role == RoleManufacturer && s.org.ownsGTIN(p.GTIN):
+		return true
+	}
+	h, cn := custodyOf(s.cfg, p.Holder, p.Location, p.Consignee, p.Dest, p.Status, p.Owner)
+	return s.msp == p.Owner || s.msp == h.MSP || s.msp == cn.MSP || slices.Contains(p.Held, s.msp)
+}
+
+// unit reports whether the scope takes in logistic unit u.
+func (s readScope) unit(u *unit) bool {
+	if s.org.Role == RoleRegulator {
+		return true
+	}
+	h, cn := u.custody(s.cfg)
+	return s.msp == h.MSP || s.msp == cn.MSP || slices.Contains(u.Held, s.msp)
 }
 
 // History returns a pack's accepted events, oldest first, with the recall
 // of its batch if any; unknown packs have an empty history.
+//
+// Only a reader whose scope takes the pack in (readScope) may read its
+// history; others get ErrAccessDenied (Verify stays open to every member).
 func History(st State, tx Tx, gtin, serial string) ([]HistoryEntry, error) {
-	if _, err := readerOrg(st, tx); err != nil {
+	scope, err := scopeOf(st, tx)
+	if err != nil {
 		return nil, err
 	}
 	if err := checkGTIN(gtin); err != nil {
@@ -71,6 +110,9 @@ func History(st State, tx Tx, gtin, serial string) ([]HistoryEntry, error) {
 	p, err := ov.pack(gtin, serial)
 	if err != nil || p == nil {
 		return []HistoryEntry{}, err
+	}
+	if !scope.pack(p) {
+		return nil, fmt.Errorf("%w: the history of pack %s serial %s is for its brand owner, those who held it and the regulator, not %s", ErrAccessDenied, gtin, serial, tx.MSP)
 	}
 	ids := p.eventIDs()
 	b, err := ov.batch(p.GTIN, p.Batch)
@@ -104,9 +146,12 @@ func History(st State, tx Tx, gtin, serial string) ([]HistoryEntry, error) {
 	return out, nil
 }
 
-// UnitContents returns what an SSCC holds, recursively, with each pack's status.
+// UnitContents returns what an SSCC holds, recursively, with each pack's
+// status. Only a reader whose scope takes the SSCC in (its holders, its
+// consignee, the regulator) may read it; others get ErrAccessDenied.
 func UnitContents(st State, tx Tx, sscc string) (Contents, error) {
-	if _, err := readerOrg(st, tx); err != nil {
+	scope, err := scopeOf(st, tx)
+	if err != nil {
 		return Contents{}, err
 	}
 	if err := checkSSCC(sscc); err != nil {
@@ -122,6 +167,9 @@ func UnitContents(st State, tx Tx, sscc string) (Contents, error) {
 		}
 		if u == nil {
 			return Contents{SSCC: s, Status: PackUnknown}, nil
+		}
+		if depth == 0 && !scope.unit(u) {
+			return Contents{}, fmt.Errorf("%w: the contents of SSCC %s are for those who hold or held it, its consignee and the regulator, not %s", ErrAccessDenied, s, tx.MSP)
 		}
 		seen[s] = true
 		c := Contents{SSCC: s, Status: u.Status, Location: u.Location}
@@ -177,11 +225,15 @@ type Pager interface {
 // MaxPage is the largest export page.
 const MaxPage = 2000
 
-// Export returns one page of the full state for offline copies: packs in
-// key order, then (on the page after the last pack) every recalled batch.
-// Bookmarks are opaque; start with "".
+// Export returns one page of the state for offline copies: packs in key
+// order, then (on the page after the last pack) every recalled batch.
+// Bookmarks are opaque; start with "". Packs are those of the submitter's
+// read scope (readScope): pageSize bounds the records scanned, so a page
+// may hold fewer packs, or none, and still have a next one. Recalls are
+// every member's: a pharmacy must know of a recall of any batch.
 func Export(st State, pg Pager, tx Tx, bookmark string, pageSize int) (Page, error) {
-	if _, err := readerOrg(st, tx); err != nil {
+	scope, err := scopeOf(st, tx)
+	if err != nil {
 		return Page{}, err
 	}
 	if pageSize < 1 || pageSize > MaxPage {
@@ -206,7 +258,9 @@ func Export(st State, pg Pager, tx Tx, bookmark string, pageSize int) (Page, err
 			if err := json.Unmarshal(kv.Value, &p); err != nil {
 				return Page{}, fmt.Errorf("decode %s: %w", kv.Key, err)
 			}
-			out.Packs = append(out.Packs, p.change())
+			if scope.pack(&p) {
+				out.Packs = append(out.Packs, p.change())
+			}
 		}
 		if next != "" && len(kvs) == pageSize {
 			out.Bookmark = "p|" + next

@@ -396,6 +396,7 @@ func (r *recorder) setPack(p *pack, ev *Event, st PackStatus, consignee string) 
 	case KindShip:
 		p.Dest, p.Consignee = ev.Counterparty, consignee
 	case KindReceive:
+		p.Held = held(p.Held, p.Holder, p.Owner)
 		p.Holder, p.Location, p.Dest, p.Consignee = r.tx.MSP, ev.Location, "", ""
 	default:
 		p.Dest, p.Consignee = "", ""
@@ -481,6 +482,7 @@ func (r *recorder) move(ev *Event) (*rejection, error) {
 		case KindShip:
 			u.Dest, u.Consignee = ev.Counterparty, cn
 		case KindReceive:
+			u.Held = held(u.Held, u.Holder, "")
 			u.Holder, u.Location, u.Dest, u.Consignee = r.tx.MSP, ev.Location, "", ""
 		default:
 			u.Dest, u.Consignee = "", ""

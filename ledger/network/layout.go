@@ -125,10 +125,3 @@ func (l layout) peerAdminMSP() string {
 func (l layout) peerTLSCA() string {
 	return filepath.Join(l.orgDir(peerOrgDomain), "tlsca", "tlsca."+peerOrgDomain+"-cert.pem")
 }
-func (l layout) userCert(domain, user string) string {
-	id := user + "@" + domain
-	return filepath.Join(l.orgDir(domain), "users", id, "msp", "signcerts", id+"-cert.pem")
-}
-func (l layout) userKeystore(domain, user string) string {
-	return filepath.Join(l.orgDir(domain), "users", user+"@"+domain, "msp", "keystore")
-}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 )
 
@@ -14,7 +13,8 @@ type Profile struct {
 	Channel         string              `json:"channel"`
 	Chaincode       string              `json:"chaincode"`
 	Peer            PeerEndpoint        `json:"peer"`
-	Identities      map[string]Identity `json:"identities"`                // by role
+	Identities      map[string]Identity `json:"identities"`                // by role: each role's user
+	Admins          map[string]Identity `json:"admins,omitempty"`          // by role: the regulator's administrator
 	GLNs            map[string]string   `json:"glns"`                      // by role
 	CompanyPrefixes map[string][]string `json:"companyPrefixes,omitempty"` // by role
 }
@@ -82,35 +82,23 @@ func profileFor(l layout, ports Ports) (Profile, error) {
 		CompanyPrefixes: map[string][]string{},
 	}
 	for _, o := range Orgs() {
-		key, err := onlyFile(l.userKeystore(o.Domain, "User1"))
-		if err != nil {
-			return p, err
-		}
-		p.Identities[o.Role] = Identity{MSPID: o.MSPID, Cert: l.userCert(o.Domain, "User1"), Key: key}
 		p.GLNs[o.Role] = o.GLN
 		if len(o.CompanyPrefixes) > 0 {
 			p.CompanyPrefixes[o.Role] = o.CompanyPrefixes
 		}
 	}
-	return p, nil
-}
-
-// onlyFile returns the single file in dir (an MSP keystore holds one key).
-func onlyFile(dir string) (string, error) {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return "", err
-	}
-	var files []string
-	for _, e := range ents {
-		if e.Type().IsRegular() {
-			files = append(files, e.Name())
+	for _, u := range Users() {
+		id := Identity{MSPID: u.Org.MSPID, Cert: l.userCertFile(u), Key: l.userKeyFile(u)}
+		if u.Admin {
+			if p.Admins == nil {
+				p.Admins = map[string]Identity{}
+			}
+			p.Admins[u.Org.Role] = id
+			continue
 		}
+		p.Identities[u.Org.Role] = id
 	}
-	if len(files) != 1 {
-		return "", fmt.Errorf("%s: want exactly one key file, found %d", dir, len(files))
-	}
-	return filepath.Join(dir, files[0]), nil
+	return p, nil
 }
 
 func writeProfile(path string, p Profile) error {

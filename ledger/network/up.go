@@ -203,7 +203,7 @@ func up(ctx context.Context, cfg Config) (*Network, error) {
 		}
 		procs[c] = p
 	}
-	if exists && allAlive && st.ProfileWritten && st.PackageID != "" && u.chaincodeCurrent() &&
+	if exists && allAlive && st.ProfileWritten && st.PackageID != "" && u.chaincodeCurrent() && u.l.usersIssued() &&
 		u.healthy(ctx, compPeer) == nil {
 		u.logf("already up (state %s)", u.l.root)
 		if err := u.configure(ctx); err != nil {
@@ -238,6 +238,12 @@ func (u *upRun) bringUp(ctx context.Context, procs map[string]proc, ccBin, ccSHA
 	}
 	if err := u.bootstrap(ctx); err != nil {
 		return nil, err
+	}
+	if !u.l.usersIssued() {
+		u.logf("crypto: issuing the users' certificates (role, site and administrator attributes)")
+		if err := issueUsers(u.l, time.Now()); err != nil {
+			return nil, err
+		}
 	}
 	for _, d := range []string{u.l.pidDir(), u.l.logDir(), u.l.tmpDir()} {
 		if err := os.MkdirAll(d, 0o755); err != nil {

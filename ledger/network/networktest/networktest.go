@@ -5,6 +5,7 @@ package networktest
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -55,10 +56,53 @@ func ClientsForTest(tb testing.TB) (*network.Network, *ledger.Profile, map[strin
 			c.Close()
 		}
 	})
-	if err := ledger.Configure(ctx, p, clients["regulator"]); err != nil {
+	admin := AdminForTest(tb, p)
+	if err := ledger.Configure(ctx, p, admin); err != nil {
 		tb.Fatalf("networktest.ClientsForTest: configure the ledger: %v", err)
 	}
 	return n, p, clients
+}
+
+// AdminForTest dials the profile's regulator administrator, the only user
+// who may change the ledger's configuration (closed when tb ends).
+func AdminForTest(tb testing.TB, p *ledger.Profile) *ledger.Client {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(tb.Context(), time.Minute)
+	defer cancel()
+	c, err := p.DialAdmin(ctx, "regulator")
+	if err != nil {
+		tb.Fatalf("networktest.AdminForTest: %v", err)
+	}
+	tb.Cleanup(func() { c.Close() })
+	return c
+}
+
+// UserForTest dials a further user of the organisation playing role on
+// n, issued by that organisation's CA (network.IssueUser) with site gln
+// ("" for none) and admin; closed when tb ends.
+func UserForTest(tb testing.TB, n *network.Network, p *ledger.Profile, role, name, gln string, admin bool) *ledger.Client {
+	tb.Helper()
+	dir := n.StateDir
+	if dir == "" {
+		dir = filepath.Dir(n.ProfilePath)
+	}
+	id, err := network.IssueUser(dir, role, name, gln, admin)
+	if err != nil {
+		tb.Fatalf("networktest.UserForTest: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(tb.Context(), time.Minute)
+	defer cancel()
+	cfg, err := p.Config(role)
+	if err != nil {
+		tb.Fatalf("networktest.UserForTest: %v", err)
+	}
+	cfg.MSPID, cfg.CertFile, cfg.KeyFile = id.MSPID, id.Cert, id.Key
+	c, err := ledger.Dial(ctx, cfg)
+	if err != nil {
+		tb.Fatalf("networktest.UserForTest: %v", err)
+	}
+	tb.Cleanup(func() { c.Close() })
+	return c
 }
 
 // Log sends progress lines to the test log.
