@@ -17,6 +17,10 @@ type HistoryEntry struct {
 	Pending bool   // queued here, not yet on the ledger
 }
 
+// maxPendingHistory bounds the queued events History adds to a pack's
+// timeline (the newest; a pack has a handful in practice).
+const maxPendingHistory = 100
+
 // History lists a pack's events: the ledger's when connected, then the
 // ones queued here that the ledger does not have yet. Without the ledger
 // and with nothing queued, the error says why the ledger did not answer.
@@ -34,7 +38,8 @@ func (s *Station) History(ctx context.Context, gtin, serial string) ([]HistoryEn
 	} else {
 		onlineErr = err
 	}
-	qs, err := s.store.Events(ctx, store.EventFilter{States: []store.State{store.StatePending, store.StateInFlight}})
+	qs, err := s.store.Events(ctx, store.EventFilter{States: []store.State{store.StatePending, store.StateInFlight},
+		Key: gtin + "/" + serial, Limit: maxPendingHistory, Newest: true})
 	if err != nil {
 		return out, err
 	}

@@ -38,12 +38,9 @@ func (s *Station) Counts(ctx context.Context) (QueueCounts, error) {
 
 // Events returns the newest limit events of the outbox, newest first.
 func (s *Station) Events(ctx context.Context, limit int) ([]QueuedEvent, error) {
-	qs, err := s.store.Events(ctx, store.EventFilter{})
+	qs, err := s.store.Events(ctx, store.EventFilter{Limit: max(limit, 1), Newest: true})
 	if err != nil {
 		return nil, err
-	}
-	if len(qs) > limit {
-		qs = qs[len(qs)-limit:]
 	}
 	out := make([]QueuedEvent, 0, len(qs))
 	for i := len(qs) - 1; i >= 0; i-- {

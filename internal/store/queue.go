@@ -483,6 +483,12 @@ type EventFilter struct {
 	States   []State // any of these; empty means all
 	AfterSeq int64
 	Limit    int // 0 means no limit
+	// Newest, with Limit, selects the newest Limit events (still listed
+	// in capture order) instead of the oldest.
+	Newest bool
+	// Key, when set, selects the events about one item: a pack as
+	// "GTIN/serial" or an SSCC (as the event or a child names it).
+	Key string
 }
 
 // Events lists outbox events in capture order.
@@ -498,10 +504,19 @@ func (s *Store) Events(ctx context.Context, f EventFilter) ([]Queued, error) {
 			args = append(args, string(st))
 		}
 	}
-	q += " ORDER BY seq"
-	if f.Limit > 0 {
-		q += " LIMIT ?"
+	if f.Key != "" {
+		q += " AND instr(' ' || keys || ' ', ?) > 0"
+		args = append(args, " "+f.Key+" ")
+	}
+	if f.Newest && f.Limit > 0 {
+		q = "SELECT * FROM (" + q + " ORDER BY seq DESC LIMIT ?) ORDER BY seq"
 		args = append(args, f.Limit)
+	} else {
+		q += " ORDER BY seq"
+		if f.Limit > 0 {
+			q += " LIMIT ?"
+			args = append(args, f.Limit)
+		}
 	}
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
