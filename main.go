@@ -6,7 +6,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -50,7 +49,7 @@ func runApp(ctx context.Context) error {
 	lg := applog.Open(dir, applog.Options{})
 	defer lg.Close()
 	lg.Info("app start", "version", cli.Version, "data", dir)
-	profile := cmp.Or(os.Getenv("MEDTRACE_LEDGER_PROFILE"), filepath.Join(dir, "ledger", "connection.json"))
+	profile := station.ProfilePath(dir, os.Getenv)
 	ui := app.New()
 	cfg := app.Config{StatusFile: os.Getenv("MEDTRACE_TEST_STATUS"), LogPath: applog.Path(dir),
 		Parser: station.Parser{}, Calibrator: intake.Calibrator{}, Images: intake.Images{}, Serial: intake.Serial{},

@@ -2,17 +2,16 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 
 	"github.com/medtrace/medtrace/internal/packcode"
 	"github.com/medtrace/medtrace/internal/store"
 	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/ledger/network"
+	"github.com/medtrace/medtrace/station"
 	"github.com/medtrace/medtrace/sync/outbox"
 
 	"github.com/medtrace/medtrace/internal/datadir"
@@ -24,8 +23,8 @@ const exitFailure = ExitIO
 
 // Environment variables the store commands read.
 const (
-	envData    = "MEDTRACE_DATA"           // the data folder
-	envProfile = "MEDTRACE_LEDGER_PROFILE" // the ledger's connection.json
+	envData    = "MEDTRACE_DATA"    // the data folder
+	envProfile = network.EnvProfile // the ledger's connection.json
 )
 
 // dataFlags are the flags every store command shares.
@@ -77,21 +76,17 @@ type ledgerConn interface {
 	Close() error
 }
 
-// profilePath returns the ledger profile: flag, then $MEDTRACE_LEDGER_PROFILE,
-// then the local network's connection.json (its state folder as 'medtrace
-// ledger up' uses it).
+// profilePath returns the ledger profile: the flag, else where every
+// workstation looks (station.ProfilePath).
 func (f *dataFlags) profilePath(getenv func(string) string) (string, error) {
 	if f.profile != "" {
 		return f.profile, nil
 	}
-	if v := getenv(envProfile); v != "" {
-		return v, nil
+	dir, err := DataDir("", getenv) // the local network lives in the default data folder, whatever --data says
+	if err != nil {
+		return "", fmt.Errorf("no ledger profile (use --ledger FILE or %s): %w", network.EnvProfile, err)
 	}
-	state := ledgerEnv(getenv)(network.EnvState)
-	if state == "" {
-		return "", errors.New("no ledger profile: use --ledger FILE or " + envProfile)
-	}
-	return filepath.Join(state, "connection.json"), nil
+	return station.ProfilePath(dir, getenv), nil
 }
 
 // parseCode reads a pack code typed on the command line (\xHH escapes allowed).

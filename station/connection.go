@@ -3,8 +3,10 @@ package station
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/ledger/network"
 )
 
 // Connection is a ledger connection a user set by hand (the desktop's
@@ -61,4 +63,19 @@ func SuggestLocation(profile, role string) string {
 		return ""
 	}
 	return p.GLNs[Identity(role)]
+}
+
+// ProfilePath is where a workstation finds its ledger connection profile:
+// $MEDTRACE_LEDGER_PROFILE, else connection.json in the local network's
+// state folder ($MEDTRACE_LEDGER_STATE, else "ledger" in the data folder
+// dataDir, where `medtrace ledger up` and `make run` put it).
+func ProfilePath(dataDir string, getenv func(string) string) string {
+	if p := getenv(network.EnvProfile); p != "" {
+		return p
+	}
+	state := getenv(network.EnvState)
+	if state == "" {
+		state = filepath.Join(dataDir, "ledger")
+	}
+	return filepath.Join(state, "connection.json")
 }
