@@ -19,7 +19,8 @@ import (
 )
 
 const queueUsage = `Usage:
-  medtrace queue add --event KIND --code CODE [--child CODE ...] [--location GLN] [--counterparty GLN] [--session S]
+  medtrace queue add --event KIND --code CODE [--batch B] [--expiry YYYY-MM-DD] [--child CODE ...]
+                    [--location GLN] [--counterparty GLN] [--session S]
   medtrace queue list [--json] [--state STATE]
   medtrace queue requeue [--role ROLE] (--all | ID...)
 
@@ -29,7 +30,13 @@ add   keeps the scan of CODE and queues a KIND event for the ledger; it returns
       pack and unpack take the case or pallet's SSCC as --code and each
       child (a pack or a case) as --child, in any form a scanner or a person
       gives it: element string, bracketed (01)...(21)..., Digital Link,
-      GTIN/serial, (00)SSCC or 18 digits. unpack without --child opens all.
+      GTIN/serial, (00)SSCC or 18 digits, or China's 20-digit drug code.
+      unpack without --child opens all.
+      A China drug code carries no batch or expiry: a commission of one
+      names them with --batch and --expiry. A GS1 code's own batch and
+      expiry are used; --batch and --expiry fill in what it lacks and may
+      not contradict it (exit 2). recall takes the batch of the code's
+      product (GTIN or China product identifier) from the code or --batch.
       An event the ledger would refuse for its form is not queued (exit 1).
 list  shows the queued events and their sync state (pending, inflight,
       recorded, rejected, conflict); a pending event shows why it is not on
@@ -84,6 +91,8 @@ func runQueueAdd(ctx context.Context, sio IO, args []string) int {
 	counterparty := fs.String("counterparty", "", "the other party's GLN (ship to, receive from)")
 	session := fs.String("session", "cli", "the working session; the same pack twice in it is flagged")
 	note := fs.String("note", "", "a note kept with the event")
+	batch := fs.String("batch", "", "the batch, when the code does not carry it (a China drug code's commission, a recall)")
+	expiry := fs.String("expiry", "", "the expiry date YYYY-MM-DD, when the code does not carry it (a China drug code's commission)")
 	var children childFlags
 	fs.Var(&children, "child", "a child of the SSCC packed or unpacked (repeat for each)")
 	fs.Usage = func() { printQueueUsage(sio); fs.PrintDefaults() }
@@ -112,10 +121,42 @@ func runQueueAdd(ctx context.Context, sio IO, args []string) int {
 			return ExitUsage
 		}
 	}
+	if *expiry != "" {
+		if err := trace.CheckExpiry(*expiry); err != nil {
+			fmt.Fprintf(sio.Stderr, "medtrace queue add: --expiry: %v\n", err)
+			return ExitUsage
+		}
+	}
+	if *batch != "" {
+		if err := trace.CheckBatch(*batch); err != nil {
+			fmt.Fprintf(sio.Stderr, "medtrace queue add: --batch: %v\n", err)
+			return ExitUsage
+		}
+	}
 	raw, res, err := parseCode(*code)
 	if err != nil {
 		fmt.Fprintf(sio.Stderr, "medtrace queue add: %v\n", err)
 		return ExitUsage
+	}
+	gtin, serial, cn := packOfCode(res)
+	codeExpiry := ""
+	if res.Expiry != nil {
+		codeExpiry = res.Expiry.String()
+	}
+	evBatch, err := mergeField("--batch", res.Batch, *batch)
+	if err == nil {
+		codeExpiry, err = mergeField("--expiry", codeExpiry, *expiry)
+	}
+	if err != nil {
+		fmt.Fprintf(sio.Stderr, "medtrace queue add: %v\n", err)
+		return ExitUsage
+	}
+	if cn != "" && k == ledger.KindCommission && (evBatch == "" || codeExpiry == "") {
+		fmt.Fprintln(sio.Stderr, "medtrace queue add: a China drug code carries no batch or expiry: a commission names them with --batch and --expiry")
+		return ExitUsage
+	}
+	if cn != "" && k == ledger.KindRecall {
+		serial = "" // a recall names the code's product and a batch
 	}
 	s, err := df.openStore(ctx, sio)
 	if err != nil {
@@ -124,6 +165,9 @@ func runQueueAdd(ctx context.Context, sio IO, args []string) int {
 	defer s.Close()
 	sc := scanOf(raw, res, "cli")
 	sc.Session, sc.Location = *session, *location
+	if cn != "" { // the scan names the pack as the ledger does, so a second scan of it is flagged
+		sc.GTIN, sc.Serial = trace.CNPackOf(cn)
+	}
 	if !res.Valid {
 		r, err := s.RecordScan(ctx, sc)
 		if err != nil {
@@ -135,11 +179,8 @@ func runQueueAdd(ctx context.Context, sio IO, args []string) int {
 		}
 		return ExitInvalid
 	}
-	ev := ledger.Event{Kind: k, Location: *location, Counterparty: *counterparty, GTIN: res.GTIN, Serial: res.Serial,
-		Batch: res.Batch, SSCC: res.SSCC, Note: *note}
-	if res.Expiry != nil {
-		ev.Expiry = res.Expiry.String()
-	}
+	ev := ledger.Event{Kind: k, Location: *location, Counterparty: *counterparty, GTIN: gtin, Serial: serial,
+		Batch: evBatch, Expiry: codeExpiry, SSCC: res.SSCC, Note: *note}
 	if len(children) > 0 && k != ledger.KindPack && k != ledger.KindUnpack {
 		fmt.Fprintf(sio.Stderr, "medtrace queue add: --child is for pack and unpack events, not %s\n", k)
 		return ExitUsage
@@ -190,7 +231,7 @@ func (c *childFlags) Set(v string) error { *c = append(*c, v); return nil }
 // childOf reads a child of a case or pallet, in any form the parser reads,
 // as the trace core's canonical child.
 func childOf(code string) (trace.Child, error) {
-	if c, err := trace.ParseChildRef(code); err == nil { // GTIN/serial or 18 digits
+	if c, err := trace.ParseChildRef(code); err == nil { // GTIN/serial, 18 or 20 digits
 		return c, nil
 	}
 	_, res, err := parseCode(code)
@@ -205,13 +246,14 @@ func childOf(code string) (trace.Child, error) {
 		return trace.Child{}, fmt.Errorf("child %q: %s", code, msg)
 	}
 	var c trace.Child
+	gtin, serial, _ := packOfCode(res)
 	switch {
-	case res.GTIN != "" && res.Serial != "":
-		c = trace.PackChild(res.GTIN, res.Serial)
+	case gtin != "" && serial != "":
+		c = trace.PackChild(gtin, serial)
 	case res.SSCC != "" && res.GTIN == "":
 		c = trace.UnitChild(res.SSCC)
 	default:
-		return trace.Child{}, fmt.Errorf("child %q names neither a pack (GTIN and serial) nor a case or pallet (SSCC)", code)
+		return trace.Child{}, fmt.Errorf("child %q names neither a pack (GTIN and serial, or a China drug code) nor a case or pallet (SSCC)", code)
 	}
 	if err := c.Check(); err != nil {
 		return trace.Child{}, fmt.Errorf("child %q: %w", code, err)
@@ -224,7 +266,7 @@ func missingFor(ev ledger.Event) string {
 	switch ev.Kind {
 	case ledger.KindRecall:
 		if ev.GTIN == "" || ev.Batch == "" {
-			return "a recall needs a code with a GTIN and a batch"
+			return "a recall needs a code with a GTIN (or a China drug code) and a batch (from the code or --batch)"
 		}
 	case ledger.KindPack, ledger.KindUnpack:
 		if ev.SSCC == "" {
@@ -232,11 +274,11 @@ func missingFor(ev ledger.Event) string {
 		}
 	case ledger.KindShip, ledger.KindReceive:
 		if ev.SSCC == "" && (ev.GTIN == "" || ev.Serial == "") {
-			return "shipping and receiving need a pack's GTIN and serial or an SSCC"
+			return "shipping and receiving need a pack's GTIN and serial, a China drug code or an SSCC"
 		}
 	default:
 		if ev.GTIN == "" || ev.Serial == "" {
-			return fmt.Sprintf("a %s event needs a code with a GTIN and a serial number", ev.Kind)
+			return fmt.Sprintf("a %s event needs a code with a GTIN and a serial number, or a China drug code", ev.Kind)
 		}
 	}
 	return ""
@@ -335,6 +377,9 @@ func runQueueList(ctx context.Context, sio IO, args []string) int {
 	fmt.Fprintln(tw, "SEQ\tSTATE\tKIND\tPACK\tTIME\tID\tDETAIL")
 	for _, e := range evs {
 		pack := e.Event.GTIN + " " + e.Event.Serial
+		if cn, ok := trace.CNCodeOf(e.Event.GTIN, e.Event.Serial); ok {
+			pack = "CN " + cn
+		}
 		if e.Event.SSCC != "" {
 			pack = "SSCC " + e.Event.SSCC
 		} else if e.Event.Serial == "" {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/sync/outbox"
+	"github.com/medtrace/medtrace/trace"
 )
 
 const verifyUsage = `Usage: medtrace verify [--offline] [--json] [--timeout D] CODE
@@ -25,10 +26,15 @@ Exit status: 0 the pack is fine (an SSCC: known, every pack in it active),
 answer (no ledger and no local copy).
 `
 
-// verifyJSON is "verify --json"'s output.
+// verifyJSON is "verify --json"'s output. For a China drug code, the
+// verification names the pack as the ledger does (gtin "CN" and the product
+// identifier, serial the other 13 digits); drugCode is the 20-digit code
+// and drugCodeNote says that the ledger is the authority on it.
 type verifyJSON struct {
 	ledger.Verification
-	OnlineError string `json:"onlineError,omitempty"`
+	DrugCode     string `json:"drugCode,omitempty"`
+	DrugCodeNote string `json:"drugCodeNote,omitempty"`
+	OnlineError  string `json:"onlineError,omitempty"`
 }
 
 // runVerify implements "medtrace verify".
@@ -65,14 +71,15 @@ func runVerify(ctx context.Context, sio IO, args []string) int {
 		defer cancel()
 		return verifyUnit(vctx, sio, &df, res.SSCC, *jsonOut)
 	}
-	if !res.Valid || res.GTIN == "" || res.Serial == "" {
-		fmt.Fprintln(sio.Stderr, "medtrace verify: the code does not identify a pack (it needs a GTIN and a serial number):")
+	gtin, serial, cn := packOfCode(res)
+	if !res.Valid || gtin == "" || serial == "" {
+		fmt.Fprintln(sio.Stderr, "medtrace verify: the code does not identify a pack (it needs a GTIN and a serial number, or a China drug code):")
 		for _, p := range res.Problems {
 			fmt.Fprintf(sio.Stderr, "  %s\n", p.Error())
 		}
 		return ExitInvalid
 	}
-	q := outbox.Query{GTIN: res.GTIN, Serial: res.Serial, Batch: res.Batch}
+	q := outbox.Query{GTIN: gtin, Serial: serial, Batch: res.Batch}
 	if res.Expiry != nil {
 		q.Expiry = res.Expiry.String()
 	}
@@ -107,6 +114,9 @@ func runVerify(ctx context.Context, sio IO, args []string) int {
 	ok := len(ans.Alerts) == 0 && ans.Status == ledger.PackActive
 	if *jsonOut {
 		out := verifyJSON{Verification: ans}
+		if cn != "" {
+			out.DrugCode, out.DrugCodeNote = cn, cnAuthority(ans.Status != ledger.PackUnknown)
+		}
 		if online != nil {
 			out.OnlineError = online.Error()
 		}
@@ -120,9 +130,12 @@ func runVerify(ctx context.Context, sio IO, args []string) int {
 		if !ok {
 			verdict = "DO NOT HAND OUT"
 		}
-		fmt.Fprintf(sio.Stdout, "%s: GTIN %s serial %s is %s\n", verdict, ans.GTIN, ans.Serial, ans.Status)
+		fmt.Fprintf(sio.Stdout, "%s: %s is %s\n", verdict, trace.PackName(ans.GTIN, ans.Serial), ans.Status)
 		for _, a := range ans.Alerts {
 			fmt.Fprintf(sio.Stdout, "  %s: %s\n", a.Code, a.Message)
+		}
+		if cn != "" {
+			fmt.Fprintf(sio.Stdout, "  %s\n", cnAuthority(ans.Status != ledger.PackUnknown))
 		}
 		if ans.Batch != "" || ans.Expiry != "" {
 			fmt.Fprintf(sio.Stdout, "  declared batch %s, expiry %s\n", ans.Batch, ans.Expiry)

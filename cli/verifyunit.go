@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // unitReader reads what a case or pallet holds (*outbox.Client does).
@@ -80,7 +81,7 @@ func countPacks(c ledger.Contents, packs, active *int) {
 
 func printUnit(sio IO, c ledger.Contents, indent string) {
 	for _, p := range c.Packs {
-		fmt.Fprintf(sio.Stdout, "%spack %s serial %s: %s (batch %s, expiry %s)\n", indent, p.GTIN, p.Serial, p.Status, p.Batch, p.Expiry)
+		fmt.Fprintf(sio.Stdout, "%s%s: %s (batch %s, expiry %s)\n", indent, trace.PackName(p.GTIN, p.Serial), p.Status, p.Batch, p.Expiry)
 	}
 	for _, u := range c.Units {
 		fmt.Fprintf(sio.Stdout, "%scase %s: %s\n", indent, u.SSCC, u.Status)

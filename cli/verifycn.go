@@ -1,0 +1,41 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/medtrace/medtrace/internal/packcode"
+	"github.com/medtrace/medtrace/trace"
+)
+
+// packOfCode names the pack a valid parsed code is on, as events and the
+// ledger name it: its GTIN and serial, or for China's 20-digit drug
+// traceability code the ledger's name for it (trace.CNPackOf), cn then
+// being the 20 digits. Both are empty when the code names no pack.
+func packOfCode(res packcode.Result) (gtin, serial, cn string) {
+	if res.CN != nil && trace.CheckCNCode(res.CN.Code) == nil {
+		g, s := trace.CNPackOf(res.CN.Code)
+		return g, s, res.CN.Code
+	}
+	return res.GTIN, res.Serial, ""
+}
+
+// cnAuthority is what a verdict on a China drug code says about its check
+// digits: the ledger is the authority on them.
+func cnAuthority(known bool) string {
+	if known {
+		return "China drug code: its check digits follow an algorithm that is not public; the ledger knows this code as its manufacturer commissioned it, digit for digit"
+	}
+	return "China drug code: its check digits follow an algorithm that is not public, so only the ledger can vouch for a code, and it does not know this one"
+}
+
+// mergeField fills want into have (what the code itself carries): a flag
+// may supply what the code lacks, never contradict what it carries.
+func mergeField(name, have, want string) (string, error) {
+	switch {
+	case want == "":
+		return have, nil
+	case have == "" || have == want:
+		return want, nil
+	}
+	return "", fmt.Errorf("%s %s contradicts the code, which carries %s (what is printed on the pack counts)", name, want, have)
+}
