@@ -125,4 +125,3 @@ func TestChinaCodeThroughTheCLI(t *testing.T) {
 		}
 	}
 }
-
