@@ -39,7 +39,7 @@ func (Camera) Stream(ctx context.Context, device string, width, height int,
 	if err != nil {
 		return err
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }() // the stream's own error is the one to report
 	dec := dmdecode.New(dmdecode.Options{All: true, Budget: liveBudget, Strategies: 1})
 	return camera.NewPipeline(d, dec, 0).RunFrames(ctx, func(f camera.Frame, reads []scanner.Read) {
 		boxes := make([]image.Rectangle, 0, len(reads))

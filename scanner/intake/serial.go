@@ -19,6 +19,6 @@ func (Serial) Listen(ctx context.Context, port string, baud int, emit func(raw [
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer func() { _ = s.Close() }() // the read loop's own error is the one to report
 	return s.Run(ctx, func(r scanner.Read, _ error) { emit(r.WithAIM()) })
 }
