@@ -787,6 +787,13 @@ func (d *Decoder) fitAndDecode(b *binImage, q [4]pt, v int) (scanner.Read, error
 			}
 		}
 	}
+	// Strong perspective: the corners where lines fitted to the traced
+	// outer edges meet, every size scored on them.
+	if len(fits) > 0 {
+		if r, err := d.lineFitDecode(b, fits[0], [4]pt{A, Ch, B, V}); err == nil {
+			return r, nil
+		}
+	}
 	// A bent symbol: follow its traced edges, from the finder's corners
 	// and either guess of the fourth (the best fit gives a size to try
 	// besides the one counted on the traced edges). Only symbols big

@@ -225,6 +225,19 @@ func realKinds() []realKind {
 			return noisy(scene{sym: sym, w: 640, h: 480, toPlane: quadPlane(sym, 5, q), dark: 50, light: 200,
 				background: 160, bezelAt: 1.5, bezelWidth: 3, screenPitch: 3, seed: 3}.render(), 15, 3)
 		}},
+		// The far side of the screen 0.4 and 0.22 times as tall as the
+		// near side: the corners from the symbol's hull are off by
+		// modules, the lines fitted to its edges are not.
+		{name: "phone screen steep tilt", data: pack("PH0NE4"), img: func(sym *dmencode.Symbol) image.Image {
+			q := [4]pt{{100, 100}, {400, 190}, {400, 310}, {100, 400}}
+			return noisy(blurred(scene{sym: sym, w: 520, h: 500, toPlane: quadPlane(sym, 6, q), dark: 40, light: 215,
+				background: 120, bezelAt: 2, bezelWidth: 4, screenPitch: 3, seed: 15}.render(), 1), 12, 15)
+		}},
+		{name: "phone screen very steep tilt", data: pack("PH0NE5"), img: func(sym *dmencode.Symbol) image.Image {
+			q := [4]pt{{100, 100}, {400, 217}, {400, 283}, {100, 400}}
+			return noisy(blurred(scene{sym: sym, w: 520, h: 500, toPlane: quadPlane(sym, 6, q), dark: 40, light: 215,
+				background: 120, bezelAt: 2, bezelWidth: 4, screenPitch: 3, seed: 16}.render(), 1), 12, 16)
+		}},
 		// A large symbol of 2x2 data regions inkjet-printed as separate
 		// dots, with heavy noise.
 		{name: "inkjet dots 2x2 regions", data: big, minRows: 32, img: func(sym *dmencode.Symbol) image.Image {
