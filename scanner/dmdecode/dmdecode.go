@@ -216,6 +216,10 @@ func (d *Decoder) strategies(g *Gray) []strategy {
 		{"locator-dots2", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.locateDots(g, 2) }},
 		{"locator-up2", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.locateUp(g, 2) }},
 		{"locator-dots3", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.locateDots(g, 3) }},
+		{"locator-dots-smooth", func(d *Decoder, g *Gray) (scanner.Read, error) {
+			return d.locateIn(binarize(g.blur3().blur3(), 24, false).closed(3))
+		}},
+		{"locator-up4", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.locateUp(g, 4) }},
 		{"down2", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.scaled(g, 2, false) }},
 		{"up2", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.scaled(g, -2, false) }},
 		{"down3", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.scaled(g, 3, false) }},

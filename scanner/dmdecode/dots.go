@@ -96,7 +96,8 @@ func (d *Decoder) locateDots(g *Gray, r int) (scanner.Read, error) {
 }
 
 // locateUp runs the locator on g enlarged f times (bilinear), for symbols
-// of under two pixels per module, and maps the corners back.
+// of under two pixels per module, and maps the corners back; images that
+// would be enlarged beyond 16 megapixels are left alone.
 func (d *Decoder) locateUp(g *Gray, f int) (scanner.Read, error) {
 	if g.W*g.H*f*f > 4000*4000 {
 		return scanner.Read{}, scanner.ErrNotFound

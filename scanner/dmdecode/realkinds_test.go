@@ -258,6 +258,13 @@ func realKinds() []realKind {
 			return noisy(blurred(scene{sym: sym, w: 520, h: 520, toPlane: quadPlane(sym, 2, q),
 				dotSize: 0.65, dotVar: 0.25, jitter: 0.12, dark: 40, light: 210, background: 210, seed: 5}.render(), 1), 60, 5)
 		}},
+		// Smaller dots (half a module across) in stronger noise.
+		{name: "inkjet small dots in heavy noise", data: big, minRows: 32, img: func(sym *dmencode.Symbol) image.Image {
+			m := 8.0
+			q := [4]pt{{40, 40}, {40 + m*float64(sym.Cols+4), 40}, {40 + m*float64(sym.Cols+4), 40 + m*float64(sym.Rows+4)}, {40, 40 + m*float64(sym.Rows+4)}}
+			return noisy(scene{sym: sym, w: int(m*float64(sym.Cols+4)) + 80, h: int(m*float64(sym.Rows+4)) + 80, toPlane: quadPlane(sym, 2, q),
+				dotSize: 0.5, dotVar: 0.2, jitter: 0.1, dark: 30, light: 220, background: 220, seed: 17}.render(), 80, 17)
+		}},
 		// A curved page with a frame printed close around the symbol (one
 		// module from the finder).
 		{name: "curved page framed", data: pack("CURVE1"), img: func(sym *dmencode.Symbol) image.Image {
@@ -303,6 +310,16 @@ func realKinds() []realKind {
 			side := m * float64(sym.Cols+4)
 			q := [4]pt{{20.3, 20.6}, {20.3 + side, 20.6}, {20.3 + side, 20.6 + side}, {20.3, 20.6 + side}}
 			return noisy(scene{sym: sym, w: 80, h: 80, toPlane: quadPlane(sym, 2, q), dark: 40, light: 210, background: 210, seed: 13}.render(), 8, 13)
+		}},
+		{name: "small 1.2px rotated", data: pack("SMALL4"), img: func(sym *dmencode.Symbol) image.Image {
+			m := 1.2
+			c, a, side := 60.0, 0.3, m*float64(sym.Cols+4)
+			q := [4]pt{}
+			for i, d := range [4][2]float64{{-1, -1}, {1, -1}, {1, 1}, {-1, 1}} {
+				x, y := d[0]*side/2, d[1]*side/2
+				q[i] = pt{c + x*math.Cos(a) - y*math.Sin(a), c + x*math.Sin(a) + y*math.Cos(a)}
+			}
+			return noisy(scene{sym: sym, w: 120, h: 120, toPlane: quadPlane(sym, 2, q), dark: 30, light: 220, background: 220, seed: 18}.render(), 10, 18)
 		}},
 		{name: "small 1.8px perspective", data: pack("SMALL3"), img: func(sym *dmencode.Symbol) image.Image {
 			q := [4]pt{{30, 28}, {85, 33}, {82, 90}, {27, 84}}
