@@ -61,7 +61,12 @@ type whCounts struct {
 
 func (s *whSession) counts() whCounts {
 	c := whCounts{Aggregations: len(s.aggs), Unpacks: len(s.unpacks), Duplicates: s.duplicates, Unexpected: s.unexpected}
+	counted := map[string]bool{} // an item, or a case packed into a pallet here, counts once
 	count := func(x Code) {
+		if counted[x.Key()] {
+			return
+		}
+		counted[x.Key()] = true
 		if x.IsLogistic() {
 			c.Cases++
 		} else {
@@ -72,17 +77,13 @@ func (s *whSession) counts() whCounts {
 		count(it)
 	}
 	for _, a := range s.aggs {
-		if !s.isItem(a.parent) {
-			count(a.parent)
-		}
+		count(a.parent)
 		for _, ch := range a.children {
 			count(ch)
 		}
 	}
 	if s.open != nil {
-		if !s.isItem(s.open.parent) {
-			count(s.open.parent)
-		}
+		count(s.open.parent)
 		for _, ch := range s.open.children {
 			count(ch)
 		}
@@ -97,6 +98,23 @@ func (s *whSession) isItem(c Code) bool {
 		}
 	}
 	return false
+}
+
+// nestable reports whether key is a case packed in this session that is
+// not yet inside another unit: it may go into a pallet.
+func (s *whSession) nestable(key string) bool {
+	packed := false
+	for _, a := range s.aggs {
+		if a.parent.Key() == key {
+			packed = true
+		}
+		for _, ch := range a.children {
+			if ch.Key() == key {
+				return false
+			}
+		}
+	}
+	return packed
 }
 
 // setMode changes what scans mean; leaving pack mode finishes the open
@@ -172,7 +190,7 @@ func (s *whSession) add(c Code) (outcome, reason string) {
 			s.duplicates++
 			return outDuplicate, "wh.reason.parentagain"
 		}
-		if s.seen[key] {
+		if s.seen[key] && !s.nestable(key) {
 			s.duplicates++
 			return outDuplicate, "wh.reason.duplicate"
 		}
@@ -209,11 +227,24 @@ func (s *whSession) events(now time.Time) []ledger.Event {
 			moves = append(moves, mk(s.kind, c))
 		}
 	}
+	// What is packed into a unit here travels inside it: a ship moves only
+	// the outermost units (shipping a case of a pallet on its own would
+	// take it out of the pallet on the ledger).
+	inside := map[string]bool{}
+	for _, a := range s.aggs {
+		for _, ch := range a.children {
+			inside[ch.Key()] = true
+		}
+	}
 	for _, it := range s.items {
-		move(it)
+		if s.kind != ledger.KindShip || !inside[it.Key()] {
+			move(it)
+		}
 	}
 	for _, a := range s.aggs {
-		move(a.parent)
+		if s.kind != ledger.KindShip || !inside[a.parent.Key()] {
+			move(a.parent)
+		}
 		ev := mk(ledger.KindPack, a.parent)
 		for _, ch := range a.children {
 			ev.Children = append(ev.Children, ch.Child().Ref())

@@ -1,0 +1,476 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/medtrace/medtrace/internal/gs1"
+	"github.com/medtrace/medtrace/internal/store"
+	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/ledger/network/networktest"
+	"github.com/medtrace/medtrace/station"
+	"github.com/medtrace/medtrace/trace"
+)
+
+// scenarioVerifyTimeout bounds a pharmacist's online verify in the
+// scenario. The desktop's 2 s is what a pharmacist waits; a shared 2-core
+// machine running `make test` is slower, and an answer from the local copy
+// here would not be the online answer this chain asserts.
+const scenarioVerifyTimeout = 30 * time.Second
+
+// site is one organisation's workstation in the scenario: its own store in
+// a temporary folder and a station over it, connected to the network as
+// the site's identity of the connection profile.
+type site struct {
+	identity string // the profile identity: manufacturer, distributor, pharmacy, regulator
+	gln      string
+	msp      string
+	ws       *station.Station
+	recorded int // events the ledger recorded from this site so far
+}
+
+// scenario is the supply chain through the desks on the real network.
+type scenario struct {
+	ctx     context.Context
+	profile string
+	p       *ledger.Profile
+	reader  *ledger.Client // asks the ledger after each step
+	sites   map[string]*site
+}
+
+// newSite opens a real store for identity and connects a station over it
+// to the network, as main does for a desk (station.Source with the
+// profile and the desk's identity).
+func (sc *scenario) newSite(t *testing.T, identity string) *site {
+	t.Helper()
+	st, err := store.Open(sc.ctx, t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatalf("%s's store: %v", identity, err)
+	}
+	t.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			t.Errorf("%s's store: close: %v", identity, err)
+		}
+	})
+	ws := station.New(st, station.Options{VerifyTimeout: scenarioVerifyTimeout})
+	if err := ws.Connect(sc.ctx, station.Source{Profile: sc.profile, Identity: identity}); err != nil {
+		t.Fatalf("%s's station: %v", identity, err)
+	}
+	t.Cleanup(ws.Disconnect) // before the store closes (cleanups run last first)
+	id, ok := sc.p.Identities[identity]
+	if !ok || sc.p.GLNs[identity] == "" {
+		t.Fatalf("the profile %s has no identity or GLN %q", sc.profile, identity)
+	}
+	return &site{identity: identity, gln: sc.p.GLNs[identity], msp: id.MSPID, ws: ws}
+}
+
+// desk opens the desk of role wired to s exactly as main wires the app
+// (one station as every port, the real parser), at s's GLN, with the real
+// clock. The desk lives until the scenario ends.
+func (sc *scenario) desk(t *testing.T, role string, s *site) *fixture {
+	t.Helper()
+	return newFixture(t, role, LangEnglish, func(c *Config) {
+		ws := s.ws
+		c.Scans, c.Queue, c.QueueView, c.Verifier, c.History, c.Snapshot, c.Syncer = ws, ws, ws, ws, ws, ws, ws
+		c.Parser = station.Parser{}
+		c.Now, c.Location = time.Now, time.UTC
+		// newFixture's app is the current one while it applies this.
+		fyne.CurrentApp().Preferences().SetString(prefLocation, s.gln)
+	})
+}
+
+// sync drains s's queue to the ledger, the sync engine reporting to the
+// desk as it does in the app, and checks that the ledger recorded the n
+// events the step queued and refused none, and that the desk's Queue
+// screen says so.
+func (sc *scenario) sync(t *testing.T, fx *fixture, s *site, n int) {
+	t.Helper()
+	rep, err := s.ws.Drain(sc.ctx, fx.u.reportSync)
+	fx.settle()
+	if err != nil {
+		t.Fatalf("sync as %s: %v", s.identity, err)
+	}
+	if rep.Err != nil || rep.Pending != 0 {
+		t.Fatalf("sync as %s: %d events still pending (%v)", s.identity, rep.Pending, rep.Err)
+	}
+	s.recorded += n
+	c, err := s.ws.Counts(sc.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (station.QueueCounts{Recorded: s.recorded}); c != want {
+		evs, _ := s.ws.Events(sc.ctx, 50)
+		var lines []string
+		for _, e := range evs {
+			if e.State != "recorded" {
+				lines = append(lines, fmt.Sprintf("%s %s %s%s: %s %s", e.State, e.Event.Kind, e.Event.GTIN, e.Event.SSCC, e.Reason, e.Message))
+			}
+		}
+		t.Fatalf("%s's queue after sync: %+v, want %+v; not recorded: %s", s.identity, c, want, strings.Join(lines, "; "))
+	}
+	q := fx.u.queue
+	q.shown()
+	fx.settle()
+	shown := map[string]string{}
+	for k, v := range q.counts {
+		shown[k] = v.Text
+	}
+	want := map[string]string{"pending": "0", "inflight": "0", "recorded": fmt.Sprint(s.recorded), "rejected": "0"}
+	for k, v := range want {
+		if shown[k] != v {
+			t.Errorf("Queue screen: %s shows %q, want %q", k, shown[k], v)
+		}
+	}
+	// A round that sent nothing leaves no time of success, so "No sync
+	// yet." is all a desk can say then; never that anything waits or was
+	// rejected.
+	if !strings.HasPrefix(q.state.Text, "Up to date.") && (n > 0 || q.state.Text != "No sync yet.") {
+		t.Errorf("Queue screen says %q, want \"Up to date. ...\"", q.state.Text)
+	}
+}
+
+// packWant is what the ledger must say about a pack.
+type packWant struct {
+	status    trace.PackStatus
+	holder    *site // who holds it, and where
+	consignee *site // while in transit
+}
+
+// checkPacks asks the ledger about each pack (GTIN, serial, as printed
+// with its batch and expiry).
+func (sc *scenario) checkPacks(t *testing.T, gtin, batch, expiry string, serials []string, want packWant) {
+	t.Helper()
+	for _, ser := range serials {
+		v, err := sc.reader.Verify(sc.ctx, gtin, ser, batch, expiry)
+		if err != nil {
+			t.Fatalf("ledger: verify %s/%s: %v", gtin, ser, err)
+		}
+		if v.Status != want.status {
+			t.Errorf("ledger: %s/%s is %s, want %s (alerts %+v)", gtin, ser, v.Status, want.status, v.Alerts)
+		}
+		if h := (trace.Party{MSP: want.holder.msp, GLN: want.holder.gln}); v.Holder == nil || *v.Holder != h {
+			t.Errorf("ledger: %s/%s held by %v, want %v", gtin, ser, v.Holder, h)
+		}
+		switch {
+		case want.consignee == nil && v.Consignee != nil:
+			t.Errorf("ledger: %s/%s has consignee %v, want none", gtin, ser, *v.Consignee)
+		case want.consignee != nil:
+			if cn := (trace.Party{MSP: want.consignee.msp, GLN: want.consignee.gln}); v.Consignee == nil || *v.Consignee != cn {
+				t.Errorf("ledger: %s/%s consigned to %v, want %v", gtin, ser, v.Consignee, cn)
+			}
+		}
+	}
+}
+
+// unitWant is what the ledger must say a case or pallet holds.
+type unitWant struct {
+	status trace.PackStatus
+	packs  []string   // serials of the packs directly inside
+	units  []unitWant // cases inside, with their SSCCs
+	sscc   string
+}
+
+// checkUnit asks the ledger what an SSCC holds.
+func (sc *scenario) checkUnit(t *testing.T, want unitWant) {
+	t.Helper()
+	got, err := sc.reader.Contents(sc.ctx, want.sscc)
+	if err != nil {
+		t.Fatalf("ledger: contents of %s: %v", want.sscc, err)
+	}
+	compareUnit(t, got, want)
+}
+
+func compareUnit(t *testing.T, got trace.Contents, want unitWant) {
+	t.Helper()
+	if got.SSCC != want.sscc || got.Status != want.status {
+		t.Errorf("ledger: SSCC %s is %s, want %s %s", got.SSCC, got.Status, want.sscc, want.status)
+	}
+	var serials []string
+	for _, p := range got.Packs {
+		serials = append(serials, p.Serial)
+		if p.Status != want.status {
+			t.Errorf("ledger: in %s, pack %s is %s, want %s", want.sscc, p.Serial, p.Status, want.status)
+		}
+	}
+	slices.Sort(serials)
+	ws := slices.Sorted(slices.Values(want.packs))
+	if !slices.Equal(serials, ws) {
+		t.Errorf("ledger: SSCC %s holds packs %v, want %v", want.sscc, serials, ws)
+	}
+	if len(got.Units) != len(want.units) {
+		t.Fatalf("ledger: SSCC %s holds %d cases, want %d: %+v", want.sscc, len(got.Units), len(want.units), got.Units)
+	}
+	for i := range want.units {
+		compareUnit(t, got.Units[i], want.units[i])
+	}
+}
+
+// TestRoleScenarios runs the whole supply chain through the desks' screens
+// on the real network (issue 11): each site has its own store and station,
+// signed as its own identity, wired into its desk as main wires the app.
+// The manufacturer's desk commissions three packs and ships them to the
+// distributor; the distributor's warehouse desk receives them, packs two
+// into a case and the case and the third pack into a pallet, and ships the
+// pallet to the pharmacy; the pharmacy's warehouse desk receives the
+// pallet; its pharmacist desk verifies a pack (green, online), dispenses,
+// undoes, and dispenses again; the inspector's desk downloads the snapshot
+// and checks the pallet's packs offline. After every step the site syncs,
+// and the ledger's state is read back through a client.
+func TestRoleScenarios(t *testing.T) {
+	n, p, clients := networktest.ClientsForTest(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
+	defer cancel()
+	sc := &scenario{ctx: ctx, profile: n.ProfilePath, p: p, reader: clients["regulator"]}
+	if sc.reader == nil {
+		t.Fatalf("the profile %s has no regulator identity", n.ProfilePath)
+	}
+	man, dist := sc.newSite(t, "manufacturer"), sc.newSite(t, "distributor")
+	phar, reg := sc.newSite(t, "pharmacy"), sc.newSite(t, "regulator")
+
+	// This run's product, batch and SSCCs, under the manufacturer's
+	// company prefix (the serials are the desk's, random).
+	b := make([]byte, 4)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	run := strings.ToUpper(hex.EncodeToString(b))
+	prefix := p.CompanyPrefixes["manufacturer"][0]
+	gtin := gs1.AppendCheckDigit("0" + prefix + fmt.Sprintf("%0*d", 12-len(prefix), 782))
+	batch, expiry := "S"+run, "2031-06-30"
+	ssccOf := func(ref int) string { // extension 3, prefix, the run, ref, check digit
+		width := 16 - len(prefix)
+		mod := 1
+		for range width - 1 {
+			mod *= 10
+		}
+		r := (int(b[0])<<24 | int(b[1])<<16 | int(b[2])<<8 | int(b[3])) % mod
+		return gs1.AppendCheckDigit("3" + prefix + fmt.Sprintf("%0*d", width, r*10+ref))
+	}
+	caseSSCC, palletSSCC := ssccOf(1), ssccOf(2)
+
+	step := func(name string, f func(t *testing.T)) {
+		if !t.Run(name, f) {
+			t.FailNow() // each step builds on the one before
+		}
+	}
+	var serials []string // as the manufacturer's desk generated them
+	var labels []string  // the codes on the packs' labels (GS1 element strings)
+
+	manDesk := sc.desk(t, RoleManufacturer, man)
+	m := manDesk.u.manu
+	step("manufacturer commissions 3 packs", func(t *testing.T) {
+		m.gtin.SetText(gtin)
+		m.batch.SetText(batch)
+		m.expiry.SetText(expiry)
+		m.count.SetText("3")
+		manDesk.key(fyne.KeyF9)
+		if m.last == nil || len(m.last.serials) != 3 {
+			t.Fatalf("the desk says %q; commissioned %+v", m.result.Text, m.last)
+		}
+		if want := "3 packs of GTIN " + gtin; !strings.Contains(m.result.Text, want) {
+			t.Errorf("the desk says %q, want it to name %q", m.result.Text, want)
+		}
+		serials = m.last.serials
+		for _, c := range m.last.labelCodes() {
+			labels = append(labels, string(c))
+		}
+		sc.sync(t, manDesk, man, 3)
+		sc.checkPacks(t, gtin, batch, expiry, serials, packWant{status: trace.PackActive, holder: man})
+	})
+	step("manufacturer ships them to the distributor", func(t *testing.T) {
+		manDesk.key(fyne.KeyF3)
+		m.counterparty.SetText(dist.gln)
+		manDesk.key(fyne.KeyF6) // the packs commissioned last
+		if len(m.shipItems) != 3 {
+			t.Fatalf("%d items on the shipment, want the 3 commissioned", len(m.shipItems))
+		}
+		manDesk.key(fyne.KeyF9)
+		if want := "3 items queued as shipped to " + dist.gln; !strings.Contains(m.result.Text, want) {
+			t.Errorf("the desk says %q, want %q", m.result.Text, want)
+		}
+		sc.sync(t, manDesk, man, 3)
+		sc.checkPacks(t, gtin, batch, expiry, serials, packWant{status: trace.PackInTransit, holder: man, consignee: dist})
+	})
+
+	distDesk := sc.desk(t, RoleWarehouse, dist)
+	w := distDesk.u.ware
+	step("distributor receives the packs", func(t *testing.T) {
+		w.counterparty.SetText(man.gln)
+		distDesk.key(fyne.KeyF2)
+		if w.sess == nil {
+			t.Fatal("the receiving session did not start")
+		}
+		for _, l := range labels {
+			distDesk.scan(w.entry, l)
+		}
+		checkWarehouseCounts(t, w, map[string]string{"packs": "3", "cases": "0", "duplicates": "0", "unexpected": "0"})
+		closeWarehouse(t, distDesk, w)
+		sc.sync(t, distDesk, dist, 3)
+		sc.checkPacks(t, gtin, batch, expiry, serials, packWant{status: trace.PackActive, holder: dist})
+	})
+	step("distributor packs a case and a pallet and ships the pallet to the pharmacy", func(t *testing.T) {
+		w.kindRadio.SetSelected(w.kindRadio.Options[1]) // ship
+		w.counterparty.SetText(phar.gln)
+		distDesk.key(fyne.KeyF2)
+		if w.sess == nil || w.sess.kind != ledger.KindShip {
+			t.Fatal("the shipping session did not start")
+		}
+		distDesk.key(fyne.KeyF6) // pack mode: the SSCC first, then what goes in
+		distDesk.scan(w.entry, "00"+caseSSCC)
+		distDesk.scan(w.entry, labels[0])
+		distDesk.scan(w.entry, labels[1])
+		distDesk.key(fyne.KeyF8)
+		distDesk.scan(w.entry, "00"+palletSSCC)
+		distDesk.scan(w.entry, "00"+caseSSCC)
+		distDesk.scan(w.entry, labels[2])
+		distDesk.key(fyne.KeyF8)
+		if len(w.warnings) != 0 {
+			t.Fatalf("the desk warns: %q", w.warnings)
+		}
+		checkWarehouseCounts(t, w, map[string]string{"packs": "3", "cases": "2", "aggregations": "2", "duplicates": "0", "unexpected": "0"})
+		closeWarehouse(t, distDesk, w)
+		sc.sync(t, distDesk, dist, 3) // pack the case, pack the pallet, ship the pallet
+		sc.checkPacks(t, gtin, batch, expiry, serials, packWant{status: trace.PackInTransit, holder: dist, consignee: phar})
+		sc.checkUnit(t, unitWant{sscc: palletSSCC, status: trace.PackInTransit, packs: serials[2:],
+			units: []unitWant{{sscc: caseSSCC, status: trace.PackInTransit, packs: serials[:2]}}})
+	})
+
+	pharIn := sc.desk(t, RoleWarehouse, phar)
+	pw := pharIn.u.ware
+	step("pharmacy receives the pallet", func(t *testing.T) {
+		pw.counterparty.SetText(dist.gln)
+		pharIn.key(fyne.KeyF2)
+		if pw.sess == nil || pw.sess.kind != ledger.KindReceive {
+			t.Fatal("the receiving session did not start")
+		}
+		pharIn.scan(pw.entry, "00"+palletSSCC)
+		checkWarehouseCounts(t, pw, map[string]string{"cases": "1", "packs": "0", "duplicates": "0", "unexpected": "0"})
+		closeWarehouse(t, pharIn, pw)
+		sc.sync(t, pharIn, phar, 1)
+		sc.checkPacks(t, gtin, batch, expiry, serials, packWant{status: trace.PackActive, holder: phar})
+		sc.checkUnit(t, unitWant{sscc: palletSSCC, status: trace.PackActive, packs: serials[2:],
+			units: []unitWant{{sscc: caseSSCC, status: trace.PackActive, packs: serials[:2]}}})
+	})
+
+	pharDesk := sc.desk(t, RolePharmacist, phar)
+	ph := pharDesk.u.pharm
+	verifyGreen := func(t *testing.T) {
+		t.Helper()
+		pharDesk.scan(ph.entry, labels[0])
+		v := ph.verdict
+		if v.current.Level != LevelOK || v.current.Reason != ReasonActive || v.current.Offline {
+			t.Fatalf("verdict %v/%s offline=%v (%s; %v), want green from the ledger", v.current.Level, v.current.Reason,
+				v.current.Offline, v.current.Detail, v.current.Err)
+		}
+		if v.title.Text != "Authentic, active" || !strings.HasPrefix(v.badge.Text, "Checked on the ledger, as of ") {
+			t.Errorf("the band says %q, badge %q", v.title.Text, v.badge.Text)
+		}
+		if ph.dispenseBtn.Disabled() {
+			t.Error("Dispense is disabled for a green pack")
+		}
+	}
+	step("pharmacist verifies a pack: green, answered online", func(t *testing.T) {
+		verifyGreen(t)
+		sc.sync(t, pharDesk, phar, 0)
+	})
+	step("pharmacist dispenses it", func(t *testing.T) {
+		pharDesk.key(fyne.KeyF2)
+		if ph.verdict.title.Text != "Dispensed — queued for the ledger" {
+			t.Fatalf("the band says %q", ph.verdict.title.Text)
+		}
+		sc.sync(t, pharDesk, phar, 1)
+		sc.checkPacks(t, gtin, batch, expiry, serials[:1], packWant{status: trace.PackDispensed, holder: phar})
+		sc.checkPacks(t, gtin, batch, expiry, serials[1:], packWant{status: trace.PackActive, holder: phar})
+	})
+	step("pharmacist undoes the dispense", func(t *testing.T) {
+		if ph.undoBtn.Disabled() {
+			t.Fatal("Undo is disabled right after a dispense")
+		}
+		pharDesk.key(fyne.KeyF3)
+		if ph.verdict.title.Text != "Dispense undone — queued for the ledger" {
+			t.Fatalf("the band says %q", ph.verdict.title.Text)
+		}
+		sc.sync(t, pharDesk, phar, 1)
+		sc.checkPacks(t, gtin, batch, expiry, serials, packWant{status: trace.PackActive, holder: phar})
+	})
+	step("pharmacist verifies and dispenses it again", func(t *testing.T) {
+		verifyGreen(t)
+		pharDesk.key(fyne.KeyF2)
+		if ph.verdict.title.Text != "Dispensed — queued for the ledger" {
+			t.Fatalf("the band says %q", ph.verdict.title.Text)
+		}
+		sc.sync(t, pharDesk, phar, 1)
+		sc.checkPacks(t, gtin, batch, expiry, serials[:1], packWant{status: trace.PackDispensed, holder: phar})
+	})
+
+	inspDesk := sc.desk(t, RoleInspector, reg)
+	in := inspDesk.u.insp
+	step("inspector downloads the snapshot", func(t *testing.T) {
+		inspDesk.key(fyne.KeyF7)
+		if in.snap.Block == 0 || in.snap.Packs < 3 {
+			t.Fatalf("snapshot %+v; the desk says %q", in.snap, in.snapLabel.Text)
+		}
+		if !strings.Contains(in.snapLabel.Text, fmt.Sprint(in.snap.Packs)) {
+			t.Errorf("the desk says %q, want the %d packs named", in.snapLabel.Text, in.snap.Packs)
+		}
+		sc.sync(t, inspDesk, reg, 0)
+	})
+	reg.ws.Disconnect() // in the field: only the local copy answers
+	step("inspector checks the pallet's packs offline", func(t *testing.T) {
+		tests := []struct {
+			name   string
+			label  string
+			level  Level
+			reason string
+			title  string
+		}{
+			{"the dispensed pack", labels[0], LevelBad, ReasonDispensed, "Already dispensed"},
+			{"the case's other pack", labels[1], LevelOK, ReasonActive, "Authentic, active"},
+			{"the pallet's loose pack", labels[2], LevelOK, ReasonActive, "Authentic, active"},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				inspDesk.scan(in.entry, tc.label)
+				v := in.verdict
+				if v.current.Level != tc.level || v.current.Reason != tc.reason {
+					t.Fatalf("verdict %v/%s (%s; %v), want %v/%s", v.current.Level, v.current.Reason, v.current.Detail,
+						v.current.Err, tc.level, tc.reason)
+				}
+				if !v.current.Offline || v.current.Block < in.snap.Block {
+					t.Errorf("answered offline=%v as of block %d, want the local copy of block %d", v.current.Offline,
+						v.current.Block, in.snap.Block)
+				}
+				if v.title.Text != tc.title || !strings.HasPrefix(v.badge.Text, "OFFLINE — as of ") {
+					t.Errorf("the band says %q, badge %q", v.title.Text, v.badge.Text)
+				}
+			})
+		}
+	})
+}
+
+// checkWarehouseCounts compares the counters the warehouse desk shows.
+func checkWarehouseCounts(t *testing.T, w *warehouseScreen, want map[string]string) {
+	t.Helper()
+	for k, v := range want {
+		if got := w.counts[k].Text; got != v {
+			t.Errorf("the desk shows %s = %q, want %q (warnings %q)", k, got, v, w.warnings)
+		}
+	}
+}
+
+// closeWarehouse closes the session (F9) and checks its events are queued.
+func closeWarehouse(t *testing.T, fx *fixture, w *warehouseScreen) {
+	t.Helper()
+	fx.key(fyne.KeyF9)
+	if w.sess != nil {
+		t.Fatal("the session is still open after F9: its events were not queued")
+	}
+}
