@@ -119,6 +119,11 @@ var migrations = []string{
 
 	// 6: the desks' records: inspection findings and alerts (findings.go).
 	findingsSchema,
+
+	// 7: the identity that must sign each event (SignedBy): a sync engine
+	// sends only its own identity's events. Events from before name none
+	// (''), and only an engine that names no identity sends those.
+	`ALTER TABLE events ADD COLUMN signer TEXT NOT NULL DEFAULT '';`,
 }
 
 // SchemaVersion is the schema version this build writes.

@@ -57,15 +57,87 @@ type Queued struct {
 	// Requeued is the latest time a user gave this event back to the queue
 	// after a rejection, nil if never (Requeues lists them all).
 	Requeued *Requeue
+	// Signer is the identity that must sign it (SignedBy); "" for none.
+	Signer string
 }
+
+// ErrBadSigner means an identity's name is too long or has leading or
+// trailing spaces.
+var ErrBadSigner = errors.New("bad signer: an identity's name has at most 200 characters and no leading or trailing spaces")
+
+// SignerError is why a pending event is not sent by a sync engine: another
+// identity must sign it. The Queue screen shows it beside the event.
+type SignerError struct {
+	Signer   string // the identity the event waits for ("" for none named)
+	Identity string // the identity the engine holds ("" for none named)
+}
+
+func (e *SignerError) Error() string {
+	switch {
+	case e.Signer == "":
+		return fmt.Sprintf("waiting: queued without a signing identity, and this computer signs as %s", e.Identity)
+	case e.Identity == "":
+		return fmt.Sprintf("waiting for %s to sign it: this computer's sync names no identity", e.Signer)
+	}
+	return fmt.Sprintf("waiting for %s to sign it: this computer signs as %s, and never sends an event as another identity", e.Signer, e.Identity)
+}
+
+// WaitsFor says why an engine signing as identity does not send q: a
+// *SignerError when q is pending or in flight for another identity, nil
+// otherwise.
+func (q Queued) WaitsFor(identity string) error {
+	if (q.State == StatePending || q.State == StateInFlight) && q.Signer != identity {
+		return &SignerError{Signer: q.Signer, Identity: identity}
+	}
+	return nil
+}
+
+// Waiting counts the pending events an engine signing as identity does not
+// send, by the identity that must sign them.
+func (s *Store) Waiting(ctx context.Context, identity string) (map[string]int, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT signer, count(*) FROM events WHERE state IN ('pending', 'inflight') AND signer != ? GROUP BY signer`, identity)
+	if err != nil {
+		return nil, s.classify("count waiting events", err)
+	}
+	defer func() { _ = rows.Close() }() // rows.Err reports what went wrong
+	out := map[string]int{}
+	for rows.Next() {
+		var signer string
+		var n int
+		if err := rows.Scan(&signer, &n); err != nil {
+			return nil, s.classify("count waiting events", err)
+		}
+		out[signer] = n
+	}
+	return out, s.classify("count waiting events", rows.Err())
+}
+
+// EnqueueOption sets how an event is queued.
+type EnqueueOption func(*enqueueOptions)
+
+type enqueueOptions struct {
+	signer string
+}
+
+// SignedBy names the identity that must sign the event on the ledger: the
+// name of the connection profile's identity the user works as (for
+// example "pharmacy"). A sync engine sends only the events of the identity
+// it holds (ClaimAndPrepareAs); the others wait (SignerError). Without it
+// the event names no identity, and only an engine that names none sends it.
+func SignedBy(identity string) EnqueueOption {
+	return func(o *enqueueOptions) { o.signer = identity }
+}
+
+// maxSigner bounds an identity's name.
+const maxSigner = 200
 
 // Enqueue stores an event for the ledger in one durable transaction. A
 // zero time is filled with the store's clock, then an empty ID with the
 // event's content ID (ledger.ContentID): the idempotency key on the ledger.
-func (s *Store) Enqueue(ctx context.Context, ev ledger.Event) (ledger.Event, error) {
+func (s *Store) Enqueue(ctx context.Context, ev ledger.Event, opts ...EnqueueOption) (ledger.Event, error) {
 	err := s.write(ctx, "enqueue", func(tx *sql.Tx) error {
 		var err error
-		ev, err = s.EnqueueTx(ctx, tx, ev)
+		ev, err = s.EnqueueTx(ctx, tx, ev, opts...)
 		return err
 	})
 	if err != nil {
@@ -85,10 +157,18 @@ func NewEventID() (string, error) {
 }
 
 // EnqueueTx stores an event inside the caller's transaction (see BeginTx);
-// call Notify after committing.
-func (s *Store) EnqueueTx(ctx context.Context, tx *sql.Tx, ev ledger.Event) (ledger.Event, error) {
+// call Notify after committing. A content-addressed event already queued
+// stays as it was (with its signer).
+func (s *Store) EnqueueTx(ctx context.Context, tx *sql.Tx, ev ledger.Event, opts ...EnqueueOption) (ledger.Event, error) {
+	var o enqueueOptions
+	for _, f := range opts {
+		f(&o)
+	}
 	if ev.Kind == "" {
 		return ledger.Event{}, errors.New("enqueue: event has no kind")
+	}
+	if len(o.signer) > maxSigner || strings.TrimSpace(o.signer) != o.signer {
+		return ledger.Event{}, fmt.Errorf("enqueue: %w", ErrBadSigner)
 	}
 	now := s.now()
 	if ev.Time.IsZero() {
@@ -99,7 +179,7 @@ func (s *Store) EnqueueTx(ctx context.Context, tx *sql.Tx, ev ledger.Event) (led
 	if ev.ID == "" {
 		ev.ID = cid
 	}
-	insert := `INSERT INTO events (id, kind, body, created_at, updated_at, keys) VALUES (?, ?, ?, ?, ?, ?)`
+	insert := `INSERT INTO events (id, kind, body, created_at, updated_at, keys, signer) VALUES (?, ?, ?, ?, ?, ?, ?)`
 	if ledger.IsContentID(ev.ID) {
 		if ev.ID != cid {
 			return ledger.Event{}, fmt.Errorf("enqueue %s: %w", ev.ID, ledger.ErrContentIDMismatch)
@@ -108,7 +188,7 @@ func (s *Store) EnqueueTx(ctx context.Context, tx *sql.Tx, ev ledger.Event) (led
 		insert += ` ON CONFLICT (id) DO NOTHING`
 	}
 	if _, err := tx.ExecContext(ctx, insert,
-		ev.ID, string(ev.Kind), string(body), now.UnixNano(), now.UnixNano(), strings.Join(eventKeys(ev), " ")); err != nil {
+		ev.ID, string(ev.Kind), string(body), now.UnixNano(), now.UnixNano(), strings.Join(eventKeys(ev), " "), o.signer); err != nil {
 		return ledger.Event{}, err
 	}
 	return ev, nil
@@ -157,8 +237,18 @@ func (s *Store) ClaimBatch(ctx context.Context, max int, lease time.Duration) (C
 // calls prepare (which builds and signs their transaction, without sending
 // it) and stores the transaction ID it returns, in the same durable
 // transaction. A recovered claim is returned without calling prepare: look
-// its TxID up first. If prepare fails, nothing is claimed.
+// its TxID up first. If prepare fails, nothing is claimed. It claims only
+// events that name no signer (ClaimAndPrepareAs with "").
 func (s *Store) ClaimAndPrepare(ctx context.Context, max int, lease time.Duration, prepare func([]ledger.Event) (txID string, err error)) (Claim, error) {
+	return s.ClaimAndPrepareAs(ctx, "", max, lease, prepare)
+}
+
+// ClaimAndPrepareAs is ClaimAndPrepare for the sync engine that signs as
+// identity: it claims only events whose signer (SignedBy) is identity, and
+// takes over only such a claim. Events of other identities stay pending
+// and still keep later events about the same pack behind them, so nothing
+// about one pack is reordered across identities.
+func (s *Store) ClaimAndPrepareAs(ctx context.Context, identity string, max int, lease time.Duration, prepare func([]ledger.Event) (txID string, err error)) (Claim, error) {
 	if max <= 0 {
 		max = 1
 	}
@@ -173,14 +263,14 @@ func (s *Store) ClaimAndPrepare(ctx context.Context, max int, lease time.Duratio
 		var old string
 		var txID sql.NullString
 		err = tx.QueryRowContext(ctx, `SELECT claim, tx_id FROM events WHERE state = 'inflight'
-			AND (lease_until <= ? OR claimed_at > ?) ORDER BY seq LIMIT 1`, now, now).Scan(&old, &txID)
+			AND (lease_until <= ? OR claimed_at > ?) AND signer = ? ORDER BY seq LIMIT 1`, now, now, identity).Scan(&old, &txID)
 		switch {
 		case err == nil:
 			c.Recovered, c.TxID = true, txID.String
 			_, err = tx.ExecContext(ctx, `UPDATE events SET claim = ?, claimed_at = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
 				WHERE claim = ? AND state = 'inflight'`, c.ID, now, now+int64(lease), now, old)
 		case errors.Is(err, sql.ErrNoRows):
-			err = s.claimPending(ctx, tx, c.ID, now, lease, max)
+			err = s.claimPending(ctx, tx, identity, c.ID, now, lease, max)
 		}
 		if err != nil {
 			return err
@@ -238,7 +328,7 @@ func (e *prepareError) Unwrap() error { return e.err }
 // any event about a pack or unit that an event in flight (or an earlier
 // skipped event) is about, so that batches sent side by side never reach
 // the ledger out of order for the same pack.
-func (s *Store) claimPending(ctx context.Context, tx *sql.Tx, claim string, now int64, lease time.Duration, max int) error {
+func (s *Store) claimPending(ctx context.Context, tx *sql.Tx, identity, claim string, now int64, lease time.Duration, max int) error {
 	// The keys of every event in flight, in one row: SQLite joins them
 	// faster than a row each crosses into Go (BenchmarkClaimBesideInflight,
 	// 2,000 in flight: 59-62 against 67-72 µs per event claimed and settled).
@@ -258,21 +348,28 @@ func (s *Store) claimPending(ctx context.Context, tx *sql.Tx, claim string, now 
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE not_before > ? AND state = 'pending'`, now).Scan(&parked); err != nil {
 		return err
 	}
+	// Events another identity signs are skipped like parked ones, and the
+	// window grows by their number too.
+	var others int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE state = 'pending' AND signer != ?`, identity).Scan(&others); err != nil {
+		return err
+	}
 	// Scan a window of pending events; skipped ones are taken by a later claim.
-	rows, err := tx.QueryContext(ctx, `SELECT seq, keys, not_before FROM events WHERE state = 'pending' ORDER BY seq LIMIT ?`, 4*max+len(blocked)+parked)
+	rows, err := tx.QueryContext(ctx, `SELECT seq, keys, not_before, signer FROM events WHERE state = 'pending' ORDER BY seq LIMIT ?`,
+		4*max+len(blocked)+parked+others)
 	if err != nil {
 		return err
 	}
 	var take []int64
 	for rows.Next() && len(take) < max {
 		var seq, notBefore int64
-		var k string
-		if err := rows.Scan(&seq, &k, &notBefore); err != nil {
+		var k, signer string
+		if err := rows.Scan(&seq, &k, &notBefore, &signer); err != nil {
 			_ = rows.Close() // the scan error is the one to report
 			return err
 		}
 		keys := strings.Fields(k)
-		skip := notBefore > now
+		skip := notBefore > now || signer != identity
 		for _, key := range keys {
 			if blocked[key] {
 				skip = true
@@ -495,7 +592,7 @@ type EventFilter struct {
 func (s *Store) Events(ctx context.Context, f EventFilter) ([]Queued, error) {
 	q := `SELECT seq, body, state, attempts, coalesce(events.tx_id, ''), coalesce(events.block, 0), events.reason, events.message, created_at, updated_at,
 		not_before, coalesce(r.at, 0), coalesce(r.os_user, ''), coalesce(r.role, ''), coalesce(r.reason, ''), coalesce(r.message, ''),
-		coalesce(r.tx_id, ''), coalesce(r.block, 0)
+		coalesce(r.tx_id, ''), coalesce(r.block, 0), signer
 		FROM events LEFT JOIN requeues r ON r.id = (SELECT max(id) FROM requeues WHERE event_id = events.id) WHERE seq > ?`
 	args := []any{f.AfterSeq}
 	if len(f.States) > 0 {
@@ -530,7 +627,7 @@ func (s *Store) Events(ctx context.Context, f EventFilter) ([]Queued, error) {
 		var block, created, updated, notBefore, rqAt, rqBlock int64
 		var rq Requeue
 		if err := rows.Scan(&e.Seq, &body, &st, &e.Attempts, &e.TxID, &block, &e.Reason, &e.Message, &created, &updated,
-			&notBefore, &rqAt, &rq.By, &rq.Role, &rq.Reason, &rq.Message, &rq.TxID, &rqBlock); err != nil {
+			&notBefore, &rqAt, &rq.By, &rq.Role, &rq.Reason, &rq.Message, &rq.TxID, &rqBlock, &e.Signer); err != nil {
 			return nil, s.classify("list events", err)
 		}
 		if notBefore > 0 {
