@@ -73,9 +73,9 @@ func TestScanEntry(t *testing.T) {
 		e := NewScanEntry(time.Now)
 		e.OnScan = func(raw []byte, _ []KeyStroke) { got = string(raw) }
 		test.NewTempWindow(t, e)
-		test.Type(e, "00340123450000000018")
+		test.Type(e, "00340123450000000017")
 		e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyTab})
-		if got != "00340123450000000018" {
+		if got != "00340123450000000017" {
 			t.Fatalf("got %q", got)
 		}
 	})
@@ -101,7 +101,7 @@ func TestPharmacistVerdicts(t *testing.T) {
 		{"unknown pack", rawUnknown, LevelBad, ReasonUnknown, "Unknown pack — do not hand out", "Serial NEW1", false, SoundFailure, false},
 		{"damaged code", rawDamaged, LevelBad, ReasonDamaged, "Damaged or misread code", "", false, SoundFailure, false},
 		{"not a pack code", rawNotPack, LevelBad, ReasonNotPackCode, "Not a pack code", "Read: hello world", false, SoundFailure, false},
-		{"case code is not a pack", rawSSCC, LevelBad, ReasonNotPackCode, "Not a pack code", "SSCC 340123450000000018", false, SoundFailure, false},
+		{"case code without a contents reader", rawSSCC, LevelUnverified, ReasonNotConnected, "Not connected", "SSCC 340123450000000017", false, SoundFailure, false},
 		{"offline answer is stamped", rawOfflineHit, LevelOK, ReasonActive, "Authentic, active", "", true, SoundSuccess, false},
 		{"no verifier wired", rawActive, LevelUnverified, ReasonNotConnected, "Not connected", "", false, SoundFailure, true},
 	}
@@ -266,7 +266,7 @@ func TestWarehouseSession(t *testing.T) {
 	if got := strings.Join(kinds, ","); got != "pack,ship,ship" {
 		t.Fatalf("events %s, want pack,ship,ship (pack before shipping)", got)
 	}
-	if evs[0].SSCC != "340123450000000018" || strings.Join(evs[0].Children, " ") != "09501101530003/NEW1 09501101530003/REC1" {
+	if evs[0].SSCC != "340123450000000017" || strings.Join(evs[0].Children, " ") != "09501101530003/NEW1 09501101530003/REC1" {
 		t.Errorf("pack event %+v", evs[0])
 	}
 	if evs[1].Counterparty != testCounterparty || evs[1].Location != testGLN {
@@ -379,7 +379,7 @@ func TestQueueScreen(t *testing.T) {
 		events: []QueuedEvent{
 			{Event: ledger.Event{Kind: ledger.KindDispense, Time: testNow, GTIN: "09501101530003", Serial: "A1"}, State: "recorded", TxID: "tx0123456789", Block: 77},
 			{Event: ledger.Event{Kind: ledger.KindDispense, Time: testNow, GTIN: "09501101530003", Serial: "A2"}, State: "rejected", Reason: "already-dispensed", Message: "dispensed at 4012345000016 on 2026-11-20"},
-			{Event: ledger.Event{Kind: ledger.KindShip, Time: testNow, SSCC: "340123450000000018"}, State: "pending", Attempts: 3},
+			{Event: ledger.Event{Kind: ledger.KindShip, Time: testNow, SSCC: "340123450000000017"}, State: "pending", Attempts: 3},
 			{Event: ledger.Event{Kind: ledger.KindDispense, Time: testNow, GTIN: "09501101530003", Serial: "A3"}, State: "recorded", TxID: "tx9876543210"},
 		},
 	}
