@@ -17,7 +17,8 @@ func alertp(code, format string, args ...any) *Alert {
 // needs, their identifiers and check digits, canonical child references.
 // A pack is a GTIN and serial or a China pack (CNPackOf: its drug code's
 // structure only; whether the code was issued is the ledger's to say); a
-// commission names its batch and expiry, which a China code does not carry.
+// commission names its batch and expiry, which a China code does not carry,
+// and may link the pack's other code (Event.Link).
 // bad is true with the reason (code bad-event or too-large) when it is not.
 // The ledger refuses such an event; the store refuses to queue it, so a
 // format mismatch shows when the event is captured, not after a sync. The
@@ -64,6 +65,11 @@ func checkEvent(ev *Event) *Alert {
 			return alertp(ReasonBadEvent, "the location: %v", err)
 		}
 		return nil
+	}
+	if ev.Link != "" {
+		if a := checkLink(ev); a != nil {
+			return a
+		}
 	}
 	var rej *Alert
 	switch ev.Kind {
@@ -148,6 +154,22 @@ func checkEvent(ev *Event) *Alert {
 		return alertp(ReasonBadEvent, "unknown event kind %q", ev.Kind)
 	}
 	return rej
+}
+
+// checkLink checks a commission's Link: the same pack's other code, of the
+// other scheme (one GS1, one China drug code).
+func checkLink(ev *Event) *Alert {
+	if ev.Kind != KindCommission {
+		return alertp(ReasonBadEvent, "only a commission links a pack's two codes, not a %s", ev.Kind)
+	}
+	c, err := ParseChildRef(ev.Link)
+	if err != nil || c.IsUnit() {
+		return alertp(ReasonBadEvent, "the linked code %q is neither a China drug code nor GTIN/serial", ev.Link)
+	}
+	if IsCNProduct(c.GTIN) == IsCNProduct(ev.GTIN) {
+		return alertp(ReasonBadEvent, "a pack links a GS1 code and a China drug code, not two codes of one kind (%s and %s)", PackKey(ev.GTIN, ev.Serial), ev.Link)
+	}
+	return nil
 }
 
 // BadEventError is CheckEvent's refusal as an error: the event is not well

@@ -63,6 +63,13 @@ func TestCheckEvent(t *testing.T) {
 		{"pack China codes into a case", ev(KindPack, func(e *Event) { unit(e); e.Children = []string{cnCode, PackKey(gtin, "S1")} }), ""},
 		{"pack a China product/serial child", ev(KindPack, func(e *Event) { unit(e); e.Children = []string{"CN8123456/1234567890123"} }), ReasonBadEvent},
 		{"recall a China batch", Event{Kind: KindRecall, Time: t0, GTIN: "CN8123456", Batch: "L1"}, ""},
+		{"commission a GS1 pack linking its China code", ev(KindCommission, func(e *Event) { e.Batch, e.Expiry, e.Link = "L1", "2028-12-31", cnCode }), ""},
+		{"commission a China pack linking its GS1 code", ev(KindCommission, func(e *Event) { cn(e); e.Batch, e.Expiry, e.Link = "L1", "2028-12-31", PackKey(gtin, "S1") }), ""},
+		{"link two GS1 codes", ev(KindCommission, func(e *Event) { e.Batch, e.Expiry, e.Link = "L1", "2028-12-31", PackKey(gtin, "S2") }), ReasonBadEvent},
+		{"link two China codes", ev(KindCommission, func(e *Event) { cn(e); e.Batch, e.Expiry, e.Link = "L1", "2028-12-31", "81234561234567890124" }), ReasonBadEvent},
+		{"link an SSCC", ev(KindCommission, func(e *Event) { e.Batch, e.Expiry, e.Link = "L1", "2028-12-31", sscc }), ReasonBadEvent},
+		{"link a malformed code", ev(KindCommission, func(e *Event) { e.Batch, e.Expiry, e.Link = "L1", "2028-12-31", "8123" }), ReasonBadEvent},
+		{"link on a dispense", ev(KindDispense, func(e *Event) { e.Link = cnCode }), ReasonBadEvent},
 		{"inspect a China code", ev(KindInspect, func(e *Event) { cn(e); e.Conformant = &yes }), ""},
 		{"serial too long", ev(KindDispense, func(e *Event) { e.Serial = "123456789012345678901" }), ReasonBadEvent},
 	}
@@ -97,6 +104,7 @@ func FuzzCheckEvent(f *testing.F) {
 	f.Add([]byte(`{"kind":"recall","time":"2026-11-02T09:00:00Z","gtin":"04012345000016","batch":"L1"}`))
 	f.Add([]byte(`{"kind":"commission","time":"2026-11-02T09:00:00Z","location":"4012345000009","gtin":"CN8123456","serial":"1234567890123","batch":"L1","expiry":"2028-12-31"}`))
 	f.Add([]byte(`{"kind":"pack","time":"2026-11-02T09:00:00Z","location":"4012345000009","sscc":"340200000000000012","children":["81234561234567890123"]}`))
+	f.Add([]byte(`{"kind":"commission","time":"2026-11-02T09:00:00Z","location":"4012345000009","gtin":"04012345000016","serial":"S1","batch":"L1","expiry":"2028-12-31","link":"81234561234567890123"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var ev Event
 		if json.Unmarshal(b, &ev) != nil {
@@ -116,6 +124,11 @@ func FuzzCheckEvent(f *testing.F) {
 		for _, ref := range ev.Children {
 			if _, err := ParseChildRef(ref); err != nil {
 				t.Fatalf("accepted child %q: %v", ref, err)
+			}
+		}
+		if ev.Link != "" {
+			if c, err := ParseChildRef(ev.Link); err != nil || c.IsUnit() || ev.Kind != KindCommission {
+				t.Fatalf("accepted link %q on a %s: %v", ev.Link, ev.Kind, err)
 			}
 		}
 	})

@@ -34,6 +34,11 @@ func LGTINURI(gtin, batch string) string {
 // allows any URI as an EPC: urn:medtrace:cndc:<20 digits>.
 const CNCodeURNPrefix = "urn:medtrace:cndc:"
 
+// EPCISLinkKey is the ILMD key (MedTrace's extension) under which a
+// commissioning names the pack's other code (Event.Link) as a URI: its
+// China drug code on a GS1 pack, its GS1 Digital Link on a China pack.
+const EPCISLinkKey = "medtrace:link"
+
 // CNCodeURI names a pack by its China drug traceability code.
 func CNCodeURI(code string) string { return CNCodeURNPrefix + code }
 
@@ -204,6 +209,9 @@ func epcisOf(ev *Event) epcisEvent {
 	case KindCommission:
 		e.EPCList = subject
 		e.ILMD = map[string]string{"cbvmda:lotNumber": ev.Batch, "cbvmda:itemExpirationDate": ev.Expiry}
+		if c, err := ParseChildRef(ev.Link); ev.Link != "" && err == nil {
+			e.ILMD[EPCISLinkKey] = ChildURI(c) // the same pack's other code
+		}
 	case KindPack, KindUnpack:
 		e.Type, e.ParentID = "AggregationEvent", SSCCURI(ev.SSCC)
 		for _, ref := range ev.Children {

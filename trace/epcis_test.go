@@ -182,6 +182,23 @@ func TestEPCISCNCode(t *testing.T) {
 		{"pack", pk, "urn:medtrace:cndc:" + code},
 		{"recall", rec, "urn:medtrace:cndc:class:8123456:lot:L%201"},
 	}
+	t.Run("a GS1 commission links its China code", func(t *testing.T) {
+		ev := com
+		ev.GTIN, ev.Serial, ev.Link = "04012345000016", "S1", code
+		b, err := EPCISEvent(ev, t0)
+		must(t, err)
+		if err := validateEPCIS(t, sch, b); err != nil {
+			t.Fatalf("fails the EPCIS schema: %v\n%s", err, b)
+		}
+		var doc struct {
+			EPCList []string
+			ILMD    map[string]string
+		}
+		must(t, json.Unmarshal(b, &doc))
+		if len(doc.EPCList) != 1 || doc.EPCList[0] != SGTINURI("04012345000016", "S1") || doc.ILMD[EPCISLinkKey] != "urn:medtrace:cndc:"+code {
+			t.Fatalf("epcList %v, ilmd %v", doc.EPCList, doc.ILMD)
+		}
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b, err := EPCISEvent(tt.ev, t0)

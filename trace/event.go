@@ -27,6 +27,11 @@ type Event struct {
 	Children     []string  `json:"children,omitempty"`   // pack/unpack: child references (see Child.Ref)
 	Conformant   *bool     `json:"conformant,omitempty"` // inspect only
 	Note         string    `json:"note,omitempty"`
+	// Link is, on a commission only, the pack's other code as a child
+	// reference (Child.Ref): a China drug code on a GS1 pack, or GTIN/serial
+	// on a China pack. The two name one pack: what happens under either
+	// name happens to it (see CheckEvent and the chaincode).
+	Link string `json:"link,omitempty"`
 }
 
 // Content IDs: an event's ID may be the hash of its own content (RFC 6920

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/medtrace/medtrace/trace"
 )
@@ -221,4 +222,145 @@ func TestCNFlow(t *testing.T) {
 			t.Fatalf("verify %+v", v)
 		}
 	})
+}
+
+// TestCNLink: a pack carrying a GS1 DataMatrix and a China drug code is one
+// pack under two names. Commissioned under its GS1 code with its China
+// code linked, it goes through the chain under either name, and every
+// step shows under both: ship under one, receive under the other, packed
+// in a case under its China code, dispensed under its GS1 code (and taken
+// out of the case), undone under its China code; offline copies receive
+// both records; History shows every event under either name; a recall of
+// the GS1 batch recalls it under its China name.
+func TestCNLink(t *testing.T) {
+	w := cnWorld(t)
+	const linked = "81234561234567890101"
+	cg, cs := trace.CNPackOf(linked)
+	both := func(t *testing.T, st PackStatus) {
+		t.Helper()
+		for _, v := range []Verification{w.verify(gtinA, "L1", "", ""), w.cnVerify(linked)} {
+			if v.Status != st || v.Batch != "B1" || v.Expiry != "2028-12-31" {
+				t.Fatalf("verify %s/%s: %+v, want %s", v.GTIN, v.Serial, v, st)
+			}
+		}
+	}
+	step := func(name string, f func(t *testing.T)) {
+		w.now = w.now.Add(time.Minute) // each step a later transaction: History orders by ledger time
+		if !t.Run(name, f) {
+			t.FailNow()
+		}
+	}
+	step("commission under the GS1 code, linking the China code", func(t *testing.T) {
+		e := w.commission(gtinA, "L1", "B1", "2028-12-31")
+		e.Link = linked
+		e.ID = ""
+		e = e.WithContentID() // content-addressed, as MedTrace sends them
+		w.ok(mspMan, e)
+		both(t, PackActive)
+		if n := len(w.packsWritten()); n != 2 {
+			t.Fatalf("the commission wrote %d pack records, want both names", n)
+		}
+	})
+	step("refusals", func(t *testing.T) {
+		again := w.cnCommission(linked)
+		if r := w.record(mspMan, again)[0]; r.Reason != ReasonAlreadyCommission {
+			t.Fatalf("commission of the linked code: %s %s", r.Status, r.Reason)
+		}
+		e := w.commission(gtinA, "L2", "B1", "2028-12-31")
+		e.Link = linked
+		if r := w.record(mspMan, e)[0]; r.Reason != ReasonAlreadyCommission {
+			t.Fatalf("a second pack linking the same code: %s %s", r.Status, r.Reason)
+		}
+		e = w.commission(gtinA, "L3", "B1", "2028-12-31")
+		e.Link = cnOther
+		if r := w.record(mspMan, e)[0]; r.Reason != ReasonNotAuthorized {
+			t.Fatalf("a link to another's China product: %s %s", r.Status, r.Reason)
+		}
+		if v := w.verify(gtinA, "L3", "", ""); v.Status != PackUnknown {
+			t.Fatalf("a refused commission left a pack: %+v", v)
+		}
+	})
+	step("ship under the GS1 code, receive under the China code", func(t *testing.T) {
+		w.ok(mspMan, w.ship(glnMan, "L1", glnDist))
+		both(t, PackInTransit)
+		w.now = w.now.Add(time.Minute)
+		w.ok(mspDist, w.cnOn(KindReceive, glnDist, linked))
+		both(t, PackActive)
+	})
+	step("packed under the China code, ship and receive the case", func(t *testing.T) {
+		w.stockAt("dist", "S9")
+		w.ok(mspDist, w.unit(KindPack, glnDist, ssccCase, linked, PackKey(gtinA, "S9")))
+		if r := w.record(mspDist, w.unit(KindPack, glnDist, ssccCas2, PackKey(gtinA, "L1")))[0]; r.Reason != ReasonAlreadyAggregated {
+			t.Fatalf("packing the GS1 name of a packed pack: %s %s %s", r.Status, r.Reason, r.Message)
+		}
+		e := w.unit(KindShip, glnDist, ssccCase)
+		e.Counterparty = glnPhar
+		w.ok(mspDist, e)
+		both(t, PackInTransit)
+		w.ok(mspPhar, w.unit(KindReceive, glnPhar, ssccCase))
+		both(t, PackActive)
+	})
+	step("dispensed under the GS1 code", func(t *testing.T) {
+		w.ok(mspPhar, w.on(KindDispense, glnPhar, gtinA, "L1"))
+		both(t, PackDispensed)
+		if c := w.contents(ssccCase); countPacks(c) != 1 {
+			t.Fatalf("the dispensed pack is still in the case under its China name: %+v", c)
+		}
+		var names []string
+		for _, pc := range w.packsWritten() {
+			if pc.Status == PackDispensed {
+				names = append(names, PackKey(pc.GTIN, pc.Serial))
+			}
+		}
+		if strings.Join(names, " ") != PackKey(gtinA, "L1")+" "+linked {
+			t.Fatalf("offline copies learn %v, want both names dispensed", names)
+		}
+		if r := w.record(mspPhar, w.cnOn(KindDispense, glnPhar, linked))[0]; r.Reason != ReasonAlreadyDispensed {
+			t.Fatalf("dispensing it again under its China name: %s %s", r.Status, r.Reason)
+		}
+	})
+	step("undone under the China code", func(t *testing.T) {
+		w.ok(mspPhar, w.cnOn(KindUndoDispense, glnPhar, linked))
+		both(t, PackActive)
+	})
+	step("history under either name", func(t *testing.T) {
+		want := "commission ship receive pack ship receive dispense undo-dispense"
+		for _, h := range [][]HistoryEntry{w.history(gtinA, "L1"), w.history(cg, cs)} {
+			var kinds []string
+			for _, e := range h {
+				kinds = append(kinds, string(e.Kind))
+			}
+			if strings.Join(kinds, " ") != want {
+				t.Fatalf("history %v, want %s", kinds, want)
+			}
+		}
+	})
+	step("a recall of the GS1 batch recalls the China name", func(t *testing.T) {
+		w.ok(mspMan, w.recall(gtinA, "B1"))
+		if v := w.cnVerify(linked); v.Status != PackRecalled {
+			t.Fatalf("verify %+v", v)
+		}
+		if r := w.record(mspPhar, w.cnOn(KindDispense, glnPhar, linked))[0]; r.Reason != ReasonRecalledBatch {
+			t.Fatalf("dispense under the China name: %s %s", r.Status, r.Reason)
+		}
+	})
+}
+
+// TestCNLinkNamedTwice: a pack event may not name one pack under both its
+// names.
+func TestCNLinkNamedTwice(t *testing.T) {
+	w := cnWorld(t)
+	const linked = "81234561234567890102"
+	e := w.commission(gtinA, "L1", "B1", "2028-12-31")
+	e.Link = linked
+	w.ok(mspMan, e)
+	w.toDist("L1")
+	r := w.record(mspDist, w.unit(KindPack, glnDist, ssccCase, linked, PackKey(gtinA, "L1")))[0]
+	if r.Status != StatusRejected || r.Reason != ReasonBadEvent || !strings.Contains(r.Message, "one pack") {
+		t.Fatalf("packing both names: %s %s %s", r.Status, r.Reason, r.Message)
+	}
+	w.ok(mspDist, w.unit(KindPack, glnDist, ssccCase, linked))
+	if c := w.contents(ssccCase); countPacks(c) != 1 {
+		t.Fatalf("contents %+v", c)
+	}
 }

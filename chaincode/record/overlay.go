@@ -62,6 +62,10 @@ type pack struct {
 	// Log holds the pack's content-addressed events (see ContentID); the
 	// others are under their own event keys.
 	Log []packEvent `json:"lg,omitempty"`
+	// Link is the pack's other code (a China drug code on a GS1 pack, or
+	// the reverse) as a child reference: its twin record, kept in the same
+	// state (china.go).
+	Link string `json:"ln,omitempty"`
 }
 
 // facts is what the trace core's state machine, custody and verdict rules
@@ -161,18 +165,19 @@ type eventBody struct {
 	Children     []string  `json:"children,omitempty"`
 	Conformant   *bool     `json:"conformant,omitempty"`
 	Note         string    `json:"note,omitempty"`
+	Link         string    `json:"link,omitempty"`
 }
 
 func bodyOf(ev *Event) eventBody {
 	return eventBody{Kind: ev.Kind, Time: ev.Time, Location: ev.Location, Counterparty: ev.Counterparty,
-		Batch: ev.Batch, Expiry: ev.Expiry, SSCC: ev.SSCC, Children: ev.Children, Conformant: ev.Conformant, Note: ev.Note}
+		Batch: ev.Batch, Expiry: ev.Expiry, SSCC: ev.SSCC, Children: ev.Children, Conformant: ev.Conformant, Note: ev.Note, Link: ev.Link}
 }
 
 // event is the whole event again, as it was sent.
 func (b *eventBody) event(id, gtin, serial string) Event {
 	return Event{ID: id, Kind: b.Kind, Time: b.Time, Location: b.Location, Counterparty: b.Counterparty,
 		GTIN: gtin, Serial: serial, Batch: b.Batch, Expiry: b.Expiry, SSCC: b.SSCC, Children: b.Children,
-		Conformant: b.Conformant, Note: b.Note}
+		Conformant: b.Conformant, Note: b.Note, Link: b.Link}
 }
 
 // logged returns the pack's content-addressed event id, or nil (also for
@@ -306,6 +311,7 @@ type overlay struct {
 	batches map[string]*batchRec
 	events  map[string]*eventRec
 	dirty   map[string]bool
+	touched []*pack // packs put since the last mirrorLinks (china.go)
 }
 
 func newOverlay(st State) *overlay {
@@ -366,6 +372,9 @@ func (ov *overlay) packEventRec(p *pack, id string) (*eventRec, error) {
 func (ov *overlay) putPack(p *pack) {
 	k := packKey(p.GTIN, p.Serial)
 	ov.packs[k], ov.dirty[k] = p, true
+	if p.Link != "" {
+		ov.touched = append(ov.touched, p)
+	}
 }
 func (ov *overlay) putUnit(u *unit) {
 	k := unitKey(u.SSCC)

@@ -37,7 +37,7 @@ func Verify(st State, tx Tx, gtin, serial, batch, expiry string) (Verification, 
 		v.Status, v.Alerts = trace.Judge(nil, nil, scan, tx.Time)
 		return v, nil
 	}
-	b, err := ov.batch(p.GTIN, p.Batch)
+	b, err := linkedBatch(ov, p) // china.go
 	if err != nil {
 		return Verification{}, err
 	}
@@ -114,8 +114,11 @@ func History(st State, tx Tx, gtin, serial string) ([]HistoryEntry, error) {
 	if !scope.pack(p) {
 		return nil, fmt.Errorf("%w: the history of pack %s serial %s is for its brand owner, those who held it and the regulator, not %s", ErrAccessDenied, gtin, serial, tx.MSP)
 	}
-	ids := p.eventIDs()
-	b, err := ov.batch(p.GTIN, p.Batch)
+	ids, twin, err := linkedEventIDs(ov, p) // a linked pack's history is its twin's too (china.go)
+	if err != nil {
+		return nil, err
+	}
+	b, err := linkedBatch(ov, p)
 	if err != nil {
 		return nil, err
 	}
@@ -130,6 +133,9 @@ func History(st State, tx Tx, gtin, serial string) ([]HistoryEntry, error) {
 		}
 		seen[id] = true
 		e, err := ov.packEventRec(p, id)
+		if err == nil && e == nil && twin != nil {
+			e, err = ov.packEventRec(twin, id)
+		}
 		if err != nil {
 			return nil, err
 		}

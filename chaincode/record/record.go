@@ -65,6 +65,9 @@ func Record(st State, tx Tx, batch []byte) (BatchResult, Emission, error) {
 	em := Emission{TxID: tx.ID}
 	for i, raw := range raws {
 		out, err := r.one(raw)
+		if err == nil {
+			err = r.mirrorLinks() // a linked pack's twin takes its state (china.go)
+		}
 		if err != nil {
 			return BatchResult{}, Emission{}, err
 		}
@@ -322,9 +325,16 @@ func (r *recorder) commission(ev *Event) (*rejection, error) {
 	if b != nil && b.Recalled {
 		return reject(ReasonRecalledBatch, "batch %s of %s is recalled", ev.Batch, ev.GTIN), nil
 	}
+	twin, rej, err := r.linkTwin(ev) // the pack's other code, if the commission links one (china.go)
+	if rej != nil || err != nil {
+		return rej, err
+	}
 	p = &pack{GTIN: ev.GTIN, Serial: ev.Serial, Batch: ev.Batch, Expiry: ev.Expiry, Status: PackActive,
-		Owner: r.tx.MSP, Location: ev.Location, Holder: r.tx.MSP}
+		Owner: r.tx.MSP, Location: ev.Location, Holder: r.tx.MSP, Link: ev.Link}
 	r.touch(p, ev)
+	if twin != nil {
+		r.ov.putPack(twin)
+	}
 	return nil, nil
 }
 
@@ -559,6 +569,9 @@ func (r *recorder) pack(ev *Event) (*rejection, error) {
 			return nil, err
 		}
 	}
+	if rej, err := r.linkedTwice(ev.Children); rej != nil || err != nil { // china.go
+		return rej, err
+	}
 	var packs []*pack
 	var units []*unit
 	for _, ch := range ev.Children {
@@ -719,12 +732,12 @@ func (r *recorder) dispense(ev *Event) (*rejection, error) {
 	if m := trace.ScanMismatches(p.facts(r.cfg), ev.Batch, ev.Expiry); len(m) > 0 {
 		return refusal(m[0]), nil
 	}
-	b, err := r.ov.batch(p.GTIN, p.Batch)
+	b, err := linkedBatch(r.ov, p) // its own product's batch, or its twin's when that is recalled (china.go)
 	if err != nil {
 		return nil, err
 	}
 	if b != nil && b.Recalled {
-		return reject(ReasonRecalledBatch, "batch %s of %s is recalled since %s", p.Batch, p.GTIN, b.Time.UTC().Format(time.DateOnly)), nil
+		return reject(ReasonRecalledBatch, "batch %s of %s is recalled since %s", b.Batch, b.GTIN, b.Time.UTC().Format(time.DateOnly)), nil
 	}
 	// Expiry is judged at the ledger time: a dispense back-dated to before
 	// the expiry date is still a dispense of an expired pack.
