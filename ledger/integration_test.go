@@ -180,7 +180,7 @@ func (e *env) secondSites(t testing.TB) {
 		if err := e.admin.SetLocations(ctxT(t), e.p.Identities[role].MSPID, []string{e.glns[role], secondGLN(role)}); err != nil {
 			t.Fatal(err)
 		}
-		e.second[role] = networktest.UserForTest(t, e.n, e.p, role, role+"-b", secondGLN(role), false)
+		e.second[role] = networktest.UserForTest(t, e.n, e.p, network.UserSpec{Org: role, Name: role + "-b", GLN: secondGLN(role)})
 	}
 }
 

@@ -38,6 +38,8 @@ type User struct {
 	Org   Org
 	GLN   string // its site ("" for none)
 	Admin bool   // a regulator's administrator (medtrace.admin=true)
+	// Role is the role the certificate names; "" names its organisation's.
+	Role string
 }
 
 // Users returns the users of the local network: one per organisation, at
@@ -57,7 +59,11 @@ func Users() []User {
 
 // attrs is the certificate's attribute set.
 func (u User) attrs() map[string]string {
-	a := map[string]string{AttrRole: u.Org.Role}
+	role := u.Role
+	if role == "" {
+		role = u.Org.Role
+	}
+	a := map[string]string{AttrRole: role}
 	if u.GLN != "" {
 		a[AttrGLN] = u.GLN
 	}
@@ -67,12 +73,14 @@ func (u User) attrs() map[string]string {
 	return a
 }
 
-// userDir is where user u's certificate and key are kept.
-func (l layout) userDir(u User) string {
-	return filepath.Join(l.orgDir(u.Org.Domain), "medtrace-users", u.Name)
+// userMSP is user u's MSP directory, laid out as Fabric's tools expect
+// (signcerts/cert.pem, keystore/priv_sk, cacerts/, config.yaml), so the
+// peer CLI can act as the user too.
+func (l layout) userMSP(u User) string {
+	return filepath.Join(l.orgDir(u.Org.Domain), "medtrace-users", u.Name, "msp")
 }
-func (l layout) userCertFile(u User) string { return filepath.Join(l.userDir(u), "cert.pem") }
-func (l layout) userKeyFile(u User) string  { return filepath.Join(l.userDir(u), "key.pem") }
+func (l layout) userCertFile(u User) string { return filepath.Join(l.userMSP(u), "signcerts", "cert.pem") }
+func (l layout) userKeyFile(u User) string  { return filepath.Join(l.userMSP(u), "keystore", "priv_sk") }
 func (l layout) orgCA(domain string) (cert, key string) {
 	ca := filepath.Join(l.orgDir(domain), "ca")
 	return filepath.Join(ca, "ca."+domain+"-cert.pem"), filepath.Join(ca, "priv_sk")
@@ -160,8 +168,20 @@ func issueUser(l layout, u User, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(l.userDir(u), 0o700); err != nil {
-		return err
+	for _, d := range []string{"signcerts", "keystore", "cacerts"} {
+		if err := os.MkdirAll(filepath.Join(l.userMSP(u), d), 0o700); err != nil {
+			return err
+		}
+	}
+	orgMSP := filepath.Join(l.orgDir(u.Org.Domain), "msp")
+	for _, f := range []string{"config.yaml", filepath.Join("cacerts", filepath.Base(caCertFile))} {
+		b, err := os.ReadFile(filepath.Join(orgMSP, f))
+		if err != nil {
+			return err
+		}
+		if err := writeFileAtomic(filepath.Join(l.userMSP(u), f), b, 0o644); err != nil {
+			return err
+		}
 	}
 	// The key first: a certificate without its key is issued again.
 	if err := writeFileAtomic(l.userKeyFile(u), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
@@ -227,31 +247,55 @@ func CertAttributes(certPEM []byte) (map[string]string, error) {
 	return nil, nil
 }
 
-// IssueUser issues (or, when it exists, returns) a further user of the
-// organisation playing role on the network in stateDir, signed by that
-// organisation's CA: name is its file name (distinct from Users' names),
-// gln its site ("" for none), admin whether it administers the ledger's
-// configuration (meaningful for the regulator only). Tests use it for users
-// at an organisation's second site, or without one.
-func IssueUser(stateDir, role, name, gln string, admin bool) (Identity, error) {
+// UserSpec describes a further user for IssueUser.
+type UserSpec struct {
+	Org   string // the role its organisation plays: whose CA issues it
+	Name  string // its file name, distinct from Users' names
+	Role  string // the role its certificate names; "" for its organisation's
+	GLN   string // its site; "" for none
+	Admin bool   // whether it administers the configuration (meaningful for the regulator only)
+}
+
+// IssueUser issues (or, when it exists, returns) a further user of an
+// organisation of the network in stateDir, signed by that organisation's
+// CA. Tests use it for users at an organisation's second site, and for
+// certificates the chaincode must refuse (another role than the
+// organisation's, a site that is not its own).
+func IssueUser(stateDir string, spec UserSpec) (Identity, error) {
 	var org *Org
 	for _, o := range Orgs() {
-		if o.Role == role {
+		if o.Role == spec.Org {
 			org = &o
 		}
 	}
 	if org == nil {
-		return Identity{}, fmt.Errorf("no organisation plays %q", role)
+		return Identity{}, fmt.Errorf("no organisation plays %q", spec.Org)
 	}
+	name := spec.Name
 	if name == "" || filepath.Base(name) != name || name == "." || name == ".." {
 		return Identity{}, fmt.Errorf("user name %q is not a plain file name", name)
 	}
 	l := layout{stateDir}
-	u := User{Name: name, Org: *org, GLN: gln, Admin: admin}
+	u := User{Name: name, Org: *org, GLN: spec.GLN, Admin: spec.Admin, Role: spec.Role}
 	if _, err := os.Stat(l.userKeyFile(u)); err != nil {
 		if err := issueUser(l, u, time.Now()); err != nil {
 			return Identity{}, fmt.Errorf("issue the certificate of %s: %w", name, err)
 		}
 	}
 	return Identity{MSPID: org.MSPID, Cert: l.userCertFile(u), Key: l.userKeyFile(u)}, nil
+}
+
+// CryptogenUser is the identity cryptogen made for an organisation
+// (User1): a certificate without MedTrace's attributes, which the chaincode
+// lets read but not record. Tests use it.
+func CryptogenUser(stateDir, role string) (Identity, error) {
+	for _, o := range Orgs() {
+		if o.Role != role {
+			continue
+		}
+		id := "User1@" + o.Domain
+		msp := filepath.Join(layout{stateDir}.orgDir(o.Domain), "users", id, "msp")
+		return Identity{MSPID: o.MSPID, Cert: filepath.Join(msp, "signcerts", id+"-cert.pem"), Key: filepath.Join(msp, "keystore", "priv_sk")}, nil
+	}
+	return Identity{}, fmt.Errorf("no organisation plays %q", role)
 }

@@ -77,29 +77,47 @@ func AdminForTest(tb testing.TB, p *ledger.Profile) *ledger.Client {
 	return c
 }
 
-// UserForTest dials a further user of the organisation playing role on
-// n, issued by that organisation's CA (network.IssueUser) with site gln
-// ("" for none) and admin; closed when tb ends.
-func UserForTest(tb testing.TB, n *network.Network, p *ledger.Profile, role, name, gln string, admin bool) *ledger.Client {
+// UserForTest dials a further user of an organisation of n, issued by
+// that organisation's CA (network.IssueUser); closed when tb ends.
+func UserForTest(tb testing.TB, n *network.Network, p *ledger.Profile, spec network.UserSpec) *ledger.Client {
 	tb.Helper()
-	dir := n.StateDir
-	if dir == "" {
-		dir = filepath.Dir(n.ProfilePath)
-	}
-	id, err := network.IssueUser(dir, role, name, gln, admin)
+	id, err := network.IssueUser(stateDir(n), spec)
 	if err != nil {
 		tb.Fatalf("networktest.UserForTest: %v", err)
 	}
+	return dialAs(tb, p, spec.Org, id)
+}
+
+// CryptogenUserForTest dials the organisation's cryptogen user (User1): a
+// certificate without MedTrace's attributes. Closed when tb ends.
+func CryptogenUserForTest(tb testing.TB, n *network.Network, p *ledger.Profile, role string) *ledger.Client {
+	tb.Helper()
+	id, err := network.CryptogenUser(stateDir(n), role)
+	if err != nil {
+		tb.Fatalf("networktest.CryptogenUserForTest: %v", err)
+	}
+	return dialAs(tb, p, role, id)
+}
+
+func stateDir(n *network.Network) string {
+	if n.StateDir != "" {
+		return n.StateDir
+	}
+	return filepath.Dir(n.ProfilePath)
+}
+
+func dialAs(tb testing.TB, p *ledger.Profile, role string, id network.Identity) *ledger.Client {
+	tb.Helper()
 	ctx, cancel := context.WithTimeout(tb.Context(), time.Minute)
 	defer cancel()
 	cfg, err := p.Config(role)
 	if err != nil {
-		tb.Fatalf("networktest.UserForTest: %v", err)
+		tb.Fatalf("networktest: %v", err)
 	}
 	cfg.MSPID, cfg.CertFile, cfg.KeyFile = id.MSPID, id.Cert, id.Key
 	c, err := ledger.Dial(ctx, cfg)
 	if err != nil {
-		tb.Fatalf("networktest.UserForTest: %v", err)
+		tb.Fatalf("networktest: %v", err)
 	}
 	tb.Cleanup(func() { c.Close() })
 	return c
