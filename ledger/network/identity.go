@@ -79,8 +79,10 @@ func (u User) attrs() map[string]string {
 func (l layout) userMSP(u User) string {
 	return filepath.Join(l.orgDir(u.Org.Domain), "medtrace-users", u.Name, "msp")
 }
-func (l layout) userCertFile(u User) string { return filepath.Join(l.userMSP(u), "signcerts", "cert.pem") }
-func (l layout) userKeyFile(u User) string  { return filepath.Join(l.userMSP(u), "keystore", "priv_sk") }
+func (l layout) userCertFile(u User) string {
+	return filepath.Join(l.userMSP(u), "signcerts", "cert.pem")
+}
+func (l layout) userKeyFile(u User) string { return filepath.Join(l.userMSP(u), "keystore", "priv_sk") }
 func (l layout) orgCA(domain string) (cert, key string) {
 	ca := filepath.Join(l.orgDir(domain), "ca")
 	return filepath.Join(ca, "ca."+domain+"-cert.pem"), filepath.Join(ca, "priv_sk")
