@@ -24,7 +24,9 @@ import (
 // dispenses, undoes, dispenses again and dispenses from the case; a code
 // with other check digits is unknown, and the verdict says the ledger is
 // the authority; the inspector's local copy answers offline for China
-// codes too.
+// codes too. A pack carrying a GS1 code and a China code is commissioned
+// once with both (--link), moved under either name, dispensed under its
+// China name and found dispensed under both, online and offline.
 func TestChinaCodeThroughTheCLI(t *testing.T) {
 	n, p, _ := networktest.ClientsForTest(t)
 	if !slices.Contains(p.CompanyPrefixes["manufacturer"], trace.CNProduct(ledger.DemoCNProduct)) {
@@ -41,6 +43,9 @@ func TestChinaCodeThroughTheCLI(t *testing.T) {
 		return ledger.DemoCNProduct + fmt.Sprintf("%08d%d", run32%100000000, i) + fmt.Sprintf("%04d", 7000+i)
 	}
 	prefix := p.CompanyPrefixes["manufacturer"][0]
+	// A pack that carries a GS1 code and China code 4: one pack, two names.
+	gtin := gs1.AppendCheckDigit("0" + prefix + fmt.Sprintf("%0*d", 12-len(prefix), 782))
+	both := fmt.Sprintf("(01)%s(21)LK%d(10)LB1(17)301231", gtin, run32)
 	width := 16 - len(prefix)
 	caseSSCC := gs1.AppendCheckDigit("3" + prefix + fmt.Sprintf("%0*d", width, (run32%pow10(width-1))*10+5))
 	gln := func(role string) string { return p.GLNs[role] }
@@ -74,7 +79,10 @@ func TestChinaCodeThroughTheCLI(t *testing.T) {
 		add(man, "manufacturer", "ship", code(1), "--counterparty", gln("distributor")),
 		add(man, "manufacturer", "ship", code(2), "--counterparty", gln("distributor")),
 		add(man, "manufacturer", "ship", code(3), "--counterparty", gln("distributor")),
-		syncAs(man, "manufacturer", 6),
+		add(man, "manufacturer", "commission", both, "--link", code(4)),
+		add(man, "manufacturer", "ship", both, "--counterparty", gln("distributor")),
+		syncAs(man, "manufacturer", 8),
+		verify("the linked pack's China name is shipped too", code(4), ExitInvalid, `"status": "in-transit"`, `"batch": "LB1"`),
 		verify("shipped to the distributor", code(1), ExitInvalid, `"status": "in-transit"`, `"batch": "CNK1"`),
 
 		add(dist, "distributor", "receive", code(1), "--counterparty", gln("manufacturer")),
@@ -83,13 +91,20 @@ func TestChinaCodeThroughTheCLI(t *testing.T) {
 		add(dist, "distributor", "pack", "(00)"+caseSSCC, "--child", code(2), "--child", "]C0"+code(3)),
 		add(dist, "distributor", "ship", code(1), "--counterparty", gln("pharmacy")),
 		add(dist, "distributor", "ship", "(00)"+caseSSCC, "--counterparty", gln("pharmacy")),
-		syncAs(dist, "distributor", 6),
+		add(dist, "distributor", "receive", code(4), "--counterparty", gln("manufacturer")),
+		add(dist, "distributor", "ship", code(4), "--counterparty", gln("pharmacy")),
+		syncAs(dist, "distributor", 8),
 		{"the case holds two China codes, in transit", insp, []string{"verify", "--role", "regulator", "(00)" + caseSSCC}, ExitInvalid,
 			[]string{"with 2 packs (0 active)", "drug code " + code(2) + ": in-transit", "drug code " + code(3) + ": in-transit"}},
 
 		add(phar, "pharmacy", "receive", code(1), "--counterparty", gln("distributor")),
 		add(phar, "pharmacy", "receive", "(00)"+caseSSCC, "--counterparty", gln("distributor")),
-		syncAs(phar, "pharmacy", 2),
+		add(phar, "pharmacy", "receive", both, "--counterparty", gln("distributor")),
+		syncAs(phar, "pharmacy", 3),
+		add(phar, "pharmacy", "dispense", code(4)),
+		syncAs(phar, "pharmacy", 1),
+		{"the linked pack dispensed under its China name is dispensed under its GS1 name", insp, []string{"verify", "--role", "regulator", both}, ExitInvalid,
+			[]string{"DO NOT HAND OUT: GTIN " + gtin, "is dispensed", "already-dispensed"}},
 		{"the pharmacist verifies a China code", phar, []string{"verify", "--role", "pharmacy", code(1)}, ExitOK,
 			[]string{"OK to hand out: drug code " + code(1) + " is active", "the ledger knows this code"}},
 		add(phar, "pharmacy", "dispense", code(1)),
@@ -108,6 +123,8 @@ func TestChinaCodeThroughTheCLI(t *testing.T) {
 		{"the inspector downloads the snapshot", insp, []string{"snapshot", "--role", "regulator"}, ExitOK, []string{"local copy:"}},
 		{"offline: the dispensed China code", insp, []string{"verify", "--offline", code(1)}, ExitInvalid, []string{"already-dispensed", "answered from the local copy"}},
 		{"offline: the China code left in the case", insp, []string{"verify", "--offline", code(3)}, ExitOK, []string{"OK to hand out: drug code " + code(3), "answered from the local copy"}},
+		{"offline: the linked pack under its GS1 name", insp, []string{"verify", "--offline", both}, ExitInvalid, []string{"already-dispensed", "answered from the local copy"}},
+		{"offline: the linked pack under its China name", insp, []string{"verify", "--offline", code(4)}, ExitInvalid, []string{"already-dispensed", "answered from the local copy"}},
 		{"offline: an unknown China code", insp, []string{"verify", "--offline", "--json", code(1)[:16] + "9999"}, ExitInvalid, []string{`"status": "unknown"`, `"offline": true`, "only the ledger can vouch"}},
 	}
 	for _, s := range steps {

@@ -19,7 +19,7 @@ import (
 )
 
 const queueUsage = `Usage:
-  medtrace queue add --event KIND --code CODE [--batch B] [--expiry YYYY-MM-DD] [--child CODE ...]
+  medtrace queue add --event KIND --code CODE [--batch B] [--expiry YYYY-MM-DD] [--link CODE] [--child CODE ...]
                     [--location GLN] [--counterparty GLN] [--session S]
   medtrace queue list [--json] [--state STATE]
   medtrace queue requeue [--role ROLE] (--all | ID...)
@@ -33,7 +33,9 @@ add   keeps the scan of CODE and queues a KIND event for the ledger; it returns
       GTIN/serial, (00)SSCC or 18 digits, or China's 20-digit drug code.
       unpack without --child opens all.
       A China drug code carries no batch or expiry: a commission of one
-      names them with --batch and --expiry. A GS1 code's own batch and
+      names them with --batch and --expiry. A pack that carries both a GS1
+      code and a China drug code is commissioned once, under one of them,
+      with --link naming the other: the ledger then knows it under both. A GS1 code's own batch and
       expiry are used; --batch and --expiry fill in what it lacks and may
       not contradict it (exit 2). recall takes the batch of the code's
       product (GTIN or China product identifier) from the code or --batch.
@@ -93,6 +95,7 @@ func runQueueAdd(ctx context.Context, sio IO, args []string) int {
 	note := fs.String("note", "", "a note kept with the event")
 	batch := fs.String("batch", "", "the batch, when the code does not carry it (a China drug code's commission, a recall)")
 	expiry := fs.String("expiry", "", "the expiry date YYYY-MM-DD, when the code does not carry it (a China drug code's commission)")
+	link := fs.String("link", "", "commission only: the pack's other code (its China drug code on a GS1 pack, or the reverse): one pack, both names")
 	var children childFlags
 	fs.Var(&children, "child", "a child of the SSCC packed or unpacked (repeat for each)")
 	fs.Usage = func() { printQueueUsage(sio); fs.PrintDefaults() }
@@ -181,6 +184,18 @@ func runQueueAdd(ctx context.Context, sio IO, args []string) int {
 	}
 	ev := ledger.Event{Kind: k, Location: *location, Counterparty: *counterparty, GTIN: gtin, Serial: serial,
 		Batch: evBatch, Expiry: codeExpiry, SSCC: res.SSCC, Note: *note}
+	if *link != "" {
+		if k != ledger.KindCommission {
+			fmt.Fprintf(sio.Stderr, "medtrace queue add: --link is for commission events, not %s\n", k)
+			return ExitUsage
+		}
+		c, err := childOf(*link)
+		if err != nil || c.IsUnit() {
+			fmt.Fprintf(sio.Stderr, "medtrace queue add: --link %q is not a pack's code (a China drug code or a GS1 pack code): %v\n", *link, err)
+			return ExitUsage
+		}
+		ev.Link = c.Ref()
+	}
 	if len(children) > 0 && k != ledger.KindPack && k != ledger.KindUnpack {
 		fmt.Fprintf(sio.Stderr, "medtrace queue add: --child is for pack and unpack events, not %s\n", k)
 		return ExitUsage

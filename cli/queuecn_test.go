@@ -51,6 +51,13 @@ func TestQueueAddCNCode(t *testing.T) {
 		{"recall a China batch", []string{"--event", "recall", "--code", cn, "--batch", "CB1"}, ExitOK, "",
 			&trace.Event{Kind: trace.KindRecall, GTIN: "CN8123456", Batch: "CB1"}},
 		{"a China recall without a batch", []string{"--event", "recall", "--code", cn}, ExitInvalid, "needs a code with a GTIN (or a China drug code) and a batch", nil},
+		{"commission a GS1 pack linking its China code", []string{"--event", "commission", "--code", gs1, "--link", "]C0" + cn, "--location", loc}, ExitOK, "",
+			&trace.Event{Kind: trace.KindCommission, GTIN: "09506000134352", Serial: "ABC123", Batch: "B1", Expiry: "2027-12-31", Location: loc, Link: cn}},
+		{"commission a China pack linking its GS1 code", []string{"--event", "commission", "--code", cn, "--batch", "B1", "--expiry", "2027-12-31", "--link", gs1, "--location", loc}, ExitOK, "",
+			&trace.Event{Kind: trace.KindCommission, GTIN: "CN8123456", Serial: "1234567890123", Batch: "B1", Expiry: "2027-12-31", Location: loc, Link: "09506000134352/ABC123"}},
+		{"link on a dispense", []string{"--event", "dispense", "--code", gs1, "--link", cn, "--location", loc}, ExitUsage, "--link is for commission", nil},
+		{"link an SSCC", []string{"--event", "commission", "--code", gs1, "--link", sscc, "--location", loc}, ExitUsage, "not a pack's code", nil},
+		{"link two GS1 codes", []string{"--event", "commission", "--code", gs1, "--link", "09506000134352/XYZ", "--location", loc}, ExitInvalid, "a GS1 code and a China drug code", nil},
 		{"a code not starting with 8 is no China code", []string{"--event", "dispense", "--code", "71234561234567890123", "--location", loc}, ExitInvalid, "", nil},
 	}
 	queued := 0
@@ -72,7 +79,7 @@ func TestQueueAddCNCode(t *testing.T) {
 			ev := items[len(items)-1].Event
 			w := *c.want
 			if ev.Kind != w.Kind || ev.GTIN != w.GTIN || ev.Serial != w.Serial || ev.Batch != w.Batch || ev.Expiry != w.Expiry ||
-				ev.Location != w.Location || ev.Counterparty != w.Counterparty || ev.SSCC != w.SSCC || strings.Join(ev.Children, " ") != strings.Join(w.Children, " ") {
+				ev.Location != w.Location || ev.Counterparty != w.Counterparty || ev.Link != w.Link || ev.SSCC != w.SSCC || strings.Join(ev.Children, " ") != strings.Join(w.Children, " ") {
 				t.Fatalf("queued %+v, want %+v", ev, w)
 			}
 			if a, bad := trace.CheckEvent(ev); bad {
