@@ -2,7 +2,8 @@
 // decoder (scanner/dmdecode) and with zxing-cpp (Debian's
 // python3-zxing-cpp, through zxing_read.py beside this file) and prints a
 // side-by-side table per image set: found, right, wrong, and the median and
-// 95th percentile of the per-image median time of both.
+// 95th percentile of the per-image median CPU time of both (and the median
+// wall time), the two decoders taking turns image by image.
 //
 // Usage:
 //
@@ -39,6 +40,8 @@ import (
 
 	_ "golang.org/x/image/webp"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/medtrace/medtrace/scanner"
 	"github.com/medtrace/medtrace/scanner/dmdecode"
 )
@@ -60,10 +63,11 @@ type item struct {
 	want      []byte
 }
 
-// result is one decoder's outcome on one image.
+// result is one decoder's outcome on one image: the median wall and
+// process CPU time of its runs.
 type result struct {
 	found, right bool
-	dur          time.Duration
+	dur, cpu     time.Duration
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -95,11 +99,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	load0 := loadAverage()
 	start := time.Now()
-	zx, err := runZXing(ctx, *python, *helper, items, *reps)
-	if err != nil {
-		return err
-	}
-	mt, err := runMedTrace(ctx, items, *reps)
+	zx, mt, err := compare(ctx, *python, *helper, items, *reps)
 	if err != nil {
 		return err
 	}
@@ -167,103 +167,137 @@ type zxLine struct {
 	Path    string  `json:"path"`
 	Error   string  `json:"error"`
 	Ms      float64 `json:"ms"`
+	CPUMs   float64 `json:"cpu_ms"`
 	Symbols []struct {
 		Hex  string `json:"hex"`
 		Text string `json:"text"`
 	} `json:"symbols"`
 }
 
-// runZXing runs the helper over all items.
-func runZXing(ctx context.Context, python, helper string, items []item, reps int) ([]result, error) {
-	var in bytes.Buffer
-	for _, it := range items {
-		in.WriteString(it.path + "\n")
-	}
+// compare reads every item with zxing-cpp (the helper, kept running and
+// asked one image at a time) and then with MedTrace, image by image, so a
+// change in the machine's load falls on both alike.
+func compare(ctx context.Context, python, helper string, items []item, reps int) ([]result, []result, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	cmd := exec.CommandContext(ctx, python, helper, fmt.Sprint(reps))
-	cmd.Stdin = &in
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	stdout, err := cmd.Output()
+	in, err := cmd.StdinPipe()
 	if err != nil {
-		return nil, fmt.Errorf("zxing-cpp helper (%s %s; install python3-zxing-cpp): %w: %s", python, helper, err, bytes.TrimSpace(stderr.Bytes()))
+		return nil, nil, fmt.Errorf("zxing-cpp helper: %w", err)
 	}
-	res := make([]result, 0, len(items))
-	sc := bufio.NewScanner(bytes.NewReader(stdout))
+	outPipe, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, nil, fmt.Errorf("zxing-cpp helper: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, nil, fmt.Errorf("zxing-cpp helper (%s %s): %w", python, helper, err)
+	}
+	// The helper ends when its input closes (or ctx ends); Wait reaps it.
+	defer func() {
+		_ = in.Close() // the helper reads to the end of its input
+		_ = cmd.Wait() // its exit status is of no use once every answer is in
+	}()
+	sc := bufio.NewScanner(outPipe)
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for sc.Scan() {
-		var l zxLine
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			return nil, fmt.Errorf("zxing-cpp helper output: %w", err)
+	dec := dmdecode.New(dmdecode.Options{Budget: dmdecode.NoBudget})
+	zx, mt := make([]result, len(items)), make([]result, len(items))
+	for i, it := range items {
+		if _, err := io.WriteString(in, it.path+"\n"); err != nil {
+			return nil, nil, fmt.Errorf("zxing-cpp helper: %w: %s", err, bytes.TrimSpace(stderr.Bytes()))
 		}
-		i := len(res)
-		if i >= len(items) || l.Path != items[i].path {
-			return nil, fmt.Errorf("zxing-cpp helper output out of order at %q", l.Path)
+		if !sc.Scan() {
+			return nil, nil, fmt.Errorf("zxing-cpp helper (%s %s; install python3-zxing-cpp) gave no answer for %s: %v: %s",
+				python, helper, it.path, sc.Err(), bytes.TrimSpace(stderr.Bytes()))
 		}
-		if l.Error != "" {
-			return nil, fmt.Errorf("zxing-cpp helper: %s: %s", l.Path, l.Error)
+		if zx[i], err = parseZX(sc.Bytes(), it); err != nil {
+			return nil, nil, err
 		}
-		r := result{found: len(l.Symbols) > 0, dur: time.Duration(l.Ms * float64(time.Millisecond))}
-		for _, s := range l.Symbols {
-			b, err := hex.DecodeString(s.Hex)
-			if err != nil {
-				return nil, fmt.Errorf("zxing-cpp helper output: %w", err)
+		if mt[i], err = runMedTrace(ctx, dec, it, reps); err != nil {
+			return nil, nil, err
+		}
+	}
+	return zx, mt, nil
+}
+
+// parseZX turns the helper's answer for it into a result.
+func parseZX(lineBytes []byte, it item) (result, error) {
+	var l zxLine
+	if err := json.Unmarshal(lineBytes, &l); err != nil {
+		return result{}, fmt.Errorf("zxing-cpp helper output: %w", err)
+	}
+	if l.Path != it.path {
+		return result{}, fmt.Errorf("zxing-cpp helper answered %q for %q", l.Path, it.path)
+	}
+	if l.Error != "" {
+		return result{}, fmt.Errorf("zxing-cpp helper: %s: %s", l.Path, l.Error)
+	}
+	r := result{found: len(l.Symbols) > 0, dur: time.Duration(l.Ms * float64(time.Millisecond)),
+		cpu: time.Duration(l.CPUMs * float64(time.Millisecond))}
+	for _, s := range l.Symbols {
+		b, err := hex.DecodeString(s.Hex)
+		if err != nil {
+			return result{}, fmt.Errorf("zxing-cpp helper output: %w", err)
+		}
+		// Right when the bytes, the bytes without a leading GS (the first
+		// FNC1 of GS1), or the text as UTF-8 (ECI) are the expected bytes.
+		if bytes.Equal(b, it.want) || bytes.Equal(bytes.TrimPrefix(b, []byte{0x1d}), it.want) || s.Text == string(it.want) {
+			r.right = true
+		}
+	}
+	return r, nil
+}
+
+// runMedTrace decodes it reps times with MedTrace's decoder.
+func runMedTrace(ctx context.Context, dec *dmdecode.Decoder, it item, reps int) (result, error) {
+	img, _, err := scanner.LoadImage(ctx, it.path, scanner.ImageLimits{})
+	if err != nil {
+		return result{}, fmt.Errorf("load %s: %w", it.path, err)
+	}
+	var res result
+	ds, cs := make([]time.Duration, reps), make([]time.Duration, reps)
+	for k := range ds {
+		t0, c0 := time.Now(), processCPU()
+		reads, err := dec.Decode(ctx, img)
+		cs[k], ds[k] = processCPU()-c0, time.Since(t0)
+		if ctx.Err() != nil {
+			return result{}, fmt.Errorf("decode %s: %w", it.path, ctx.Err())
+		}
+		if k > 0 {
+			continue
+		}
+		res.found = err == nil
+		for _, r := range reads {
+			if bytes.Equal(r.Data, it.want) {
+				res.right = true
 			}
-			// Right when the bytes, the bytes without a leading GS (the
-			// first FNC1 of GS1), or the text as UTF-8 (ECI) are the
-			// expected bytes.
-			want := items[i].want
-			if bytes.Equal(b, want) || bytes.Equal(bytes.TrimPrefix(b, []byte{0x1d}), want) || s.Text == string(want) {
-				r.right = true
-			}
 		}
-		res = append(res, r)
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("zxing-cpp helper output: %w", err)
-	}
-	if len(res) != len(items) {
-		return nil, fmt.Errorf("zxing-cpp helper answered %d of %d images", len(res), len(items))
-	}
+	res.dur, res.cpu = median(ds), median(cs)
 	return res, nil
 }
 
-// runMedTrace decodes every item reps times with MedTrace's decoder.
-func runMedTrace(ctx context.Context, items []item, reps int) ([]result, error) {
-	dec := dmdecode.New(dmdecode.Options{Budget: dmdecode.NoBudget})
-	res := make([]result, len(items))
-	ds := make([]time.Duration, reps)
-	for i, it := range items {
-		img, _, err := scanner.LoadImage(ctx, it.path, scanner.ImageLimits{})
-		if err != nil {
-			return nil, fmt.Errorf("load %s: %w", it.path, err)
-		}
-		for k := range ds {
-			t0 := time.Now()
-			reads, err := dec.Decode(ctx, img)
-			ds[k] = time.Since(t0)
-			if ctx.Err() != nil {
-				return nil, fmt.Errorf("decode %s: %w", it.path, ctx.Err())
-			}
-			if k > 0 {
-				continue
-			}
-			res[i].found = err == nil
-			for _, r := range reads {
-				if bytes.Equal(r.Data, it.want) {
-					res[i].right = true
-				}
-			}
-		}
-		sort.Slice(ds, func(a, b int) bool { return ds[a] < ds[b] })
-		res[i].dur = ds[reps/2]
+func median(ds []time.Duration) time.Duration {
+	sort.Slice(ds, func(a, b int) bool { return ds[a] < ds[b] })
+	return ds[len(ds)/2]
+}
+
+// processCPU is the CPU time this process has used (all threads: the
+// decoder's and the garbage collector's), as Python's time.process_time
+// gives it for the helper.
+func processCPU() time.Duration {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_PROCESS_CPUTIME_ID, &ts); err != nil {
+		return 0
 	}
-	return res, nil
+	return time.Duration(ts.Nano())
 }
 
 // stats sums one decoder's results over a set.
 type stats struct {
 	n, found, right, wrong int
-	durs                   []time.Duration
+	durs, cpus             []time.Duration
 }
 
 func (s *stats) add(r result) {
@@ -278,6 +312,7 @@ func (s *stats) add(r result) {
 		s.wrong++
 	}
 	s.durs = append(s.durs, r.dur)
+	s.cpus = append(s.cpus, r.cpu)
 }
 
 // pct returns the p-th percentile of ds in milliseconds.
@@ -308,16 +343,17 @@ func printTable(out io.Writer, items []item, zx, mt []result) {
 		zg[it.group].add(zx[i])
 		mg[it.group].add(mt[i])
 	}
-	fmt.Fprintln(out, "| set (images) | zxing-cpp: found, right, wrong | zxing-cpp: median, p95 ms | MedTrace: found, right, wrong | MedTrace: median, p95 ms | median ratio |")
+	fmt.Fprintln(out, "| set (images) | zxing-cpp: found, right, wrong | zxing-cpp: CPU ms median, p95 (wall median) | MedTrace: found, right, wrong | MedTrace: CPU ms median, p95 (wall median) | CPU median ratio |")
 	fmt.Fprintln(out, "|---|---|---|---|---|---|")
 	row := func(name string, z, m *stats) {
-		zm, mm := pct(z.durs, 0.5), pct(m.durs, 0.5)
+		zm, mm := pct(z.cpus, 0.5), pct(m.cpus, 0.5)
 		ratio := "-"
 		if zm > 0 {
 			ratio = fmt.Sprintf("%.1fx", mm/zm)
 		}
-		fmt.Fprintf(out, "| %s (%d) | %d, %d, %d | %.3f, %.3f | %d, %d, %d | %.3f, %.3f | %s |\n",
-			name, z.n, z.found, z.right, z.wrong, zm, pct(z.durs, 0.95), m.found, m.right, m.wrong, mm, pct(m.durs, 0.95), ratio)
+		fmt.Fprintf(out, "| %s (%d) | %d, %d, %d | %.3f, %.3f (%.3f) | %d, %d, %d | %.3f, %.3f (%.3f) | %s |\n",
+			name, z.n, z.found, z.right, z.wrong, zm, pct(z.cpus, 0.95), pct(z.durs, 0.5),
+			m.found, m.right, m.wrong, mm, pct(m.cpus, 0.95), pct(m.durs, 0.5), ratio)
 	}
 	for _, s := range sets {
 		row(s, zs[s], ms[s])

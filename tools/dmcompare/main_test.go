@@ -83,14 +83,15 @@ func TestListSets(t *testing.T) {
 
 func TestPrintTable(t *testing.T) {
 	items := []item{{group: "g", set: "s"}, {group: "g", set: "s"}, {group: "g", set: "t"}}
-	zx := []result{{found: true, right: true, dur: time.Millisecond}, {found: true, dur: 3 * time.Millisecond}, {dur: 2 * time.Millisecond}}
-	mt := []result{{found: true, right: true, dur: 2 * time.Millisecond}, {found: true, right: true, dur: 4 * time.Millisecond}, {found: true, right: true, dur: 4 * time.Millisecond}}
+	ms := time.Millisecond
+	zx := []result{{found: true, right: true, dur: 2 * ms, cpu: ms}, {found: true, dur: 6 * ms, cpu: 3 * ms}, {dur: 4 * ms, cpu: 2 * ms}}
+	mt := []result{{found: true, right: true, dur: 4 * ms, cpu: 2 * ms}, {found: true, right: true, dur: 8 * ms, cpu: 4 * ms}, {found: true, right: true, dur: 8 * ms, cpu: 4 * ms}}
 	var out bytes.Buffer
 	printTable(&out, items, zx, mt)
 	for _, want := range []string{
-		"| s (2) | 2, 1, 1 | 3.000, 3.000 | 2, 2, 0 | 4.000, 4.000 | 1.3x |",
-		"| t (1) | 0, 0, 0 | 2.000, 2.000 | 1, 1, 0 | 4.000, 4.000 | 2.0x |",
-		"| **all of g** (3) | 2, 1, 1 | 2.000, 3.000 | 3, 3, 0 | 4.000, 4.000 | 2.0x |",
+		"| s (2) | 2, 1, 1 | 3.000, 3.000 (6.000) | 2, 2, 0 | 4.000, 4.000 (8.000) | 1.3x |",
+		"| t (1) | 0, 0, 0 | 2.000, 2.000 (4.000) | 1, 1, 0 | 4.000, 4.000 (8.000) | 2.0x |",
+		"| **all of g** (3) | 2, 1, 1 | 2.000, 3.000 (4.000) | 3, 3, 0 | 4.000, 4.000 (8.000) | 2.0x |",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, out.String())
@@ -123,5 +124,20 @@ func TestRunUsage(t *testing.T) {
 		if err := run(context.Background(), args, &bytes.Buffer{}); err == nil {
 			t.Errorf("%v: no error", args)
 		}
+	}
+}
+
+// TestRunHelperMissing: a Python that cannot be started is an error that
+// names it, not a table with zxing-cpp reading nothing.
+func TestRunHelperMissing(t *testing.T) {
+	root := t.TempDir()
+	writeSet(t, filepath.Join(root, "made"))
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"-python", filepath.Join(root, "no-python"), root}, &out)
+	if err == nil || !strings.Contains(err.Error(), "no-python") {
+		t.Fatalf("err = %v", err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("printed a table:\n%s", out.String())
 	}
 }
