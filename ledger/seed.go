@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -381,7 +382,17 @@ func SeedProfile(ctx context.Context, path string, opts SeedOptions) (SeedReport
 	if reg == nil {
 		return SeedReport{}, fmt.Errorf("seed: the profile has no regulator identity to configure the ledger")
 	}
-	if err := Configure(ctx, p, reg); err != nil {
+	// The configuration is the regulator's administrator's to change (a
+	// profile of the local network names it); the regulator's user
+	// suffices when nothing differs.
+	configurer := reg
+	if adm, err := p.DialAdmin(ctx, "regulator"); err == nil {
+		defer adm.Close()
+		configurer = adm
+	} else if !errors.Is(err, ErrNoAdmin) {
+		return SeedReport{}, err
+	}
+	if err := Configure(ctx, p, configurer); err != nil {
 		return SeedReport{}, fmt.Errorf("seed: configure the ledger: %w", err)
 	}
 	return Seed(ctx, clients, p.GLNs, p.CompanyPrefixes, opts)
