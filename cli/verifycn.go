@@ -4,19 +4,22 @@ import (
 	"fmt"
 
 	"github.com/medtrace/medtrace/internal/packcode"
-	"github.com/medtrace/medtrace/trace"
 )
 
-// packOfCode names the pack a valid parsed code is on, as events and the
-// ledger name it: its GTIN and serial, or for China's 20-digit drug
-// traceability code the ledger's name for it (trace.CNPackOf), cn then
-// being the 20 digits. Both are empty when the code names no pack.
+// packOfCode names the pack a parsed code is on, as events and the ledger
+// name it (packcode.Result.LedgerPack): its GTIN and serial, or for China's
+// 20-digit drug traceability code the ledger's name for it, cn then being
+// the 20 digits. A code that names no pack gives what it has (a recall's
+// GTIN without a serial).
 func packOfCode(res packcode.Result) (gtin, serial, cn string) {
-	if res.CN != nil && trace.CheckCNCode(res.CN.Code) == nil {
-		g, s := trace.CNPackOf(res.CN.Code)
-		return g, s, res.CN.Code
+	g, s, ok := res.LedgerPack()
+	if !ok {
+		return res.GTIN, res.Serial, ""
 	}
-	return res.GTIN, res.Serial, ""
+	if res.CN != nil {
+		cn = res.CN.Code
+	}
+	return g, s, cn
 }
 
 // cnAuthority is what a verdict on a China drug code says about its check
