@@ -360,6 +360,10 @@ func TestRoleScenarios(t *testing.T) {
 			units: []unitWant{{sscc: caseSSCC, status: trace.PackActive, packs: serials[:2]}}})
 	})
 
+	// A dispensed pack leaves its case on the ledger, and an undone
+	// dispense puts it back on the shelf, not into the case.
+	opened := unitWant{sscc: palletSSCC, status: trace.PackActive, packs: serials[2:],
+		units: []unitWant{{sscc: caseSSCC, status: trace.PackActive, packs: serials[1:2]}}}
 	pharDesk := sc.desk(t, RolePharmacist, phar)
 	ph := pharDesk.u.pharm
 	verifyGreen := func(t *testing.T) {
@@ -389,6 +393,7 @@ func TestRoleScenarios(t *testing.T) {
 		sc.sync(t, pharDesk, phar, 1)
 		sc.checkPacks(t, gtin, batch, expiry, serials[:1], packWant{status: trace.PackDispensed, holder: phar})
 		sc.checkPacks(t, gtin, batch, expiry, serials[1:], packWant{status: trace.PackActive, holder: phar})
+		sc.checkUnit(t, opened)
 	})
 	step("pharmacist undoes the dispense", func(t *testing.T) {
 		if ph.undoBtn.Disabled() {
@@ -400,6 +405,7 @@ func TestRoleScenarios(t *testing.T) {
 		}
 		sc.sync(t, pharDesk, phar, 1)
 		sc.checkPacks(t, gtin, batch, expiry, serials, packWant{status: trace.PackActive, holder: phar})
+		sc.checkUnit(t, opened)
 	})
 	step("pharmacist verifies and dispenses it again", func(t *testing.T) {
 		verifyGreen(t)
@@ -409,6 +415,7 @@ func TestRoleScenarios(t *testing.T) {
 		}
 		sc.sync(t, pharDesk, phar, 1)
 		sc.checkPacks(t, gtin, batch, expiry, serials[:1], packWant{status: trace.PackDispensed, holder: phar})
+		sc.checkUnit(t, opened)
 	})
 
 	inspDesk := sc.desk(t, RoleInspector, reg)
