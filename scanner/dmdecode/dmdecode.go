@@ -219,7 +219,12 @@ func (d *Decoder) strategies(g *Gray) []strategy {
 		{"locator-dots-smooth", func(d *Decoder, g *Gray) (scanner.Read, error) {
 			return d.locateIn(binarize(g.blur3().blur3(), 24, false).closed(3))
 		}},
-		{"locator-up4", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.locateUp(g, 4) }},
+		{"locator-up4", func(d *Decoder, g *Gray) (scanner.Read, error) {
+			if g.W*g.H > 100_000 {
+				return scanner.Read{}, scanner.ErrNotFound // a close-up of a tiny code only
+			}
+			return d.locateUp(g, 4)
+		}},
 		{"down2", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.scaled(g, 2, false) }},
 		{"up2", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.scaled(g, -2, false) }},
 		{"down3", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.scaled(g, 3, false) }},

@@ -97,9 +97,9 @@ func (d *Decoder) locateDots(g *Gray, r int) (scanner.Read, error) {
 
 // locateUp runs the locator on g enlarged f times (bilinear), for symbols
 // of under two pixels per module, and maps the corners back; images that
-// would be enlarged beyond 16 megapixels are left alone.
+// would be enlarged beyond 4 megapixels are left alone.
 func (d *Decoder) locateUp(g *Gray, f int) (scanner.Read, error) {
-	if g.W*g.H*f*f > 4000*4000 {
+	if g.W*g.H*f*f > 4_000_000 {
 		return scanner.Read{}, scanner.ErrNotFound
 	}
 	r, err := d.locate(g.up(f), false)

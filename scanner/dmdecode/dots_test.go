@@ -49,7 +49,7 @@ func TestClosed(t *testing.T) {
 }
 
 // TestNoStrategyReadsWrong runs every strategy on its own over every image
-// of TestDecodeRealKinds (and on the images inverted): a strategy may find
+// of TestDecodeRealKinds (the inverting ones see them inverted): a strategy may find
 // nothing, but none may read anything but the symbol's text. (Before the
 // frame check the locator on the 2x enlarged tilted phone screen read a
 // 10x10 symbol out of the screen's pixel grid.)
@@ -59,12 +59,10 @@ func TestNoStrategyReadsWrong(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			sym := mustEncode(t, tc.data, strings.HasPrefix(tc.data, "01"), dmencode.ShapeSquare)
 			g := toGray(tc.img(sym))
-			for _, img := range []*Gray{g, g.inverted()} {
-				for _, s := range d.strategies(img) {
-					r, err := s.run(d, img)
-					if err == nil && string(r.Data) != tc.data {
-						t.Errorf("strategy %s read %s %q", s.name, r.Symbology, r.Data)
-					}
+			for _, s := range d.strategies(g) {
+				r, err := s.run(d, g)
+				if err == nil && string(r.Data) != tc.data {
+					t.Errorf("strategy %s read %s %q", s.name, r.Symbology, r.Data)
 				}
 			}
 		})
