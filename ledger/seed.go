@@ -387,7 +387,7 @@ func SeedProfile(ctx context.Context, path string, opts SeedOptions) (SeedReport
 	// suffices when nothing differs.
 	configurer := reg
 	if adm, err := p.DialAdmin(ctx, "regulator"); err == nil {
-		defer adm.Close()
+		defer func() { _ = adm.Close() }() // read and configured: nothing to lose
 		configurer = adm
 	} else if !errors.Is(err, ErrNoAdmin) {
 		return SeedReport{}, err

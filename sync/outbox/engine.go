@@ -66,7 +66,20 @@ type Status struct {
 	// chaincode, or in conflict): they need a user's attention (re-queue
 	// them once the cause is fixed); the engine never sends them again.
 	Rejected int
-	At       time.Time // when this status was reported
+	// Waiting is how many of the Pending events another identity must
+	// sign, by that identity ("" for events queued without one): this
+	// engine never sends them (store.Queued.WaitsFor says why, per event).
+	Waiting map[string]int
+	At      time.Time // when this status was reported
+}
+
+// WaitingTotal is how many events wait for another identity.
+func (s Status) WaitingTotal() int {
+	n := 0
+	for _, c := range s.Waiting {
+		n += c
+	}
+	return n
 }
 
 // Progress receives the engine's status after every change. The UI
@@ -77,8 +90,13 @@ type Progress interface {
 
 // Config configures an Engine. Store and Ledger are required.
 type Config struct {
-	Store    *store.Store
-	Ledger   Ledger
+	Store  *store.Store
+	Ledger Ledger
+	// Signer is the identity Ledger signs as: the connection profile's
+	// identity name, as events were queued with store.SignedBy. The engine
+	// sends only events queued for it; "" sends only events queued without
+	// one (as before identities were recorded).
+	Signer   string
 	Feed     Feed     // keeps the local copy fresh; nil means no following
 	Progress Progress // nil means nobody listens
 
@@ -289,7 +307,7 @@ func (e *Engine) Step(ctx context.Context) (int, error) {
 	// A fresh claim is prepared (built and signed) and its transaction ID
 	// stored in the claim's own transaction: one commit before sending.
 	var p Pending
-	c, err := st.ClaimAndPrepare(ctx, size, e.cfg.Lease, func(evs []ledger.Event) (string, error) {
+	c, err := st.ClaimAndPrepareAs(ctx, e.cfg.Signer, size, e.cfg.Lease, func(evs []ledger.Event) (string, error) {
 		var err error
 		if p, err = e.cfg.Ledger.Prepare(ctx, evs); err != nil {
 			return "", fmt.Errorf("prepare batch: %w", err)
@@ -458,9 +476,13 @@ func (e *Engine) report(ctx context.Context, err error, retryIn time.Duration) {
 	if cerr == nil {
 		refused, cerr = e.cfg.Store.Refused(ctx)
 	}
+	var waiting map[string]int
+	if cerr == nil {
+		waiting, cerr = e.cfg.Store.Waiting(ctx, e.cfg.Signer)
+	}
 	e.mu.Lock()
 	if cerr == nil {
-		e.status.Pending, e.status.Rejected = n, refused
+		e.status.Pending, e.status.Rejected, e.status.Waiting = n, refused, waiting
 	}
 	e.status.Err, e.status.RetryAt, e.status.At = err, retryAt, now
 	if err == nil && cerr != nil && ctx.Err() == nil {

@@ -100,6 +100,61 @@ func TestOnTheNetwork(t *testing.T) {
 	t.Run("recovery by transaction id", func(t *testing.T) { testNetRecovery(t, e) })
 	t.Run("snapshot follow verify", func(t *testing.T) { testNetCopy(t, e) })
 	t.Run("kill -9", func(t *testing.T) { testNetKill(t, e) })
+	t.Run("each event signed by its identity", func(t *testing.T) { testNetSigners(t, e) })
+}
+
+// testNetSigners: one store holds the manufacturer's commissions and one
+// commission queued for the pharmacy. The manufacturer's engine sends its
+// own and never the pharmacy's (which it could have got recorded as the
+// manufacturer); the pharmacy's engine sends that one, as the pharmacy, and
+// the ledger refuses it: a pharmacy does not commission.
+func testNetSigners(t *testing.T, e *netEnv) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	s, err := store.Open(ctx, t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close() }() // the test's answer is in already
+	var mine []string
+	for range 5 {
+		ev, err := s.Enqueue(ctx, e.commission(), store.SignedBy("manufacturer"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mine = append(mine, ev.ID)
+	}
+	theirs, err := s.Enqueue(ctx, e.commission(), store.SignedBy("pharmacy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := outbox.New(outbox.Config{Store: s, Ledger: outbox.NewClient(e.c["manufacturer"]), Signer: "manufacturer"}).Drain(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Recorded != len(mine) || st.Pending != 1 || st.Waiting["pharmacy"] != 1 {
+		t.Fatalf("manufacturer's engine: %+v", st)
+	}
+	v, err := e.c["regulator"].Verify(ctx, theirs.GTIN, theirs.Serial, "", "")
+	if err != nil || v.Status != ledger.PackUnknown {
+		t.Fatalf("the pharmacy's event reached the ledger through the manufacturer's engine: %+v %v", v, err)
+	}
+	evs, err := s.Events(ctx, store.EventFilter{Key: theirs.GTIN + "/" + theirs.Serial})
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("%+v %v", evs, err)
+	}
+	var se *store.SignerError
+	if err := evs[0].WaitsFor("manufacturer"); !errors.As(err, &se) || se.Signer != "pharmacy" {
+		t.Fatalf("WaitsFor = %v", err)
+	}
+	st, err = outbox.New(outbox.Config{Store: s, Ledger: outbox.NewClient(e.c["pharmacy"]), Signer: "pharmacy"}).Drain(ctx)
+	if err != nil || st.Pending != 0 || st.Rejected != 1 {
+		t.Fatalf("pharmacy's engine: %+v %v", st, err)
+	}
+	evs, err = s.Events(ctx, store.EventFilter{Key: theirs.GTIN + "/" + theirs.Serial})
+	if err != nil || len(evs) != 1 || evs[0].State != store.StateRejected || evs[0].Reason != "not-authorized" {
+		t.Fatalf("sent as the pharmacy: %+v %v", evs, err)
+	}
 }
 
 func testNetDrain(t *testing.T, e *netEnv) {

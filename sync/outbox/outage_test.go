@@ -119,7 +119,7 @@ func TestLedgerOutage(t *testing.T) {
 			c.Close()
 		}
 	}()
-	if err := ledger.Configure(ctx, p, clients["regulator"]); err != nil {
+	if err := ledger.Configure(ctx, p, networktest.AdminForTest(t, p)); err != nil {
 		t.Fatal(err)
 	}
 	e := &netEnv{profilePath: n.ProfilePath, p: p, c: clients, run: "OUTAGE"}
