@@ -66,7 +66,7 @@ func ListDevices(ctx context.Context) ([]DeviceInfo, error) {
 				info.Formats[cc] = append(info.Formats[cc], Size{int(fs.MaxWidth), int(fs.MaxHeight)})
 			}
 		}
-		cam.Close()
+		_ = cam.Close() // only probed: nothing of it is kept
 		if len(info.Formats) > 0 {
 			out = append(out, info)
 		}
@@ -111,7 +111,7 @@ func OpenDevice(ctx context.Context, path string, w, h int) (*Device, error) {
 		}
 	}
 	if cc == "" {
-		cam.Close()
+		_ = cam.Close() // the setup error is the one to report
 		return nil, fmt.Errorf("camera %s: %w", path, ErrNoFormat)
 	}
 	best, bestD := Size{w, h}, -1
@@ -123,15 +123,15 @@ func OpenDevice(ctx context.Context, path string, w, h int) (*Device, error) {
 	}
 	_, gw, gh, err := cam.SetImageFormat(chosen, uint32(best.W), uint32(best.H))
 	if err != nil {
-		cam.Close()
+		_ = cam.Close() // the setup error is the one to report
 		return nil, fmt.Errorf("camera %s: set format %s %dx%d: %w", path, cc, best.W, best.H, err)
 	}
 	if err := (scanner.ImageLimits{}).CheckSize(int(gw), int(gh)); err != nil || gw == 0 || gh == 0 {
-		cam.Close()
+		_ = cam.Close() // the setup error is the one to report
 		return nil, fmt.Errorf("camera %s: negotiated format %s %dx%d: %w", path, cc, gw, gh, errors.Join(err, ErrFrameSize))
 	}
 	if err := cam.StartStreaming(); err != nil {
-		cam.Close()
+		_ = cam.Close() // the setup error is the one to report
 		return nil, fmt.Errorf("camera %s: start streaming: %w", path, err)
 	}
 	return &Device{path: path, cam: cam, format: cc, w: int(gw), h: int(gh)}, nil
@@ -173,11 +173,16 @@ func (d *Device) Next(ctx context.Context) (Frame, error) {
 			return Frame{}, fmt.Errorf("camera %s: %w", d.path, err)
 		}
 		if len(buf) == 0 {
-			d.cam.ReleaseFrame(idx)
+			if err := d.cam.ReleaseFrame(idx); err != nil {
+				return Frame{}, fmt.Errorf("camera %s: release frame: %w", d.path, err)
+			}
 			continue
 		}
 		img, cerr := convertFrame(d.format, buf, d.w, d.h)
-		d.cam.ReleaseFrame(idx)
+		if err := d.cam.ReleaseFrame(idx); err != nil && cerr == nil {
+			// A buffer not given back starves the driver: stop here.
+			return Frame{}, fmt.Errorf("camera %s: release frame: %w", d.path, err)
+		}
 		if cerr != nil {
 			return Frame{}, &FrameError{Name: d.path, Err: cerr}
 		}

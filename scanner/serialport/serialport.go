@@ -125,7 +125,7 @@ func Open(ctx context.Context, name string, cfg Config) (*Scanner, error) {
 	}
 	// A short read timeout lets Run notice ctx and idle frames.
 	if err := p.SetReadTimeout(50 * time.Millisecond); err != nil {
-		p.Close()
+		_ = p.Close() // the timeout error is the one to report
 		return nil, fmt.Errorf("serial port %s: %w", name, err)
 	}
 	return &Scanner{name: name, cfg: cfg, port: p}, nil
