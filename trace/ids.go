@@ -192,7 +192,7 @@ func IsCNProduct(product string) bool {
 // CheckCNProduct checks a China product as the ledger names it ("CN8123456").
 func CheckCNProduct(product string) error {
 	if !IsCNProduct(product) {
-		return fmt.Errorf("China product %q must be CN and 7 digits starting with 8", product)
+		return fmt.Errorf("the China product %q must be CN and 7 digits starting with 8", product)
 	}
 	return nil
 }
