@@ -47,7 +47,7 @@ func runApp(ctx context.Context) error {
 		return err
 	}
 	lg := applog.Open(dir, applog.Options{})
-	defer lg.Close()
+	defer func() { _ = lg.Close() }() // the log closes last: nowhere is left to report its failure
 	lg.Info("app start", "version", cli.Version, "data", dir)
 	profile := station.ProfilePath(dir, os.Getenv)
 	ui := app.New()
