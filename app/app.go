@@ -69,6 +69,17 @@ type Config struct {
 	Location *time.Location
 
 	post func(func()) // tests: how results reach the widgets; nil means fyne.Do
+
+	// The desks' ports (ports_desks.go): findings kept across restarts,
+	// the contents of cases and pallets, the regulator's view, and the
+	// clone alerts (refused events, notified once each).
+	Findings   FindingStore
+	Units      UnitReader
+	Consortium ConsortiumReader
+	Recalls    RecallReader
+	Alerts     AlertLog
+	Refusals   RefusalReader
+	Notifier   Notifier // nil: fyne's SendNotification
 }
 
 // App is MedTrace's desktop app.
@@ -169,6 +180,13 @@ type ui struct {
 	manu  *manufacturerScreen
 	queue *queueScreen
 	prefs *settingsScreen
+
+	// The desks (clonealert.go, regulator.go).
+	regulator      *regulatorScreen // the inspector's regulator tab
+	banner         *refusalBanner   // clone alerts over the role screen
+	checking       bool             // a refusal check is running
+	refusalsPrimed bool             // the first refusal check ran
+	seenRefusals   map[string]bool  // refused event IDs already looked at
 }
 
 // screen is one tab of the main window.
@@ -189,7 +207,7 @@ func newUI(ctx context.Context, fa fyne.App, w fyne.Window, cfg Config) *ui {
 	if cfg.Location == nil {
 		cfg.Location = time.Local
 	}
-	u := &ui{ctx: ctx, fa: fa, w: w, cfg: cfg, post: fyne.Do}
+	u := &ui{ctx: ctx, fa: fa, w: w, cfg: cfg, post: fyne.Do, seenRefusals: map[string]bool{}}
 	if cfg.post != nil {
 		u.post = cfg.post
 	}
@@ -237,7 +255,8 @@ func (u *ui) build() {
 		u.showChooser()
 		return
 	}
-	u.pharm, u.ware, u.insp, u.manu = nil, nil, nil, nil
+	u.pharm, u.ware, u.insp, u.manu, u.regulator = nil, nil, nil, nil, nil
+	u.banner = newRefusalBanner(u)
 	var main screen
 	switch u.set.Role {
 	case RoleManufacturer:
@@ -256,18 +275,29 @@ func (u *ui) build() {
 	u.queue = newQueueScreen(u)
 	u.prefs = newSettingsScreen(u)
 	u.screens = []screen{main, u.queue, u.prefs}
+	if u.insp != nil { // the inspector acts for the regulator: its desk is a tab
+		u.regulator = newRegulatorScreen(u)
+		u.screens = []screen{main, u.regulator, u.queue, u.prefs}
+	}
 	items := make([]*container.TabItem, len(u.screens))
 	for i, s := range u.screens {
 		c := s.content()
-		if i == 0 { // the role screen: the camera preview opens at its right
+		if i == 0 { // the role screen: the camera preview opens at its right, clone alerts above
 			u.cam.host = container.New(sideLayout{}, c, u.cam.slot)
-			c = u.cam.host
+			c = container.NewBorder(u.banner.box, nil, nil, nil, u.cam.host)
 		}
 		items[i] = container.NewTabItem(fmt.Sprintf("%s  (Ctrl+%d)", s.title(), i+1), c)
+		switch s {
+		case main:
+			items[i].Icon = theme.HomeIcon()
+		case screen(u.queue):
+			items[i].Icon = theme.UploadIcon()
+		case screen(u.prefs):
+			items[i].Icon = theme.SettingsIcon()
+		default:
+			items[i].Icon = theme.ListIcon()
+		}
 	}
-	items[0].Icon = theme.HomeIcon()
-	items[1].Icon = theme.UploadIcon()
-	items[2].Icon = theme.SettingsIcon()
 	u.tabs = container.NewAppTabs(items...)
 	u.tabs.OnSelected = func(*container.TabItem) { u.current().shown() }
 	u.w.SetContent(u.tabs)
@@ -494,6 +524,7 @@ func (u *ui) reportSync(r SyncReport) {
 		if u.queue != nil {
 			u.queue.apply(r)
 		}
+		u.checkRefusals()
 	})
 }
 

@@ -212,6 +212,27 @@ func dynamicKeys() []string {
 	for _, k := range reportLabelNames() {
 		keys = append(keys, "report."+k)
 	}
+	for _, r := range []string{ReasonUnitOK, ReasonUnitProblem, ReasonUnitUnknown, ReasonUnitEmpty} {
+		keys = append(keys, "reason."+r)
+	}
+	for _, k := range alertKinds() {
+		keys = append(keys, "reg.alert.kind."+k)
+	}
+	for _, k := range []string{"refusal", "scan"} {
+		keys = append(keys, "reg.alert.source."+k)
+	}
+	for _, k := range alertPeriods() {
+		keys = append(keys, "reg.alerts.since."+k)
+	}
+	for _, k := range []string{"manufacturer", "distributor", "pharmacy", "regulator"} {
+		keys = append(keys, "reg.role."+k)
+	}
+	for _, st := range packStatuses() {
+		keys = append(keys, "status."+string(st))
+	}
+	for _, k := range []string{"unavailable", "commit-unknown", "rejected", "tx-not-found", "units-offline", "notconnected"} {
+		keys = append(keys, "cause."+k)
+	}
 	return keys
 }
 
@@ -284,4 +305,28 @@ func errorText(err error) string {
 		return tr("alert.detail", map[string]any{"Text": tr("error.timeout"), "Detail": err.Error()})
 	}
 	return tr("alert.detail", map[string]any{"Text": tr("error.failed"), "Detail": err.Error()})
+}
+
+// causeText words why something failed in a sentence's slot ("Download
+// failed: …"): a known cause (the ledger unreachable, a timeout, an answer
+// the local copy cannot give) in the user's language with the error's own
+// words as detail, any other error in its own words.
+func causeText(err error) string {
+	for _, c := range []struct {
+		err error
+		key string
+	}{
+		{ledger.ErrUnavailable, "cause.unavailable"},
+		{ledger.ErrCommitUnknown, "cause.commit-unknown"},
+		{ledger.ErrRejected, "cause.rejected"},
+		{ledger.ErrTxNotFound, "cause.tx-not-found"},
+		{ErrUnitsOffline, "cause.units-offline"},
+		{errNotConnected, "cause.notconnected"},
+		{context.DeadlineExceeded, "error.timeout"},
+	} {
+		if errors.Is(err, c.err) {
+			return tr("alert.detail", map[string]any{"Text": tr(c.key), "Detail": err.Error()})
+		}
+	}
+	return err.Error()
 }

@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -27,6 +29,7 @@ type inspectorScreen struct {
 	seq     int
 
 	conformant *widget.RadioGroup
+	inspector  *formEntry // the inspector's name, remembered, named on the report
 	note       *formEntry
 	photo      string
 	photoLabel *widget.Label
@@ -53,6 +56,10 @@ func newInspectorScreen(u *ui) *inspectorScreen {
 	s.conformant = widget.NewRadioGroup([]string{tr("insp.conformant"), tr("insp.nonconformant")}, nil)
 	s.conformant.Horizontal = true
 	s.conformant.Required = true
+	s.inspector = u.newFormEntry()
+	s.inspector.SetPlaceHolder(tr("insp.name.placeholder"))
+	s.inspector.SetText(u.fa.Preferences().String(prefInspectorName))
+	s.inspector.OnChanged = func(v string) { u.fa.Preferences().SetString(prefInspectorName, strings.TrimSpace(v)) }
 	s.note = u.newFormEntry()
 	s.note.OnSubmitted = func(string) { s.record() }
 	s.note.SetPlaceHolder(tr("insp.note.placeholder"))
@@ -90,6 +97,7 @@ func newInspectorScreen(u *ui) *inspectorScreen {
 
 	snapRow := container.NewBorder(nil, nil, nil, s.snapBtn, container.NewVBox(s.snapLabel, s.snapBar))
 	findingForm := widget.NewForm(
+		widget.NewFormItem(tr("insp.name"), s.inspector),
 		widget.NewFormItem(tr("insp.result")+" [F4]", s.conformant),
 		widget.NewFormItem(tr("insp.note")+" [F3]", s.note),
 		widget.NewFormItem(tr("insp.photo"), container.NewBorder(nil, nil, nil, photoBtn, s.photoLabel)),
@@ -101,6 +109,7 @@ func newInspectorScreen(u *ui) *inspectorScreen {
 	s.root = container.NewBorder(top, bottom, nil, nil,
 		container.NewBorder(heading(tr("insp.findings")), nil, nil, nil, s.list))
 	s.updateSummary()
+	s.loadFindings()
 	if u.cfg.Snapshot != nil {
 		u.goTask(func(ctx context.Context) {
 			info, err := u.cfg.Snapshot.Current(ctx)
@@ -186,7 +195,7 @@ func (s *inspectorScreen) download() {
 			s.snapBtn.Enable()
 			s.snapBar.Hide()
 			if err != nil {
-				s.snapLabel.SetText(tr("insp.snapshot.failed", map[string]any{"Err": err.Error()}))
+				s.snapLabel.SetText(tr("insp.snapshot.failed", map[string]any{"Err": causeText(err)}))
 				u.play(SoundFailure)
 				return
 			}
@@ -215,7 +224,10 @@ func (s *inspectorScreen) scan(raw []byte, source string) {
 			u.do(func() { u.showError(tr("error.scan.save"), err) })
 		}
 		vd := settled
-		if needLedger {
+		if needLedger && code.IsLogistic() {
+			// A case or pallet: its contents, from the ledger when it answers.
+			vd = u.lookupUnit(ctx, code, false)
+		} else if needLedger {
 			var ver ledger.Verification
 			err := errNotConnected
 			if u.cfg.Verifier != nil {
@@ -246,6 +258,7 @@ func (s *inspectorScreen) show(vd Verdict) {
 		s.u.play(SoundFailure)
 	}
 	s.u.reportVerdict(vd, s.verdict.bg)
+	s.u.noteVerdict(vd)
 }
 
 // record saves a finding for the code on screen and queues an inspect event
@@ -258,7 +271,7 @@ func (s *inspectorScreen) record() {
 	}
 	f := finding{Time: u.now(), Code: vd.Code, Reason: vd.Reason, Verdict: tr("reason." + vd.Reason),
 		Offline: vd.Offline, AsOf: vd.AsOf, Conformant: s.conformant.Selected == s.conformant.Options[0],
-		Note: s.note.Text, Photo: s.photo}
+		Note: s.note.Text, Photo: s.photo, Inspector: strings.TrimSpace(s.inspector.Text), Location: u.set.Location}
 	var ev ledger.Event
 	queue := u.cfg.Queue != nil && f.Code.IsPack()
 	if queue {
@@ -276,6 +289,12 @@ func (s *inspectorScreen) record() {
 				f.EventID = ev.ID
 			}
 		}
+		if err == nil && u.cfg.Findings != nil {
+			var saved Finding
+			if saved, err = u.cfg.Findings.SaveFinding(ctx, f.stored()); err == nil {
+				f.ID = saved.ID
+			}
+		}
 		u.do(func() {
 			if err != nil {
 				s.recordBtn.Enable()
@@ -291,7 +310,7 @@ func (s *inspectorScreen) record() {
 			s.verdict.showAction(tr("insp.recorded"), itemLabel(f.Code))
 			s.updateSummary()
 			u.w.Canvas().Focus(s.entry)
-			u.status(map[string]any{"event": "finding", "conformant": f.Conformant, "queued": f.EventID != ""})
+			u.status(map[string]any{"event": "finding", "conformant": f.Conformant, "queued": f.EventID != "", "stored": f.ID != 0})
 		})
 	})
 }
@@ -349,7 +368,8 @@ func (s *inspectorScreen) meta() reportMeta {
 	for _, k := range reportLabelNames() {
 		labels[k] = tr("report." + k)
 	}
-	m := reportMeta{Inspector: s.u.set.Location, Snapshot: s.snap, Title: tr("report.title"), Labels: labels}
+	m := reportMeta{Inspector: strings.TrimSpace(s.inspector.Text), Office: s.u.set.Location, Snapshot: s.snap,
+		Title: tr("report.title"), Labels: labels}
 	if len(s.findings) > 0 {
 		m.Started = s.findings[0].Time
 	}
@@ -358,6 +378,74 @@ func (s *inspectorScreen) meta() reportMeta {
 
 // reportLabelNames are the words of a PDF report, translated as "report.<name>".
 func reportLabelNames() []string {
-	return []string{"inspector", "started", "snapshot", "block", "findings", "conformant", "nonconformant",
+	return []string{"inspector", "office", "started", "snapshot", "block", "findings", "conformant", "nonconformant",
 		"item", "batch", "expiry", "verdict", "offline", "note", "photo"}
+}
+
+// prefInspectorName keeps the inspector's name between runs.
+const prefInspectorName = "inspector.name"
+
+// findingsShown is how many stored findings the screen loads at start.
+const findingsShown = 1000
+
+// loadFindings shows the findings kept in the store (they survive a
+// restart until the report is taken).
+func (s *inspectorScreen) loadFindings() {
+	u := s.u
+	if u.cfg.Findings == nil {
+		return
+	}
+	u.goTask(func(ctx context.Context) {
+		fs, err := u.cfg.Findings.Findings(ctx, findingsShown)
+		u.do(func() {
+			if err != nil {
+				u.showError(tr("insp.findings"), err)
+				return
+			}
+			loaded := make([]finding, 0, len(fs)+len(s.findings))
+			for _, f := range fs {
+				loaded = append(loaded, findingFrom(f))
+			}
+			// Findings recorded while the list loaded are already stored: keep
+			// those not in it.
+			for _, f := range s.findings {
+				if f.ID == 0 || f.ID > lastID(fs) {
+					loaded = append(loaded, f)
+				}
+			}
+			s.findings = loaded
+			s.list.Refresh()
+			s.updateSummary()
+			u.status(map[string]any{"event": "findings", "loaded": len(fs)})
+		})
+	})
+}
+
+func lastID(fs []Finding) int64 {
+	if len(fs) == 0 {
+		return 0
+	}
+	return fs[len(fs)-1].ID
+}
+
+// stored is f as the store keeps it.
+func (f finding) stored() Finding {
+	exp := ""
+	if !f.Code.Expiry.IsZero() {
+		exp = f.Code.Expiry.Format(time.DateOnly)
+	}
+	return Finding{ID: f.ID, Time: f.Time, Inspector: f.Inspector, Location: f.Location, Raw: f.Code.Raw, GTIN: f.Code.GTIN,
+		Serial: f.Code.Serial, Batch: f.Code.Batch, Expiry: exp, SSCC: f.Code.SSCC, Reason: f.Reason, Offline: f.Offline,
+		AsOf: f.AsOf, Conformant: f.Conformant, Note: f.Note, Photo: f.Photo, EventID: f.EventID}
+}
+
+// findingFrom is a stored finding as the screen and report show it.
+func findingFrom(sf Finding) finding {
+	c := Code{Raw: sf.Raw, Valid: true, GTIN: sf.GTIN, Serial: sf.Serial, Batch: sf.Batch, SSCC: sf.SSCC}
+	if t, err := time.Parse(time.DateOnly, sf.Expiry); err == nil {
+		c.Expiry = t
+	}
+	return finding{ID: sf.ID, Time: sf.Time, Code: c, Reason: sf.Reason, Verdict: tr("reason." + sf.Reason), Offline: sf.Offline,
+		AsOf: sf.AsOf, Conformant: sf.Conformant, Note: sf.Note, Photo: sf.Photo, EventID: sf.EventID,
+		Inspector: sf.Inspector, Location: sf.Location}
 }

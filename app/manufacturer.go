@@ -20,7 +20,6 @@ import (
 	"github.com/medtrace/medtrace/trace"
 )
 
-
 // LabelPrinter writes a sheet of pack labels (GS1 DataMatrix with the
 // human-readable text under each symbol) to a PDF file at path. Each code is
 // a GS1 element string (GS, byte 0x1D, between fields).

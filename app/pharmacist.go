@@ -144,7 +144,12 @@ func (p *pharmacistScreen) scan(raw []byte, source string) {
 		go func() { saved <- u.saveScan(ctx, rec) }()
 		var ver ledger.Verification
 		var verr error
-		if needLedger {
+		var unit *Verdict
+		switch {
+		case needLedger && code.IsLogistic(): // a case or pallet: its contents
+			uv := u.lookupUnit(ctx, code, false)
+			unit = &uv
+		case needLedger:
 			ver, verr = p.verify(ctx, code)
 		}
 		if err := <-saved; err != nil {
@@ -159,6 +164,9 @@ func (p *pharmacistScreen) scan(raw []byte, source string) {
 			return
 		}
 		vd := decide(code, ver, verr, now)
+		if unit != nil {
+			vd = *unit
+		}
 		u.do(func() {
 			if seq == p.seq {
 				p.show(vd)
@@ -191,6 +199,7 @@ func (p *pharmacistScreen) show(vd Verdict) {
 		p.u.play(SoundFailure)
 	}
 	p.u.reportVerdict(vd, p.verdict.bg)
+	p.u.noteVerdict(vd)
 }
 
 func (p *pharmacistScreen) updateButtons() {
@@ -326,7 +335,7 @@ func (p *pharmacistScreen) history() {
 				return
 			}
 			if err != nil {
-				p.historyTitle.SetText(tr("pharm.history.title") + " — " + err.Error())
+				p.historyTitle.SetText(tr("pharm.history.title") + " — " + causeText(err))
 				return
 			}
 			p.historyItems = items

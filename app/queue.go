@@ -164,7 +164,7 @@ func (q *queueScreen) eventLine(e QueuedEvent) string {
 		return base + " · " + tr("queue.reason", map[string]any{"Reason": e.Reason, "Message": msg})
 	}
 	if e.Attempts > 0 {
-		base += " · " + tr("queue.attempts", map[string]any{"N": f.number(int64(e.Attempts))})
+		base += " · " + trN("queue.attempts", e.Attempts, map[string]any{"N": f.number(int64(e.Attempts))})
 	}
 	if e.Message != "" && (e.State == "pending" || e.State == "inflight") {
 		// Why it is not on the ledger yet: the first line of the last error
@@ -189,7 +189,7 @@ func (q *queueScreen) reload() {
 		}
 		u.do(func() {
 			if err != nil {
-				q.state.SetText(tr("queue.error", map[string]any{"Err": err.Error()}))
+				q.state.SetText(tr("queue.error", map[string]any{"Err": causeText(err)}))
 				return
 			}
 			q.showCounts(counts)
@@ -235,7 +235,7 @@ func (q *queueScreen) requeueRejected() {
 	if q.queued == nil || q.queued.Rejected == 0 {
 		return
 	}
-	showConfirm(q.u.w, tr("queue.requeue.all"), tr("queue.requeue.confirm", map[string]any{"N": q.u.f.number(int64(q.queued.Rejected))}),
+	showConfirm(q.u.w, tr("queue.requeue.all"), trN("queue.requeue.confirm", q.queued.Rejected, map[string]any{"N": q.u.f.number(int64(q.queued.Rejected))}),
 		func() { q.requeue() })
 }
 
@@ -259,7 +259,7 @@ func (q *queueScreen) requeue(ids ...string) {
 			if err != nil {
 				u.showError(tr("queue.requeue.all"), err)
 			} else {
-				q.state.SetText(tr("queue.requeue.done", map[string]any{"N": u.f.number(int64(n))}))
+				q.state.SetText(trN("queue.requeue.done", n, map[string]any{"N": u.f.number(int64(n))}))
 			}
 			q.reload()
 		})
@@ -307,11 +307,11 @@ func (q *queueScreen) showState() {
 	var msg string
 	switch {
 	case r.Err != nil:
-		msg = tr("queue.state.error", map[string]any{"Err": r.Err.Error(), "Pending": f.number(int64(r.Pending))})
+		msg = trN("queue.state.error", r.Pending, map[string]any{"Err": causeText(r.Err), "Pending": f.number(int64(r.Pending))})
 	case r.Syncing:
 		msg = tr("queue.state.syncing", map[string]any{"Done": f.number(int64(r.Done)), "Total": f.number(int64(r.Total))})
 	case waiting > 0:
-		msg = tr("queue.state.waiting", map[string]any{"Pending": f.number(int64(waiting))})
+		msg = trN("queue.state.waiting", waiting, map[string]any{"Pending": f.number(int64(waiting))})
 	case !r.LastSuccess.IsZero() && rejected == 0:
 		msg = tr("queue.state.idle", map[string]any{"When": f.dateTime(r.LastSuccess)})
 	case q.u.cfg.QueueView == nil:
@@ -320,7 +320,7 @@ func (q *queueScreen) showState() {
 		msg = tr("queue.state.never")
 	}
 	if rejected > 0 && !r.Syncing { // a round's progress line is brief; the next state line says it again
-		msg = strings.TrimSpace(msg + " " + tr("queue.state.attention", map[string]any{"N": f.number(int64(rejected))}))
+		msg = strings.TrimSpace(msg + " " + trN("queue.state.attention", rejected, map[string]any{"N": f.number(int64(rejected))}))
 	}
 	q.state.SetText(msg)
 }
@@ -336,7 +336,7 @@ func (q *queueScreen) retry() {
 		u.do(func() {
 			q.retryBtn.Enable()
 			if err != nil {
-				q.state.SetText(tr("queue.error", map[string]any{"Err": err.Error()}))
+				q.state.SetText(tr("queue.error", map[string]any{"Err": causeText(err)}))
 			}
 			q.reload()
 		})

@@ -29,11 +29,15 @@ type finding struct {
 	Note       string
 	Photo      string // path of a photo file, "" for none
 	EventID    string // the queued inspect event, "" when not queued
+	ID         int64  // the store's ID, 0 when not stored
+	Inspector  string // who recorded it
+	Location   string // the inspector's office (GLN)
 }
 
 // reportMeta heads an inspection report.
 type reportMeta struct {
-	Inspector string // location GLN of the inspector's office
+	Inspector string // the inspector's name
+	Office    string // location GLN of the inspector's office
 	Started   time.Time
 	Snapshot  SnapshotInfo
 	Title     string
@@ -43,7 +47,7 @@ type reportMeta struct {
 // csvColumns are the report's CSV columns (stable, English, machine-read).
 func csvColumns() []string {
 	return []string{"time", "gtin", "serial", "batch", "expiry", "sscc", "raw", "verdict", "verdict_text",
-		"offline", "as_of", "conformant", "note", "photo", "event_id"}
+		"offline", "as_of", "conformant", "note", "photo", "event_id", "inspector", "office"}
 }
 
 // writeCSV writes findings as CSV to path, atomically.
@@ -63,7 +67,8 @@ func writeCSV(path string, fs []finding) error {
 			expiry = f.Code.Expiry.Format("2006-01-02")
 		}
 		rec := []string{f.Time.UTC().Format(time.RFC3339), f.Code.GTIN, f.Code.Serial, f.Code.Batch, expiry, f.Code.SSCC,
-			showBytes(f.Code.Raw), f.Reason, f.Verdict, fmt.Sprint(f.Offline), asOf, fmt.Sprint(f.Conformant), f.Note, f.Photo, f.EventID}
+			showBytes(f.Code.Raw), f.Reason, f.Verdict, fmt.Sprint(f.Offline), asOf, fmt.Sprint(f.Conformant), f.Note, f.Photo, f.EventID,
+			f.Inspector, f.Location}
 		if err := w.Write(rec); err != nil {
 			return fmt.Errorf("write csv: %w", err)
 		}
@@ -169,7 +174,7 @@ func writePDF(path string, meta reportMeta, fs []finding, fmtr formatter) error 
 	pdf.AddUTF8FontFromBytes("noto", "", theme.DefaultTextFont().Content())
 	pdf.AddUTF8FontFromBytes("noto", "B", theme.DefaultTextBoldFont().Content())
 	w := &pdfWriter{pdf: pdf, size: 10}
-	all := meta.Title + meta.Inspector
+	all := meta.Title + meta.Inspector + meta.Office
 	for _, v := range meta.Labels {
 		all += v
 	}
@@ -198,7 +203,8 @@ func writePDF(path string, meta reportMeta, fs []finding, fmtr formatter) error 
 	pdf.SetAutoPageBreak(true, 15)
 	pdf.AddPage()
 	w.line(10, meta.Title, true, 18)
-	w.line(6, L["inspector"]+": "+orDash(meta.Inspector), false, 10)
+	w.line(6, L["inspector"]+": "+orDash(meta.Inspector), true, 11)
+	w.line(6, L["office"]+": "+orDash(meta.Office), false, 10)
 	w.line(6, L["started"]+": "+fmtr.dateTime(meta.Started), false, 10)
 	if meta.Snapshot.Block > 0 || !meta.Snapshot.AsOf.IsZero() {
 		line := L["snapshot"] + ": " + fmtr.dateTime(meta.Snapshot.AsOf)

@@ -101,7 +101,7 @@ func TestPharmacistVerdicts(t *testing.T) {
 		{"unknown pack", rawUnknown, LevelBad, ReasonUnknown, "Unknown pack — do not hand out", "Serial NEW1", false, SoundFailure, false},
 		{"damaged code", rawDamaged, LevelBad, ReasonDamaged, "Damaged or misread code", "", false, SoundFailure, false},
 		{"not a pack code", rawNotPack, LevelBad, ReasonNotPackCode, "Not a pack code", "Read: hello world", false, SoundFailure, false},
-		{"case code without a contents reader", rawSSCC, LevelUnverified, ReasonNotConnected, "Not connected", "SSCC 340123450000000017", false, SoundFailure, false},
+		{"case code without a contents reader", rawSSCC, LevelUnverified, ReasonNotConnected, "Not connected", "", false, SoundFailure, false},
 		{"offline answer is stamped", rawOfflineHit, LevelOK, ReasonActive, "Authentic, active", "", true, SoundSuccess, false},
 		{"no verifier wired", rawActive, LevelUnverified, ReasonNotConnected, "Not connected", "", false, SoundFailure, true},
 	}

@@ -265,3 +265,30 @@ func (s *whSession) events(now time.Time) []ledger.Event {
 	}
 	return out
 }
+
+// receiptKeys are what a receiving session holds for the receipt check:
+// every item key scanned, the SSCCs received as items (sealed) and those
+// opened (unpacked).
+func (s *whSession) receiptKeys() (items []string, sealed, opened map[string]bool) {
+	sealed, opened = map[string]bool{}, map[string]bool{}
+	for _, it := range s.items {
+		items = append(items, it.Key())
+		if it.IsLogistic() {
+			sealed[it.SSCC] = true
+		}
+	}
+	all := append([]aggregation(nil), s.aggs...)
+	if s.open != nil {
+		all = append(all, *s.open)
+	}
+	for _, a := range all {
+		items = append(items, a.parent.Key())
+		for _, ch := range a.children {
+			items = append(items, ch.Key())
+		}
+	}
+	for _, c := range s.unpacks {
+		opened[c.SSCC] = true
+	}
+	return items, sealed, opened
+}

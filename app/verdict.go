@@ -65,10 +65,11 @@ type Verdict struct {
 	Offline bool
 	AsOf    time.Time
 	Block   uint64
-	Place   string    // where it was dispensed (already-dispensed)
-	When    time.Time // when it was dispensed (already-dispensed)
-	Detail  string    // the parser's or ledger's own words, shown small
-	Err     error     // why it could not be verified
+	Place   string        // where it was dispensed (already-dispensed)
+	When    time.Time     // when it was dispensed (already-dispensed)
+	Detail  string        // the parser's or ledger's own words, shown small
+	Err     error         // why it could not be verified
+	Unit    *UnitContents // a case or pallet's contents (SSCC verdicts)
 }
 
 // alertOrder maps ledger alert codes to verdict reasons, most serious first.
@@ -122,6 +123,8 @@ func codeVerdict(c Code, now time.Time) (Verdict, bool) {
 	case !c.IsPack() && !c.IsLogistic() && (c.Scheme == "cn-drugcode" || c.Scheme == "ifa"):
 		// A national code without GTIN and serial: read, but not on this ledger.
 		v.Level, v.Reason = LevelUnverified, ReasonNotOnLedger
+	case c.IsLogistic():
+		return v, true // its contents are asked for
 	case !c.IsPack():
 		v.Reason = ReasonNotPackCode
 	case !c.Expiry.IsZero() && expired(c.Expiry, now):

@@ -2,6 +2,7 @@ package app
 
 import (
 	"image/color"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -83,16 +84,27 @@ func (v *verdictView) show(vd Verdict) {
 		}
 	case c.IsLogistic():
 		v.lines[0].Text = tr("verdict.sscc", map[string]any{"SSCC": c.SSCC})
+		if vd.Unit != nil {
+			t := tallyUnit(vd.Unit.Contents)
+			v.lines[1].Text = trN("verdict.unit.count", t.Packs, map[string]any{"N": f.number(int64(t.Packs)),
+				"Active": f.number(int64(t.Active)), "Status": statusText(vd.Unit.Status)})
+			if n := len(t.Problems); n > 0 {
+				v.lines[2].Text = trN("verdict.unit.problems", n, map[string]any{"N": f.number(int64(n))})
+			}
+		}
 	default:
 		v.lines[0].Text = tr("verdict.raw", map[string]any{"Raw": clip(showBytes(c.Raw), 60)})
 	}
 	v.badge.Text = ""
-	if vd.Ver != nil {
+	if vd.Ver != nil || vd.Unit != nil {
 		v.badge.Text = badgeText(f, vd)
 	}
 	detail := vd.Detail
+	if vd.Unit != nil {
+		detail = strings.Join(unitLines(f, vd.Unit.Contents), "\n")
+	}
 	if vd.Err != nil {
-		detail = tr("verdict.error", map[string]any{"Err": vd.Err.Error()})
+		detail = tr("verdict.error", map[string]any{"Err": causeText(vd.Err)})
 	}
 	if len(c.Problems) > 1 {
 		for _, p := range c.Problems[1:] {

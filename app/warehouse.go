@@ -42,6 +42,9 @@ type warehouseScreen struct {
 	scanned    []string
 	itemList   *widget.List
 	active     fyne.CanvasObject
+
+	rcpt      *receipt      // receiving: what the received units hold, as the ledger has them
+	rcptLabel *widget.Label // expected, arrived, missing, unexpected
 }
 
 func newWarehouseScreen(u *ui) *warehouseScreen {
@@ -108,8 +111,11 @@ func newWarehouseScreen(u *ui) *warehouseScreen {
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			o.(*widget.Label).SetText(w.scanned[len(w.scanned)-1-i])
 		})
+	w.rcptLabel = widget.NewLabel("")
+	w.rcptLabel.Wrapping = fyne.TextWrapWord
 	top := container.NewVBox(
 		w.heading,
+		w.rcptLabel,
 		container.NewBorder(nil, nil, nil, u.scanTools(func(raw []byte, source string) { w.scan(raw, source) }), w.entry),
 		container.NewBorder(nil, nil, nil, w.finishBtn, w.modeRadio),
 		last,
@@ -202,6 +208,12 @@ func (w *warehouseScreen) start() {
 	}
 	w.heading.SetText(tr(key, map[string]any{"Counterparty": cp, "Location": loc, "Since": u.f.dateTime(w.sess.started)}))
 	w.warnings, w.scanned = nil, nil
+	w.rcpt = nil
+	w.rcptLabel.SetText("")
+	w.rcptLabel.Hide()
+	if kind == ledger.KindReceive {
+		w.rcpt = newReceipt()
+	}
 	w.modeRadio.SetSelected(w.modeRadio.Options[modeItems])
 	w.feedback(LevelIdle, tr("wh.last.ready"))
 	w.refresh()
@@ -266,6 +278,9 @@ func (w *warehouseScreen) scan(raw []byte, source string) {
 	})
 	out, reason := w.sess.add(code)
 	label := itemLabel(code)
+	if w.rcpt != nil && code.IsLogistic() && out != outDuplicate && out != outUnexpected {
+		w.learnUnit(code)
+	}
 	switch out {
 	case outDuplicate, outUnexpected:
 		msg := tr("wh.warn."+out, map[string]any{"Item": label, "Reason": tr(reason)})
@@ -321,6 +336,60 @@ func (w *warehouseScreen) refresh() {
 	}
 	w.itemList.Refresh()
 	w.warnList.Refresh()
+	w.showReceipt()
+}
+
+// learnUnit asks the ledger what a received case or pallet holds and adds
+// it to what this receipt expects.
+func (w *warehouseScreen) learnUnit(c Code) {
+	u := w.u
+	if u.cfg.Units == nil {
+		return
+	}
+	rc := w.rcpt
+	u.goTask(func(ctx context.Context) {
+		uc, err := u.cfg.Units.UnitContents(ctx, c.SSCC, false)
+		u.do(func() {
+			if w.rcpt != rc {
+				return // the session ended
+			}
+			if err != nil {
+				w.warnings = append(w.warnings, tr("wh.receipt.lookup", map[string]any{"SSCC": c.SSCC, "Err": causeText(err)}))
+				w.warnList.Refresh()
+				return
+			}
+			if uc.Status == ledger.PackUnknown {
+				w.warnings = append(w.warnings, tr("wh.receipt.unknown", map[string]any{"SSCC": c.SSCC}))
+				w.warnList.Refresh()
+			}
+			rc.learn(uc.Contents)
+			w.showReceipt()
+		})
+	})
+}
+
+// showReceipt shows the receiving session's comparison with what the
+// received units hold.
+func (w *warehouseScreen) showReceipt() {
+	if w.rcpt == nil || w.sess == nil {
+		return
+	}
+	items, sealed, opened := w.sess.receiptKeys()
+	t := w.rcpt.compare(items, sealed, opened)
+	if t.Expected == 0 { // no received unit's contents known yet: nothing to compare with
+		w.rcptLabel.Hide()
+		return
+	}
+	w.rcptLabel.Show()
+	f := w.u.f
+	w.rcptLabel.SetText(tr("wh.receipt", map[string]any{"Expected": f.number(int64(t.Expected)), "Arrived": f.number(int64(t.Arrived)),
+		"Missing": f.number(int64(len(t.Missing))), "Unexpected": f.number(int64(len(t.Unexpected)))}))
+	if len(t.Missing) > 0 {
+		w.rcptLabel.Importance = widget.DangerImportance
+	} else {
+		w.rcptLabel.Importance = widget.MediumImportance
+	}
+	w.rcptLabel.Refresh()
 }
 
 // closeSession queues the session's events in one durable step.

@@ -1,0 +1,213 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+
+	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
+)
+
+// Verdict reasons for a case or pallet (an SSCC) and its contents.
+const (
+	ReasonUnitOK      = "unit-ok"               // known, and every pack inside active
+	ReasonUnitProblem = "unit-problem"          // known, but a pack inside (or the unit) is not active
+	ReasonUnitUnknown = trace.ReasonUnknownSSCC // never packed on the ledger
+	ReasonUnitEmpty   = "unit-empty"            // known, holding no packs
+	unitDetailLines   = 12                      // children listed under the band; the rest are counted
+)
+
+// unitTally counts what a unit holds, at any depth.
+type unitTally struct {
+	Packs, Active, Units int
+	Problems             []ledger.PackRef // packs inside that are not active
+}
+
+func tallyUnit(c ledger.Contents) unitTally {
+	var t unitTally
+	var walk func(c ledger.Contents)
+	walk = func(c ledger.Contents) {
+		for _, p := range c.Packs {
+			t.Packs++
+			if p.Status == ledger.PackActive {
+				t.Active++
+			} else {
+				t.Problems = append(t.Problems, p)
+			}
+		}
+		for _, u := range c.Units {
+			t.Units++
+			walk(u)
+		}
+	}
+	walk(c)
+	return t
+}
+
+// unitVerdict turns the contents of an SSCC (or why they could not be read)
+// into a verdict.
+func unitVerdict(c Code, uc UnitContents, err error) Verdict {
+	v := Verdict{Code: c, Level: LevelBad}
+	if err != nil {
+		v.Level, v.Reason, v.Err = LevelUnverified, ReasonNotVerified, err
+		if errors.Is(err, errNotConnected) {
+			v.Reason = ReasonNotConnected
+		}
+		return v
+	}
+	u := uc
+	v.Unit, v.Offline, v.AsOf = &u, uc.Offline, uc.AsOf
+	t := tallyUnit(uc.Contents)
+	switch {
+	case uc.Status == ledger.PackUnknown || uc.Status == "":
+		v.Reason = ReasonUnitUnknown
+	case t.Packs == 0:
+		v.Level, v.Reason = LevelUnverified, ReasonUnitEmpty
+	case len(t.Problems) > 0 || uc.Status != ledger.PackActive:
+		v.Reason = ReasonUnitProblem
+	default:
+		v.Level, v.Reason = LevelOK, ReasonUnitOK
+	}
+	return v
+}
+
+// unitLines are the lines under the band: each pack that is not active
+// first, then the others, at most unitDetailLines, and how many more.
+func unitLines(f formatter, c ledger.Contents) []string {
+	type line struct {
+		bad  bool
+		text string
+	}
+	var ls []line
+	var walk func(c ledger.Contents, in string)
+	walk = func(c ledger.Contents, in string) {
+		for _, p := range c.Packs {
+			t := tr("unit.pack", map[string]any{"GTIN": p.GTIN, "Serial": p.Serial, "Status": statusText(p.Status), "Batch": orDash(p.Batch)})
+			if in != "" {
+				t = tr("unit.in", map[string]any{"Text": t, "SSCC": in})
+			}
+			ls = append(ls, line{bad: p.Status != ledger.PackActive, text: t})
+		}
+		for _, u := range c.Units {
+			ls = append(ls, line{bad: u.Status != ledger.PackActive, text: tr("unit.case", map[string]any{"SSCC": u.SSCC, "Status": statusText(u.Status)})})
+			walk(u, u.SSCC)
+		}
+	}
+	walk(c, "")
+	sort.SliceStable(ls, func(i, j int) bool { return ls[i].bad && !ls[j].bad })
+	var out []string
+	for i, l := range ls {
+		if i == unitDetailLines {
+			n := len(ls) - i
+			out = append(out, trN("unit.more", n, map[string]any{"N": f.number(int64(n))}))
+			break
+		}
+		out = append(out, l.text)
+	}
+	return out
+}
+
+// statusText words a pack or unit status.
+func statusText(s ledger.PackStatus) string {
+	if hasTranslation("status." + string(s)) {
+		return tr("status." + string(s))
+	}
+	return string(s)
+}
+
+// packStatuses lists the statuses worded as "status.<status>".
+func packStatuses() []ledger.PackStatus {
+	return []ledger.PackStatus{ledger.PackUnknown, ledger.PackActive, ledger.PackInTransit, ledger.PackDispensed, ledger.PackDestroyed,
+		ledger.PackStolen, ledger.PackRecalled, ledger.PackExpired, ledger.PackSample, ledger.PackExported}
+}
+
+// lookupUnit reads an SSCC's contents (the ledger first unless offlineOnly)
+// and judges them. It runs on a task's goroutine.
+func (u *ui) lookupUnit(ctx context.Context, c Code, offlineOnly bool) Verdict {
+	if u.cfg.Units == nil {
+		return unitVerdict(c, UnitContents{}, errNotConnected)
+	}
+	uc, err := u.cfg.Units.UnitContents(ctx, c.SSCC, offlineOnly)
+	return unitVerdict(c, uc, err)
+}
+
+// receipt compares what arrives in a receiving session with what was
+// shipped to this site: the contents of each case or pallet received, as
+// the ledger has them. A case opened in the session (unpacked) must show
+// each pack it holds; one received sealed counts as arrived whole.
+type receipt struct {
+	expected   map[string]string // item key -> the SSCC it came in
+	order      []string          // expected keys in the order learnt
+	arrived    map[string]bool
+	unexpected []string // item keys scanned that no received unit holds
+}
+
+func newReceipt() *receipt {
+	return &receipt{expected: map[string]string{}, arrived: map[string]bool{}}
+}
+
+// learn adds the contents of a received unit to what is expected.
+func (r *receipt) learn(c ledger.Contents) {
+	var walk func(c ledger.Contents)
+	walk = func(c ledger.Contents) {
+		for _, p := range c.Packs {
+			k := "pack:" + p.GTIN + "/" + p.Serial
+			if _, ok := r.expected[k]; !ok {
+				r.expected[k] = c.SSCC
+				r.order = append(r.order, k)
+			}
+		}
+		for _, u := range c.Units {
+			k := "sscc:" + u.SSCC
+			if _, ok := r.expected[k]; !ok {
+				r.expected[k] = c.SSCC
+				r.order = append(r.order, k)
+			}
+			walk(u)
+		}
+	}
+	walk(c)
+}
+
+// receiptTally is the comparison's outcome.
+type receiptTally struct {
+	Expected, Arrived int
+	Missing           []string // expected item keys not seen (only inside opened units)
+	Unexpected        []string // scanned item keys no received unit holds
+}
+
+// compare judges the session: items is every item key scanned (received
+// loose or as the parent of a re-pack), sealed the SSCCs received and not
+// opened, opened the SSCCs unpacked in the session.
+func (r *receipt) compare(items []string, sealed, opened map[string]bool) receiptTally {
+	t := receiptTally{Expected: len(r.order)}
+	seen := map[string]bool{}
+	for _, k := range items {
+		seen[k] = true
+	}
+	// What is inside a sealed unit arrived with it, at any depth.
+	inSealed := func(k string) bool {
+		for p := r.expected[k]; p != ""; p = r.expected["sscc:"+p] {
+			if sealed[p] && !opened[p] {
+				return true
+			}
+		}
+		return false
+	}
+	for _, k := range r.order {
+		if seen[k] || inSealed(k) {
+			t.Arrived++
+		} else {
+			t.Missing = append(t.Missing, k)
+		}
+	}
+	for _, k := range items {
+		if _, ok := r.expected[k]; !ok && !(strings.HasPrefix(k, "sscc:") && sealed[strings.TrimPrefix(k, "sscc:")]) &&
+			!(strings.HasPrefix(k, "sscc:") && opened[strings.TrimPrefix(k, "sscc:")]) {
+			t.Unexpected = append(t.Unexpected, k)
+		}
+	}
+	return t
+}

@@ -1,0 +1,213 @@
+package station
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/medtrace/medtrace/internal/store"
+	"github.com/medtrace/medtrace/trace"
+)
+
+// What the desks keep and read beyond capture and verification: an
+// inspector's findings (kept across restarts), the contents of cases and
+// pallets, the consortium's members, the recall orders of the local copy,
+// and the alerts this station saw (refused events, packs that must not be
+// handed out).
+
+// ErrUnitsOffline is wrapped by UnitContents when the ledger does not
+// answer: the local copy keeps packs, not what cases and pallets hold.
+var ErrUnitsOffline = errors.New("the local copy keeps no contents of cases and pallets")
+
+// Finding is one item an inspector checked, with the result.
+type Finding struct {
+	ID         int64 // the store's ID; 0 before it is saved
+	Time       time.Time
+	Inspector  string // the inspector's name
+	Location   string // GLN of the inspector's office
+	Raw        []byte // the code as scanned
+	GTIN       string
+	Serial     string
+	Batch      string
+	Expiry     string // YYYY-MM-DD, "" when absent
+	SSCC       string
+	Reason     string // the verdict's reason code
+	Offline    bool
+	AsOf       time.Time
+	Conformant bool
+	Note       string
+	Photo      string // path of a photo file, "" for none
+	EventID    string // the queued inspect event, "" when not queued
+}
+
+// SaveFinding stores f durably and returns it with its ID.
+func (s *Station) SaveFinding(ctx context.Context, f Finding) (Finding, error) {
+	out, err := s.store.SaveFinding(ctx, store.Finding(f))
+	return Finding(out), err
+}
+
+// Findings lists the stored findings, oldest first, the newest limit of
+// them.
+func (s *Station) Findings(ctx context.Context, limit int) ([]Finding, error) {
+	fs, err := s.store.Findings(ctx, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Finding, len(fs))
+	for i, f := range fs {
+		out[i] = Finding(f)
+	}
+	return out, nil
+}
+
+// UnitContents is what a case or pallet holds, with where the answer came
+// from.
+type UnitContents struct {
+	trace.Contents
+	Offline bool      // answered from the local copy
+	AsOf    time.Time // when the answer was true
+}
+
+// UnitContents answers what a case or pallet holds, each child with its
+// status, from the ledger. When the ledger does not answer (or with
+// offlineOnly) the error wraps ErrUnitsOffline: the local copy keeps no
+// aggregation yet.
+func (s *Station) UnitContents(ctx context.Context, sscc string, offlineOnly bool) (UnitContents, error) {
+	if offlineOnly {
+		return UnitContents{}, ErrUnitsOffline
+	}
+	c, err := s.Contents(ctx, sscc)
+	if err != nil {
+		return UnitContents{}, fmt.Errorf("%w: %w", ErrUnitsOffline, err)
+	}
+	return UnitContents{Contents: c, AsOf: s.now()}, nil
+}
+
+// Member is one organisation of the consortium as the ledger's
+// configuration names it.
+type Member struct {
+	MSP         string   // the organisation's MSP ID
+	Role        string   // "manufacturer", "distributor", "pharmacy" or "regulator"
+	Prefixes    []string // GS1 company prefixes it owns
+	ChinaCodes  []string // China drug-code product identifiers it owns (7 digits)
+	GLNs        []string // locations where its events may happen
+	AnyLocation bool     // no GLN restriction
+}
+
+// Members reads the consortium's members from the ledger's configuration,
+// sorted by MSP ID. It needs the ledger.
+func (s *Station) Members(ctx context.Context) ([]Member, error) {
+	oc, err := s.link.client()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := oc.C.LedgerConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Member, 0, len(cfg.Orgs))
+	for msp, o := range cfg.Orgs {
+		m := Member{MSP: msp, Role: o.Role, GLNs: slices.Clone(o.GLNs), AnyLocation: len(o.GLNs) == 0}
+		for _, p := range o.Prefixes {
+			if cn, ok := strings.CutPrefix(p, trace.CNProductPrefix); ok {
+				m.ChinaCodes = append(m.ChinaCodes, cn)
+			} else {
+				m.Prefixes = append(m.Prefixes, p)
+			}
+		}
+		out = append(out, m)
+	}
+	slices.SortFunc(out, func(a, b Member) int { return strings.Compare(a.MSP, b.MSP) })
+	return out, nil
+}
+
+// RecallOrder is one recalled batch.
+type RecallOrder struct {
+	GTIN   string
+	Batch  string
+	Reason string
+	Time   time.Time
+	Block  uint64
+}
+
+// recallsShown bounds the recall list.
+const recallsShown = 1000
+
+// Recalls lists the recalled batches in the local copy, newest first.
+func (s *Station) Recalls(ctx context.Context) ([]RecallOrder, error) {
+	rs, err := s.store.Recalls(ctx, recallsShown)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RecallOrder, len(rs))
+	for i, r := range rs {
+		out[i] = RecallOrder{GTIN: r.GTIN, Batch: r.Batch, Reason: r.Reason, Time: r.Time, Block: r.Block}
+	}
+	return out, nil
+}
+
+// AlertRecord is one alert this station saw.
+type AlertRecord struct {
+	ID      int64
+	Time    time.Time
+	Kind    string // the desk's grouping: "double-dispense", "unknown-serial", ...
+	Code    string // the ledger's reason code (trace/reasons.go)
+	Message string // the ledger's sentence
+	Source  string // "refusal" (an event the ledger refused) or "scan" (a verdict)
+	EventID string // the refused event, "" for a scan
+	Event   trace.Kind
+	GTIN    string
+	Serial  string
+	Batch   string
+	SSCC    string
+	Place   string // GLN where it was seen
+}
+
+// AlertFilter selects alerts.
+type AlertFilter struct {
+	Kinds []string  // none: every kind
+	Since time.Time // zero: from the start
+	Text  string    // a GTIN, serial, batch, SSCC or GLN the alert names ("" for any)
+	Limit int       // at most this many (0: 1000)
+}
+
+// RecordAlert keeps a in the store; an alert for an event already kept is
+// not kept twice (added is false).
+func (s *Station) RecordAlert(ctx context.Context, a AlertRecord) (added bool, err error) {
+	return s.store.RecordAlert(ctx, store.Alert{Time: a.Time, Kind: a.Kind, Code: a.Code, Message: a.Message, Source: a.Source,
+		EventID: a.EventID, EventKind: a.Event, GTIN: a.GTIN, Serial: a.Serial, Batch: a.Batch, SSCC: a.SSCC, Place: a.Place})
+}
+
+// Alerts lists the alerts f selects, newest first.
+func (s *Station) Alerts(ctx context.Context, f AlertFilter) ([]AlertRecord, error) {
+	as, err := s.store.Alerts(ctx, store.AlertFilter(f))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]AlertRecord, len(as))
+	for i, a := range as {
+		out[i] = AlertRecord{ID: a.ID, Time: a.Time, Kind: a.Kind, Code: a.Code, Message: a.Message, Source: a.Source,
+			EventID: a.EventID, Event: a.EventKind, GTIN: a.GTIN, Serial: a.Serial, Batch: a.Batch, SSCC: a.SSCC, Place: a.Place}
+	}
+	return out, nil
+}
+
+// Refused lists the events the ledger refused (rejected or in conflict),
+// newest first, at most limit: the clone alerts the desks raise.
+func (s *Station) Refused(ctx context.Context, limit int) ([]QueuedEvent, error) {
+	qs, err := s.store.Events(ctx, store.EventFilter{States: []store.State{store.StateRejected, store.StateConflict},
+		Limit: max(limit, 1), Newest: true})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]QueuedEvent, 0, len(qs))
+	for i := len(qs) - 1; i >= 0; i-- { // the store lists them in capture order
+		q := qs[i]
+		out = append(out, QueuedEvent{Event: q.Event, State: string(q.State), TxID: q.TxID, Block: q.Block,
+			Reason: q.Reason, Message: q.Message, Attempts: q.Attempts})
+	}
+	return out, nil
+}
