@@ -83,6 +83,7 @@ func runApp(ctx context.Context) error {
 	ws := station.New(st, station.Options{})
 	wg.Go(func() { ws.Upkeep(ctx, lg.Logger) })
 	cfg.Scans, cfg.Queue, cfg.QueueView, cfg.Verifier, cfg.History, cfg.Snapshot, cfg.Syncer = ws, ws, ws, ws, ws, ws, ws
+	cfg.Findings, cfg.Units, cfg.Consortium, cfg.Recalls, cfg.Alerts, cfg.Refusals = ws, ws, ws, ws, ws, ws // the desks
 	var once sync.Once
 	cfg.OnRole = func(role string) { // the first role chosen connects, as that role's identity
 		once.Do(func() {
