@@ -417,6 +417,24 @@ func TestRoleScenarios(t *testing.T) {
 		sc.checkPacks(t, gtin, batch, expiry, serials[:1], packWant{status: trace.PackDispensed, holder: phar})
 		sc.checkUnit(t, opened)
 	})
+	step("pharmacist reads the pack's history from the ledger", func(t *testing.T) {
+		pharDesk.scan(ph.entry, labels[0]) // red now: already dispensed, here
+		if v := ph.verdict.current; v.Level != LevelBad || v.Reason != ReasonDispensed || v.Place != phar.gln {
+			t.Fatalf("verdict %v/%s at %q, want already dispensed at %s", v.Level, v.Reason, v.Place, phar.gln)
+		}
+		pharDesk.key(fyne.KeyF4)
+		var kinds []string
+		for _, h := range ph.historyItems {
+			kinds = append(kinds, string(h.Kind))
+			if h.Pending || h.TxID == "" {
+				t.Errorf("history entry %+v is not on the ledger", h)
+			}
+		}
+		got := strings.Join(kinds, " ")
+		if !strings.HasPrefix(got, "commission ship receive") || !strings.HasSuffix(got, "receive dispense undo-dispense dispense") {
+			t.Errorf("history %q (%s), want commission ship receive ... receive dispense undo-dispense dispense", got, ph.historyTitle.Text)
+		}
+	})
 
 	inspDesk := sc.desk(t, RoleInspector, reg)
 	in := inspDesk.u.insp
@@ -460,6 +478,33 @@ func TestRoleScenarios(t *testing.T) {
 				}
 			})
 		}
+	})
+	step("inspector records the dispensed pack and syncs back at the office", func(t *testing.T) {
+		inspDesk.scan(in.entry, labels[0])
+		if in.conformant.Selected != in.conformant.Options[1] {
+			t.Fatalf("a dispensed pack is preselected %q, want non-conformant", in.conformant.Selected)
+		}
+		in.note.SetText("found on a shelf after dispensing")
+		inspDesk.key(fyne.KeyF2)
+		if len(in.findings) != 1 || in.findings[0].EventID == "" {
+			t.Fatalf("findings %+v, want one with its inspect event queued", in.findings)
+		}
+		if err := reg.ws.Connect(sc.ctx, station.Source{Profile: sc.profile, Identity: reg.identity}); err != nil {
+			t.Fatal(err)
+		}
+		sc.sync(t, inspDesk, reg, 1)
+		hs, err := sc.reader.History(sc.ctx, gtin, serials[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hs) == 0 {
+			t.Fatal("the ledger has no history of the pack")
+		}
+		if last := hs[len(hs)-1]; last.Kind != ledger.KindInspect || last.EventID != in.findings[0].EventID || last.Place != reg.gln {
+			t.Fatalf("the ledger's last event of the pack is %s %s at %s, want the inspection %s at %s", last.Kind, last.EventID,
+				last.Place, in.findings[0].EventID, reg.gln)
+		}
+		sc.checkPacks(t, gtin, batch, expiry, serials[:1], packWant{status: trace.PackDispensed, holder: phar})
 	})
 }
 
