@@ -17,7 +17,7 @@ import (
 
 // fakeCAs lays out, for every client organisation, a CA (certificate and
 // PKCS#8 key, as cryptogen writes them) and an MSP directory.
-func fakeCAs(t *testing.T, l layout, start time.Time) {
+func fakeCAs(t testing.TB, l layout, start time.Time) {
 	t.Helper()
 	for _, o := range Orgs() {
 		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -143,6 +143,28 @@ func TestIssueUsers(t *testing.T) {
 			if _, err := IssueUser(l.root, UserSpec{Org: bad.role, Name: bad.name}); err == nil {
 				t.Errorf("IssueUser(%q, %q) issued", bad.role, bad.name)
 			}
+		}
+	})
+}
+
+// FuzzCertAttributes: any bytes give attributes or an error, never a panic.
+func FuzzCertAttributes(f *testing.F) {
+	l := layout{f.TempDir()}
+	fakeCAs(f, l, time.Now().Add(-time.Minute))
+	if err := issueUsers(l, time.Now()); err != nil {
+		f.Fatal(err)
+	}
+	good, err := os.ReadFile(l.userCertFile(Users()[0]))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add([]byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		attrs, err := CertAttributes(b)
+		if err != nil && attrs != nil {
+			t.Fatalf("attributes %v beside error %v", attrs, err)
 		}
 	})
 }
