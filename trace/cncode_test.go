@@ -138,3 +138,25 @@ func FuzzCNCode(f *testing.F) {
 		}
 	})
 }
+
+// TestCNStateWords: the ledger's sentences name a China pack by its drug
+// code, a GS1 pack as before.
+func TestCNStateWords(t *testing.T) {
+	product, serial := CNPackOf("81234561234567890123")
+	tests := []struct {
+		name string
+		p    PackFacts
+		want string
+	}{
+		{"China pack", PackFacts{GTIN: product, Serial: serial, Status: PackDispensed}, "The pack with drug code 81234561234567890123 was already dispensed"},
+		{"GS1 pack", PackFacts{GTIN: "04012345000016", Serial: "S1", Status: PackDispensed}, "Pack 04012345000016 serial S1 was already dispensed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := StateAlert(tt.p, KindDispense)
+			if a.Code != ReasonAlreadyDispensed || a.Message != tt.want {
+				t.Fatalf("StateAlert = %+v, want %q", a, tt.want)
+			}
+		})
+	}
+}

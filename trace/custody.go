@@ -80,7 +80,7 @@ func CustodyRefusal(subject string, holder, consignee Party, k Kind, a Actor) (A
 // CustodyRefusal is the custody rule (the package's CustodyRefusal) for
 // pack p.
 func (p PackFacts) CustodyRefusal(k Kind, a Actor) (Alert, bool) {
-	return CustodyRefusal(Sentence("pack %s serial %s", p.GTIN, p.Serial), p.Holder, p.Consignee, k, a)
+	return CustodyRefusal(Sentence("%s", packWords(p.GTIN, p.Serial)), p.Holder, p.Consignee, k, a)
 }
 
 // Ledger time. Every transaction carries a timestamp its endorsing peers

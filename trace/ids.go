@@ -240,6 +240,15 @@ func CheckPack(product, serial string) error {
 	return CheckSerial(serial)
 }
 
+// packWords names a pack inside the ledger's sentences: "pack GTIN serial
+// S", or "the pack with drug code" and the 20 digits of a China pack.
+func packWords(product, serial string) string {
+	if code, ok := CNCodeOf(product, serial); ok {
+		return "the pack with drug code " + code
+	}
+	return "pack " + product + " serial " + serial
+}
+
 // PackName names a pack for people: "GTIN g serial s", or "drug code" and
 // the 20 digits of a China pack.
 func PackName(product, serial string) string {

@@ -68,10 +68,10 @@ func StepRefusal(p PackFacts, k Kind) (a Alert, refused bool) {
 	case CanStart(k, p.Status):
 		return Alert{}, false
 	case k == KindUndoDispense:
-		return Alertf(ReasonNotDispensed, "pack %s serial %s is %s, not dispensed", p.GTIN, p.Serial, p.Status), true
+		return Alertf(ReasonNotDispensed, "%s is %s, not dispensed", packWords(p.GTIN, p.Serial), p.Status), true
 	case k == KindReceive && p.Status == PackActive:
-		return Alertf(ReasonNotShipped, "pack %s serial %s was not shipped to anyone%s: an unannounced delivery is refused; the sender records the ship first",
-			p.GTIN, p.Serial, heldBy(p.Holder)), true
+		return Alertf(ReasonNotShipped, "%s was not shipped to anyone%s: an unannounced delivery is refused; the sender records the ship first",
+			packWords(p.GTIN, p.Serial), heldBy(p.Holder)), true
 	}
 	return StateAlert(p, k), true
 }
@@ -92,11 +92,11 @@ func UndoRefusal(p PackFacts, place string, at, tx time.Time) (Alert, bool) {
 	}
 	switch {
 	case place != p.DispensedAt:
-		return Alertf(ReasonUndoOtherLocation, "pack %s serial %s was dispensed at %s: only there can it be undone", p.GTIN, p.Serial, p.DispensedAt), true
+		return Alertf(ReasonUndoOtherLocation, "%s was dispensed at %s: only there can it be undone", packWords(p.GTIN, p.Serial), p.DispensedAt), true
 	case at.Before(p.DispensedOn):
 		return Alertf(ReasonBadEvent, "the undo is dated before the dispense (%s)", p.DispensedOn.UTC().Format(time.RFC3339)), true
 	case tx.Sub(from) > UndoWindow:
-		return Alertf(ReasonUndoTooLate, "pack %s serial %s was dispensed on %s (ledger time): more than 10 days ago", p.GTIN, p.Serial, from.UTC().Format(time.DateOnly)), true
+		return Alertf(ReasonUndoTooLate, "%s was dispensed on %s (ledger time): more than 10 days ago", packWords(p.GTIN, p.Serial), from.UTC().Format(time.DateOnly)), true
 	}
 	return Alert{}, false
 }
@@ -121,19 +121,19 @@ func Alertf(code, format string, args ...any) Alert {
 func StateAlert(p PackFacts, k Kind) Alert {
 	switch p.Status {
 	case PackDispensed:
-		return Alertf(ReasonAlreadyDispensed, "pack %s serial %s was already dispensed%s", p.GTIN, p.Serial, atOn(p.DispensedAt, p.DispensedOn))
+		return Alertf(ReasonAlreadyDispensed, "%s was already dispensed%s", packWords(p.GTIN, p.Serial), atOn(p.DispensedAt, p.DispensedOn))
 	case PackInTransit:
-		return Alertf(ReasonInTransit, "pack %s serial %s is in transit to %s: receive it first", p.GTIN, p.Serial, p.Dest)
+		return Alertf(ReasonInTransit, "%s is in transit to %s: receive it first", packWords(p.GTIN, p.Serial), p.Dest)
 	case PackDestroyed:
-		return Alertf(ReasonDestroyed, "pack %s serial %s was destroyed", p.GTIN, p.Serial)
+		return Alertf(ReasonDestroyed, "%s was destroyed", packWords(p.GTIN, p.Serial))
 	case PackStolen:
-		return Alertf(ReasonStolen, "pack %s serial %s was reported stolen", p.GTIN, p.Serial)
+		return Alertf(ReasonStolen, "%s was reported stolen", packWords(p.GTIN, p.Serial))
 	case PackSample:
-		return Alertf(ReasonSample, "pack %s serial %s was taken as a sample", p.GTIN, p.Serial)
+		return Alertf(ReasonSample, "%s was taken as a sample", packWords(p.GTIN, p.Serial))
 	case PackExported:
-		return Alertf(ReasonExported, "pack %s serial %s was exported", p.GTIN, p.Serial)
+		return Alertf(ReasonExported, "%s was exported", packWords(p.GTIN, p.Serial))
 	}
-	return Alertf(ReasonBadEvent, "pack %s serial %s cannot be %s from status %s", p.GTIN, p.Serial, k, p.Status)
+	return Alertf(ReasonBadEvent, "%s cannot be %s from status %s", packWords(p.GTIN, p.Serial), k, p.Status)
 }
 
 // heldBy is " (held by MSP at GLN)" when the holder is known.
