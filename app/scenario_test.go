@@ -221,9 +221,12 @@ func compareUnit(t *testing.T, got trace.Contents, want unitWant) {
 // into a case and the case and the third pack into a pallet, and ships the
 // pallet to the pharmacy; the pharmacy's warehouse desk receives the
 // pallet; its pharmacist desk verifies a pack (green, online), dispenses,
-// undoes, and dispenses again; the inspector's desk downloads the snapshot
-// and checks the pallet's packs offline. After every step the site syncs,
-// and the ledger's state is read back through a client.
+// undoes, and dispenses again, and reads the pack's history; the
+// inspector's desk downloads the snapshot, checks the pallet's packs
+// offline and records a finding that syncs back. After every step the site
+// syncs, nothing is refused, and the ledger's state is read back through a
+// client. Last, an event the ledger refuses shows on the Queue screen as
+// refused, never "Up to date".
 func TestRoleScenarios(t *testing.T) {
 	n, p, clients := networktest.ClientsForTest(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
@@ -505,6 +508,39 @@ func TestRoleScenarios(t *testing.T) {
 				last.Place, in.findings[0].EventID, reg.gln)
 		}
 		sc.checkPacks(t, gtin, batch, expiry, serials[:1], packWant{status: trace.PackDispensed, holder: phar})
+	})
+	// The first symptom: the Queue screen said "Up to date" beside
+	// rejected events. The manufacturer ships a pack the pharmacy holds.
+	step("a refused event is shown as refused, never up to date", func(t *testing.T) {
+		manDesk.key(fyne.KeyF3)
+		m.counterparty.SetText(dist.gln)
+		manDesk.scan(m.shipEntry, labels[1])
+		manDesk.key(fyne.KeyF9)
+		if _, err := man.ws.Drain(sc.ctx, manDesk.u.reportSync); err != nil {
+			t.Fatal(err)
+		}
+		manDesk.settle()
+		c, err := man.ws.Counts(sc.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := (station.QueueCounts{Recorded: man.recorded, Rejected: 1}); c != want {
+			t.Fatalf("the manufacturer's queue: %+v, want %+v", c, want)
+		}
+		q := manDesk.u.queue
+		q.shown()
+		manDesk.settle()
+		if q.counts["rejected"].Text != "1" || strings.Contains(q.state.Text, "Up to date") ||
+			!strings.Contains(q.state.Text, "1 rejected by the ledger") {
+			t.Errorf("Queue screen: %s rejected, %q", q.counts["rejected"].Text, q.state.Text)
+		}
+		if len(q.events) == 0 {
+			t.Fatal("the Queue screen lists no events")
+		}
+		if e := q.events[0]; e.State != "rejected" || e.Reason != trace.ReasonNotHolder {
+			t.Errorf("the newest event listed is %s (%s: %s), want the ship refused with %s", e.State, e.Reason, e.Message, trace.ReasonNotHolder)
+		}
+		sc.checkPacks(t, gtin, batch, expiry, serials[1:2], packWant{status: trace.PackActive, holder: phar})
 	})
 }
 
