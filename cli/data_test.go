@@ -266,7 +266,7 @@ func TestCorruptDatabaseCommand(t *testing.T) {
 }
 
 // epcisSchema is the EPCIS 2.0 JSON schema beside the project, if present.
-const epcisSchema = "../../../shared/epcis/EPCIS-JSON-Schema.json"
+const epcisSchema = "../../shared/epcis/EPCIS-JSON-Schema.json"
 
 func TestExportEPCIS(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")

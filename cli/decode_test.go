@@ -61,7 +61,7 @@ func symbolImg(t *testing.T, data string, gs1 bool) *image.Gray {
 
 // bombFixture is scanner's 161-byte PNG that declares 40000x40000 pixels
 // (1.6 GB if decoded).
-const bombFixture = "../../scanner/testdata/bomb-40000x40000.png"
+const bombFixture = "../scanner/testdata/bomb-40000x40000.png"
 
 const testGS1 = "0109506000134352172912311" + "0AB12C\x1d21SN77"
 

@@ -72,7 +72,7 @@ func TestLedgerDefaultState(t *testing.T) {
 
 func TestLedgerSeedAlreadySeeded(t *testing.T) {
 	dir := t.TempDir()
-	b, err := os.ReadFile(filepath.Join("..", "..", "ledger", "network", "testdata", "profile-valid.json"))
+	b, err := os.ReadFile(filepath.Join("..", "ledger", "network", "testdata", "profile-valid.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
