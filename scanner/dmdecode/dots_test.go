@@ -3,8 +3,6 @@ package dmdecode
 import (
 	"strings"
 	"testing"
-
-	"github.com/medtrace/medtrace/scanner/dmencode"
 )
 
 // TestClosed: a closing fills gaps of up to 2r pixels between dark areas,
@@ -42,27 +40,6 @@ func TestClosed(t *testing.T) {
 				}
 				if got.String() != tc.out {
 					t.Errorf("vertical=%v: got %s, want %s", vertical, got.String(), tc.out)
-				}
-			}
-		})
-	}
-}
-
-// TestNoStrategyReadsWrong runs every strategy on its own over every image
-// of TestDecodeRealKinds (the inverting ones see them inverted): a strategy may find
-// nothing, but none may read anything but the symbol's text. (Before the
-// frame check the locator on the 2x enlarged tilted phone screen read a
-// 10x10 symbol out of the screen's pixel grid.)
-func TestNoStrategyReadsWrong(t *testing.T) {
-	d := New(Options{Budget: NoBudget})
-	for _, tc := range realKinds() {
-		t.Run(tc.name, func(t *testing.T) {
-			sym := mustEncode(t, tc.data, strings.HasPrefix(tc.data, "01"), dmencode.ShapeSquare)
-			g := toGray(tc.img(sym))
-			for _, s := range d.strategies(g) {
-				r, err := s.run(d, g)
-				if err == nil && string(r.Data) != tc.data {
-					t.Errorf("strategy %s read %s %q", s.name, r.Symbology, r.Data)
 				}
 			}
 		})
