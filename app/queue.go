@@ -156,12 +156,14 @@ func (q *queueScreen) eventLine(e QueuedEvent) string {
 			return base + " · " + tr("queue.tx.noblock", map[string]any{"Tx": e.TxID})
 		}
 		return base + " · " + tr("queue.tx", map[string]any{"Tx": e.TxID, "Block": f.number(int64(e.Block))})
-	case "rejected":
-		msg := e.Message
-		if msg == "" {
-			msg = e.Reason
+	case "rejected", "conflict":
+		// The refusal in the user's language by its reason code, the
+		// ledger's sentence (which names the particulars) as detail.
+		code := e.Reason
+		if code == "" && e.State == "conflict" {
+			code = "conflict"
 		}
-		return base + " · " + tr("queue.reason", map[string]any{"Reason": e.Reason, "Message": msg})
+		return base + " · " + alertText(code, e.Message)
 	}
 	if e.Attempts > 0 {
 		base += " · " + trN("queue.attempts", e.Attempts, map[string]any{"N": f.number(int64(e.Attempts))})

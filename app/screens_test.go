@@ -392,7 +392,7 @@ func TestQueueScreen(t *testing.T) {
 		t.Fatalf("counts pending=%s rejected=%s", q.counts["pending"].Text, q.counts["rejected"].Text)
 	}
 	lines := []string{q.eventLine(q.events[0]), q.eventLine(q.events[1]), q.eventLine(q.events[2]), q.eventLine(q.events[3])}
-	wants := []string{"tx tx0123456789 (block 77)", "already-dispensed: dispensed at 4012345000016", "pending · 3 attempts", "recorded · tx tx9876543210"}
+	wants := []string{"tx tx0123456789 (block 77)", "This pack was already dispensed — dispensed at 4012345000016", "pending · 3 attempts", "recorded · tx tx9876543210"}
 	for i, w := range wants {
 		if !strings.Contains(lines[i], w) {
 			t.Errorf("line %d %q lacks %q", i, lines[i], w)
