@@ -16,8 +16,8 @@ type Code struct {
 	Valid     bool      // no problem found
 	NotACode  bool      // the input is no pack code at all (rather than a damaged one)
 	Scheme    string    // "gs1", "cn-drugcode", "ifa" or "unknown"
-	GTIN      string    // 14 digits
-	Serial    string    // AI 21 (or the national equivalent)
+	GTIN      string    // 14 digits; a China drug code's product: "CN" + 7 digits
+	Serial    string    // AI 21; a China drug code's other 13 digits
 	Batch     string    // AI 10
 	Expiry    time.Time // AI 17 as a date; zero when absent
 	ExpiryRaw string    // AI 17 as printed (YYMMDD)
@@ -41,6 +41,11 @@ func Parse(raw []byte, gsSubstitute byte) Code {
 	c := Code{Raw: raw, Valid: r.Valid, Scheme: string(r.Scheme), GTIN: r.GTIN, Serial: r.Serial,
 		Batch: r.Batch, SSCC: r.SSCC, NotACode: errors.Is(r.Err(), packcode.ErrNotPackCode),
 		HRI: strings.Join(r.HRI, " ")}
+	if product, serial, ok := r.LedgerPack(); ok {
+		// The pack as the ledger names it: a China drug code as its
+		// product ("CN" + 7 digits) and the other 13 digits.
+		c.GTIN, c.Serial = product, serial
+	}
 	if r.Expiry != nil {
 		c.Expiry, c.ExpiryRaw = r.Expiry.T, r.Expiry.Raw
 	}
@@ -99,4 +104,13 @@ func (c Code) ExpiryDate() string {
 func (c Code) Event(kind trace.Kind, at time.Time, location string) trace.Event {
 	return trace.Event{Kind: kind, Time: at.UTC(), Location: location,
 		GTIN: c.GTIN, Serial: c.Serial, Batch: c.Batch, Expiry: c.ExpiryDate(), SSCC: c.SSCC}
+}
+
+// Name is the pack as a person reads it: "GTIN … serial …", or "drug code
+// …" for China's code (trace.PackName); "" when c names no pack.
+func (c Code) Name() string {
+	if !c.IsPack() {
+		return ""
+	}
+	return trace.PackName(c.GTIN, c.Serial)
 }

@@ -20,6 +20,7 @@ const (
 	packRaw  = "]d201" + gtin + "1727123110B1\x1d21PACK1"
 	otherRaw = "]d201" + gtin + "1727123110B1\x1d21PACK2"
 	ssccRaw  = "]d200040987650000001239"
+	cnRaw    = "81234560000000011234" // China's drug code: product 8123456
 )
 
 var testNow = time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
@@ -52,6 +53,7 @@ func TestParse(t *testing.T) {
 		{"sscc", ssccRaw, true, false, true, false, ""},
 		{"check digit wrong", "]d20109501101530004" + "21X", false, true, false, false, ""},
 		{"no code at all", "hello", false, false, false, true, ""},
+		{"china drug code", cnRaw, true, true, false, false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Parse([]byte(tc.raw), 0)
@@ -254,5 +256,19 @@ func TestConnectFailureIsKept(t *testing.T) {
 	}
 	if len(reports) != 1 || reports[0].Err == nil {
 		t.Fatalf("reports %+v, want one with the error", reports)
+	}
+}
+
+func TestChinaCodeIsALedgerPack(t *testing.T) {
+	c := Parse([]byte(cnRaw), 0)
+	if !c.IsPack() || c.GTIN != "CN8123456" || c.Serial != "0000000011234" {
+		t.Fatalf("Parse(%s) = %+v, want the pack CN8123456 / 0000000011234", cnRaw, c)
+	}
+	if got, want := c.Name(), "drug code "+cnRaw; got != want {
+		t.Errorf("Name() = %q, want %q", got, want)
+	}
+	ev := c.Event(trace.KindDispense, testNow, site)
+	if err := ev.Check(); err != nil {
+		t.Errorf("a dispense of it is not well formed: %v", err)
 	}
 }
