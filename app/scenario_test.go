@@ -446,7 +446,7 @@ func TestRoleScenarios(t *testing.T) {
 		if in.snap.Block == 0 || in.snap.Packs < 3 {
 			t.Fatalf("snapshot %+v; the desk says %q", in.snap, in.snapLabel.Text)
 		}
-		if !strings.Contains(in.snapLabel.Text, fmt.Sprint(in.snap.Packs)) {
+		if !strings.Contains(in.snapLabel.Text, " "+inspDesk.u.f.number(in.snap.Packs)+" packs") {
 			t.Errorf("the desk says %q, want the %d packs named", in.snapLabel.Text, in.snap.Packs)
 		}
 		sc.sync(t, inspDesk, reg, 0)
