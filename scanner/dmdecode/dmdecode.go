@@ -208,12 +208,14 @@ func (d *Decoder) strategies(g *Gray) []strategy {
 		first = []strategy{locator, hybrid}
 	}
 	return append(first, []strategy{
+		// Dot-printed symbols (inkjet, vials) are common on packs: their
+		// passes come before the rarer cases.
+		{"locator-dots1", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.locateDots(g, 1) }},
+		{"locator-dots2", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.locateDots(g, 2) }},
 		{"inverted", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.zx(g.inverted(), binHybrid, false, true) }},
 		{"global", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.zx(g, binGlobal, false, true) }},
 		{"pure", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.zx(g, binHybrid, true, true) }},
 		{"locator-filled", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.locate(g, true) }},
-		{"locator-dots1", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.locateDots(g, 1) }},
-		{"locator-dots2", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.locateDots(g, 2) }},
 		{"locator-up2", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.locateUp(g, 2) }},
 		{"locator-dots3", func(d *Decoder, g *Gray) (scanner.Read, error) { return d.locateDots(g, 3) }},
 		{"locator-dots-smooth", func(d *Decoder, g *Gray) (scanner.Read, error) {
