@@ -12,7 +12,6 @@ import (
 	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/ledger/network"
 	"github.com/medtrace/medtrace/station"
-	"github.com/medtrace/medtrace/sync/outbox"
 
 	"github.com/medtrace/medtrace/internal/datadir"
 )
@@ -68,14 +67,6 @@ func (f *dataFlags) openStore(ctx context.Context, sio IO) (*store.Store, error)
 	return store.Open(ctx, dir, store.Options{})
 }
 
-// ledgerConn is a connection to the ledger for the sync commands.
-type ledgerConn interface {
-	outbox.Ledger
-	outbox.Feed
-	outbox.OnlineVerifier
-	Close() error
-}
-
 // profilePath returns the ledger profile: the flag, else where every
 // workstation looks (station.ProfilePath).
 func (f *dataFlags) profilePath(getenv func(string) string) (string, error) {
@@ -96,19 +87,6 @@ func parseCode(code string) ([]byte, packcode.Result, error) {
 		return nil, packcode.Result{}, fmt.Errorf("code %q: %w", code, err)
 	}
 	return raw, packcode.Parse(raw, packcode.Options{}), nil
-}
-
-// scanOf turns a parse result into the scan the store keeps.
-func scanOf(raw []byte, r packcode.Result, source string) store.Scan {
-	sc := store.Scan{Raw: raw, Valid: r.Valid, Scheme: string(r.Scheme), GTIN: r.GTIN, Serial: r.Serial,
-		Batch: r.Batch, SSCC: r.SSCC, Source: source, Problems: []store.Problem{}}
-	if r.Expiry != nil {
-		sc.Expiry = r.Expiry.String()
-	}
-	for _, p := range r.Problems {
-		sc.Problems = append(sc.Problems, store.Problem{Code: string(p.Code), AI: p.AI, Message: p.Message})
-	}
-	return sc
 }
 
 // printStoreErr prints a store or ledger failure, logs it and returns

@@ -15,6 +15,7 @@ import (
 	"github.com/medtrace/medtrace/internal/gs1"
 	"github.com/medtrace/medtrace/internal/store"
 	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/station"
 	"github.com/medtrace/medtrace/trace"
 )
 
@@ -161,29 +162,38 @@ func runQueueAdd(ctx context.Context, sio IO, args []string) int {
 	if cn != "" && k == ledger.KindRecall {
 		serial = "" // a recall names the code's product and a batch
 	}
-	s, err := df.openStore(ctx, sio)
+	ws, done, _, err := df.openStation(ctx, sio, false, station.Options{})
 	if err != nil {
 		return printStoreErr(sio, "queue add", err)
 	}
-	defer s.Close()
-	sc := scanOf(raw, res, "cli")
-	sc.Session, sc.Location = *session, *location
-	if cn != "" { // the scan names the pack as the ledger does, so a second scan of it is flagged
-		sc.GTIN, sc.Serial = trace.CNPackOf(cn)
-	}
-	if !res.Valid {
-		r, err := s.RecordScan(ctx, sc)
+	defer done()
+	scan := station.ScanRecord{Code: station.Parse(raw, 0), Session: *session, Source: "cli", Location: *location, Time: time.Now()}
+	// keepScan keeps the scan alone, says why nothing was queued (and what
+	// is wrong in detail, a line each), and returns ExitInvalid.
+	keepScan := func(why string, detail ...string) int {
+		r, err := ws.Capture(ctx, scan)
 		if err != nil {
 			return printStoreErr(sio, "queue add", err)
 		}
-		fmt.Fprintf(sio.Stderr, "medtrace queue add: the code is not valid; scan %d kept, nothing queued:\n", r.ID)
-		for _, p := range res.Problems {
-			fmt.Fprintf(sio.Stderr, "  %s\n", p.Error())
+		fmt.Fprintf(sio.Stderr, "medtrace queue add: %s; scan %d kept, nothing queued", why, r.ScanID)
+		if len(detail) > 0 {
+			fmt.Fprint(sio.Stderr, ":")
+		}
+		fmt.Fprintln(sio.Stderr)
+		for _, d := range detail {
+			fmt.Fprintf(sio.Stderr, "  %s\n", d)
 		}
 		return ExitInvalid
 	}
+	if !res.Valid {
+		var lines []string
+		for _, p := range res.Problems {
+			lines = append(lines, p.Error())
+		}
+		return keepScan("the code is not valid", lines...)
+	}
 	ev := ledger.Event{Kind: k, Location: *location, Counterparty: *counterparty, GTIN: gtin, Serial: serial,
-		Batch: evBatch, Expiry: codeExpiry, SSCC: res.SSCC, Note: *note}
+		Batch: evBatch, Expiry: codeExpiry, SSCC: res.SSCC, Note: *note, Time: scan.Time.UTC()}
 	if *link != "" {
 		if k != ledger.KindCommission {
 			fmt.Fprintf(sio.Stderr, "medtrace queue add: --link is for commission events, not %s\n", k)
@@ -200,34 +210,26 @@ func runQueueAdd(ctx context.Context, sio IO, args []string) int {
 		fmt.Fprintf(sio.Stderr, "medtrace queue add: --child is for pack and unpack events, not %s\n", k)
 		return ExitUsage
 	}
-	msg := missingFor(ev)
+	if msg := missingFor(ev); msg != "" {
+		return keepScan(msg)
+	}
 	for _, c := range children {
 		ch, err := childOf(c)
 		if err != nil {
-			msg = err.Error()
-			break
+			return keepScan(err.Error())
 		}
 		ev.Children = append(ev.Children, ch.Ref())
 	}
-	if msg == "" {
-		ev.Time = time.Now().UTC()
-		if a, bad := trace.CheckEvent(ev); bad { // the ledger would refuse it
-			msg = a.Message
-		}
-	}
-	if msg != "" {
-		r, err := s.RecordScan(ctx, sc)
-		if err != nil {
-			return printStoreErr(sio, "queue add", err)
-		}
-		fmt.Fprintf(sio.Stderr, "medtrace queue add: %s; scan %d kept, nothing queued\n", msg, r.ID)
+	r, err := ws.Capture(ctx, scan, ev)
+	if bad := (*trace.BadEventError)(nil); errors.As(err, &bad) { // the ledger would refuse it: Capture kept the scan alone
+		fmt.Fprintf(sio.Stderr, "medtrace queue add: %s; scan %d kept, nothing queued\n", bad.Reason.Message, r.ScanID)
 		return ExitInvalid
 	}
-	r, ev, err := s.Capture(ctx, sc, ev)
 	if err != nil {
 		return printStoreErr(sio, "queue add", err)
 	}
-	fmt.Fprintf(sio.Stdout, "queued %s %s (scan %d), safely on disk\n", ev.Kind, ev.ID, r.ID)
+	ev = r.Events[0]
+	fmt.Fprintf(sio.Stdout, "queued %s %s (scan %d), safely on disk\n", ev.Kind, ev.ID, r.ScanID)
 	if r.DuplicateOf != 0 {
 		fmt.Fprintf(sio.Stdout, "warning: this pack was already scanned in session %q (scan %d); both scans are kept\n", *session, r.DuplicateOf)
 	}

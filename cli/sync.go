@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/station"
-	"github.com/medtrace/medtrace/sync/outbox"
 )
 
 const syncUsage = `Usage: medtrace sync [--once] [--data DIR] [--ledger PROFILE] [--role ROLE]
@@ -24,23 +22,6 @@ Rejected events go back to the queue with 'medtrace queue requeue'.
 
 Exit status: 0 everything sent, 3 the ledger or the database failed.
 `
-
-// dialLedger connects to the ledger named by the profile, as df.role.
-func dialLedger(ctx context.Context, df *dataFlags, sio IO) (ledgerConn, error) {
-	path, err := df.profilePath(sio.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	prof, err := ledger.LoadProfile(path)
-	if err != nil {
-		return nil, fmt.Errorf("%w (is the ledger up? 'medtrace ledger up' starts a local one)", err)
-	}
-	c, err := prof.DialRole(ctx, df.role)
-	if err != nil {
-		return nil, fmt.Errorf("connect to the ledger as %s: %w", df.role, err)
-	}
-	return outbox.NewClient(c), nil
-}
 
 // statusPrinter prints the sync's progress when it changes.
 type statusPrinter struct {

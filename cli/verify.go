@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/medtrace/medtrace/ledger"
-	"github.com/medtrace/medtrace/sync/outbox"
+	"github.com/medtrace/medtrace/station"
 	"github.com/medtrace/medtrace/trace"
 )
 
@@ -57,7 +57,7 @@ func runVerify(ctx context.Context, sio IO, args []string) int {
 		fmt.Fprintf(sio.Stderr, "medtrace verify: want exactly one CODE, got %d arguments\n", fs.NArg())
 		return ExitUsage
 	}
-	_, res, err := parseCode(fs.Arg(0))
+	raw, res, err := parseCode(fs.Arg(0))
 	if err != nil {
 		fmt.Fprintf(sio.Stderr, "medtrace verify: %v\n", err)
 		return ExitUsage
@@ -67,9 +67,7 @@ func runVerify(ctx context.Context, sio IO, args []string) int {
 			fmt.Fprintln(sio.Stderr, "medtrace verify: a case or pallet is checked on the ledger; offline, verify its packs one by one")
 			return ExitUsage
 		}
-		vctx, cancel := context.WithTimeout(ctx, *timeout)
-		defer cancel()
-		return verifyUnit(vctx, sio, &df, res.SSCC, *jsonOut)
+		return verifyUnit(ctx, sio, &df, res.SSCC, *jsonOut, *timeout)
 	}
 	gtin, serial, cn := packOfCode(res)
 	if !res.Valid || gtin == "" || serial == "" {
@@ -79,31 +77,15 @@ func runVerify(ctx context.Context, sio IO, args []string) int {
 		}
 		return ExitInvalid
 	}
-	q := outbox.Query{GTIN: gtin, Serial: serial, Batch: res.Batch}
-	if res.Expiry != nil {
-		q.Expiry = res.Expiry.String()
-	}
-	s, err := df.openStore(ctx, sio)
+	ws, done, connErr, err := df.openStation(ctx, sio, !*offline, station.Options{VerifyTimeout: *timeout, DialTimeout: *timeout})
 	if err != nil {
 		return printStoreErr(sio, "verify", err)
 	}
-	defer closeLogged(sio, "store", s)
-	v := &outbox.Verifier{Store: s, Timeout: *timeout}
-	var dialErr error
-	if !*offline {
-		dctx, cancel := context.WithTimeout(ctx, *timeout)
-		l, err := dialLedger(dctx, &df, sio)
-		cancel()
-		if err != nil {
-			dialErr = err
-		} else {
-			defer closeLogged(sio, "ledger", l)
-			v.Online = l
-		}
-	}
-	ans, online, err := v.Verify(ctx, q)
-	if online == nil {
-		online = dialErr
+	defer done()
+	a, err := ws.Ask(ctx, station.Parse(raw, 0), *offline)
+	ans, online := a.Verification, a.Online
+	if connErr != nil {
+		online = connErr
 	}
 	if err != nil {
 		if online != nil {

@@ -5,15 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/station"
 	"github.com/medtrace/medtrace/trace"
 )
-
-// unitReader reads what a case or pallet holds (*outbox.Client does).
-type unitReader interface {
-	Contents(ctx context.Context, sscc string) (ledger.Contents, error)
-}
 
 // unitJSON is "verify --json SSCC"'s answer.
 type unitJSON struct {
@@ -27,19 +24,19 @@ type unitJSON struct {
 // packs and each pack's status. The local copy holds packs, not units, so
 // this needs the ledger. Exit 0 when the unit is known and every pack in it
 // is active, 1 otherwise, 3 when the ledger cannot answer.
-func verifyUnit(ctx context.Context, sio IO, df *dataFlags, sscc string, jsonOut bool) int {
-	l, err := dialLedger(ctx, df, sio)
+func verifyUnit(ctx context.Context, sio IO, df *dataFlags, sscc string, jsonOut bool, timeout time.Duration) int {
+	ws, done, connErr, err := df.openStation(ctx, sio, true, station.Options{DialTimeout: timeout})
 	if err != nil {
-		fmt.Fprintf(sio.Stderr, "medtrace verify: a case or pallet is checked on the ledger (the local copy holds packs only): %v\n", err)
+		return printStoreErr(sio, "verify", err)
+	}
+	defer done()
+	if connErr != nil {
+		fmt.Fprintf(sio.Stderr, "medtrace verify: a case or pallet is checked on the ledger (the local copy holds packs only): %v\n", connErr)
 		return exitFailure
 	}
-	defer closeLogged(sio, "ledger", l)
-	ur, ok := l.(unitReader)
-	if !ok {
-		fmt.Fprintln(sio.Stderr, "medtrace verify: this ledger connection cannot read a unit's contents")
-		return exitFailure
-	}
-	c, err := ur.Contents(ctx, sscc)
+	vctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	c, err := ws.Contents(vctx, sscc)
 	if err != nil {
 		fmt.Fprintf(sio.Stderr, "medtrace verify: the ledger did not answer: %v\n", err)
 		return exitFailure

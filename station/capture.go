@@ -23,6 +23,9 @@ type ScanRecord struct {
 
 // Captured is what the store said about a scan it kept.
 type Captured struct {
+	ScanID int64         // the scan's number in the store
+	Events []trace.Event // the events queued with it, with their IDs and times
+
 	// DuplicateOf is the earlier scan of the same pack or SSCC in the same
 	// session, 0 if none; the new scan is kept all the same.
 	DuplicateOf int64
@@ -62,6 +65,7 @@ func (s *Station) Capture(ctx context.Context, r ScanRecord, events ...trace.Eve
 		return Captured{}, err
 	}
 	sc := storeScan(r)
+	queued := make([]trace.Event, 0, len(events))
 	for i, ev := range events {
 		ev, err := s.store.EnqueueTx(ctx, tx, ev)
 		if err != nil {
@@ -71,6 +75,7 @@ func (s *Station) Capture(ctx context.Context, r ScanRecord, events ...trace.Eve
 		if i == 0 {
 			sc.EventID = ev.ID
 		}
+		queued = append(queued, ev)
 	}
 	res, err := s.store.RecordScanTx(ctx, tx, sc)
 	if err != nil {
@@ -83,7 +88,7 @@ func (s *Station) Capture(ctx context.Context, r ScanRecord, events ...trace.Eve
 	if len(events) > 0 {
 		s.store.Notify()
 	}
-	return Captured{DuplicateOf: res.DuplicateOf, ClockBehind: res.ClockBehind}, nil
+	return Captured{ScanID: res.ID, Events: queued, DuplicateOf: res.DuplicateOf, ClockBehind: res.ClockBehind}, nil
 }
 
 // RecordScan keeps one scan durably (committed and synced).

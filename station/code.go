@@ -2,6 +2,7 @@ package station
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -31,6 +32,15 @@ type Problem struct {
 	AI      string // the application identifier it concerns, or ""
 	Code    string // stable code, e.g. "check-digit"
 	Message string // a sentence a pharmacist can read
+	Pos     int    // the byte of the scan it concerns, -1 for the whole code
+}
+
+// String is the problem as a command prints it: where, then what.
+func (p Problem) String() string {
+	if p.Pos >= 0 {
+		return fmt.Sprintf("at byte %d: %s", p.Pos, p.Message)
+	}
+	return p.Message
 }
 
 // Parse turns the bytes of one scan (optionally led by an AIM symbology
@@ -51,7 +61,7 @@ func Parse(raw []byte, gsSubstitute byte) Code {
 	}
 	for _, p := range r.Problems {
 		if !p.Warning {
-			c.Problems = append(c.Problems, Problem{AI: p.AI, Code: string(p.Code), Message: p.Message})
+			c.Problems = append(c.Problems, Problem{AI: p.AI, Code: string(p.Code), Message: p.Message, Pos: p.Pos})
 		}
 	}
 	return c

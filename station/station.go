@@ -17,6 +17,7 @@ type Station struct {
 	// verifyTimeout bounds how long Verify waits for the ledger before it
 	// answers from the local copy.
 	verifyTimeout time.Duration
+	dialTimeout   time.Duration // bounds Connect
 }
 
 // Options tune a Station; the zero value is the desktop app's.
@@ -24,6 +25,9 @@ type Options struct {
 	// VerifyTimeout bounds how long Verify waits for the ledger before it
 	// answers from the local copy (default 2 s: a pharmacist is waiting).
 	VerifyTimeout time.Duration
+	// DialTimeout bounds how long Connect waits for the ledger (default
+	// 10 s).
+	DialTimeout time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -31,12 +35,15 @@ type Options struct {
 // New returns a station over an open store. The caller keeps the store and
 // closes it after every Run of the station has returned.
 func New(st *store.Store, o Options) *Station {
-	s := &Station{store: st, now: o.Now, verifyTimeout: o.VerifyTimeout}
+	s := &Station{store: st, now: o.Now, verifyTimeout: o.VerifyTimeout, dialTimeout: o.DialTimeout}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	if s.verifyTimeout <= 0 {
 		s.verifyTimeout = 2 * time.Second
+	}
+	if s.dialTimeout <= 0 {
+		s.dialTimeout = 10 * time.Second
 	}
 	return s
 }

@@ -22,9 +22,6 @@ type SyncReport struct {
 	Rejected    int       // events the ledger refused: they need a user's attention
 }
 
-// dialTimeout bounds connecting to the ledger.
-const dialTimeout = 10 * time.Second
-
 // Connect dials the ledger from src; until Disconnect, Verify, History,
 // Contents and Download ask it. A failure is kept as the reason those
 // answer ledger.ErrUnavailable, and returned.
@@ -32,7 +29,7 @@ func (s *Station) Connect(ctx context.Context, src Source) error {
 	s.Disconnect()
 	lc, where, err := src.Config()
 	if err == nil {
-		dctx, cancel := context.WithTimeout(ctx, dialTimeout)
+		dctx, cancel := context.WithTimeout(ctx, s.dialTimeout)
 		var c *ledger.Client
 		c, err = ledger.Dial(dctx, lc)
 		cancel()
