@@ -247,7 +247,7 @@ func TestRoleScenarios(t *testing.T) {
 	run := strings.ToUpper(hex.EncodeToString(b))
 	prefix := p.CompanyPrefixes["manufacturer"][0]
 	gtin := gs1.AppendCheckDigit("0" + prefix + fmt.Sprintf("%0*d", 12-len(prefix), 782))
-	batch, expiry := "S"+run, "2031-06-30"
+	batch, expiry := "S"+run, time.Now().UTC().AddDate(3, 0, 0).Format(time.DateOnly)
 	ssccOf := func(ref int) string { // extension 3, prefix, the run, ref, check digit
 		width := 16 - len(prefix)
 		mod := 1
