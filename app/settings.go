@@ -1,6 +1,10 @@
 package app
 
 import (
+	"strconv"
+	"strings"
+	"time"
+
 	"fyne.io/fyne/v2"
 
 	"github.com/medtrace/medtrace/internal/gs1"
@@ -30,6 +34,7 @@ type Settings struct {
 	Location string // GLN of this site
 
 	GSSubstitute     string // one character a scanner sends for GS, "" for none
+	IdleEndMs        int    // silence (ms) after a fast burst that ends a scan, for scanners that send no Enter or Tab; 0: off
 	SerialPort       string
 	SerialBaud       int
 	CameraDevice     string
@@ -57,6 +62,7 @@ const (
 	prefKey        = "ledger.key"
 	prefLocation   = "site.gln"
 	prefGSSubst    = "scanner.gsSubstitute"
+	prefIdleEnd    = "scanner.idleEndMs"
 	prefSerialPort = "scanner.serialPort"
 	prefSerialBaud = "scanner.serialBaud"
 	prefCamDevice  = "scanner.cameraDevice"
@@ -77,6 +83,7 @@ func LoadSettings(p fyne.Preferences) Settings {
 		Key:              p.String(prefKey),
 		Location:         p.String(prefLocation),
 		GSSubstitute:     p.String(prefGSSubst),
+		IdleEndMs:        p.Int(prefIdleEnd),
 		SerialPort:       p.String(prefSerialPort),
 		SerialBaud:       p.IntWithFallback(prefSerialBaud, 9600),
 		CameraDevice:     p.StringWithFallback(prefCamDevice, "/dev/video0"),
@@ -97,6 +104,7 @@ func (s Settings) Save(p fyne.Preferences) {
 	p.SetString(prefKey, s.Key)
 	p.SetString(prefLocation, s.Location)
 	p.SetString(prefGSSubst, s.GSSubstitute)
+	p.SetInt(prefIdleEnd, s.IdleEndMs)
 	p.SetString(prefSerialPort, s.SerialPort)
 	p.SetInt(prefSerialBaud, s.SerialBaud)
 	p.SetString(prefCamDevice, s.CameraDevice)
@@ -129,4 +137,30 @@ func validSubstitute(s string) bool {
 // validGLN reports whether s is a 13-digit GLN with a correct check digit.
 func validGLN(s string) bool {
 	return len(s) == 13 && gs1.CheckDigitOK(s)
+}
+
+// The range a scan-ending silence may be set to: shorter than a scanner's
+// own gaps splits scans; longer than a second feels like a hang.
+const (
+	minIdleEndMs = 20
+	maxIdleEndMs = 1000
+)
+
+// idleEnd is the scan-ending silence, 0 for off.
+func (s Settings) idleEnd() time.Duration {
+	return time.Duration(s.IdleEndMs) * time.Millisecond
+}
+
+// parseIdleEnd reads the Settings field: empty or 0 is off, else a number
+// of milliseconds in [minIdleEndMs, maxIdleEndMs].
+func parseIdleEnd(text string) (int, bool) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return 0, true
+	}
+	n, err := strconv.Atoi(text)
+	if err != nil || n != 0 && (n < minIdleEndMs || n > maxIdleEndMs) {
+		return 0, false
+	}
+	return n, true
 }

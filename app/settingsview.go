@@ -22,6 +22,7 @@ type settingsScreen struct {
 	endpoint, serverName, tlsCA, mspID, cert, keyFile *formEntry
 	location                                          *formEntry
 	gsSubst, serialPort, serialBaud                   *formEntry
+	idleEnd                                           *formEntry
 	camDevice, camRes                                 *formEntry
 	language, themeSel                                *widget.Select
 	serialState                                       *widget.Label
@@ -69,6 +70,7 @@ func newSettingsScreen(u *ui) *settingsScreen {
 	s.keyFile = entry(set.Key, tr("settings.file.placeholder"))
 	s.location = entry(set.Location, tr("settings.location.placeholder"))
 	s.gsSubst = entry(set.GSSubstitute, tr("settings.gs.placeholder"))
+	s.idleEnd = entry(idleEndText(set.IdleEndMs), tr("settings.idleend.placeholder"))
 	s.serialPort = entry(set.SerialPort, "/dev/ttyACM0")
 	s.serialBaud = entry(strconv.Itoa(set.SerialBaud), "9600")
 	s.camDevice = entry(set.CameraDevice, "/dev/video0")
@@ -123,6 +125,7 @@ func newSettingsScreen(u *ui) *settingsScreen {
 	siteForm := widget.NewForm(widget.NewFormItem(tr("settings.location"), s.location))
 	scanForm := widget.NewForm(
 		widget.NewFormItem(tr("settings.gs"), s.gsSubst),
+		widget.NewFormItem(tr("settings.idleend"), s.idleEnd),
 		widget.NewFormItem(tr("settings.calibration"), container.NewHBox(calBtn)),
 		widget.NewFormItem(tr("settings.serial"), container.NewBorder(nil, nil, nil, s.serialBaud, s.serialPort)),
 		widget.NewFormItem("", s.serialState),
@@ -182,6 +185,11 @@ func (s *settingsScreen) save() {
 		u.showError(tr("settings.save"), fieldErr("error.gs"))
 		return
 	}
+	idleEnd, ok := parseIdleEnd(s.idleEnd.Text)
+	if !ok {
+		u.showError(tr("settings.save"), fieldErr("error.idleend"))
+		return
+	}
 	if _, _, ok := parseResolution(s.camRes.Text); !ok {
 		u.showError(tr("settings.save"), fieldErr("error.resolution"))
 		return
@@ -198,6 +206,7 @@ func (s *settingsScreen) save() {
 	n.Endpoint, n.ServerName, n.TLSCA, n.MSPID = s.endpoint.Text, s.serverName.Text, s.tlsCA.Text, s.mspID.Text
 	n.Cert, n.Key, n.Location = s.cert.Text, s.keyFile.Text, s.location.Text
 	n.GSSubstitute, n.SerialPort, n.SerialBaud = s.gsSubst.Text, s.serialPort.Text, baud
+	n.IdleEndMs = idleEnd
 	n.CameraDevice, n.CameraResolution = s.camDevice.Text, s.camRes.Text
 	n.Language = langVals[max(0, s.language.SelectedIndex())]
 	n.Theme = themeVals[max(0, s.themeSel.SelectedIndex())]
@@ -207,6 +216,9 @@ func (s *settingsScreen) save() {
 		n.MSPID != old.MSPID || n.Cert != old.Cert || n.Key != old.Key
 	if n.SerialPort != old.SerialPort || n.SerialBaud != old.SerialBaud {
 		u.startSerial()
+	}
+	if n.IdleEndMs != old.IdleEndMs {
+		u.applyIdleEnd()
 	}
 	if n.Theme != old.Theme {
 		u.fa.Settings().SetTheme(newTheme(n.Theme))
