@@ -187,6 +187,7 @@ type ui struct {
 	checking       bool             // a refusal check is running
 	refusalsPrimed bool             // the first refusal check ran
 	seenRefusals   map[string]bool  // refused event IDs already looked at
+	refused        []AlertRecord    // refusals on the banner until dismissed, newest last
 }
 
 // screen is one tab of the main window.

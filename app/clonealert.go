@@ -16,6 +16,10 @@ import (
 // refusalScan is how many refused events one check reads (newest first).
 const refusalScan = 200
 
+// maxBannerRefusals bounds the refusals the banner keeps until dismissed
+// (the Queue screen and the alert log keep them all).
+const maxBannerRefusals = 100
+
 // alertKindOf groups a ledger reason code under the regulator list's kinds.
 func alertKindOf(code string) string {
 	switch code {
@@ -43,42 +47,47 @@ func refusalAlert(q QueuedEvent) AlertRecord {
 // refusalBanner is the red band over the role screen that says at once
 // when the ledger refused an event this station queued (a clone alert).
 type refusalBanner struct {
-	box   *fyne.Container
-	text  *widget.Label
-	shown []AlertRecord // the refusals shown, newest last
+	box  *fyne.Container
+	text *widget.RichText // white on the red band
+	seg  *widget.TextSegment
 }
 
 func newRefusalBanner(u *ui) *refusalBanner {
 	b := &refusalBanner{}
 	bg := canvas.NewRectangle(levelColour(LevelBad))
 	bg.CornerRadius = 6
-	b.text = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	b.seg = &widget.TextSegment{Style: widget.RichTextStyle{ColorName: colorOnVerdict, TextStyle: fyne.TextStyle{Bold: true},
+		Inline: true}}
+	b.text = widget.NewRichText(b.seg)
 	b.text.Wrapping = fyne.TextWrapWord
-	b.text.Importance = widget.HighImportance
 	dismiss := widget.NewButtonWithIcon(tr("clone.dismiss"), theme.CancelIcon(), func() { b.dismiss(u) })
 	queue := widget.NewButtonWithIcon(tr("clone.open.queue"), theme.UploadIcon(), func() { u.selectTab(u.queueTab()) })
 	b.box = container.NewStack(bg, container.NewPadded(container.NewBorder(nil, nil,
-		widget.NewIcon(theme.NewColoredResource(theme.ErrorIcon(), theme.ColorNameForegroundOnError)),
+		widget.NewIcon(theme.NewColoredResource(theme.ErrorIcon(), colorOnVerdict)),
 		container.NewHBox(queue, dismiss), b.text)))
 	b.box.Hide()
+	if len(u.refused) > 0 { // raised before the screen was (re)built
+		b.show(u)
+	}
 	return b
 }
 
-// show adds refusals to the banner and shows it.
-func (b *refusalBanner) show(u *ui, as []AlertRecord) {
-	b.shown = append(b.shown, as...)
-	last := b.shown[len(b.shown)-1]
+// show shows the refusals not yet dismissed (u.refused).
+func (b *refusalBanner) show(u *ui) {
+	last := u.refused[len(u.refused)-1]
 	text := tr("clone.banner", map[string]any{"Event": tr("kind." + string(last.Event)), "Item": alertItem(last),
 		"Reason": alertText(last.Code, last.Message)})
-	if n := len(b.shown) - 1; n > 0 {
+	if n := len(u.refused) - 1; n > 0 {
 		text += " " + trN("clone.banner.more", n, map[string]any{"N": u.f.number(int64(n))})
 	}
-	b.text.SetText(text)
+	b.seg.Text = text
+	b.text.Refresh()
 	b.box.Show()
+	u.status(map[string]any{"event": "banner", "refusals": len(u.refused), "code": last.Code})
 }
 
 func (b *refusalBanner) dismiss(u *ui) {
-	b.shown = nil
+	u.refused = nil
 	b.box.Hide()
 	u.status(map[string]any{"event": "clone-alert", "state": "dismissed"})
 }
@@ -164,8 +173,12 @@ func (u *ui) raiseRefusals(as []AlertRecord) {
 	for i, j := 0, len(as)-1; i < j; i, j = i+1, j-1 {
 		as[i], as[j] = as[j], as[i]
 	}
+	u.refused = append(u.refused, as...)
+	if len(u.refused) > maxBannerRefusals {
+		u.refused = u.refused[len(u.refused)-maxBannerRefusals:]
+	}
 	if u.banner != nil {
-		u.banner.show(u, as)
+		u.banner.show(u)
 	}
 	last := as[len(as)-1]
 	title := trN("clone.notify.title", len(as), map[string]any{"N": u.f.number(int64(len(as)))})

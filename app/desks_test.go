@@ -1,9 +1,13 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"slices"
@@ -186,8 +190,8 @@ func TestUnitVerdicts(t *testing.T) {
 		{"pallet with a dispensed pack inside", RolePharmacist, rawSSCC, nil, LevelBad, ReasonUnitProblem,
 			"3 packs inside, 2 active", "09501101530003 / DISP1 — dispensed"},
 		{"case, every pack active", RolePharmacist, rawSSCC2, nil, LevelOK, ReasonUnitOK, "2 packs inside, 2 active", "C2 — active"},
-		{"ledger unreachable", RolePharmacist, rawSSCC, ErrUnitsOffline, LevelUnverified, ReasonNotVerified, "SSCC 340123450000000017",
-			"offline, the contents of cases and pallets cannot be checked"},
+		{"ledger unreachable", RolePharmacist, rawSSCC, fmt.Errorf("%w: %w", ErrUnitsOffline, ledger.ErrUnavailable), LevelUnverified,
+			ReasonNotVerified, "SSCC 340123450000000017", "Why: offline, the contents of cases and pallets cannot be checked"},
 		{"inspector sees the pallet's contents", RoleInspector, rawSSCC, nil, LevelBad, ReasonUnitProblem, "3 packs inside", "DISP1"},
 	}
 	for _, tc := range tests {
@@ -332,8 +336,8 @@ func TestCloneAlert(t *testing.T) {
 		t.Fatalf("notifications %q", notes)
 	}
 	b := fx.u.banner
-	if !b.box.Visible() || !strings.Contains(b.text.Text, "ACTIVE1") || !strings.Contains(b.text.Text, "1 more refusal") {
-		t.Errorf("banner shown %v: %q", b.box.Visible(), b.text.Text)
+	if !b.box.Visible() || !strings.Contains(b.seg.Text, "ACTIVE1") || !strings.Contains(b.seg.Text, "1 more refusal") {
+		t.Errorf("banner shown %v: %q", b.box.Visible(), b.seg.Text)
 	}
 	kinds := []string{}
 	for _, a := range d.alerts.all() {
@@ -352,8 +356,8 @@ func TestCloneAlert(t *testing.T) {
 		d.refusals.refuse(old)
 		fx.u.reportSync(SyncReport{})
 		fx.settle()
-		if !strings.Contains(fx.u.banner.text.Text, "账本拒绝了本机排队的事件") || !strings.Contains(d.notes.all()[0], "账本拒绝了 1 个事件") {
-			t.Errorf("banner %q, notification %q", fx.u.banner.text.Text, d.notes.all())
+		if !strings.Contains(fx.u.banner.seg.Text, "账本拒绝了本机排队的事件") || !strings.Contains(d.notes.all()[0], "账本拒绝了 1 个事件") {
+			t.Errorf("banner %q, notification %q", fx.u.banner.seg.Text, d.notes.all())
 		}
 	})
 	t.Run("without an alert log, refusals before the start are not raised", func(t *testing.T) {
@@ -524,3 +528,68 @@ func (failingFindings) SaveFinding(context.Context, Finding) (Finding, error) {
 	return Finding{}, errors.New("disk is full")
 }
 func (failingFindings) Findings(context.Context, int) ([]Finding, error) { return nil, nil }
+
+// TestReportNamesInspectorWithPhotos writes a PDF report of two findings,
+// one with a photo, and finds the inspector's name (as the document's
+// author and on the page) and exactly one embedded image in it.
+func TestReportNamesInspectorWithPhotos(t *testing.T) {
+	dir := t.TempDir()
+	photo := filepath.Join(dir, "shelf.png")
+	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i)
+		if i%4 == 3 {
+			img.Pix[i] = 0xff // opaque: an alpha channel would add a soft mask image
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(photo, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fs := []finding{
+		{Time: testNow, Code: Code{GTIN: "09501101530003", Serial: "REC1", Batch: "R9"}, Reason: ReasonRecalled, Verdict: "Recalled batch",
+			Note: "on the shelf", Photo: photo, Inspector: "Li Wei"},
+		{Time: testNow, Code: Code{GTIN: "09501101530003", Serial: "ACTIVE1"}, Reason: ReasonActive, Verdict: "Authentic, active", Conformant: true},
+	}
+	labels := map[string]string{}
+	for _, k := range reportLabelNames() {
+		labels[k] = tr("report." + k)
+	}
+	path := filepath.Join(dir, "r.pdf")
+	meta := reportMeta{Inspector: "Li Wei", Office: testGLN, Title: "Inspection report", Labels: labels}
+	if err := writePDF(path, meta, fs, newFormatter(LangEnglish, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(data, []byte("/Subtype /Image")); n != 1 {
+		t.Errorf("%d images in the PDF, want the one photo", n)
+	}
+	var author []byte
+	for _, r := range "Li Wei" {
+		author = append(author, 0, byte(r))
+	}
+	if !bytes.Contains(data, author) {
+		t.Error("the PDF does not name the inspector as its author")
+	}
+	csvPath := filepath.Join(dir, "r.csv")
+	if err := writeCSV(csvPath, fs); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(must(os.ReadFile(csvPath)))).ReadAll()
+	if err != nil || rows[0][len(rows[0])-2] != "inspector" || rows[1][len(rows[1])-2] != "Li Wei" || rows[1][13] != photo {
+		t.Errorf("csv %q %v: want the inspector and the photo named", rows, err)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}

@@ -316,11 +316,11 @@ func causeText(err error) string {
 		err error
 		key string
 	}{
+		{ErrUnitsOffline, "cause.units-offline"}, // it wraps why the ledger did not answer
 		{ledger.ErrUnavailable, "cause.unavailable"},
 		{ledger.ErrCommitUnknown, "cause.commit-unknown"},
 		{ledger.ErrRejected, "cause.rejected"},
 		{ledger.ErrTxNotFound, "cause.tx-not-found"},
-		{ErrUnitsOffline, "cause.units-offline"},
 		{errNotConnected, "cause.notconnected"},
 		{context.DeadlineExceeded, "error.timeout"},
 	} {

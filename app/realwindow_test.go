@@ -450,7 +450,77 @@ func TestRealWindow(t *testing.T) {
 			r.shot("inspector-" + lang.name)
 			r.stop()
 			checkQueued(t, data, []ledger.Kind{ledger.KindInspect})
+
+			// The finding survives a restart; the regulator's tab lists the
+			// recalled pack seen by the scan above.
+			r = x.launch(bin, data, lang.locale) // a new run: its preferences start empty
+			r.waitFor("ready")
+			r.key("3")
+			r.waitFor("screen")
+			r.setLocation()
+			expect(t, r.waitFor("findings"), map[string]any{"loaded": 1})
+			r.key("ctrl+2")
+			expect(t, r.waitFor("screen"), map[string]any{"screen": "regulator"})
+			expect(t, r.waitFor("alerts"), map[string]any{"count": 1})
+			r.shot("regulator-" + lang.name)
+			r.stop()
 		})
+		t.Run("clone alert "+lang.name, func(t *testing.T) {
+			x.t = t
+			data := t.TempDir()
+			seedStore(t, data)
+			refuseDispense(t, data)
+			r := x.launch(bin, data, lang.locale)
+			r.waitFor("ready")
+			r.key("1")
+			r.waitFor("screen")
+			r.setLocation()
+			expect(t, r.waitFor("banner"), map[string]any{"refusals": 1, "code": "already-dispensed"})
+			r.shot("pharmacist-clonealert-" + lang.name)
+			// A pallet with no ledger to ask: its contents cannot be checked
+			// offline, and the verdict says so.
+			r.typeCode(rwSSCC)
+			expect(t, r.waitFor("verdict"), map[string]any{"level": "unverified", "reason": ReasonNotVerified, "sscc": "340123450000000017"})
+			r.shot("pharmacist-sscc-offline-" + lang.name)
+			r.stop()
+		})
+		t.Run("manufacturer "+lang.name, func(t *testing.T) {
+			x.t = t
+			data := t.TempDir()
+			r := x.launch(bin, data, lang.locale)
+			r.waitFor("ready")
+			r.key("4")
+			r.waitFor("screen")
+			r.setLocation()
+			expect(t, r.waitFor("screen"), map[string]any{"screen": "manufacturer"})
+			r.shot("manufacturer-" + lang.name)
+			r.stop()
+		})
+	}
+}
+
+// refuseDispense queues a dispense in the store at dir and has the ledger
+// refuse it as a second dispense (what the sync engine records when an
+// offline dispense of a cloned code reaches the ledger).
+func refuseDispense(t *testing.T, dir string) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ev := ledger.Event{Kind: ledger.KindDispense, Time: time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC), Location: "4012345000009",
+		GTIN: rwGTIN, Serial: "PACK0003", Batch: "B2027A", Expiry: "2027-12-31"}.WithContentID()
+	if _, err := st.Enqueue(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	c, err := st.ClaimBatch(ctx, 10, time.Minute)
+	if err != nil || len(c.Events) != 1 {
+		t.Fatalf("claim: %v %+v", err, c)
+	}
+	if err := st.Reject(ctx, c.ID, "already-dispensed", "pack "+rwGTIN+" serial PACK0003 was already dispensed at 4012345000016 on 2026-11-20"); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -171,6 +171,9 @@ func writePDF(path string, meta reportMeta, fs []finding, fmtr formatter) error 
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.SetTitle(meta.Title, true)
 	pdf.SetCreator("MedTrace", true)
+	if meta.Inspector != "" {
+		pdf.SetAuthor(meta.Inspector, true)
+	}
 	pdf.AddUTF8FontFromBytes("noto", "", theme.DefaultTextFont().Content())
 	pdf.AddUTF8FontFromBytes("noto", "B", theme.DefaultTextBoldFont().Content())
 	w := &pdfWriter{pdf: pdf, size: 10}
