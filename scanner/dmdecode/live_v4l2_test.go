@@ -44,7 +44,7 @@ func TestLiveV4L2Loopback(t *testing.T) {
 	if err != nil {
 		t.Fatalf("loopback output %s: %v", dev, err)
 	}
-	defer out.Close()
+	defer func() { _ = out.Close() }() // a write error has already failed the test
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	// The writer owns the output side until ctx ends: v4l2loopback hands
@@ -73,7 +73,11 @@ func TestLiveV4L2Loopback(t *testing.T) {
 	if err != nil {
 		t.Fatalf("open %s: %v", dev, err)
 	}
-	defer cam.Close()
+	defer func() {
+		if err := cam.Close(); err != nil {
+			t.Errorf("close %s: %v", dev, err)
+		}
+	}()
 	p := camera.NewPipeline(cam, dmdecode.New(dmdecode.Options{Budget: 60 * time.Millisecond, Strategies: 1}), 2*time.Second)
 	var got []scanner.Read
 	runCtx, stop := context.WithCancel(ctx)
@@ -178,7 +182,7 @@ func openOutput(dev string, w, h int) (*os.File, error) {
 	format := v4l2Format{typ: v4l2BufTypeVideoOutput, pix: v4l2PixFormat{width: uint32(w), height: uint32(h),
 		pixelformat: v4l2PixFmtYUYV, field: v4l2FieldNone, bytesperline: uint32(2 * w), sizeimage: uint32(2 * w * h)}}
 	if _, _, errno := unix.Syscall(unix.SYS_IOCTL, f.Fd(), vidiocSFmt, uintptr(unsafe.Pointer(&format))); errno != 0 {
-		f.Close()
+		_ = f.Close() // the ioctl's error is the one to report
 		return nil, fmt.Errorf("VIDIOC_S_FMT: %w", errno)
 	}
 	return f, nil

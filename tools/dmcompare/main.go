@@ -47,7 +47,7 @@ import (
 )
 
 // errUsage is returned for a bad command line.
-var errUsage = errors.New("usage: dmcompare [-reps N] [-python PATH] [-helper PATH] DIR...")
+var errUsage = errors.New("usage: dmcompare [-reps N] [-python PATH] [-helper PATH] DIR [DIR...]")
 
 func main() {
 	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
