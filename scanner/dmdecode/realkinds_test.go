@@ -293,6 +293,11 @@ func realKinds() []realKind {
 			return noisy(blurred(scene{sym: sym, w: 400, h: 400, toPlane: cylinderPlane(200, 200, 200, 130, 7, -0.4, 12),
 				dotSize: 0.8, dotVar: 0.2, jitter: 0.1, dark: 45, light: 205, background: 205, seed: 11}.render(), 1), 15, 11)
 		}},
+		// A vial lying on its side: the rows crowd towards the edges.
+		{name: "vial dots lying", data: pack("VIAL04"), img: func(sym *dmencode.Symbol) image.Image {
+			return noisy(scene{sym: sym, w: 400, h: 400, toPlane: cylinderPlane(190, 200, 200, 125, 7, -0.35, 90),
+				dotSize: 0.8, dotVar: 0.2, jitter: 0.08, dark: 45, light: 200, background: 200, seed: 19}.render(), 15, 19)
+		}},
 		// Very small codes: under two pixels per module, blurred, noisy,
 		// rotated.
 		{name: "small 1.6px rotated", data: pack("SMALL1"), img: func(sym *dmencode.Symbol) image.Image {
