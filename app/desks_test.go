@@ -22,6 +22,7 @@ import (
 	"github.com/medtrace/medtrace/internal/store"
 	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/station"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // The application layer implements every desk port.
@@ -312,6 +313,25 @@ func TestWarehouseReceiptOnScreen(t *testing.T) {
 	if w.rcptLabel.Importance != widget.DangerImportance {
 		t.Errorf("missing packs shown with importance %v, want danger", w.rcptLabel.Importance)
 	}
+
+	t.Run("a loose pack in transit to this site is expected, one elsewhere is not", func(t *testing.T) {
+		var d deskFakes
+		fx := newFixture(t, RoleWarehouse, LangEnglish, withDesks(&d))
+		here := fx.ver.answers["ACTIVE1"]
+		here.Status, here.Consignee = ledger.PackInTransit, &trace.Party{MSP: "PharmacyMSP", GLN: testGLN}
+		fx.ver.answers["ACTIVE1"] = here
+		elsewhere := fx.ver.answers["MIS1"]
+		elsewhere.Status, elsewhere.Consignee = ledger.PackInTransit, &trace.Party{MSP: "OtherMSP", GLN: testCounterparty}
+		fx.ver.answers["MIS1"] = elsewhere
+		w := fx.u.ware
+		w.counterparty.SetText(testCounterparty)
+		fx.key(fyne.KeyF2)
+		fx.scan(w.entry, rawActive)
+		fx.scan(w.entry, rawMismatch)
+		if !w.rcptLabel.Visible() || !strings.Contains(w.rcptLabel.Text, "1 expected · 1 arrived · 0 missing (in cases opened here) · 1 not shipped here") {
+			t.Errorf("receipt %q (shown %v)", w.rcptLabel.Text, w.rcptLabel.Visible())
+		}
+	})
 }
 
 func TestCloneAlert(t *testing.T) {

@@ -138,14 +138,21 @@ func (u *ui) lookupUnit(ctx context.Context, c Code, offlineOnly bool) Verdict {
 // the ledger has them. A case opened in the session (unpacked) must show
 // each pack it holds; one received sealed counts as arrived whole.
 type receipt struct {
-	expected   map[string]string // item key -> the SSCC it came in
-	order      []string          // expected keys in the order learnt
-	arrived    map[string]bool
-	unexpected []string // item keys scanned that no received unit holds
+	expected map[string]string // item key -> the SSCC it came in ("" for a loose pack shipped here)
+	order    []string          // expected keys in the order learnt
 }
 
 func newReceipt() *receipt {
-	return &receipt{expected: map[string]string{}, arrived: map[string]bool{}}
+	return &receipt{expected: map[string]string{}}
+}
+
+// shippedHere adds a loose pack the ledger says is in transit to this
+// site (its consignee) to what is expected.
+func (r *receipt) shippedHere(key string) {
+	if _, ok := r.expected[key]; !ok {
+		r.expected[key] = ""
+		r.order = append(r.order, key)
+	}
 }
 
 // learn adds the contents of a received unit to what is expected.

@@ -278,8 +278,13 @@ func (w *warehouseScreen) scan(raw []byte, source string) {
 	})
 	out, reason := w.sess.add(code)
 	label := itemLabel(code)
-	if w.rcpt != nil && code.IsLogistic() && out != outDuplicate && out != outUnexpected {
-		w.learnUnit(code)
+	if w.rcpt != nil && out != outDuplicate && out != outUnexpected {
+		switch {
+		case code.IsLogistic():
+			w.learnUnit(code)
+		case out == outAdded: // a loose pack: was it shipped here?
+			w.learnPack(code)
+		}
 	}
 	switch out {
 	case outDuplicate, outUnexpected:
@@ -364,6 +369,29 @@ func (w *warehouseScreen) learnUnit(c Code) {
 			}
 			rc.learn(uc.Contents)
 			w.showReceipt()
+		})
+	})
+}
+
+// learnPack asks the ledger whether a pack received loose is in transit to
+// this site; if so it is expected. (Offline answers carry no consignee: the
+// pack then counts as in no received unit.)
+func (w *warehouseScreen) learnPack(c Code) {
+	u := w.u
+	if u.cfg.Verifier == nil {
+		return
+	}
+	rc, loc := w.rcpt, w.sess.location
+	u.goTask(func(ctx context.Context) {
+		ver, err := u.cfg.Verifier.Verify(ctx, c, false)
+		u.do(func() {
+			if w.rcpt != rc || err != nil {
+				return
+			}
+			if ver.Status == ledger.PackInTransit && ver.Consignee != nil && ver.Consignee.GLN == loc {
+				rc.shippedHere(c.Key())
+				w.showReceipt()
+			}
 		})
 	})
 }
