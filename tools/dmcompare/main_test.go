@@ -141,3 +141,52 @@ func TestRunHelperMissing(t *testing.T) {
 		t.Errorf("printed a table:\n%s", out.String())
 	}
 }
+
+// FuzzParseZX: no answer line from the helper makes parseZX panic, and a
+// result is right only when something was found.
+func FuzzParseZX(f *testing.F) {
+	f.Add([]byte(`{"path": "a.png", "ms": 0.1, "cpu_ms": 0.1, "symbols": [{"hex": "414243", "text": "ABC"}]}`), "a.png", []byte("ABC"))
+	f.Add([]byte(`{"path": "a.png", "error": "cannot identify image file"}`), "a.png", []byte("x"))
+	f.Add([]byte(`{"path": "b.png", "symbols": [{"hex": "zz"}]}`), "b.png", []byte{})
+	f.Add([]byte(`not json`), "c.png", []byte("1"))
+	f.Fuzz(func(t *testing.T, line []byte, path string, want []byte) {
+		r, err := parseZX(line, item{path: path, want: want})
+		if err != nil {
+			return
+		}
+		if r.right && !r.found {
+			t.Fatalf("right but not found: %+v", r)
+		}
+	})
+}
+
+func TestParseZX(t *testing.T) {
+	tests := []struct {
+		name         string
+		line, want   string
+		path         string
+		found, right bool
+		err          bool
+	}{
+		{name: "right", line: `{"path":"a","symbols":[{"hex":"414243","text":"ABC"}]}`, path: "a", want: "ABC", found: true, right: true},
+		{name: "leading GS dropped", line: `{"path":"a","symbols":[{"hex":"1d3031","text":"\u001d01"}]}`, path: "a", want: "01", found: true, right: true},
+		{name: "text as UTF-8", line: `{"path":"a","symbols":[{"hex":"e9","text":"é"}]}`, path: "a", want: "é", found: true, right: true},
+		{name: "wrong", line: `{"path":"a","symbols":[{"hex":"41","text":"A"}]}`, path: "a", want: "B", found: true},
+		{name: "nothing", line: `{"path":"a","symbols":[]}`, path: "a", want: "B"},
+		{name: "other path", line: `{"path":"b","symbols":[]}`, path: "a", err: true},
+		{name: "helper error", line: `{"path":"a","error":"bad file"}`, path: "a", err: true},
+		{name: "bad hex", line: `{"path":"a","symbols":[{"hex":"zz"}]}`, path: "a", err: true},
+		{name: "not json", line: `x`, path: "a", err: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := parseZX([]byte(tc.line), item{path: tc.path, want: []byte(tc.want)})
+			if (err != nil) != tc.err {
+				t.Fatalf("err = %v, want error %v", err, tc.err)
+			}
+			if err == nil && (r.found != tc.found || r.right != tc.right) {
+				t.Errorf("found %v right %v, want %v %v", r.found, r.right, tc.found, tc.right)
+			}
+		})
+	}
+}
