@@ -74,8 +74,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("dmcompare", flag.ContinueOnError)
 	reps := fs.Int("reps", 5, "timed runs per image and decoder (the median is taken)")
 	python := fs.String("python", "/usr/bin/python3", "the Python that has Debian's python3-zxing-cpp")
-	_, self, _, _ := runtime.Caller(0)
-	helper := fs.String("helper", filepath.Join(filepath.Dir(self), "zxing_read.py"), "zxing-cpp helper script")
+	helper := fs.String("helper", defaultHelper(), "zxing-cpp helper script")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
@@ -108,6 +107,19 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		machine(), len(items), *reps, cpuModel(), strings.TrimPrefix(runtime.Version(), "go"), zxingVersion(),
 		start.UTC().Format("2006-01-02 15:04"), time.Now().UTC().Format("15:04"), load0, loadAverage())
 	return nil
+}
+
+// defaultHelper is zxing_read.py beside this source file (go run), or
+// under tools/dmcompare of the working directory when the build trimmed
+// source paths.
+func defaultHelper() string {
+	if _, self, _, ok := runtime.Caller(0); ok {
+		p := filepath.Join(filepath.Dir(self), "zxing_read.py")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return filepath.Join("tools", "dmcompare", "zxing_read.py")
 }
 
 // listSets lists the images of dir (one set named after dir) and of its
