@@ -509,7 +509,11 @@ func refuseDispense(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	defer func() {
+		if err := st.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	ev := ledger.Event{Kind: ledger.KindDispense, Time: time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC), Location: "4012345000009",
 		GTIN: rwGTIN, Serial: "PACK0003", Batch: "B2027A", Expiry: "2027-12-31"}.WithContentID()
 	if _, err := st.Enqueue(ctx, ev); err != nil {

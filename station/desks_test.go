@@ -20,13 +20,11 @@ import (
 func TestRefused(t *testing.T) {
 	ctx := context.Background()
 	s := newStation(t)
-	var ids []string
 	for i, raw := range []string{packRaw, otherRaw, "]d201" + gtin + "1727123110B1\x1d21PACK3"} {
 		ev := Parse([]byte(raw), 0).Event(trace.KindDispense, testNow.Add(time.Duration(i)*time.Minute), site)
 		if err := s.Enqueue(ctx, ev); err != nil {
 			t.Fatal(err)
 		}
-		ids = append(ids, ev.WithContentID().ID)
 	}
 	st := s.Store()
 	refuse := func(reason string) {
