@@ -80,6 +80,7 @@ func (sc *scenario) desk(t *testing.T, role string, s *site) *fixture {
 	return newFixture(t, role, LangEnglish, func(c *Config) {
 		ws := s.ws
 		c.Scans, c.Queue, c.QueueView, c.Verifier, c.History, c.Snapshot, c.Syncer = ws, ws, ws, ws, ws, ws, ws
+		c.Findings, c.Units, c.Consortium, c.Recalls, c.Alerts, c.Refusals = ws, ws, ws, ws, ws, ws // the desks
 		c.Parser = station.Parser{}
 		c.Now, c.Location = time.Now, time.UTC
 		// newFixture's app is the current one while it applies this.
@@ -315,6 +316,7 @@ func TestRoleScenarios(t *testing.T) {
 			distDesk.scan(w.entry, l)
 		}
 		checkWarehouseCounts(t, w, map[string]string{"packs": "3", "cases": "0", "duplicates": "0", "unexpected": "0"})
+		checkReceipt(t, w, "3 expected · 3 arrived · 0 missing (in cases opened here) · 0 not shipped here")
 		closeWarehouse(t, distDesk, w)
 		sc.sync(t, distDesk, dist, 3)
 		sc.checkPacks(t, gtin, batch, expiry, serials, packWant{status: trace.PackActive, holder: dist})
@@ -356,6 +358,8 @@ func TestRoleScenarios(t *testing.T) {
 		}
 		pharIn.scan(pw.entry, "00"+palletSSCC)
 		checkWarehouseCounts(t, pw, map[string]string{"cases": "1", "packs": "0", "duplicates": "0", "unexpected": "0"})
+		// The pallet holds the case and three packs: four items expected.
+		checkReceipt(t, pw, "4 expected · 4 arrived · 0 missing (in cases opened here) · 0 not shipped here")
 		closeWarehouse(t, pharIn, pw)
 		sc.sync(t, pharIn, phar, 1)
 		sc.checkPacks(t, gtin, batch, expiry, serials, packWant{status: trace.PackActive, holder: phar})
@@ -420,6 +424,20 @@ func TestRoleScenarios(t *testing.T) {
 		sc.checkPacks(t, gtin, batch, expiry, serials[:1], packWant{status: trace.PackDispensed, holder: phar})
 		sc.checkUnit(t, opened)
 	})
+	step("pharmacist checks the pallet on the ledger: the packs still in it", func(t *testing.T) {
+		pharDesk.scan(ph.entry, "00"+palletSSCC)
+		v := ph.verdict
+		if v.current.Level != LevelOK || v.current.Reason != ReasonUnitOK || v.current.Unit == nil {
+			t.Fatalf("verdict %v/%s (%v), want a pallet of active packs", v.current.Level, v.current.Reason, v.current.Err)
+		}
+		compareUnit(t, v.current.Unit.Contents, opened)
+		if lines := v.lines[0].Text + "|" + v.lines[1].Text + "|" + v.lines[2].Text; !strings.Contains(lines, "2 packs inside, 2 active") {
+			t.Errorf("the band's lines %q, want the 2 packs still inside", lines)
+		}
+		if !ph.dispenseBtn.Disabled() {
+			t.Error("Dispense is enabled for a pallet")
+		}
+	})
 	step("pharmacist reads the pack's history from the ledger", func(t *testing.T) {
 		pharDesk.scan(ph.entry, labels[0]) // red now: already dispensed, here
 		if v := ph.verdict.current; v.Level != LevelBad || v.Reason != ReasonDispensed || v.Place != phar.gln {
@@ -481,6 +499,14 @@ func TestRoleScenarios(t *testing.T) {
 				}
 			})
 		}
+		// The local copy keeps no aggregation: the pallet itself cannot be
+		// judged offline, and the desk must not show it green.
+		t.Run("the pallet itself", func(t *testing.T) {
+			inspDesk.scan(in.entry, "00"+palletSSCC)
+			if v := in.verdict.current; v.Level != LevelUnverified || v.Reason != ReasonNotVerified {
+				t.Errorf("verdict %v/%s (%v), want unverified: the local copy keeps no contents", v.Level, v.Reason, v.Err)
+			}
+		})
 	})
 	step("inspector records the dispensed pack and syncs back at the office", func(t *testing.T) {
 		inspDesk.scan(in.entry, labels[0])
@@ -551,6 +577,16 @@ func checkWarehouseCounts(t *testing.T, w *warehouseScreen, want map[string]stri
 		if got := w.counts[k].Text; got != v {
 			t.Errorf("the desk shows %s = %q, want %q (warnings %q)", k, got, v, w.warnings)
 		}
+	}
+}
+
+// checkReceipt compares the receiving session's count against what the
+// ledger says was shipped here (the desk asks it as each unit or pack is
+// scanned).
+func checkReceipt(t *testing.T, w *warehouseScreen, want string) {
+	t.Helper()
+	if !w.rcptLabel.Visible() || !strings.HasSuffix(w.rcptLabel.Text, want) {
+		t.Errorf("the receipt says %q (shown %v), want it to end %q; warnings %q", w.rcptLabel.Text, w.rcptLabel.Visible(), want, w.warnings)
 	}
 }
 
