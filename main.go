@@ -87,7 +87,8 @@ func runApp(ctx context.Context) error {
 	var once sync.Once
 	cfg.OnRole = func(role string) { // the first role chosen connects, as that role's identity
 		once.Do(func() {
-			src := station.Source{Manual: ui.Settings().Ledger(), Profile: profile, Identity: station.Identity(role)}
+			ws.SetIdentity(station.Identity(role)) // signs what this desk queues
+			src := station.Source{Manual: ui.Settings().Ledger(), Profile: profile, Identity: ws.Identity()}
 			wg.Go(func() { _ = ws.Run(ctx, src, ui.ReportSync) })
 		})
 	}

@@ -20,7 +20,7 @@ Exit status: 0 done, 3 the database failed.
 func runBackup(ctx context.Context, sio IO, args []string) int {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	fs.SetOutput(sio.Stderr)
-	var df dataFlags
+	df := newDataFlags(sio.Getenv)
 	df.register(fs, false)
 	to := fs.String("to", "", "write the copy to FILE (must not exist)")
 	fs.Usage = func() { fmt.Fprint(sio.Stderr, backupUsage); fs.PrintDefaults() }

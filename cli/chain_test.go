@@ -57,7 +57,7 @@ func TestChainThroughTheCLI(t *testing.T) {
 	caseSSCC, palletSSCC := ssccOf(1), ssccOf(2)
 	gln := func(role string) string { return p.GLNs[role] }
 	site := func(role string) map[string]string {
-		return map[string]string{envData: filepath.Join(t.TempDir(), role), envProfile: n.ProfilePath}
+		return map[string]string{envData: filepath.Join(t.TempDir(), role), envProfile: n.ProfilePath, envRole: role}
 	}
 	man, dist, phar, insp := site("manufacturer"), site("distributor"), site("pharmacy"), site("regulator")
 	type step struct {

@@ -50,7 +50,7 @@ func TestChinaCodeThroughTheCLI(t *testing.T) {
 	caseSSCC := gs1.AppendCheckDigit("3" + prefix + fmt.Sprintf("%0*d", width, (run32%pow10(width-1))*10+5))
 	gln := func(role string) string { return p.GLNs[role] }
 	site := func(role string) map[string]string {
-		return map[string]string{envData: filepath.Join(t.TempDir(), role), envProfile: n.ProfilePath}
+		return map[string]string{envData: filepath.Join(t.TempDir(), role), envProfile: n.ProfilePath, envRole: role}
 	}
 	man, dist, phar, insp := site("manufacturer"), site("distributor"), site("pharmacy"), site("regulator")
 	expiry := time.Now().AddDate(3, 0, 0).Format(time.DateOnly)

@@ -24,21 +24,39 @@ const exitFailure = ExitIO
 const (
 	envData    = "MEDTRACE_DATA"    // the data folder
 	envProfile = network.EnvProfile // the ledger's connection.json
+	envRole    = "MEDTRACE_ROLE"    // the identity this computer signs as
 )
 
 // dataFlags are the flags every store command shares.
 type dataFlags struct {
-	data    string
-	profile string
-	role    string
+	data        string
+	profile     string
+	role        string
+	defaultRole string // $MEDTRACE_ROLE, set by newDataFlags
+}
+
+// newDataFlags returns the store commands' flags with their defaults from
+// the environment.
+func newDataFlags(getenv func(string) string) dataFlags {
+	return dataFlags{defaultRole: getenv(envRole)}
 }
 
 func (f *dataFlags) register(fs *flag.FlagSet, ledgerToo bool) {
 	fs.StringVar(&f.data, "data", "", "the data folder (default $"+envData+" or the per-user app data folder + medtrace)")
 	if ledgerToo {
 		fs.StringVar(&f.profile, "ledger", "", "the ledger's connection.json (default $"+envProfile+" or the local network's)")
-		fs.StringVar(&f.role, "role", "pharmacy", "whose identity to use: manufacturer, distributor, pharmacy or regulator")
+		f.registerRole(fs)
 	}
+}
+
+// registerRole adds --role: the identity this computer signs as (what it
+// queues, and what it sends). Its default is $MEDTRACE_ROLE, else pharmacy.
+func (f *dataFlags) registerRole(fs *flag.FlagSet) {
+	def := f.defaultRole
+	if def == "" {
+		def = "pharmacy"
+	}
+	fs.StringVar(&f.role, "role", def, "whose identity signs: manufacturer, distributor, pharmacy or regulator (default $"+envRole+" or pharmacy)")
 }
 
 // DataDir returns the data folder: flag, then $MEDTRACE_DATA, then the

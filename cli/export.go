@@ -28,7 +28,7 @@ Exit status: 0 done, 2 usage error, 3 the database or the file failed.
 func runExport(ctx context.Context, sio IO, args []string) int {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	fs.SetOutput(sio.Stderr)
-	var df dataFlags
+	df := newDataFlags(sio.Getenv)
 	df.register(fs, false)
 	file := fs.String("epcis", "", "the EPCIS 2.0 JSON file to write")
 	state := fs.String("state", "", "only events in this sync state (e.g. recorded)")

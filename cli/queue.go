@@ -86,8 +86,9 @@ func printQueueUsage(sio IO) {
 func runQueueAdd(ctx context.Context, sio IO, args []string) int {
 	fs := flag.NewFlagSet("queue add", flag.ContinueOnError)
 	fs.SetOutput(sio.Stderr)
-	var df dataFlags
+	df := newDataFlags(sio.Getenv)
 	df.register(fs, false)
+	df.registerRole(fs) // the identity that must sign the event
 	kind := fs.String("event", "", "the event KIND")
 	code := fs.String("code", "", "the pack's code as scanned or typed (\\xHH escapes allowed, \\x1d is GS)")
 	location := fs.String("location", "", "the GLN where it happens")
@@ -336,7 +337,7 @@ type requeueItem struct {
 func runQueueList(ctx context.Context, sio IO, args []string) int {
 	fs := flag.NewFlagSet("queue list", flag.ContinueOnError)
 	fs.SetOutput(sio.Stderr)
-	var df dataFlags
+	df := newDataFlags(sio.Getenv)
 	df.register(fs, false)
 	jsonOut := fs.Bool("json", false, "print a JSON array")
 	state := fs.String("state", "", "only events in this state (pending, inflight, recorded, rejected, conflict)")
@@ -465,7 +466,7 @@ func osUser(getenv func(string) string) string {
 func runQueueRequeue(ctx context.Context, sio IO, args []string) int {
 	fs := flag.NewFlagSet("queue requeue", flag.ContinueOnError)
 	fs.SetOutput(sio.Stderr)
-	var df dataFlags
+	df := newDataFlags(sio.Getenv)
 	df.register(fs, false)
 	all := fs.Bool("all", false, "re-queue every rejected event")
 	role := fs.String("role", "", "the role you work as, kept in the record (manufacturer, distributor, pharmacy, regulator)")

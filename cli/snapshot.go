@@ -23,7 +23,7 @@ Exit status: 0 done, 3 the ledger or the database failed.
 func runSnapshot(ctx context.Context, sio IO, args []string) int {
 	fs := flag.NewFlagSet("snapshot", flag.ContinueOnError)
 	fs.SetOutput(sio.Stderr)
-	var df dataFlags
+	df := newDataFlags(sio.Getenv)
 	df.register(fs, true)
 	fs.Usage = func() { fmt.Fprint(sio.Stderr, snapshotUsage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {

@@ -17,6 +17,9 @@ func (f *dataFlags) openStation(ctx context.Context, sio IO, online bool, o stat
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if o.Identity == "" {
+		o.Identity = f.role
+	}
 	ws = station.New(st, o)
 	close = func() {
 		ws.Disconnect()

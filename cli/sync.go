@@ -51,7 +51,7 @@ func (p *statusPrinter) report(s station.SyncReport) {
 func runSync(ctx context.Context, sio IO, args []string) int {
 	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
 	fs.SetOutput(sio.Stderr)
-	var df dataFlags
+	df := newDataFlags(sio.Getenv)
 	df.register(fs, true)
 	once := fs.Bool("once", false, "send what is queued, then stop")
 	fs.Usage = func() { fmt.Fprint(sio.Stderr, syncUsage); fs.PrintDefaults() }

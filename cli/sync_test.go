@@ -48,7 +48,7 @@ func TestStoreCommandsOnTheNetwork(t *testing.T) {
 		exit   int
 		stdout string
 	}{
-		{"queue", []string{"queue", "add", "--event", "commission", "--code", code, "--location", p.GLNs["manufacturer"]}, ExitOK, "safely on disk"},
+		{"queue", []string{"queue", "add", "--role", "manufacturer", "--event", "commission", "--code", code, "--location", p.GLNs["manufacturer"]}, ExitOK, "safely on disk"},
 		{"verify before the sync", []string{"verify", "--json", code}, ExitInvalid, `"status": "unknown"`},
 		{"sync", []string{"sync", "--once", "--role", "manufacturer"}, ExitOK, "sent 1 events"},
 		{"recorded", []string{"queue", "list", "--state", "recorded"}, ExitOK, "1 recorded"},

@@ -41,7 +41,7 @@ type verifyJSON struct {
 func runVerify(ctx context.Context, sio IO, args []string) int {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	fs.SetOutput(sio.Stderr)
-	var df dataFlags
+	df := newDataFlags(sio.Getenv)
 	df.register(fs, true)
 	offline := fs.Bool("offline", false, "answer from the local copy only")
 	jsonOut := fs.Bool("json", false, "print the answer as JSON")

@@ -51,7 +51,8 @@ func storeScan(r ScanRecord) store.Scan {
 // Events are checked by the trace core's form rules first: when one is ill
 // formed (the ledger would refuse it) the scan alone is kept, no event is
 // queued, and the error wraps a *trace.BadEventError. A session's second
-// scan of the same pack or SSCC is kept and flagged in DuplicateOf.
+// scan of the same pack or SSCC is kept and flagged in DuplicateOf. The
+// events are to be signed by the station's identity (SetIdentity).
 func (s *Station) Capture(ctx context.Context, r ScanRecord, events ...trace.Event) (Captured, error) {
 	if bad := s.check(events); bad != nil {
 		c, err := s.Capture(ctx, r)
@@ -65,9 +66,10 @@ func (s *Station) Capture(ctx context.Context, r ScanRecord, events ...trace.Eve
 		return Captured{}, err
 	}
 	sc := storeScan(r)
+	signer := store.SignedBy(s.Identity())
 	queued := make([]trace.Event, 0, len(events))
 	for i, ev := range events {
-		ev, err := s.store.EnqueueTx(ctx, tx, ev)
+		ev, err := s.store.EnqueueTx(ctx, tx, ev, signer)
 		if err != nil {
 			_ = tx.Rollback() // the enqueue error is the one to report
 			return Captured{}, err
@@ -98,7 +100,8 @@ func (s *Station) RecordScan(ctx context.Context, r ScanRecord) error {
 }
 
 // Enqueue queues business events for the ledger in one durable
-// transaction, each checked by the trace core's form rules first. When it
+// transaction, each checked by the trace core's form rules first and
+// signed by the station's identity. When it
 // returns nil the events are on disk and the sync engine is woken.
 func (s *Station) Enqueue(ctx context.Context, events ...trace.Event) error {
 	if err := s.check(events); err != nil {
@@ -108,8 +111,9 @@ func (s *Station) Enqueue(ctx context.Context, events ...trace.Event) error {
 	if err != nil {
 		return err
 	}
+	signer := store.SignedBy(s.Identity())
 	for _, ev := range events {
-		if _, err := s.store.EnqueueTx(ctx, tx, ev); err != nil {
+		if _, err := s.store.EnqueueTx(ctx, tx, ev, signer); err != nil {
 			_ = tx.Rollback() // the enqueue error is the one to report
 			return err
 		}

@@ -3,6 +3,7 @@ package station
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/medtrace/medtrace/internal/store"
@@ -13,6 +14,8 @@ import (
 type Station struct {
 	store *store.Store
 	link  link
+	mu    sync.Mutex
+	id    string // the identity that signs what the station queues
 	now   func() time.Time
 	// verifyTimeout bounds how long Verify waits for the ledger before it
 	// answers from the local copy.
@@ -25,6 +28,11 @@ type Options struct {
 	// VerifyTimeout bounds how long Verify waits for the ledger before it
 	// answers from the local copy (default 2 s: a pharmacist is waiting).
 	VerifyTimeout time.Duration
+	// Identity names the connection profile identity that must sign every
+	// event the station queues (e.g. "pharmacy"); the sync engine sends
+	// only those, as that identity, and holds others with the reason. ""
+	// until SetIdentity.
+	Identity string
 	// DialTimeout bounds how long Connect waits for the ledger (default
 	// 10 s).
 	DialTimeout time.Duration
@@ -35,7 +43,7 @@ type Options struct {
 // New returns a station over an open store. The caller keeps the store and
 // closes it after every Run of the station has returned.
 func New(st *store.Store, o Options) *Station {
-	s := &Station{store: st, now: o.Now, verifyTimeout: o.VerifyTimeout, dialTimeout: o.DialTimeout}
+	s := &Station{store: st, now: o.Now, verifyTimeout: o.VerifyTimeout, dialTimeout: o.DialTimeout, id: o.Identity}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -46,6 +54,21 @@ func New(st *store.Store, o Options) *Station {
 		s.dialTimeout = 10 * time.Second
 	}
 	return s
+}
+
+// SetIdentity names the identity that signs what the station queues from
+// now on (a desk's is Identity(role)); events queued before keep theirs.
+func (s *Station) SetIdentity(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.id = name
+}
+
+// Identity is the identity that signs what the station queues.
+func (s *Station) Identity() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.id
 }
 
 // Store returns the station's local store.

@@ -272,3 +272,41 @@ func TestChinaCodeIsALedgerPack(t *testing.T) {
 		t.Errorf("a dispense of it is not well formed: %v", err)
 	}
 }
+
+func TestQueuedEventsNameTheirSigner(t *testing.T) {
+	ctx := context.Background()
+	s := newStation(t)
+	pack := Parse([]byte(packRaw), 0)
+	s.SetIdentity("pharmacy")
+	if _, err := s.Capture(ctx, ScanRecord{Code: pack, Session: "s", Time: testNow}, pack.Event(trace.KindDispense, testNow, site)); err != nil {
+		t.Fatal(err)
+	}
+	s.SetIdentity("distributor")
+	other := Parse([]byte(otherRaw), 0)
+	if err := s.Enqueue(ctx, other.Event(trace.KindReceive, testNow, site)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		signsAs string
+		want    map[string]int
+	}{
+		{"pharmacy", map[string]int{"distributor": 1}},
+		{"distributor", map[string]int{"pharmacy": 1}},
+		{"regulator", map[string]int{"pharmacy": 1, "distributor": 1}},
+	} {
+		t.Run(tc.signsAs, func(t *testing.T) {
+			got, err := s.Store().Waiting(ctx, tc.signsAs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("waiting for others when signing as %s: %v, want %v", tc.signsAs, got, tc.want)
+			}
+			for k, n := range tc.want {
+				if got[k] != n {
+					t.Fatalf("waiting for others when signing as %s: %v, want %v", tc.signsAs, got, tc.want)
+				}
+			}
+		})
+	}
+}

@@ -20,6 +20,9 @@ type SyncReport struct {
 	RetryAt     time.Time // when the next attempt is due while Err is set
 	Recorded    int       // events settled since the engine started
 	Rejected    int       // events the ledger refused: they need a user's attention
+	// Waiting counts the pending events another identity must sign, by
+	// identity: this station never sends them as its own.
+	Waiting map[string]int
 }
 
 // Connect dials the ledger from src; until Disconnect, Verify, History,
@@ -56,7 +59,8 @@ func (s *Station) engine(report func(SyncReport)) (*outbox.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return outbox.New(outbox.Config{Store: s.store, Ledger: oc, Feed: oc, Progress: &progress{report: report}}), nil
+	return outbox.New(outbox.Config{Store: s.store, Ledger: oc, Feed: oc, Signer: s.Identity(),
+		Progress: &progress{report: report}}), nil
 }
 
 // Drain sends every event waiting and waits for the ledger's verdicts
@@ -142,6 +146,7 @@ func (p *progress) SyncStatus(st outbox.Status) {
 // pending since the queue was last empty.
 func reportOf(st outbox.Status, peak int) SyncReport {
 	return SyncReport{Pending: st.Pending, LastSuccess: st.LastSuccess, Err: st.Err, RetryAt: st.RetryAt,
-		Recorded: st.Recorded, Rejected: st.Rejected, Syncing: st.Pending > 0 && st.Err == nil,
-		Done: max(peak-st.Pending, 0), Total: peak}
+		Recorded: st.Recorded, Rejected: st.Rejected, Waiting: st.Waiting,
+		Syncing: st.Pending > st.WaitingTotal() && st.Err == nil,
+		Done:    max(peak-st.Pending, 0), Total: peak}
 }
