@@ -91,7 +91,7 @@ func (r *recorder) linkTwin(ev *Event) (*pack, *rejection, error) {
 	}
 	return &pack{GTIN: c.GTIN, Serial: c.Serial, Batch: ev.Batch, Expiry: ev.Expiry, Status: PackActive,
 		Owner: r.tx.MSP, Location: ev.Location, Holder: r.tx.MSP, Link: PackKey(ev.GTIN, ev.Serial),
-		LastKind: ev.Kind, LastTime: ev.Time, LastPlace: ev.Location, Events: []string{}}, nil, nil
+		LastKind: ev.Kind, LastTime: ev.Time, LastPlace: ev.Location, eventList: eventList{Events: []string{}}}, nil, nil
 }
 
 // twinOf returns the record of the linked pack p's other name (nil for a
@@ -133,7 +133,7 @@ func (r *recorder) mirrorLinks() error {
 		done[p], done[tw] = true, true
 		oldParent := tw.Parent
 		c := *p
-		c.GTIN, c.Serial, c.Link, c.Events, c.Log = tw.GTIN, tw.Serial, tw.Link, tw.Events, tw.Log
+		c.GTIN, c.Serial, c.Link, c.eventList = tw.GTIN, tw.Serial, tw.Link, tw.eventList
 		*tw = c
 		if oldParent != "" && oldParent != tw.Parent {
 			if err := r.detach(oldParent, PackKey(tw.GTIN, tw.Serial)); err != nil {
@@ -168,15 +168,18 @@ func linkedBatch(ov *overlay, p *pack) (*batchRec, error) {
 	return b, nil
 }
 
-// linkedEventIDs are the IDs of pack p's events and, when it is linked,
-// its twin's, with the twin (nil when none).
-func linkedEventIDs(ov *overlay, p *pack) ([]string, *pack, error) {
-	ids := p.eventIDs()
+// linkedEvents are pack p's events and, when it is linked, its twin's.
+func linkedEvents(ov *overlay, p *pack) ([]logEntry, error) {
+	ents, err := ov.packEntries(p)
+	if err != nil {
+		return nil, err
+	}
 	tw, err := twinOf(ov, p)
 	if err != nil || tw == nil {
-		return ids, nil, err
+		return ents, err
 	}
-	return append(ids, tw.eventIDs()...), tw, nil
+	more, err := ov.packEntries(tw)
+	return append(ents, more...), err
 }
 
 // linkedTwice refuses a pack event that names one pack under both its

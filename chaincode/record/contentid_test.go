@@ -174,48 +174,6 @@ func TestContentAddressedEvents(t *testing.T) {
 			}
 		}
 	})
-	t.Run("a full pack record sends later events to their own key", func(t *testing.T) {
-		w := newWorld(t)
-		no, yes := false, true
-		var evs []Event
-		for i := range MaxPackLog + 2 {
-			w.now = w.now.Add(time.Minute)
-			e := w.on(KindInspect, glnReg, gtinA, "S1")
-			e.Conformant = &yes
-			if i == 0 {
-				evs = append(evs, byContent(commissionS1(w)))
-				continue
-			}
-			if i == MaxPackLog+1 {
-				e.Conformant = &no
-			}
-			evs = append(evs, byContent(e))
-		}
-		w.ok(mspMan, evs[0])
-		for _, e := range evs[1:] {
-			w.ok(mspReg, e)
-		}
-		st, _ := w.tx(mspReg)
-		p, err := newOverlay(st).pack(gtinA, "S1")
-		must(t, err)
-		if len(p.Log) != MaxPackLog || len(p.Events) != len(evs) {
-			t.Fatalf("pack log %d, events %d; want %d and %d", len(p.Log), len(p.Events), MaxPackLog, len(evs))
-		}
-		for i, e := range []Event{evs[0], evs[MaxPackLog-1], evs[MaxPackLog], evs[MaxPackLog+1]} {
-			if r := w.record(mspReg, e)[0]; r.Status != StatusDuplicate {
-				t.Fatalf("replay %d: %+v", i, r)
-			}
-		}
-		if rec, err := newOverlay(st).event(evs[MaxPackLog+1].ID); err != nil || rec == nil {
-			t.Fatalf("the last event has no key of its own: %v %v", rec, err)
-		}
-		if h := w.history(gtinA, "S1"); len(h) != len(evs) || h[len(h)-1].EventID != evs[len(evs)-1].ID {
-			t.Fatalf("history has %d entries, want %d", len(h), len(evs))
-		}
-		if v := w.verify(gtinA, "S1", "", ""); len(v.Alerts) != 1 || v.Alerts[0].Code != ReasonNonconformant {
-			t.Fatalf("the last (keyed) inspection was not applied: %+v", v)
-		}
-	})
 	t.Run("case events keep their event key", func(t *testing.T) {
 		w := newWorld(t)
 		w.stockAt("dist", "S1", "S2")

@@ -56,12 +56,9 @@ type pack struct {
 	LastKind      Kind      `json:"lk"`
 	LastTime      time.Time `json:"lt"`
 	LastPlace     string    `json:"lp,omitempty"`
-	// Events are the accepted events' IDs, oldest first; loggedMark stands
-	// for the next entry of Log, so those IDs are stored once.
-	Events []string `json:"ev"`
-	// Log holds the pack's content-addressed events (see ContentID); the
-	// others are under their own event keys.
-	Log []packEvent `json:"lg,omitempty"`
+	// The accepted events, bounded: the newest inline, older ones in
+	// chunks of their own (eventlog.go).
+	eventList
 	// Link is the pack's other code (a China drug code on a GS1 pack, or
 	// the reverse) as a child reference: its twin record, kept in the same
 	// state (china.go).
@@ -112,22 +109,6 @@ func parties(h, cn Party) (*Party, *Party) {
 
 // loggedMark in a pack's Events stands for its next Log entry.
 const loggedMark = ""
-
-// eventIDs returns the pack's accepted event IDs, oldest first. Log entries
-// are named in Events in their order, by loggedMark or (in records written
-// before the mark) by their ID.
-func (p *pack) eventIDs() []string {
-	out := make([]string, len(p.Events))
-	next := 0
-	for i, id := range p.Events {
-		if next < len(p.Log) && (id == loggedMark || id == p.Log[next].ID) {
-			id = p.Log[next].ID
-			next++
-		}
-		out[i] = id
-	}
-	return out
-}
 
 // lastEvent is the ID of the pack's latest accepted event.
 func (p *pack) lastEvent() string {
@@ -210,7 +191,10 @@ type unit struct {
 	Dest     string     `json:"d,omitempty"`
 	Parent   string     `json:"p,omitempty"`
 	Children []string   `json:"ch,omitempty"` // SSCCs and GTIN/serial
-	Events   []string   `json:"ev"`
+	// Events are the IDs of the unit's events, oldest first, after those
+	// in its Chunks (eventlog.go).
+	Events []string `json:"ev"`
+	Chunks int      `json:"ec,omitempty"`
 	// Holder and Consignee as for a pack; everything inside moves with it.
 	Holder    string `json:"h,omitempty"`
 	Consignee string `json:"cn,omitempty"`
@@ -310,6 +294,7 @@ type overlay struct {
 	units   map[string]*unit
 	batches map[string]*batchRec
 	events  map[string]*eventRec
+	chunks  map[string]*eventChunk
 	dirty   map[string]bool
 	touched []*pack // packs put since the last mirrorLinks (china.go)
 }
@@ -321,6 +306,7 @@ func newOverlay(st State) *overlay {
 		units:   map[string]*unit{},
 		batches: map[string]*batchRec{},
 		events:  map[string]*eventRec{},
+		chunks:  map[string]*eventChunk{},
 		dirty:   map[string]bool{},
 	}
 }
@@ -345,8 +331,18 @@ func load[T any](ov *overlay, m map[string]*T, key string) (*T, error) {
 	return v, nil
 }
 
+// pack reads a pack's record. One written before event lists were bounded
+// whose log had filled up is marked Keyed when read (eventlog.go).
 func (ov *overlay) pack(gtin, serial string) (*pack, error) {
-	return load(ov, ov.packs, packKey(gtin, serial))
+	k := packKey(gtin, serial)
+	if p, ok := ov.packs[k]; ok {
+		return p, nil
+	}
+	p, err := load(ov, ov.packs, k)
+	if p != nil && len(p.Log) >= MaxPackLog {
+		p.Keyed = true
+	}
+	return p, err
 }
 func (ov *overlay) unit(sscc string) (*unit, error) { return load(ov, ov.units, unitKey(sscc)) }
 func (ov *overlay) batch(gtin, lot string) (*batchRec, error) {
@@ -355,16 +351,33 @@ func (ov *overlay) batch(gtin, lot string) (*batchRec, error) {
 func (ov *overlay) event(id string) (*eventRec, error) { return load(ov, ov.events, eventKey(id)) }
 
 // packEventRec returns the record of accepted event id of pack p: from the
-// pack's own log, else from the event's key (nil if neither has it).
+// pack's own list (its record, then its chunks), else from the event's key
+// (nil if none has it).
 func (ov *overlay) packEventRec(p *pack, id string) (*eventRec, error) {
 	pe := p.logged(id)
+	if pe == nil && p != nil && p.Chunks > 0 {
+		var err error
+		if pe, err = ov.chunkedEvent(p, id); err != nil {
+			return nil, err
+		}
+	}
 	if pe == nil {
 		return ov.event(id)
 	}
-	ev := pe.Event.event(id, p.GTIN, p.Serial)
+	return ov.entryRec(logEntry{ID: id, Logged: pe, GTIN: p.GTIN, Serial: p.Serial})
+}
+
+// entryRec returns the record of an accepted event of a pack's list: the
+// event the list holds, else the one under its own key (nil if none).
+func (ov *overlay) entryRec(e logEntry) (*eventRec, error) {
+	pe := e.Logged
+	if pe == nil {
+		return ov.event(e.ID)
+	}
+	ev := pe.Event.event(e.ID, e.GTIN, e.Serial)
 	raw, err := json.Marshal(&ev)
 	if err != nil {
-		return nil, fmt.Errorf("stored event %s: %w", id, err)
+		return nil, fmt.Errorf("stored event %s: %w", e.ID, err)
 	}
 	return &eventRec{TxID: pe.TxID, TxTime: pe.TxTime, Kind: ev.Kind, EventTime: ev.Time, Status: StatusAccepted, Raw: raw}, nil
 }
@@ -389,16 +402,32 @@ func (ov *overlay) putEvent(id string, e *eventRec) {
 	ov.events[k], ov.dirty[k] = e, true
 }
 
-// flush writes every changed key once, in key order.
+// flush writes every changed key once, in key order, after moving the
+// oldest entries of long event lists to chunks (eventlog.go).
 func (ov *overlay) flush() error {
 	keys := make([]string, 0, len(ov.dirty))
 	for k := range ov.dirty {
 		keys = append(keys, k)
 	}
+	for _, k := range keys {
+		switch k[:2] {
+		case prefixPack:
+			ov.compactPack(k, ov.packs[k])
+		case prefixUnit:
+			ov.compactUnit(k, ov.units[k])
+		}
+	}
+	for k := range ov.dirty { // the chunks just put
+		if k[:2] == prefixChunk {
+			keys = append(keys, k)
+		}
+	}
 	slices.Sort(keys)
 	for _, k := range keys {
 		var v any
 		switch k[:2] {
+		case prefixChunk:
+			v = ov.chunks[k]
 		case prefixPack:
 			v = ov.packs[k]
 		case prefixUnit:

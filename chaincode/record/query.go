@@ -114,7 +114,8 @@ func History(st State, tx Tx, gtin, serial string) ([]HistoryEntry, error) {
 	if !scope.pack(p) {
 		return nil, fmt.Errorf("%w: the history of pack %s serial %s is for its brand owner, those who held it and the regulator, not %s", ErrAccessDenied, gtin, serial, tx.MSP)
 	}
-	ids, twin, err := linkedEventIDs(ov, p) // a linked pack's history is its twin's too (china.go)
+	// Its events: older ones in chunks, newer in its record (eventlog.go).
+	ents, err := linkedEvents(ov, p) // a linked pack's history is its twin's too (china.go)
 	if err != nil {
 		return nil, err
 	}
@@ -123,19 +124,17 @@ func History(st State, tx Tx, gtin, serial string) ([]HistoryEntry, error) {
 		return nil, err
 	}
 	if b != nil && b.Recalled {
-		ids = append(ids, b.Event)
+		ents = append(ents, logEntry{ID: b.Event})
 	}
-	out := make([]HistoryEntry, 0, len(ids))
+	out := make([]HistoryEntry, 0, len(ents))
 	seen := map[string]bool{}
-	for _, id := range ids {
+	for _, en := range ents {
+		id := en.ID
 		if seen[id] {
 			continue
 		}
 		seen[id] = true
-		e, err := ov.packEventRec(p, id)
-		if err == nil && e == nil && twin != nil {
-			e, err = ov.packEventRec(twin, id)
-		}
+		e, err := ov.entryRec(en)
 		if err != nil {
 			return nil, err
 		}

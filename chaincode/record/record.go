@@ -18,9 +18,11 @@ const MaxBatch = 1000
 // maxExpand bounds the packs and units one event may reach through an SSCC.
 const maxExpand = trace.MaxChildren
 
-// MaxPackLog is how many content-addressed events a pack's record holds
-// (about 400 bytes each, rewritten with every event of the pack); later
-// ones are kept under their own key, like UUID events.
+// MaxPackLog is how many content-addressed events a pack's record held at
+// most before its event list was bounded (eventlog.go); later ones were
+// kept under their own key, like UUID events. A record read with a log
+// that long may have such events (eventList.Keyed). Records written since
+// hold fewer.
 const MaxPackLog = 32
 
 // rejection is why one event was refused.
@@ -133,9 +135,10 @@ func (r *recorder) one(raw json.RawMessage) (Result, error) {
 	return r.keyed(&ev, raw)
 }
 
-// keyed records an event under its own key (e:<ID>): UUID events, events
-// about an SSCC or a batch, and content-addressed events of a pack whose
-// record is full.
+// keyed records an event under its own key (e:<ID>): UUID events and
+// events about an SSCC or a batch. (Content-addressed events of a pack
+// whose record was full were kept there too before event lists were
+// bounded; a replay of one is answered from it.)
 func (r *recorder) keyed(ev *Event, raw json.RawMessage) (Result, error) {
 	hash := contentHash(ev)
 	prev, err := r.ov.event(ev.ID)
@@ -191,18 +194,28 @@ func packScoped(ev *Event) bool {
 // onePack records a content-addressed event about one pack. The pack's
 // record is the only key involved: a replay is found among the pack's own
 // events, and an accepted event is stored there. A rejection is not
-// stored: sent again, the event is judged again. A pack whose record is
-// full (MaxPackLog) keeps further events under their own key.
+// stored: sent again, the event is judged again. The pack's older events
+// may be in chunks of their own (eventlog.go), and in a record from before
+// lists were bounded under their own keys.
 func (r *recorder) onePack(ev *Event, raw json.RawMessage) (Result, error) {
 	p, err := r.ov.pack(ev.GTIN, ev.Serial)
 	if err != nil {
 		return Result{}, err
 	}
-	if prev := p.logged(ev.ID); prev != nil {
+	prev, err := r.ov.priorEvent(p, ev.ID, ev.Time)
+	if err != nil {
+		return Result{}, err
+	}
+	if prev != nil {
 		return Result{EventID: ev.ID, Status: StatusDuplicate, TxID: prev.TxID}, nil
 	}
-	if p != nil && len(p.Log) >= MaxPackLog {
-		return r.keyed(ev, raw)
+	if p != nil && p.Keyed {
+		if k, err := r.ov.event(ev.ID); err != nil || k != nil {
+			if err != nil {
+				return Result{}, err
+			}
+			return r.keyed(ev, raw) // answers the replay as it was answered
+		}
 	}
 	rej := r.validate(ev)
 	if rej == nil {
