@@ -25,6 +25,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/medtrace/medtrace/assets"
+	"github.com/medtrace/medtrace/scanner/intake"
 )
 
 // AppID is MedTrace's application ID (as in FyneApp.toml).
@@ -536,12 +537,21 @@ func (u *ui) play(s Sound) {
 	}
 }
 
-// newScanEntry returns a scan field wired to the window's shortcuts.
-func (u *ui) newScanEntry(placeholder string, onScan func(raw []byte, keys []KeyStroke)) *ScanEntry {
+// newScanEntry returns a desk's scan field wired to the window's
+// shortcuts: what a keyboard-wedge scanner types in reaches the desk
+// through route, as every other reader's reads do. onKeys, when set, sees
+// the keystrokes of each input first.
+func (u *ui) newScanEntry(placeholder string, onKeys func(keys []KeyStroke)) *ScanEntry {
 	e := NewScanEntry(u.now)
 	e.post = u.post
 	e.SetPlaceHolder(placeholder)
-	e.OnScan = onScan
+	e.SetIdleEnd(u.set.idleEnd())
+	e.OnScan = func(raw []byte, keys []KeyStroke) {
+		if onKeys != nil {
+			onKeys(keys)
+		}
+		u.route(Read{Raw: raw, Source: intake.SourceWedge})
+	}
 	e.OnShortcut = u.shortcut
 	e.OnKey = u.screenKey
 	return e
@@ -590,14 +600,14 @@ func (u *ui) reportVerdict(vd Verdict, band *canvas.Rectangle) {
 }
 
 // scanTools returns the buttons beside a role screen's scan field: "Open
-// image…" (each code found goes to onImage) and the camera preview.
-func (u *ui) scanTools(onImage func(raw []byte, source string)) fyne.CanvasObject {
-	return container.NewHBox(u.imageButton(onImage), u.cam.btn)
+// image…" (each code found is routed to the desk) and the camera preview.
+func (u *ui) scanTools() fyne.CanvasObject {
+	return container.NewHBox(u.imageButton(), u.cam.btn)
 }
 
 // imageButton returns "Open image…", which decodes every code in an image
-// file and hands each to onScan.
-func (u *ui) imageButton(onScan func(raw []byte, source string)) *widget.Button {
+// file and routes each to the desk.
+func (u *ui) imageButton() *widget.Button {
 	b := widget.NewButtonWithIcon(tr("scan.image"), theme.FileImageIcon(), nil)
 	if u.cfg.Images == nil {
 		b.SetText(tr("scan.image") + " — " + tr("notconnected.short"))
@@ -614,7 +624,7 @@ func (u *ui) imageButton(onScan func(raw []byte, source string)) *widget.Button 
 						return
 					}
 					for _, raw := range codes {
-						onScan(raw, "image:"+path)
+						u.route(Read{Raw: raw, Source: intake.SourceImage + path})
 					}
 				})
 			})

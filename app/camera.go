@@ -18,6 +18,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	xdraw "golang.org/x/image/draw"
+
+	"github.com/medtrace/medtrace/scanner/intake"
 )
 
 // previewInterval is the least time between two preview frames drawn (at
@@ -214,7 +216,7 @@ func (c *cameraPanel) read(raw []byte) {
 	c.reads++
 	c.status.Importance = widget.MediumImportance
 	c.status.SetText(tr("camera.reading", map[string]any{"N": c.u.f.number(int64(c.reads))}))
-	c.u.scanFrom(raw, "camera:"+c.device)
+	c.u.route(Read{Raw: raw, Source: intake.SourceCamera + c.device})
 }
 
 // ended says why the camera stopped; the last frame stays on screen.

@@ -50,7 +50,7 @@ func newInspectorScreen(u *ui) *inspectorScreen {
 		s.snapBtn.Disable()
 		s.snapLabel.SetText(tr("insp.snapshot.notconnected"))
 	}
-	s.entry = u.newScanEntry(tr("insp.scan.placeholder"), func(raw []byte, _ []KeyStroke) { s.scan(raw, "wedge") })
+	s.entry = u.newScanEntry(tr("insp.scan.placeholder"), nil)
 	s.entry.TextStyle = fyne.TextStyle{Monospace: true}
 	s.verdict = newVerdictView(u, 32)
 	s.conformant = widget.NewRadioGroup([]string{tr("insp.conformant"), tr("insp.nonconformant")}, nil)
@@ -103,7 +103,7 @@ func newInspectorScreen(u *ui) *inspectorScreen {
 		widget.NewFormItem(tr("insp.photo"), container.NewBorder(nil, nil, nil, photoBtn, s.photoLabel)),
 	)
 	top := container.NewVBox(snapRow, widget.NewSeparator(),
-		container.NewBorder(nil, nil, nil, u.scanTools(func(raw []byte, source string) { s.scan(raw, source) }), s.entry),
+		container.NewBorder(nil, nil, nil, u.scanTools(), s.entry),
 		s.verdict.box, findingForm, container.NewHBox(s.recordBtn))
 	bottom := container.NewBorder(nil, nil, s.summary, container.NewHBox(csvBtn, pdfBtn))
 	s.root = container.NewBorder(top, bottom, nil, nil,

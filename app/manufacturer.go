@@ -126,7 +126,7 @@ func newManufacturerScreen(u *ui) *manufacturerScreen {
 	m.result.Wrapping = fyne.TextWrapWord
 	modes := container.NewGridWithColumns(4, m.modeBtns[0], m.modeBtns[1], m.modeBtns[2], m.modeBtns[3])
 	// Open image… and the camera (F12) feed the ship and loss lists.
-	tools := u.scanTools(func(raw []byte, source string) { m.scan(raw, source) })
+	tools := u.scanTools()
 	m.root = container.NewBorder(container.NewVBox(container.NewBorder(nil, nil, nil, tools, modes), widget.NewSeparator()), m.result, nil, nil, m.stack)
 	m.setMode(manCommission)
 	return m
@@ -307,7 +307,7 @@ func (m *manufacturerScreen) commissionForm() fyne.CanvasObject {
 
 func (m *manufacturerScreen) shipForm() fyne.CanvasObject {
 	m.counterparty = m.entry(tr("wh.counterparty.placeholder"), func() { m.u.w.Canvas().Focus(m.shipEntry) })
-	m.shipEntry = m.u.newScanEntry(tr("man.scan.placeholder"), func(raw []byte, _ []KeyStroke) { m.scan(raw, "wedge") })
+	m.shipEntry = m.u.newScanEntry(tr("man.scan.placeholder"), nil)
 	m.shipEntry.TextStyle = fyne.TextStyle{Monospace: true}
 	m.shipList = m.itemList(&m.shipItems)
 	m.shipBtn = widget.NewButtonWithIcon(tr("man.ship")+"  [F9]", theme.MailSendIcon(), m.ship)
@@ -346,7 +346,7 @@ func (m *manufacturerScreen) lossForm() fyne.CanvasObject {
 	m.lossKind.Horizontal = true
 	m.lossKind.Required = true
 	m.lossKind.SetSelected(m.lossKind.Options[0])
-	m.lossEntry = m.u.newScanEntry(tr("man.scan.placeholder"), func(raw []byte, _ []KeyStroke) { m.scan(raw, "wedge") })
+	m.lossEntry = m.u.newScanEntry(tr("man.scan.placeholder"), nil)
 	m.lossEntry.TextStyle = fyne.TextStyle{Monospace: true}
 	m.lossNote = m.entry(tr("man.loss.note.placeholder"), nil)
 	m.lossList = m.itemList(&m.lossItems)

@@ -472,7 +472,7 @@ func TestManufacturerOtherSources(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			fx, m, _ := newManFixture(t, LangEnglish)
 			fx.key(tc.mode)
-			fx.u.scanFrom([]byte("]d2"+rawActive), "camera:/dev/video0")
+			fx.u.route(Read{Raw: []byte("]d2" + rawActive), Source: "camera:/dev/video0"})
 			fx.settle()
 			if n := len(tc.items(m)); n != tc.want {
 				t.Errorf("%d items, want %d", n, tc.want)

@@ -44,9 +44,8 @@ type pharmacistScreen struct {
 
 func newPharmacistScreen(u *ui) *pharmacistScreen {
 	p := &pharmacistScreen{u: u}
-	p.entry = u.newScanEntry(tr("scan.placeholder"), func(raw []byte, keys []KeyStroke) {
+	p.entry = u.newScanEntry(tr("scan.placeholder"), func(keys []KeyStroke) {
 		p.term = keys[len(keys)-1].Time
-		p.scan(raw, "wedge")
 	})
 	p.entry.TextStyle = fyne.TextStyle{Monospace: true}
 	p.verdict = newVerdictView(u, 44)
@@ -85,7 +84,7 @@ func newPharmacistScreen(u *ui) *pharmacistScreen {
 	hint := widget.NewLabel(tr("scan.hint"))
 	hint.Importance = widget.LowImportance
 	top := container.NewVBox(
-		container.NewBorder(nil, nil, nil, u.scanTools(func(raw []byte, source string) { p.scan(raw, source) }), p.entry),
+		container.NewBorder(nil, nil, nil, u.scanTools(), p.entry),
 		hint,
 	)
 	buttons := container.NewGridWithColumns(4, p.dispenseBtn, p.undoBtn, p.historyBtn, p.clearBtn)

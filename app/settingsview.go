@@ -12,6 +12,8 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/medtrace/medtrace/scanner/intake"
 )
 
 // settingsScreen edits the settings.
@@ -327,7 +329,7 @@ func (u *ui) startSerial() {
 	port, baud := u.set.SerialPort, u.set.SerialBaud
 	u.goTask(func(context.Context) {
 		err := u.cfg.Serial.Listen(ctx, port, baud, func(raw []byte) {
-			u.do(func() { u.scanFrom(raw, "serial:"+port) })
+			u.do(func() { u.route(Read{Raw: raw, Source: intake.SourceSerial + port}) })
 		})
 		if err != nil && ctx.Err() == nil {
 			u.do(func() {
@@ -337,20 +339,6 @@ func (u *ui) startSerial() {
 			})
 		}
 	})
-}
-
-// scanFrom hands a read from a non-keyboard source to the role screen.
-func (u *ui) scanFrom(raw []byte, source string) {
-	switch {
-	case u.pharm != nil:
-		u.pharm.scan(raw, source)
-	case u.ware != nil:
-		u.ware.scan(raw, source)
-	case u.insp != nil:
-		u.insp.scan(raw, source)
-	case u.manu != nil:
-		u.manu.scan(raw, source)
-	}
 }
 
 // wrapLabel is a label that wraps at word boundaries (so long messages do

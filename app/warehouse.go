@@ -71,7 +71,7 @@ func newWarehouseScreen(u *ui) *warehouseScreen {
 	w.form = container.NewVBox(heading(tr("wh.new")), intro, form, container.NewHBox(w.startBtn))
 
 	w.heading = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	w.entry = u.newScanEntry(tr("wh.scan.placeholder"), func(raw []byte, _ []KeyStroke) { w.scan(raw, "wedge") })
+	w.entry = u.newScanEntry(tr("wh.scan.placeholder"), nil)
 	w.entry.TextStyle = fyne.TextStyle{Monospace: true}
 	w.modeRadio = widget.NewRadioGroup([]string{tr("wh.mode.items") + " [F5]", tr("wh.mode.pack") + " [F6]", tr("wh.mode.unpack") + " [F7]"}, func(s string) {
 		w.setMode(w.modeIndex(s))
@@ -116,7 +116,7 @@ func newWarehouseScreen(u *ui) *warehouseScreen {
 	top := container.NewVBox(
 		w.heading,
 		w.rcptLabel,
-		container.NewBorder(nil, nil, nil, u.scanTools(func(raw []byte, source string) { w.scan(raw, source) }), w.entry),
+		container.NewBorder(nil, nil, nil, u.scanTools(), w.entry),
 		container.NewBorder(nil, nil, nil, w.finishBtn, w.modeRadio),
 		last,
 		container.NewGridWithColumns(6, cells...),
