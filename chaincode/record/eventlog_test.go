@@ -1,8 +1,11 @@
 package record
 
 import (
+	"bytes"
 	"encoding/json"
+	"github.com/medtrace/medtrace/trace"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -221,5 +224,245 @@ func TestBusyPack(t *testing.T) {
 		}
 		sent = append(sent, e)
 		checkBounded(t, w, gtinA, "S1", ids(sent))
+	})
+}
+
+// TestBatchOnBusyPack records 999 inspections of one pack in one
+// transaction, then a replay of the first among them: the write set is the
+// record and its chunks, each bounded, and the replay is found.
+func TestBatchOnBusyPack(t *testing.T) {
+	w := newWorld(t)
+	first := byContent(commissionS1(w))
+	w.ok(mspMan, first)
+	sent := []Event{first}
+	yes := true
+	var batch []Event
+	for range 999 {
+		w.now = w.now.Add(time.Second)
+		e := w.on(KindInspect, glnReg, gtinA, "S1")
+		e.Conformant = &yes
+		batch = append(batch, byContent(e))
+	}
+	sent = append(sent, batch...)
+	st, res := w.recordTx(mspReg, append(batch, batch[0])...)
+	for i, r := range res[:999] {
+		if r.Status != StatusAccepted {
+			t.Fatalf("event %d: %+v", i, r)
+		}
+	}
+	if r := res[999]; r.Status != StatusDuplicate {
+		t.Fatalf("replay within the batch: %+v", r)
+	}
+	for k, v := range st.writes {
+		if k[:2] != prefixChunk && k[:2] != prefixPack || len(v) > maxRecordBytes {
+			t.Fatalf("wrote %s (%d bytes)", k, len(v))
+		}
+	}
+	checkBounded(t, w, gtinA, "S1", ids(sent))
+	if got := w.historyIDs(gtinA, "S1"); !slices.Equal(got, ids(sent)) {
+		t.Fatalf("history has %d events, want %d (first difference at %d)", len(got), len(sent), firstDiff(got, ids(sent)))
+	}
+	for _, e := range []Event{first, batch[0], batch[500]} {
+		if r := w.record(mspMan, e)[0]; r.Status != StatusDuplicate {
+			t.Fatalf("replay in a later transaction: %+v", r)
+		}
+	}
+}
+
+// TestBusyLinkedPack: a pack with two codes (china.go) inspected 60 times
+// under each name. Each record keeps its own list, bounded; History under
+// either name lists all of both in order.
+func TestBusyLinkedPack(t *testing.T) {
+	w := cnWorld(t)
+	const linked = "81234561234567890101"
+	cg, cs := trace.CNPackOf(linked)
+	c := w.commission(gtinA, "L1", "B1", "2028-12-31")
+	c.Link = linked
+	c.ID = ""
+	c = c.WithContentID()
+	w.ok(mspMan, c)
+	gs1Events, cnEvents, all := []Event{c}, []Event{}, []Event{c}
+	yes := true
+	for i := range 120 {
+		w.now = w.now.Add(time.Second)
+		g, s := gtinA, "L1"
+		if i%2 == 1 {
+			g, s = cg, cs
+		}
+		e := w.on(KindInspect, glnReg, g, s)
+		e.Conformant = &yes
+		e = byContent(e)
+		w.ok(mspReg, e)
+		all = append(all, e)
+		if i%2 == 1 {
+			cnEvents = append(cnEvents, e)
+		} else {
+			gs1Events = append(gs1Events, e)
+		}
+	}
+	checkBounded(t, w, gtinA, "L1", ids(gs1Events))
+	checkBounded(t, w, cg, cs, ids(cnEvents))
+	for _, name := range [][2]string{{gtinA, "L1"}, {cg, cs}} {
+		if got := w.historyIDs(name[0], name[1]); !slices.Equal(got, ids(all)) {
+			t.Fatalf("history of %s/%s has %d events, want %d (first difference at %d)", name[0], name[1], len(got), len(all), firstDiff(got, ids(all)))
+		}
+	}
+	for _, e := range []Event{c, cnEvents[0], gs1Events[1]} {
+		if r := w.record(mspReg, e)[0]; r.Status != StatusDuplicate {
+			t.Fatalf("replay of %s/%s's %s: %+v", e.GTIN, e.Serial, e.Kind, r)
+		}
+	}
+}
+
+// TestBusyUnit packs pack S1 into a case and unpacks it 20 times: the
+// case's record keeps a bounded list, its chunks and record hold every
+// event in order, and the pack's History lists them all.
+func TestBusyUnit(t *testing.T) {
+	w := newWorld(t)
+	w.stockAt("dist", "S1")
+	before := w.historyIDs(gtinA, "S1")
+	var unitEvents []string
+	for range 20 {
+		w.now = w.now.Add(time.Second)
+		p := w.unit(KindPack, glnDist, ssccCase, PackKey(gtinA, "S1"))
+		u := w.unit(KindUnpack, glnDist, ssccCase)
+		w.ok(mspDist, p)
+		w.ok(mspDist, u)
+		unitEvents = append(unitEvents, p.ID, u.ID)
+	}
+	key := unitKey(ssccCase)
+	var u unit
+	must(t, json.Unmarshal(w.st.m[key], &u))
+	if len(u.Events) >= inlineEvents+chunkEvents || u.Chunks == 0 {
+		t.Fatalf("unit record holds %d entries, %d chunks", len(u.Events), u.Chunks)
+	}
+	var got []string
+	for n := range u.Chunks {
+		var c eventChunk
+		must(t, json.Unmarshal(w.st.m[chunkKey(key, n)], &c))
+		got = append(got, c.Events...)
+	}
+	if got = append(got, u.Events...); !slices.Equal(got, unitEvents) {
+		t.Fatalf("unit chunks and record hold %d events, want %d", len(got), len(unitEvents))
+	}
+	if got, want := w.historyIDs(gtinA, "S1"), append(before, unitEvents...); !slices.Equal(got, want) {
+		t.Fatalf("pack history has %d events, want %d", len(got), len(want))
+	}
+	checkBounded(t, w, gtinA, "S1", append(before, unitEvents...))
+}
+
+// legacyFixture is the state the chaincode of commit e317498 (before event
+// lists were bounded) left after pack S1's life: commissioned, shipped and
+// received with UUIDs, packed into a case and unpacked, then inspected 40
+// times (the sixth with a UUID, the last nonconformant), so that its log
+// filled up (MaxPackLog) and the last 8 content-addressed inspections went
+// to keys of their own; with its History then and the world's time.
+const legacyFixture = "testdata/legacy-busy-pack.json"
+
+// loadLegacy is a world whose state is the legacy fixture's, and the
+// fixture's History.
+func loadLegacy(t *testing.T) (*world, []HistoryEntry) {
+	b, err := os.ReadFile(legacyFixture)
+	must(t, err)
+	var fx struct {
+		Now     time.Time                  `json:"now"`
+		History []HistoryEntry             `json:"history"`
+		State   map[string]json.RawMessage `json:"state"`
+	}
+	must(t, json.Unmarshal(b, &fx))
+	w := newWorld(t)
+	w.st.m = map[string][]byte{}
+	for k, v := range fx.State {
+		var c bytes.Buffer
+		must(t, json.Compact(&c, v))
+		w.st.m[k] = c.Bytes()
+	}
+	w.now = fx.Now.Add(time.Minute)
+	return w, fx.History
+}
+
+// storedEvents are the events of pack S1's history as sent, read from
+// where the record says they are.
+func storedEvents(t *testing.T, w *world, h []HistoryEntry) []Event {
+	st, _ := w.tx(mspReg)
+	ov := newOverlay(st)
+	p, err := ov.pack(gtinA, "S1")
+	must(t, err)
+	var out []Event
+	for _, e := range h {
+		rec, err := ov.packEventRec(p, e.EventID)
+		if err != nil || rec == nil {
+			t.Fatalf("event %s: %v %v", e.EventID, rec, err)
+		}
+		var ev Event
+		must(t, json.Unmarshal(rec.Raw, &ev))
+		out = append(out, ev)
+	}
+	return out
+}
+
+// TestOldRecords: a record written before event lists were bounded reads
+// as it did (History to the byte, Verify, replays of every event), and its
+// next write moves its older entries to chunks without losing any.
+func TestOldRecords(t *testing.T) {
+	w, want := loadLegacy(t)
+	if p := w.stored(gtinA, "S1"); len(p.Log) != MaxPackLog || len(p.Events) != len(want) || p.Chunks != 0 {
+		t.Fatalf("fixture: log %d, events %d, chunks %d", len(p.Log), len(p.Events), p.Chunks)
+	}
+	old := storedEvents(t, w, want)
+	sameHistory := func(t *testing.T, want []HistoryEntry) {
+		t.Helper()
+		got, err := json.Marshal(w.history(gtinA, "S1"))
+		must(t, err)
+		exp, err := json.Marshal(want)
+		must(t, err)
+		if !bytes.Equal(got, exp) {
+			t.Fatalf("history differs:\n got  %.400s\n want %.400s", got, exp)
+		}
+	}
+	replays := func(t *testing.T, evs []Event) {
+		t.Helper()
+		for i, e := range evs {
+			if r := w.record(mspReg, e)[0]; r.Status != StatusDuplicate {
+				t.Fatalf("replay of event %d (%s %s): %+v", i, e.Kind, e.ID, r)
+			}
+		}
+	}
+	t.Run("read as written", func(t *testing.T) {
+		sameHistory(t, want)
+		if v := w.verify(gtinA, "S1", "", ""); v.LastEvent != old[len(old)-1].ID || len(v.Alerts) != 1 || v.Alerts[0].Code != ReasonNonconformant {
+			t.Fatalf("verify: %+v", v)
+		}
+		replays(t, old)
+	})
+	var added Event
+	t.Run("the next write moves older entries to chunks", func(t *testing.T) {
+		yes := true
+		added = w.on(KindInspect, glnReg, gtinA, "S1")
+		added.Conformant = &yes
+		added = byContent(added)
+		st, res := w.recordTx(mspReg, added)
+		if res[0].Status != StatusAccepted {
+			t.Fatalf("new event: %+v", res[0])
+		}
+		if _, ok := st.writes[eventKey(added.ID)]; ok {
+			t.Fatal("the new event went to a key of its own")
+		}
+		p := w.stored(gtinA, "S1")
+		if !p.Keyed || p.Chunks == 0 {
+			t.Fatalf("record after its first write: keyed %v, %d chunks, %d entries", p.Keyed, p.Chunks, len(p.Events))
+		}
+		checkBounded(t, w, gtinA, "S1", append(ids(old), added.ID))
+		h := w.history(gtinA, "S1")
+		sameHistory(t, append(slices.Clone(want), h[len(h)-1]))
+		if h[len(h)-1].EventID != added.ID {
+			t.Fatalf("last entry %s, want %s", h[len(h)-1].EventID, added.ID)
+		}
+		if v := w.verify(gtinA, "S1", "", ""); v.LastEvent != added.ID || len(v.Alerts) != 0 {
+			t.Fatalf("verify: %+v", v)
+		}
+	})
+	t.Run("replays after it", func(t *testing.T) {
+		replays(t, append(old, added))
 	})
 }
