@@ -60,7 +60,7 @@ func (sc *scenario) newSite(t *testing.T, identity string) *site {
 			t.Errorf("%s's store: close: %v", identity, err)
 		}
 	})
-	ws := station.New(st, station.Options{VerifyTimeout: scenarioVerifyTimeout})
+	ws := station.New(st, station.Options{VerifyTimeout: scenarioVerifyTimeout, Identity: identity}) // signs what the site queues
 	if err := ws.Connect(sc.ctx, station.Source{Profile: sc.profile, Identity: identity}); err != nil {
 		t.Fatalf("%s's station: %v", identity, err)
 	}
