@@ -241,9 +241,24 @@ func (s *whSession) events(now time.Time) []ledger.Event {
 			move(it)
 		}
 	}
+	madeHere := map[string]bool{} // units packed in this session
 	for _, a := range s.aggs {
-		if s.kind != ledger.KindShip || !inside[a.parent.Key()] {
-			move(a.parent)
+		madeHere[a.parent.Key()] = true
+	}
+	for _, a := range s.aggs {
+		switch {
+		case s.kind == ledger.KindShip:
+			if !inside[a.parent.Key()] {
+				move(a.parent)
+			}
+		default:
+			// Receiving: a unit packed here was made here, not
+			// delivered; what went into it arrived (loose).
+			for _, ch := range a.children {
+				if !madeHere[ch.Key()] {
+					move(ch)
+				}
+			}
 		}
 		ev := mk(ledger.KindPack, a.parent)
 		for _, ch := range a.children {

@@ -42,6 +42,16 @@ func TestWarehouseNestedPack(t *testing.T) {
 			"added parent child parent child",
 			whCounts{Cases: 2, Packs: 1, Aggregations: 2},
 			"pack:" + caseSSCC + "[09501101530003/A] pack:" + palletSSCC + "[" + caseSSCC + "] ship:" + palletSSCC},
+		{"receiving: a case packed here is made here, what went into it arrived", ledger.KindReceive,
+			[]any{unit(otherSSCC), pack("A"), modePack, unit(caseSSCC), pack("B"), pack("C"), "finish"},
+			"added added parent child child",
+			whCounts{Cases: 2, Packs: 3, Aggregations: 1},
+			"receive:" + otherSSCC + " receive:A receive:B receive:C pack:" + caseSSCC + "[09501101530003/B 09501101530003/C]"},
+		{"receiving: cases packed into a pallet here", ledger.KindReceive,
+			[]any{modePack, unit(caseSSCC), pack("A"), "finish", unit(palletSSCC), unit(caseSSCC), pack("B"), "finish"},
+			"parent child parent child child",
+			whCounts{Cases: 2, Packs: 2, Aggregations: 2},
+			"receive:A receive:B pack:" + caseSSCC + "[09501101530003/A] pack:" + palletSSCC + "[" + caseSSCC + " 09501101530003/B]"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
