@@ -21,8 +21,11 @@ import (
 // record keeps the latest event time among the content-addressed events it
 // moved out (Moved). A content ID is the hash of the event's content,
 // time included, so an event later than that cannot be in a chunk and
-// needs no chunk read; an earlier one (a replay, or a new event dated
-// before others already moved out) reads the chunks newest first.
+// needs no chunk read. Each chunk also keeps that time as it was when the
+// chunk was written, which never decreases from one chunk to the next: an
+// earlier event (a replay, or a new event dated before others already
+// moved out) can only be in the chunks from the first whose time is not
+// before it, found by binary search, and is looked for from there on.
 //
 // Records written before the list was bounded are read as they are and
 // written in this form: their first write moves their older entries to
@@ -80,6 +83,9 @@ type eventList struct {
 type eventChunk struct {
 	Events []string    `json:"ev"`
 	Log    []packEvent `json:"lg,omitempty"`
+	// Moved is the record's Moved once this chunk was written: no event
+	// in this chunk or an older one is later.
+	Moved time.Time `json:"mt,omitzero"`
 }
 
 // logEntry is one event of a pack's list: its ID and, when the list holds
@@ -137,7 +143,8 @@ func (ov *overlay) putChunk(k string, c *eventChunk) {
 
 // priorEvent finds the content-addressed event id, of time t, among pack
 // p's events: in its record, else, when t is not after the latest event
-// moved out, in its chunks, newest first. Nil when p has no such event.
+// moved out, in the chunks that may hold an event of time t. Nil when p
+// has no such event.
 func (ov *overlay) priorEvent(p *pack, id string, t time.Time) (*packEvent, error) {
 	if p == nil {
 		return nil, nil
@@ -148,7 +155,32 @@ func (ov *overlay) priorEvent(p *pack, id string, t time.Time) (*packEvent, erro
 	if p.Chunks == 0 || t.After(p.Moved) {
 		return nil, nil
 	}
-	return ov.chunkedEvent(p, id)
+	key := packKey(p.GTIN, p.Serial)
+	// The first chunk whose Moved is not before t: none before it holds
+	// an event as late as t.
+	lo, hi := 0, p.Chunks-1 // the last chunk's Moved is p.Moved, not before t
+	for lo < hi {
+		mid := (lo + hi) / 2
+		c, err := ov.chunk(key, mid)
+		if err != nil {
+			return nil, err
+		}
+		if c.Moved.Before(t) {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	for n := lo; n < p.Chunks; n++ {
+		c, err := ov.chunk(key, n)
+		if err != nil {
+			return nil, err
+		}
+		if pe := c.logged(id); pe != nil {
+			return pe, nil
+		}
+	}
+	return nil, nil
 }
 
 // chunkedEvent searches pack p's chunks for content-addressed event id,
@@ -202,6 +234,7 @@ func (ov *overlay) compactPack(key string, p *pack) {
 				p.Moved = pe.Event.Time
 			}
 		})
+		c.Moved = p.Moved
 		ov.putChunk(chunkKey(key, p.Chunks), c)
 		p.Chunks++
 		p.Events = slices.Clone(p.Events[chunkEvents:])

@@ -81,4 +81,36 @@ func BenchmarkBusyPack(b *testing.B) {
 			b.ReportMetric(float64(written)/float64(b.N), "B/write")
 		})
 	}
+	// The costliest answers on a pack with 1,000 events: a replay of its
+	// first event, and a new event dated just after it (older than every
+	// event since, so it cannot be ruled out by date).
+	for _, run := range []struct {
+		name string
+		ev   func(w *world, first Event) Event
+		want Status
+	}{
+		{"replay-first-after-999", func(w *world, first Event) Event { return first }, StatusDuplicate},
+		{"backdated-after-999", func(w *world, first Event) Event {
+			e := w.inspection(false)
+			e.Time = first.Time.Add(time.Second / 2)
+			return byContent(e)
+		}, StatusAccepted},
+	} {
+		b.Run(run.name, func(b *testing.B) {
+			w := newWorld(b)
+			first := busyPack(w, 999, false)[1]
+			raw, err := json.Marshal([]Event{run.ev(w, first)})
+			must(b, err)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				st, tx := w.tx(mspReg)
+				b.StartTimer()
+				res, _, err := Record(st, tx, raw)
+				if err != nil || res.Results[0].Status != run.want {
+					b.Fatal(err, res.Results[0])
+				}
+			}
+		})
+	}
 }

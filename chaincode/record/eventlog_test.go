@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"github.com/medtrace/medtrace/trace"
 	"maps"
+	"math/bits"
 	"os"
 	"slices"
 	"strings"
@@ -205,7 +206,11 @@ func TestBusyPack(t *testing.T) {
 			if len(st.writes) != 0 {
 				t.Fatalf("a replay wrote %v", slices.Sorted(maps.Keys(st.writes)))
 			}
-			t.Logf("read %d chunks", chunkReads(st))
+			// A binary search for the first chunk that may hold it, then
+			// that chunk (the events were recorded in time order).
+			if n, most := chunkReads(st), bits.Len(uint(w.stored(gtinA, "S1").Chunks))+1; n > most {
+				t.Fatalf("read %d chunks, more than %d", n, most)
+			}
 		})
 	}
 	t.Run("a new event dated among moved-out ones", func(t *testing.T) {
@@ -224,6 +229,25 @@ func TestBusyPack(t *testing.T) {
 		}
 		sent = append(sent, e)
 		checkBounded(t, w, gtinA, "S1", ids(sent))
+		// Once it has moved out among later events, its replay is found.
+		for range inlineEvents + chunkEvents {
+			w.now = w.now.Add(time.Second)
+			n := w.on(KindInspect, glnReg, gtinA, "S1")
+			n.Conformant = &yes
+			n = byContent(n)
+			w.ok(mspReg, n)
+			sent = append(sent, n)
+		}
+		checkBounded(t, w, gtinA, "S1", ids(sent))
+		if p := w.stored(gtinA, "S1"); p.logged(e.ID) != nil {
+			t.Fatal("the backdated event is still in the record")
+		}
+		if r := w.record(mspReg, e)[0]; r.Status != StatusDuplicate {
+			t.Fatalf("its replay from a chunk: %+v", r)
+		}
+		if got := w.historyIDs(gtinA, "S1"); !slices.Equal(got, ids(sent)) {
+			t.Fatalf("history has %d events, want %d (first difference at %d)", len(got), len(sent), firstDiff(got, ids(sent)))
+		}
 	})
 }
 
