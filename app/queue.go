@@ -6,6 +6,8 @@ import (
 	"encoding/csv"
 	"fmt"
 	"image/color"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -314,7 +316,7 @@ func (q *queueScreen) showState() {
 		msg = tr("queue.state.syncing", map[string]any{"Done": f.number(int64(r.Done)), "Total": f.number(int64(r.Total))})
 	case waiting > 0:
 		msg = trN("queue.state.waiting", waiting, map[string]any{"Pending": f.number(int64(waiting))})
-	case !r.LastSuccess.IsZero() && rejected == 0:
+	case !r.LastSuccess.IsZero() && rejected == 0 && len(r.Waiting) == 0:
 		msg = tr("queue.state.idle", map[string]any{"When": f.dateTime(r.LastSuccess)})
 	case q.u.cfg.QueueView == nil:
 		msg = tr("queue.notconnected")
@@ -323,6 +325,10 @@ func (q *queueScreen) showState() {
 	}
 	if rejected > 0 && !r.Syncing { // a round's progress line is brief; the next state line says it again
 		msg = strings.TrimSpace(msg + " " + trN("queue.state.attention", rejected, map[string]any{"N": f.number(int64(rejected))}))
+	}
+	for _, id := range slices.Sorted(maps.Keys(r.Waiting)) { // events this computer never sends as its own
+		n := r.Waiting[id]
+		msg = strings.TrimSpace(msg + " " + trN("queue.state.othersigner", n, map[string]any{"N": f.number(int64(n)), "Identity": id}))
 	}
 	q.state.SetText(msg)
 }
