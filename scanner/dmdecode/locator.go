@@ -78,6 +78,10 @@ func binarize(g *Gray, minContrast int, fillFlat bool) *binImage {
 	for i := range mean {
 		mean[i] /= cnt[i]
 	}
+	// Sensor noise makes every block's extremes differ by more than the
+	// contrast floor, and flat areas would turn into specks: raise the
+	// floor to about the spread of the image's noise.
+	minContrast = max(minContrast, 4*noiseLevel(g))
 	// Threshold per block: from the 5x5 neighbouring blocks; blocks whose
 	// neighbourhood has too little contrast are white.
 	thr := make([]int16, bw*bh)
@@ -179,6 +183,32 @@ func binarize(g *Gray, minContrast int, fillFlat bool) *binImage {
 		}
 	}
 	return out
+}
+
+// noiseLevel estimates an image's pixel noise: the median absolute
+// difference between horizontally neighbouring pixels on every eighth row
+// (edges are too few to move the median; for uniform noise of ±a it is
+// about 0.59a).
+func noiseLevel(g *Gray) int {
+	var hist [256]int
+	n := 0
+	for y := 0; y < g.H; y += 8 {
+		row := g.Pix[y*g.Stride : y*g.Stride+g.W]
+		for x := 1; x < len(row); x++ {
+			d := int(row[x]) - int(row[x-1])
+			if d < 0 {
+				d = -d
+			}
+			hist[d]++
+			n++
+		}
+	}
+	for v, c := 0, 0; v < 256; v++ {
+		if c += hist[v]; 2*c >= n {
+			return v
+		}
+	}
+	return 0
 }
 
 // run is a horizontal run of dark pixels [x0, x1) on row y.
