@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
@@ -21,6 +22,10 @@ type OrgConfig struct {
 // LedgerConfig is the organisation-to-role map kept on the ledger.
 type LedgerConfig struct {
 	Orgs map[string]OrgConfig `json:"orgs"`
+	// EventLagSeconds and ClockSkewSeconds are the time limits set with
+	// SetTimeLimits; 0 means the ledger's defaults (72 h, 5 min).
+	EventLagSeconds  int64 `json:"eventLagSeconds,omitempty"`
+	ClockSkewSeconds int64 `json:"clockSkewSeconds,omitempty"`
 }
 
 // submitAdmin submits a configuration transaction and waits for its
@@ -91,6 +96,20 @@ func (c *Client) SetLocations(ctx context.Context, msp string, glns []string) er
 		return err
 	}
 	return c.submitAdmin(ctx, "SetLocations", msp, string(b))
+}
+
+// SetTimeLimits sets how far an event's own time may lag its transaction
+// (offline work; the ledger's default is 72 h) and how far a transaction's
+// timestamp may be from an endorsing peer's clock (default 5 min); zero
+// restores a default. A regulator's administrator only.
+func (c *Client) SetTimeLimits(ctx context.Context, eventLag, skew time.Duration) error {
+	arg := func(d time.Duration) string {
+		if d <= 0 {
+			return ""
+		}
+		return d.String()
+	}
+	return c.submitAdmin(ctx, "SetTimeLimits", arg(eventLag), arg(skew))
 }
 
 // LedgerConfig reads the organisation-to-role map.

@@ -17,6 +17,7 @@ func TestIdentityOnTheNetwork(t *testing.T) {
 	e.secondSites(t)
 	t.Run("forgeries", func(t *testing.T) { testForgeries(t, e) })
 	t.Run("read scope", func(t *testing.T) { testReadScope(t, e) })
+	t.Run("time limits", func(t *testing.T) { testTimeLimits(t, e) })
 }
 
 // testForgeries is the table of forged identities and places: actor (the
