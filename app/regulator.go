@@ -33,6 +33,7 @@ type regulatorScreen struct {
 
 	alerts      []AlertRecord
 	alertSeq    int // the latest alert query; older answers arriving late are dropped
+	loadSeq     int // the latest members and recalls reload, likewise
 	alertList   *widget.List
 	alertStatus *widget.Label
 	kindSel     *widget.Select
@@ -167,6 +168,7 @@ func (r *regulatorScreen) alertLine(a AlertRecord) string {
 
 // reload reads members, recalls and alerts again.
 func (r *regulatorScreen) reload() {
+	r.loadSeq++
 	r.reloadMembers()
 	r.reloadRecalls()
 	r.reloadAlerts()
@@ -179,9 +181,13 @@ func (r *regulatorScreen) reloadMembers() {
 		return
 	}
 	r.memberStatus.SetText(tr("reg.loading"))
+	seq := r.loadSeq
 	u.goTask(func(ctx context.Context) {
 		ms, err := u.cfg.Consortium.Members(ctx)
 		u.do(func() {
+			if seq != r.loadSeq {
+				return
+			}
 			if err != nil {
 				r.memberStatus.SetText(tr("reg.members.failed", map[string]any{"Err": causeText(err)}))
 				return
@@ -199,9 +205,13 @@ func (r *regulatorScreen) reloadRecalls() {
 		r.recallStatus.SetText(tr("reg.recalls.notconnected"))
 		return
 	}
+	seq := r.loadSeq
 	u.goTask(func(ctx context.Context) {
 		rs, err := u.cfg.Recalls.Recalls(ctx)
 		u.do(func() {
+			if seq != r.loadSeq {
+				return
+			}
 			if err != nil {
 				r.recallStatus.SetText(tr("reg.recalls.failed", map[string]any{"Err": causeText(err)}))
 				return
