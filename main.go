@@ -69,9 +69,7 @@ func runApp(ctx context.Context) error {
 		lg.Error("store not open", "err", err)
 		return ui.Run(ctx, cfg)
 	}
-	// The sync engine, the ledger connection and the store's upkeep stop
-	// before the store closes.
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := context.WithCancel(ctx) // sync, ledger and upkeep stop before the store closes
 	var wg sync.WaitGroup
 	defer func() {
 		cancel()
@@ -82,8 +80,7 @@ func runApp(ctx context.Context) error {
 	}()
 	ws := station.New(st, station.Options{})
 	wg.Go(func() { ws.Upkeep(ctx, lg.Logger) })
-	cfg.Scans, cfg.Queue, cfg.QueueView, cfg.Verifier, cfg.History, cfg.Snapshot, cfg.Syncer = ws, ws, ws, ws, ws, ws, ws
-	cfg.Findings, cfg.Units, cfg.Consortium, cfg.Recalls, cfg.Alerts, cfg.Refusals = ws, ws, ws, ws, ws, ws // the desks
+	cfg.Use(ws)
 	var once sync.Once
 	cfg.OnRole = func(role string) { // the first role chosen connects, as that role's identity
 		once.Do(func() {

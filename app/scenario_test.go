@@ -78,9 +78,7 @@ func (sc *scenario) newSite(t *testing.T, identity string) *site {
 func (sc *scenario) desk(t *testing.T, role string, s *site) *fixture {
 	t.Helper()
 	return newFixture(t, role, LangEnglish, func(c *Config) {
-		ws := s.ws
-		c.Scans, c.Queue, c.QueueView, c.Verifier, c.History, c.Snapshot, c.Syncer = ws, ws, ws, ws, ws, ws, ws
-		c.Findings, c.Units, c.Consortium, c.Recalls, c.Alerts, c.Refusals = ws, ws, ws, ws, ws, ws // the desks
+		c.Use(s.ws)
 		c.Parser = station.Parser{}
 		c.Now, c.Location = time.Now, time.UTC
 		// newFixture's app is the current one while it applies this.
