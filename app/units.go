@@ -19,33 +19,6 @@ const (
 	unitDetailLines   = 12                      // children listed under the band; the rest are counted
 )
 
-// unitTally counts what a unit holds, at any depth.
-type unitTally struct {
-	Packs, Active, Units int
-	Problems             []ledger.PackRef // packs inside that are not active
-}
-
-func tallyUnit(c ledger.Contents) unitTally {
-	var t unitTally
-	var walk func(c ledger.Contents)
-	walk = func(c ledger.Contents) {
-		for _, p := range c.Packs {
-			t.Packs++
-			if p.Status == ledger.PackActive {
-				t.Active++
-			} else {
-				t.Problems = append(t.Problems, p)
-			}
-		}
-		for _, u := range c.Units {
-			t.Units++
-			walk(u)
-		}
-	}
-	walk(c)
-	return t
-}
-
 // unitVerdict turns the contents of an SSCC (or why they could not be read)
 // into a verdict.
 func unitVerdict(c Code, uc UnitContents, err error) Verdict {
@@ -59,13 +32,13 @@ func unitVerdict(c Code, uc UnitContents, err error) Verdict {
 	}
 	u := uc
 	v.Unit, v.Offline, v.AsOf = &u, uc.Offline, uc.AsOf
-	t := tallyUnit(uc.Contents)
+	t := uc.Contents.Tally()
 	switch {
 	case uc.Status == ledger.PackUnknown || uc.Status == "":
 		v.Reason = ReasonUnitUnknown
 	case t.Packs == 0:
 		v.Level, v.Reason = LevelUnverified, ReasonUnitEmpty
-	case len(t.Problems) > 0 || uc.Status != ledger.PackActive:
+	case !uc.Contents.Sound():
 		v.Reason = ReasonUnitProblem
 	default:
 		v.Level, v.Reason = LevelOK, ReasonUnitOK

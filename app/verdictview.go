@@ -85,10 +85,10 @@ func (v *verdictView) show(vd Verdict) {
 	case c.IsLogistic():
 		v.lines[0].Text = tr("verdict.sscc", map[string]any{"SSCC": c.SSCC})
 		if vd.Unit != nil {
-			t := tallyUnit(vd.Unit.Contents)
+			t := vd.Unit.Contents.Tally()
 			v.lines[1].Text = trN("verdict.unit.count", t.Packs, map[string]any{"N": f.number(int64(t.Packs)),
 				"Active": f.number(int64(t.Active)), "Status": statusText(vd.Unit.Status)})
-			if n := len(t.Problems); n > 0 {
+			if n := len(t.NotActive); n > 0 {
 				v.lines[2].Text = trN("verdict.unit.problems", n, map[string]any{"N": f.number(int64(n))})
 			}
 		}

@@ -93,7 +93,7 @@ func runVerify(ctx context.Context, sio IO, args []string) int {
 		}
 		return printStoreErr(sio, "verify", err)
 	}
-	ok := len(ans.Alerts) == 0 && ans.Status == ledger.PackActive
+	ok := ans.MayHandOut()
 	if *jsonOut {
 		out := verifyJSON{Verification: ans}
 		if cn != "" {

@@ -17,7 +17,7 @@ type unitJSON struct {
 	ledger.Contents
 	Packs  int  `json:"packCount"`   // every pack inside, at any depth
 	Active int  `json:"activeCount"` // of which active
-	OK     bool `json:"ok"`          // known, and every pack inside active
+	OK     bool `json:"ok"`          // known and active here, not empty, and every pack inside active (trace.Contents.Sound)
 }
 
 // verifyUnit answers "verify SSCC" from the ledger: the unit, its cases and
@@ -41,9 +41,8 @@ func verifyUnit(ctx context.Context, sio IO, df *dataFlags, sscc string, jsonOut
 		fmt.Fprintf(sio.Stderr, "medtrace verify: the ledger did not answer: %v\n", err)
 		return exitFailure
 	}
-	out := unitJSON{Contents: c}
-	countPacks(c, &out.Packs, &out.Active)
-	out.OK = c.Status != ledger.PackUnknown && out.Packs == out.Active
+	t := c.Tally()
+	out := unitJSON{Contents: c, Packs: t.Packs, Active: t.Active, OK: c.Sound()}
 	if jsonOut {
 		enc := json.NewEncoder(sio.Stdout)
 		enc.SetIndent("", "  ")
@@ -62,18 +61,6 @@ func verifyUnit(ctx context.Context, sio IO, df *dataFlags, sscc string, jsonOut
 		return ExitInvalid
 	}
 	return ExitOK
-}
-
-func countPacks(c ledger.Contents, packs, active *int) {
-	for _, p := range c.Packs {
-		*packs++
-		if p.Status == ledger.PackActive {
-			*active++
-		}
-	}
-	for _, u := range c.Units {
-		countPacks(u, packs, active)
-	}
 }
 
 func printUnit(sio IO, c ledger.Contents, indent string) {
