@@ -132,33 +132,37 @@ func (u *ui) checkRefusals() {
 	u.goTask(func(ctx context.Context) {
 		qs, err := u.cfg.Refusals.Refused(ctx, refusalScan)
 		var fresh []AlertRecord
+		var looked []string // refusals looked at (kept in the alert log when there is one)
 		for _, q := range qs {
 			if err != nil {
 				break
 			}
 			a := refusalAlert(q)
+			if seen[a.EventID] {
+				continue // looked at in an earlier check: no write again
+			}
 			if log != nil {
 				var added bool
-				added, err = log.RecordAlert(ctx, a)
+				if added, err = log.RecordAlert(ctx, a); err != nil {
+					break
+				}
 				if added {
 					fresh = append(fresh, a)
 				}
-				continue
-			}
-			// No alert log: each refusal is raised once per run, and those
-			// refused before the app started are not raised again.
-			if !seen[a.EventID] && !first {
+			} else if !first {
+				// No alert log: each refusal is raised once per run, and
+				// those refused before the app started are not raised.
 				fresh = append(fresh, a)
 			}
+			looked = append(looked, a.EventID)
 		}
 		u.do(func() {
 			u.checking = false
-			for _, q := range qs {
-				u.seenRefusals[q.Event.ID] = true
+			for _, id := range looked {
+				u.seenRefusals[id] = true
 			}
-			if err != nil {
+			if err != nil { // the rest is looked at again after the next report
 				fyne.LogError("clone alerts", err)
-				return
 			}
 			if len(fresh) > 0 {
 				u.raiseRefusals(fresh)

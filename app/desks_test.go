@@ -72,13 +72,20 @@ func newFakeUnits() *fakeUnits {
 }
 
 type fakeAlertLog struct {
-	mu     sync.Mutex
-	alerts []AlertRecord
+	mu       sync.Mutex
+	alerts   []AlertRecord
+	failNext bool // the next RecordAlert fails (a full disk)
+	writes   int
 }
 
 func (f *fakeAlertLog) RecordAlert(_ context.Context, a AlertRecord) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.writes++
+	if f.failNext {
+		f.failNext = false
+		return false, errors.New("disk is full")
+	}
 	for _, x := range f.alerts {
 		if a.EventID != "" && x.EventID == a.EventID {
 			return false, nil
@@ -378,6 +385,30 @@ func TestCloneAlert(t *testing.T) {
 		fx.settle()
 		if !strings.Contains(fx.u.banner.seg.Text, "账本拒绝了本机排队的事件") || !strings.Contains(d.notes.all()[0], "账本拒绝了 1 个事件") {
 			t.Errorf("banner %q, notification %q", fx.u.banner.seg.Text, d.notes.all())
+		}
+	})
+	t.Run("a failed write is tried again at the next report, a looked-at refusal is not written again", func(t *testing.T) {
+		var d deskFakes
+		fx := newFixture(t, RolePharmacist, LangEnglish, withDesks(&d))
+		d.refusals.refuse(old)
+		d.alerts.failNext = true
+		fx.u.reportSync(SyncReport{})
+		fx.settle()
+		if n := d.notes.all(); len(n) != 0 || fx.u.banner.box.Visible() {
+			t.Fatalf("raised %q although the alert could not be kept", n)
+		}
+		fx.u.reportSync(SyncReport{})
+		fx.settle()
+		fx.u.reportSync(SyncReport{})
+		fx.settle()
+		if n := d.notes.all(); len(n) != 1 || !fx.u.banner.box.Visible() {
+			t.Fatalf("notifications %q: want the refusal raised once, after the retry", n)
+		}
+		d.alerts.mu.Lock()
+		writes := d.alerts.writes
+		d.alerts.mu.Unlock()
+		if writes != 2 {
+			t.Errorf("%d alert writes, want 2 (the failed one and the retry; none once looked at)", writes)
 		}
 	})
 	t.Run("without an alert log, refusals before the start are not raised", func(t *testing.T) {
