@@ -123,6 +123,31 @@ func (c *eventChunk) logged(id string) *packEvent {
 	return nil
 }
 
+// chunkIndex is what a replay check reads of a chunk: the IDs and
+// transactions of its content-addressed events and its Moved. Decoding
+// only that skips the events themselves, most of a chunk's bytes.
+type chunkIndex struct {
+	Log []struct {
+		ID   string `json:"i"`
+		TxID string `json:"tx"`
+	} `json:"lg"`
+	Moved time.Time `json:"mt"`
+}
+
+// chunkIndex reads chunk n of the record under key as a chunkIndex; a
+// chunk the record counts but the state lacks is an error.
+func (ov *overlay) chunkIndex(key string, n int) (*chunkIndex, error) {
+	k := chunkKey(key, n)
+	c, err := load(ov, ov.indexes, k)
+	if err != nil {
+		return nil, err
+	}
+	if c == nil {
+		return nil, fmt.Errorf("event list chunk %s is missing", k)
+	}
+	return c, nil
+}
+
 // chunk reads chunk n of the record under key; a chunk the record counts
 // but the state lacks is an error.
 func (ov *overlay) chunk(key string, n int) (*eventChunk, error) {
@@ -142,18 +167,18 @@ func (ov *overlay) putChunk(k string, c *eventChunk) {
 }
 
 // priorEvent finds the content-addressed event id, of time t, among pack
-// p's events: in its record, else, when t is not after the latest event
-// moved out, in the chunks that may hold an event of time t. Nil when p
-// has no such event.
-func (ov *overlay) priorEvent(p *pack, id string, t time.Time) (*packEvent, error) {
+// p's events and returns the transaction that recorded it: in its record,
+// else, when t is not after the latest event moved out, in the chunks
+// that may hold an event of time t. "" when p has no such event.
+func (ov *overlay) priorEvent(p *pack, id string, t time.Time) (string, error) {
 	if p == nil {
-		return nil, nil
+		return "", nil
 	}
 	if pe := p.logged(id); pe != nil {
-		return pe, nil
+		return pe.TxID, nil
 	}
 	if p.Chunks == 0 || t.After(p.Moved) {
-		return nil, nil
+		return "", nil
 	}
 	key := packKey(p.GTIN, p.Serial)
 	// The first chunk whose Moved is not before t: none before it holds
@@ -161,9 +186,9 @@ func (ov *overlay) priorEvent(p *pack, id string, t time.Time) (*packEvent, erro
 	lo, hi := 0, p.Chunks-1 // the last chunk's Moved is p.Moved, not before t
 	for lo < hi {
 		mid := (lo + hi) / 2
-		c, err := ov.chunk(key, mid)
+		c, err := ov.chunkIndex(key, mid)
 		if err != nil {
-			return nil, err
+			return "", err
 		}
 		if c.Moved.Before(t) {
 			lo = mid + 1
@@ -172,15 +197,17 @@ func (ov *overlay) priorEvent(p *pack, id string, t time.Time) (*packEvent, erro
 		}
 	}
 	for n := lo; n < p.Chunks; n++ {
-		c, err := ov.chunk(key, n)
+		c, err := ov.chunkIndex(key, n)
 		if err != nil {
-			return nil, err
+			return "", err
 		}
-		if pe := c.logged(id); pe != nil {
-			return pe, nil
+		for _, e := range c.Log {
+			if e.ID == id {
+				return e.TxID, nil
+			}
 		}
 	}
-	return nil, nil
+	return "", nil
 }
 
 // chunkedEvent searches pack p's chunks for content-addressed event id,

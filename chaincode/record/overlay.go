@@ -295,6 +295,7 @@ type overlay struct {
 	batches map[string]*batchRec
 	events  map[string]*eventRec
 	chunks  map[string]*eventChunk
+	indexes map[string]*chunkIndex // chunks as replay checks read them
 	dirty   map[string]bool
 	touched []*pack // packs put since the last mirrorLinks (china.go)
 }
@@ -307,6 +308,7 @@ func newOverlay(st State) *overlay {
 		batches: map[string]*batchRec{},
 		events:  map[string]*eventRec{},
 		chunks:  map[string]*eventChunk{},
+		indexes: map[string]*chunkIndex{},
 		dirty:   map[string]bool{},
 	}
 }

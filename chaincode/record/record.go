@@ -202,12 +202,12 @@ func (r *recorder) onePack(ev *Event, raw json.RawMessage) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	prev, err := r.ov.priorEvent(p, ev.ID, ev.Time)
+	prevTx, err := r.ov.priorEvent(p, ev.ID, ev.Time)
 	if err != nil {
 		return Result{}, err
 	}
-	if prev != nil {
-		return Result{EventID: ev.ID, Status: StatusDuplicate, TxID: prev.TxID}, nil
+	if prevTx != "" {
+		return Result{EventID: ev.ID, Status: StatusDuplicate, TxID: prevTx}, nil
 	}
 	if p != nil && p.Keyed {
 		if k, err := r.ov.event(ev.ID); err != nil || k != nil {
