@@ -246,12 +246,11 @@ func (s *whSession) events(now time.Time) []ledger.Event {
 		madeHere[a.parent.Key()] = true
 	}
 	for _, a := range s.aggs {
-		switch {
-		case s.kind == ledger.KindShip:
+		if s.kind == ledger.KindShip {
 			if !inside[a.parent.Key()] {
 				move(a.parent)
 			}
-		default:
+		} else {
 			// Receiving: a unit packed here was made here, not
 			// delivered; what went into it arrived (loose).
 			for _, ch := range a.children {
