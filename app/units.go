@@ -32,13 +32,13 @@ func unitVerdict(c Code, uc UnitContents, err error) Verdict {
 	}
 	u := uc
 	v.Unit, v.Offline, v.AsOf = &u, uc.Offline, uc.AsOf
-	t := uc.Contents.Tally()
+	t := uc.Tally()
 	switch {
 	case uc.Status == ledger.PackUnknown || uc.Status == "":
 		v.Reason = ReasonUnitUnknown
 	case t.Packs == 0:
 		v.Level, v.Reason = LevelUnverified, ReasonUnitEmpty
-	case !uc.Contents.Sound():
+	case !uc.Sound():
 		v.Reason = ReasonUnitProblem
 	default:
 		v.Level, v.Reason = LevelOK, ReasonUnitOK

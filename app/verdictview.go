@@ -85,7 +85,7 @@ func (v *verdictView) show(vd Verdict) {
 	case c.IsLogistic():
 		v.lines[0].Text = tr("verdict.sscc", map[string]any{"SSCC": c.SSCC})
 		if vd.Unit != nil {
-			t := vd.Unit.Contents.Tally()
+			t := vd.Unit.Tally()
 			v.lines[1].Text = trN("verdict.unit.count", t.Packs, map[string]any{"N": f.number(int64(t.Packs)),
 				"Active": f.number(int64(t.Active)), "Status": statusText(vd.Unit.Status)})
 			if n := len(t.NotActive); n > 0 {
