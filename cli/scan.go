@@ -15,6 +15,7 @@ import (
 	"github.com/medtrace/medtrace/scanner"
 	"github.com/medtrace/medtrace/scanner/camera"
 	"github.com/medtrace/medtrace/scanner/dmdecode"
+	"github.com/medtrace/medtrace/scanner/intake"
 	"github.com/medtrace/medtrace/scanner/serialport"
 )
 
@@ -149,7 +150,7 @@ func runScan(ctx context.Context, sio IO, args []string) int {
 		if d, err = camera.OpenDevice(ctx, *dev, w, h); err != nil {
 			break
 		}
-		p := camera.NewPipeline(d, dmdecode.New(dmdecode.Options{All: true, Budget: 60 * time.Millisecond, Strategies: 1, Limits: limits}), 0)
+		p := camera.NewPipeline(d, liveDecoder(limits), 0)
 		p.OnSkip(out.skipped(scanner.Source{Kind: scanner.KindCamera, Name: d.Name()}))
 		err = p.Run(ctx, func(r scanner.Read) { out.write(r, nil) })
 		if cerr := d.Close(); err == nil && cerr != nil {
@@ -247,4 +248,12 @@ func scanList(ctx context.Context, sio IO) int {
 		}
 	}
 	return ExitOK
+}
+
+// liveDecoder is the desktop's live camera decoder (intake.LiveOptions)
+// within limits.
+func liveDecoder(limits scanner.ImageLimits) *dmdecode.Decoder {
+	o := intake.LiveOptions
+	o.Limits = limits
+	return dmdecode.New(o)
 }

@@ -17,10 +17,16 @@ import (
 // ErrNoCamera is wrapped by Camera.Stream when the device does not exist.
 var ErrNoCamera = errors.New("no such camera")
 
-// liveBudget bounds the decoder's work on one live frame: the locator and
-// one more strategy; the next frame is a better second chance than a slow
-// pass (as `medtrace scan --camera`).
-const liveBudget = 60 * time.Millisecond
+// LiveDecoder is the decoder for live camera frames: every code in the
+// frame, the locator, gozxing's hybrid pass and the two dot-printed passes
+// (vials), within 60 ms a frame: the next frame is a better second chance
+// than a slow pass. `medtrace scan --camera` uses it too.
+func LiveDecoder() *dmdecode.Decoder {
+	return dmdecode.New(LiveOptions)
+}
+
+// LiveOptions are LiveDecoder's options.
+var LiveOptions = dmdecode.Options{All: true, Budget: 60 * time.Millisecond, Strategies: 4}
 
 // Camera streams a V4L2 camera through the frame pipeline and the Data
 // Matrix decoder, for a live preview.
@@ -40,8 +46,7 @@ func (Camera) Stream(ctx context.Context, device string, width, height int,
 		return err
 	}
 	defer func() { _ = d.Close() }() // the stream's own error is the one to report
-	dec := dmdecode.New(dmdecode.Options{All: true, Budget: liveBudget, Strategies: 1})
-	return camera.NewPipeline(d, dec, 0).RunFrames(ctx, func(f camera.Frame, reads []scanner.Read) {
+	return camera.NewPipeline(d, LiveDecoder(), 0).RunFrames(ctx, func(f camera.Frame, reads []scanner.Read) {
 		boxes := make([]image.Rectangle, 0, len(reads))
 		for _, r := range reads {
 			boxes = append(boxes, r.Bounds())
