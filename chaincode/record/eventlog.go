@@ -40,7 +40,8 @@ const (
 	// its events reads and writes its record alone, as before.
 	inlineEvents = 16
 	// chunkEvents is how many entries move out at a time, into one chunk:
-	// a pack's chunk holds up to 16 content-addressed events (about 6.5 kB).
+	// a pack's chunk holds up to 16 content-addressed events (200-400
+	// bytes each: 3.5 kB of inspections).
 	// Larger chunks mean fewer keys for History and for a replay of an old
 	// event to read, and a larger record between moves.
 	chunkEvents = 16
