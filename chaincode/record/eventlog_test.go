@@ -490,3 +490,77 @@ func TestOldRecords(t *testing.T) {
 		replays(t, append(old, added))
 	})
 }
+
+// FuzzEventList drives one pack through a sequence of transactions the
+// input picks: new inspections with content IDs or UUIDs, inspections
+// dated among earlier events, and replays of earlier events. Whatever the
+// sequence, the record stays bounded, its chunks and record hold every
+// accepted event in order, History lists them in that order, and every
+// replay is answered as a duplicate.
+func FuzzEventList(f *testing.F) {
+	f.Add([]byte{0, 0, 0, 1, 2, 0x83, 0})
+	f.Add(slices.Repeat([]byte{0}, 40))
+	f.Add(append(slices.Repeat([]byte{0x80, 1, 0}, 20), 2, 0, 3, 5, 0x82, 1))
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		if len(ops) > 300 {
+			ops = ops[:300]
+		}
+		w := newWorld(t)
+		first := byContent(commissionS1(w))
+		w.ok(mspMan, first)
+		sent := []Event{first}
+		yes := true
+		var batch []Event
+		var want []Status
+		send := func() {
+			if len(batch) == 0 {
+				return
+			}
+			res := w.record(mspReg, batch...)
+			for i, r := range res {
+				if r.Status != want[i] {
+					t.Fatalf("%s %s: %+v, want %s", batch[i].Kind, batch[i].ID, r, want[i])
+				}
+			}
+			batch, want = nil, nil
+			w.now = w.now.Add(time.Second)
+		}
+		for i := 0; i < len(ops); i++ {
+			op := ops[i]
+			if op&0x80 != 0 {
+				send()
+			}
+			e := w.on(KindInspect, glnReg, gtinA, "S1")
+			e.Conformant = &yes
+			e.Time = w.now.Add(time.Duration(len(batch)) * time.Millisecond)
+			switch op & 3 {
+			case 1: // a UUID event
+			case 2, 3: // a replay, or a new event dated just after an earlier one
+				i++
+				k := 0
+				if i < len(ops) {
+					k = int(ops[i]) % len(sent)
+				}
+				if op&3 == 2 {
+					batch, want = append(batch, sent[k]), append(want, StatusDuplicate)
+					continue
+				}
+				e.Time = sent[k].Time.Add(time.Duration(i+1) * time.Nanosecond)
+				e = byContent(e)
+			default:
+				e = byContent(e)
+			}
+			batch, want, sent = append(batch, e), append(want, StatusAccepted), append(sent, e)
+		}
+		send()
+		checkBounded(t, w, gtinA, "S1", ids(sent))
+		if got := w.historyIDs(gtinA, "S1"); !slices.Equal(got, ids(sent)) {
+			t.Fatalf("history has %d events, want %d (first difference at %d)", len(got), len(sent), firstDiff(got, ids(sent)))
+		}
+		for _, e := range []Event{sent[0], sent[len(sent)/2], sent[len(sent)-1]} {
+			if r := w.record(mspReg, e)[0]; r.Status != StatusDuplicate {
+				t.Fatalf("replay of %s: %+v", e.ID, r)
+			}
+		}
+	})
+}
