@@ -14,6 +14,7 @@ import (
 	"golang.org/x/text/message"
 
 	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/station"
 	"github.com/medtrace/medtrace/trace"
 )
 
@@ -200,10 +201,13 @@ func dynamicKeys() []string {
 	for _, k := range whCountNames() {
 		keys = append(keys, "wh.count."+k)
 	}
-	for _, k := range []string{outDuplicate, outUnexpected} {
+	for _, k := range []string{station.OutDuplicate, station.OutUnexpected} {
 		keys = append(keys, "wh.warn."+k)
 	}
-	for _, k := range []string{outAdded, outParent, outChild, outUnpacked} {
+	for _, k := range station.SessionWhys() {
+		keys = append(keys, "wh.reason."+k)
+	}
+	for _, k := range []string{station.OutAdded, station.OutParent, station.OutChild, station.OutUnpacked} {
 		keys = append(keys, "wh.item."+k)
 	}
 	for _, k := range calibrationFaults() {

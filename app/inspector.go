@@ -275,7 +275,7 @@ func (s *inspectorScreen) record() {
 	var ev ledger.Event
 	queue := u.cfg.Queue != nil && f.Code.IsPack()
 	if queue {
-		ev = newEvent(ledger.KindInspect, f.Time, u.set.Location, f.Code)
+		ev = f.Code.Event(ledger.KindInspect, f.Time, u.set.Location)
 		c := f.Conformant
 		ev.Conformant = &c
 		ev.Note = f.Note

@@ -235,7 +235,7 @@ func (p *pharmacistScreen) dispense() {
 		u.showError(tr("pharm.dispense"), fieldErr("error.location"))
 		return
 	}
-	ev := newEvent(ledger.KindDispense, u.now(), u.set.Location, vd.Code).WithContentID()
+	ev := vd.Code.Event(ledger.KindDispense, u.now(), u.set.Location).WithContentID()
 	p.dispenseBtn.Disable()
 	u.goTask(func(ctx context.Context) {
 		err := u.cfg.Queue.Enqueue(ctx, ev)
@@ -287,7 +287,7 @@ func (p *pharmacistScreen) undo() {
 		u.showError(tr("pharm.undo"), fieldErr("error.location"))
 		return
 	}
-	ev := newEvent(ledger.KindUndoDispense, u.now(), u.set.Location, c).WithContentID()
+	ev := c.Event(ledger.KindUndoDispense, u.now(), u.set.Location).WithContentID()
 	p.undoBtn.Disable()
 	u.goTask(func(ctx context.Context) {
 		err := u.cfg.Queue.Enqueue(ctx, ev)
@@ -353,19 +353,6 @@ func (p *pharmacistScreen) clear() {
 	p.historyTitle.SetText(tr("pharm.history.title"))
 	p.updateButtons()
 	p.u.w.Canvas().Focus(p.entry)
-}
-
-// newEvent makes a business event for one scanned item, without its ID:
-// once the event is complete, WithContentID gives it its content ID
-// (ledger.ContentID), the idempotency key on the ledger and the cheapest
-// kind of ID for it to check. The store refuses an ID that does not match.
-func newEvent(kind ledger.Kind, now time.Time, location string, c Code) ledger.Event {
-	ev := ledger.Event{Kind: kind, Time: now.UTC(), Location: location,
-		GTIN: c.GTIN, Serial: c.Serial, Batch: c.Batch, SSCC: c.SSCC}
-	if !c.Expiry.IsZero() {
-		ev.Expiry = c.Expiry.Format("2006-01-02")
-	}
-	return ev
 }
 
 func shortTx(tx string) string {

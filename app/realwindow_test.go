@@ -19,6 +19,7 @@ import (
 
 	"github.com/medtrace/medtrace/internal/store"
 	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/station"
 )
 
 // The real-window test runs the real binary (real parser, real store) under
@@ -414,18 +415,18 @@ func TestRealWindow(t *testing.T) {
 			r.key("F2")
 			expect(t, r.waitFor("session"), map[string]any{"state": "started", "kind": "receive"})
 			r.typeCode(rwSSCC)
-			expect(t, r.waitFor("wh-scan"), map[string]any{"outcome": outAdded})
+			expect(t, r.waitFor("wh-scan"), map[string]any{"outcome": station.OutAdded})
 			r.typeCode(rwActive)
-			expect(t, r.waitFor("wh-scan"), map[string]any{"outcome": outAdded})
+			expect(t, r.waitFor("wh-scan"), map[string]any{"outcome": station.OutAdded})
 			r.typeCode(rwActive)
-			expect(t, r.waitFor("wh-scan"), map[string]any{"outcome": outDuplicate})
+			expect(t, r.waitFor("wh-scan"), map[string]any{"outcome": station.OutDuplicate})
 			r.key("F6")
 			r.typeCode(rwSSCC2)
-			expect(t, r.waitFor("wh-scan"), map[string]any{"outcome": outParent})
+			expect(t, r.waitFor("wh-scan"), map[string]any{"outcome": station.OutParent})
 			r.typeCode(rwRecalled)
-			expect(t, r.waitFor("wh-scan"), map[string]any{"outcome": outChild})
+			expect(t, r.waitFor("wh-scan"), map[string]any{"outcome": station.OutChild})
 			r.typeCode(rwDamaged)
-			expect(t, r.waitFor("wh-scan"), map[string]any{"outcome": outUnexpected})
+			expect(t, r.waitFor("wh-scan"), map[string]any{"outcome": station.OutUnexpected})
 			r.shot("warehouse-" + lang.name)
 			r.key("F9")
 			expect(t, r.waitFor("session"), map[string]any{"state": "closed", "events": 4})

@@ -323,7 +323,7 @@ func TestRoleScenarios(t *testing.T) {
 		w.kindRadio.SetSelected(w.kindRadio.Options[1]) // ship
 		w.counterparty.SetText(phar.gln)
 		distDesk.key(fyne.KeyF2)
-		if w.sess == nil || w.sess.kind != ledger.KindShip {
+		if w.sess == nil || w.sess.Kind != ledger.KindShip {
 			t.Fatal("the shipping session did not start")
 		}
 		distDesk.key(fyne.KeyF6) // pack mode: the SSCC first, then what goes in
@@ -351,7 +351,7 @@ func TestRoleScenarios(t *testing.T) {
 	step("pharmacy receives the pallet", func(t *testing.T) {
 		pw.counterparty.SetText(dist.gln)
 		pharIn.key(fyne.KeyF2)
-		if pw.sess == nil || pw.sess.kind != ledger.KindReceive {
+		if pw.sess == nil || pw.sess.Kind != ledger.KindReceive {
 			t.Fatal("the receiving session did not start")
 		}
 		pharIn.scan(pw.entry, "00"+palletSSCC)

@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/station"
 )
 
 func ctrlBracket() fyne.Shortcut {
@@ -246,8 +247,8 @@ func TestWarehouseSession(t *testing.T) {
 	fx.scan(w.entry, rawUnknown) // child
 	fx.scan(w.entry, rawRecalled)
 	fx.key(fyne.KeyF8) // finish case
-	c := w.sess.counts()
-	want := whCounts{Cases: 1, Packs: 3, Aggregations: 1, Duplicates: 1, Unexpected: 1}
+	c := w.sess.Counts()
+	want := station.SessionCounts{Cases: 1, Packs: 3, Aggregations: 1, Duplicates: 1, Unexpected: 1}
 	if c != want {
 		t.Fatalf("counts %+v, want %+v", c, want)
 	}

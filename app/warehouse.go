@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/station"
 )
 
 // warehouseScreen records receiving and shipping sessions.
@@ -26,7 +27,7 @@ type warehouseScreen struct {
 	form         fyne.CanvasObject
 
 	// session in progress
-	sess       *whSession
+	sess       *station.Session
 	runSession string // the app's session, restored when the warehouse session ends
 	heading    *widget.Label
 	entry      *ScanEntry
@@ -159,11 +160,11 @@ func (w *warehouseScreen) key(k fyne.KeyName) bool {
 	}
 	switch k {
 	case fyne.KeyF5:
-		w.modeRadio.SetSelected(w.modeRadio.Options[modeItems])
+		w.modeRadio.SetSelected(w.modeRadio.Options[station.ModeItems])
 	case fyne.KeyF6:
-		w.modeRadio.SetSelected(w.modeRadio.Options[modePack])
+		w.modeRadio.SetSelected(w.modeRadio.Options[station.ModePack])
 	case fyne.KeyF7:
-		w.modeRadio.SetSelected(w.modeRadio.Options[modeUnpack])
+		w.modeRadio.SetSelected(w.modeRadio.Options[station.ModeUnpack])
 	case fyne.KeyF8:
 		w.finishAggregation()
 	case fyne.KeyF9:
@@ -174,13 +175,13 @@ func (w *warehouseScreen) key(k fyne.KeyName) bool {
 	return true
 }
 
-func (w *warehouseScreen) modeIndex(s string) whMode {
+func (w *warehouseScreen) modeIndex(s string) station.Mode {
 	for i, o := range w.modeRadio.Options {
 		if o == s {
-			return whMode(i)
+			return station.Mode(i)
 		}
 	}
-	return modeItems
+	return station.ModeItems
 }
 
 // start opens a session after checking both GLNs.
@@ -199,14 +200,14 @@ func (w *warehouseScreen) start() {
 	if w.kindRadio.Selected == tr("wh.ship") {
 		kind = ledger.KindShip
 	}
-	w.sess = newSession(kind, cp, loc, u.now())
+	w.sess = station.NewSession(kind, cp, loc, u.now())
 	w.runSession = u.session
 	u.session = newSessionID()
 	key := "wh.heading.receive"
 	if kind == ledger.KindShip {
 		key = "wh.heading.ship"
 	}
-	w.heading.SetText(tr(key, map[string]any{"Counterparty": cp, "Location": loc, "Since": u.f.dateTime(w.sess.started)}))
+	w.heading.SetText(tr(key, map[string]any{"Counterparty": cp, "Location": loc, "Since": u.f.dateTime(w.sess.Started)}))
 	w.warnings, w.scanned = nil, nil
 	w.rcpt = nil
 	w.rcptLabel.SetText("")
@@ -214,7 +215,7 @@ func (w *warehouseScreen) start() {
 	if kind == ledger.KindReceive {
 		w.rcpt = newReceipt()
 	}
-	w.modeRadio.SetSelected(w.modeRadio.Options[modeItems])
+	w.modeRadio.SetSelected(w.modeRadio.Options[station.ModeItems])
 	w.feedback(LevelIdle, tr("wh.last.ready"))
 	w.refresh()
 	w.root.Objects = []fyne.CanvasObject{w.active}
@@ -223,33 +224,33 @@ func (w *warehouseScreen) start() {
 	u.status(map[string]any{"event": "session", "state": "started", "kind": string(kind)})
 }
 
-func (w *warehouseScreen) setMode(m whMode) {
+func (w *warehouseScreen) setMode(m station.Mode) {
 	if w.sess == nil {
 		return
 	}
-	if a, ok := w.pendingFinish(); ok && m != modePack {
-		w.note(trN("wh.packed", len(a.children), map[string]any{"SSCC": a.parent.SSCC, "N": w.u.f.number(int64(len(a.children)))}))
+	if a, ok := w.pendingFinish(); ok && m != station.ModePack {
+		w.note(trN("wh.packed", len(a.Children), map[string]any{"SSCC": a.Parent.SSCC, "N": w.u.f.number(int64(len(a.Children)))}))
 	}
-	w.sess.setMode(m)
+	w.sess.SetMode(m)
 	w.refresh()
 	w.u.w.Canvas().Focus(w.entry)
 }
 
 // pendingFinish reports the open aggregation, if it has children.
-func (w *warehouseScreen) pendingFinish() (aggregation, bool) {
-	if w.sess == nil || w.sess.open == nil || len(w.sess.open.children) == 0 {
-		return aggregation{}, false
+func (w *warehouseScreen) pendingFinish() (station.Aggregation, bool) {
+	if w.sess == nil || w.sess.Open() == nil || len(w.sess.Open().Children) == 0 {
+		return station.Aggregation{}, false
 	}
-	return *w.sess.open, true
+	return *w.sess.Open(), true
 }
 
 func (w *warehouseScreen) finishAggregation() {
 	if w.sess == nil {
 		return
 	}
-	if a, ok := w.sess.finishAggregation(); ok {
-		w.feedback(LevelOK, trN("wh.packed", len(a.children), map[string]any{"SSCC": a.parent.SSCC, "N": w.u.f.number(int64(len(a.children)))}))
-		w.note(trN("wh.packed", len(a.children), map[string]any{"SSCC": a.parent.SSCC, "N": w.u.f.number(int64(len(a.children)))}))
+	if a, ok := w.sess.FinishAggregation(); ok {
+		w.feedback(LevelOK, trN("wh.packed", len(a.Children), map[string]any{"SSCC": a.Parent.SSCC, "N": w.u.f.number(int64(len(a.Children)))}))
+		w.note(trN("wh.packed", len(a.Children), map[string]any{"SSCC": a.Parent.SSCC, "N": w.u.f.number(int64(len(a.Children)))}))
 	} else {
 		w.feedback(LevelIdle, tr("wh.nothingtopack"))
 	}
@@ -276,19 +277,19 @@ func (w *warehouseScreen) scan(raw []byte, source string) {
 			u.do(func() { u.showError(tr("error.scan.save"), err) })
 		}
 	})
-	out, reason := w.sess.add(code)
+	out, reason := w.sess.Add(code)
 	label := itemLabel(code)
-	if w.rcpt != nil && out != outDuplicate && out != outUnexpected {
+	if w.rcpt != nil && out != station.OutDuplicate && out != station.OutUnexpected {
 		switch {
 		case code.IsLogistic():
 			w.learnUnit(code)
-		case out == outAdded: // a loose pack: was it shipped here?
+		case out == station.OutAdded: // a loose pack: was it shipped here?
 			w.learnPack(code)
 		}
 	}
 	switch out {
-	case outDuplicate, outUnexpected:
-		msg := tr("wh.warn."+out, map[string]any{"Item": label, "Reason": tr(reason)})
+	case station.OutDuplicate, station.OutUnexpected:
+		msg := tr("wh.warn."+out, map[string]any{"Item": label, "Reason": tr("wh.reason." + reason)})
 		w.warnings = append(w.warnings, msg)
 		w.feedback(LevelBad, msg)
 		u.play(SoundFailure)
@@ -298,7 +299,7 @@ func (w *warehouseScreen) scan(raw []byte, source string) {
 		u.play(SoundSuccess)
 	}
 	w.refresh()
-	u.status(map[string]any{"event": "wh-scan", "outcome": out, "reason": reason, "counts": w.sess.counts()})
+	u.status(map[string]any{"event": "wh-scan", "outcome": out, "reason": reason, "counts": w.sess.Counts()})
 }
 
 func itemLabel(c Code) string {
@@ -327,14 +328,14 @@ func (w *warehouseScreen) refresh() {
 	if w.sess == nil {
 		return
 	}
-	c := w.sess.counts()
+	c := w.sess.Counts()
 	f := w.u.f
 	for k, v := range map[string]int{"cases": c.Cases, "packs": c.Packs, "aggregations": c.Aggregations,
 		"unpacks": c.Unpacks, "duplicates": c.Duplicates, "unexpected": c.Unexpected} {
 		w.counts[k].Text = f.number(int64(v))
 		w.counts[k].Refresh()
 	}
-	if w.sess.mode == modePack && w.sess.open != nil {
+	if w.sess.Mode() == station.ModePack && w.sess.Open() != nil {
 		w.finishBtn.Enable()
 	} else {
 		w.finishBtn.Disable()
@@ -381,7 +382,7 @@ func (w *warehouseScreen) learnPack(c Code) {
 	if u.cfg.Verifier == nil {
 		return
 	}
-	rc, loc := w.rcpt, w.sess.location
+	rc, loc := w.rcpt, w.sess.Location
 	u.goTask(func(ctx context.Context) {
 		ver, err := u.cfg.Verifier.Verify(ctx, c, false)
 		u.do(func() {
@@ -402,7 +403,7 @@ func (w *warehouseScreen) showReceipt() {
 	if w.rcpt == nil || w.sess == nil {
 		return
 	}
-	items, sealed, opened := w.sess.receiptKeys()
+	items, sealed, opened := w.sess.ReceiptKeys()
 	t := w.rcpt.compare(items, sealed, opened)
 	if t.Expected == 0 { // no received unit's contents known yet: nothing to compare with
 		w.rcptLabel.Hide()
@@ -430,7 +431,7 @@ func (w *warehouseScreen) closeSession() {
 		u.showError(tr("wh.close"), fieldErr("notconnected.queue"))
 		return
 	}
-	events := w.sess.events(u.now())
+	events := w.sess.Events(u.now())
 	w.closeBtn.Disable()
 	u.goTask(func(ctx context.Context) {
 		err := u.cfg.Queue.Enqueue(ctx, events...)

@@ -1,10 +1,9 @@
-package app
+package station
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/trace"
 )
 
@@ -21,61 +20,61 @@ func TestWarehouseNestedPack(t *testing.T) {
 	unit := func(sscc string) Code { return Code{Valid: true, Scheme: "gs1", SSCC: sscc} }
 	tests := []struct {
 		name     string
-		kind     ledger.Kind
-		scans    []any // a Code to scan, a whMode to switch to, or "finish" (F8)
+		kind     trace.Kind
+		scans    []any // a Code to scan, a Mode to switch to, or "finish" (F8)
 		outcomes string
-		counts   whCounts
+		counts   SessionCounts
 		events   string // kind:SSCC-or-serial[children], in order
 	}{
-		{"ship a pallet holding a case packed here", ledger.KindShip,
-			[]any{modePack, unit(caseSSCC), pack("A"), pack("B"), "finish", unit(palletSSCC), unit(caseSSCC), pack("C"), "finish"},
+		{"ship a pallet holding a case packed here", trace.KindShip,
+			[]any{ModePack, unit(caseSSCC), pack("A"), pack("B"), "finish", unit(palletSSCC), unit(caseSSCC), pack("C"), "finish"},
 			"parent child child parent child child",
-			whCounts{Cases: 2, Packs: 3, Aggregations: 2},
+			SessionCounts{Cases: 2, Packs: 3, Aggregations: 2},
 			"pack:" + caseSSCC + "[09501101530003/A 09501101530003/B] pack:" + palletSSCC + "[" + caseSSCC + " 09501101530003/C] ship:" + palletSSCC},
-		{"a case goes into one pallet only", ledger.KindShip,
-			[]any{modePack, unit(caseSSCC), pack("A"), "finish", unit(palletSSCC), unit(caseSSCC), "finish", unit(otherSSCC), unit(caseSSCC), pack("B"), "finish"},
+		{"a case goes into one pallet only", trace.KindShip,
+			[]any{ModePack, unit(caseSSCC), pack("A"), "finish", unit(palletSSCC), unit(caseSSCC), "finish", unit(otherSSCC), unit(caseSSCC), pack("B"), "finish"},
 			"parent child parent child parent duplicate child",
-			whCounts{Cases: 3, Packs: 2, Aggregations: 3, Duplicates: 1},
+			SessionCounts{Cases: 3, Packs: 2, Aggregations: 3, Duplicates: 1},
 			"pack:" + caseSSCC + "[09501101530003/A] pack:" + palletSSCC + "[" + caseSSCC + "] pack:" + otherSSCC + "[09501101530003/B] ship:" + palletSSCC + " ship:" + otherSSCC},
-		{"a case scanned as an item and packed into a pallet travels in it", ledger.KindShip,
-			[]any{unit(caseSSCC), modePack, unit(caseSSCC), pack("A"), "finish", unit(palletSSCC), unit(caseSSCC), "finish"},
+		{"a case scanned as an item and packed into a pallet travels in it", trace.KindShip,
+			[]any{unit(caseSSCC), ModePack, unit(caseSSCC), pack("A"), "finish", unit(palletSSCC), unit(caseSSCC), "finish"},
 			"added parent child parent child",
-			whCounts{Cases: 2, Packs: 1, Aggregations: 2},
+			SessionCounts{Cases: 2, Packs: 1, Aggregations: 2},
 			"pack:" + caseSSCC + "[09501101530003/A] pack:" + palletSSCC + "[" + caseSSCC + "] ship:" + palletSSCC},
-		{"receiving: a case packed here is made here, what went into it arrived", ledger.KindReceive,
-			[]any{unit(otherSSCC), pack("A"), modePack, unit(caseSSCC), pack("B"), pack("C"), "finish"},
+		{"receiving: a case packed here is made here, what went into it arrived", trace.KindReceive,
+			[]any{unit(otherSSCC), pack("A"), ModePack, unit(caseSSCC), pack("B"), pack("C"), "finish"},
 			"added added parent child child",
-			whCounts{Cases: 2, Packs: 3, Aggregations: 1},
+			SessionCounts{Cases: 2, Packs: 3, Aggregations: 1},
 			"receive:" + otherSSCC + " receive:A receive:B receive:C pack:" + caseSSCC + "[09501101530003/B 09501101530003/C]"},
-		{"receiving: cases packed into a pallet here", ledger.KindReceive,
-			[]any{modePack, unit(caseSSCC), pack("A"), "finish", unit(palletSSCC), unit(caseSSCC), pack("B"), "finish"},
+		{"receiving: cases packed into a pallet here", trace.KindReceive,
+			[]any{ModePack, unit(caseSSCC), pack("A"), "finish", unit(palletSSCC), unit(caseSSCC), pack("B"), "finish"},
 			"parent child parent child child",
-			whCounts{Cases: 2, Packs: 2, Aggregations: 2},
+			SessionCounts{Cases: 2, Packs: 2, Aggregations: 2},
 			"receive:A receive:B pack:" + caseSSCC + "[09501101530003/A] pack:" + palletSSCC + "[" + caseSSCC + " 09501101530003/B]"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newSession(tc.kind, testCounterparty, testGLN, testNow)
+			s := NewSession(tc.kind, "4098765000003", site, testNow)
 			var outs []string
 			for _, x := range tc.scans {
 				switch x := x.(type) {
 				case Code:
-					out, _ := s.add(x)
+					out, _ := s.Add(x)
 					outs = append(outs, out)
-				case whMode:
-					s.setMode(x)
+				case Mode:
+					s.SetMode(x)
 				case string:
-					s.finishAggregation()
+					s.FinishAggregation()
 				}
 			}
 			if got := strings.Join(outs, " "); got != tc.outcomes {
 				t.Errorf("outcomes %q, want %q", got, tc.outcomes)
 			}
-			if got := s.counts(); got != tc.counts {
+			if got := s.Counts(); got != tc.counts {
 				t.Errorf("counts %+v, want %+v", got, tc.counts)
 			}
 			var evs []string
-			for _, ev := range s.events(testNow) {
+			for _, ev := range s.Events(testNow) {
 				if reason, bad := trace.CheckEvent(ev); bad {
 					t.Errorf("CheckEvent refuses %+v: %s", ev, reason.Message)
 				}
