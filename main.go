@@ -53,14 +53,8 @@ func runApp(ctx context.Context) error {
 	ui := app.New()
 	cfg := app.Config{StatusFile: os.Getenv("MEDTRACE_TEST_STATUS"), LogPath: applog.Path(dir),
 		Parser: station.Parser{}, Calibrator: intake.Calibrator{}, Images: intake.Images{}, Serial: intake.Serial{},
-		Camera: intake.Camera{}, Labels: labels.FileWriter{},
+		Camera: intake.Camera{}, Labels: labels.FileWriter{}, SoundDir: filepath.Join(dir, "sounds"),
 		SuggestLocation: func(role string) string { return station.SuggestLocation(profile, role) }}
-	if player, err := app.NewExecPlayer(ctx, filepath.Join(dir, "sounds")); err != nil {
-		cfg.Notes = append(cfg.Notes, "sounds: "+err.Error())
-	} else {
-		cfg.Sound = player
-		defer player.Wait()
-	}
 	st, err := store.Open(ctx, dir, store.Options{})
 	if err != nil {
 		// Never recreate a damaged database: the UI runs without it and

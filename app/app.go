@@ -46,7 +46,8 @@ type Config struct {
 	Images     ImageDecoder
 	Serial     SerialListener
 	Camera     Camera
-	Sound      SoundPlayer
+	Sound      SoundPlayer  // nil: an ExecPlayer over SoundDir's sounds, when set
+	SoundDir   string       // where the feedback sounds are written for the player
 	Labels     LabelPrinter // the manufacturer's label sheets
 
 	// Notes lists what main could not connect and why, shown in Settings.
@@ -119,6 +120,15 @@ func (a *App) ReportSync(r SyncReport) {
 
 // Run opens the main window and blocks until it is closed or ctx ends.
 func (a *App) Run(ctx context.Context, cfg Config) error {
+	if cfg.Sound == nil && cfg.SoundDir != "" {
+		player, err := NewExecPlayer(ctx, cfg.SoundDir)
+		if err != nil {
+			cfg.Notes = append(cfg.Notes, "sounds: "+err.Error())
+		} else {
+			cfg.Sound = player
+			defer player.Wait()
+		}
+	}
 	set := a.Settings()
 	orig := captureLocale()
 	if err := useLanguage(set.Language); err != nil {
