@@ -40,8 +40,8 @@ func BenchmarkDrainFake(b *testing.B) {
 		}
 		events += n
 		b.StopTimer()
-		s.Close()
-		l.Close()
+		mustClose(b, s)
+		mustClose(b, l)
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
@@ -64,7 +64,10 @@ func BenchmarkDrainNetwork(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				tx, _ := s.BeginTx(ctx)
+				tx, err := s.BeginTx(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
 				for range n {
 					if _, err := s.EnqueueTx(ctx, tx, e.commission()); err != nil {
 						b.Fatal(err)
@@ -81,7 +84,7 @@ func BenchmarkDrainNetwork(b *testing.B) {
 				}
 				events += n
 				b.StopTimer()
-				s.Close()
+				mustClose(b, s)
 				b.StartTimer()
 			}
 			b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")

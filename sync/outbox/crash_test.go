@@ -39,7 +39,10 @@ func crashChild(spec string) int {
 	parts := strings.Split(spec, "|")
 	mode, dataDir := parts[0], parts[1]
 	var seed uint64
-	fmt.Sscan(parts[len(parts)-1], &seed)
+	if _, err := fmt.Sscan(parts[len(parts)-1], &seed); err != nil {
+		fmt.Println("error seed:", err)
+		return 3
+	}
 	rnd := rand.New(rand.NewPCG(seed, seed))
 	ctx := context.Background()
 	s, err := store.Open(ctx, dataDir, store.Options{})
@@ -79,9 +82,18 @@ func crashChild(spec string) int {
 	}
 	e := outbox.New(outbox.Config{Store: s, Ledger: l, BatchSize: 1 + rnd.IntN(20), InFlight: 1 + rnd.IntN(4), Lease: 300 * time.Millisecond,
 		MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond, Idle: 20 * time.Millisecond})
-	go e.Run(ctx)
+	// The engine runs until the parent kills this process: if it stops
+	// before, the child says why and stops too, and the parent fails.
+	engineDone := make(chan error, 1)
+	go func() { engineDone <- e.Run(ctx) }()
 	out := os.Stdout // unbuffered: one write per line, whole or not at all
 	for i := 0; ; i++ {
+		select {
+		case err := <-engineDone:
+			fmt.Println("error engine stopped:", err)
+			return 3
+		default:
+		}
 		serial := fmt.Sprintf("%d-%d", seed, i)
 		if i%5 == 4 {
 			// A caller's own transaction holding two events.
@@ -162,17 +174,22 @@ func killCycles(t *testing.T, dataDir string, cycles, minMs, maxMs int, specFor 
 		select {
 		case <-first:
 		case <-time.After(60 * time.Second):
-			cmd.Process.Kill()
-			t.Fatalf("cycle %d: the child never started", c)
+			killErr := cmd.Process.Kill()
+			<-readDone
+			_ = cmd.Wait() // killed here: its status says only that
+			t.Fatalf("cycle %d: the child never started (kill: %v)", c, killErr)
 		}
 		time.Sleep(time.Duration(minMs+rnd.IntN(maxMs-minMs)) * time.Millisecond) // a random moment to crash at
 		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
 		<-readDone
-		cmd.Wait()
+		waitErr := cmd.Wait()
 		if childErr != "" {
 			t.Fatalf("cycle %d: child: %s", c, childErr)
+		}
+		if !killedBySIGKILL(cmd.ProcessState) {
+			t.Fatalf("cycle %d: the child did not end by the kill: %v", c, waitErr)
 		}
 		for _, id := range got {
 			durable[id] = true
@@ -198,7 +215,9 @@ func killCycles(t *testing.T, dataDir string, cycles, minMs, maxMs int, specFor 
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.Close()
+		if err := s.Close(); err != nil {
+			t.Fatalf("cycle %d: close: %v", c, err)
+		}
 		have, haveScan := map[string]bool{}, map[string]bool{}
 		for _, e := range evs {
 			have[e.Event.ID] = true
@@ -242,12 +261,12 @@ func TestKillNine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer mustClose(t, s)
 	l, err := fakeledger.Open(ctx, ledgerPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	defer mustClose(t, l)
 	if _, err := outbox.New(outbox.Config{Store: s, Ledger: l}).Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -262,14 +281,26 @@ func TestKillNine(t *testing.T) {
 		cycles, len(durable), len(ids), len(scans), dups, countTxs(t, ledgerPath))
 }
 
+// killedBySIGKILL tells whether a process ended by SIGKILL (and not on its
+// own before the kill).
+func killedBySIGKILL(st *os.ProcessState) bool {
+	if st == nil {
+		return false
+	}
+	ws, ok := st.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL
+}
+
 // countTxs counts the fake ledger's transactions.
 func countTxs(t *testing.T, path string) int {
 	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer mustClose(t, db)
 	var n int
-	db.QueryRow(`SELECT count(*) FROM txs`).Scan(&n)
+	if err := db.QueryRow(`SELECT count(*) FROM txs`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
 	return n
 }

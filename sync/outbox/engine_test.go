@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -47,13 +48,22 @@ func setup(t testing.TB, opt store.Options) (*store.Store, *fakeledger.Ledger) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() { mustClose(t, s) })
 	l, err := fakeledger.Open(ctx, filepath.Join(dir, "fake-ledger.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { l.Close() })
+	t.Cleanup(func() { mustClose(t, l) })
 	return s, l
+}
+
+// mustClose closes c and fails the test if that fails: a store or fake
+// ledger that cannot close cleanly may not have kept what it acknowledged.
+func mustClose(tb testing.TB, c io.Closer) {
+	tb.Helper()
+	if err := c.Close(); err != nil {
+		tb.Errorf("close: %v", err)
+	}
 }
 
 // exactlyOnce checks every id was accepted by the ledger exactly once and
@@ -265,8 +275,14 @@ func TestWakesOnEnqueue(t *testing.T) {
 	p := progress{ch: make(chan outbox.Status, 100)}
 	e := outbox.New(outbox.Config{Store: s, Ledger: l, Progress: p, Idle: time.Hour})
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go e.Run(ctx)
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("run: %v", err)
+		}
+	}()
 	<-p.ch // started, idle for an hour
 	ids := enq(t, s, 1)
 	timeout := time.After(10 * time.Second)

@@ -162,10 +162,13 @@ func testNetDrain(t *testing.T, e *netEnv) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer mustClose(t, s)
 	ctx := context.Background()
 	const n = 400
-	tx, _ := s.BeginTx(ctx)
+	tx, err := s.BeginTx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for range n {
 		if _, err := s.EnqueueTx(ctx, tx, e.commission()); err != nil {
 			t.Fatal(err)
@@ -205,7 +208,7 @@ func testNetRecovery(t *testing.T, e *netEnv) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer s.Close()
+			defer mustClose(t, s)
 			for range 5 {
 				if _, err := s.Enqueue(ctx, e.commission()); err != nil {
 					t.Fatal(err)
@@ -252,7 +255,7 @@ func testNetCopy(t *testing.T, e *netEnv) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer mustClose(t, s)
 	reg := outbox.NewClient(e.c["regulator"])
 	first, err := s.Enqueue(ctx, e.commission())
 	if err != nil {
@@ -330,7 +333,7 @@ func testNetKill(t *testing.T, e *netEnv) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer mustClose(t, s)
 	if _, err := outbox.New(outbox.Config{Store: s, Ledger: outbox.NewClient(e.c["manufacturer"])}).Drain(ctx); err != nil {
 		t.Fatal(err)
 	}

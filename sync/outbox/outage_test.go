@@ -116,7 +116,7 @@ func TestLedgerOutage(t *testing.T) {
 	}
 	defer func() {
 		for _, c := range clients {
-			c.Close()
+			mustClose(t, c)
 		}
 	}()
 	if err := ledger.Configure(ctx, p, networktest.AdminForTest(t, p)); err != nil {
@@ -130,7 +130,7 @@ func TestLedgerOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer mustClose(t, s)
 	log := &statusLog{ch: make(chan struct{}, 1)}
 	eng := outbox.New(outbox.Config{Store: s, Ledger: outbox.NewClient(clients["manufacturer"]), Progress: log,
 		BatchSize: 10, InFlight: 2, Lease: 20 * time.Second, MinBackoff: 200 * time.Millisecond, MaxBackoff: 2 * time.Second})
@@ -145,7 +145,10 @@ func TestLedgerOutage(t *testing.T) {
 		t.Run(comp, func(t *testing.T) {
 			before := log.len()
 			recorded0 := eng.Status().Recorded
-			tx, _ := s.BeginTx(ctx)
+			tx, err := s.BeginTx(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
 			var ids []string
 			for range 300 {
 				ev, err := s.EnqueueTx(ctx, tx, e.commission())
@@ -178,11 +181,11 @@ func TestLedgerOutage(t *testing.T) {
 			if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 				t.Fatal(err)
 			}
-			// Network.Up started it as this process's child: reap it, and
-			// wait until the network sees it gone (its threads tear down
-			// after the main one), or the next Up would think it runs.
-			var ws syscall.WaitStatus
-			syscall.Wait4(pid, &ws, 0, nil)
+			// Network.Up starts each component detached (reparented at
+			// once, so not this process's child to reap): wait until the
+			// network sees it gone (its threads tear down after the main
+			// one; a zombie counts as gone), or the next Up would think it
+			// runs.
 			gone := time.NewTicker(50 * time.Millisecond)
 			for i := 0; ; i++ {
 				st, err := network.StatusOf(ctx, cfg)

@@ -121,7 +121,9 @@ func TestSnapshotFollowAndVerify(t *testing.T) {
 		}
 	}
 	cancel()
-	<-done
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("run: %v", err)
+	}
 	if cp, _ := s.Checkpoint(ctx, outbox.Checkpoint); cp != 26 {
 		t.Errorf("checkpoint %d, want 26", cp)
 	}

@@ -54,7 +54,7 @@ func Open(ctx context.Context, path string) (*Ledger, error) {
 			last_kind TEXT, last_time INTEGER, last_place TEXT, block INTEGER, PRIMARY KEY (gtin, serial));
 		CREATE TABLE IF NOT EXISTS recalls (gtin TEXT, batch TEXT, reason TEXT, block INTEGER, at INTEGER, PRIMARY KEY (gtin, batch));`)
 	if err != nil {
-		db.Close()
+		_ = db.Close() // the schema failed: that error is the one to report
 		return nil, fmt.Errorf("fake ledger: %w", err)
 	}
 	return &Ledger{db: db, changed: make(chan struct{}, 1)}, nil
@@ -144,7 +144,9 @@ func (l *Ledger) commit(ctx context.Context, txID string, events []ledger.Event)
 	if err != nil {
 		return ledger.BatchResult{}, fmt.Errorf("fake ledger: %w", err)
 	}
-	defer tx.Rollback()
+	// After Commit the rollback does nothing; before it, the error returned
+	// says what failed.
+	defer func() { _ = tx.Rollback() }()
 	var block int64
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(block), 0) + 1 FROM txs`).Scan(&block); err != nil {
 		return ledger.BatchResult{}, err
@@ -181,7 +183,9 @@ func (l *Ledger) commit(ctx context.Context, txID string, events []ledger.Event)
 		case old == string(body):
 			r.Status = ledger.StatusDuplicate
 			var otx string
-			tx.QueryRowContext(ctx, `SELECT tx_id FROM txs WHERE block = ?`, oldBlock).Scan(&otx)
+			if err := tx.QueryRowContext(ctx, `SELECT tx_id FROM txs WHERE block = ?`, oldBlock).Scan(&otx); err != nil {
+				return ledger.BatchResult{}, err
+			}
 			r.TxID = otx
 		default:
 			r.Status, r.Reason, r.Message = ledger.StatusConflict, "id-conflict", "Another event with this ID is on the ledger."
@@ -279,7 +283,7 @@ func (l *Ledger) state(ctx context.Context, since uint64, gtin, serial string) (
 	if err != nil {
 		return c, err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // a read: rows.Err reports a failure
 	for rows.Next() {
 		var p store.PackCopy
 		var st, lk string
@@ -290,11 +294,14 @@ func (l *Ledger) state(ctx context.Context, since uint64, gtin, serial string) (
 		p.Status, p.LastKind, p.LastTime, p.Block = ledger.PackStatus(st), ledger.Kind(lk), time.Unix(0, lt).UTC(), uint64(b)
 		c.Packs = append(c.Packs, p)
 	}
+	if err := rows.Err(); err != nil {
+		return c, err
+	}
 	rrows, err := l.db.QueryContext(ctx, `SELECT gtin, batch, reason, block, at FROM recalls WHERE block > ?`, since)
 	if err != nil {
 		return c, err
 	}
-	defer rrows.Close()
+	defer func() { _ = rrows.Close() }() // a read: rrows.Err reports a failure
 	for rrows.Next() {
 		var r store.RecallCopy
 		var b, at int64
@@ -362,7 +369,7 @@ func (l *Ledger) Deliveries(ctx context.Context) (accepted, duplicates map[strin
 	if err != nil {
 		return nil, nil, err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // a read: rows.Err reports a failure
 	accepted, duplicates = map[string]int{}, map[string]int{}
 	for rows.Next() {
 		var id, st string
