@@ -11,7 +11,8 @@ import (
 )
 
 // Key prefixes of the world state. A pack, a logistic unit, a batch and an
-// event each live under one key; nothing is written by every transaction.
+// event each live under one key (a busy pack's or unit's older events also
+// under chunk keys, prefixChunk); nothing is written by every transaction.
 const (
 	prefixEvent = "e:"
 	prefixPack  = "p:"
