@@ -33,7 +33,6 @@ func writeImage(t *testing.T, dir, name string, img image.Image) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
 	switch filepath.Ext(name) {
 	case ".png":
 		err = png.Encode(f, img)
@@ -45,6 +44,10 @@ func writeImage(t *testing.T, dir, name string, img image.Image) string {
 		err = gif.Encode(f, pal, nil)
 	}
 	if err != nil {
+		_ = f.Close() // the encoding failed: that is the error to report
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
 	return p

@@ -365,7 +365,7 @@ func runQueueList(ctx context.Context, sio IO, args []string) int {
 	if err != nil {
 		return printStoreErr(sio, "queue list", err)
 	}
-	defer s.Close()
+	defer closeLogged(sio, "store", s)
 	evs, err := s.Events(ctx, filter)
 	if err != nil {
 		return printStoreErr(sio, "queue list", err)
@@ -431,7 +431,9 @@ func runQueueList(ctx context.Context, sio IO, args []string) int {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.State, e.Event.Kind, pack,
 			e.Event.Time.Local().Format("2006-01-02 15:04:05"), e.Event.ID, detail)
 	}
-	tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return printStoreErr(sio, "queue list", fmt.Errorf("write the list: %w", err))
+	}
 	counts, err := s.Counts(ctx)
 	if err != nil {
 		return printStoreErr(sio, "queue list", err)

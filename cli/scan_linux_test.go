@@ -18,7 +18,7 @@ func TestScanCommandSerial(t *testing.T) {
 	if err != nil {
 		t.Skipf("no pseudo-terminals: %v", err)
 	}
-	defer m.Close()
+	defer func() { _ = m.Close() }() // the line is in (or the test failed): nothing left to write
 	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestScanCommandSerial(t *testing.T) {
 	go func() {
 		done <- Run(ctx, []string{"scan", "--serial", fmt.Sprintf("/dev/pts/%d", n), "--baud", "115200", "--term", "cr"},
 			IO{Stdin: strings.NewReader(""), Stdout: pw, Stderr: os.Stderr, Getenv: os.Getenv})
-		pw.Close()
+		_ = pw.Close() // only ends the reader's input: the lines written are in the pipe already
 	}()
 	// The port opens asynchronously; keep sending until a line arrives.
 	lines := make(chan string, 4)
@@ -49,20 +49,24 @@ func TestScanCommandSerial(t *testing.T) {
 	}()
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
+	deadline := time.After(10 * time.Second)
 	var got string
+	var writeErr error // the last write's: the port may not be open yet, the next tick tries again
 	for got == "" {
 		select {
 		case l := <-lines:
 			got = l
 		case <-tick.C:
-			m.Write([]byte("]d2" + testGS1 + "\r"))
-		case <-time.After(10 * time.Second):
-			t.Fatal("no line from scan --serial")
+			_, writeErr = m.Write([]byte("]d2" + testGS1 + "\r"))
+		case <-deadline:
+			t.Fatalf("no line from scan --serial (last write: %v)", writeErr)
 		}
 	}
 	cancel()
 	if code := <-done; code != ExitOK {
 		t.Fatalf("exit %d", code)
+	}
+	for range lines { // the reader ends at the pipe's end, closed when the command returned
 	}
 	var l scanLine
 	if err := json.Unmarshal([]byte(got), &l); err != nil {

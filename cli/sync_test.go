@@ -31,7 +31,11 @@ func TestStoreCommandsOnTheNetwork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer reg.Close()
+	defer func() {
+		if err := reg.Close(); err != nil {
+			t.Errorf("close the regulator's client: %v", err)
+		}
+	}()
 	if err := ledger.Configure(ctx, p, reg); err != nil {
 		t.Fatal(err)
 	}
