@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/medtrace/medtrace/trace"
 )
 
 func TestPortsFrom(t *testing.T) {
@@ -91,8 +93,9 @@ func TestOrgsDemoData(t *testing.T) {
 				t.Errorf("org %+v does not follow the naming contract", o)
 			}
 			for _, p := range o.CompanyPrefixes {
-				if len(p) < 6 || len(p) > 12 || strings.Trim(p, "0123456789") != "" {
-					t.Errorf("company prefix %q is not 6-12 digits", p)
+				gs1 := len(p) >= 6 && len(p) <= 12 && strings.Trim(p, "0123456789") == ""
+				if !gs1 && !trace.IsCNProduct(p) {
+					t.Errorf("prefix %q is neither a GS1 company prefix (6-12 digits) nor a China product identifier (CN + 7 digits)", p)
 				}
 			}
 		})
@@ -356,6 +359,24 @@ type tarFile struct {
 	data []byte
 }
 
+// must stops the test at once when a fixture cannot be made.
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// stopWhenDone stops p when t ends (if the test has not) and fails the
+// test if it cannot.
+func stopWhenDone(t testing.TB, p proc) {
+	t.Cleanup(func() {
+		if err := p.stop(context.Background(), time.Second); err != nil {
+			t.Errorf("stop pid %d: %v", p.PID, err)
+		}
+	})
+}
+
 func untar(t *testing.T, b []byte) []tarFile {
 	t.Helper()
 	zr, err := gzip.NewReader(bytes.NewReader(b))
@@ -420,13 +441,13 @@ func TestBuilderScripts(t *testing.T) {
 	src, meta, bld, rel := mkdir("src"), mkdir("meta"), mkdir("build"), mkdir("release")
 
 	t.Run("detect rejects other types", func(t *testing.T) {
-		os.WriteFile(filepath.Join(meta, "metadata.json"), []byte(`{"type":"golang","label":"x"}`), 0o644)
+		must(t, os.WriteFile(filepath.Join(meta, "metadata.json"), []byte(`{"type":"golang","label":"x"}`), 0o644))
 		if err := sh("detect", src, meta); err == nil {
 			t.Fatal("detect claimed a golang package")
 		}
 	})
 	t.Run("detect claims ours", func(t *testing.T) {
-		os.WriteFile(filepath.Join(meta, "metadata.json"), []byte(`{"label":"medtrace","type":"medtrace-ccaas"}`), 0o644)
+		must(t, os.WriteFile(filepath.Join(meta, "metadata.json"), []byte(`{"label":"medtrace","type":"medtrace-ccaas"}`), 0o644))
 		if err := sh("detect", src, meta); err != nil {
 			t.Fatal(err)
 		}
@@ -437,7 +458,7 @@ func TestBuilderScripts(t *testing.T) {
 		}
 	})
 	t.Run("build and release", func(t *testing.T) {
-		os.WriteFile(filepath.Join(src, "connection.json"), []byte(`{"address":"127.0.0.1:27070"}`), 0o644)
+		must(t, os.WriteFile(filepath.Join(src, "connection.json"), []byte(`{"address":"127.0.0.1:27070"}`), 0o644))
 		if err := sh("build", src, meta, bld); err != nil {
 			t.Fatal(err)
 		}
@@ -518,7 +539,7 @@ func TestStartDetachedAndStop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { p.stop(context.Background(), time.Second) })
+	stopWhenDone(t, p)
 	if !p.alive() {
 		t.Fatalf("pid %d not alive right after start", p.PID)
 	}
@@ -552,7 +573,7 @@ func TestStopIgnoresSIGTERM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { p.stop(context.Background(), time.Second) })
+	stopWhenDone(t, p)
 	// Signal only once the trap is set.
 	if got := waitLog(filepath.Join(dir, "log"), "ready\n"); got != "ready\n" {
 		t.Fatalf("log = %q", got)
@@ -585,14 +606,16 @@ func TestCheckPorts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }() // closed below already unless the test failed first
 	busy := ln.Addr().(*net.TCPAddr).Port
 	err = checkPorts([]namedPort{{"busy", busy}})
 	var pe *PortInUseError
 	if !errors.As(err, &pe) || pe.Port != busy || pe.Name != "busy" {
 		t.Fatalf("checkPorts() = %v, want a PortInUseError for %d", err, busy)
 	}
-	ln.Close()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if err := checkPorts([]namedPort{{"free", busy}}); err != nil {
 		t.Fatalf("checkPorts() on a freed port = %v", err)
 	}
@@ -604,9 +627,9 @@ func TestTail(t *testing.T) {
 	for i := 0; i < 100; i++ {
 		b.WriteString("line " + strconv.Itoa(i) + "\n")
 	}
-	os.WriteFile(path, []byte(b.String()), 0o644)
+	must(t, os.WriteFile(path, []byte(b.String()), 0o644))
 	empty := filepath.Join(t.TempDir(), "empty")
-	os.WriteFile(empty, nil, 0o644)
+	must(t, os.WriteFile(empty, nil, 0o644))
 	tests := []struct {
 		name string
 		path string
@@ -646,18 +669,18 @@ func TestDownIfUnused(t *testing.T) {
 				t.Skip("needs /proc to tell a reused PID from its first owner")
 			}
 			l := layout{t.TempDir()}
-			os.MkdirAll(l.pidDir(), 0o755)
+			must(t, os.MkdirAll(l.pidDir(), 0o755))
 			p, err := startDetached(l.root, filepath.Join(l.root, "log"), os.Environ(), []string{"sleep", "600"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { p.stop(context.Background(), time.Second) })
+			stopWhenDone(t, p)
 			if err := writePidFile(l.pidFile(compOrderer), p); err != nil {
 				t.Fatal(err)
 			}
 			if tt.lease != "" {
-				os.MkdirAll(l.leaseDir(), 0o755)
-				os.WriteFile(filepath.Join(l.leaseDir(), tt.lease), nil, 0o644)
+				must(t, os.MkdirAll(l.leaseDir(), 0o755))
+				must(t, os.WriteFile(filepath.Join(l.leaseDir(), tt.lease), nil, 0o644))
 			}
 			stopped, err := DownIfUnused(context.Background(), l.root, io.Discard)
 			if err != nil || stopped != tt.wantStopped {
@@ -704,7 +727,7 @@ func TestSourceFingerprint(t *testing.T) {
 	write := func(name, content string) {
 		t.Helper()
 		p := filepath.Join(dir, name)
-		os.MkdirAll(filepath.Dir(p), 0o755)
+		must(t, os.MkdirAll(filepath.Dir(p), 0o755))
 		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -759,7 +782,7 @@ func TestRotate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(dir, tt.name+".log")
-			os.WriteFile(path, bytes.Repeat([]byte("x"), tt.size), 0o644)
+			must(t, os.WriteFile(path, bytes.Repeat([]byte("x"), tt.size), 0o644))
 			if err := rotate(path, 50); err != nil {
 				t.Fatal(err)
 			}
