@@ -180,7 +180,9 @@ func ConfigureProfile(ctx context.Context, path string) error {
 	if err != nil {
 		return fmt.Errorf("configure the ledger: %w", err)
 	}
-	defer reg.Close()
+	// The configuration is committed (or has failed) before the close:
+	// closing the connection loses nothing.
+	defer func() { _ = reg.Close() }()
 	if err := Configure(ctx, p, reg); err != nil {
 		return fmt.Errorf("configure the ledger: %w", err)
 	}

@@ -116,7 +116,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		client.WithEvaluateTimeout(evaluateTimeout), client.WithEndorseTimeout(endorseTimeout),
 		client.WithSubmitTimeout(submitTimeout), client.WithCommitStatusTimeout(commitTimeout))
 	if err != nil {
-		conn.Close()
+		_ = conn.Close() // the gateway failed: that error is the one to report
 		return nil, fmt.Errorf("ledger gateway: %w", err)
 	}
 	network := gw.GetNetwork(cfg.Channel)
@@ -130,7 +130,7 @@ func readPrivateKey(path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read private key: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("read private key: %w", err)
@@ -148,10 +148,9 @@ func readPrivateKey(path string) ([]byte, error) {
 // MSPID is the client's organisation.
 func (c *Client) MSPID() string { return c.cfg.MSPID }
 
-// Close closes the connection.
+// Close closes the gateway and its connection.
 func (c *Client) Close() error {
-	c.gw.Close()
-	return c.conn.Close()
+	return errors.Join(c.gw.Close(), c.conn.Close())
 }
 
 // Pending is a signed batch transaction not yet sent: its ID can be stored

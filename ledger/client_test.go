@@ -159,7 +159,7 @@ func TestDial(t *testing.T) {
 				return
 			}
 			if err == nil {
-				c.Close()
+				closeClient(t, c)
 				t.Fatal("no error")
 			}
 			var pe *KeyPermissionError
@@ -176,7 +176,7 @@ func TestDial(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer c.Close()
+		defer closeClient(t, c)
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		_, err = c.Submit(ctx, []Event{{ID: "00000000-0000-7000-8000-000000000001", Kind: KindDispense}})

@@ -522,7 +522,11 @@ func testReplays(t *testing.T, e *env) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer stranger.Close()
+		defer func() {
+			if err := stranger.Close(); err != nil {
+				t.Error(err)
+			}
+		}()
 		_, err = stranger.Submit(ctx, []ledger.Event{e.on(ledger.KindReceive, "distributor", gtin, "X")})
 		if !errors.Is(err, ledger.ErrRejected) || !strings.Contains(err.Error(), "PeerOrgMSP has no role") {
 			t.Fatalf("submit err = %v, want ErrRejected from the chaincode's role check", err)

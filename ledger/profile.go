@@ -144,7 +144,7 @@ func (p *Profile) DialAll(ctx context.Context) (map[string]*Client, error) {
 		c, err := p.DialRole(ctx, r)
 		if err != nil {
 			for _, o := range out {
-				o.Close()
+				_ = o.Close() // connecting failed: that error is the one to report
 			}
 			return nil, fmt.Errorf("connect as %s: %w", r, err)
 		}
