@@ -9,16 +9,16 @@ import (
 	"fyne.io/fyne/v2"
 
 	"github.com/medtrace/medtrace/internal/store"
-	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/station"
 	"github.com/medtrace/medtrace/sync/outbox"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // offlineVerifier is the benchmark's stand-in for the desktop's wiring:
 // the real application layer, verifying offline against a real SQLite copy.
 type offlineVerifier struct{ ws *station.Station }
 
-func (o offlineVerifier) Verify(ctx context.Context, c Code, _ bool) (ledger.Verification, error) {
+func (o offlineVerifier) Verify(ctx context.Context, c Code, _ bool) (trace.Verification, error) {
 	return o.ws.Verify(ctx, c, true)
 }
 
@@ -82,9 +82,9 @@ func seedBenchStore(b *testing.B, dir string) {
 	defer st.Close()
 	ch := store.Changes{Block: 4711, Time: time.Now().Add(-time.Hour),
 		Packs: []store.PackCopy{
-			{GTIN: rwGTIN, Serial: "PACK0001", Status: ledger.PackActive, Batch: "B2027A", Expiry: "2027-12-31"},
-			{GTIN: rwGTIN, Serial: "PACK0002", Status: ledger.PackActive, Batch: "R0042", Expiry: "2027-12-31"},
-			{GTIN: rwGTIN, Serial: "PACK0003", Status: ledger.PackDispensed, Batch: "B2027A", Expiry: "2027-12-31"},
+			{GTIN: rwGTIN, Serial: "PACK0001", Status: trace.PackActive, Batch: "B2027A", Expiry: "2027-12-31"},
+			{GTIN: rwGTIN, Serial: "PACK0002", Status: trace.PackActive, Batch: "R0042", Expiry: "2027-12-31"},
+			{GTIN: rwGTIN, Serial: "PACK0003", Status: trace.PackDispensed, Batch: "B2027A", Expiry: "2027-12-31"},
 		},
 		Recalls: []store.RecallCopy{{GTIN: rwGTIN, Batch: "R0042", Reason: "contamination"}},
 	}

@@ -9,7 +9,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/trace"
 )
 
@@ -227,7 +226,7 @@ func (u *ui) noteVerdict(vd Verdict) {
 	a := AlertRecord{Time: u.now(), Kind: alertKindOf(code), Code: code, Message: msg, Source: "scan",
 		GTIN: vd.Code.GTIN, Serial: vd.Code.Serial, Batch: vd.Code.Batch, SSCC: vd.Code.SSCC, Place: u.set.Location}
 	if vd.Reason == ReasonDispensed {
-		a.Event = ledger.KindDispense
+		a.Event = trace.KindDispense
 	}
 	log := u.cfg.Alerts
 	u.goTask(func(ctx context.Context) {

@@ -37,7 +37,7 @@ var (
 
 type fakeUnits struct {
 	mu    sync.Mutex
-	units map[string]ledger.Contents
+	units map[string]trace.Contents
 	err   error
 	asked []bool // offlineOnly of each call
 }
@@ -51,7 +51,7 @@ func (f *fakeUnits) UnitContents(_ context.Context, sscc string, offlineOnly boo
 	}
 	c, ok := f.units[sscc]
 	if !ok {
-		return UnitContents{Contents: ledger.Contents{SSCC: sscc, Status: ledger.PackUnknown}, AsOf: testNow}, nil
+		return UnitContents{Contents: trace.Contents{SSCC: sscc, Status: trace.PackUnknown}, AsOf: testNow}, nil
 	}
 	return UnitContents{Contents: c, AsOf: testNow}, nil
 }
@@ -59,14 +59,14 @@ func (f *fakeUnits) UnitContents(_ context.Context, sscc string, offlineOnly boo
 // newFakeUnits: rawSSCC holds a case (rawSSCC2) with two packs and one
 // loose pack, one of them dispensed; rawSSCC2's own lookup is all active.
 func newFakeUnits() *fakeUnits {
-	pack := func(serial string, st ledger.PackStatus) ledger.PackRef {
-		return ledger.PackRef{GTIN: "09501101530003", Serial: serial, Batch: "B123", Expiry: "2028-12-31", Status: st}
+	pack := func(serial string, st trace.PackStatus) trace.PackRef {
+		return trace.PackRef{GTIN: "09501101530003", Serial: serial, Batch: "B123", Expiry: "2028-12-31", Status: st}
 	}
-	inner := ledger.Contents{SSCC: "340123450000000025", Status: ledger.PackActive,
-		Packs: []ledger.PackRef{pack("ACTIVE1", ledger.PackActive), pack("C2", ledger.PackActive)}}
-	return &fakeUnits{units: map[string]ledger.Contents{
-		"340123450000000017": {SSCC: "340123450000000017", Status: ledger.PackActive,
-			Packs: []ledger.PackRef{pack("DISP1", ledger.PackDispensed)}, Units: []ledger.Contents{inner}},
+	inner := trace.Contents{SSCC: "340123450000000025", Status: trace.PackActive,
+		Packs: []trace.PackRef{pack("ACTIVE1", trace.PackActive), pack("C2", trace.PackActive)}}
+	return &fakeUnits{units: map[string]trace.Contents{
+		"340123450000000017": {SSCC: "340123450000000017", Status: trace.PackActive,
+			Packs: []trace.PackRef{pack("DISP1", trace.PackDispensed)}, Units: []trace.Contents{inner}},
 		"340123450000000025": inner,
 	}}
 }
@@ -246,11 +246,11 @@ func TestUnitVerdicts(t *testing.T) {
 }
 
 func TestUnitLinesBounded(t *testing.T) {
-	c := ledger.Contents{SSCC: "340123450000000017", Status: ledger.PackActive}
+	c := trace.Contents{SSCC: "340123450000000017", Status: trace.PackActive}
 	for i := range 40 {
-		c.Packs = append(c.Packs, ledger.PackRef{GTIN: "09501101530003", Serial: "S" + string(rune('A'+i%26)) + string(rune('A'+i/26)), Status: ledger.PackActive})
+		c.Packs = append(c.Packs, trace.PackRef{GTIN: "09501101530003", Serial: "S" + string(rune('A'+i%26)) + string(rune('A'+i/26)), Status: trace.PackActive})
 	}
-	c.Packs[30].Status = ledger.PackStolen
+	c.Packs[30].Status = trace.PackStolen
 	ls := unitLines(newFormatter(LangEnglish, time.UTC), c)
 	if len(ls) != unitDetailLines+1 {
 		t.Fatalf("%d lines, want %d and a count", len(ls), unitDetailLines)
@@ -325,10 +325,10 @@ func TestWarehouseReceiptOnScreen(t *testing.T) {
 		var d deskFakes
 		fx := newFixture(t, RoleWarehouse, LangEnglish, withDesks(&d))
 		here := fx.ver.answers["ACTIVE1"]
-		here.Status, here.Consignee = ledger.PackInTransit, &trace.Party{MSP: "PharmacyMSP", GLN: testGLN}
+		here.Status, here.Consignee = trace.PackInTransit, &trace.Party{MSP: "PharmacyMSP", GLN: testGLN}
 		fx.ver.answers["ACTIVE1"] = here
 		elsewhere := fx.ver.answers["MIS1"]
-		elsewhere.Status, elsewhere.Consignee = ledger.PackInTransit, &trace.Party{MSP: "OtherMSP", GLN: testCounterparty}
+		elsewhere.Status, elsewhere.Consignee = trace.PackInTransit, &trace.Party{MSP: "OtherMSP", GLN: testCounterparty}
 		fx.ver.answers["MIS1"] = elsewhere
 		w := fx.u.ware
 		w.counterparty.SetText(testCounterparty)
@@ -344,7 +344,7 @@ func TestWarehouseReceiptOnScreen(t *testing.T) {
 func TestCloneAlert(t *testing.T) {
 	var d deskFakes
 	fx := newFixture(t, RolePharmacist, LangEnglish, withDesks(&d))
-	old := QueuedEvent{Event: ledger.Event{ID: "old", Kind: ledger.KindReceive, Time: testNow.Add(-time.Hour), SSCC: "340123450000000017", Location: testGLN},
+	old := QueuedEvent{Event: trace.Event{ID: "old", Kind: trace.KindReceive, Time: testNow.Add(-time.Hour), SSCC: "340123450000000017", Location: testGLN},
 		State: "rejected", Reason: "not-shipped", Message: "SSCC 340123450000000017 was not shipped to anyone"}
 	d.refusals.refuse(old)
 	fx.u.reportSync(SyncReport{})
@@ -352,7 +352,7 @@ func TestCloneAlert(t *testing.T) {
 	if got := d.notes.all(); len(got) != 1 || !strings.Contains(got[0], "1 event refused") {
 		t.Fatalf("notifications %q: an earlier refusal not yet alerted is raised once", got)
 	}
-	d.refusals.refuse(QueuedEvent{Event: ledger.Event{ID: "dup", Kind: ledger.KindDispense, Time: testNow, GTIN: "09501101530003", Serial: "ACTIVE1",
+	d.refusals.refuse(QueuedEvent{Event: trace.Event{ID: "dup", Kind: trace.KindDispense, Time: testNow, GTIN: "09501101530003", Serial: "ACTIVE1",
 		Location: testGLN}, State: "rejected", Reason: "already-dispensed", Message: "pack 09501101530003 serial ACTIVE1 was already dispensed at 4012345000016"})
 	fx.u.reportSync(SyncReport{Done: 1, Total: 1})
 	fx.settle()
@@ -420,7 +420,7 @@ func TestCloneAlert(t *testing.T) {
 		if n := d.notes.all(); len(n) != 0 {
 			t.Fatalf("notified %q at start", n)
 		}
-		d.refusals.refuse(QueuedEvent{Event: ledger.Event{ID: "new", Kind: ledger.KindDispense, GTIN: "1", Serial: "2"}, Reason: "stolen"})
+		d.refusals.refuse(QueuedEvent{Event: trace.Event{ID: "new", Kind: trace.KindDispense, GTIN: "1", Serial: "2"}, Reason: "stolen"})
 		fx.u.reportSync(SyncReport{})
 		fx.settle()
 		if n := d.notes.all(); len(n) != 1 {
@@ -454,7 +454,7 @@ func TestRegulatorDesk(t *testing.T) {
 	d.alerts.alerts = []AlertRecord{
 		{Time: testNow.Add(-48 * time.Hour), Kind: AlertStolenSeen, Code: "stolen", Source: "scan", GTIN: "09501101530003", Serial: "S1"},
 		{Time: testNow.Add(-time.Hour), Kind: AlertDoubleDispense, Code: "already-dispensed", Source: "refusal", EventID: "e1",
-			Event: ledger.KindDispense, GTIN: "09501101530003", Serial: "S2", Place: testGLN, Message: "pack was already dispensed"},
+			Event: trace.KindDispense, GTIN: "09501101530003", Serial: "S2", Place: testGLN, Message: "pack was already dispensed"},
 	}
 	fx.u.selectTab(1)
 	fx.key(fyne.KeyF5)

@@ -11,7 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
-	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // The fakes stand in for the parser, store, sync engine and ledger in the
@@ -75,43 +75,43 @@ func (p *fakeParser) Parse(raw []byte, subst byte) Code {
 
 type fakeVerifier struct {
 	mu          sync.Mutex
-	answers     map[string]ledger.Verification // by serial
-	offlineOnly []bool                         // what each call asked for
+	answers     map[string]trace.Verification // by serial
+	offlineOnly []bool                        // what each call asked for
 	err         error
 }
 
 func newFakeVerifier() *fakeVerifier {
-	active := func(serial, batch string) ledger.Verification {
-		return ledger.Verification{GTIN: "09501101530003", Serial: serial, Status: ledger.PackActive, Batch: batch,
+	active := func(serial, batch string) trace.Verification {
+		return trace.Verification{GTIN: "09501101530003", Serial: serial, Status: trace.PackActive, Batch: batch,
 			Expiry: "2028-12-31", Block: 1234, AsOf: testNow}
 	}
 	disp := active("DISP1", "B123")
-	disp.Status = ledger.PackDispensed
-	disp.LastKind, disp.LastPlace, disp.LastTime = ledger.KindDispense, "4012345000016", time.Date(2026, 11, 20, 9, 15, 0, 0, time.UTC)
-	disp.Alerts = []ledger.Alert{{Code: "already-dispensed", Message: "dispensed at 4012345000016 on 2026-11-20"}}
+	disp.Status = trace.PackDispensed
+	disp.LastKind, disp.LastPlace, disp.LastTime = trace.KindDispense, "4012345000016", time.Date(2026, 11, 20, 9, 15, 0, 0, time.UTC)
+	disp.Alerts = []trace.Alert{{Code: "already-dispensed", Message: "dispensed at 4012345000016 on 2026-11-20"}}
 	rec := active("REC1", "R9")
-	rec.Status = ledger.PackRecalled
-	rec.Alerts = []ledger.Alert{{Code: "recalled-batch", Message: "batch R9 recalled"}}
+	rec.Status = trace.PackRecalled
+	rec.Alerts = []trace.Alert{{Code: "recalled-batch", Message: "batch R9 recalled"}}
 	mis := active("MIS1", "B123")
-	mis.Alerts = []ledger.Alert{{Code: "batch-mismatch", Message: "scanned batch WRONG, declared B123"}}
+	mis.Alerts = []trace.Alert{{Code: "batch-mismatch", Message: "scanned batch WRONG, declared B123"}}
 	off := active("OFF1", "B123")
 	off.Offline, off.AsOf, off.Block = true, time.Date(2026, 11, 26, 18, 0, 0, 0, time.UTC), 1200
-	return &fakeVerifier{answers: map[string]ledger.Verification{
+	return &fakeVerifier{answers: map[string]trace.Verification{
 		"ACTIVE1": active("ACTIVE1", "B123"), "DISP1": disp, "REC1": rec, "MIS1": mis, "OFF1": off,
-		"NEW1": {GTIN: "09501101530003", Serial: "NEW1", Status: ledger.PackUnknown, AsOf: testNow, Block: 1234},
+		"NEW1": {GTIN: "09501101530003", Serial: "NEW1", Status: trace.PackUnknown, AsOf: testNow, Block: 1234},
 	}}
 }
 
-func (v *fakeVerifier) Verify(_ context.Context, c Code, offlineOnly bool) (ledger.Verification, error) {
+func (v *fakeVerifier) Verify(_ context.Context, c Code, offlineOnly bool) (trace.Verification, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.offlineOnly = append(v.offlineOnly, offlineOnly)
 	if v.err != nil {
-		return ledger.Verification{}, v.err
+		return trace.Verification{}, v.err
 	}
 	ans, ok := v.answers[c.Serial]
 	if !ok {
-		return ledger.Verification{GTIN: c.GTIN, Serial: c.Serial, Status: ledger.PackUnknown, AsOf: testNow}, nil
+		return trace.Verification{GTIN: c.GTIN, Serial: c.Serial, Status: trace.PackUnknown, AsOf: testNow}, nil
 	}
 	if offlineOnly {
 		ans.Offline = true
@@ -121,11 +121,11 @@ func (v *fakeVerifier) Verify(_ context.Context, c Code, offlineOnly bool) (ledg
 
 type fakeQueue struct {
 	mu     sync.Mutex
-	events []ledger.Event
+	events []trace.Event
 	err    error
 }
 
-func (q *fakeQueue) Enqueue(_ context.Context, evs ...ledger.Event) error {
+func (q *fakeQueue) Enqueue(_ context.Context, evs ...trace.Event) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.err != nil {
@@ -144,10 +144,10 @@ func (q *fakeQueue) Enqueue(_ context.Context, evs ...ledger.Event) error {
 	return nil
 }
 
-func (q *fakeQueue) all() []ledger.Event {
+func (q *fakeQueue) all() []trace.Event {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return append([]ledger.Event(nil), q.events...)
+	return append([]trace.Event(nil), q.events...)
 }
 
 type fakeScans struct {
@@ -166,10 +166,10 @@ type fakeHistory struct{}
 
 func (fakeHistory) History(_ context.Context, gtin, serial string) ([]HistoryEntry, error) {
 	return []HistoryEntry{
-		{Kind: ledger.KindCommission, Time: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC), Place: "4000001000005", TxID: "a1b2c3d4e5f60718293a4b5c"},
-		{Kind: ledger.KindShip, Time: time.Date(2026, 3, 5, 8, 0, 0, 0, time.UTC), Place: "4000001000005", TxID: "b2c3d4e5f60718293a4b5c6d"},
-		{Kind: ledger.KindReceive, Time: time.Date(2026, 3, 7, 14, 0, 0, 0, time.UTC), Place: testGLN, TxID: "c3d4e5f60718293a4b5c6d7e"},
-		{Kind: ledger.KindDispense, Time: testNow, Place: testGLN, Pending: true},
+		{Kind: trace.KindCommission, Time: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC), Place: "4000001000005", TxID: "a1b2c3d4e5f60718293a4b5c"},
+		{Kind: trace.KindShip, Time: time.Date(2026, 3, 5, 8, 0, 0, 0, time.UTC), Place: "4000001000005", TxID: "b2c3d4e5f60718293a4b5c6d"},
+		{Kind: trace.KindReceive, Time: time.Date(2026, 3, 7, 14, 0, 0, 0, time.UTC), Place: testGLN, TxID: "c3d4e5f60718293a4b5c6d7e"},
+		{Kind: trace.KindDispense, Time: testNow, Place: testGLN, Pending: true},
 	}, nil
 }
 

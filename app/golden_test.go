@@ -6,7 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
-	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // TestScreensMarkup compares each main screen's rendered widget tree with
@@ -28,7 +28,7 @@ func TestScreensMarkup(t *testing.T) {
 			fx.scan(fx.u.pharm.entry, rawActive)
 		}},
 		{"pharmacist dispensed offline chinese", RolePharmacist, LangChinese, "pharmacist_dispensed_zh.xml", func(fx *fixture) {
-			fx.ver.answers["DISP1"] = func() ledger.Verification {
+			fx.ver.answers["DISP1"] = func() trace.Verification {
 				v := fx.ver.answers["DISP1"]
 				v.Offline = true
 				return v

@@ -181,15 +181,15 @@ func dynamicKeys() []string {
 		ReasonInTransit, ReasonSample, ReasonExported, ReasonAlert, ReasonNotVerified, ReasonNotConnected, ReasonNotOnLedger} {
 		keys = append(keys, "reason."+r)
 	}
-	for _, k := range []ledger.Kind{ledger.KindCommission, ledger.KindPack, ledger.KindUnpack, ledger.KindShip,
-		ledger.KindReceive, ledger.KindDispense, ledger.KindUndoDispense, ledger.KindDestroy, ledger.KindStolen,
-		ledger.KindRecall, ledger.KindSample, ledger.KindExport, ledger.KindInspect} {
+	for _, k := range []trace.Kind{trace.KindCommission, trace.KindPack, trace.KindUnpack, trace.KindShip,
+		trace.KindReceive, trace.KindDispense, trace.KindUndoDispense, trace.KindDestroy, trace.KindStolen,
+		trace.KindRecall, trace.KindSample, trace.KindExport, trace.KindInspect} {
 		keys = append(keys, "kind."+string(k))
 	}
 	for _, r := range []string{RolePharmacist, RoleWarehouse, RoleInspector, RoleManufacturer} {
 		keys = append(keys, "role."+r, "role."+r+".desc")
 	}
-	for _, k := range []ledger.Kind{ledger.KindStolen, ledger.KindDestroy} {
+	for _, k := range []trace.Kind{trace.KindStolen, trace.KindDestroy} {
 		keys = append(keys, "man.loss.confirm."+string(k), "man.loss.done."+string(k))
 	}
 	for _, k := range queueCountNames() {

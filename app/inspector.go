@@ -11,7 +11,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // inspectorScreen is offline inspection: snapshot, scans, findings, report.
@@ -228,7 +228,7 @@ func (s *inspectorScreen) scan(raw []byte, source string) {
 			// A case or pallet: its contents, from the ledger when it answers.
 			vd = u.lookupUnit(ctx, code, false)
 		} else if needLedger {
-			var ver ledger.Verification
+			var ver trace.Verification
 			err := errNotConnected
 			if u.cfg.Verifier != nil {
 				ver, err = u.cfg.Verifier.Verify(ctx, code, true)
@@ -272,10 +272,10 @@ func (s *inspectorScreen) record() {
 	f := finding{Time: u.now(), Code: vd.Code, Reason: vd.Reason, Verdict: tr("reason." + vd.Reason),
 		Offline: vd.Offline, AsOf: vd.AsOf, Conformant: s.conformant.Selected == s.conformant.Options[0],
 		Note: s.note.Text, Photo: s.photo, Inspector: strings.TrimSpace(s.inspector.Text), Location: u.set.Location}
-	var ev ledger.Event
+	var ev trace.Event
 	queue := u.cfg.Queue != nil && f.Code.IsPack()
 	if queue {
-		ev = f.Code.Event(ledger.KindInspect, f.Time, u.set.Location)
+		ev = f.Code.Event(trace.KindInspect, f.Time, u.set.Location)
 		c := f.Conformant
 		ev.Conformant = &c
 		ev.Note = f.Note

@@ -16,7 +16,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/trace"
 )
 
@@ -466,7 +465,7 @@ type commissionRequest struct {
 // commissionEvents checks a commission request and returns its events (one
 // per pack, with content IDs) and the serials, generated from random when
 // none are given. Every event has passed trace.CheckEvent.
-func commissionEvents(req commissionRequest, location string, now time.Time, random io.Reader) ([]ledger.Event, []string, error) {
+func commissionEvents(req commissionRequest, location string, now time.Time, random io.Reader) ([]trace.Event, []string, error) {
 	gtin, batch, expiry := strings.TrimSpace(req.GTIN), strings.TrimSpace(req.Batch), strings.TrimSpace(req.Expiry)
 	if trace.CheckGTIN(gtin) != nil {
 		return nil, nil, fieldErr("man.error.gtin")
@@ -509,9 +508,9 @@ func commissionEvents(req commissionRequest, location string, now time.Time, ran
 			return nil, nil, err
 		}
 	}
-	evs := make([]ledger.Event, len(serials))
+	evs := make([]trace.Event, len(serials))
 	for i, s := range serials {
-		ev := ledger.Event{Kind: ledger.KindCommission, Time: now.UTC(), Location: location,
+		ev := trace.Event{Kind: trace.KindCommission, Time: now.UTC(), Location: location,
 			GTIN: gtin, Serial: s, Batch: batch, Expiry: expiry}
 		if err := ev.Check(); err != nil {
 			return nil, nil, err
@@ -566,7 +565,7 @@ func (m *manufacturerScreen) ready(title string) bool {
 
 // enqueue queues evs in one durable step; done runs on Fyne's goroutine
 // once they are queued.
-func (m *manufacturerScreen) enqueue(title string, btn *widget.Button, evs []ledger.Event, done func()) {
+func (m *manufacturerScreen) enqueue(title string, btn *widget.Button, evs []trace.Event, done func()) {
 	u := m.u
 	btn.Disable()
 	u.goTask(func(ctx context.Context) {
@@ -672,10 +671,10 @@ func fileSafe(s string) string {
 
 // itemEvents makes one event of kind per item (a pack or an SSCC), checked
 // with trace.CheckEvent.
-func itemEvents(kind ledger.Kind, items []Code, location, counterparty, note string, now time.Time) ([]ledger.Event, error) {
-	evs := make([]ledger.Event, 0, len(items))
+func itemEvents(kind trace.Kind, items []Code, location, counterparty, note string, now time.Time) ([]trace.Event, error) {
+	evs := make([]trace.Event, 0, len(items))
 	for _, c := range items {
-		ev := ledger.Event{Kind: kind, Time: now.UTC(), Location: location, Counterparty: counterparty, Note: note}
+		ev := trace.Event{Kind: kind, Time: now.UTC(), Location: location, Counterparty: counterparty, Note: note}
 		if c.IsLogistic() {
 			ev.SSCC = c.SSCC
 		} else {
@@ -706,7 +705,7 @@ func (m *manufacturerScreen) ship() {
 		u.showError(title, errors.New(tr("man.error.noitems")))
 		return
 	}
-	evs, err := itemEvents(ledger.KindShip, m.shipItems, u.set.Location, cp, "", u.now())
+	evs, err := itemEvents(trace.KindShip, m.shipItems, u.set.Location, cp, "", u.now())
 	if err != nil {
 		u.showError(title, err)
 		return
@@ -737,14 +736,14 @@ func (m *manufacturerScreen) recall() {
 		u.showError(title, fieldErr("man.error.reason", map[string]any{"Max": trace.MaxNote}))
 		return
 	}
-	ev := ledger.Event{Kind: ledger.KindRecall, Time: u.now().UTC(), Location: u.set.Location, GTIN: gtin, Batch: batch, Note: reason}
+	ev := trace.Event{Kind: trace.KindRecall, Time: u.now().UTC(), Location: u.set.Location, GTIN: gtin, Batch: batch, Note: reason}
 	if err := ev.Check(); err != nil {
 		u.showError(title, err)
 		return
 	}
 	ev = ev.WithContentID()
 	m.confirm(title, tr("man.recall.confirm", map[string]any{"GTIN": gtin, "Batch": batch, "Reason": reason}), tr("man.recall"), func() {
-		m.enqueue(title, m.recallBtn, []ledger.Event{ev}, func() {
+		m.enqueue(title, m.recallBtn, []trace.Event{ev}, func() {
 			m.say(tr("man.recalled", map[string]any{"GTIN": gtin, "Batch": batch}))
 			m.recallBatch.SetText("")
 			m.recallReason.SetText("")
@@ -753,11 +752,11 @@ func (m *manufacturerScreen) recall() {
 }
 
 // lossKindSelected returns stolen or destroy, as chosen.
-func (m *manufacturerScreen) lossKindSelected() ledger.Kind {
+func (m *manufacturerScreen) lossKindSelected() trace.Kind {
 	if m.lossKind.Selected == m.lossKind.Options[1] {
-		return ledger.KindDestroy
+		return trace.KindDestroy
 	}
-	return ledger.KindStolen
+	return trace.KindStolen
 }
 
 // reportLoss queues the listed packs as stolen or destroyed, after

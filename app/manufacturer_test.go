@@ -13,7 +13,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
-	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/trace"
 )
 
@@ -62,7 +61,7 @@ func newManFixture(t *testing.T, language string, modify ...func(*Config)) (*fix
 
 // checkManQueued fails unless every event has kind, its content ID, and is
 // accepted by the trace core's CheckEvent, and returns them.
-func checkManQueued(t *testing.T, fx *fixture, kind ledger.Kind, n int) []ledger.Event {
+func checkManQueued(t *testing.T, fx *fixture, kind trace.Kind, n int) []trace.Event {
 	t.Helper()
 	evs := fx.queue.all()
 	if len(evs) != n {
@@ -107,7 +106,7 @@ func TestManufacturerCommission(t *testing.T) {
 			m.count.SetText(tc.count)
 			m.serials.SetText(tc.serials)
 			fx.key(fyne.KeyF9)
-			evs := checkManQueued(t, fx, ledger.KindCommission, tc.n)
+			evs := checkManQueued(t, fx, trace.KindCommission, tc.n)
 			seen := map[string]bool{}
 			for i, ev := range evs {
 				if ev.GTIN != testManGTIN || ev.Batch != testManBatch || ev.Expiry != "2029-06-30" {
@@ -290,7 +289,7 @@ func TestManufacturerShip(t *testing.T) {
 		t.Fatalf("%d items on the list, want 2", len(m.shipItems))
 	}
 	fx.key(fyne.KeyF9)
-	evs := checkManQueued(t, fx, ledger.KindShip, 2)
+	evs := checkManQueued(t, fx, trace.KindShip, 2)
 	if evs[0].GTIN != "09501101530003" || evs[0].Serial != "ACTIVE1" || evs[1].SSCC != "340123450000000017" {
 		t.Errorf("shipped %+v", evs)
 	}
@@ -320,7 +319,7 @@ func TestManufacturerShip(t *testing.T) {
 		}
 		for i := 0; i < 5; i++ {
 			c, s := evs[i], evs[5+i]
-			if s.Kind != ledger.KindShip || s.GTIN != c.GTIN || s.Serial != c.Serial || s.Counterparty != testCounterparty {
+			if s.Kind != trace.KindShip || s.GTIN != c.GTIN || s.Serial != c.Serial || s.Counterparty != testCounterparty {
 				t.Errorf("ship %d: %+v for commission %+v", i, s, c)
 			}
 			if _, bad := trace.CheckEvent(s); bad {
@@ -357,7 +356,7 @@ func TestManufacturerRecall(t *testing.T) {
 		t.Fatalf("%d events queued before confirmation", n)
 	}
 	fx.key(fyne.KeyReturn)
-	evs := checkManQueued(t, fx, ledger.KindRecall, 1)
+	evs := checkManQueued(t, fx, trace.KindRecall, 1)
 	if evs[0].GTIN != testManGTIN || evs[0].Batch != testManBatch || evs[0].Note != "sterility not assured" || evs[0].Serial != "" {
 		t.Errorf("recall %+v", evs[0])
 	}
@@ -370,11 +369,11 @@ func TestManufacturerLoss(t *testing.T) {
 	tests := []struct {
 		name string
 		key  fyne.KeyName // F7 stolen, F8 destroyed
-		kind ledger.Kind
+		kind trace.Kind
 		word string
 	}{
-		{"stolen", fyne.KeyF7, ledger.KindStolen, "stolen"},
-		{"destroyed", fyne.KeyF8, ledger.KindDestroy, "destroyed"},
+		{"stolen", fyne.KeyF7, trace.KindStolen, "stolen"},
+		{"destroyed", fyne.KeyF8, trace.KindDestroy, "destroyed"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // undoWindow is how long after a dispense it may be undone (the ledger
@@ -19,7 +19,7 @@ const undoWindow = 10 * 24 * time.Hour
 // dispensed is one dispense made on this screen.
 type dispensed struct {
 	code  Code
-	event ledger.Event
+	event trace.Event
 }
 
 // pharmacistScreen verifies packs and dispenses them.
@@ -141,7 +141,7 @@ func (p *pharmacistScreen) scan(raw []byte, source string) {
 		// verdict is shown once both are done.
 		saved := make(chan error, 1)
 		go func() { saved <- u.saveScan(ctx, rec) }()
-		var ver ledger.Verification
+		var ver trace.Verification
 		var verr error
 		var unit *Verdict
 		switch {
@@ -174,9 +174,9 @@ func (p *pharmacistScreen) scan(raw []byte, source string) {
 	})
 }
 
-func (p *pharmacistScreen) verify(ctx context.Context, c Code) (ledger.Verification, error) {
+func (p *pharmacistScreen) verify(ctx context.Context, c Code) (trace.Verification, error) {
 	if p.u.cfg.Verifier == nil {
-		return ledger.Verification{}, errNotConnected
+		return trace.Verification{}, errNotConnected
 	}
 	return p.u.cfg.Verifier.Verify(ctx, c, false)
 }
@@ -235,7 +235,7 @@ func (p *pharmacistScreen) dispense() {
 		u.showError(tr("pharm.dispense"), fieldErr("error.location"))
 		return
 	}
-	ev := vd.Code.Event(ledger.KindDispense, u.now(), u.set.Location).WithContentID()
+	ev := vd.Code.Event(trace.KindDispense, u.now(), u.set.Location).WithContentID()
 	p.dispenseBtn.Disable()
 	u.goTask(func(ctx context.Context) {
 		err := u.cfg.Queue.Enqueue(ctx, ev)
@@ -287,7 +287,7 @@ func (p *pharmacistScreen) undo() {
 		u.showError(tr("pharm.undo"), fieldErr("error.location"))
 		return
 	}
-	ev := c.Event(ledger.KindUndoDispense, u.now(), u.set.Location).WithContentID()
+	ev := c.Event(trace.KindUndoDispense, u.now(), u.set.Location).WithContentID()
 	p.undoBtn.Disable()
 	u.goTask(func(ctx context.Context) {
 		err := u.cfg.Queue.Enqueue(ctx, ev)

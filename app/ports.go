@@ -4,9 +4,9 @@ import (
 	"context"
 	"image"
 
-	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/scanner/intake"
 	"github.com/medtrace/medtrace/station"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // The interfaces below are everything the screens need from the rest of
@@ -25,7 +25,7 @@ type Parser interface {
 // Verifier answers "may I hand out this pack?". With offlineOnly it answers
 // from the local copy of the ledger only (an inspector in the field).
 type Verifier interface {
-	Verify(ctx context.Context, c Code, offlineOnly bool) (ledger.Verification, error)
+	Verify(ctx context.Context, c Code, offlineOnly bool) (trace.Verification, error)
 }
 
 // HistoryReader lists a pack's events, oldest first.
@@ -36,7 +36,7 @@ type HistoryReader interface {
 // EventQueue queues business events for the ledger. When Enqueue returns
 // nil the events are durable (committed to disk) and will be synced.
 type EventQueue interface {
-	Enqueue(ctx context.Context, events ...ledger.Event) error
+	Enqueue(ctx context.Context, events ...trace.Event) error
 }
 
 // ScanLog keeps every scan as read, valid or not.

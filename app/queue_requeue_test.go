@@ -8,7 +8,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
-	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // requeueView is a queue view that can also re-queue rejected events: it
@@ -42,9 +42,9 @@ func TestQueueScreenRejectedNeedAttention(t *testing.T) {
 	qv := &requeueView{fakeQueueView: fakeQueueView{
 		counts: QueueCounts{Recorded: 1, Rejected: 2},
 		events: []QueuedEvent{
-			{Event: ledger.Event{ID: "e1", Kind: ledger.KindDispense, Time: testNow, GTIN: "09501101530003", Serial: "A1"}, State: "recorded", TxID: "tx1", Block: 7},
-			{Event: ledger.Event{ID: "e2", Kind: ledger.KindShip, Time: testNow, SSCC: "340123450000000017"}, State: "rejected", Reason: "never-packed", Message: "The unit was never packed."},
-			{Event: ledger.Event{ID: "e3", Kind: ledger.KindDispense, Time: testNow, GTIN: "09501101530003", Serial: "A2"}, State: "rejected", Reason: "already-dispensed", Message: "Dispensed before."},
+			{Event: trace.Event{ID: "e1", Kind: trace.KindDispense, Time: testNow, GTIN: "09501101530003", Serial: "A1"}, State: "recorded", TxID: "tx1", Block: 7},
+			{Event: trace.Event{ID: "e2", Kind: trace.KindShip, Time: testNow, SSCC: "340123450000000017"}, State: "rejected", Reason: "never-packed", Message: "The unit was never packed."},
+			{Event: trace.Event{ID: "e3", Kind: trace.KindDispense, Time: testNow, GTIN: "09501101530003", Serial: "A2"}, State: "rejected", Reason: "already-dispensed", Message: "Dispensed before."},
 		},
 	}}
 	sy := &fakeSyncer{}
@@ -106,7 +106,7 @@ func TestQueueScreenRejectedNeedAttention(t *testing.T) {
 		t.Errorf("state with everything recorded %q", q.state.Text)
 	}
 	// Pending events show why they are not on the ledger yet.
-	line := q.eventLine(QueuedEvent{Event: ledger.Event{Kind: ledger.KindShip, Time: testNow, SSCC: "340123450000000017"}, State: "pending",
+	line := q.eventLine(QueuedEvent{Event: trace.Event{Kind: trace.KindShip, Time: testNow, SSCC: "340123450000000017"}, State: "pending",
 		Attempts: 4, Message: "transaction t1: ledger unavailable: could not launch chaincode\nDetails: ..."})
 	if !strings.HasSuffix(line, "4 attempts · not sent yet: transaction t1: ledger unavailable: could not launch chaincode") {
 		t.Errorf("pending line %q", line)

@@ -18,8 +18,8 @@ import (
 	"time"
 
 	"github.com/medtrace/medtrace/internal/store"
-	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/station"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // The real-window test runs the real binary (real parser, real store) under
@@ -52,10 +52,10 @@ func seedStore(t *testing.T, dir string) {
 	asOf := time.Date(2026, 11, 27, 7, 45, 0, 0, time.UTC)
 	ch := store.Changes{Block: 4711, Time: asOf,
 		Packs: []store.PackCopy{
-			{GTIN: rwGTIN, Serial: "PACK0001", Status: ledger.PackActive, Batch: "B2027A", Expiry: "2027-12-31", Block: 4700},
-			{GTIN: rwGTIN, Serial: "PACK0002", Status: ledger.PackActive, Batch: "R0042", Expiry: "2027-12-31", Block: 4700},
-			{GTIN: rwGTIN, Serial: "PACK0003", Status: ledger.PackDispensed, Batch: "B2027A", Expiry: "2027-12-31", Block: 4705,
-				LastKind: ledger.KindDispense, LastPlace: "4012345000016", LastTime: time.Date(2026, 11, 20, 9, 15, 0, 0, time.UTC)},
+			{GTIN: rwGTIN, Serial: "PACK0001", Status: trace.PackActive, Batch: "B2027A", Expiry: "2027-12-31", Block: 4700},
+			{GTIN: rwGTIN, Serial: "PACK0002", Status: trace.PackActive, Batch: "R0042", Expiry: "2027-12-31", Block: 4700},
+			{GTIN: rwGTIN, Serial: "PACK0003", Status: trace.PackDispensed, Batch: "B2027A", Expiry: "2027-12-31", Block: 4705,
+				LastKind: trace.KindDispense, LastPlace: "4012345000016", LastTime: time.Date(2026, 11, 20, 9, 15, 0, 0, time.UTC)},
 		},
 		Recalls: []store.RecallCopy{{GTIN: rwGTIN, Batch: "R0042", Reason: "contamination", Block: 4702, Time: asOf}},
 	}
@@ -400,7 +400,7 @@ func TestRealWindow(t *testing.T) {
 				measureIdle(t, r.cmd.Process.Pid)
 			}
 			r.stop()
-			checkQueued(t, data, []ledger.Kind{ledger.KindDispense})
+			checkQueued(t, data, []trace.Kind{trace.KindDispense})
 		})
 		t.Run("warehouse "+lang.name, func(t *testing.T) {
 			x.t = t
@@ -431,7 +431,7 @@ func TestRealWindow(t *testing.T) {
 			r.key("F9")
 			expect(t, r.waitFor("session"), map[string]any{"state": "closed", "events": 4})
 			r.stop()
-			checkQueued(t, data, []ledger.Kind{ledger.KindReceive, ledger.KindReceive, ledger.KindReceive, ledger.KindPack})
+			checkQueued(t, data, []trace.Kind{trace.KindReceive, trace.KindReceive, trace.KindReceive, trace.KindPack})
 		})
 		t.Run("inspector "+lang.name, func(t *testing.T) {
 			x.t = t
@@ -450,7 +450,7 @@ func TestRealWindow(t *testing.T) {
 			expect(t, r.waitFor("verdict"), map[string]any{"level": "ok", "offline": true})
 			r.shot("inspector-" + lang.name)
 			r.stop()
-			checkQueued(t, data, []ledger.Kind{ledger.KindInspect})
+			checkQueued(t, data, []trace.Kind{trace.KindInspect})
 
 			// The finding survives a restart; the regulator's tab lists the
 			// recalled pack seen by the scan above.
@@ -516,7 +516,7 @@ func refuseDispense(t *testing.T, dir string) {
 			t.Error(err)
 		}
 	}()
-	ev := ledger.Event{Kind: ledger.KindDispense, Time: time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC), Location: "4012345000009",
+	ev := trace.Event{Kind: trace.KindDispense, Time: time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC), Location: "4012345000009",
 		GTIN: rwGTIN, Serial: "PACK0003", Batch: "B2027A", Expiry: "2027-12-31"}.WithContentID()
 	if _, err := st.Enqueue(ctx, ev); err != nil {
 		t.Fatal(err)
@@ -532,7 +532,7 @@ func refuseDispense(t *testing.T, dir string) {
 
 // checkQueued opens the app's store after it exited and checks the events
 // it queued, in order.
-func checkQueued(t *testing.T, dir string, want []ledger.Kind) {
+func checkQueued(t *testing.T, dir string, want []trace.Kind) {
 	t.Helper()
 	st, err := store.Open(context.Background(), dir, store.Options{})
 	if err != nil {
@@ -543,7 +543,7 @@ func checkQueued(t *testing.T, dir string, want []ledger.Kind) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []ledger.Kind
+	var got []trace.Kind
 	for _, q := range qs {
 		got = append(got, q.Event.Kind)
 	}

@@ -323,7 +323,7 @@ func TestRoleScenarios(t *testing.T) {
 		w.kindRadio.SetSelected(w.kindRadio.Options[1]) // ship
 		w.counterparty.SetText(phar.gln)
 		distDesk.key(fyne.KeyF2)
-		if w.sess == nil || w.sess.Kind != ledger.KindShip {
+		if w.sess == nil || w.sess.Kind != trace.KindShip {
 			t.Fatal("the shipping session did not start")
 		}
 		distDesk.key(fyne.KeyF6) // pack mode: the SSCC first, then what goes in
@@ -351,7 +351,7 @@ func TestRoleScenarios(t *testing.T) {
 	step("pharmacy receives the pallet", func(t *testing.T) {
 		pw.counterparty.SetText(dist.gln)
 		pharIn.key(fyne.KeyF2)
-		if pw.sess == nil || pw.sess.Kind != ledger.KindReceive {
+		if pw.sess == nil || pw.sess.Kind != trace.KindReceive {
 			t.Fatal("the receiving session did not start")
 		}
 		pharIn.scan(pw.entry, "00"+palletSSCC)
@@ -527,7 +527,7 @@ func TestRoleScenarios(t *testing.T) {
 		if len(hs) == 0 {
 			t.Fatal("the ledger has no history of the pack")
 		}
-		if last := hs[len(hs)-1]; last.Kind != ledger.KindInspect || last.EventID != in.findings[0].EventID || last.Place != reg.gln {
+		if last := hs[len(hs)-1]; last.Kind != trace.KindInspect || last.EventID != in.findings[0].EventID || last.Place != reg.gln {
 			t.Fatalf("the ledger's last event of the pack is %s %s at %s, want the inspection %s at %s", last.Kind, last.EventID,
 				last.Place, in.findings[0].EventID, reg.gln)
 		}

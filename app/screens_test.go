@@ -15,8 +15,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/station"
+	"github.com/medtrace/medtrace/trace"
 )
 
 func ctrlBracket() fyne.Shortcut {
@@ -157,8 +157,8 @@ func TestDispenseAndUndo(t *testing.T) {
 		t.Fatalf("queued %d events, want 1", len(evs))
 	}
 	d := evs[0]
-	if d.Kind != ledger.KindDispense || d.GTIN != "09501101530003" || d.Serial != "ACTIVE1" || d.Batch != "B123" ||
-		d.Expiry != "2028-12-31" || d.Location != testGLN || !d.Time.Equal(testNow) || d.ID != ledger.ContentID(d) {
+	if d.Kind != trace.KindDispense || d.GTIN != "09501101530003" || d.Serial != "ACTIVE1" || d.Batch != "B123" ||
+		d.Expiry != "2028-12-31" || d.Location != testGLN || !d.Time.Equal(testNow) || d.ID != trace.ContentID(d) {
 		t.Fatalf("dispense event %+v", d)
 	}
 	if p.verdict.title.Text != "Dispensed — queued for the ledger" || len(p.recent) != 1 {
@@ -173,7 +173,7 @@ func TestDispenseAndUndo(t *testing.T) {
 	}
 	fx.key(fyne.KeyF3)
 	evs = fx.queue.all()
-	if len(evs) != 2 || evs[1].Kind != ledger.KindUndoDispense || evs[1].Serial != "ACTIVE1" || evs[1].Location != testGLN {
+	if len(evs) != 2 || evs[1].Kind != trace.KindUndoDispense || evs[1].Serial != "ACTIVE1" || evs[1].Location != testGLN {
 		t.Fatalf("undo event %+v", evs)
 	}
 	if evs[1].ID == evs[0].ID {
@@ -185,7 +185,7 @@ func TestDispenseAndUndo(t *testing.T) {
 
 	t.Run("undo a pack dispensed here earlier", func(t *testing.T) {
 		fx := newFixture(t, RolePharmacist, LangEnglish)
-		fx.ver.answers["DISP1"] = func() ledger.Verification {
+		fx.ver.answers["DISP1"] = func() trace.Verification {
 			v := fx.ver.answers["DISP1"]
 			v.LastPlace = testGLN
 			return v
@@ -195,7 +195,7 @@ func TestDispenseAndUndo(t *testing.T) {
 			t.Fatal("undo disabled for a pack dispensed here 7 days ago")
 		}
 		fx.key(fyne.KeyF3)
-		if evs := fx.queue.all(); len(evs) != 1 || evs[0].Kind != ledger.KindUndoDispense {
+		if evs := fx.queue.all(); len(evs) != 1 || evs[0].Kind != trace.KindUndoDispense {
 			t.Fatalf("events %+v", evs)
 		}
 	})
@@ -322,7 +322,7 @@ func TestInspector(t *testing.T) {
 		t.Fatalf("%d findings", len(s.findings))
 	}
 	evs := fx.queue.all()
-	if len(evs) != 2 || evs[0].Kind != ledger.KindInspect || evs[0].Conformant == nil || *evs[0].Conformant ||
+	if len(evs) != 2 || evs[0].Kind != trace.KindInspect || evs[0].Conformant == nil || *evs[0].Conformant ||
 		evs[0].Note != "recalled batch on the shelf" || !*evs[1].Conformant {
 		t.Fatalf("inspect events %+v", evs)
 	}
@@ -378,10 +378,10 @@ func TestQueueScreen(t *testing.T) {
 	qv := &fakeQueueView{
 		counts: QueueCounts{Pending: 1200, InFlight: 100, Recorded: 5, Rejected: 1},
 		events: []QueuedEvent{
-			{Event: ledger.Event{Kind: ledger.KindDispense, Time: testNow, GTIN: "09501101530003", Serial: "A1"}, State: "recorded", TxID: "tx0123456789", Block: 77},
-			{Event: ledger.Event{Kind: ledger.KindDispense, Time: testNow, GTIN: "09501101530003", Serial: "A2"}, State: "rejected", Reason: "already-dispensed", Message: "dispensed at 4012345000016 on 2026-11-20"},
-			{Event: ledger.Event{Kind: ledger.KindShip, Time: testNow, SSCC: "340123450000000017"}, State: "pending", Attempts: 3},
-			{Event: ledger.Event{Kind: ledger.KindDispense, Time: testNow, GTIN: "09501101530003", Serial: "A3"}, State: "recorded", TxID: "tx9876543210"},
+			{Event: trace.Event{Kind: trace.KindDispense, Time: testNow, GTIN: "09501101530003", Serial: "A1"}, State: "recorded", TxID: "tx0123456789", Block: 77},
+			{Event: trace.Event{Kind: trace.KindDispense, Time: testNow, GTIN: "09501101530003", Serial: "A2"}, State: "rejected", Reason: "already-dispensed", Message: "dispensed at 4012345000016 on 2026-11-20"},
+			{Event: trace.Event{Kind: trace.KindShip, Time: testNow, SSCC: "340123450000000017"}, State: "pending", Attempts: 3},
+			{Event: trace.Event{Kind: trace.KindDispense, Time: testNow, GTIN: "09501101530003", Serial: "A3"}, State: "recorded", TxID: "tx9876543210"},
 		},
 	}
 	sy := &fakeSyncer{}

@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/trace"
 )
 
@@ -34,7 +33,7 @@ func unitVerdict(c Code, uc UnitContents, err error) Verdict {
 	v.Unit, v.Offline, v.AsOf = &u, uc.Offline, uc.AsOf
 	t := uc.Tally()
 	switch {
-	case uc.Status == ledger.PackUnknown || uc.Status == "":
+	case uc.Status == trace.PackUnknown || uc.Status == "":
 		v.Reason = ReasonUnitUnknown
 	case t.Packs == 0:
 		v.Level, v.Reason = LevelUnverified, ReasonUnitEmpty
@@ -48,23 +47,23 @@ func unitVerdict(c Code, uc UnitContents, err error) Verdict {
 
 // unitLines are the lines under the band: each pack that is not active
 // first, then the others, at most unitDetailLines, and how many more.
-func unitLines(f formatter, c ledger.Contents) []string {
+func unitLines(f formatter, c trace.Contents) []string {
 	type line struct {
 		bad  bool
 		text string
 	}
 	var ls []line
-	var walk func(c ledger.Contents, in string)
-	walk = func(c ledger.Contents, in string) {
+	var walk func(c trace.Contents, in string)
+	walk = func(c trace.Contents, in string) {
 		for _, p := range c.Packs {
 			t := tr("unit.pack", map[string]any{"GTIN": p.GTIN, "Serial": p.Serial, "Status": statusText(p.Status), "Batch": orDash(p.Batch)})
 			if in != "" {
 				t = tr("unit.in", map[string]any{"Text": t, "SSCC": in})
 			}
-			ls = append(ls, line{bad: p.Status != ledger.PackActive, text: t})
+			ls = append(ls, line{bad: p.Status != trace.PackActive, text: t})
 		}
 		for _, u := range c.Units {
-			ls = append(ls, line{bad: u.Status != ledger.PackActive, text: tr("unit.case", map[string]any{"SSCC": u.SSCC, "Status": statusText(u.Status)})})
+			ls = append(ls, line{bad: u.Status != trace.PackActive, text: tr("unit.case", map[string]any{"SSCC": u.SSCC, "Status": statusText(u.Status)})})
 			walk(u, u.SSCC)
 		}
 	}
@@ -83,7 +82,7 @@ func unitLines(f formatter, c ledger.Contents) []string {
 }
 
 // statusText words a pack or unit status.
-func statusText(s ledger.PackStatus) string {
+func statusText(s trace.PackStatus) string {
 	if hasTranslation("status." + string(s)) {
 		return tr("status." + string(s))
 	}
@@ -91,9 +90,9 @@ func statusText(s ledger.PackStatus) string {
 }
 
 // packStatuses lists the statuses worded as "status.<status>".
-func packStatuses() []ledger.PackStatus {
-	return []ledger.PackStatus{ledger.PackUnknown, ledger.PackActive, ledger.PackInTransit, ledger.PackDispensed, ledger.PackDestroyed,
-		ledger.PackStolen, ledger.PackRecalled, ledger.PackExpired, ledger.PackSample, ledger.PackExported}
+func packStatuses() []trace.PackStatus {
+	return []trace.PackStatus{trace.PackUnknown, trace.PackActive, trace.PackInTransit, trace.PackDispensed, trace.PackDestroyed,
+		trace.PackStolen, trace.PackRecalled, trace.PackExpired, trace.PackSample, trace.PackExported}
 }
 
 // lookupUnit reads an SSCC's contents (the ledger first unless offlineOnly)
@@ -129,9 +128,9 @@ func (r *receipt) shippedHere(key string) {
 }
 
 // learn adds the contents of a received unit to what is expected.
-func (r *receipt) learn(c ledger.Contents) {
-	var walk func(c ledger.Contents)
-	walk = func(c ledger.Contents) {
+func (r *receipt) learn(c trace.Contents) {
+	var walk func(c trace.Contents)
+	walk = func(c trace.Contents) {
 		for _, p := range c.Packs {
 			k := "pack:" + p.GTIN + "/" + p.Serial
 			if _, ok := r.expected[k]; !ok {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/trace"
 )
 
@@ -61,7 +60,7 @@ type Verdict struct {
 	Level   Level
 	Reason  string
 	Code    Code
-	Ver     *ledger.Verification // nil when the ledger was not asked
+	Ver     *trace.Verification // nil when the ledger was not asked
 	Offline bool
 	AsOf    time.Time
 	Block   uint64
@@ -87,25 +86,25 @@ func alertOrder() []struct{ code, reason string } {
 }
 
 // statusReason maps a pack state other than active to a verdict reason.
-func statusReason(s ledger.PackStatus) string {
+func statusReason(s trace.PackStatus) string {
 	switch s {
-	case ledger.PackUnknown:
+	case trace.PackUnknown:
 		return ReasonUnknown
-	case ledger.PackDispensed:
+	case trace.PackDispensed:
 		return ReasonDispensed
-	case ledger.PackRecalled:
+	case trace.PackRecalled:
 		return ReasonRecalled
-	case ledger.PackExpired:
+	case trace.PackExpired:
 		return ReasonExpired
-	case ledger.PackDestroyed:
+	case trace.PackDestroyed:
 		return ReasonDestroyed
-	case ledger.PackStolen:
+	case trace.PackStolen:
 		return ReasonStolen
-	case ledger.PackInTransit:
+	case trace.PackInTransit:
 		return ReasonInTransit
-	case ledger.PackSample:
+	case trace.PackSample:
 		return ReasonSample
-	case ledger.PackExported:
+	case trace.PackExported:
 		return ReasonExported
 	}
 	return ""
@@ -145,7 +144,7 @@ func expired(expiry, now time.Time) bool {
 }
 
 // decide turns a code and the ledger's answer into a verdict.
-func decide(c Code, ver ledger.Verification, err error, now time.Time) Verdict {
+func decide(c Code, ver trace.Verification, err error, now time.Time) Verdict {
 	if v, ok := codeVerdict(c, now); !ok {
 		return v
 	}
@@ -179,7 +178,7 @@ func decide(c Code, ver ledger.Verification, err error, now time.Time) Verdict {
 		v.Place, v.When = ver.LastPlace, ver.LastTime
 	}
 	if v.Reason == "" {
-		if ver.Status == ledger.PackActive {
+		if ver.Status == trace.PackActive {
 			v.Level, v.Reason = LevelOK, ReasonActive
 		} else {
 			v.Reason = ReasonAlert

@@ -10,8 +10,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/station"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // warehouseScreen records receiving and shipping sessions.
@@ -196,15 +196,15 @@ func (w *warehouseScreen) start() {
 		u.showError(tr("wh.start"), fieldErr("error.location"))
 		return
 	}
-	kind := ledger.KindReceive
+	kind := trace.KindReceive
 	if w.kindRadio.Selected == tr("wh.ship") {
-		kind = ledger.KindShip
+		kind = trace.KindShip
 	}
 	w.sess = station.NewSession(kind, cp, loc, u.now())
 	w.runSession = u.session
 	u.session = newSessionID()
 	key := "wh.heading.receive"
-	if kind == ledger.KindShip {
+	if kind == trace.KindShip {
 		key = "wh.heading.ship"
 	}
 	w.heading.SetText(tr(key, map[string]any{"Counterparty": cp, "Location": loc, "Since": u.f.dateTime(w.sess.Started)}))
@@ -212,7 +212,7 @@ func (w *warehouseScreen) start() {
 	w.rcpt = nil
 	w.rcptLabel.SetText("")
 	w.rcptLabel.Hide()
-	if kind == ledger.KindReceive {
+	if kind == trace.KindReceive {
 		w.rcpt = newReceipt()
 	}
 	w.modeRadio.SetSelected(w.modeRadio.Options[station.ModeItems])
@@ -364,7 +364,7 @@ func (w *warehouseScreen) learnUnit(c Code) {
 				w.warnList.Refresh()
 				return
 			}
-			if uc.Status == ledger.PackUnknown {
+			if uc.Status == trace.PackUnknown {
 				w.warnings = append(w.warnings, tr("wh.receipt.unknown", map[string]any{"SSCC": c.SSCC}))
 				w.warnList.Refresh()
 			}
@@ -389,7 +389,7 @@ func (w *warehouseScreen) learnPack(c Code) {
 			if w.rcpt != rc || err != nil {
 				return
 			}
-			if ver.Status == ledger.PackInTransit && ver.Consignee != nil && ver.Consignee.GLN == loc {
+			if ver.Status == trace.PackInTransit && ver.Consignee != nil && ver.Consignee.GLN == loc {
 				rc.shippedHere(c.Key())
 				w.showReceipt()
 			}

@@ -9,11 +9,11 @@ import (
 
 	"github.com/medtrace/medtrace/internal/packcode"
 	"github.com/medtrace/medtrace/internal/store"
-	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/ledger/network"
 	"github.com/medtrace/medtrace/station"
 
 	"github.com/medtrace/medtrace/internal/datadir"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // exitFailure is the exit status when a command could not do its work (the
@@ -130,8 +130,8 @@ func asOf(t time.Time, block uint64) string {
 }
 
 // kinds lists the event kinds queue add accepts.
-func kinds() []ledger.Kind {
-	return []ledger.Kind{ledger.KindCommission, ledger.KindPack, ledger.KindUnpack, ledger.KindShip, ledger.KindReceive,
-		ledger.KindDispense, ledger.KindUndoDispense, ledger.KindDestroy, ledger.KindStolen, ledger.KindRecall,
-		ledger.KindSample, ledger.KindExport, ledger.KindInspect}
+func kinds() []trace.Kind {
+	return []trace.Kind{trace.KindCommission, trace.KindPack, trace.KindUnpack, trace.KindShip, trace.KindReceive,
+		trace.KindDispense, trace.KindUndoDispense, trace.KindDestroy, trace.KindStolen, trace.KindRecall,
+		trace.KindSample, trace.KindExport, trace.KindInspect}
 }

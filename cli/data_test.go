@@ -15,7 +15,6 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/medtrace/medtrace/internal/store"
-	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/trace"
 )
 
@@ -182,8 +181,8 @@ func TestVerifyOfflineAnswerSaysAsOf(t *testing.T) {
 	}
 	at := time.Date(2026, 4, 2, 9, 30, 0, 0, time.UTC)
 	if _, err := s.ApplyChanges(ctx, store.Changes{Block: 77, Time: at, Packs: []store.PackCopy{
-		{GTIN: "09506000134352", Serial: "OK1", Status: ledger.PackActive, Batch: "B1", Expiry: "2099-12-31", Block: 70},
-		{GTIN: "09506000134352", Serial: "GONE", Status: ledger.PackDispensed, Batch: "B1", Expiry: "2099-12-31", Block: 71},
+		{GTIN: "09506000134352", Serial: "OK1", Status: trace.PackActive, Batch: "B1", Expiry: "2099-12-31", Block: 70},
+		{GTIN: "09506000134352", Serial: "GONE", Status: trace.PackDispensed, Batch: "B1", Expiry: "2099-12-31", Block: 71},
 	}}, store.Apply{Checkpoint: "ledger-events"}); err != nil {
 		t.Fatal(err)
 	}
@@ -194,11 +193,11 @@ func TestVerifyOfflineAnswerSaysAsOf(t *testing.T) {
 	cases := []struct {
 		name, code string
 		exit       int
-		status     ledger.PackStatus
+		status     trace.PackStatus
 	}{
-		{"fine", "(01)09506000134352(21)OK1(10)B1", ExitOK, ledger.PackActive},
-		{"dispensed", "(01)09506000134352(21)GONE", ExitInvalid, ledger.PackDispensed},
-		{"unknown", "(01)09506000134352(21)NOPE", ExitInvalid, ledger.PackUnknown},
+		{"fine", "(01)09506000134352(21)OK1(10)B1", ExitOK, trace.PackActive},
+		{"dispensed", "(01)09506000134352(21)GONE", ExitInvalid, trace.PackDispensed},
+		{"unknown", "(01)09506000134352(21)NOPE", ExitInvalid, trace.PackUnknown},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -277,20 +276,20 @@ func TestExportEPCIS(t *testing.T) {
 		t.Fatal(err)
 	}
 	no := false
-	for _, ev := range []ledger.Event{
-		{Kind: ledger.KindCommission, GTIN: "09506000134352", Serial: "A/1 x", Batch: "B1", Expiry: "2027-12-31", Location: "4012345000009"},
-		{Kind: ledger.KindPack, SSCC: "106141411234567897", Children: []string{"09506000134352/A", "106141411234567880"}, Location: "4012345000009"},
-		{Kind: ledger.KindUnpack, SSCC: "106141411234567897"},
-		{Kind: ledger.KindShip, SSCC: "106141411234567897", Location: "4012345000009", Counterparty: "4012345000016"},
-		{Kind: ledger.KindReceive, GTIN: "09506000134352", Serial: "A", Location: "4012345000016", Counterparty: "4012345000009"},
-		{Kind: ledger.KindDispense, GTIN: "09506000134352", Serial: "A"},
-		{Kind: ledger.KindUndoDispense, GTIN: "09506000134352", Serial: "A"},
-		{Kind: ledger.KindDestroy, GTIN: "09506000134352", Serial: "B"},
-		{Kind: ledger.KindStolen, GTIN: "09506000134352", Serial: "C"},
-		{Kind: ledger.KindRecall, GTIN: "09506000134352", Batch: "B1", Note: "contamination"},
-		{Kind: ledger.KindSample, GTIN: "09506000134352", Serial: "D"},
-		{Kind: ledger.KindExport, GTIN: "09506000134352", Serial: "E", Counterparty: "4012345000016"},
-		{Kind: ledger.KindInspect, GTIN: "09506000134352", Serial: "F", Conformant: &no},
+	for _, ev := range []trace.Event{
+		{Kind: trace.KindCommission, GTIN: "09506000134352", Serial: "A/1 x", Batch: "B1", Expiry: "2027-12-31", Location: "4012345000009"},
+		{Kind: trace.KindPack, SSCC: "106141411234567897", Children: []string{"09506000134352/A", "106141411234567880"}, Location: "4012345000009"},
+		{Kind: trace.KindUnpack, SSCC: "106141411234567897"},
+		{Kind: trace.KindShip, SSCC: "106141411234567897", Location: "4012345000009", Counterparty: "4012345000016"},
+		{Kind: trace.KindReceive, GTIN: "09506000134352", Serial: "A", Location: "4012345000016", Counterparty: "4012345000009"},
+		{Kind: trace.KindDispense, GTIN: "09506000134352", Serial: "A"},
+		{Kind: trace.KindUndoDispense, GTIN: "09506000134352", Serial: "A"},
+		{Kind: trace.KindDestroy, GTIN: "09506000134352", Serial: "B"},
+		{Kind: trace.KindStolen, GTIN: "09506000134352", Serial: "C"},
+		{Kind: trace.KindRecall, GTIN: "09506000134352", Batch: "B1", Note: "contamination"},
+		{Kind: trace.KindSample, GTIN: "09506000134352", Serial: "D"},
+		{Kind: trace.KindExport, GTIN: "09506000134352", Serial: "E", Counterparty: "4012345000016"},
+		{Kind: trace.KindInspect, GTIN: "09506000134352", Serial: "F", Conformant: &no},
 	} {
 		if _, err := s.Enqueue(ctx, ev); err != nil {
 			t.Fatal(err)

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/medtrace/medtrace/internal/store"
-	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/trace"
 )
 
@@ -61,7 +60,7 @@ func runExport(ctx context.Context, sio IO, args []string) int {
 	if err != nil {
 		return printStoreErr(sio, "export", err)
 	}
-	events := make([]ledger.Event, 0, len(evs))
+	events := make([]trace.Event, 0, len(evs))
 	for _, e := range evs {
 		events = append(events, e.Event)
 	}

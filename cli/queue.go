@@ -14,7 +14,6 @@ import (
 
 	"github.com/medtrace/medtrace/internal/gs1"
 	"github.com/medtrace/medtrace/internal/store"
-	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/station"
 	"github.com/medtrace/medtrace/trace"
 )
@@ -111,7 +110,7 @@ func runQueueAdd(ctx context.Context, sio IO, args []string) int {
 		fmt.Fprintf(sio.Stderr, "medtrace queue add: unexpected argument %q\n", fs.Arg(0))
 		return ExitUsage
 	}
-	k := ledger.Kind(*kind)
+	k := trace.Kind(*kind)
 	if !slices.Contains(kinds(), k) {
 		fmt.Fprintf(sio.Stderr, "medtrace queue add: --event %q is not an event kind (see 'medtrace queue -h')\n", *kind)
 		return ExitUsage
@@ -156,11 +155,11 @@ func runQueueAdd(ctx context.Context, sio IO, args []string) int {
 		fmt.Fprintf(sio.Stderr, "medtrace queue add: %v\n", err)
 		return ExitUsage
 	}
-	if cn != "" && k == ledger.KindCommission && (evBatch == "" || codeExpiry == "") {
+	if cn != "" && k == trace.KindCommission && (evBatch == "" || codeExpiry == "") {
 		fmt.Fprintln(sio.Stderr, "medtrace queue add: a China drug code carries no batch or expiry: a commission names them with --batch and --expiry")
 		return ExitUsage
 	}
-	if cn != "" && k == ledger.KindRecall {
+	if cn != "" && k == trace.KindRecall {
 		serial = "" // a recall names the code's product and a batch
 	}
 	ws, done, _, err := df.openStation(ctx, sio, false, station.Options{})
@@ -193,10 +192,10 @@ func runQueueAdd(ctx context.Context, sio IO, args []string) int {
 		}
 		return keepScan("the code is not valid", lines...)
 	}
-	ev := ledger.Event{Kind: k, Location: *location, Counterparty: *counterparty, GTIN: gtin, Serial: serial,
+	ev := trace.Event{Kind: k, Location: *location, Counterparty: *counterparty, GTIN: gtin, Serial: serial,
 		Batch: evBatch, Expiry: codeExpiry, SSCC: res.SSCC, Note: *note, Time: scan.Time.UTC()}
 	if *link != "" {
-		if k != ledger.KindCommission {
+		if k != trace.KindCommission {
 			fmt.Fprintf(sio.Stderr, "medtrace queue add: --link is for commission events, not %s\n", k)
 			return ExitUsage
 		}
@@ -207,7 +206,7 @@ func runQueueAdd(ctx context.Context, sio IO, args []string) int {
 		}
 		ev.Link = c.Ref()
 	}
-	if len(children) > 0 && k != ledger.KindPack && k != ledger.KindUnpack {
+	if len(children) > 0 && k != trace.KindPack && k != trace.KindUnpack {
 		fmt.Fprintf(sio.Stderr, "medtrace queue add: --child is for pack and unpack events, not %s\n", k)
 		return ExitUsage
 	}
@@ -280,17 +279,17 @@ func childOf(code string) (trace.Child, error) {
 }
 
 // missingFor says what an event of its kind lacks, "" if nothing.
-func missingFor(ev ledger.Event) string {
+func missingFor(ev trace.Event) string {
 	switch ev.Kind {
-	case ledger.KindRecall:
+	case trace.KindRecall:
 		if ev.GTIN == "" || ev.Batch == "" {
 			return "a recall needs a code with a GTIN (or a China drug code) and a batch (from the code or --batch)"
 		}
-	case ledger.KindPack, ledger.KindUnpack:
+	case trace.KindPack, trace.KindUnpack:
 		if ev.SSCC == "" {
 			return "packing and unpacking need an SSCC code"
 		}
-	case ledger.KindShip, ledger.KindReceive:
+	case trace.KindShip, trace.KindReceive:
 		if ev.SSCC == "" && (ev.GTIN == "" || ev.Serial == "") {
 			return "shipping and receiving need a pack's GTIN and serial, a China drug code or an SSCC"
 		}
@@ -320,7 +319,7 @@ type queueItem struct {
 	// NotBefore is when a pending event is sent again at the earliest.
 	NotBefore *time.Time   `json:"notBefore,omitempty"`
 	Requeued  *requeueItem `json:"requeued,omitempty"`
-	Event     ledger.Event `json:"event"`
+	Event     trace.Event  `json:"event"`
 }
 
 // requeueItem is the latest re-queue of an event, in "queue list --json".

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/medtrace/medtrace/internal/store"
-	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // TestQueueRequeue re-queues events the ledger rejected, by ID, by SEQ
@@ -24,7 +24,7 @@ func TestQueueRequeue(t *testing.T) {
 	}
 	var ids []string
 	for i := range 3 {
-		ev, err := s.Enqueue(ctx, ledger.Event{Kind: ledger.KindShip, GTIN: "09506000134352", Serial: fmt.Sprint("Q", i)})
+		ev, err := s.Enqueue(ctx, trace.Event{Kind: trace.KindShip, GTIN: "09506000134352", Serial: fmt.Sprint("Q", i)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -34,9 +34,9 @@ func TestQueueRequeue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := ledger.BatchResult{TxID: "tx9", Block: 4}
+	res := trace.BatchResult{TxID: "tx9", Block: 4}
 	for _, ev := range c.Events {
-		res.Results = append(res.Results, ledger.Result{EventID: ev.ID, Status: ledger.StatusRejected, Reason: "never-packed", Message: "The pack was never packed."})
+		res.Results = append(res.Results, trace.Result{EventID: ev.ID, Status: trace.StatusRejected, Reason: "never-packed", Message: "The pack was never packed."})
 	}
 	if err := s.Record(ctx, c.ID, res); err != nil {
 		t.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/station"
 	"github.com/medtrace/medtrace/trace"
 )
@@ -31,7 +30,7 @@ answer (no ledger and no local copy).
 // identifier, serial the other 13 digits); drugCode is the 20-digit code
 // and drugCodeNote says that the ledger is the authority on it.
 type verifyJSON struct {
-	ledger.Verification
+	trace.Verification
 	DrugCode     string `json:"drugCode,omitempty"`
 	DrugCodeNote string `json:"drugCodeNote,omitempty"`
 	OnlineError  string `json:"onlineError,omitempty"`
@@ -97,7 +96,7 @@ func runVerify(ctx context.Context, sio IO, args []string) int {
 	if *jsonOut {
 		out := verifyJSON{Verification: ans}
 		if cn != "" {
-			out.DrugCode, out.DrugCodeNote = cn, cnAuthority(ans.Status != ledger.PackUnknown)
+			out.DrugCode, out.DrugCodeNote = cn, cnAuthority(ans.Status != trace.PackUnknown)
 		}
 		if online != nil {
 			out.OnlineError = online.Error()
@@ -117,7 +116,7 @@ func runVerify(ctx context.Context, sio IO, args []string) int {
 			fmt.Fprintf(sio.Stdout, "  %s: %s\n", a.Code, a.Message)
 		}
 		if cn != "" {
-			fmt.Fprintf(sio.Stdout, "  %s\n", cnAuthority(ans.Status != ledger.PackUnknown))
+			fmt.Fprintf(sio.Stdout, "  %s\n", cnAuthority(ans.Status != trace.PackUnknown))
 		}
 		if ans.Batch != "" || ans.Expiry != "" {
 			fmt.Fprintf(sio.Stdout, "  declared batch %s, expiry %s\n", ans.Batch, ans.Expiry)

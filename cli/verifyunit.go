@@ -7,14 +7,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/station"
 	"github.com/medtrace/medtrace/trace"
 )
 
 // unitJSON is "verify --json SSCC"'s answer.
 type unitJSON struct {
-	ledger.Contents
+	trace.Contents
 	Packs  int  `json:"packCount"`   // every pack inside, at any depth
 	Active int  `json:"activeCount"` // of which active
 	OK     bool `json:"ok"`          // known and active here, not empty, and every pack inside active (trace.Contents.Sound)
@@ -50,7 +49,7 @@ func verifyUnit(ctx context.Context, sio IO, df *dataFlags, sscc string, jsonOut
 			return printStoreErr(sio, "verify", err)
 		}
 	} else {
-		if c.Status == ledger.PackUnknown {
+		if c.Status == trace.PackUnknown {
 			fmt.Fprintf(sio.Stdout, "UNKNOWN: SSCC %s was never packed on the ledger\n", sscc)
 		} else {
 			fmt.Fprintf(sio.Stdout, "SSCC %s is %s with %d packs (%d active)\n", sscc, c.Status, out.Packs, out.Active)
@@ -63,7 +62,7 @@ func verifyUnit(ctx context.Context, sio IO, df *dataFlags, sscc string, jsonOut
 	return ExitOK
 }
 
-func printUnit(sio IO, c ledger.Contents, indent string) {
+func printUnit(sio IO, c trace.Contents, indent string) {
 	for _, p := range c.Packs {
 		fmt.Fprintf(sio.Stdout, "%s%s: %s (batch %s, expiry %s)\n", indent, trace.PackName(p.GTIN, p.Serial), p.Status, p.Batch, p.Expiry)
 	}

@@ -163,28 +163,28 @@ func TestDesksOnTheLedger(t *testing.T) {
 	g := withCheckDigit("0" + prefix + stamp[len(stamp)-(12-len(prefix)):])
 	sscc := withCheckDigit("0" + prefix + stamp[len(stamp)-(16-len(prefix)):])
 	now := time.Now().UTC()
-	var commission, ship, receive []ledger.Event
+	var commission, ship, receive []trace.Event
 	var kids []string
 	for _, serial := range []string{"D1" + stamp[8:], "D2" + stamp[8:]} {
-		commission = append(commission, ledger.Event{Kind: ledger.KindCommission, Time: now, Location: gln, GTIN: g, Serial: serial,
+		commission = append(commission, trace.Event{Kind: trace.KindCommission, Time: now, Location: gln, GTIN: g, Serial: serial,
 			Batch: "B1", Expiry: "2028-12-31"}.WithContentID())
-		ship = append(ship, ledger.Event{Kind: ledger.KindShip, Time: now, Location: gln, Counterparty: dgln, GTIN: g, Serial: serial,
+		ship = append(ship, trace.Event{Kind: trace.KindShip, Time: now, Location: gln, Counterparty: dgln, GTIN: g, Serial: serial,
 			Batch: "B1", Expiry: "2028-12-31"}.WithContentID())
-		receive = append(receive, ledger.Event{Kind: ledger.KindReceive, Time: now, Location: dgln, Counterparty: gln, GTIN: g, Serial: serial,
+		receive = append(receive, trace.Event{Kind: trace.KindReceive, Time: now, Location: dgln, Counterparty: gln, GTIN: g, Serial: serial,
 			Batch: "B1", Expiry: "2028-12-31"}.WithContentID())
 		kids = append(kids, trace.PackChild(g, serial).Ref())
 	}
-	pack := ledger.Event{Kind: ledger.KindPack, Time: now, Location: dgln, SSCC: sscc, Children: kids}.WithContentID()
+	pack := trace.Event{Kind: trace.KindPack, Time: now, Location: dgln, SSCC: sscc, Children: kids}.WithContentID()
 	for _, step := range []struct {
 		role string
-		evs  []ledger.Event
-	}{{"manufacturer", commission}, {"manufacturer", ship}, {"distributor", receive}, {"distributor", []ledger.Event{pack}}} {
+		evs  []trace.Event
+	}{{"manufacturer", commission}, {"manufacturer", ship}, {"distributor", receive}, {"distributor", []trace.Event{pack}}} {
 		res, err := clients[step.role].Submit(ctx, step.evs)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, r := range res.Results {
-			if r.Status != ledger.StatusAccepted {
+			if r.Status != trace.StatusAccepted {
 				t.Fatalf("seed as %s: %+v", step.role, r)
 			}
 		}
@@ -193,11 +193,11 @@ func TestDesksOnTheLedger(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if uc.Offline || uc.Status != ledger.PackActive || len(uc.Packs) != 2 || uc.Packs[0].Status != ledger.PackActive {
+	if uc.Offline || uc.Status != trace.PackActive || len(uc.Packs) != 2 || uc.Packs[0].Status != trace.PackActive {
 		t.Errorf("contents %+v: want the two active packs, online", uc)
 	}
 	unknown, err := s.UnitContents(ctx, withCheckDigit("0"+prefix+strings.Repeat("9", 16-len(prefix))), false)
-	if err != nil || unknown.Status != ledger.PackUnknown {
+	if err != nil || unknown.Status != trace.PackUnknown {
 		t.Errorf("unknown SSCC: %+v, %v; want status unknown", unknown, err)
 	}
 }

@@ -176,13 +176,13 @@ func TestVerifyWithoutTheLedger(t *testing.T) {
 	t.Run("the local copy answers", func(t *testing.T) {
 		s := newStation(t)
 		ch := store.Changes{Block: 41, Time: testNow.Add(-time.Hour), Packs: []store.PackCopy{
-			{GTIN: gtin, Serial: "PACK1", Status: ledger.PackDispensed, Batch: "B1", Expiry: "2027-12-31"}}}
+			{GTIN: gtin, Serial: "PACK1", Status: trace.PackDispensed, Batch: "B1", Expiry: "2027-12-31"}}}
 		if _, err := s.Store().ApplyChanges(ctx, ch, store.Apply{Checkpoint: outbox.Checkpoint}); err != nil {
 			t.Fatal(err)
 		}
 		for _, offlineOnly := range []bool{true, false} {
 			a, err := s.Ask(ctx, pack, offlineOnly)
-			if err != nil || !a.Offline || a.Status != ledger.PackDispensed || a.Block != 41 {
+			if err != nil || !a.Offline || a.Status != trace.PackDispensed || a.Block != 41 {
 				t.Fatalf("Ask(offlineOnly %v) = %+v, %v; want dispensed, offline, block 41", offlineOnly, a, err)
 			}
 			if offlineOnly != (a.Online == nil) {

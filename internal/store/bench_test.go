@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // BenchmarkEnqueue is a durable enqueue, one event per transaction as a
@@ -19,7 +19,7 @@ import (
 func BenchmarkEnqueue(b *testing.B) {
 	s := openTest(b, Options{})
 	ctx := context.Background()
-	ev := ledger.Event{Kind: ledger.KindReceive, GTIN: "09506000134352", Batch: "B1", Expiry: "2027-12-31", Location: "4012345000009"}
+	ev := trace.Event{Kind: trace.KindReceive, GTIN: "09506000134352", Batch: "B1", Expiry: "2027-12-31", Location: "4012345000009"}
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		ev.ID, ev.Serial = "", fmt.Sprint(i)
@@ -43,7 +43,7 @@ func BenchmarkClaimBesideInflight(b *testing.B) {
 			b.Fatal(err)
 		}
 		for i := range n {
-			if _, err := s.EnqueueTx(ctx, tx, ledger.Event{Kind: ledger.KindCommission, GTIN: "09506000134352", Serial: fmt.Sprint("S", from+i)}); err != nil {
+			if _, err := s.EnqueueTx(ctx, tx, trace.Event{Kind: trace.KindCommission, GTIN: "09506000134352", Serial: fmt.Sprint("S", from+i)}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -73,9 +73,9 @@ func BenchmarkClaimBesideInflight(b *testing.B) {
 		claim()
 		c := claims[0]
 		claims = claims[1:]
-		res := ledger.BatchResult{TxID: "tx", Block: 1}
+		res := trace.BatchResult{TxID: "tx", Block: 1}
 		for _, ev := range c.Events {
-			res.Results = append(res.Results, ledger.Result{EventID: ev.ID, Status: ledger.StatusAccepted, TxID: "tx"})
+			res.Results = append(res.Results, trace.Result{EventID: ev.ID, Status: trace.StatusAccepted, TxID: "tx"})
 		}
 		if err := s.Record(ctx, c.ID, res); err != nil {
 			b.Fatal(err)
@@ -91,7 +91,7 @@ func BenchmarkCapture(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		serial := fmt.Sprint(i)
 		if _, _, err := s.Capture(ctx, Scan{Session: "bench", Raw: []byte("010950600013435221" + serial), Valid: true, GTIN: "09506000134352", Serial: serial},
-			ledger.Event{Kind: ledger.KindReceive, GTIN: "09506000134352", Serial: serial}); err != nil {
+			trace.Event{Kind: trace.KindReceive, GTIN: "09506000134352", Serial: serial}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -145,7 +145,7 @@ func BenchmarkEnqueueVsBare(b *testing.B) {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE t (id TEXT, body TEXT)`); err != nil {
 		b.Fatal(err)
 	}
-	ev := ledger.Event{Kind: ledger.KindReceive, GTIN: "09506000134352", Batch: "B1", Expiry: "2027-12-31", Location: "4012345000009"}
+	ev := trace.Event{Kind: trace.KindReceive, GTIN: "09506000134352", Batch: "B1", Expiry: "2027-12-31", Location: "4012345000009"}
 	body := `{"id":"0190a000-0000-7000-8000-000000000001","kind":"receive","time":"2026-01-02T03:04:05Z","location":"4012345000009","gtin":"09506000134352","serial":"1","batch":"B1","expiry":"2027-12-31"}`
 	var enq, bare time.Duration
 	for i := 0; b.Loop(); i++ {
@@ -217,9 +217,9 @@ func copy10M(b *testing.B) string {
 	for g := 0; g < 100; g++ {
 		for s := 0; s < benchPacks/100; s++ {
 			gtin, serial := benchPack(s*100 + g)
-			status := ledger.PackActive
+			status := trace.PackActive
 			if s%50 == 0 {
-				status = ledger.PackDispensed
+				status = trace.PackDispensed
 			}
 			if _, err := st.ExecContext(ctx, gtin, serial, string(status), fmt.Sprintf("B%d", s%1000), "2028-06-30",
 				"01a21f68-1c03-78cf-8645-cd6c32285170", "receive", int64(1e18), "4012345000009", 1+s/1000); err != nil {
@@ -285,8 +285,8 @@ func BenchmarkSnapshotApply(b *testing.B) {
 		for i := range page {
 			gtin, serial := benchPack(n)
 			n++
-			page[i] = PackCopy{GTIN: gtin, Serial: serial, Status: ledger.PackActive, Batch: "B1", Expiry: "2028-06-30",
-				LastEvent: "01a21f68-1c03-78cf-8645-cd6c32285170", LastKind: ledger.KindReceive, LastTime: time.Now(), LastPlace: "4012345000009", Block: 9}
+			page[i] = PackCopy{GTIN: gtin, Serial: serial, Status: trace.PackActive, Batch: "B1", Expiry: "2028-06-30",
+				LastEvent: "01a21f68-1c03-78cf-8645-cd6c32285170", LastKind: trace.KindReceive, LastTime: time.Now(), LastPlace: "4012345000009", Block: 9}
 		}
 		if _, err := s.ApplyChanges(ctx, Changes{Block: 10, Time: time.Now(), Packs: page}, Apply{Checkpoint: "bench", Partial: true}); err != nil {
 			b.Fatal(err)

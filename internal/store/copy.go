@@ -7,18 +7,18 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // PackCopy is the local copy of one pack's ledger state.
 type PackCopy struct {
 	GTIN      string
 	Serial    string
-	Status    ledger.PackStatus
+	Status    trace.PackStatus
 	Batch     string
 	Expiry    string // YYYY-MM-DD
 	LastEvent string
-	LastKind  ledger.Kind
+	LastKind  trace.Kind
 	LastTime  time.Time
 	LastPlace string
 	Block     uint64 // the block that last changed it
@@ -176,7 +176,7 @@ func (s *Store) LookupPack(ctx context.Context, gtin, serial, batch string) (Loc
 	switch {
 	case err == nil:
 		out.Found = true
-		p.GTIN, p.Serial, p.Status, p.LastKind, p.Block = gtin, serial, ledger.PackStatus(status), ledger.Kind(lk), uint64(pblock)
+		p.GTIN, p.Serial, p.Status, p.LastKind, p.Block = gtin, serial, trace.PackStatus(status), trace.Kind(lk), uint64(pblock)
 		if lt != 0 {
 			p.LastTime = time.Unix(0, lt).UTC()
 		}

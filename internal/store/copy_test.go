@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 func TestLocalCopy(t *testing.T) {
@@ -18,8 +18,8 @@ func TestLocalCopy(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	applied, err := s.ApplyChanges(ctx, Changes{Block: 10, Time: t0,
 		Packs: []PackCopy{
-			{GTIN: "09506000134352", Serial: "A", Status: ledger.PackActive, Batch: "B1", Expiry: "2027-01-31", LastEvent: "e1", LastKind: ledger.KindReceive, LastTime: t0, Block: 9},
-			{GTIN: "09506000134352", Serial: "B", Status: ledger.PackDispensed, Batch: "B2", Block: 10},
+			{GTIN: "09506000134352", Serial: "A", Status: trace.PackActive, Batch: "B1", Expiry: "2027-01-31", LastEvent: "e1", LastKind: trace.KindReceive, LastTime: t0, Block: 9},
+			{GTIN: "09506000134352", Serial: "B", Status: trace.PackDispensed, Batch: "B2", Block: 10},
 		},
 		Recalls: []RecallCopy{{GTIN: "09506000134352", Batch: "B2", Reason: "contamination", Block: 10, Time: t0}},
 	}, Apply{Checkpoint: "events"})
@@ -27,10 +27,10 @@ func TestLocalCopy(t *testing.T) {
 		t.Fatalf("apply: %v %v", applied, err)
 	}
 	// The same block again is skipped; an older state never overwrites a newer one.
-	if applied, err := s.ApplyChanges(ctx, Changes{Block: 10, Packs: []PackCopy{{GTIN: "09506000134352", Serial: "A", Status: ledger.PackStolen, Block: 10}}}, Apply{Checkpoint: "events"}); err != nil || applied {
+	if applied, err := s.ApplyChanges(ctx, Changes{Block: 10, Packs: []PackCopy{{GTIN: "09506000134352", Serial: "A", Status: trace.PackStolen, Block: 10}}}, Apply{Checkpoint: "events"}); err != nil || applied {
 		t.Fatalf("replayed block applied=%v err=%v", applied, err)
 	}
-	if _, err := s.ApplyChanges(ctx, Changes{Block: 11, Time: t0.Add(time.Minute), Packs: []PackCopy{{GTIN: "09506000134352", Serial: "B", Status: ledger.PackActive, Block: 3}}}, Apply{Checkpoint: "events"}); err != nil {
+	if _, err := s.ApplyChanges(ctx, Changes{Block: 11, Time: t0.Add(time.Minute), Packs: []PackCopy{{GTIN: "09506000134352", Serial: "B", Status: trace.PackActive, Block: 3}}}, Apply{Checkpoint: "events"}); err != nil {
 		t.Fatal(err)
 	}
 	if cp, _ := s.Checkpoint(ctx, "events"); cp != 11 {
@@ -39,11 +39,11 @@ func TestLocalCopy(t *testing.T) {
 	cases := []struct {
 		name, gtin, serial, batch string
 		found                     bool
-		status                    ledger.PackStatus
+		status                    trace.PackStatus
 		recall                    string
 	}{
-		{"active pack", "09506000134352", "A", "", true, ledger.PackActive, ""},
-		{"dispensed pack of a recalled batch", "09506000134352", "B", "", true, ledger.PackDispensed, "B2"},
+		{"active pack", "09506000134352", "A", "", true, trace.PackActive, ""},
+		{"dispensed pack of a recalled batch", "09506000134352", "B", "", true, trace.PackDispensed, "B2"},
 		{"unknown pack", "09506000134352", "Z", "", false, "", ""},
 		{"unknown pack printed with a recalled batch", "09506000134352", "Z", "B2", false, "", "B2"},
 		{"other gtin", "04012345000009", "A", "", false, "", ""},
@@ -70,7 +70,7 @@ func TestLocalCopy(t *testing.T) {
 		})
 	}
 	// A partial snapshot page writes rows but moves neither stamp nor checkpoint.
-	if _, err := s.ApplyChanges(ctx, Changes{Block: 50, Time: t0.Add(time.Hour), Packs: []PackCopy{{GTIN: "09506000134352", Serial: "C", Status: ledger.PackActive, Block: 50}}}, Apply{Checkpoint: "events", Partial: true}); err != nil {
+	if _, err := s.ApplyChanges(ctx, Changes{Block: 50, Time: t0.Add(time.Hour), Packs: []PackCopy{{GTIN: "09506000134352", Serial: "C", Status: trace.PackActive, Block: 50}}}, Apply{Checkpoint: "events", Partial: true}); err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := s.Stamp(ctx); st.Block != 11 {

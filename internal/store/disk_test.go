@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // canMount reports whether this test may mount a tmpfs (root with CAP_SYS_ADMIN).
@@ -63,7 +63,7 @@ func TestDiskFull(t *testing.T) {
 	kept := 0
 	var fullErr error
 	for i := 0; i < 10000; i++ {
-		_, _, err := s.Capture(ctx, Scan{Session: "a", Raw: big, GTIN: "09506000134352", Serial: fmt.Sprint(i)}, ledger.Event{Kind: ledger.KindReceive, Note: string(big)})
+		_, _, err := s.Capture(ctx, Scan{Session: "a", Raw: big, GTIN: "09506000134352", Serial: fmt.Sprint(i)}, trace.Event{Kind: trace.KindReceive, Note: string(big)})
 		if err != nil {
 			fullErr = err
 			break
@@ -120,7 +120,7 @@ func TestReadOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Enqueue(ctx, ledger.Event{Kind: ledger.KindReceive}); err != nil {
+	if _, err := s.Enqueue(ctx, trace.Event{Kind: trace.KindReceive}); err != nil {
 		t.Fatal(err)
 	}
 	mustClose(t, s)
@@ -135,7 +135,7 @@ func TestReadOnly(t *testing.T) {
 	}
 	s, err = Open(ctx, dir, Options{})
 	if err == nil {
-		_, err = s.Enqueue(ctx, ledger.Event{Kind: ledger.KindReceive})
+		_, err = s.Enqueue(ctx, trace.Event{Kind: trace.KindReceive})
 		mustClose(t, s)
 	}
 	var de *DBError
@@ -184,7 +184,7 @@ func TestCorruptDatabase(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i := 0; i < 300; i++ {
-				if _, _, err := s.Capture(ctx, Scan{Session: "a", Raw: []byte(strings.Repeat("r", 200)), GTIN: "1", Serial: fmt.Sprint(i)}, ledger.Event{Kind: ledger.KindReceive}); err != nil {
+				if _, _, err := s.Capture(ctx, Scan{Session: "a", Raw: []byte(strings.Repeat("r", 200)), GTIN: "1", Serial: fmt.Sprint(i)}, trace.Event{Kind: trace.KindReceive}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -240,7 +240,7 @@ func TestBackupWhileWriting(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		for i := 0; ctx.Err() == nil; i++ {
-			if _, _, err := s.Capture(ctx, Scan{Session: "a", Raw: []byte("r"), GTIN: "1", Serial: fmt.Sprint(i)}, ledger.Event{Kind: ledger.KindReceive}); err != nil && ctx.Err() == nil {
+			if _, _, err := s.Capture(ctx, Scan{Session: "a", Raw: []byte("r"), GTIN: "1", Serial: fmt.Sprint(i)}, trace.Event{Kind: trace.KindReceive}); err != nil && ctx.Err() == nil {
 				t.Error(err)
 				return
 			}

@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // findingsSchema is the migration that adds the desks' records: an
@@ -168,7 +168,7 @@ type Alert struct {
 	Message   string // the ledger's sentence
 	Source    string // "refusal" or "scan"
 	EventID   string // the refused event; "" for a scan (then never deduplicated)
-	EventKind ledger.Kind
+	EventKind trace.Kind
 	GTIN      string
 	Serial    string
 	Batch     string
@@ -252,7 +252,7 @@ func (s *Store) Alerts(ctx context.Context, f AlertFilter) ([]Alert, error) {
 			&a.GTIN, &a.Serial, &a.Batch, &a.SSCC, &a.Place); err != nil {
 			return nil, s.classify("list alerts", err)
 		}
-		a.Time, a.EventKind = time.Unix(0, at).UTC(), ledger.Kind(kind)
+		a.Time, a.EventKind = time.Unix(0, at).UTC(), trace.Kind(kind)
 		out = append(out, a)
 	}
 	return out, s.classify("list alerts", rows.Err())

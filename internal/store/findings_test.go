@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // TestFindingsSurviveRestart stores findings, closes the store, opens it
@@ -94,10 +94,10 @@ func TestAlerts(t *testing.T) {
 	t0 := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
 	records := []Alert{
 		{Time: t0, Kind: "double-dispense", Code: "already-dispensed", Message: "pack was already dispensed", Source: "refusal",
-			EventID: "ev-1", EventKind: ledger.KindDispense, GTIN: "09506000134352", Serial: "S1", Place: "9521234000013"},
+			EventID: "ev-1", EventKind: trace.KindDispense, GTIN: "09506000134352", Serial: "S1", Place: "9521234000013"},
 		{Time: t0.Add(time.Hour), Kind: "unknown-serial", Code: "unknown-pack", Source: "scan", GTIN: "09506000134352", Serial: "S9"},
 		{Time: t0.Add(2 * time.Hour), Kind: "unannounced", Code: "not-shipped", Source: "refusal", EventID: "ev-2",
-			EventKind: ledger.KindReceive, SSCC: "395060001343520000"},
+			EventKind: trace.KindReceive, SSCC: "395060001343520000"},
 	}
 	for _, a := range records {
 		added, err := s.RecordAlert(ctx, a)
@@ -149,7 +149,7 @@ func TestAlerts(t *testing.T) {
 	}
 	got, err := s.Alerts(ctx, AlertFilter{Kinds: []string{"double-dispense"}})
 	must(t, err)
-	if g := got[0]; g.EventID != "ev-1" || g.EventKind != ledger.KindDispense || g.Code != "already-dispensed" || !g.Time.Equal(t0) ||
+	if g := got[0]; g.EventID != "ev-1" || g.EventKind != trace.KindDispense || g.Code != "already-dispensed" || !g.Time.Equal(t0) ||
 		g.Message != records[0].Message || g.Place != records[0].Place {
 		t.Errorf("read back %+v", g)
 	}

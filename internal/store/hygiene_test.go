@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // fakeClock is a settable clock for one goroutine at a time.
@@ -29,7 +29,7 @@ func TestMaintainSchedule(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)}
 	s := openTest(t, Options{Now: clock.now})
 	if _, _, err := s.Capture(ctx, Scan{Session: "m", Raw: []byte("x"), GTIN: "09506000134352", Serial: "1"},
-		ledger.Event{Kind: ledger.KindReceive, GTIN: "09506000134352", Serial: "1"}); err != nil {
+		trace.Event{Kind: trace.KindReceive, GTIN: "09506000134352", Serial: "1"}); err != nil {
 		t.Fatal(err)
 	}
 	var got []MaintenanceResult
@@ -195,7 +195,7 @@ func TestOpenQuickCheck(t *testing.T) {
 		{"scans and outbox", func(t *testing.T, s *Store) {
 			for i := range 400 {
 				if _, _, err := s.Capture(ctx, Scan{Session: "q", Raw: []byte(strings.Repeat("r", 300)), GTIN: "09506000134352", Serial: fmt.Sprint(i)},
-					ledger.Event{Kind: ledger.KindReceive, GTIN: "09506000134352", Serial: fmt.Sprint(i)}); err != nil {
+					trace.Event{Kind: trace.KindReceive, GTIN: "09506000134352", Serial: fmt.Sprint(i)}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -242,8 +242,8 @@ func fillCopy(t *testing.T, s *Store, n int) {
 	page := make([]PackCopy, n)
 	for i := range page {
 		gtin, serial := benchPack(i)
-		page[i] = PackCopy{GTIN: gtin, Serial: serial, Status: ledger.PackActive, Batch: "B1", Expiry: "2028-06-30",
-			LastEvent: "01a21f68-1c03-78cf-8645-cd6c32285170", LastKind: ledger.KindReceive, LastPlace: "4012345000009", Block: 9}
+		page[i] = PackCopy{GTIN: gtin, Serial: serial, Status: trace.PackActive, Batch: "B1", Expiry: "2028-06-30",
+			LastEvent: "01a21f68-1c03-78cf-8645-cd6c32285170", LastKind: trace.KindReceive, LastPlace: "4012345000009", Block: 9}
 	}
 	if _, err := s.ApplyChanges(context.Background(), Changes{Block: 10, Time: time.Now(), Packs: page}, Apply{Checkpoint: "fill"}); err != nil {
 		t.Fatal(err)

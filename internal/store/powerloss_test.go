@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // Environment of the power-loss child (see TestMain and TestPowerLoss).
@@ -72,7 +72,7 @@ func powerLossChild(dir string, acks io.Writer) error {
 		serial := fmt.Sprintf("PL%05d", i)
 		res, ev, err := s.Capture(ctx, Scan{Session: "power", Raw: []byte("01095060001343522110" + serial), Valid: true,
 			Scheme: "gs1", GTIN: "09506000134352", Serial: serial},
-			ledger.Event{Kind: ledger.KindReceive, GTIN: "09506000134352", Serial: serial, Note: strings.Repeat("n", 300)})
+			trace.Event{Kind: trace.KindReceive, GTIN: "09506000134352", Serial: serial, Note: strings.Repeat("n", 300)})
 		if err != nil {
 			return err
 		}
@@ -84,9 +84,9 @@ func powerLossChild(dir string, acks io.Writer) error {
 		if err != nil {
 			return err
 		}
-		res2 := ledger.BatchResult{TxID: fmt.Sprintf("tx%d", i), Block: uint64(i)}
+		res2 := trace.BatchResult{TxID: fmt.Sprintf("tx%d", i), Block: uint64(i)}
 		for _, e := range c.Events {
-			res2.Results = append(res2.Results, ledger.Result{EventID: e.ID, Status: ledger.StatusAccepted})
+			res2.Results = append(res2.Results, trace.Result{EventID: e.ID, Status: trace.StatusAccepted})
 		}
 		if err := s.Record(ctx, c.ID, res2); err != nil {
 			return err

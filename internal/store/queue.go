@@ -11,7 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // State is an event's sync state.
@@ -42,7 +42,7 @@ var ErrNoSuchClaim = errors.New("claim no longer held")
 // Queued is an event in the outbox with its sync state.
 type Queued struct {
 	Seq      int64
-	Event    ledger.Event
+	Event    trace.Event
 	State    State
 	Attempts int
 	TxID     string
@@ -134,14 +134,14 @@ const maxSigner = 200
 // Enqueue stores an event for the ledger in one durable transaction. A
 // zero time is filled with the store's clock, then an empty ID with the
 // event's content ID (ledger.ContentID): the idempotency key on the ledger.
-func (s *Store) Enqueue(ctx context.Context, ev ledger.Event, opts ...EnqueueOption) (ledger.Event, error) {
+func (s *Store) Enqueue(ctx context.Context, ev trace.Event, opts ...EnqueueOption) (trace.Event, error) {
 	err := s.write(ctx, "enqueue", func(tx *sql.Tx) error {
 		var err error
 		ev, err = s.EnqueueTx(ctx, tx, ev, opts...)
 		return err
 	})
 	if err != nil {
-		return ledger.Event{}, err
+		return trace.Event{}, err
 	}
 	s.Notify()
 	return ev, nil
@@ -159,44 +159,44 @@ func NewEventID() (string, error) {
 // EnqueueTx stores an event inside the caller's transaction (see BeginTx);
 // call Notify after committing. A content-addressed event already queued
 // stays as it was (with its signer).
-func (s *Store) EnqueueTx(ctx context.Context, tx *sql.Tx, ev ledger.Event, opts ...EnqueueOption) (ledger.Event, error) {
+func (s *Store) EnqueueTx(ctx context.Context, tx *sql.Tx, ev trace.Event, opts ...EnqueueOption) (trace.Event, error) {
 	var o enqueueOptions
 	for _, f := range opts {
 		f(&o)
 	}
 	if ev.Kind == "" {
-		return ledger.Event{}, errors.New("enqueue: event has no kind")
+		return trace.Event{}, errors.New("enqueue: event has no kind")
 	}
 	if len(o.signer) > maxSigner || strings.TrimSpace(o.signer) != o.signer {
-		return ledger.Event{}, fmt.Errorf("enqueue: %w", ErrBadSigner)
+		return trace.Event{}, fmt.Errorf("enqueue: %w", ErrBadSigner)
 	}
 	now := s.now()
 	if ev.Time.IsZero() {
 		ev.Time = now
 	}
 	ev.Time = ev.Time.UTC()
-	body, cid := ledger.EncodeWithContentID(ev)
+	body, cid := trace.EncodeWithContentID(ev)
 	if ev.ID == "" {
 		ev.ID = cid
 	}
 	insert := `INSERT INTO events (id, kind, body, created_at, updated_at, keys, signer) VALUES (?, ?, ?, ?, ?, ?, ?)`
-	if ledger.IsContentID(ev.ID) {
+	if trace.IsContentID(ev.ID) {
 		if ev.ID != cid {
-			return ledger.Event{}, fmt.Errorf("enqueue %s: %w", ev.ID, ledger.ErrContentIDMismatch)
+			return trace.Event{}, fmt.Errorf("enqueue %s: %w", ev.ID, trace.ErrContentIDMismatch)
 		}
 		// The same content is the same event: queued once.
 		insert += ` ON CONFLICT (id) DO NOTHING`
 	}
 	if _, err := tx.ExecContext(ctx, insert,
 		ev.ID, string(ev.Kind), string(body), now.UnixNano(), now.UnixNano(), strings.Join(eventKeys(ev), " "), o.signer); err != nil {
-		return ledger.Event{}, err
+		return trace.Event{}, err
 	}
 	return ev, nil
 }
 
 // eventKeys names what an event is about: the pack (GTIN/serial), the
 // logistic unit (SSCC) and the children packed or unpacked.
-func eventKeys(ev ledger.Event) []string {
+func eventKeys(ev trace.Event) []string {
 	var keys []string
 	if ev.Serial != "" {
 		keys = append(keys, ev.GTIN+"/"+ev.Serial)
@@ -214,9 +214,9 @@ func eventKeys(ev ledger.Event) []string {
 
 // Claim is a batch of events held by one sync engine under a lease.
 type Claim struct {
-	ID     string         // the claim's own ID
-	TxID   string         // the transaction it was sent in before, "" if never sent
-	Events []ledger.Event // in capture order
+	ID     string        // the claim's own ID
+	TxID   string        // the transaction it was sent in before, "" if never sent
+	Events []trace.Event // in capture order
 	// Recovered is true when the claim was taken over from an expired lease
 	// (for example after a crash): if TxID is set, look it up before resending.
 	Recovered bool
@@ -239,7 +239,7 @@ func (s *Store) ClaimBatch(ctx context.Context, max int, lease time.Duration) (C
 // transaction. A recovered claim is returned without calling prepare: look
 // its TxID up first. If prepare fails, nothing is claimed. It claims only
 // events that name no signer (ClaimAndPrepareAs with "").
-func (s *Store) ClaimAndPrepare(ctx context.Context, max int, lease time.Duration, prepare func([]ledger.Event) (txID string, err error)) (Claim, error) {
+func (s *Store) ClaimAndPrepare(ctx context.Context, max int, lease time.Duration, prepare func([]trace.Event) (txID string, err error)) (Claim, error) {
 	return s.ClaimAndPrepareAs(ctx, "", max, lease, prepare)
 }
 
@@ -248,7 +248,7 @@ func (s *Store) ClaimAndPrepare(ctx context.Context, max int, lease time.Duratio
 // takes over only such a claim. Events of other identities stay pending
 // and still keep later events about the same pack behind them, so nothing
 // about one pack is reordered across identities.
-func (s *Store) ClaimAndPrepareAs(ctx context.Context, identity string, max int, lease time.Duration, prepare func([]ledger.Event) (txID string, err error)) (Claim, error) {
+func (s *Store) ClaimAndPrepareAs(ctx context.Context, identity string, max int, lease time.Duration, prepare func([]trace.Event) (txID string, err error)) (Claim, error) {
 	if max <= 0 {
 		max = 1
 	}
@@ -289,7 +289,7 @@ func (s *Store) ClaimAndPrepareAs(ctx context.Context, identity string, max int,
 			if attempts > c.Attempts {
 				c.Attempts = attempts
 			}
-			var ev ledger.Event
+			var ev trace.Event
 			if err := json.Unmarshal([]byte(body), &ev); err != nil {
 				return fmt.Errorf("event body: %w", err)
 			}
@@ -471,7 +471,7 @@ func (s *Store) Expire(ctx context.Context, claim, why string) error {
 // events become recorded (with transaction and block), rejected and
 // conflicting ones keep the reason; events the answer does not mention go
 // back to pending.
-func (s *Store) Record(ctx context.Context, claim string, res ledger.BatchResult) error {
+func (s *Store) Record(ctx context.Context, claim string, res trace.BatchResult) error {
 	return s.inClaim(ctx, "record result", claim, func(tx *sql.Tx, now int64) error {
 		// The common answer, accepted by this transaction, is one statement
 		// for the whole batch; the others are written one by one.
@@ -485,11 +485,11 @@ func (s *Store) Record(ctx context.Context, claim string, res ledger.BatchResult
 		for _, r := range res.Results {
 			var st State
 			switch r.Status {
-			case ledger.StatusAccepted, ledger.StatusDuplicate:
+			case trace.StatusAccepted, trace.StatusDuplicate:
 				st = StateRecorded
-			case ledger.StatusRejected:
+			case trace.StatusRejected:
 				st = StateRejected
-			case ledger.StatusConflict:
+			case trace.StatusConflict:
 				st = StateConflict
 			default:
 				return fmt.Errorf("event %s: unknown ledger status %q", r.EventID, r.Status)

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // rejectedQueue enqueues n dispense events and settles them all as
@@ -18,7 +18,7 @@ func rejectedQueue(t *testing.T, s *Store, n int) []string {
 	ctx := context.Background()
 	var ids []string
 	for i := range n {
-		ev, err := s.Enqueue(ctx, ledger.Event{Kind: ledger.KindDispense, GTIN: "09506000134352", Serial: fmt.Sprint("R", i)})
+		ev, err := s.Enqueue(ctx, trace.Event{Kind: trace.KindDispense, GTIN: "09506000134352", Serial: fmt.Sprint("R", i)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -28,9 +28,9 @@ func rejectedQueue(t *testing.T, s *Store, n int) []string {
 	if err != nil || len(c.Events) != n {
 		t.Fatalf("claim %+v %v", c, err)
 	}
-	res := ledger.BatchResult{TxID: "tx-r", Block: 9}
+	res := trace.BatchResult{TxID: "tx-r", Block: 9}
 	for _, id := range ids {
-		res.Results = append(res.Results, ledger.Result{EventID: id, Status: ledger.StatusRejected, Reason: "unknown-pack", Message: "The pack was never commissioned."})
+		res.Results = append(res.Results, trace.Result{EventID: id, Status: trace.StatusRejected, Reason: "unknown-pack", Message: "The pack was never commissioned."})
 	}
 	if err := s.Record(ctx, c.ID, res); err != nil {
 		t.Fatal(err)
@@ -65,7 +65,7 @@ func TestRequeue(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := openTest(t, Options{Now: func() time.Time { return at }})
 			ids := rejectedQueue(t, s, 3)
-			if _, err := s.Enqueue(ctx, ledger.Event{Kind: ledger.KindDispense, GTIN: "09506000134352", Serial: "OTHER"}); err != nil {
+			if _, err := s.Enqueue(ctx, trace.Event{Kind: trace.KindDispense, GTIN: "09506000134352", Serial: "OTHER"}); err != nil {
 				t.Fatal(err)
 			}
 			got, err := s.Requeue(ctx, by, tt.refs(ids)...)
@@ -104,9 +104,9 @@ func TestRequeue(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res := ledger.BatchResult{TxID: "tx-ok", Block: 10}
+			res := trace.BatchResult{TxID: "tx-ok", Block: 10}
 			for _, ev := range cl.Events {
-				res.Results = append(res.Results, ledger.Result{EventID: ev.ID, Status: ledger.StatusAccepted})
+				res.Results = append(res.Results, trace.Result{EventID: ev.ID, Status: trace.StatusAccepted})
 			}
 			if err := s.Record(ctx, cl.ID, res); err != nil {
 				t.Fatal(err)
@@ -151,7 +151,7 @@ func TestParkedEventsWait(t *testing.T) {
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	s := openTest(t, Options{Now: clock})
 	ctx := context.Background()
-	add := func(ev ledger.Event) string {
+	add := func(ev trace.Event) string {
 		t.Helper()
 		ev, err := s.Enqueue(ctx, ev)
 		if err != nil {
@@ -159,9 +159,9 @@ func TestParkedEventsWait(t *testing.T) {
 		}
 		return ev.ID
 	}
-	e1 := add(ledger.Event{Kind: ledger.KindCommission, GTIN: "1", Serial: "P"})
-	e2 := add(ledger.Event{Kind: ledger.KindShip, GTIN: "1", Serial: "P"})
-	e3 := add(ledger.Event{Kind: ledger.KindCommission, GTIN: "1", Serial: "Q"})
+	e1 := add(trace.Event{Kind: trace.KindCommission, GTIN: "1", Serial: "P"})
+	e2 := add(trace.Event{Kind: trace.KindShip, GTIN: "1", Serial: "P"})
+	e3 := add(trace.Event{Kind: trace.KindCommission, GTIN: "1", Serial: "Q"})
 	c, err := s.ClaimBatch(ctx, 1, time.Minute)
 	if err != nil || len(c.Events) != 1 || c.Events[0].ID != e1 {
 		t.Fatalf("claim %+v %v", c, err)

@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // Problem is one thing wrong with a scanned code, as the parser reported it.
@@ -69,7 +69,7 @@ func (s *Store) RecordScan(ctx context.Context, sc Scan) (ScanResult, error) {
 
 // Capture stores a scan and the business event it produced in one durable
 // transaction; the event's ID and time are filled in when empty.
-func (s *Store) Capture(ctx context.Context, sc Scan, ev ledger.Event) (ScanResult, ledger.Event, error) {
+func (s *Store) Capture(ctx context.Context, sc Scan, ev trace.Event) (ScanResult, trace.Event, error) {
 	var res ScanResult
 	err := s.write(ctx, "capture", func(tx *sql.Tx) error {
 		var err error
@@ -81,7 +81,7 @@ func (s *Store) Capture(ctx context.Context, sc Scan, ev ledger.Event) (ScanResu
 		return err
 	})
 	if err != nil {
-		return ScanResult{}, ledger.Event{}, err
+		return ScanResult{}, trace.Event{}, err
 	}
 	s.Notify()
 	return res, ev, nil

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // TestClaimBySigner: an engine claims only the events of the identity it
@@ -16,7 +16,7 @@ import (
 func TestClaimBySigner(t *testing.T) {
 	s := openTest(t, Options{})
 	ctx := context.Background()
-	add := func(ev ledger.Event, signer string) string {
+	add := func(ev trace.Event, signer string) string {
 		t.Helper()
 		var opts []EnqueueOption
 		if signer != "" {
@@ -34,10 +34,10 @@ func TestClaimBySigner(t *testing.T) {
 		}
 		return out
 	}
-	ship := add(ledger.Event{Kind: ledger.KindShip, GTIN: "1", Serial: "P", Location: "D", Counterparty: "F"}, "distributor")
-	receive := add(ledger.Event{Kind: ledger.KindReceive, GTIN: "1", Serial: "P", Location: "F"}, "pharmacy")
-	dispense := add(ledger.Event{Kind: ledger.KindDispense, GTIN: "1", Serial: "Q", Location: "F"}, "pharmacy")
-	old := add(ledger.Event{Kind: ledger.KindDispense, GTIN: "1", Serial: "R", Location: "F"}, "")
+	ship := add(trace.Event{Kind: trace.KindShip, GTIN: "1", Serial: "P", Location: "D", Counterparty: "F"}, "distributor")
+	receive := add(trace.Event{Kind: trace.KindReceive, GTIN: "1", Serial: "P", Location: "F"}, "pharmacy")
+	dispense := add(trace.Event{Kind: trace.KindDispense, GTIN: "1", Serial: "Q", Location: "F"}, "pharmacy")
+	old := add(trace.Event{Kind: trace.KindDispense, GTIN: "1", Serial: "R", Location: "F"}, "")
 
 	t.Run("the pharmacy's engine takes only its own, and not before the ship of the same pack", func(t *testing.T) {
 		c, err := s.ClaimAndPrepareAs(ctx, "pharmacy", 10, time.Minute, nil)
@@ -79,7 +79,7 @@ func TestClaimBySigner(t *testing.T) {
 		if got, want := fmt.Sprint(ids(c)), fmt.Sprint([]string{ship}); err != nil || got != want {
 			t.Fatalf("distributor claimed %s, want %s (%v)", got, want, err)
 		}
-		must(t, s.Record(ctx, c.ID, ledger.BatchResult{TxID: "t1", Block: 1, Results: []ledger.Result{{EventID: ship, Status: ledger.StatusAccepted}}}))
+		must(t, s.Record(ctx, c.ID, trace.BatchResult{TxID: "t1", Block: 1, Results: []trace.Result{{EventID: ship, Status: trace.StatusAccepted}}}))
 		c, err = s.ClaimAndPrepareAs(ctx, "pharmacy", 10, time.Minute, nil)
 		if got, want := fmt.Sprint(ids(c)), fmt.Sprint([]string{receive, dispense}); err != nil || got != want {
 			t.Fatalf("pharmacy claimed %s, want %s (%v)", got, want, err)
@@ -88,7 +88,7 @@ func TestClaimBySigner(t *testing.T) {
 	t.Run("a lapsed claim is taken over only by its own identity", func(t *testing.T) {
 		clock := &fakeClock{t: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)}
 		s := openTest(t, Options{Now: clock.now})
-		ev, err := s.Enqueue(ctx, ledger.Event{Kind: ledger.KindDispense, GTIN: "1", Serial: "Z"}, SignedBy("pharmacy"))
+		ev, err := s.Enqueue(ctx, trace.Event{Kind: trace.KindDispense, GTIN: "1", Serial: "Z"}, SignedBy("pharmacy"))
 		must(t, err)
 		c, err := s.ClaimAndPrepareAs(ctx, "pharmacy", 10, time.Minute, nil)
 		if err != nil || len(c.Events) != 1 {
@@ -104,7 +104,7 @@ func TestClaimBySigner(t *testing.T) {
 	})
 	t.Run("bad names", func(t *testing.T) {
 		for _, name := range []string{" pharmacy", "pharmacy\n", string(make([]byte, 201))} {
-			if _, err := s.Enqueue(ctx, ledger.Event{Kind: ledger.KindDispense, GTIN: "1", Serial: "B"}, SignedBy(name)); !errors.Is(err, ErrBadSigner) {
+			if _, err := s.Enqueue(ctx, trace.Event{Kind: trace.KindDispense, GTIN: "1", Serial: "B"}, SignedBy(name)); !errors.Is(err, ErrBadSigner) {
 				t.Errorf("SignedBy(%q): err = %v", name, err)
 			}
 		}

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // mustClose closes c and fails the test if that fails.
@@ -138,7 +138,7 @@ func TestMigrateFromEveryVersion(t *testing.T) {
 				}
 			}
 			// The migrated database works end to end.
-			if _, _, err := s.Capture(ctx, Scan{Session: "s", Raw: []byte("x"), GTIN: "1", Serial: "2"}, ledger.Event{Kind: ledger.KindReceive}); err != nil {
+			if _, _, err := s.Capture(ctx, Scan{Session: "s", Raw: []byte("x"), GTIN: "1", Serial: "2"}, trace.Event{Kind: trace.KindReceive}); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -215,7 +215,7 @@ func TestClockSetBack(t *testing.T) {
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	s := openTest(t, Options{Now: clock})
 	ctx := context.Background()
-	if _, _, err := s.Capture(ctx, Scan{Session: "a", Raw: []byte("1")}, ledger.Event{Kind: ledger.KindReceive}); err != nil {
+	if _, _, err := s.Capture(ctx, Scan{Session: "a", Raw: []byte("1")}, trace.Event{Kind: trace.KindReceive}); err != nil {
 		t.Fatal(err)
 	}
 	c, err := s.ClaimBatch(ctx, 10, time.Minute)
@@ -225,7 +225,7 @@ func TestClockSetBack(t *testing.T) {
 	mu.Lock()
 	now = now.Add(-time.Hour) // the clock is set back an hour
 	mu.Unlock()
-	res, ev2, err := s.Capture(ctx, Scan{Session: "a", Raw: []byte("2")}, ledger.Event{Kind: ledger.KindReceive})
+	res, ev2, err := s.Capture(ctx, Scan{Session: "a", Raw: []byte("2")}, trace.Event{Kind: trace.KindReceive})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +255,7 @@ func TestQueueLifecycle(t *testing.T) {
 	ctx := context.Background()
 	var ids []string
 	for i := 0; i < 5; i++ {
-		ev, err := s.Enqueue(ctx, ledger.Event{Kind: ledger.KindDispense, GTIN: "09506000134352", Serial: fmt.Sprint(i)})
+		ev, err := s.Enqueue(ctx, trace.Event{Kind: trace.KindDispense, GTIN: "09506000134352", Serial: fmt.Sprint(i)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -284,15 +284,15 @@ func TestQueueLifecycle(t *testing.T) {
 	if err := s.Release(ctx, c2.ID, "ledger unavailable"); err != nil {
 		t.Fatal(err)
 	}
-	err = s.Record(ctx, c.ID, ledger.BatchResult{TxID: "tx1", Block: 7, Results: []ledger.Result{
-		{EventID: ids[0], Status: ledger.StatusAccepted},
-		{EventID: ids[1], Status: ledger.StatusDuplicate, TxID: "tx0"},
-		{EventID: ids[2], Status: ledger.StatusRejected, Reason: "already-dispensed", Message: "The pack was dispensed before."},
+	err = s.Record(ctx, c.ID, trace.BatchResult{TxID: "tx1", Block: 7, Results: []trace.Result{
+		{EventID: ids[0], Status: trace.StatusAccepted},
+		{EventID: ids[1], Status: trace.StatusDuplicate, TxID: "tx0"},
+		{EventID: ids[2], Status: trace.StatusRejected, Reason: "already-dispensed", Message: "The pack was dispensed before."},
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Record(ctx, c.ID, ledger.BatchResult{}); !errors.Is(err, ErrNoSuchClaim) {
+	if err := s.Record(ctx, c.ID, trace.BatchResult{}); !errors.Is(err, ErrNoSuchClaim) {
 		t.Errorf("settling twice: %v, want ErrNoSuchClaim", err)
 	}
 	counts, err := s.Counts(ctx)
@@ -318,7 +318,7 @@ func TestExpiredLeaseRecoveredWithTxID(t *testing.T) {
 	s := openTest(t, Options{Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }})
 	ctx := context.Background()
 	for i := 0; i < 3; i++ {
-		if _, err := s.Enqueue(ctx, ledger.Event{Kind: ledger.KindShip, SSCC: fmt.Sprintf("3%017d", i)}); err != nil {
+		if _, err := s.Enqueue(ctx, trace.Event{Kind: trace.KindShip, SSCC: fmt.Sprintf("3%017d", i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -346,12 +346,12 @@ func TestEnqueueTxRollsBackWithCaller(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.EnqueueTx(ctx, tx, ledger.Event{Kind: ledger.KindReceive}); err != nil {
+	if _, err := s.EnqueueTx(ctx, tx, trace.Event{Kind: trace.KindReceive}); err != nil {
 		t.Fatal(err)
 	}
 	must(t, tx.Rollback())
 	tx, _ = s.BeginTx(ctx)
-	if _, err := s.EnqueueTx(ctx, tx, ledger.Event{Kind: ledger.KindReceive}); err != nil {
+	if _, err := s.EnqueueTx(ctx, tx, trace.Event{Kind: trace.KindReceive}); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -360,7 +360,7 @@ func TestEnqueueTxRollsBackWithCaller(t *testing.T) {
 	if n, _ := s.Unsent(ctx); n != 1 {
 		t.Fatalf("%d events, want only the committed one", n)
 	}
-	if _, err := s.Enqueue(ctx, ledger.Event{}); err == nil {
+	if _, err := s.Enqueue(ctx, trace.Event{}); err == nil {
 		t.Error("event without kind accepted")
 	}
 }
@@ -368,7 +368,7 @@ func TestEnqueueTxRollsBackWithCaller(t *testing.T) {
 func TestClaimKeepsPackOrder(t *testing.T) {
 	s := openTest(t, Options{})
 	ctx := context.Background()
-	add := func(ev ledger.Event) string {
+	add := func(ev trace.Event) string {
 		t.Helper()
 		ev, err := s.Enqueue(ctx, ev)
 		if err != nil {
@@ -382,16 +382,16 @@ func TestClaimKeepsPackOrder(t *testing.T) {
 		}
 		return out
 	}
-	e1 := add(ledger.Event{Kind: ledger.KindCommission, GTIN: "1", Serial: "P"})
+	e1 := add(trace.Event{Kind: trace.KindCommission, GTIN: "1", Serial: "P"})
 	c1, err := s.ClaimBatch(ctx, 1, time.Minute)
 	if err != nil || fmt.Sprint(ids(c1)) != fmt.Sprint([]string{e1}) {
 		t.Fatalf("first claim %v %v", ids(c1), err)
 	}
-	e2 := add(ledger.Event{Kind: ledger.KindShip, GTIN: "1", Serial: "P"})
-	e3 := add(ledger.Event{Kind: ledger.KindCommission, GTIN: "1", Serial: "Q"})
-	e4 := add(ledger.Event{Kind: ledger.KindPack, SSCC: "X", Children: []string{"1/P", "1/Q"}})
-	e5 := add(ledger.Event{Kind: ledger.KindShip, SSCC: "X"})
-	e6 := add(ledger.Event{Kind: ledger.KindCommission, GTIN: "1", Serial: "R"})
+	e2 := add(trace.Event{Kind: trace.KindShip, GTIN: "1", Serial: "P"})
+	e3 := add(trace.Event{Kind: trace.KindCommission, GTIN: "1", Serial: "Q"})
+	e4 := add(trace.Event{Kind: trace.KindPack, SSCC: "X", Children: []string{"1/P", "1/Q"}})
+	e5 := add(trace.Event{Kind: trace.KindShip, SSCC: "X"})
+	e6 := add(trace.Event{Kind: trace.KindCommission, GTIN: "1", Serial: "R"})
 	c2, err := s.ClaimBatch(ctx, 10, time.Minute)
 	if err != nil {
 		t.Fatal(err)
@@ -404,7 +404,7 @@ func TestClaimKeepsPackOrder(t *testing.T) {
 	if c, err := s.ClaimBatch(ctx, 10, time.Minute); err != nil || len(c.Events) != 0 {
 		t.Fatalf("a claim beside two in flight took %v (%v)", ids(c), err)
 	}
-	if err := s.Record(ctx, c1.ID, ledger.BatchResult{TxID: "t", Block: 1, Results: []ledger.Result{{EventID: e1, Status: ledger.StatusAccepted}}}); err != nil {
+	if err := s.Record(ctx, c1.ID, trace.BatchResult{TxID: "t", Block: 1, Results: []trace.Result{{EventID: e1, Status: trace.StatusAccepted}}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Release(ctx, c2.ID, "test"); err != nil {
@@ -418,22 +418,22 @@ func TestClaimKeepsPackOrder(t *testing.T) {
 
 func TestEnqueueContentIDs(t *testing.T) {
 	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
-	dispense := ledger.Event{Kind: ledger.KindDispense, Time: at, Location: "4012345000108", GTIN: "09506000134352", Serial: "A1"}
+	dispense := trace.Event{Kind: trace.KindDispense, Time: at, Location: "4012345000108", GTIN: "09506000134352", Serial: "A1"}
 	tests := []struct {
 		name    string
-		evs     []ledger.Event
+		evs     []trace.Event
 		wantErr error
 		want    int // events queued
 	}{
-		{"empty ID gets the content ID", []ledger.Event{dispense}, nil, 1},
-		{"the same content twice is one event", []ledger.Event{dispense, dispense.WithContentID()}, nil, 1},
-		{"other content, other event", []ledger.Event{dispense, func() ledger.Event { e := dispense; e.Serial = "A2"; return e }()}, nil, 2},
-		{"a UUID is kept", []ledger.Event{func() ledger.Event { e := dispense; e.ID = "01a22021-5c0c-76b4-9e90-995239feae2d"; return e }()}, nil, 1},
-		{"content changed after the ID was made", []ledger.Event{func() ledger.Event {
+		{"empty ID gets the content ID", []trace.Event{dispense}, nil, 1},
+		{"the same content twice is one event", []trace.Event{dispense, dispense.WithContentID()}, nil, 1},
+		{"other content, other event", []trace.Event{dispense, func() trace.Event { e := dispense; e.Serial = "A2"; return e }()}, nil, 2},
+		{"a UUID is kept", []trace.Event{func() trace.Event { e := dispense; e.ID = "01a22021-5c0c-76b4-9e90-995239feae2d"; return e }()}, nil, 1},
+		{"content changed after the ID was made", []trace.Event{func() trace.Event {
 			e := dispense.WithContentID()
 			e.Serial = "A3"
 			return e
-		}()}, ledger.ErrContentIDMismatch, 0},
+		}()}, trace.ErrContentIDMismatch, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -441,12 +441,12 @@ func TestEnqueueContentIDs(t *testing.T) {
 			ctx := context.Background()
 			var err error
 			for _, ev := range tt.evs {
-				var got ledger.Event
+				var got trace.Event
 				if got, err = s.Enqueue(ctx, ev); err != nil {
 					break
 				}
-				if ev.ID == "" && got.ID != ledger.ContentID(ev) {
-					t.Fatalf("ID %s, want the content ID %s", got.ID, ledger.ContentID(ev))
+				if ev.ID == "" && got.ID != trace.ContentID(ev) {
+					t.Fatalf("ID %s, want the content ID %s", got.ID, trace.ContentID(ev))
 				}
 				if ev.ID != "" && got.ID != ev.ID {
 					t.Fatalf("ID %s changed to %s", ev.ID, got.ID)

@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/medtrace/medtrace/internal/store"
-	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/sync/outbox"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // BenchmarkDrainFake drains 1000 queued events in batches of 100 to the
@@ -25,7 +25,7 @@ func BenchmarkDrainFake(b *testing.B) {
 			b.Fatal(err)
 		}
 		for j := 0; j < n; j++ {
-			if _, err := s.EnqueueTx(ctx, tx, ledger.Event{Kind: ledger.KindCommission, GTIN: gtin, Serial: fmt.Sprintf("%d-%d", i, j), Batch: "B1", Expiry: "2030-12-31", Location: "4012345000009"}); err != nil {
+			if _, err := s.EnqueueTx(ctx, tx, trace.Event{Kind: trace.KindCommission, GTIN: gtin, Serial: fmt.Sprintf("%d-%d", i, j), Batch: "B1", Expiry: "2030-12-31", Location: "4012345000009"}); err != nil {
 				b.Fatal(err)
 			}
 		}

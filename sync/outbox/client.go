@@ -7,6 +7,7 @@ import (
 
 	"github.com/medtrace/medtrace/internal/store"
 	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // Client adapts *ledger.Client to the engine's Ledger, Feed and
@@ -23,7 +24,7 @@ type Client struct {
 func NewClient(c *ledger.Client) *Client { return &Client{C: c} }
 
 // Prepare builds and signs a batch's transaction.
-func (c *Client) Prepare(ctx context.Context, events []ledger.Event) (Pending, error) {
+func (c *Client) Prepare(ctx context.Context, events []trace.Event) (Pending, error) {
 	p, err := c.C.Prepare(ctx, events)
 	if err != nil {
 		return nil, err
@@ -32,17 +33,17 @@ func (c *Client) Prepare(ctx context.Context, events []ledger.Event) (Pending, e
 }
 
 // CommitStatus looks a transaction up.
-func (c *Client) CommitStatus(ctx context.Context, txID string) (ledger.BatchResult, error) {
+func (c *Client) CommitStatus(ctx context.Context, txID string) (trace.BatchResult, error) {
 	return c.C.CommitStatus(ctx, txID)
 }
 
 // Verify asks the ledger about a pack.
-func (c *Client) Verify(ctx context.Context, gtin, serial, batch, expiry string) (ledger.Verification, error) {
+func (c *Client) Verify(ctx context.Context, gtin, serial, batch, expiry string) (trace.Verification, error) {
 	return c.C.Verify(ctx, gtin, serial, batch, expiry)
 }
 
 // Contents returns what an SSCC holds, with each pack's status.
-func (c *Client) Contents(ctx context.Context, sscc string) (ledger.Contents, error) {
+func (c *Client) Contents(ctx context.Context, sscc string) (trace.Contents, error) {
 	return c.C.Contents(ctx, sscc)
 }
 
@@ -50,13 +51,13 @@ func (c *Client) Contents(ctx context.Context, sscc string) (ledger.Contents, er
 func (c *Client) Close() error { return c.C.Close() }
 
 // packCopy converts the ledger's pack state.
-func packCopy(p ledger.PackChange, block uint64) store.PackCopy {
+func packCopy(p trace.PackChange, block uint64) store.PackCopy {
 	return store.PackCopy{GTIN: p.GTIN, Serial: p.Serial, Status: p.Status, Batch: p.Batch, Expiry: p.Expiry,
 		LastEvent: p.LastEvent, LastKind: p.LastKind, LastTime: p.LastTime, LastPlace: p.LastPlace, Block: block}
 }
 
 // recallCopy converts a recall.
-func recallCopy(r ledger.Recall, block uint64) store.RecallCopy {
+func recallCopy(r trace.Recall, block uint64) store.RecallCopy {
 	return store.RecallCopy{GTIN: r.GTIN, Batch: r.Batch, Reason: r.Reason, Block: block, Time: r.Time}
 }
 

@@ -10,7 +10,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/sync/outbox"
 	"github.com/medtrace/medtrace/sync/outbox/fakeledger"
 	"github.com/medtrace/medtrace/trace"
@@ -43,7 +42,7 @@ func TestLedgerContract(t *testing.T) {
 func ledgerContract(t *testing.T, l contractLedger, gtin, gln, run string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	submit := func(t *testing.T, evs ...ledger.Event) (string, ledger.BatchResult) {
+	submit := func(t *testing.T, evs ...trace.Event) (string, trace.BatchResult) {
 		t.Helper()
 		p, err := l.Prepare(ctx, evs)
 		if err != nil {
@@ -56,12 +55,12 @@ func ledgerContract(t *testing.T, l contractLedger, gtin, gln, run string) {
 		return p.TxID(), res
 	}
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	commission := ledger.Event{Kind: ledger.KindCommission, Time: now, Location: gln, GTIN: gtin,
+	commission := trace.Event{Kind: trace.KindCommission, Time: now, Location: gln, GTIN: gtin,
 		Serial: "C" + run + fmt.Sprint(now.UnixNano()%1e6), Batch: "CB1", Expiry: "2031-06-30"}.WithContentID()
 	var first string
 	t.Run("a new event is accepted, its transaction found", func(t *testing.T) {
 		txID, res := submit(t, commission)
-		if len(res.Results) != 1 || res.Results[0].Status != ledger.StatusAccepted || res.Results[0].EventID != commission.ID || res.Results[0].TxID != txID {
+		if len(res.Results) != 1 || res.Results[0].Status != trace.StatusAccepted || res.Results[0].EventID != commission.ID || res.Results[0].TxID != txID {
 			t.Fatalf("results %+v", res.Results)
 		}
 		first = txID
@@ -69,21 +68,21 @@ func ledgerContract(t *testing.T, l contractLedger, gtin, gln, run string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Block == 0 || len(got.Results) != 1 || got.Results[0].Status != ledger.StatusAccepted || got.Results[0].EventID != commission.ID {
+		if got.Block == 0 || len(got.Results) != 1 || got.Results[0].Status != trace.StatusAccepted || got.Results[0].EventID != commission.ID {
 			t.Fatalf("commit status %+v", got)
 		}
 	})
 	t.Run("the same event again is a duplicate naming the first transaction", func(t *testing.T) {
 		_, res := submit(t, commission)
-		if len(res.Results) != 1 || res.Results[0].Status != ledger.StatusDuplicate || res.Results[0].TxID != first {
+		if len(res.Results) != 1 || res.Results[0].Status != trace.StatusDuplicate || res.Results[0].TxID != first {
 			t.Fatalf("results %+v, want duplicate of %s", res.Results, first)
 		}
 	})
 	t.Run("an event the ledger refuses for its form is rejected with its reason", func(t *testing.T) {
-		bad := ledger.Event{Kind: ledger.KindPack, Time: now, Location: gln, SSCC: "340123450000000017",
+		bad := trace.Event{Kind: trace.KindPack, Time: now, Location: gln, SSCC: "340123450000000017",
 			Children: []string{"(01)" + gtin + "(21)" + commission.Serial}}.WithContentID()
 		_, res := submit(t, bad)
-		if len(res.Results) != 1 || res.Results[0].Status != ledger.StatusRejected || res.Results[0].Reason != trace.ReasonBadEvent || res.Results[0].Message == "" {
+		if len(res.Results) != 1 || res.Results[0].Status != trace.StatusRejected || res.Results[0].Reason != trace.ReasonBadEvent || res.Results[0].Message == "" {
 			t.Fatalf("results %+v, want rejected bad-event", res.Results)
 		}
 	})
@@ -98,14 +97,14 @@ func ledgerContract(t *testing.T, l contractLedger, gtin, gln, run string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v.Status != ledger.PackActive || v.Batch != "CB1" || v.Expiry != "2031-06-30" || len(v.Alerts) != 0 {
+		if v.Status != trace.PackActive || v.Batch != "CB1" || v.Expiry != "2031-06-30" || len(v.Alerts) != 0 {
 			t.Fatalf("verification %+v", v)
 		}
 		v, err = l.Verify(ctx, gtin, commission.Serial+"X", "", "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v.Status != ledger.PackUnknown || len(v.Alerts) == 0 || v.Alerts[0].Code != trace.ReasonUnknownPack {
+		if v.Status != trace.PackUnknown || len(v.Alerts) == 0 || v.Alerts[0].Code != trace.ReasonUnknownPack {
 			t.Fatalf("unknown pack: %+v", v)
 		}
 	})

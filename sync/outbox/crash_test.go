@@ -19,6 +19,7 @@ import (
 	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/sync/outbox"
 	"github.com/medtrace/medtrace/sync/outbox/fakeledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // childEnv makes the test binary act as the crash test's child process.
@@ -51,8 +52,8 @@ func crashChild(spec string) int {
 		return 3
 	}
 	var l outbox.Ledger
-	event := func(serial string) ledger.Event {
-		return ledger.Event{Kind: ledger.KindReceive, GTIN: gtin, Serial: serial, Location: "4012345000009"}
+	event := func(serial string) trace.Event {
+		return trace.Event{Kind: trace.KindReceive, GTIN: gtin, Serial: serial, Location: "4012345000009"}
 	}
 	switch mode {
 	case "fake":
@@ -76,8 +77,8 @@ func crashChild(spec string) int {
 		}
 		l = outbox.NewClient(c)
 		g, gln, batch, run := parts[3], parts[4], parts[5], parts[6]
-		event = func(serial string) ledger.Event {
-			return ledger.Event{Kind: ledger.KindCommission, Location: gln, GTIN: g, Serial: "K" + run + "-" + serial, Batch: batch, Expiry: "2031-06-30"}
+		event = func(serial string) trace.Event {
+			return trace.Event{Kind: trace.KindCommission, Location: gln, GTIN: g, Serial: "K" + run + "-" + serial, Batch: batch, Expiry: "2031-06-30"}
 		}
 	}
 	e := outbox.New(outbox.Config{Store: s, Ledger: l, BatchSize: 1 + rnd.IntN(20), InFlight: 1 + rnd.IntN(4), Lease: 300 * time.Millisecond,

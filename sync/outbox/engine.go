@@ -28,6 +28,7 @@ import (
 
 	"github.com/medtrace/medtrace/internal/store"
 	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // ErrTxNotFound is what Ledger.CommitStatus wraps when the ledger has no
@@ -39,11 +40,11 @@ var ErrTxNotFound = ledger.ErrTxNotFound
 type Ledger interface {
 	// Prepare builds and signs a batch's transaction without sending it, so
 	// its ID can be stored first.
-	Prepare(ctx context.Context, events []ledger.Event) (Pending, error)
+	Prepare(ctx context.Context, events []trace.Event) (Pending, error)
 	// CommitStatus looks a transaction up: its block and per-event results,
 	// or an error wrapping ErrTxNotFound, ledger.ErrUnavailable or
 	// ledger.ErrCommitUnknown.
-	CommitStatus(ctx context.Context, txID string) (ledger.BatchResult, error)
+	CommitStatus(ctx context.Context, txID string) (trace.BatchResult, error)
 }
 
 // Pending is a prepared, not yet sent, transaction.
@@ -52,7 +53,7 @@ type Pending interface {
 	// Submit sends the transaction and waits for its commit. Errors wrap
 	// ledger.ErrUnavailable (nothing was sent), ledger.ErrCommitUnknown
 	// (sent, outcome unknown) or ledger.ErrRejected.
-	Submit(ctx context.Context) (ledger.BatchResult, error)
+	Submit(ctx context.Context) (trace.BatchResult, error)
 }
 
 // Status is the engine's state as the UI shows it.
@@ -307,7 +308,7 @@ func (e *Engine) Step(ctx context.Context) (int, error) {
 	// A fresh claim is prepared (built and signed) and its transaction ID
 	// stored in the claim's own transaction: one commit before sending.
 	var p Pending
-	c, err := st.ClaimAndPrepareAs(ctx, e.cfg.Signer, size, e.cfg.Lease, func(evs []ledger.Event) (string, error) {
+	c, err := st.ClaimAndPrepareAs(ctx, e.cfg.Signer, size, e.cfg.Lease, func(evs []trace.Event) (string, error) {
 		var err error
 		if p, err = e.cfg.Ledger.Prepare(ctx, evs); err != nil {
 			return "", fmt.Errorf("prepare batch: %w", err)
@@ -342,7 +343,7 @@ func (e *Engine) Step(ctx context.Context) (int, error) {
 }
 
 // lookup asks for a transaction's commit status with a bounded wait.
-func (e *Engine) lookup(ctx context.Context, txID string) (ledger.BatchResult, error) {
+func (e *Engine) lookup(ctx context.Context, txID string) (trace.BatchResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.Lease/2)
 	defer cancel()
 	return e.cfg.Ledger.CommitStatus(ctx, txID)
@@ -443,7 +444,7 @@ func DispositionOf(err error, n int) Disposition {
 }
 
 // settle records the ledger's answer for a claim.
-func (e *Engine) settle(ctx context.Context, c store.Claim, res ledger.BatchResult) (int, error) {
+func (e *Engine) settle(ctx context.Context, c store.Claim, res trace.BatchResult) (int, error) {
 	if err := e.cfg.Store.Record(ctx, c.ID, res); err != nil {
 		return 0, err
 	}

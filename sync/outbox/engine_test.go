@@ -14,6 +14,7 @@ import (
 	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/sync/outbox"
 	"github.com/medtrace/medtrace/sync/outbox/fakeledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // clock is a settable test clock.
@@ -30,7 +31,7 @@ func enq(t *testing.T, s *store.Store, n int) []string {
 	t.Helper()
 	var ids []string
 	for i := 0; i < n; i++ {
-		ev, err := s.Enqueue(context.Background(), ledger.Event{Kind: ledger.KindCommission, GTIN: "09506000134352",
+		ev, err := s.Enqueue(context.Background(), trace.Event{Kind: trace.KindCommission, GTIN: "09506000134352",
 			Serial: fmt.Sprintf("S%05d", i), Batch: "B1", Expiry: "2030-12-31", Location: "4012345000009"})
 		if err != nil {
 			t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/sync/outbox"
 	"github.com/medtrace/medtrace/sync/outbox/fakeledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // failing is a ledger whose next failures Submit calls fail with err
@@ -25,7 +26,7 @@ type failing struct {
 	err      error // the gRPC status it came with
 }
 
-func (f *failing) Prepare(ctx context.Context, evs []ledger.Event) (outbox.Pending, error) {
+func (f *failing) Prepare(ctx context.Context, evs []trace.Event) (outbox.Pending, error) {
 	p, err := f.Ledger.Prepare(ctx, evs)
 	if err != nil {
 		return nil, err
@@ -38,7 +39,7 @@ type failingTx struct {
 	f *failing
 }
 
-func (p *failingTx) Submit(ctx context.Context) (ledger.BatchResult, error) {
+func (p *failingTx) Submit(ctx context.Context) (trace.BatchResult, error) {
 	p.f.mu.Lock()
 	fail := p.f.failures > 0
 	if fail {
@@ -46,7 +47,7 @@ func (p *failingTx) Submit(ctx context.Context) (ledger.BatchResult, error) {
 	}
 	p.f.mu.Unlock()
 	if fail {
-		return ledger.BatchResult{}, &ledger.TxError{TxID: p.TxID(), Class: p.f.class, Err: p.f.err}
+		return trace.BatchResult{}, &ledger.TxError{TxID: p.TxID(), Class: p.f.class, Err: p.f.err}
 	}
 	return p.Pending.Submit(ctx)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/medtrace/medtrace/sync/outbox"
 
 	"github.com/medtrace/medtrace/internal/gs1"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // netEnv is the real network (orderer, peer, chaincode as a service) with a
@@ -44,8 +45,8 @@ func netSetupB(t testing.TB) *netEnv {
 }
 
 // commission is a fresh, valid commissioning event of this run.
-func (e *netEnv) commission() ledger.Event {
-	return ledger.Event{Kind: ledger.KindCommission, Location: e.p.GLNs["manufacturer"], GTIN: e.gtin,
+func (e *netEnv) commission() trace.Event {
+	return trace.Event{Kind: trace.KindCommission, Location: e.p.GLNs["manufacturer"], GTIN: e.gtin,
 		Serial: fmt.Sprintf("O%s%d", e.run, e.n.Add(1)), Batch: "OB" + e.run[:4], Expiry: "2031-06-30"}
 }
 
@@ -62,7 +63,7 @@ func onLedgerOnce(t *testing.T, s *store.Store, c *ledger.Client) int {
 	}
 	for i := 0; i < len(evs); i += 100 {
 		part := evs[i:min(i+100, len(evs))]
-		batch := make([]ledger.Event, len(part))
+		batch := make([]trace.Event, len(part))
 		for j, q := range part {
 			if q.State != store.StateRecorded || q.TxID == "" || q.Block == 0 {
 				t.Fatalf("event %s not recorded: %+v", q.Event.ID, q)
@@ -74,7 +75,7 @@ func onLedgerOnce(t *testing.T, s *store.Store, c *ledger.Client) int {
 			t.Fatal(err)
 		}
 		for j, r := range res.Results {
-			if r.Status != ledger.StatusDuplicate || r.TxID != part[j].TxID {
+			if r.Status != trace.StatusDuplicate || r.TxID != part[j].TxID {
 				t.Fatalf("event %s resubmitted: %+v; the store says tx %s", part[j].Event.ID, r, part[j].TxID)
 			}
 		}
@@ -88,7 +89,7 @@ type counting struct {
 	prepared atomic.Int64
 }
 
-func (c *counting) Prepare(ctx context.Context, evs []ledger.Event) (outbox.Pending, error) {
+func (c *counting) Prepare(ctx context.Context, evs []trace.Event) (outbox.Pending, error) {
 	c.prepared.Add(1)
 	return c.Ledger.Prepare(ctx, evs)
 }
@@ -136,7 +137,7 @@ func testNetSigners(t *testing.T, e *netEnv) {
 		t.Fatalf("manufacturer's engine: %+v", st)
 	}
 	v, err := e.c["regulator"].Verify(ctx, theirs.GTIN, theirs.Serial, "", "")
-	if err != nil || v.Status != ledger.PackUnknown {
+	if err != nil || v.Status != trace.PackUnknown {
 		t.Fatalf("the pharmacy's event reached the ledger through the manufacturer's engine: %+v %v", v, err)
 	}
 	evs, err := s.Events(ctx, store.EventFilter{Key: theirs.GTIN + "/" + theirs.Serial})
@@ -272,7 +273,7 @@ func testNetCopy(t *testing.T, e *netEnv) {
 	packs, _, _ := s.CopySize(ctx)
 	t.Logf("snapshot: %d packs in %d pages, %s", packs, calls, stamp)
 	lp, err := s.LookupPack(ctx, first.GTIN, first.Serial, "")
-	if err != nil || !lp.Found || lp.Pack.Status != ledger.PackActive || lp.Pack.Batch != first.Batch {
+	if err != nil || !lp.Found || lp.Pack.Status != trace.PackActive || lp.Pack.Batch != first.Batch {
 		t.Fatalf("pack committed before the snapshot: %+v %v", lp, err)
 	}
 	// Follow: a pack commissioned now reaches the local copy.
@@ -309,11 +310,11 @@ func testNetCopy(t *testing.T, e *netEnv) {
 	v := &outbox.Verifier{Store: s, Online: reg, Timeout: 10 * time.Second}
 	q := outbox.Query{GTIN: second.GTIN, Serial: second.Serial, Batch: second.Batch, Expiry: second.Expiry}
 	on, online, err := v.Verify(ctx, q)
-	if err != nil || online != nil || on.Offline || on.Status != ledger.PackActive {
+	if err != nil || online != nil || on.Offline || on.Status != trace.PackActive {
 		t.Fatalf("online: %+v %v %v", on, online, err)
 	}
 	off, err := v.Offline(ctx, q)
-	if err != nil || !off.Offline || off.Status != ledger.PackActive || off.Block != cp || off.AsOf.IsZero() {
+	if err != nil || !off.Offline || off.Status != trace.PackActive || off.Block != cp || off.AsOf.IsZero() {
 		t.Fatalf("offline: %+v %v", off, err)
 	}
 }

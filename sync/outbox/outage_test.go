@@ -21,6 +21,7 @@ import (
 	"github.com/medtrace/medtrace/sync/outbox"
 
 	"github.com/medtrace/medtrace/internal/gs1"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // statusLog records every status the engine reports.
@@ -283,7 +284,7 @@ func tallyOnLedger(t *testing.T, s *store.Store, c *ledger.Client, ids []string)
 	}
 	for i := 0; i < len(sent); i += 100 {
 		part := sent[i:min(i+100, len(sent))]
-		batch := make([]ledger.Event, len(part))
+		batch := make([]trace.Event, len(part))
 		for j, q := range part {
 			batch[j] = q.Event
 		}
@@ -292,7 +293,7 @@ func tallyOnLedger(t *testing.T, s *store.Store, c *ledger.Client, ids []string)
 			t.Fatal(err)
 		}
 		for j, r := range res.Results {
-			if r.Status != ledger.StatusDuplicate || r.TxID != part[j].TxID {
+			if r.Status != trace.StatusDuplicate || r.TxID != part[j].TxID {
 				duplicated++
 				t.Logf("event %s: ledger answers %+v; the store says tx %s", part[j].Event.ID, r, part[j].TxID)
 			}

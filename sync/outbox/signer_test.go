@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/medtrace/medtrace/internal/store"
-	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/sync/outbox"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // TestEngineSendsOnlyItsIdentity: two identities' events share one store
@@ -21,7 +21,7 @@ func TestEngineSendsOnlyItsIdentity(t *testing.T) {
 		t.Helper()
 		var ids []string
 		for i := range n {
-			ev, err := s.Enqueue(ctx, ledger.Event{Kind: ledger.KindCommission, GTIN: "09506000134352",
+			ev, err := s.Enqueue(ctx, trace.Event{Kind: trace.KindCommission, GTIN: "09506000134352",
 				Serial: fmt.Sprintf("%s%03d", signer, i), Batch: "B1", Expiry: "2030-12-31", Location: "4012345000009"}, store.SignedBy(signer))
 			if err != nil {
 				t.Fatal(err)

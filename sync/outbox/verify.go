@@ -14,7 +14,7 @@ import (
 // OnlineVerifier answers verifications from the ledger itself
 // (*ledger.Client satisfies it).
 type OnlineVerifier interface {
-	Verify(ctx context.Context, gtin, serial, batch, expiry string) (ledger.Verification, error)
+	Verify(ctx context.Context, gtin, serial, batch, expiry string) (trace.Verification, error)
 }
 
 // Query is the pack a verification asks about, as read from its code.
@@ -36,7 +36,7 @@ type Verifier struct {
 // Verify answers online if it can and falls back to the local copy. An
 // offline answer has Offline set and says as of which time and block; online
 // is the online attempt's error when it fell back (nil otherwise).
-func (v *Verifier) Verify(ctx context.Context, q Query) (ans ledger.Verification, online error, err error) {
+func (v *Verifier) Verify(ctx context.Context, q Query) (ans trace.Verification, online error, err error) {
 	if v.Online != nil {
 		timeout := v.Timeout
 		if timeout <= 0 {
@@ -49,7 +49,7 @@ func (v *Verifier) Verify(ctx context.Context, q Query) (ans ledger.Verification
 			return ans, nil, nil
 		}
 		if ctx.Err() != nil {
-			return ledger.Verification{}, online, ctx.Err()
+			return trace.Verification{}, online, ctx.Err()
 		}
 	}
 	ans, err = v.Offline(ctx, q)
@@ -58,10 +58,10 @@ func (v *Verifier) Verify(ctx context.Context, q Query) (ans ledger.Verification
 
 // Offline answers from the local copy alone. With no local copy it returns
 // store.ErrNoCopy: an answer without an "as of" would mislead.
-func (v *Verifier) Offline(ctx context.Context, q Query) (ledger.Verification, error) {
+func (v *Verifier) Offline(ctx context.Context, q Query) (trace.Verification, error) {
 	lp, err := v.Store.LookupPack(ctx, q.GTIN, q.Serial, q.Batch)
 	if err != nil {
-		return ledger.Verification{}, fmt.Errorf("verify offline: %w", err)
+		return trace.Verification{}, fmt.Errorf("verify offline: %w", err)
 	}
 	now := time.Now
 	if v.Now != nil {
@@ -73,8 +73,8 @@ func (v *Verifier) Offline(ctx context.Context, q Query) (ledger.Verification, e
 // Judge turns what the local copy knows about a pack into a verification:
 // the trace core's verdict rule (trace.Judge, the one the chaincode runs),
 // on the copy, as of the copy's stamp.
-func Judge(lp store.LocalPack, q Query, now time.Time) ledger.Verification {
-	ans := ledger.Verification{GTIN: q.GTIN, Serial: q.Serial, Block: lp.Stamp.Block, AsOf: lp.Stamp.AsOf, Offline: true}
+func Judge(lp store.LocalPack, q Query, now time.Time) trace.Verification {
+	ans := trace.Verification{GTIN: q.GTIN, Serial: q.Serial, Block: lp.Stamp.Block, AsOf: lp.Stamp.AsOf, Offline: true}
 	scan := trace.Scan{GTIN: q.GTIN, Serial: q.Serial, Batch: q.Batch, Expiry: q.Expiry}
 	var recall *trace.Recall
 	if r := lp.Recall; r != nil {
@@ -89,7 +89,7 @@ func Judge(lp store.LocalPack, q Query, now time.Time) ledger.Verification {
 	}
 	p := lp.Pack
 	facts := trace.PackFacts{GTIN: p.GTIN, Serial: p.Serial, Batch: p.Batch, Expiry: p.Expiry, Status: p.Status}
-	if p.Status == ledger.PackDispensed {
+	if p.Status == trace.PackDispensed {
 		facts.DispensedAt, facts.DispensedOn = p.LastPlace, p.LastTime
 	}
 	ans.Status, ans.Alerts = trace.Judge(&facts, recall, scan, now)

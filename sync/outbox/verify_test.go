@@ -17,24 +17,24 @@ const gtin = "09506000134352"
 func TestJudge(t *testing.T) {
 	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	stamp := store.CopyStamp{Block: 42, AsOf: now.Add(-time.Hour)}
-	active := store.PackCopy{GTIN: gtin, Serial: "A", Status: ledger.PackActive, Batch: "B1", Expiry: "2027-01-31"}
+	active := store.PackCopy{GTIN: gtin, Serial: "A", Status: trace.PackActive, Batch: "B1", Expiry: "2027-01-31"}
 	with := func(f func(*store.PackCopy)) store.PackCopy { p := active; f(&p); return p }
 	cases := []struct {
 		name   string
 		lp     store.LocalPack
 		q      outbox.Query
-		status ledger.PackStatus
+		status trace.PackStatus
 		alerts []string
 	}{
-		{"active", store.LocalPack{Found: true, Pack: active}, outbox.Query{Batch: "B1", Expiry: "2027-01-31"}, ledger.PackActive, nil},
-		{"unknown", store.LocalPack{}, outbox.Query{}, ledger.PackUnknown, []string{"unknown-pack"}},
-		{"dispensed", store.LocalPack{Found: true, Pack: with(func(p *store.PackCopy) { p.Status = ledger.PackDispensed; p.LastPlace = "4012345000009" })}, outbox.Query{}, ledger.PackDispensed, []string{"already-dispensed"}},
-		{"recalled", store.LocalPack{Found: true, Pack: active, Recall: &store.RecallCopy{Batch: "B1", Reason: "contamination"}}, outbox.Query{}, ledger.PackRecalled, []string{"recalled-batch"}},
-		{"batch mismatch", store.LocalPack{Found: true, Pack: active}, outbox.Query{Batch: "B9"}, ledger.PackActive, []string{"batch-mismatch"}},
-		{"expiry mismatch", store.LocalPack{Found: true, Pack: active}, outbox.Query{Expiry: "2027-02-28"}, ledger.PackActive, []string{"expiry-mismatch"}},
-		{"expired", store.LocalPack{Found: true, Pack: with(func(p *store.PackCopy) { p.Expiry = "2026-05-30" })}, outbox.Query{}, ledger.PackExpired, []string{"expired"}},
-		{"expires today is fine", store.LocalPack{Found: true, Pack: with(func(p *store.PackCopy) { p.Expiry = "2026-06-01" })}, outbox.Query{}, ledger.PackActive, nil},
-		{"stolen", store.LocalPack{Found: true, Pack: with(func(p *store.PackCopy) { p.Status = ledger.PackStolen })}, outbox.Query{}, ledger.PackStolen, []string{"stolen"}},
+		{"active", store.LocalPack{Found: true, Pack: active}, outbox.Query{Batch: "B1", Expiry: "2027-01-31"}, trace.PackActive, nil},
+		{"unknown", store.LocalPack{}, outbox.Query{}, trace.PackUnknown, []string{"unknown-pack"}},
+		{"dispensed", store.LocalPack{Found: true, Pack: with(func(p *store.PackCopy) { p.Status = trace.PackDispensed; p.LastPlace = "4012345000009" })}, outbox.Query{}, trace.PackDispensed, []string{"already-dispensed"}},
+		{"recalled", store.LocalPack{Found: true, Pack: active, Recall: &store.RecallCopy{Batch: "B1", Reason: "contamination"}}, outbox.Query{}, trace.PackRecalled, []string{"recalled-batch"}},
+		{"batch mismatch", store.LocalPack{Found: true, Pack: active}, outbox.Query{Batch: "B9"}, trace.PackActive, []string{"batch-mismatch"}},
+		{"expiry mismatch", store.LocalPack{Found: true, Pack: active}, outbox.Query{Expiry: "2027-02-28"}, trace.PackActive, []string{"expiry-mismatch"}},
+		{"expired", store.LocalPack{Found: true, Pack: with(func(p *store.PackCopy) { p.Expiry = "2026-05-30" })}, outbox.Query{}, trace.PackExpired, []string{"expired"}},
+		{"expires today is fine", store.LocalPack{Found: true, Pack: with(func(p *store.PackCopy) { p.Expiry = "2026-06-01" })}, outbox.Query{}, trace.PackActive, nil},
+		{"stolen", store.LocalPack{Found: true, Pack: with(func(p *store.PackCopy) { p.Status = trace.PackStolen })}, outbox.Query{}, trace.PackStolen, []string{"stolen"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -104,10 +104,10 @@ func TestSnapshotFollowAndVerify(t *testing.T) {
 	fs := feedSignal{Feed: l, applied: make(chan uint64, 10)}
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	if _, err := s.Enqueue(ctx, ledger.Event{Kind: ledger.KindDispense, GTIN: gtin, Serial: "S00007", Location: "4012345000009"}); err != nil {
+	if _, err := s.Enqueue(ctx, trace.Event{Kind: trace.KindDispense, GTIN: gtin, Serial: "S00007", Location: "4012345000009"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Enqueue(ctx, ledger.Event{Kind: ledger.KindRecall, GTIN: gtin, Batch: "B1", Note: "contamination"}); err != nil {
+	if _, err := s.Enqueue(ctx, trace.Event{Kind: trace.KindRecall, GTIN: gtin, Batch: "B1", Note: "contamination"}); err != nil {
 		t.Fatal(err)
 	}
 	e = outbox.New(outbox.Config{Store: s, Ledger: l, Feed: fs})
@@ -134,7 +134,7 @@ func TestSnapshotFollowAndVerify(t *testing.T) {
 	}
 	// The trace core's rule, the ledger's too: a recall does not hide that
 	// the pack was dispensed; both are said.
-	if !ans.Offline || ans.Block != 26 || ans.AsOf.IsZero() || ans.Status != ledger.PackDispensed || len(ans.Alerts) != 2 ||
+	if !ans.Offline || ans.Block != 26 || ans.AsOf.IsZero() || ans.Status != trace.PackDispensed || len(ans.Alerts) != 2 ||
 		ans.Alerts[0].Code != trace.ReasonAlreadyDispensed || ans.Alerts[1].Code != trace.ReasonRecalledBatch {
 		t.Errorf("offline answer %+v", ans)
 	}

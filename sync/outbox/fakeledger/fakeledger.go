@@ -85,12 +85,12 @@ func (l *Ledger) isDown() bool { l.mu.Lock(); defer l.mu.Unlock(); return l.down
 type pending struct {
 	l      *Ledger
 	txID   string
-	events []ledger.Event
+	events []trace.Event
 }
 
 // Prepare makes a transaction with a fresh ID.
-func (l *Ledger) Prepare(_ context.Context, events []ledger.Event) (outbox.Pending, error) {
-	return &pending{l: l, txID: uuid.NewString(), events: append([]ledger.Event(nil), events...)}, nil
+func (l *Ledger) Prepare(_ context.Context, events []trace.Event) (outbox.Pending, error) {
+	return &pending{l: l, txID: uuid.NewString(), events: append([]trace.Event(nil), events...)}, nil
 }
 
 // TxID is the transaction's ID, known before it is sent.
@@ -98,7 +98,7 @@ func (p *pending) TxID() string { return p.txID }
 
 // Submit commits the transaction: each event is accepted once; the same ID
 // again is a duplicate (or a conflict if its content differs).
-func (p *pending) Submit(ctx context.Context) (ledger.BatchResult, error) {
+func (p *pending) Submit(ctx context.Context) (trace.BatchResult, error) {
 	l := p.l
 	l.mu.Lock()
 	down, delay, refuse := l.down, l.delay, l.refuse
@@ -109,11 +109,11 @@ func (p *pending) Submit(ctx context.Context) (ledger.BatchResult, error) {
 	l.submitted++
 	l.mu.Unlock()
 	if down {
-		return ledger.BatchResult{}, fmt.Errorf("fake ledger: %w", ledger.ErrUnavailable)
+		return trace.BatchResult{}, fmt.Errorf("fake ledger: %w", ledger.ErrUnavailable)
 	}
 	for _, ev := range p.events {
 		if refuse != "" && ev.ID == refuse {
-			return ledger.BatchResult{}, fmt.Errorf("fake ledger: endorsement failed for %s: %w", ev.ID, ledger.ErrRejected)
+			return trace.BatchResult{}, fmt.Errorf("fake ledger: endorsement failed for %s: %w", ev.ID, ledger.ErrRejected)
 		}
 	}
 	if delay > 0 {
@@ -121,49 +121,49 @@ func (p *pending) Submit(ctx context.Context) (ledger.BatchResult, error) {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return ledger.BatchResult{}, fmt.Errorf("fake ledger: %w: %w", ledger.ErrUnavailable, ctx.Err())
+			return trace.BatchResult{}, fmt.Errorf("fake ledger: %w: %w", ledger.ErrUnavailable, ctx.Err())
 		case <-t.C:
 		}
 	}
 	res, err := l.commit(ctx, p.txID, p.events)
 	if err != nil {
-		return ledger.BatchResult{}, err
+		return trace.BatchResult{}, err
 	}
 	select {
 	case l.changed <- struct{}{}:
 	default:
 	}
 	if lose {
-		return ledger.BatchResult{}, fmt.Errorf("fake ledger: answer lost: %w", ledger.ErrCommitUnknown)
+		return trace.BatchResult{}, fmt.Errorf("fake ledger: answer lost: %w", ledger.ErrCommitUnknown)
 	}
 	return res, nil
 }
 
-func (l *Ledger) commit(ctx context.Context, txID string, events []ledger.Event) (ledger.BatchResult, error) {
+func (l *Ledger) commit(ctx context.Context, txID string, events []trace.Event) (trace.BatchResult, error) {
 	tx, err := l.db.BeginTx(ctx, nil)
 	if err != nil {
-		return ledger.BatchResult{}, fmt.Errorf("fake ledger: %w", err)
+		return trace.BatchResult{}, fmt.Errorf("fake ledger: %w", err)
 	}
 	// After Commit the rollback does nothing; before it, the error returned
 	// says what failed.
 	defer func() { _ = tx.Rollback() }()
 	var block int64
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(block), 0) + 1 FROM txs`).Scan(&block); err != nil {
-		return ledger.BatchResult{}, err
+		return trace.BatchResult{}, err
 	}
 	now := time.Now().UTC()
-	res := ledger.BatchResult{TxID: txID, Block: uint64(block)}
+	res := trace.BatchResult{TxID: txID, Block: uint64(block)}
 	for _, ev := range events {
 		body, _ := json.Marshal(ev)
 		var old string
 		var oldBlock int64
-		r := ledger.Result{EventID: ev.ID, TxID: txID}
+		r := trace.Result{EventID: ev.ID, TxID: txID}
 		if a, bad := trace.CheckEvent(ev); bad {
 			// The ledger's own check of an event's form (the trace core's),
 			// so a format the real chaincode refuses is refused here too.
-			r.Status, r.Reason, r.Message = ledger.StatusRejected, a.Code, a.Message
+			r.Status, r.Reason, r.Message = trace.StatusRejected, a.Code, a.Message
 			if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (event_id, block, status) VALUES (?, ?, ?)`, ev.ID, block, string(r.Status)); err != nil {
-				return ledger.BatchResult{}, err
+				return trace.BatchResult{}, err
 			}
 			res.Results = append(res.Results, r)
 			continue
@@ -171,53 +171,53 @@ func (l *Ledger) commit(ctx context.Context, txID string, events []ledger.Event)
 		err := tx.QueryRowContext(ctx, `SELECT body, block FROM recorded WHERE event_id = ?`, ev.ID).Scan(&old, &oldBlock)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			r.Status = ledger.StatusAccepted
+			r.Status = trace.StatusAccepted
 			if _, err := tx.ExecContext(ctx, `INSERT INTO recorded (event_id, body, block) VALUES (?, ?, ?)`, ev.ID, string(body), block); err != nil {
-				return ledger.BatchResult{}, err
+				return trace.BatchResult{}, err
 			}
 			if err := applyState(ctx, tx, ev, block, now); err != nil {
-				return ledger.BatchResult{}, err
+				return trace.BatchResult{}, err
 			}
 		case err != nil:
-			return ledger.BatchResult{}, err
+			return trace.BatchResult{}, err
 		case old == string(body):
-			r.Status = ledger.StatusDuplicate
+			r.Status = trace.StatusDuplicate
 			var otx string
 			if err := tx.QueryRowContext(ctx, `SELECT tx_id FROM txs WHERE block = ?`, oldBlock).Scan(&otx); err != nil {
-				return ledger.BatchResult{}, err
+				return trace.BatchResult{}, err
 			}
 			r.TxID = otx
 		default:
-			r.Status, r.Reason, r.Message = ledger.StatusConflict, "id-conflict", "Another event with this ID is on the ledger."
+			r.Status, r.Reason, r.Message = trace.StatusConflict, "id-conflict", "Another event with this ID is on the ledger."
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (event_id, block, status) VALUES (?, ?, ?)`, ev.ID, block, string(r.Status)); err != nil {
-			return ledger.BatchResult{}, err
+			return trace.BatchResult{}, err
 		}
 		res.Results = append(res.Results, r)
 	}
 	rj, _ := json.Marshal(res)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO txs (block, tx_id, results, at) VALUES (?, ?, ?, ?)`, block, txID, string(rj), now.UnixNano()); err != nil {
-		return ledger.BatchResult{}, err
+		return trace.BatchResult{}, err
 	}
 	return res, tx.Commit()
 }
 
 // applyState moves the fake's pack state as the chaincode would, coarsely.
-func applyState(ctx context.Context, tx *sql.Tx, ev ledger.Event, block int64, now time.Time) error {
-	if ev.Kind == ledger.KindRecall {
+func applyState(ctx context.Context, tx *sql.Tx, ev trace.Event, block int64, now time.Time) error {
+	if ev.Kind == trace.KindRecall {
 		_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO recalls VALUES (?, ?, ?, ?, ?)`, ev.GTIN, ev.Batch, ev.Note, block, now.UnixNano())
 		return err
 	}
 	if ev.GTIN == "" || ev.Serial == "" {
 		return nil
 	}
-	status := map[ledger.Kind]ledger.PackStatus{
-		ledger.KindCommission: ledger.PackActive, ledger.KindShip: ledger.PackInTransit, ledger.KindReceive: ledger.PackActive,
-		ledger.KindDispense: ledger.PackDispensed, ledger.KindUndoDispense: ledger.PackActive, ledger.KindDestroy: ledger.PackDestroyed,
-		ledger.KindStolen: ledger.PackStolen, ledger.KindSample: ledger.PackSample, ledger.KindExport: ledger.PackExported,
+	status := map[trace.Kind]trace.PackStatus{
+		trace.KindCommission: trace.PackActive, trace.KindShip: trace.PackInTransit, trace.KindReceive: trace.PackActive,
+		trace.KindDispense: trace.PackDispensed, trace.KindUndoDispense: trace.PackActive, trace.KindDestroy: trace.PackDestroyed,
+		trace.KindStolen: trace.PackStolen, trace.KindSample: trace.PackSample, trace.KindExport: trace.PackExported,
 	}[ev.Kind]
 	if status == "" {
-		status = ledger.PackActive
+		status = trace.PackActive
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO packs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (gtin, serial) DO UPDATE SET status = excluded.status, last_event = excluded.last_event,
@@ -229,30 +229,30 @@ func applyState(ctx context.Context, tx *sql.Tx, ev ledger.Event, block int64, n
 }
 
 // CommitStatus looks a transaction up.
-func (l *Ledger) CommitStatus(ctx context.Context, txID string) (ledger.BatchResult, error) {
+func (l *Ledger) CommitStatus(ctx context.Context, txID string) (trace.BatchResult, error) {
 	if l.isDown() {
-		return ledger.BatchResult{}, fmt.Errorf("fake ledger: %w", ledger.ErrUnavailable)
+		return trace.BatchResult{}, fmt.Errorf("fake ledger: %w", ledger.ErrUnavailable)
 	}
 	var rj string
 	err := l.db.QueryRowContext(ctx, `SELECT results FROM txs WHERE tx_id = ?`, txID).Scan(&rj)
 	if errors.Is(err, sql.ErrNoRows) {
-		return ledger.BatchResult{}, fmt.Errorf("fake ledger: %s: %w", txID, outbox.ErrTxNotFound)
+		return trace.BatchResult{}, fmt.Errorf("fake ledger: %s: %w", txID, outbox.ErrTxNotFound)
 	}
 	if err != nil {
-		return ledger.BatchResult{}, err
+		return trace.BatchResult{}, err
 	}
-	var res ledger.BatchResult
+	var res trace.BatchResult
 	return res, json.Unmarshal([]byte(rj), &res)
 }
 
 // Verify answers from the fake's state.
-func (l *Ledger) Verify(ctx context.Context, gtin, serial, batch, expiry string) (ledger.Verification, error) {
+func (l *Ledger) Verify(ctx context.Context, gtin, serial, batch, expiry string) (trace.Verification, error) {
 	if l.isDown() {
-		return ledger.Verification{}, fmt.Errorf("fake ledger: %w", ledger.ErrUnavailable)
+		return trace.Verification{}, fmt.Errorf("fake ledger: %w", ledger.ErrUnavailable)
 	}
 	c, err := l.state(ctx, 0, gtin, serial)
 	if err != nil {
-		return ledger.Verification{}, err
+		return trace.Verification{}, err
 	}
 	lp := store.LocalPack{Stamp: store.CopyStamp{Block: c.Block, AsOf: c.Time}}
 	if len(c.Packs) == 1 {
@@ -291,7 +291,7 @@ func (l *Ledger) state(ctx context.Context, since uint64, gtin, serial string) (
 		if err := rows.Scan(&p.GTIN, &p.Serial, &st, &p.Batch, &p.Expiry, &p.LastEvent, &lk, &lt, &p.LastPlace, &b); err != nil {
 			return c, err
 		}
-		p.Status, p.LastKind, p.LastTime, p.Block = ledger.PackStatus(st), ledger.Kind(lk), time.Unix(0, lt).UTC(), uint64(b)
+		p.Status, p.LastKind, p.LastTime, p.Block = trace.PackStatus(st), trace.Kind(lk), time.Unix(0, lt).UTC(), uint64(b)
 		c.Packs = append(c.Packs, p)
 	}
 	if err := rows.Err(); err != nil {
@@ -376,10 +376,10 @@ func (l *Ledger) Deliveries(ctx context.Context) (accepted, duplicates map[strin
 		if err := rows.Scan(&id, &st); err != nil {
 			return nil, nil, err
 		}
-		switch ledger.Status(st) {
-		case ledger.StatusAccepted:
+		switch trace.Status(st) {
+		case trace.StatusAccepted:
 			accepted[id]++
-		case ledger.StatusDuplicate:
+		case trace.StatusDuplicate:
 			duplicates[id]++
 		}
 	}
