@@ -195,7 +195,7 @@ func LoadImage(ctx context.Context, path string, l ImageLimits) (image.Image, st
 	if err != nil {
 		return nil, "", err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	st, err := f.Stat()
 	if err != nil {
 		return nil, "", err
