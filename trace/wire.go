@@ -155,6 +155,20 @@ type PackChange struct {
 	Consignee *Party     `json:"consignee,omitempty"` // while in transit
 }
 
+// UnitChange is a logistic unit's (case's or pallet's) state after a
+// transaction, as offline copies keep it: with its children as canonical
+// references (Child.Ref: an SSCC, GTIN/serial or a China pack's code), so
+// a copy rebuilds its Contents from its own records.
+type UnitChange struct {
+	SSCC      string     `json:"sscc"`
+	Status    PackStatus `json:"status"`
+	Location  string     `json:"location,omitempty"` // GLN where its holder holds it
+	Parent    string     `json:"parent,omitempty"`   // SSCC it is packed in
+	Children  []string   `json:"children,omitempty"`
+	Holder    *Party     `json:"holder,omitempty"`    // who holds it (nil in records from before custody was kept)
+	Consignee *Party     `json:"consignee,omitempty"` // while in transit
+}
+
 // Recall is a recalled batch.
 type Recall struct {
 	GTIN    string    `json:"gtin"`
@@ -172,6 +186,7 @@ type TxEvents struct {
 	Accepted []string     `json:"accepted,omitempty"` // event IDs
 	Rejected []string     `json:"rejected,omitempty"` // event IDs recorded as rejected
 	Packs    []PackChange `json:"packs,omitempty"`
+	Units    []UnitChange `json:"units,omitempty"` // the unit states it wrote, read from the write set like Packs
 	Recalls  []Recall     `json:"recalls,omitempty"`
 }
 
@@ -185,19 +200,22 @@ type BlockEvents struct {
 }
 
 // Changes is the net effect of a range of blocks: the latest state of every
-// pack changed and every recall, for offline copies.
+// pack and logistic unit changed and every recall, for offline copies.
 type Changes struct {
 	FromBlock uint64       `json:"fromBlock"`
 	ToBlock   uint64       `json:"toBlock"` // last block included; next call starts at ToBlock+1
 	Time      time.Time    `json:"time"`
 	Packs     []PackChange `json:"packs"`
+	Units     []UnitChange `json:"units,omitempty"`
 	Recalls   []Recall     `json:"recalls"`
 }
 
-// Page is one page of the full state: packs and recalled batches (the
-// chaincode's Export, for offline copies).
+// Page is one page of the full state: packs, logistic units and recalled
+// batches (the chaincode's Export, for offline copies). Units is absent
+// from pages of chaincodes that export none.
 type Page struct {
 	Packs    []PackChange `json:"packs"`
+	Units    []UnitChange `json:"units,omitempty"`
 	Recalls  []Recall     `json:"recalls"`
 	Bookmark string       `json:"bookmark"` // empty on the last page
 }
