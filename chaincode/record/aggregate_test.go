@@ -250,17 +250,23 @@ func TestExport(t *testing.T) {
 	w.stock(serials...)
 	w.toPhar("XC")
 	w.ok(mspPhar, w.on(KindDispense, glnPhar, gtinA, "XC"))
+	w.toDist("XA", "XB")
+	w.ok(mspDist, w.unit(KindPack, glnDist, ssccCase, PackKey(gtinA, "XA"), PackKey(gtinA, "XB")))
+	w.ok(mspDist, w.unit(KindPack, glnDist, ssccPal, ssccCase))
 	w.ok(mspMan, w.recall(gtinA, "L1"))
 	// Each reader exports its scope: the regulator and the brand owner
 	// everything, the distributor and the pharmacy the one pack that went
 	// through their hands, the other manufacturer and pharmacy none; all
-	// of them every recall.
+	// of them every recall. The case and pallet the distributor packed
+	// are the regulator's and the distributor's, who holds them (and its
+	// three packs).
 	for _, tt := range []struct {
-		msp   string
-		packs int
-	}{{mspReg, 25}, {mspMan, 25}, {mspDist, 1}, {mspPhar, 1}, {mspMan2, 0}, {mspPhar2, 0}} {
+		msp          string
+		packs, units int
+	}{{mspReg, 25, 2}, {mspMan, 25, 0}, {mspDist, 3, 2}, {mspPhar, 1, 0}, {mspMan2, 0, 0}, {mspPhar2, 0, 0}} {
 		t.Run(tt.msp, func(t *testing.T) {
 			packs, recalls, pages := map[string]PackStatus{}, 0, 0
+			units := map[string]UnitChange{}
 			bm := ""
 			for {
 				st, tx := w.tx(tt.msp)
@@ -269,6 +275,9 @@ func TestExport(t *testing.T) {
 				pages++
 				for _, p := range pg.Packs {
 					packs[p.Serial] = p.Status
+				}
+				for _, u := range pg.Units {
+					units[u.SSCC] = u
 				}
 				recalls += len(pg.Recalls)
 				if bm = pg.Bookmark; bm == "" {
@@ -280,6 +289,16 @@ func TestExport(t *testing.T) {
 			}
 			if len(packs) != tt.packs || recalls != 1 || (tt.packs > 0 && packs["XC"] != PackDispensed) || (tt.packs > 1 && packs["XA"] != PackActive) {
 				t.Fatalf("%d packs, %d recalls, XC %s", len(packs), recalls, packs["XC"])
+			}
+			if len(units) != tt.units {
+				t.Fatalf("%d units, want %d: %+v", len(units), tt.units, units)
+			}
+			if tt.units > 0 {
+				c, p := units[ssccCase], units[ssccPal]
+				if c.Status != PackActive || c.Parent != ssccPal || !slices.Equal(c.Children, []string{PackKey(gtinA, "XA"), PackKey(gtinA, "XB")}) ||
+					!slices.Equal(p.Children, []string{ssccCase}) || c.Holder == nil || c.Holder.MSP != mspDist {
+					t.Fatalf("case %+v pallet %+v", c, p)
+				}
 			}
 		})
 	}

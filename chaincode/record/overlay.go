@@ -244,6 +244,20 @@ func (p *pack) change() PackChange {
 	return c
 }
 
+// change is the unit's state as offline copies receive it (the custody as
+// the record names it, as for a pack's change).
+func (u *unit) change() UnitChange {
+	c := UnitChange{SSCC: u.SSCC, Status: u.Status, Location: u.Location, Parent: u.Parent,
+		Children: slices.Clone(u.Children)}
+	if u.Holder != "" {
+		c.Holder = &Party{MSP: u.Holder, GLN: u.Location}
+	}
+	if u.Status == PackInTransit && u.Consignee != "" {
+		c.Consignee = &Party{MSP: u.Consignee, GLN: u.Dest}
+	}
+	return c
+}
+
 // eventRec is a recorded event: its content hash (to tell a replay from a
 // conflict), the transaction that recorded it, its outcome, and the event
 // as sent (Raw, compacted). Accepted events are rendered as EPCIS 2.0 JSON

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/medtrace/medtrace/trace"
 )
@@ -231,11 +232,13 @@ type Pager interface {
 const MaxPage = 2000
 
 // Export returns one page of the state for offline copies: packs in key
-// order, then (on the page after the last pack) every recalled batch.
-// Bookmarks are opaque; start with "". Packs are those of the submitter's
-// read scope (readScope): pageSize bounds the records scanned, so a page
-// may hold fewer packs, or none, and still have a next one. Recalls are
-// every member's: a pharmacy must know of a recall of any batch.
+// order, then logistic units (cases, pallets) in key order, then (on the
+// page after the last unit) every recalled batch. Bookmarks are opaque;
+// start with "". Packs and units are those of the submitter's read scope
+// (readScope): pageSize bounds the records scanned, so a page may hold
+// fewer, or none, and still have a next one. Recalls are every member's: a
+// pharmacy must know of a recall of any batch. Pages of packs and recalls
+// are as before units were exported (Units is then absent).
 func Export(st State, pg Pager, tx Tx, bookmark string, pageSize int) (Page, error) {
 	scope, err := scopeOf(st, tx)
 	if err != nil {
@@ -245,50 +248,86 @@ func Export(st State, pg Pager, tx Tx, bookmark string, pageSize int) (Page, err
 		return Page{}, fmt.Errorf("%w: page size must be 1 to %d", ErrBadRequest, MaxPage)
 	}
 	out := Page{Packs: []PackChange{}, Recalls: []Recall{}}
-	// The bookmark says which range it continues: "p" packs, "b" batches.
+	// The bookmark says which range it continues: "p" packs, "u" units,
+	// "b" batches.
 	phase, inner := "p", ""
 	if bookmark != "" {
-		if len(bookmark) < 2 || (bookmark[0] != 'p' && bookmark[0] != 'b') || bookmark[1] != '|' {
+		if len(bookmark) < 2 || !strings.ContainsRune("pub", rune(bookmark[0])) || bookmark[1] != '|' {
 			return Page{}, fmt.Errorf("%w: bad bookmark", ErrBadRequest)
 		}
 		phase, inner = bookmark[:1], bookmark[2:]
 	}
-	if phase == "p" {
-		kvs, next, err := pg.ScanPage(prefixPack, prefixPack[:1]+";", pageSize, inner)
+	// scan reads one page of the range under prefix, handing each record
+	// to take, and returns the range's next bookmark ("" at its end).
+	scan := func(prefix, what string, take func(key string, value []byte) error) (string, error) {
+		kvs, next, err := pg.ScanPage(prefix, prefix[:1]+";", pageSize, inner)
 		if err != nil {
-			return Page{}, fmt.Errorf("scan packs: %w", err)
+			return "", fmt.Errorf("scan %s: %w", what, err)
 		}
 		for _, kv := range kvs {
+			if err := take(kv.Key, kv.Value); err != nil {
+				return "", err
+			}
+		}
+		if next != "" && len(kvs) == pageSize {
+			return next, nil
+		}
+		return "", nil
+	}
+	switch phase {
+	case "p":
+		next, err := scan(prefixPack, "packs", func(k string, v []byte) error {
 			var p pack
-			if err := json.Unmarshal(kv.Value, &p); err != nil {
-				return Page{}, fmt.Errorf("decode %s: %w", kv.Key, err)
+			if err := json.Unmarshal(v, &p); err != nil {
+				return fmt.Errorf("decode %s: %w", k, err)
 			}
 			if scope.pack(&p) {
 				out.Packs = append(out.Packs, p.change())
 			}
+			return nil
+		})
+		if err != nil {
+			return Page{}, err
 		}
-		if next != "" && len(kvs) == pageSize {
+		out.Bookmark = "u|"
+		if next != "" {
 			out.Bookmark = "p|" + next
-			return out, nil
+		}
+	case "u":
+		next, err := scan(prefixUnit, "units", func(k string, v []byte) error {
+			var u unit
+			if err := json.Unmarshal(v, &u); err != nil {
+				return fmt.Errorf("decode %s: %w", k, err)
+			}
+			if scope.unit(&u) {
+				out.Units = append(out.Units, u.change())
+			}
+			return nil
+		})
+		if err != nil {
+			return Page{}, err
 		}
 		out.Bookmark = "b|"
-		return out, nil
-	}
-	kvs, next, err := pg.ScanPage(prefixBatch, prefixBatch[:1]+";", pageSize, inner)
-	if err != nil {
-		return Page{}, fmt.Errorf("scan batches: %w", err)
-	}
-	for _, kv := range kvs {
-		var b batchRec
-		if err := json.Unmarshal(kv.Value, &b); err != nil {
-			return Page{}, fmt.Errorf("decode %s: %w", kv.Key, err)
+		if next != "" {
+			out.Bookmark = "u|" + next
 		}
-		if b.Recalled {
-			out.Recalls = append(out.Recalls, Recall{GTIN: b.GTIN, Batch: b.Batch, EventID: b.Event, Time: b.Time, Reason: b.Note})
+	default:
+		next, err := scan(prefixBatch, "batches", func(k string, v []byte) error {
+			var b batchRec
+			if err := json.Unmarshal(v, &b); err != nil {
+				return fmt.Errorf("decode %s: %w", k, err)
+			}
+			if b.Recalled {
+				out.Recalls = append(out.Recalls, Recall{GTIN: b.GTIN, Batch: b.Batch, EventID: b.Event, Time: b.Time, Reason: b.Note})
+			}
+			return nil
+		})
+		if err != nil {
+			return Page{}, err
 		}
-	}
-	if next != "" && len(kvs) == pageSize {
-		out.Bookmark = "b|" + next
+		if next != "" {
+			out.Bookmark = "b|" + next
+		}
 	}
 	return out, nil
 }

@@ -53,6 +53,7 @@ type (
 	PackRef      = trace.PackRef
 	Contents     = trace.Contents
 	PackChange   = trace.PackChange
+	UnitChange   = trace.UnitChange
 	Recall       = trace.Recall
 	Page         = trace.Page
 	Emission     = trace.Emission

@@ -12,10 +12,11 @@ import (
 	"github.com/medtrace/medtrace/trace/tracetest"
 )
 
-// The wire types are the trace core's. The pack record is this package's
-// storage format, which clients read from write sets (package ledger):
-// the trace core's testdata/wire/pack-record.json is one, and this test and
-// ledger's both check their types against it.
+// The wire types are the trace core's. The pack and unit records are this
+// package's storage format, which clients read from write sets (package
+// ledger): the trace core's testdata/wire/pack-record.json and
+// unit-record.json are one each, and this test and ledger's both check
+// their types against them.
 const wireFixtures = "../../trace/testdata/wire"
 
 func TestPackRecordWire(t *testing.T) {
@@ -24,6 +25,7 @@ func TestPackRecordWire(t *testing.T) {
 		v    any
 	}{
 		{"pack-record", &pack{}}, // clients read pack records from write sets
+		{"unit-record", &unit{}}, // and unit records
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
