@@ -11,6 +11,8 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/medtrace/medtrace/trace"
 )
 
 // chaincodeEventName is the name of the chaincode event RecordEvents sets.
@@ -154,7 +156,7 @@ func (c *Client) blockEvents(b *common.Block) (BlockEvents, error) {
 			return BlockEvents{}, fmt.Errorf("block %d tx %s: chaincode event: %w", out.Block, tx.txID, err)
 		}
 		te.TxID = tx.txID
-		if te.Packs, err = packChanges(tx.rwset, c.cfg.Chaincode); err != nil {
+		if te.Packs, te.Units, err = recordChanges(tx.rwset, c.cfg.Chaincode); err != nil {
 			return BlockEvents{}, fmt.Errorf("block %d tx %s: %w", out.Block, tx.txID, err)
 		}
 		out.Txs = append(out.Txs, te)
@@ -206,8 +208,8 @@ func (c *Client) Height(ctx context.Context) (uint64, error) {
 }
 
 // Changes returns the net changes of blocks sinceBlock to the current last
-// block: the latest state of each pack changed and every recall, for
-// offline copies. Call again with ToBlock+1.
+// block: the latest state of each pack and logistic unit changed and every
+// recall, for offline copies. Call again with ToBlock+1.
 func (c *Client) Changes(ctx context.Context, sinceBlock uint64) (Changes, error) {
 	h, err := c.Height(ctx)
 	if err != nil {
@@ -224,7 +226,7 @@ func (c *Client) Changes(ctx context.Context, sinceBlock uint64) (Changes, error
 	if err != nil {
 		return Changes{}, err
 	}
-	index := map[string]int{}
+	index, unitIndex := map[string]int{}, map[string]int{}
 	for be := range events {
 		for _, tx := range be.Txs {
 			for _, p := range tx.Packs {
@@ -235,6 +237,14 @@ func (c *Client) Changes(ctx context.Context, sinceBlock uint64) (Changes, error
 				}
 				index[k] = len(out.Packs)
 				out.Packs = append(out.Packs, p)
+			}
+			for _, u := range tx.Units {
+				if i, ok := unitIndex[u.SSCC]; ok {
+					out.Units[i] = u
+					continue
+				}
+				unitIndex[u.SSCC] = len(out.Units)
+				out.Units = append(out.Units, u)
 			}
 			out.Recalls = append(out.Recalls, tx.Recalls...)
 		}
@@ -304,10 +314,12 @@ func (c *Client) CommitStatus(ctx context.Context, txID string) (BatchResult, er
 }
 
 // Page is one page of the ledger's full state, for offline snapshots.
+// Units is empty from chaincodes that export none.
 type Page struct {
-	Packs    []PackChange `json:"packs"`
-	Recalls  []Recall     `json:"recalls"`
-	Bookmark string       `json:"bookmark"` // empty on the last page
+	Packs    []PackChange       `json:"packs"`
+	Units    []trace.UnitChange `json:"units,omitempty"`
+	Recalls  []Recall           `json:"recalls"`
+	Bookmark string             `json:"bookmark"` // empty on the last page
 }
 
 // ExportPage reads one page of the full state; start with bookmark "".

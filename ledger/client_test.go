@@ -14,6 +14,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -26,6 +27,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/medtrace/medtrace/trace"
 )
 
 func TestClassOf(t *testing.T) {
@@ -258,6 +261,8 @@ func envelope(t testing.TB, txID, cc string, response, event []byte) []byte {
 		{Key: "e:e0", Value: []byte(`{"h":"x"}`)},
 		{Key: "p:04012345000016:S1", Value: []byte(`{"g":"04012345000016","s":"S1","b":"L1","x":"2028-12-31","st":"dispensed","lk":"dispense","lt":"2026-11-02T09:00:00Z","ev":["e0",""],"lg":[{"i":"e1"}]}`)},
 		{Key: "p:04012345000016:S2", IsDelete: true},
+		{Key: "u:340123450000000012", Value: []byte(`{"c":"340123450000000012","st":"active","l":"4054321000016","ch":["04012345000016/S1"],"ev":["e0"],"h":"PharmacyMSP"}`)},
+		{Key: "l:u:340123450000000012#0", Value: []byte(`{"ev":["ex"]}`)}, // a chunk of its events: not a unit
 	}}
 	other := &kvrwset.KVRWSet{Writes: []*kvrwset.KVWrite{{Key: "p:04012345000016:S3", Value: []byte(`not a pack`)}}}
 	results := &rwset.TxReadWriteSet{DataModel: rwset.TxReadWriteSet_KV, NsRwset: []*rwset.NsReadWriteSet{
@@ -316,6 +321,11 @@ func TestBlockEvents(t *testing.T) {
 		LastEvent: "e1", LastKind: KindDispense, LastTime: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}}
 	if !slices.Equal(be.Txs[0].Packs, want) {
 		t.Fatalf("packs written %+v, want %+v", be.Txs[0].Packs, want)
+	}
+	wantUnits := []trace.UnitChange{{SSCC: "340123450000000012", Status: PackActive, Location: "4054321000016",
+		Children: []string{"04012345000016/S1"}, Holder: &trace.Party{MSP: "PharmacyMSP", GLN: "4054321000016"}}}
+	if !reflect.DeepEqual(be.Txs[0].Units, wantUnits) {
+		t.Fatalf("units written %+v, want %+v", be.Txs[0].Units, wantUnits)
 	}
 	txs, err := decodeBlock(testBlock(t))
 	if err != nil {

@@ -14,8 +14,12 @@ import (
 )
 
 // packKeyPrefix starts the world-state key of every pack record the
-// chaincode writes ("p:<GTIN>:<serial>").
-const packKeyPrefix = "p:"
+// chaincode writes ("p:<GTIN>:<serial>"), unitKeyPrefix that of every
+// logistic unit's ("u:<SSCC>").
+const (
+	packKeyPrefix = "p:"
+	unitKeyPrefix = "u:"
+)
 
 // packRecord is the part of the chaincode's stored pack record that offline
 // copies need. testdata/wire/pack-record.json is a record as the chaincode
@@ -64,32 +68,67 @@ func (r *packRecord) change() PackChange {
 	return c
 }
 
-// packChanges reads the pack records a transaction wrote in the chaincode's
-// namespace from its read-write set (the chaincode writes keys in order).
-func packChanges(b []byte, namespace string) ([]PackChange, error) {
+// unitRecord is the part of the chaincode's stored logistic unit record
+// that offline copies need (testdata/wire/unit-record.json is one).
+type unitRecord struct {
+	SSCC     string     `json:"c"`
+	Status   PackStatus `json:"st"`
+	Location string     `json:"l,omitempty"`
+	Dest     string     `json:"d,omitempty"`
+	Parent   string     `json:"p,omitempty"`
+	Children []string   `json:"ch,omitempty"`
+	// Custody as in packRecord.
+	Holder    string `json:"h,omitempty"`
+	Consignee string `json:"cn,omitempty"`
+}
+
+// change is the unit's state as offline copies keep it.
+func (r *unitRecord) change() trace.UnitChange {
+	c := trace.UnitChange{SSCC: r.SSCC, Status: r.Status, Location: r.Location, Parent: r.Parent, Children: r.Children}
+	if r.Holder != "" {
+		c.Holder = &trace.Party{MSP: r.Holder, GLN: r.Location}
+	}
+	if r.Status == PackInTransit && r.Consignee != "" {
+		c.Consignee = &trace.Party{MSP: r.Consignee, GLN: r.Dest}
+	}
+	return c
+}
+
+// recordChanges reads the pack and logistic unit records a transaction
+// wrote in the chaincode's namespace from its read-write set (the chaincode
+// writes keys in order).
+func recordChanges(b []byte, namespace string) ([]PackChange, []trace.UnitChange, error) {
 	txrw := &rwset.TxReadWriteSet{}
 	if err := proto.Unmarshal(b, txrw); err != nil {
-		return nil, fmt.Errorf("read-write set: %w", err)
+		return nil, nil, fmt.Errorf("read-write set: %w", err)
 	}
-	var out []PackChange
+	var packs []PackChange
+	var units []trace.UnitChange
 	for _, ns := range txrw.GetNsRwset() {
 		if ns.GetNamespace() != namespace {
 			continue
 		}
 		kv := &kvrwset.KVRWSet{}
 		if err := proto.Unmarshal(ns.GetRwset(), kv); err != nil {
-			return nil, fmt.Errorf("read-write set of %s: %w", namespace, err)
+			return nil, nil, fmt.Errorf("read-write set of %s: %w", namespace, err)
 		}
 		for _, w := range kv.GetWrites() {
-			if w.GetIsDelete() || !strings.HasPrefix(w.GetKey(), packKeyPrefix) {
-				continue
+			switch {
+			case w.GetIsDelete():
+			case strings.HasPrefix(w.GetKey(), packKeyPrefix):
+				var r packRecord
+				if err := json.Unmarshal(w.GetValue(), &r); err != nil {
+					return nil, nil, fmt.Errorf("pack record %s: %w", w.GetKey(), err)
+				}
+				packs = append(packs, r.change())
+			case strings.HasPrefix(w.GetKey(), unitKeyPrefix):
+				var r unitRecord
+				if err := json.Unmarshal(w.GetValue(), &r); err != nil {
+					return nil, nil, fmt.Errorf("unit record %s: %w", w.GetKey(), err)
+				}
+				units = append(units, r.change())
 			}
-			var r packRecord
-			if err := json.Unmarshal(w.GetValue(), &r); err != nil {
-				return nil, fmt.Errorf("pack record %s: %w", w.GetKey(), err)
-			}
-			out = append(out, r.change())
 		}
 	}
-	return out, nil
+	return packs, units, nil
 }

@@ -77,3 +77,34 @@ func TestPackRecordLastEvent(t *testing.T) {
 		})
 	}
 }
+
+// TestUnitRecord reads the chaincode's unit record fixture as TestPackRecord
+// reads the pack's.
+func TestUnitRecord(t *testing.T) {
+	fixture, err := os.ReadFile(filepath.Join(wireFixtures, "unit-record.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var full unitRecord
+	tracetest.Fill(reflect.ValueOf(&full))
+	b, err := json.Marshal(&full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := tracetest.JSONPaths(t, fixture)
+	for _, p := range tracetest.JSONPaths(t, b) {
+		if !slices.Contains(have, p) {
+			t.Errorf("the client reads %q, which the record lacks", p)
+		}
+	}
+	var r unitRecord
+	if err := json.Unmarshal(fixture, &r); err != nil {
+		t.Fatal(err)
+	}
+	want := trace.UnitChange{SSCC: "340123450000000012", Status: PackInTransit, Location: "4012345000009", Parent: "340123450000000029",
+		Children: []string{"04012345000016/S1", "340123450000000036", "81234561234567890123"},
+		Holder:   &trace.Party{MSP: "ManufacturerMSP", GLN: "4012345000009"}, Consignee: &trace.Party{MSP: "DistributorMSP", GLN: "4054321000016"}}
+	if got := r.change(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("change %+v, want %+v", got, want)
+	}
+}
