@@ -56,7 +56,7 @@ func httpsGet(ctx context.Context, url string, tc *tls.Config) (int, []byte, err
 	if err != nil {
 		return 0, nil, err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read to the end or failed: the read's error is the one that counts
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	return resp.StatusCode, body, err
 }

@@ -152,7 +152,10 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 			b, _ := json.MarshalIndent(s, "", "  ")
 			fmt.Fprintln(stdout, string(b))
 		} else {
-			printStatus(stdout, s)
+			if err := printStatus(stdout, s); err != nil {
+				fmt.Fprintf(stderr, "ledger status: %v\n", err)
+				return exitFailed
+			}
 		}
 		if !s.Running() {
 			return exitNotRunning
@@ -168,11 +171,13 @@ func usage(fs *flag.FlagSet, line, what string) func() {
 	}
 }
 
-func printStatus(w io.Writer, s Status) {
+// printStatus writes s for a person to read; it fails when the table
+// cannot be written.
+func printStatus(w io.Writer, s Status) error {
 	fmt.Fprintf(w, "state:  %s\n", s.StateDir)
 	if !s.Created {
 		fmt.Fprintln(w, "no network here yet (run `medtrace ledger up`)")
-		return
+		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, c := range s.Components {
@@ -185,7 +190,9 @@ func printStatus(w io.Writer, s Status) {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Name, state, c.Log)
 	}
-	tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write the status: %w", err)
+	}
 	fmt.Fprintf(w, "peer:   127.0.0.1:%d   orderer: 127.0.0.1:%d   chaincode server: 127.0.0.1:%d\n",
 		s.Ports.Peer, s.Ports.Orderer, s.Ports.Chaincode)
 	switch {
@@ -200,4 +207,5 @@ func printStatus(w io.Writer, s Status) {
 	if s.Profile != "" {
 		fmt.Fprintf(w, "profile: %s\n", s.Profile)
 	}
+	return nil
 }

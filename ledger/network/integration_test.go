@@ -39,7 +39,7 @@ func fabricForTest(t *testing.T) (checkout, fabricBin string) {
 	if !hasFabric(fabricBin) {
 		// Serialise with other test binaries building into the same place.
 		lockDir := filepath.Join(checkout, ".state")
-		os.MkdirAll(lockDir, 0o755)
+		must(t, os.MkdirAll(lockDir, 0o755))
 		err := withLock(t.Context(), lockDir, func() error {
 			if hasFabric(fabricBin) {
 				return nil
@@ -225,7 +225,7 @@ func TestNetworkLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer reg.Close()
+		defer closeClient(t, reg)
 		got, err := reg.LedgerConfig(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -243,7 +243,7 @@ func TestNetworkLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer man.Close()
+		defer closeClient(t, man)
 		gtin := lp.CompanyPrefixes["manufacturer"][0]
 		gtin = "0" + gtin + strings.Repeat("0", 12-len(gtin))
 		gtin += checkDigit(gtin)
@@ -389,7 +389,7 @@ func TestNetworkLifecycle(t *testing.T) {
 		}
 		for _, p := range n.Ports.list() {
 			if conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", p.port), time.Second); err == nil {
-				conn.Close()
+				_ = conn.Close() // only a probe, and the test fails already
 				t.Errorf("%s port %d still answers", p.name, p.port)
 			}
 		}
@@ -477,10 +477,18 @@ func TestPortInUse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	defer func() {
+		if err := ln.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	cfg := Config{StateDir: t.TempDir(), PortBase: base, FabricBin: fabricBin,
 		ChaincodeDir: filepath.Join(checkout, "chaincode"), Log: testLog{t}}
-	t.Cleanup(func() { Down(context.Background(), cfg.StateDir, testLog{t}) })
+	t.Cleanup(func() {
+		if err := Down(context.Background(), cfg.StateDir, testLog{t}); err != nil {
+			t.Errorf("down after the refused up: %v", err)
+		}
+	})
 	_, err = Up(t.Context(), cfg)
 	var pe *PortInUseError
 	if !errors.As(err, &pe) || pe.Port != PortsFrom(base).Peer {
@@ -506,6 +514,15 @@ func TestForTest(t *testing.T) {
 }
 
 // checkDigit is the GS1 mod-10 check digit of body.
+// closeClient closes a ledger client when the test is done with it and
+// fails the test if that fails.
+func closeClient(t testing.TB, c *ledger.Client) {
+	t.Helper()
+	if err := c.Close(); err != nil {
+		t.Errorf("close the ledger client: %v", err)
+	}
+}
+
 func checkDigit(body string) string {
 	sum := 0
 	for i := len(body) - 1; i >= 0; i-- {

@@ -56,19 +56,31 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
+	// fail gives up: the first error is the one to report; the temporary
+	// file is removed if it can be (a leftover dot-file is never read).
+	fail := func(err error) error {
+		_ = tmp.Close()
+		_ = os.Remove(tmp.Name())
 		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return fail(err)
 	}
 	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
+		return fail(err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fail(err)
 	}
 	if err := tmp.Close(); err != nil {
+		_ = os.Remove(tmp.Name()) // as in fail
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		_ = os.Remove(tmp.Name()) // as in fail
+		return err
+	}
+	return nil
 }
 
 // layout names every path under a state directory.

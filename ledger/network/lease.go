@@ -49,7 +49,7 @@ func Lease(ctx context.Context, log io.Writer) (n *Network, giveBack func(contex
 			return nil, nil, fmt.Errorf("the network of %s=%s does not answer at %s: %w (start it with `medtrace ledger up`, or unset %s)",
 				EnvProfile, p, prof.Peer.Endpoint, err, EnvProfile)
 		}
-		conn.Close()
+		_ = conn.Close() // only a probe: the peer answered, nothing was sent
 		return &Network{ProfilePath: p, Profile: prof}, none, nil
 	}
 	wd, err := os.Getwd()
@@ -187,7 +187,9 @@ func downUnlessLeased(ctx context.Context, cfg Config) (bool, error) {
 			live++
 			continue
 		}
-		os.Remove(filepath.Join(l.leaseDir(), e.Name())) // its holder died
+		// Its holder died. A lease that cannot be removed is found dead
+		// again next time: it never keeps the network running.
+		_ = os.Remove(filepath.Join(l.leaseDir(), e.Name()))
 	}
 	if live > 0 {
 		fmt.Fprintf(cfg.Log, "still used by %d test process(es); the last one stops it\n", live)

@@ -57,7 +57,7 @@ func tail(path string, n int) string {
 	if err != nil {
 		return ""
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	const max = 64 << 10
 	if fi, err := f.Stat(); err == nil && fi.Size() > max {
 		if _, err := f.Seek(fi.Size()-max, io.SeekStart); err != nil {

@@ -150,7 +150,7 @@ func withLock(ctx context.Context, dir string, fn func() error) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrBadStateDir, err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // a lock file, never written; closing releases the lock too
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -167,6 +167,7 @@ func withLock(ctx context.Context, dir string, fn func() error) error {
 		case <-tick.C:
 		}
 	}
-	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	// Unlocks before the close; should it fail, the close releases the lock.
+	defer func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }()
 	return fn()
 }

@@ -152,7 +152,9 @@ func checkPorts(ps []namedPort) error {
 		if err != nil {
 			return &PortInUseError{Name: p.name, Port: p.port, Err: err}
 		}
-		ln.Close()
+		if err := ln.Close(); err != nil {
+			return fmt.Errorf("free port %d after checking it: %w", p.port, err)
+		}
 	}
 	return nil
 }
@@ -197,7 +199,9 @@ func up(ctx context.Context, cfg Config) (*Network, error) {
 			allAlive = false
 			if ok {
 				u.logf("%s: stale pid file (pid %d not running)", c, p.PID)
-				os.Remove(u.l.pidFile(c))
+				if err := os.Remove(u.l.pidFile(c)); err != nil && !errors.Is(err, os.ErrNotExist) {
+					return nil, fmt.Errorf("remove the stale pid file of %s: %w", c, err)
+				}
 			}
 			continue
 		}
@@ -295,7 +299,9 @@ func (u *upRun) bringUp(ctx context.Context, procs map[string]proc, ccBin, ccSHA
 		if err := p.stop(ctx, 5*time.Second); err != nil {
 			return nil, err
 		}
-		os.Remove(u.l.pidFile(compChaincode))
+		if err := os.Remove(u.l.pidFile(compChaincode)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("remove the stopped chaincode's pid file: %w", err)
+		}
 		delete(procs, compChaincode)
 	}
 	if _, ok := procs[compChaincode]; !ok {
@@ -367,7 +373,9 @@ func (u *upRun) bootstrap(ctx context.Context) error {
 	if _, err := os.Stat(u.l.cryptoDir()); errors.Is(err, os.ErrNotExist) {
 		u.logf("crypto: generating keys and certificates (cryptogen)")
 		tmp := u.l.cryptoDir() + ".tmp"
-		os.RemoveAll(tmp)
+		if err := os.RemoveAll(tmp); err != nil {
+			return fmt.Errorf("remove what a failed run left in %s: %w", tmp, err)
+		}
 		if _, err := run(ctx, u.l.root, baseEnv(), u.bins.cryptogen, "generate",
 			"--config", filepath.Join(u.l.configDir(), "crypto-config.yaml"), "--output", tmp); err != nil {
 			return err
@@ -509,7 +517,10 @@ func (u *upRun) stopStarted(ctx context.Context) {
 			continue
 		}
 		if err := p.stop(ctx, 5*time.Second); err == nil {
-			os.Remove(u.l.pidFile(c))
+			// Up has failed already (its error is the one reported); a pid
+			// file left behind names a process that is gone: the next Up
+			// finds it stale.
+			_ = os.Remove(u.l.pidFile(c))
 		}
 	}
 }
@@ -553,7 +564,7 @@ func (u *upRun) chaincodeBinary(ctx context.Context) (string, string, error) {
 		}
 		u.st.SourceFP = fp
 		if old, err := fileSHA(dst); err == nil && old == sum {
-			os.Remove(tmp)
+			_ = os.Remove(tmp) // the same binary is in place; a leftover is built over next time
 			return dst, sum, nil
 		}
 		if err := os.Rename(tmp, dst); err != nil {
@@ -646,7 +657,7 @@ func fileSHA(path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
 		return "", err

@@ -52,8 +52,10 @@ func ClientsForTest(tb testing.TB) (*network.Network, *ledger.Profile, map[strin
 		tb.Fatalf("networktest.ClientsForTest: %v", err)
 	}
 	tb.Cleanup(func() {
-		for _, c := range clients {
-			c.Close()
+		for role, c := range clients {
+			if err := c.Close(); err != nil {
+				tb.Errorf("networktest.ClientsForTest: close the %s client: %v", role, err)
+			}
 		}
 	})
 	// The regulator's administrator configures; a profile written before
