@@ -39,6 +39,7 @@ type Changes struct {
 	Block   uint64    // the ledger height these changes bring the copy to
 	Time    time.Time // when that block was made (or the snapshot taken)
 	Packs   []PackCopy
+	Units   []UnitCopy
 	Recalls []RecallCopy
 }
 
@@ -93,6 +94,9 @@ func (s *Store) ApplyChanges(ctx context.Context, c Changes, o Apply) (applied b
 				string(p.LastKind), lt, p.LastPlace, int64(p.Block)); err != nil {
 				return err
 			}
+		}
+		if err := applyUnits(ctx, tx, c.Units); err != nil {
+			return err
 		}
 		for _, r := range c.Recalls {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO recalls (gtin, batch, reason, block, at) VALUES (?, ?, ?, ?, ?)
@@ -226,7 +230,7 @@ func (s *Store) CopySize(ctx context.Context) (packs, recalls int64, err error) 
 // ClearCopy empties the local copy and its checkpoint before a fresh snapshot.
 func (s *Store) ClearCopy(ctx context.Context, checkpoint string) error {
 	return s.write(ctx, "clear local copy", func(tx *sql.Tx) error {
-		for _, q := range []string{`DELETE FROM packs`, `DELETE FROM recalls`, `DELETE FROM copy_state`} {
+		for _, q := range []string{`DELETE FROM packs`, `DELETE FROM units`, `DELETE FROM recalls`, `DELETE FROM copy_state`} {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return err
 			}

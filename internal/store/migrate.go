@@ -124,6 +124,18 @@ var migrations = []string{
 	// sends only its own identity's events. Events from before name none
 	// (''), and only an engine that names no identity sends those.
 	`ALTER TABLE events ADD COLUMN signer TEXT NOT NULL DEFAULT '';`,
+
+	// 8: the logistic units (cases, pallets) of the local ledger copy, each
+	// with its children as canonical references (a JSON array), so an SSCC
+	// verifies with its contents offline (units.go).
+	`CREATE TABLE units (
+		sscc     TEXT PRIMARY KEY,
+		status   TEXT    NOT NULL,
+		location TEXT    NOT NULL DEFAULT '',
+		parent   TEXT    NOT NULL DEFAULT '',
+		children TEXT    NOT NULL DEFAULT '[]',
+		block    INTEGER NOT NULL
+	) WITHOUT ROWID;`,
 }
 
 // SchemaVersion is the schema version this build writes.
