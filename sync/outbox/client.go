@@ -56,6 +56,11 @@ func packCopy(p trace.PackChange, block uint64) store.PackCopy {
 		LastEvent: p.LastEvent, LastKind: p.LastKind, LastTime: p.LastTime, LastPlace: p.LastPlace, Block: block}
 }
 
+// unitCopy converts the ledger's logistic unit state.
+func unitCopy(u trace.UnitChange, block uint64) store.UnitCopy {
+	return store.UnitCopy{SSCC: u.SSCC, Status: u.Status, Location: u.Location, Parent: u.Parent, Children: u.Children, Block: block}
+}
+
 // recallCopy converts a recall.
 func recallCopy(r trace.Recall, block uint64) store.RecallCopy {
 	return store.RecallCopy{GTIN: r.GTIN, Batch: r.Batch, Reason: r.Reason, Block: block, Time: r.Time}
@@ -69,16 +74,7 @@ func (c *Client) Follow(ctx context.Context, fromBlock uint64, apply func(store.
 		return err
 	}
 	for be := range ch {
-		sc := store.Changes{Block: be.Block, Time: be.Time}
-		for _, tx := range be.Txs {
-			for _, p := range tx.Packs {
-				sc.Packs = append(sc.Packs, packCopy(p, be.Block))
-			}
-			for _, r := range tx.Recalls {
-				sc.Recalls = append(sc.Recalls, recallCopy(r, be.Block))
-			}
-		}
-		if err := apply(sc); err != nil {
+		if err := apply(blockChanges(be)); err != nil {
 			return err
 		}
 	}
@@ -109,15 +105,42 @@ func (c *Client) Snapshot(ctx context.Context, page func(store.Changes, int, int
 	}
 	block, at, done := h-1, now(), 0
 	_, err = c.C.Snapshot(ctx, size, func(p ledger.Page) error {
-		sc := store.Changes{Block: block, Time: at}
-		for _, pc := range p.Packs {
-			sc.Packs = append(sc.Packs, packCopy(pc, block))
-		}
-		for _, r := range p.Recalls {
-			sc.Recalls = append(sc.Recalls, recallCopy(r, block))
-		}
-		done += len(p.Packs)
-		return page(sc, done, 0)
+		done += len(p.Packs) + len(p.Units)
+		return page(pageChanges(p, block, at), done, 0)
 	})
 	return err
+}
+
+// blockChanges is what one block changes in the local copy: the packs and
+// logistic units its transactions wrote and the recalls they made.
+func blockChanges(be trace.BlockEvents) store.Changes {
+	sc := store.Changes{Block: be.Block, Time: be.Time}
+	for _, tx := range be.Txs {
+		for _, p := range tx.Packs {
+			sc.Packs = append(sc.Packs, packCopy(p, be.Block))
+		}
+		for _, u := range tx.Units {
+			sc.Units = append(sc.Units, unitCopy(u, be.Block))
+		}
+		for _, r := range tx.Recalls {
+			sc.Recalls = append(sc.Recalls, recallCopy(r, be.Block))
+		}
+	}
+	return sc
+}
+
+// pageChanges is one snapshot page for the local copy, stamped with block
+// and time at.
+func pageChanges(p ledger.Page, block uint64, at time.Time) store.Changes {
+	sc := store.Changes{Block: block, Time: at}
+	for _, pc := range p.Packs {
+		sc.Packs = append(sc.Packs, packCopy(pc, block))
+	}
+	for _, u := range p.Units {
+		sc.Units = append(sc.Units, unitCopy(u, block))
+	}
+	for _, r := range p.Recalls {
+		sc.Recalls = append(sc.Recalls, recallCopy(r, block))
+	}
+	return sc
 }

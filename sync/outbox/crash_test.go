@@ -271,12 +271,18 @@ func TestKillNine(t *testing.T) {
 	if _, err := outbox.New(outbox.Config{Store: s, Ledger: l}).Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
-	evs, _ := s.Events(ctx, store.EventFilter{})
+	evs, err := s.Events(ctx, store.EventFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ids := make([]string, 0, len(evs))
 	for _, e := range evs {
 		ids = append(ids, e.Event.ID)
 	}
-	scans, _ := s.Scans(ctx, store.ScanFilter{})
+	scans, err := s.Scans(ctx, store.ScanFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	dups := exactlyOnce(t, s, l, ids)
 	t.Logf("%d cycles: %d events reported durable, %d stored, %d scans; the fake ledger holds each once; %d resends answered as duplicates; %d transactions",
 		cycles, len(durable), len(ids), len(scans), dups, countTxs(t, ledgerPath))

@@ -203,11 +203,17 @@ func TestRefusedBatchIsSplit(t *testing.T) {
 	if _, err := e.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
-	counts, _ := s.Counts(ctx)
+	counts, err := s.Counts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if counts[store.StateRecorded] != 4 || counts[store.StatePending] != 1 || counts[store.StateRejected] != 0 {
 		t.Fatalf("counts %v, want 4 recorded and 1 pending, none rejected (a refusal of the whole request is no verdict)", counts)
 	}
-	left, _ := s.Events(ctx, store.EventFilter{States: []store.State{store.StatePending}})
+	left, err := s.Events(ctx, store.EventFilter{States: []store.State{store.StatePending}})
+	if err != nil || len(left) != 1 {
+		t.Fatalf("pending events %+v, %v; want the refused one", left, err)
+	}
 	if left[0].Event.ID != ids[2] || left[0].Reason != "" || left[0].Message == "" || left[0].NotBefore.IsZero() {
 		t.Errorf("refused event %+v: want pending, its last error shown, parked", left[0])
 	}

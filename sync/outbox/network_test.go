@@ -240,7 +240,10 @@ func testNetRecovery(t *testing.T, e *netEnv) {
 			if got := cl.prepared.Load(); got != c.prepared {
 				t.Errorf("%d batches prepared after the crash, want %d", got, c.prepared)
 			}
-			evs, _ := s.Events(ctx, store.EventFilter{})
+			evs, err := s.Events(ctx, store.EventFilter{})
+			if err != nil || len(evs) == 0 {
+				t.Fatalf("events %+v, %v", evs, err)
+			}
 			if c.sent && evs[0].TxID != p.TxID() {
 				t.Errorf("recorded in %s, want the crashed transaction %s", evs[0].TxID, p.TxID())
 			}
@@ -302,7 +305,10 @@ func testNetCopy(t *testing.T, e *netEnv) {
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("run: %v", err)
 	}
-	cp, _ := s.Checkpoint(ctx, outbox.Checkpoint)
+	cp, err := s.Checkpoint(ctx, outbox.Checkpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if lp.Pack.Block == 0 || cp < lp.Pack.Block {
 		t.Errorf("pack from block %d, checkpoint %d", lp.Pack.Block, cp)
 	}

@@ -77,7 +77,10 @@ func (l *statusLog) waitFor(t *testing.T, from int, what string, d time.Duration
 // the status said so throughout. It logs, for each component, the events
 // recorded, rejected and duplicated.
 func TestLedgerOutage(t *testing.T) {
-	wd, _ := os.Getwd()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
 	root, err := network.FindCheckout(wd)
 	if err != nil {
 		t.Fatal(err)
@@ -208,10 +211,13 @@ func TestLedgerOutage(t *testing.T) {
 				return st.Err != nil && (errors.Is(st.Err, ledger.ErrUnavailable) || errors.Is(st.Err, ledger.ErrCommitUnknown) ||
 					errors.Is(st.Err, ledger.ErrRejected)) && st.Pending > 0 && !st.RetryAt.IsZero()
 			})
-			if n, _ := s.Refused(ctx); n != 0 {
-				t.Errorf("%d events rejected during the %s outage", n, comp)
+			if n, err := s.Refused(ctx); err != nil || n != 0 {
+				t.Errorf("%d events rejected during the %s outage (%v)", n, comp, err)
 			}
-			unsent, _ := s.Unsent(ctx)
+			unsent, err := s.Unsent(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
 			t.Logf("%s stopped with %d events unsent: %v", comp, unsent, eng.Status().Err)
 			if _, err := network.Up(ctx, cfg); err != nil {
 				t.Fatal(err)
@@ -219,8 +225,8 @@ func TestLedgerOutage(t *testing.T) {
 			drained := log.waitFor(t, log.len(), "the queue to drain", 5*time.Minute, func(st outbox.Status) bool {
 				return st.Pending == 0 && st.Err == nil
 			})
-			if n, _ := s.Unsent(ctx); n != 0 {
-				t.Errorf("the status said drained, the store holds %d unsent", n)
+			if n, err := s.Unsent(ctx); err != nil || n != 0 {
+				t.Errorf("the status said drained, the store holds %d unsent (%v)", n, err)
 			}
 			// The status told the truth: from the moment the sync was under
 			// way until the drain, no status claimed an empty queue.

@@ -97,8 +97,8 @@ func TestSnapshotFollowAndVerify(t *testing.T) {
 	if calls != 3 || lastDone != 2500 || lastTotal != 2500 || stamp.Block != 25 {
 		t.Errorf("progress calls=%d %d/%d, stamp %v", calls, lastDone, lastTotal, stamp)
 	}
-	if p, _, _ := s.CopySize(ctx); p != 2500 {
-		t.Errorf("copy has %d packs", p)
+	if p, _, err := s.CopySize(ctx); err != nil || p != 2500 {
+		t.Errorf("copy has %d packs (%v)", p, err)
 	}
 	// Follow: a dispense and a recall reach the local copy with the checkpoint.
 	fs := feedSignal{Feed: l, applied: make(chan uint64, 10)}
@@ -124,8 +124,8 @@ func TestSnapshotFollowAndVerify(t *testing.T) {
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("run: %v", err)
 	}
-	if cp, _ := s.Checkpoint(ctx, outbox.Checkpoint); cp != 26 {
-		t.Errorf("checkpoint %d, want 26", cp)
+	if cp, err := s.Checkpoint(ctx, outbox.Checkpoint); err != nil || cp != 26 {
+		t.Errorf("checkpoint %d (%v), want 26", cp, err)
 	}
 	l.SetDown(true)
 	ans, online, err := v.Verify(ctx, outbox.Query{GTIN: gtin, Serial: "S00007"})
