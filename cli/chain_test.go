@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +23,8 @@ import (
 // distributor receives, packs packs into a case and the case and a pack
 // into a pallet, and ships the pallet; the pharmacy receives it, verifies
 // a pack, dispenses, undoes, dispenses again; the inspector downloads the
-// snapshot and checks the pallet's packs offline. After every sync the
+// snapshot and checks the pallet's packs, and the pallet with its
+// contents, offline. After every sync the
 // ledger's state is read back through the client (verify --json).
 func TestChainThroughTheCLI(t *testing.T) {
 	n := networktest.ForTest(t)
@@ -115,6 +117,11 @@ func TestChainThroughTheCLI(t *testing.T) {
 		{"offline: a pack of the case", insp, []string{"verify", "--offline", pack(2)}, ExitOK, "answered from the local copy"},
 		{"offline: the pallet's loose pack", insp, []string{"verify", "--offline", pack(3)}, ExitOK, "answered from the local copy"},
 		{"offline: the dispensed pack", insp, []string{"verify", "--offline", pack(1)}, ExitInvalid, "already-dispensed"},
+		// Dispensing took pack 1 out of its case: the pallet holds the case
+		// with pack 2, and pack 3.
+		{"offline: the pallet with its contents", insp, []string{"verify", "--offline", "(00)" + palletSSCC}, ExitOK,
+			fmt.Sprintf("SSCC %s is active with 2 packs (2 active)", palletSSCC)},
+		{"offline: the case, as JSON", insp, []string{"verify", "--offline", "--json", "(00)" + caseSSCC}, ExitOK, `"offline": true`},
 	}
 	for _, s := range steps {
 		if !t.Run(s.name, func(t *testing.T) {
@@ -126,6 +133,29 @@ func TestChainThroughTheCLI(t *testing.T) {
 			t.FailNow() // each step builds on the one before
 		}
 	}
+	t.Run("offline contents are the ledger's", func(t *testing.T) {
+		for _, sscc := range []string{palletSSCC, caseSSCC} {
+			var on, off unitJSON
+			for _, tc := range []struct {
+				args []string
+				into *unitJSON
+			}{
+				{[]string{"verify", "--json", "--role", "regulator", "(00)" + sscc}, &on},
+				{[]string{"verify", "--json", "--offline", "(00)" + sscc}, &off},
+			} {
+				exit, out, errs := run(t, insp, tc.args...)
+				if exit != ExitOK {
+					t.Fatalf("%v: exit %d, stderr %q", tc.args, exit, errs)
+				}
+				if err := json.Unmarshal([]byte(out), tc.into); err != nil {
+					t.Fatalf("%v: %v", tc.args, err)
+				}
+			}
+			if on.Offline || !off.Offline || off.Block == 0 || !reflect.DeepEqual(on.Contents, off.Contents) {
+				t.Errorf("SSCC %s:\n online  %+v\n offline %+v (block %d)", sscc, on.Contents, off.Contents, off.Block)
+			}
+		}
+	})
 	t.Run("nothing was rejected", func(t *testing.T) {
 		for role, env := range map[string]map[string]string{"manufacturer": man, "distributor": dist, "pharmacy": phar} {
 			_, out, _ := run(t, env, "queue", "list", "--json")

@@ -17,12 +17,13 @@ const verifyUsage = `Usage: medtrace verify [--offline] [--json] [--timeout D] C
 Says whether the pack may be handed out: asks the ledger (waiting at most
 --timeout) and, when it cannot answer, the local copy of the ledger. An
 answer from the local copy says as of which time and block it is true.
-For a case or pallet's SSCC it lists what the ledger says it holds, each
-pack with its status (--json: the whole tree); this needs the ledger.
+For a case or pallet's SSCC it lists what it holds, each pack with its
+status (--json: the whole tree): from the ledger, else (or with --offline)
+from the local copy, as of its block.
 
 Exit status: 0 the pack is fine (an SSCC: known, every pack in it active),
 1 it must not be handed out (or the code is invalid), 2 usage error, 3 no
-answer (no ledger and no local copy).
+answer (no ledger and no local copy, or a unit too large to check from it).
 `
 
 // verifyJSON is "verify --json"'s output. For a China drug code, the
@@ -62,11 +63,7 @@ func runVerify(ctx context.Context, sio IO, args []string) int {
 		return ExitUsage
 	}
 	if res.Valid && res.SSCC != "" && res.GTIN == "" {
-		if *offline {
-			fmt.Fprintln(sio.Stderr, "medtrace verify: a case or pallet is checked on the ledger; offline, verify its packs one by one")
-			return ExitUsage
-		}
-		return verifyUnit(ctx, sio, &df, res.SSCC, *jsonOut, *timeout)
+		return verifyUnit(ctx, sio, &df, res.SSCC, *offline, *jsonOut, *timeout)
 	}
 	gtin, serial, cn := packOfCode(res)
 	if !res.Valid || gtin == "" || serial == "" {

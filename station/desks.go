@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/medtrace/medtrace/internal/store"
+	"github.com/medtrace/medtrace/sync/outbox"
 	"github.com/medtrace/medtrace/trace"
 )
 
@@ -18,9 +19,10 @@ import (
 // and the alerts this station saw (refused events, packs that must not be
 // handed out).
 
-// ErrUnitsOffline is wrapped by UnitContents when the ledger does not
-// answer: the local copy keeps packs, not what cases and pallets hold.
-var ErrUnitsOffline = errors.New("the local copy keeps no contents of cases and pallets")
+// ErrUnitsOffline is wrapped by UnitContents when neither the ledger nor
+// the local copy can answer for a case or pallet (no copy yet, or a unit
+// too large to check from it).
+var ErrUnitsOffline = errors.New("the contents of the case or pallet cannot be checked from the local copy")
 
 // Finding is one item an inspector checked, with the result.
 type Finding struct {
@@ -64,26 +66,50 @@ func (s *Station) Findings(ctx context.Context, limit int) ([]Finding, error) {
 }
 
 // UnitContents is what a case or pallet holds, with where the answer came
-// from.
+// from: the ledger, or the local copy as of a block.
 type UnitContents struct {
 	trace.Contents
 	Offline bool      // answered from the local copy
-	AsOf    time.Time // when the answer was true
+	AsOf    time.Time // when the answer was true (offline: the copy's time)
+	Block   uint64    // offline: the copy's last block; 0 online
+	// Online is why the ledger did not answer when the local copy did (nil
+	// when the ledger answered or was not asked).
+	Online error
 }
 
 // UnitContents answers what a case or pallet holds, each child with its
-// status, from the ledger. When the ledger does not answer (or with
-// offlineOnly) the error wraps ErrUnitsOffline: the local copy keeps no
-// aggregation yet.
+// status: the ledger's answer when it gives one within the station's
+// verify timeout, else the local copy's (Offline, as of its block), each
+// pack judged by the same rule the ledger runs. With offlineOnly it asks
+// the local copy only. When the copy cannot answer either the error wraps
+// ErrUnitsOffline, the copy's reason (store.ErrNoCopy,
+// store.ErrUnitTooLarge) and the ledger's failure.
 func (s *Station) UnitContents(ctx context.Context, sscc string, offlineOnly bool) (UnitContents, error) {
-	if offlineOnly {
-		return UnitContents{}, ErrUnitsOffline
+	var online error
+	if !offlineOnly {
+		oc, err := s.link.client()
+		if err == nil {
+			octx, cancel := context.WithTimeout(ctx, s.verifyTimeout)
+			var c trace.Contents
+			c, err = oc.Contents(octx, sscc)
+			cancel()
+			if err == nil {
+				return UnitContents{Contents: c, AsOf: s.now()}, nil
+			}
+			if ctx.Err() != nil {
+				return UnitContents{}, fmt.Errorf("%w: %w", err, ctx.Err())
+			}
+		}
+		online = err
 	}
-	c, err := s.Contents(ctx, sscc)
+	lu, err := s.store.LookupUnit(ctx, sscc)
 	if err != nil {
+		if online != nil {
+			return UnitContents{Online: online}, fmt.Errorf("%w: %w (the ledger did not answer either: %w)", ErrUnitsOffline, err, online)
+		}
 		return UnitContents{}, fmt.Errorf("%w: %w", ErrUnitsOffline, err)
 	}
-	return UnitContents{Contents: c, AsOf: s.now()}, nil
+	return UnitContents{Contents: outbox.JudgeUnit(lu, s.now()), Offline: true, AsOf: lu.Stamp.AsOf, Block: lu.Stamp.Block, Online: online}, nil
 }
 
 // Member is one organisation of the consortium as the ledger's

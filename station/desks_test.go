@@ -12,6 +12,7 @@ import (
 	"github.com/medtrace/medtrace/internal/store"
 	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/ledger/network/networktest"
+	"github.com/medtrace/medtrace/sync/outbox"
 	"github.com/medtrace/medtrace/trace"
 )
 
@@ -99,29 +100,84 @@ func TestDeskRecords(t *testing.T) {
 }
 
 // TestUnitContentsWithoutTheLedger: with no ledger connection a unit's
-// contents cannot be answered, and the error says both why (the ledger is
+// contents come from the local copy, as of its block, each pack judged as
+// the ledger would; without a copy the error says both why (the ledger is
 // unavailable) and that the local copy cannot stand in.
 func TestUnitContentsWithoutTheLedger(t *testing.T) {
 	ctx := context.Background()
-	s := newStation(t)
-	for _, tc := range []struct {
-		name        string
-		offlineOnly bool
-		unavailable bool
-	}{
-		{"ledger not connected", false, true},
-		{"offline only", true, false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := s.UnitContents(ctx, "040987650000001239", tc.offlineOnly)
-			if !errors.Is(err, ErrUnitsOffline) || errors.Is(err, ledger.ErrUnavailable) != tc.unavailable {
-				t.Errorf("err %v: want ErrUnitsOffline (and ErrUnavailable: %v)", err, tc.unavailable)
-			}
-		})
-	}
-	if _, err := s.Members(ctx); !errors.Is(err, ledger.ErrUnavailable) {
-		t.Errorf("Members without the ledger: %v, want ErrUnavailable", err)
-	}
+	const pallet, box = "040987650000001239", "040987650000001246"
+	t.Run("no local copy", func(t *testing.T) {
+		s := newStation(t)
+		for _, tc := range []struct {
+			name        string
+			offlineOnly bool
+			unavailable bool
+		}{
+			{"ledger not connected", false, true},
+			{"offline only", true, false},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				_, err := s.UnitContents(ctx, pallet, tc.offlineOnly)
+				if !errors.Is(err, ErrUnitsOffline) || !errors.Is(err, store.ErrNoCopy) || errors.Is(err, ledger.ErrUnavailable) != tc.unavailable {
+					t.Errorf("err %v: want ErrUnitsOffline, ErrNoCopy (and ErrUnavailable: %v)", err, tc.unavailable)
+				}
+			})
+		}
+		if _, err := s.Members(ctx); !errors.Is(err, ledger.ErrUnavailable) {
+			t.Errorf("Members without the ledger: %v, want ErrUnavailable", err)
+		}
+	})
+	t.Run("from the local copy", func(t *testing.T) {
+		s := newStation(t)
+		asOf := testNow.Add(-time.Hour)
+		_, err := s.Store().ApplyChanges(ctx, store.Changes{Block: 41, Time: asOf,
+			Packs: []store.PackCopy{
+				{GTIN: gtin, Serial: "P1", Status: trace.PackActive, Batch: "B1", Expiry: "2030-01-31", Block: 40},
+				{GTIN: gtin, Serial: "P2", Status: trace.PackActive, Batch: "B9", Expiry: "2030-01-31", Block: 40},
+			},
+			Units: []store.UnitCopy{
+				{SSCC: pallet, Status: trace.PackActive, Location: site, Children: []string{box}, Block: 41},
+				{SSCC: box, Status: trace.PackActive, Location: site, Parent: pallet, Children: []string{gtin + "/P1", gtin + "/P2"}, Block: 41},
+			},
+			Recalls: []store.RecallCopy{{GTIN: gtin, Batch: "B9", Reason: "sterility", Block: 41, Time: asOf}},
+		}, store.Apply{Checkpoint: outbox.Checkpoint})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name        string
+			sscc        string
+			offlineOnly bool
+			status      trace.PackStatus
+			packs       int
+			sound       bool
+		}{
+			{"pallet, ledger not connected", pallet, false, trace.PackActive, 2, false},
+			{"pallet, offline only", pallet, true, trace.PackActive, 2, false},
+			{"case", box, true, trace.PackActive, 2, false},
+			{"not in the copy", "040987650000001253", true, trace.PackUnknown, 0, false},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				uc, err := s.UnitContents(ctx, tc.sscc, tc.offlineOnly)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !uc.Offline || uc.Block != 41 || !uc.AsOf.Equal(asOf) || (uc.Online != nil) == tc.offlineOnly {
+					t.Errorf("offline %v block %d as of %v online %v: want the copy's answer as of block 41", uc.Offline, uc.Block, uc.AsOf, uc.Online)
+				}
+				if tally := uc.Tally(); uc.Status != tc.status || tally.Packs != tc.packs || uc.Sound() != tc.sound {
+					t.Errorf("contents %+v: want %s with %d packs", uc.Contents, tc.status, tc.packs)
+				}
+			})
+		}
+		uc, err := s.UnitContents(ctx, pallet, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ps := uc.Units[0].Packs; len(ps) != 2 || ps[0].Status != trace.PackActive || ps[1].Status != trace.PackRecalled {
+			t.Errorf("packs %+v: want P1 active, P2 recalled (its batch is)", ps)
+		}
+	})
 }
 
 // TestDesksOnTheLedger reads the consortium's members and a pallet's
@@ -195,6 +251,20 @@ func TestDesksOnTheLedger(t *testing.T) {
 	}
 	if uc.Offline || uc.Status != trace.PackActive || len(uc.Packs) != 2 || uc.Packs[0].Status != trace.PackActive {
 		t.Errorf("contents %+v: want the two active packs, online", uc)
+	}
+	// The regulator's local copy, downloaded now, answers for the case
+	// offline: the same two active packs, as of the copy's block.
+	info, err := s.Download(ctx, func(int64, int64) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	off, err := s.UnitContents(ctx, sscc, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !off.Offline || off.Block == 0 || off.Status != trace.PackActive || len(off.Packs) != 2 ||
+		off.Packs[0].Status != trace.PackActive || off.Packs[1].Status != trace.PackActive || !off.Sound() {
+		t.Errorf("offline contents %+v (snapshot %+v): want the two active packs as of a block", off, info)
 	}
 	unknown, err := s.UnitContents(ctx, withCheckDigit("0"+prefix+strings.Repeat("9", 16-len(prefix))), false)
 	if err != nil || unknown.Status != trace.PackUnknown {

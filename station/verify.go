@@ -49,7 +49,8 @@ func (s *Station) Verify(ctx context.Context, c Code, offlineOnly bool) (trace.V
 }
 
 // Contents answers what the ledger says a case or pallet holds, each
-// child with its status. It needs the ledger.
+// child with its status. It needs the ledger; UnitContents falls back to
+// the local copy.
 func (s *Station) Contents(ctx context.Context, sscc string) (trace.Contents, error) {
 	oc, err := s.link.client()
 	if err != nil {
