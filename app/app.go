@@ -522,7 +522,11 @@ func (u *ui) status(rec map[string]any) {
 		fyne.LogError("status file", err)
 		return
 	}
-	defer f.Close()
+	defer func() {
+		if err := f.Close(); err != nil {
+			fyne.LogError("status file", err)
+		}
+	}()
 	if _, err := f.Write(append(line, '\n')); err != nil {
 		fyne.LogError("status file", err)
 	}

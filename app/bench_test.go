@@ -36,7 +36,11 @@ func BenchmarkScanToVerdict(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { st.Close() })
+	b.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			b.Error(err)
+		}
+	})
 	fx := newFixture(b, RolePharmacist, LangEnglish, func(c *Config) {
 		ws := station.New(st, station.Options{})
 		c.Parser = station.Parser{}
@@ -79,7 +83,11 @@ func seedBenchStore(b *testing.B, dir string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer st.Close()
+	defer func() {
+		if err := st.Close(); err != nil {
+			b.Error(err)
+		}
+	}()
 	ch := store.Changes{Block: 4711, Time: time.Now().Add(-time.Hour),
 		Packs: []store.PackCopy{
 			{GTIN: rwGTIN, Serial: "PACK0001", Status: trace.PackActive, Batch: "B2027A", Expiry: "2027-12-31"},

@@ -48,7 +48,11 @@ func seedStore(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	defer func() {
+		if err := st.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	asOf := time.Date(2026, 11, 27, 7, 45, 0, 0, time.UTC)
 	ch := store.Changes{Block: 4711, Time: asOf,
 		Packs: []store.PackCopy{
@@ -183,7 +187,7 @@ func statusLines(path string) []map[string]any {
 	if err != nil {
 		return nil
 	}
-	defer file.Close()
+	defer func() { _ = file.Close() }() // read only
 	var out []map[string]any
 	sc := bufio.NewScanner(file)
 	for sc.Scan() {
@@ -538,7 +542,11 @@ func checkQueued(t *testing.T, dir string, want []trace.Kind) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	defer func() {
+		if err := st.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	qs, err := st.Events(context.Background(), store.EventFilter{})
 	if err != nil {
 		t.Fatal(err)

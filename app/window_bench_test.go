@@ -103,7 +103,9 @@ func runFootprint(b *testing.B, bin, display, locale string) footprint {
 	defer func() {
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Kill()
-			<-exited
+			if err := <-exited; err == nil {
+				b.Log("the app exited cleanly as it was killed")
+			}
 		}
 	}()
 	seen := 0

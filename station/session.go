@@ -12,8 +12,8 @@ type Mode int
 // Warehouse scan modes.
 const (
 	ModeItems  Mode = iota // each scan is an item received or shipped
-	ModePack                 // the first scan is the parent SSCC, then its children
-	ModeUnpack               // each scan is an SSCC being opened
+	ModePack               // the first scan is the parent SSCC, then its children
+	ModeUnpack             // each scan is an SSCC being opened
 )
 
 // Outcomes of one warehouse scan.

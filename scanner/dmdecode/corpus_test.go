@@ -142,7 +142,7 @@ func readDecodedList(t *testing.T) map[string]bool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	m := map[string]bool{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {

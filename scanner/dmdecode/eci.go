@@ -94,15 +94,15 @@ func Text(r scanner.Read) (string, error) {
 	}
 	var out []byte
 	for _, s := range r.ECI {
-		switch d := s.Designator; {
-		case d == 26:
+		switch d := s.Designator; d {
+		case 26:
 			if !utf8.Valid(s.Data) {
 				return "", fmt.Errorf("ECI 26 segment is not valid UTF-8")
 			}
 			out = append(out, s.Data...)
-		case d == 899:
+		case 899:
 			return "", fmt.Errorf("ECI 899 segment holds binary data")
-		case d == 170 || d == -1:
+		case 170, -1:
 			t, err := charmap.ISO8859_1.NewDecoder().Bytes(s.Data)
 			if err != nil {
 				return "", fmt.Errorf("ECI %d: %w", d, err)
