@@ -40,6 +40,9 @@ type fakeUnits struct {
 	units map[string]trace.Contents
 	err   error
 	asked []bool // offlineOnly of each call
+	// copyBlock, when not 0, makes every answer the local copy's as of
+	// that block.
+	copyBlock uint64
 }
 
 func (f *fakeUnits) UnitContents(_ context.Context, sscc string, offlineOnly bool) (UnitContents, error) {
@@ -51,9 +54,9 @@ func (f *fakeUnits) UnitContents(_ context.Context, sscc string, offlineOnly boo
 	}
 	c, ok := f.units[sscc]
 	if !ok {
-		return UnitContents{Contents: trace.Contents{SSCC: sscc, Status: trace.PackUnknown}, AsOf: testNow}, nil
+		c = trace.Contents{SSCC: sscc, Status: trace.PackUnknown}
 	}
-	return UnitContents{Contents: c, AsOf: testNow}, nil
+	return UnitContents{Contents: c, AsOf: testNow, Offline: f.copyBlock != 0, Block: f.copyBlock}, nil
 }
 
 // newFakeUnits: rawSSCC holds a case (rawSSCC2) with two packs and one
@@ -181,6 +184,45 @@ func withDesks(d *deskFakes) func(*Config) {
 	return func(c *Config) {
 		c.Units, c.Alerts, c.Refusals, c.Notifier = d.units, d.alerts, d.refusals, d.notes
 		c.Consortium, c.Recalls = fakeConsortium{}, fakeRecalls{}
+	}
+}
+
+// TestUnitVerdictsOffline: a unit's contents from the local copy are
+// judged like the ledger's, with the copy's "as of" on the badge; a unit
+// the copy does not know is not called unknown.
+func TestUnitVerdictsOffline(t *testing.T) {
+	tests := []struct {
+		name   string
+		raw    string
+		inCopy bool
+		level  Level
+		reason string
+		title  string
+	}{
+		{"pallet with a dispensed pack inside", rawSSCC, true, LevelBad, ReasonUnitProblem, "Case or pallet — packs inside must not be handed out"},
+		{"case, every pack active", rawSSCC2, true, LevelOK, ReasonUnitOK, "Case or pallet — every pack active"},
+		{"not in the local copy", rawSSCC2, false, LevelUnverified, ReasonUnitNotInCopy, "Case or pallet not in the local copy — check it online"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var d deskFakes
+			fx := newFixture(t, RoleInspector, LangEnglish, withDesks(&d))
+			d.units.copyBlock = 42
+			if !tc.inCopy {
+				delete(d.units.units, tc.raw[2:])
+			}
+			fx.scan(fx.u.insp.entry, tc.raw)
+			v := fx.u.insp.verdict
+			if v.current.Level != tc.level || v.current.Reason != tc.reason {
+				t.Fatalf("verdict %v/%s (%v), want %v/%s", v.current.Level, v.current.Reason, v.current.Err, tc.level, tc.reason)
+			}
+			if !v.current.Offline || v.current.Block != 42 || !strings.HasPrefix(v.badge.Text, "OFFLINE — as of ") || !strings.Contains(v.badge.Text, "42") {
+				t.Errorf("offline %v block %d badge %q: want the local copy's block 42", v.current.Offline, v.current.Block, v.badge.Text)
+			}
+			if v.title.Text != tc.title {
+				t.Errorf("title %q, want %q", v.title.Text, tc.title)
+			}
+		})
 	}
 }
 

@@ -216,7 +216,7 @@ func dynamicKeys() []string {
 	for _, k := range reportLabelNames() {
 		keys = append(keys, "report."+k)
 	}
-	for _, r := range []string{ReasonUnitOK, ReasonUnitProblem, ReasonUnitUnknown, ReasonUnitEmpty} {
+	for _, r := range []string{ReasonUnitOK, ReasonUnitProblem, ReasonUnitUnknown, ReasonUnitEmpty, ReasonUnitNotInCopy} {
 		keys = append(keys, "reason."+r)
 	}
 	for _, k := range alertKinds() {

@@ -221,8 +221,9 @@ func compareUnit(t *testing.T, got trace.Contents, want unitWant) {
 // pallet to the pharmacy; the pharmacy's warehouse desk receives the
 // pallet; its pharmacist desk verifies a pack (green, online), dispenses,
 // undoes, and dispenses again, and reads the pack's history; the
-// inspector's desk downloads the snapshot, checks the pallet's packs
-// offline and records a finding that syncs back. After every step the site
+// inspector's desk downloads the snapshot, checks the pallet's packs and
+// the pallet with its contents offline and records a finding that syncs
+// back. After every step the site
 // syncs, nothing is refused, and the ledger's state is read back through a
 // client. Last, an event the ledger refuses shows on the Queue screen as
 // refused, never "Up to date".
@@ -497,12 +498,22 @@ func TestRoleScenarios(t *testing.T) {
 				}
 			})
 		}
-		// The local copy keeps no aggregation: the pallet itself cannot be
-		// judged offline, and the desk must not show it green.
+		// The local copy keeps the pallet too: offline it verifies with its
+		// contents (the case with the other pack, and the loose pack), as
+		// the ledger has them, as of the copy's block.
 		t.Run("the pallet itself", func(t *testing.T) {
 			inspDesk.scan(in.entry, "00"+palletSSCC)
-			if v := in.verdict.current; v.Level != LevelUnverified || v.Reason != ReasonNotVerified {
-				t.Errorf("verdict %v/%s (%v), want unverified: the local copy keeps no contents", v.Level, v.Reason, v.Err)
+			v := in.verdict
+			if v.current.Level != LevelOK || v.current.Reason != ReasonUnitOK || v.current.Unit == nil {
+				t.Fatalf("verdict %v/%s (%v), want a pallet of active packs from the local copy", v.current.Level, v.current.Reason, v.current.Err)
+			}
+			compareUnit(t, v.current.Unit.Contents, opened)
+			if !v.current.Offline || v.current.Block < in.snap.Block || !strings.HasPrefix(v.badge.Text, "OFFLINE — as of ") {
+				t.Errorf("answered offline=%v as of block %d (badge %q), want the local copy of block %d", v.current.Offline,
+					v.current.Block, v.badge.Text, in.snap.Block)
+			}
+			if lines := v.lines[0].Text + "|" + v.lines[1].Text + "|" + v.lines[2].Text; !strings.Contains(lines, "2 packs inside, 2 active") {
+				t.Errorf("the band's lines %q, want the 2 packs still inside", lines)
 			}
 		})
 	})

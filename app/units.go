@@ -15,7 +15,10 @@ const (
 	ReasonUnitProblem = "unit-problem"          // known, but a pack inside (or the unit) is not active
 	ReasonUnitUnknown = trace.ReasonUnknownSSCC // never packed on the ledger
 	ReasonUnitEmpty   = "unit-empty"            // known, holding no packs
-	unitDetailLines   = 12                      // children listed under the band; the rest are counted
+	// ReasonUnitNotInCopy: offline, the local copy does not know the unit
+	// (it may be newer than the copy): not judged, never "unknown".
+	ReasonUnitNotInCopy = "unit-not-in-copy"
+	unitDetailLines     = 12 // children listed under the band; the rest are counted
 )
 
 // unitVerdict turns the contents of an SSCC (or why they could not be read)
@@ -30,9 +33,11 @@ func unitVerdict(c Code, uc UnitContents, err error) Verdict {
 		return v
 	}
 	u := uc
-	v.Unit, v.Offline, v.AsOf = &u, uc.Offline, uc.AsOf
+	v.Unit, v.Offline, v.AsOf, v.Block = &u, uc.Offline, uc.AsOf, uc.Block
 	t := uc.Tally()
 	switch {
+	case uc.Offline && (uc.Status == trace.PackUnknown || uc.Status == ""):
+		v.Level, v.Reason = LevelUnverified, ReasonUnitNotInCopy
 	case uc.Status == trace.PackUnknown || uc.Status == "":
 		v.Reason = ReasonUnitUnknown
 	case t.Packs == 0:
