@@ -23,13 +23,14 @@ type FindingStore interface {
 
 // UnitReader answers what a case or pallet (an SSCC) holds. With
 // offlineOnly it answers from the local copy only; an answer from the
-// local copy says so (Offline, AsOf).
+// local copy says so (Offline, AsOf, Block).
 type UnitReader interface {
 	UnitContents(ctx context.Context, sscc string, offlineOnly bool) (UnitContents, error)
 }
 
-// ErrUnitsOffline is wrapped by UnitReader.UnitContents when the ledger
-// cannot be reached and the local copy keeps no aggregation to answer from.
+// ErrUnitsOffline is wrapped by UnitReader.UnitContents when neither the
+// ledger nor the local copy can answer (no copy yet, or a unit too large to
+// check from it).
 var ErrUnitsOffline = station.ErrUnitsOffline
 
 // ConsortiumReader reads the consortium's members from the ledger's
