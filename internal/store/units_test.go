@@ -196,3 +196,42 @@ func TestLookupUnitBounded(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkLookupUnit rebuilds a pallet of 20 cases of 500 packs each
+// (10,000 packs, half the bound) from the copy: what an inspector waits for
+// when scanning a full pallet offline.
+func BenchmarkLookupUnit(b *testing.B) {
+	ctx := context.Background()
+	s, err := Open(ctx, b.TempDir(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		if err := s.Close(); err != nil {
+			b.Error(err)
+		}
+	}()
+	g := "09506000134352"
+	pal := sscc("34020000000009999")
+	c := Changes{Block: 2, Units: []UnitCopy{{SSCC: pal, Status: trace.PackActive, Block: 2}}}
+	for i := range 20 {
+		cs := sscc(fmt.Sprintf("340200000000%05d", i))
+		c.Units[0].Children = append(c.Units[0].Children, cs)
+		u := UnitCopy{SSCC: cs, Status: trace.PackActive, Parent: pal, Block: 2}
+		for j := range 500 {
+			serial := fmt.Sprintf("S%02d%03d", i, j)
+			u.Children = append(u.Children, g+"/"+serial)
+			c.Packs = append(c.Packs, PackCopy{GTIN: g, Serial: serial, Status: trace.PackActive, Batch: fmt.Sprintf("B%d", i), Expiry: "2030-01-31", Block: 2})
+		}
+		c.Units = append(c.Units, u)
+	}
+	if _, err := s.ApplyChanges(ctx, c, Apply{Checkpoint: "events"}); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		lu, err := s.LookupUnit(ctx, pal)
+		if err != nil || lu.Nodes != 20+20*500 {
+			b.Fatalf("%d nodes, %v", lu.Nodes, err)
+		}
+	}
+}
