@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // latencies collects per-call durations from parallel goroutines.
@@ -76,7 +76,7 @@ func BenchmarkRecord(b *testing.B) {
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					evs := make([]ledger.Event, n)
+					evs := make([]trace.Event, n)
 					for i := range evs {
 						evs[i] = e.commission(gtin, e.serial(), "BENCH", "2030-01-31")
 						if !uuids {
@@ -91,7 +91,7 @@ func BenchmarkRecord(b *testing.B) {
 					}
 					lat.add(time.Since(t0))
 					for _, r := range res.Results {
-						if r.Status != ledger.StatusAccepted {
+						if r.Status != trace.StatusAccepted {
 							b.Errorf("%+v", r)
 							return
 						}
@@ -119,7 +119,7 @@ func BenchmarkShip(b *testing.B) {
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, 8)
 	for i := 0; i < b.N; i += 5 {
-		var evs []ledger.Event
+		var evs []trace.Event
 		for j := i; j < min(i+5, b.N); j++ {
 			for range n {
 				s := e.serial()
@@ -138,7 +138,7 @@ func BenchmarkShip(b *testing.B) {
 				return
 			}
 			for _, r := range res.Results {
-				if r.Status != ledger.StatusAccepted {
+				if r.Status != trace.StatusAccepted {
 					b.Errorf("commission: %+v", r)
 					return
 				}
@@ -158,9 +158,9 @@ func BenchmarkShip(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			ss := serials[next.Add(1)-1]
-			evs := make([]ledger.Event, n)
+			evs := make([]trace.Event, n)
 			for i, s := range ss {
-				evs[i] = e.on(ledger.KindShip, "manufacturer", gtin, s)
+				evs[i] = e.on(trace.KindShip, "manufacturer", gtin, s)
 				evs[i].Counterparty = e.glns["distributor"]
 				evs[i] = evs[i].WithContentID()
 			}
@@ -172,7 +172,7 @@ func BenchmarkShip(b *testing.B) {
 			}
 			lat.add(time.Since(t0))
 			for _, r := range res.Results {
-				if r.Status != ledger.StatusAccepted {
+				if r.Status != trace.StatusAccepted {
 					b.Errorf("%+v", r)
 					return
 				}
@@ -226,7 +226,7 @@ func BenchmarkVerify(b *testing.B) {
 			b.Fatal(err)
 		}
 		lat.add(time.Since(t0))
-		if v.Status != ledger.PackActive {
+		if v.Status != trace.PackActive {
 			b.Fatalf("%+v", v)
 		}
 	}

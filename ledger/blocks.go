@@ -137,12 +137,12 @@ func (tx *blockTx) eventIDs() ([]string, error) {
 }
 
 // blockEvents turns a block into the MedTrace transactions it holds.
-func (c *Client) blockEvents(b *common.Block) (BlockEvents, error) {
+func (c *Client) blockEvents(b *common.Block) (trace.BlockEvents, error) {
 	txs, err := decodeBlock(b)
 	if err != nil {
-		return BlockEvents{}, err
+		return trace.BlockEvents{}, err
 	}
-	out := BlockEvents{Block: b.GetHeader().GetNumber()}
+	out := trace.BlockEvents{Block: b.GetHeader().GetNumber()}
 	for _, tx := range txs {
 		if out.Time.IsZero() && tx.time.GetTimestamp() != nil {
 			out.Time = tx.time.GetTimestamp().AsTime()
@@ -151,13 +151,13 @@ func (c *Client) blockEvents(b *common.Block) (BlockEvents, error) {
 			tx.event.GetChaincodeId() != c.cfg.Chaincode || tx.event.GetEventName() != chaincodeEventName {
 			continue
 		}
-		var te TxEvents
+		var te trace.TxEvents
 		if err := json.Unmarshal(tx.event.GetPayload(), &te); err != nil {
-			return BlockEvents{}, fmt.Errorf("block %d tx %s: chaincode event: %w", out.Block, tx.txID, err)
+			return trace.BlockEvents{}, fmt.Errorf("block %d tx %s: chaincode event: %w", out.Block, tx.txID, err)
 		}
 		te.TxID = tx.txID
 		if te.Packs, te.Units, err = recordChanges(tx.rwset, c.cfg.Chaincode); err != nil {
-			return BlockEvents{}, fmt.Errorf("block %d tx %s: %w", out.Block, tx.txID, err)
+			return trace.BlockEvents{}, fmt.Errorf("block %d tx %s: %w", out.Block, tx.txID, err)
 		}
 		out.Txs = append(out.Txs, te)
 	}
@@ -168,14 +168,14 @@ func (c *Client) blockEvents(b *common.Block) (BlockEvents, error) {
 // transactions in it, until ctx ends or the stream fails; then the channel
 // closes. Store Block+1 after handling a BlockEvents and pass it as
 // fromBlock to resume after a restart without gaps or repeats.
-func (c *Client) Events(ctx context.Context, fromBlock uint64) (<-chan BlockEvents, error) {
+func (c *Client) Events(ctx context.Context, fromBlock uint64) (<-chan trace.BlockEvents, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	blocks, err := c.network.BlockEvents(ctx, client.WithStartBlock(fromBlock))
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("block events: %w: %w", ErrUnavailable, err)
 	}
-	out := make(chan BlockEvents)
+	out := make(chan trace.BlockEvents)
 	go func() { // owned by ctx: ends when it ends or the stream closes
 		defer close(out)
 		defer cancel()
@@ -210,12 +210,12 @@ func (c *Client) Height(ctx context.Context) (uint64, error) {
 // Changes returns the net changes of blocks sinceBlock to the current last
 // block: the latest state of each pack and logistic unit changed and every
 // recall, for offline copies. Call again with ToBlock+1.
-func (c *Client) Changes(ctx context.Context, sinceBlock uint64) (Changes, error) {
+func (c *Client) Changes(ctx context.Context, sinceBlock uint64) (trace.Changes, error) {
 	h, err := c.Height(ctx)
 	if err != nil {
-		return Changes{}, err
+		return trace.Changes{}, err
 	}
-	out := Changes{FromBlock: sinceBlock, Packs: []PackChange{}, Recalls: []Recall{}}
+	out := trace.Changes{FromBlock: sinceBlock, Packs: []trace.PackChange{}, Recalls: []trace.Recall{}}
 	if sinceBlock >= h {
 		out.ToBlock = h - 1
 		return out, nil
@@ -224,13 +224,13 @@ func (c *Client) Changes(ctx context.Context, sinceBlock uint64) (Changes, error
 	defer cancel()
 	events, err := c.Events(ctx, sinceBlock)
 	if err != nil {
-		return Changes{}, err
+		return trace.Changes{}, err
 	}
 	index, unitIndex := map[string]int{}, map[string]int{}
 	for be := range events {
 		for _, tx := range be.Txs {
 			for _, p := range tx.Packs {
-				k := PackKey(p.GTIN, p.Serial)
+				k := trace.PackKey(p.GTIN, p.Serial)
 				if i, ok := index[k]; ok {
 					out.Packs[i] = p
 					continue
@@ -257,9 +257,9 @@ func (c *Client) Changes(ctx context.Context, sinceBlock uint64) (Changes, error
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return Changes{}, fmt.Errorf("changes: %w: %w", ErrUnavailable, err)
+		return trace.Changes{}, fmt.Errorf("changes: %w: %w", ErrUnavailable, err)
 	}
-	return Changes{}, fmt.Errorf("changes: %w: the block stream ended at block %d of %d", ErrUnavailable, out.ToBlock, h-1)
+	return trace.Changes{}, fmt.Errorf("changes: %w: the block stream ended at block %d of %d", ErrUnavailable, out.ToBlock, h-1)
 }
 
 // CommitStatus looks a transaction up by ID, for crash recovery: its block
@@ -267,23 +267,23 @@ func (c *Client) Changes(ctx context.Context, sinceBlock uint64) (Changes, error
 // the ledger holds no valid transaction with that ID (never ordered, or
 // invalidated by a read conflict: resubmitting is safe), ErrRejected when it
 // was invalidated for good, ErrUnavailable when the ledger cannot be asked.
-func (c *Client) CommitStatus(ctx context.Context, txID string) (BatchResult, error) {
+func (c *Client) CommitStatus(ctx context.Context, txID string) (trace.BatchResult, error) {
 	raw, err := c.qscc.EvaluateWithContext(ctx, "GetBlockByTxID", client.WithArguments(c.cfg.Channel, txID))
 	if err != nil {
 		if transient(status.Code(err)) || ctx.Err() != nil {
-			return BatchResult{}, &TxError{TxID: txID, Class: ErrUnavailable, Err: err}
+			return trace.BatchResult{}, &TxError{TxID: txID, Class: ErrUnavailable, Err: err}
 		}
 		// The peer answered with a chaincode error: with valid arguments and
 		// a channel member's identity, qscc fails only for an unknown ID.
-		return BatchResult{}, &TxError{TxID: txID, Class: ErrTxNotFound, Err: err}
+		return trace.BatchResult{}, &TxError{TxID: txID, Class: ErrTxNotFound, Err: err}
 	}
 	b := &common.Block{}
 	if err := proto.Unmarshal(raw, b); err != nil {
-		return BatchResult{}, fmt.Errorf("block of %s: %w", txID, err)
+		return trace.BatchResult{}, fmt.Errorf("block of %s: %w", txID, err)
 	}
 	txs, err := decodeBlock(b)
 	if err != nil {
-		return BatchResult{}, err
+		return trace.BatchResult{}, err
 	}
 	for _, tx := range txs {
 		if tx.txID != txID {
@@ -292,33 +292,33 @@ func (c *Client) CommitStatus(ctx context.Context, txID string) (BatchResult, er
 		switch tx.valid {
 		case peer.TxValidationCode_VALID:
 		case peer.TxValidationCode_MVCC_READ_CONFLICT, peer.TxValidationCode_PHANTOM_READ_CONFLICT:
-			return BatchResult{}, &TxError{TxID: txID, Code: tx.valid.String(), Class: ErrTxNotFound, Err: errors.New("invalidated by a read conflict")}
+			return trace.BatchResult{}, &TxError{TxID: txID, Code: tx.valid.String(), Class: ErrTxNotFound, Err: errors.New("invalidated by a read conflict")}
 		default:
-			return BatchResult{}, &TxError{TxID: txID, Code: tx.valid.String(), Class: ErrRejected, Err: errors.New("the peer invalidated the transaction")}
+			return trace.BatchResult{}, &TxError{TxID: txID, Code: tx.valid.String(), Class: ErrRejected, Err: errors.New("the peer invalidated the transaction")}
 		}
-		var res BatchResult
+		var res trace.BatchResult
 		if err := json.Unmarshal(tx.response, &res); err != nil {
-			return BatchResult{}, fmt.Errorf("transaction %s: decode result: %w", txID, err)
+			return trace.BatchResult{}, fmt.Errorf("transaction %s: decode result: %w", txID, err)
 		}
 		ids, err := tx.eventIDs()
 		if err != nil {
-			return BatchResult{}, fmt.Errorf("transaction %s: %w", txID, err)
+			return trace.BatchResult{}, fmt.Errorf("transaction %s: %w", txID, err)
 		}
 		res.TxID, res.Block = txID, b.GetHeader().GetNumber()
 		if err := res.Complete(ids); err != nil {
-			return BatchResult{}, fmt.Errorf("transaction %s: %w", txID, err)
+			return trace.BatchResult{}, fmt.Errorf("transaction %s: %w", txID, err)
 		}
 		return res, nil
 	}
-	return BatchResult{}, &TxError{TxID: txID, Class: ErrTxNotFound, Err: errors.New("not in the block qscc returned")}
+	return trace.BatchResult{}, &TxError{TxID: txID, Class: ErrTxNotFound, Err: errors.New("not in the block qscc returned")}
 }
 
 // Page is one page of the ledger's full state, for offline snapshots.
 // Units is empty from chaincodes that export none.
 type Page struct {
-	Packs    []PackChange       `json:"packs"`
+	Packs    []trace.PackChange `json:"packs"`
 	Units    []trace.UnitChange `json:"units,omitempty"`
-	Recalls  []Recall           `json:"recalls"`
+	Recalls  []trace.Recall     `json:"recalls"`
 	Bookmark string             `json:"bookmark"` // empty on the last page
 }
 

@@ -25,6 +25,8 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/medtrace/medtrace/trace"
 )
 
 // fakeGateway is a gRPC Gateway service on 127.0.0.1 that fails the
@@ -155,7 +157,7 @@ func TestSubmitClassification(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer closeClient(t, c)
-			_, err = c.Submit(ctx, []Event{{ID: "e1", Kind: KindDispense}})
+			_, err = c.Submit(ctx, []trace.Event{{ID: "e1", Kind: trace.KindDispense}})
 			var te *TxError
 			if !errors.As(err, &te) || te.TxID == "" || !errors.Is(err, tt.want) || te.Code != tt.wantCode {
 				t.Fatalf("err = %v, want a TxError of class %v (code %q)", err, tt.want, tt.wantCode)
@@ -174,7 +176,7 @@ func TestSubmitClassification(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer closeClient(t, c)
-		res, err := c.Submit(ctx, []Event{{ID: "e1", Kind: KindDispense}})
+		res, err := c.Submit(ctx, []trace.Event{{ID: "e1", Kind: trace.KindDispense}})
 		if err != nil || res.Block != 7 || len(res.Results) != 1 || res.Results[0].EventID != "e1" {
 			t.Fatalf("got %+v, %v", res, err)
 		}
@@ -191,7 +193,7 @@ func TestSubmitClassification(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer closeClient(t, c)
-		_, err = c.Submit(ctx, []Event{{ID: "e1", Kind: KindDispense}})
+		_, err = c.Submit(ctx, []trace.Event{{ID: "e1", Kind: trace.KindDispense}})
 		if !errors.Is(err, ErrUnavailable) {
 			t.Fatalf("err = %v, want ErrUnavailable", err)
 		}

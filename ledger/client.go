@@ -17,6 +17,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
+
+	"github.com/medtrace/medtrace/trace"
 )
 
 // Config says how to reach the ledger and as whom.
@@ -163,7 +165,7 @@ type Pending struct {
 
 // Prepare builds and signs the RecordEvents transaction for events without
 // sending anything.
-func (c *Client) Prepare(ctx context.Context, events []Event) (*Pending, error) {
+func (c *Client) Prepare(ctx context.Context, events []trace.Event) (*Pending, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -195,30 +197,30 @@ func (p *Pending) TxID() string { return p.proposal.TransactionID() }
 // through; see classOf: not a verdict on the events) or ErrCommitUnknown
 // (sent, outcome unknown: look the TxID up with CommitStatus); they are
 // *TxError carrying the TxID.
-func (p *Pending) Submit(ctx context.Context) (BatchResult, error) {
+func (p *Pending) Submit(ctx context.Context) (trace.BatchResult, error) {
 	txID := p.TxID()
 	tx, err := p.proposal.EndorseWithContext(ctx)
 	if err != nil {
-		return BatchResult{}, classify(txID, err)
+		return trace.BatchResult{}, classify(txID, err)
 	}
-	var res BatchResult
+	var res trace.BatchResult
 	if err := json.Unmarshal(tx.Result(), &res); err != nil {
-		return BatchResult{}, &TxError{TxID: txID, Class: ErrRejected, Err: fmt.Errorf("decode chaincode result: %w", err)}
+		return trace.BatchResult{}, &TxError{TxID: txID, Class: ErrRejected, Err: fmt.Errorf("decode chaincode result: %w", err)}
 	}
 	res.TxID = txID
 	if err := res.Complete(p.ids); err != nil { // not sent: nothing to look up later
-		return BatchResult{}, &TxError{TxID: txID, Class: ErrRejected, Err: fmt.Errorf("chaincode result: %w", err)}
+		return trace.BatchResult{}, &TxError{TxID: txID, Class: ErrRejected, Err: fmt.Errorf("chaincode result: %w", err)}
 	}
 	commit, err := tx.SubmitWithContext(ctx)
 	if err != nil {
-		return BatchResult{}, classify(txID, err)
+		return trace.BatchResult{}, classify(txID, err)
 	}
 	st, err := commit.StatusWithContext(ctx)
 	if err != nil {
-		return BatchResult{}, &TxError{TxID: txID, Class: ErrCommitUnknown, Err: err}
+		return trace.BatchResult{}, &TxError{TxID: txID, Class: ErrCommitUnknown, Err: err}
 	}
 	if !st.Successful {
-		return BatchResult{}, invalidated(txID, st.Code)
+		return trace.BatchResult{}, invalidated(txID, st.Code)
 	}
 	res.Block = st.BlockNumber
 	return res, nil
@@ -226,10 +228,10 @@ func (p *Pending) Submit(ctx context.Context) (BatchResult, error) {
 
 // Submit records a batch of events and waits for its commit (Prepare and
 // Pending.Submit in one step).
-func (c *Client) Submit(ctx context.Context, events []Event) (BatchResult, error) {
+func (c *Client) Submit(ctx context.Context, events []trace.Event) (trace.BatchResult, error) {
 	p, err := c.Prepare(ctx, events)
 	if err != nil {
-		return BatchResult{}, err
+		return trace.BatchResult{}, err
 	}
 	return p.Submit(ctx)
 }
@@ -346,23 +348,23 @@ func (c *Client) evaluate(ctx context.Context, out any, fn string, args ...strin
 
 // Verify asks whether a pack may be handed out, giving the batch and expiry
 // (YYYY-MM-DD) as scanned; either may be empty.
-func (c *Client) Verify(ctx context.Context, gtin, serial, batch, expiry string) (Verification, error) {
-	var v Verification
+func (c *Client) Verify(ctx context.Context, gtin, serial, batch, expiry string) (trace.Verification, error) {
+	var v trace.Verification
 	err := c.evaluate(ctx, &v, "Verify", gtin, serial, batch, expiry)
 	return v, err
 }
 
 // History returns a pack's recorded events, oldest first, each with its
 // transaction and its EPCIS 2.0 JSON.
-func (c *Client) History(ctx context.Context, gtin, serial string) ([]HistoryEntry, error) {
-	var h []HistoryEntry
+func (c *Client) History(ctx context.Context, gtin, serial string) ([]trace.HistoryEntry, error) {
+	var h []trace.HistoryEntry
 	err := c.evaluate(ctx, &h, "History", gtin, serial)
 	return h, err
 }
 
 // Contents returns what an SSCC holds, recursively.
-func (c *Client) Contents(ctx context.Context, sscc string) (Contents, error) {
-	var v Contents
+func (c *Client) Contents(ctx context.Context, sscc string) (trace.Contents, error) {
+	var v trace.Contents
 	err := c.evaluate(ctx, &v, "Contents", sscc)
 	return v, err
 }

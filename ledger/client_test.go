@@ -182,7 +182,7 @@ func TestDial(t *testing.T) {
 		defer closeClient(t, c)
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		_, err = c.Submit(ctx, []Event{{ID: "00000000-0000-7000-8000-000000000001", Kind: KindDispense}})
+		_, err = c.Submit(ctx, []trace.Event{{ID: "00000000-0000-7000-8000-000000000001", Kind: trace.KindDispense}})
 		var te *TxError
 		if !errors.Is(err, ErrUnavailable) || !errors.As(err, &te) || te.TxID == "" {
 			t.Fatalf("err = %v, want ErrUnavailable with a TxID", err)
@@ -291,9 +291,9 @@ func configEnvelope(t testing.TB) []byte {
 }
 
 func testBlock(t testing.TB) *common.Block {
-	em := TxEvents{Accepted: []string{"e1"}}
+	em := trace.TxEvents{Accepted: []string{"e1"}}
 	evJSON, _ := json.Marshal(em)
-	res, _ := json.Marshal(BatchResult{TxID: "tx1", Results: []Result{{Status: StatusAccepted}}}) // as the chaincode sends it
+	res, _ := json.Marshal(trace.BatchResult{TxID: "tx1", Results: []trace.Result{{Status: trace.StatusAccepted}}}) // as the chaincode sends it
 	md := make([][]byte, 5)
 	md[common.BlockMetadataIndex_TRANSACTIONS_FILTER] = []byte{byte(peer.TxValidationCode_VALID), byte(peer.TxValidationCode_MVCC_READ_CONFLICT), 0, byte(peer.TxValidationCode_VALID)}
 	return &common.Block{
@@ -317,12 +317,12 @@ func TestBlockEvents(t *testing.T) {
 	if be.Block != 7 || len(be.Txs) != 1 || be.Txs[0].TxID != "tx1" || be.Time.IsZero() {
 		t.Fatalf("got %+v", be)
 	}
-	want := []PackChange{{GTIN: "04012345000016", Serial: "S1", Batch: "L1", Expiry: "2028-12-31", Status: PackDispensed,
-		LastEvent: "e1", LastKind: KindDispense, LastTime: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}}
+	want := []trace.PackChange{{GTIN: "04012345000016", Serial: "S1", Batch: "L1", Expiry: "2028-12-31", Status: trace.PackDispensed,
+		LastEvent: "e1", LastKind: trace.KindDispense, LastTime: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}}
 	if !slices.Equal(be.Txs[0].Packs, want) {
 		t.Fatalf("packs written %+v, want %+v", be.Txs[0].Packs, want)
 	}
-	wantUnits := []trace.UnitChange{{SSCC: "340123450000000012", Status: PackActive, Location: "4054321000016",
+	wantUnits := []trace.UnitChange{{SSCC: "340123450000000012", Status: trace.PackActive, Location: "4054321000016",
 		Children: []string{"04012345000016/S1"}, Holder: &trace.Party{MSP: "PharmacyMSP", GLN: "4054321000016"}}}
 	if !reflect.DeepEqual(be.Txs[0].Units, wantUnits) {
 		t.Fatalf("units written %+v, want %+v", be.Txs[0].Units, wantUnits)
@@ -334,8 +334,8 @@ func TestBlockEvents(t *testing.T) {
 	if len(txs) != 3 || txs[1].valid != peer.TxValidationCode_MVCC_READ_CONFLICT {
 		t.Fatalf("decoded %+v", txs)
 	}
-	var res BatchResult
-	if err := json.Unmarshal(txs[0].response, &res); err != nil || res.Results[0].Status != StatusAccepted {
+	var res trace.BatchResult
+	if err := json.Unmarshal(txs[0].response, &res); err != nil || res.Results[0].Status != trace.StatusAccepted {
 		t.Fatalf("response %s: %v", txs[0].response, err)
 	}
 	ids, err := txs[0].eventIDs()
@@ -396,22 +396,22 @@ func TestTxError(t *testing.T) {
 func TestComplete(t *testing.T) {
 	tests := []struct {
 		name    string
-		results []Result
+		results []trace.Result
 		ids     []string
-		want    []Result
+		want    []trace.Result
 		wantErr bool
 	}{
-		{"as the chaincode sends them", []Result{{Status: StatusAccepted}, {Status: StatusDuplicate, TxID: "old"}},
-			[]string{"a", "b"}, []Result{{EventID: "a", Status: StatusAccepted, TxID: "tx"}, {EventID: "b", Status: StatusDuplicate, TxID: "old"}}, false},
-		{"from a chaincode that names them", []Result{{EventID: "a", Status: StatusRejected}},
-			[]string{"a"}, []Result{{EventID: "a", Status: StatusRejected, TxID: "tx"}}, false},
-		{"one result missing", []Result{{Status: StatusAccepted}}, []string{"a", "b"}, nil, true},
-		{"one result too many", []Result{{Status: StatusAccepted}, {Status: StatusAccepted}}, []string{"a"}, nil, true},
-		{"a result for another event", []Result{{EventID: "b", Status: StatusAccepted}}, []string{"a"}, nil, true},
+		{"as the chaincode sends them", []trace.Result{{Status: trace.StatusAccepted}, {Status: trace.StatusDuplicate, TxID: "old"}},
+			[]string{"a", "b"}, []trace.Result{{EventID: "a", Status: trace.StatusAccepted, TxID: "tx"}, {EventID: "b", Status: trace.StatusDuplicate, TxID: "old"}}, false},
+		{"from a chaincode that names them", []trace.Result{{EventID: "a", Status: trace.StatusRejected}},
+			[]string{"a"}, []trace.Result{{EventID: "a", Status: trace.StatusRejected, TxID: "tx"}}, false},
+		{"one result missing", []trace.Result{{Status: trace.StatusAccepted}}, []string{"a", "b"}, nil, true},
+		{"one result too many", []trace.Result{{Status: trace.StatusAccepted}, {Status: trace.StatusAccepted}}, []string{"a"}, nil, true},
+		{"a result for another event", []trace.Result{{EventID: "b", Status: trace.StatusAccepted}}, []string{"a"}, nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := BatchResult{TxID: "tx", Results: tt.results}
+			r := trace.BatchResult{TxID: "tx", Results: tt.results}
 			err := r.Complete(tt.ids)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("error %v, want one: %v", err, tt.wantErr)

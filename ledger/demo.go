@@ -15,7 +15,7 @@ import (
 // as authentic and active and can be dispensed at the pharmacy's GLN.
 // It follows Seed's own numbering (seedSerial, the product GTINs, the case
 // size) and must change with it.
-func DemoPharmacyPacks(prefix string) ([]PackRef, error) {
+func DemoPharmacyPacks(prefix string) ([]trace.PackRef, error) {
 	const (
 		products, packs = 20, 10000 // the default data set
 		perProduct      = packs / products
@@ -28,9 +28,9 @@ func DemoPharmacyPacks(prefix string) ([]PackRef, error) {
 	caseSize := min(24, perProduct/4)
 	// Seed dispenses the first caseSize-4 packs of the first case; the
 	// rest of that case and all of the second stay at the pharmacy.
-	var out []PackRef
+	var out []trace.PackRef
 	for i := caseSize - 4; i < 2*caseSize; i++ {
-		out = append(out, PackRef{GTIN: gtin, Serial: seedSerial(0, i, ""), Batch: "B01-1", Expiry: "2028-06-30", Status: PackActive})
+		out = append(out, trace.PackRef{GTIN: gtin, Serial: seedSerial(0, i, ""), Batch: "B01-1", Expiry: "2028-06-30", Status: trace.PackActive})
 	}
 	return out, nil
 }
@@ -75,7 +75,7 @@ func DemoPharmacyCNPacks() []CNPack {
 	for i := seedCNDispensed; i < seedCNCount; i++ {
 		code := seedCNCode(DemoCNProduct, i, "")
 		g, s := trace.CNPackOf(code)
-		out = append(out, CNPack{Code: code, PackRef: PackRef{GTIN: g, Serial: s, Batch: seedCNBatch, Expiry: seedCNExpiry, Status: PackActive}})
+		out = append(out, CNPack{Code: code, PackRef: trace.PackRef{GTIN: g, Serial: s, Batch: seedCNBatch, Expiry: seedCNExpiry, Status: trace.PackActive}})
 	}
 	return out
 }
@@ -84,5 +84,5 @@ func DemoPharmacyCNPacks() []CNPack {
 // ledger names it.
 type CNPack struct {
 	Code string
-	PackRef
+	trace.PackRef
 }

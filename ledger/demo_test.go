@@ -19,7 +19,7 @@ func TestDemoPharmacyPacks(t *testing.T) {
 		for _, p := range packs {
 			// The first product of the seed under 4012345 (ledger_test's
 			// seed report names GTIN 0401234500...).
-			if p.GTIN != "04012345000016" || p.Batch != "B01-1" || p.Expiry != "2028-06-30" || p.Status != PackActive {
+			if p.GTIN != "04012345000016" || p.Batch != "B01-1" || p.Expiry != "2028-06-30" || p.Status != trace.PackActive {
 				t.Errorf("pack %+v", p)
 			}
 			if err := trace.CheckSerial(p.Serial); err != nil || len(p.Serial) != 12 || seen[p.Serial] {

@@ -23,7 +23,7 @@ func TestDemoPharmacyCNPacks(t *testing.T) {
 			t.Errorf("code %s: %v (or repeated, or dispensed)", p.Code, err)
 		}
 		seen[p.Code] = true
-		if g, s := trace.CNPackOf(p.Code); p.GTIN != g || p.Serial != s || p.Batch != seedCNBatch || p.Status != PackActive {
+		if g, s := trace.CNPackOf(p.Code); p.GTIN != g || p.Serial != s || p.Batch != seedCNBatch || p.Status != trace.PackActive {
 			t.Errorf("pack %+v", p)
 		}
 	}

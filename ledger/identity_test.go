@@ -8,6 +8,7 @@ import (
 	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/ledger/network"
 	"github.com/medtrace/medtrace/ledger/network/networktest"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // TestIdentityOnTheNetwork runs the identity rules on the real network:
@@ -51,55 +52,55 @@ func testForgeries(t *testing.T, e *env) {
 	toDist := e.stock(t, gtin, "F1", "2030-01-31", 2)
 	e.bring(t, gtin, "man>dist", toDist...)
 
-	commission := func(at string) ledger.Event {
+	commission := func(at string) trace.Event {
 		ev := e.commission(gtin, e.serial(), "F2", "2030-01-31")
 		ev.Location = at
 		return ev
 	}
-	at := func(kind ledger.Kind, serial, place string) ledger.Event {
+	at := func(kind trace.Kind, serial, place string) trace.Event {
 		ev := e.on(kind, "pharmacy", gtin, serial)
 		ev.Location = place
 		return ev
 	}
 	rows := []struct {
 		actor, action, state string
-		ev                   func() ledger.Event
+		ev                   func() trace.Event
 		want                 string
 	}{
-		{"manufacturer", "commission at its site", "new", func() ledger.Event { return commission(e.glns["manufacturer"]) }, "ok"},
-		{"manufacturer", "commission at the distributor's GLN", "new", func() ledger.Event { return commission(e.glns["distributor"]) }, "not-authorized"},
-		{"manufacturer", "commission at its second site", "new", func() ledger.Event { return commission(secondGLN("manufacturer")) }, "not-authorized"},
-		{"manufacturer without a site", "commission at its second site", "new", func() ledger.Event { return commission(secondGLN("manufacturer")) }, "ok"},
-		{"manufacturer without a site", "commission at the pharmacy's GLN", "new", func() ledger.Event { return commission(e.glns["pharmacy"]) }, "not-authorized"},
-		{"manufacturer, no attributes", "commission at its site", "new", func() ledger.Event { return commission(e.glns["manufacturer"]) }, "denied"},
-		{"pharmacy as manufacturer", "commission at the pharmacy", "new", func() ledger.Event { return commission(e.glns["pharmacy"]) }, "denied"},
-		{"manufacturer at the distributor's site", "commission at the distributor", "new", func() ledger.Event { return commission(e.glns["distributor"]) }, "denied"},
-		{"pharmacy", "dispense at its site", "at the pharmacy", func() ledger.Event { return at(ledger.KindDispense, atPhar[0], e.glns["pharmacy"]) }, "ok"},
-		{"pharmacy@second site", "dispense at the first site", "at the pharmacy", func() ledger.Event { return at(ledger.KindDispense, atPhar[1], e.glns["pharmacy"]) }, "not-authorized"},
-		{"pharmacy@second site", "dispense at its site", "at the pharmacy's first site", func() ledger.Event { return at(ledger.KindDispense, atPhar[2], secondGLN("pharmacy")) }, "other-site"},
-		{"pharmacy", "dispense naming the manufacturer's GLN", "at the manufacturer", func() ledger.Event { return at(ledger.KindDispense, atMan[0], e.glns["manufacturer"]) }, "not-authorized"},
-		{"pharmacy", "dispense at its site", "at the manufacturer", func() ledger.Event { return at(ledger.KindDispense, atMan[1], e.glns["pharmacy"]) }, "not-holder"},
-		{"distributor", "receive at its site", "shipped to the distributor", func() ledger.Event { return at(ledger.KindReceive, toDist[0], e.glns["distributor"]) }, "ok"},
-		{"pharmacy", "receive naming the distributor's GLN", "shipped to the distributor", func() ledger.Event { return at(ledger.KindReceive, toDist[1], e.glns["distributor"]) }, "not-authorized"},
-		{"pharmacy", "receive at its site", "shipped to the distributor", func() ledger.Event { return at(ledger.KindReceive, toDist[1], e.glns["pharmacy"]) }, "not-consignee"},
-		{"inspector", "inspect at its site", "at the pharmacy", func() ledger.Event {
-			ev := at(ledger.KindInspect, atPhar[3], e.glns["regulator"])
+		{"manufacturer", "commission at its site", "new", func() trace.Event { return commission(e.glns["manufacturer"]) }, "ok"},
+		{"manufacturer", "commission at the distributor's GLN", "new", func() trace.Event { return commission(e.glns["distributor"]) }, "not-authorized"},
+		{"manufacturer", "commission at its second site", "new", func() trace.Event { return commission(secondGLN("manufacturer")) }, "not-authorized"},
+		{"manufacturer without a site", "commission at its second site", "new", func() trace.Event { return commission(secondGLN("manufacturer")) }, "ok"},
+		{"manufacturer without a site", "commission at the pharmacy's GLN", "new", func() trace.Event { return commission(e.glns["pharmacy"]) }, "not-authorized"},
+		{"manufacturer, no attributes", "commission at its site", "new", func() trace.Event { return commission(e.glns["manufacturer"]) }, "denied"},
+		{"pharmacy as manufacturer", "commission at the pharmacy", "new", func() trace.Event { return commission(e.glns["pharmacy"]) }, "denied"},
+		{"manufacturer at the distributor's site", "commission at the distributor", "new", func() trace.Event { return commission(e.glns["distributor"]) }, "denied"},
+		{"pharmacy", "dispense at its site", "at the pharmacy", func() trace.Event { return at(trace.KindDispense, atPhar[0], e.glns["pharmacy"]) }, "ok"},
+		{"pharmacy@second site", "dispense at the first site", "at the pharmacy", func() trace.Event { return at(trace.KindDispense, atPhar[1], e.glns["pharmacy"]) }, "not-authorized"},
+		{"pharmacy@second site", "dispense at its site", "at the pharmacy's first site", func() trace.Event { return at(trace.KindDispense, atPhar[2], secondGLN("pharmacy")) }, "other-site"},
+		{"pharmacy", "dispense naming the manufacturer's GLN", "at the manufacturer", func() trace.Event { return at(trace.KindDispense, atMan[0], e.glns["manufacturer"]) }, "not-authorized"},
+		{"pharmacy", "dispense at its site", "at the manufacturer", func() trace.Event { return at(trace.KindDispense, atMan[1], e.glns["pharmacy"]) }, "not-holder"},
+		{"distributor", "receive at its site", "shipped to the distributor", func() trace.Event { return at(trace.KindReceive, toDist[0], e.glns["distributor"]) }, "ok"},
+		{"pharmacy", "receive naming the distributor's GLN", "shipped to the distributor", func() trace.Event { return at(trace.KindReceive, toDist[1], e.glns["distributor"]) }, "not-authorized"},
+		{"pharmacy", "receive at its site", "shipped to the distributor", func() trace.Event { return at(trace.KindReceive, toDist[1], e.glns["pharmacy"]) }, "not-consignee"},
+		{"inspector", "inspect at its site", "at the pharmacy", func() trace.Event {
+			ev := at(trace.KindInspect, atPhar[3], e.glns["regulator"])
 			yes := true
 			ev.Conformant = &yes
 			return ev
 		}, "ok"},
-		{"regulator, no attributes", "sample at its site", "at the manufacturer", func() ledger.Event { return at(ledger.KindSample, atMan[2], e.glns["regulator"]) }, "denied"},
+		{"regulator, no attributes", "sample at its site", "at the manufacturer", func() trace.Event { return at(trace.KindSample, atMan[2], e.glns["regulator"]) }, "denied"},
 	}
 	for _, r := range rows {
 		t.Run(r.actor+"/"+r.action+"/"+r.state, func(t *testing.T) {
-			res, err := users[r.actor].Submit(ctx, []ledger.Event{r.ev()})
+			res, err := users[r.actor].Submit(ctx, []trace.Event{r.ev()})
 			got := "ok"
 			switch {
 			case errors.Is(err, ledger.ErrRejected):
 				got = "denied"
 			case err != nil:
 				t.Fatal(err)
-			case res.Results[0].Status != ledger.StatusAccepted:
+			case res.Results[0].Status != trace.StatusAccepted:
 				got = res.Results[0].Reason
 				if res.Results[0].Message == "" {
 					t.Fatal("a refusal without a sentence")
@@ -151,8 +152,8 @@ func testReadScope(t *testing.T, e *env) {
 	sscc := e.sscc()
 	caseStock := e.stock(t, gtin, "R1", "2030-01-31", 1)
 	e.bring(t, gtin, "dist", caseStock...)
-	pack := e.on(ledger.KindPack, "distributor", "", "")
-	pack.SSCC, pack.Children = sscc, []string{ledger.PackKey(gtin, caseStock[0])}
+	pack := e.on(trace.KindPack, "distributor", "", "")
+	pack.SSCC, pack.Children = sscc, []string{trace.PackKey(gtin, caseStock[0])}
 	e.ok(t, "distributor", pack)
 
 	history := func(serial string) func(c *ledger.Client) error {

@@ -20,6 +20,7 @@ import (
 	"github.com/medtrace/medtrace/trace/tracetest"
 
 	"github.com/medtrace/medtrace/internal/gs1"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // env is a configured network with a client per role and this test run's
@@ -110,25 +111,25 @@ func (e *env) id() string {
 	return s[:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:]
 }
 
-func (e *env) commission(gtin, serial, batch, expiry string) ledger.Event {
-	return ledger.Event{ID: e.id(), Kind: ledger.KindCommission, Time: time.Now().Add(-time.Minute), Location: e.glns["manufacturer"],
+func (e *env) commission(gtin, serial, batch, expiry string) trace.Event {
+	return trace.Event{ID: e.id(), Kind: trace.KindCommission, Time: time.Now().Add(-time.Minute), Location: e.glns["manufacturer"],
 		GTIN: gtin, Serial: serial, Batch: batch, Expiry: expiry}
 }
 
-func (e *env) on(kind ledger.Kind, role, gtin, serial string) ledger.Event {
-	return ledger.Event{ID: e.id(), Kind: kind, Time: time.Now().Add(-time.Second), Location: e.glns[role], GTIN: gtin, Serial: serial}
+func (e *env) on(kind trace.Kind, role, gtin, serial string) trace.Event {
+	return trace.Event{ID: e.id(), Kind: kind, Time: time.Now().Add(-time.Second), Location: e.glns[role], GTIN: gtin, Serial: serial}
 }
 
 // client is role's user who records evs: the one at its organisation's
 // second site when they happen there.
-func (e *env) client(role string, evs []ledger.Event) *ledger.Client {
+func (e *env) client(role string, evs []trace.Event) *ledger.Client {
 	if len(evs) > 0 && evs[0].Location != "" && evs[0].Location == secondGLN(role) && e.second[role] != nil {
 		return e.second[role]
 	}
 	return e.c[role]
 }
 
-func (e *env) submit(t testing.TB, role string, evs ...ledger.Event) ledger.BatchResult {
+func (e *env) submit(t testing.TB, role string, evs ...trace.Event) trace.BatchResult {
 	t.Helper()
 	res, err := e.client(role, evs).Submit(ctxT(t), evs)
 	if err != nil {
@@ -140,11 +141,11 @@ func (e *env) submit(t testing.TB, role string, evs ...ledger.Event) ledger.Batc
 	return res
 }
 
-func (e *env) ok(t testing.TB, role string, evs ...ledger.Event) ledger.BatchResult {
+func (e *env) ok(t testing.TB, role string, evs ...trace.Event) trace.BatchResult {
 	t.Helper()
 	res := e.submit(t, role, evs...)
 	for _, r := range res.Results {
-		if r.Status != ledger.StatusAccepted {
+		if r.Status != trace.StatusAccepted {
 			t.Fatalf("as %s: event %s: %s %s: %s", role, r.EventID, r.Status, r.Reason, r.Message)
 		}
 	}
@@ -154,7 +155,7 @@ func (e *env) ok(t testing.TB, role string, evs ...ledger.Event) ledger.BatchRes
 // stock commissions fresh packs of gtin in batch and returns their serials.
 func (e *env) stock(t testing.TB, gtin, batch, expiry string, n int) []string {
 	t.Helper()
-	var evs []ledger.Event
+	var evs []trace.Event
 	var serials []string
 	for range n {
 		s := e.serial()
@@ -194,18 +195,18 @@ func (e *env) bring(t testing.TB, gtin, to string, serials ...string) {
 		return
 	}
 	ship := func(from, dest string) {
-		var evs []ledger.Event
+		var evs []trace.Event
 		for _, s := range serials {
-			ev := e.on(ledger.KindShip, from, gtin, s)
+			ev := e.on(trace.KindShip, from, gtin, s)
 			ev.Counterparty = e.glns[dest]
 			evs = append(evs, ev)
 		}
 		e.ok(t, from, evs...)
 	}
 	receive := func(role string) {
-		var evs []ledger.Event
+		var evs []trace.Event
 		for _, s := range serials {
-			evs = append(evs, e.on(ledger.KindReceive, role, gtin, s))
+			evs = append(evs, e.on(trace.KindReceive, role, gtin, s))
 		}
 		e.ok(t, role, evs...)
 	}
@@ -234,26 +235,26 @@ func (e *env) bring(t testing.TB, gtin, to string, serials ...string) {
 func testRoles(t *testing.T, e *env) {
 	gtin := e.gtin(101)
 	roles := []string{"manufacturer", "distributor", "pharmacy", "regulator"}
-	allowed := map[string][]ledger.Kind{
-		"manufacturer": {ledger.KindCommission, ledger.KindRecall, ledger.KindShip, ledger.KindDestroy, ledger.KindStolen, ledger.KindSample},
-		"distributor":  {ledger.KindPack, ledger.KindUnpack, ledger.KindShip, ledger.KindReceive, ledger.KindDestroy, ledger.KindStolen, ledger.KindExport},
-		"pharmacy":     {ledger.KindReceive, ledger.KindDispense, ledger.KindUndoDispense, ledger.KindDestroy, ledger.KindStolen},
-		"regulator":    {ledger.KindInspect, ledger.KindSample},
+	allowed := map[string][]trace.Kind{
+		"manufacturer": {trace.KindCommission, trace.KindRecall, trace.KindShip, trace.KindDestroy, trace.KindStolen, trace.KindSample},
+		"distributor":  {trace.KindPack, trace.KindUnpack, trace.KindShip, trace.KindReceive, trace.KindDestroy, trace.KindStolen, trace.KindExport},
+		"pharmacy":     {trace.KindReceive, trace.KindDispense, trace.KindUndoDispense, trace.KindDestroy, trace.KindStolen},
+		"regulator":    {trace.KindInspect, trace.KindSample},
 	}
-	kinds := []ledger.Kind{ledger.KindCommission, ledger.KindRecall, ledger.KindPack, ledger.KindUnpack, ledger.KindShip, ledger.KindReceive,
-		ledger.KindDispense, ledger.KindUndoDispense, ledger.KindDestroy, ledger.KindStolen, ledger.KindSample, ledger.KindExport, ledger.KindInspect}
+	kinds := []trace.Kind{trace.KindCommission, trace.KindRecall, trace.KindPack, trace.KindUnpack, trace.KindShip, trace.KindReceive,
+		trace.KindDispense, trace.KindUndoDispense, trace.KindDestroy, trace.KindStolen, trace.KindSample, trace.KindExport, trace.KindInspect}
 	ctx := ctxT(t)
 	// One pack per (role, kind), one recallable batch per role, one packed SSCC per role.
 	type tc struct {
 		role   string
-		kind   ledger.Kind
+		kind   trace.Kind
 		serial string
 		batch  string
 		sscc   string
 	}
 	var cases []tc
-	var setupEvs []ledger.Event
-	var packs, dispenses []ledger.Event
+	var setupEvs []trace.Event
+	var packs, dispenses []trace.Event
 	// where each case's pack must be before its event (see bring): with the
 	// role that acts on it; a receive's shipped to it.
 	place := map[string]string{"manufacturer": "man", "distributor": "dist", "pharmacy": "phar", "regulator": "man"}
@@ -261,33 +262,33 @@ func testRoles(t *testing.T, e *env) {
 	for _, r := range roles {
 		for _, k := range kinds {
 			c := tc{role: r, kind: k, serial: e.serial(), batch: "RB" + e.run, sscc: ""}
-			if k == ledger.KindRecall {
+			if k == trace.KindRecall {
 				c.batch = fmt.Sprintf("RC%s%d", e.run, e.next())
 			}
-			if k != ledger.KindCommission {
+			if k != trace.KindCommission {
 				setupEvs = append(setupEvs, e.commission(gtin, c.serial, c.batch, "2030-01-31"))
 				to := place[r]
 				switch {
-				case k == ledger.KindReceive && r == "distributor":
+				case k == trace.KindReceive && r == "distributor":
 					to = "man>dist"
-				case k == ledger.KindReceive && r == "pharmacy":
+				case k == trace.KindReceive && r == "pharmacy":
 					to = "dist>phar"
-				case k == ledger.KindReceive:
+				case k == trace.KindReceive:
 					to = "man"
-				case k == ledger.KindUndoDispense:
+				case k == trace.KindUndoDispense:
 					to = "phar"
-				case k == ledger.KindUnpack:
+				case k == trace.KindUnpack:
 					to = "dist"
 				}
 				at[to] = append(at[to], c.serial)
 			}
-			if k == ledger.KindUnpack {
+			if k == trace.KindUnpack {
 				c.sscc = e.sscc()
-				packs = append(packs, ledger.Event{ID: e.id(), Kind: ledger.KindPack, Time: time.Now().Add(-time.Minute), Location: e.glns["distributor"],
-					SSCC: c.sscc, Children: []string{ledger.PackKey(gtin, c.serial)}})
+				packs = append(packs, trace.Event{ID: e.id(), Kind: trace.KindPack, Time: time.Now().Add(-time.Minute), Location: e.glns["distributor"],
+					SSCC: c.sscc, Children: []string{trace.PackKey(gtin, c.serial)}})
 			}
-			if k == ledger.KindUndoDispense {
-				dispenses = append(dispenses, e.on(ledger.KindDispense, "pharmacy", gtin, c.serial))
+			if k == trace.KindUndoDispense {
+				dispenses = append(dispenses, e.on(trace.KindDispense, "pharmacy", gtin, c.serial))
 			}
 			cases = append(cases, c)
 		}
@@ -299,29 +300,29 @@ func testRoles(t *testing.T, e *env) {
 	e.ok(t, "distributor", packs...)
 	e.ok(t, "pharmacy", dispenses...)
 	yes := true
-	byRole := map[string][]ledger.Event{}
+	byRole := map[string][]trace.Event{}
 	for _, c := range cases {
 		ev := e.on(c.kind, c.role, gtin, c.serial)
 		switch c.kind {
-		case ledger.KindCommission:
+		case trace.KindCommission:
 			ev = e.commission(gtin, c.serial, c.batch, "2030-01-31")
 			ev.Location = e.glns[c.role]
-		case ledger.KindRecall:
+		case trace.KindRecall:
 			ev.Serial, ev.Batch, ev.Location = "", c.batch, ""
-		case ledger.KindPack:
-			ev.GTIN, ev.Serial, ev.SSCC, ev.Children = "", "", e.sscc(), []string{ledger.PackKey(gtin, c.serial)}
-		case ledger.KindUnpack:
+		case trace.KindPack:
+			ev.GTIN, ev.Serial, ev.SSCC, ev.Children = "", "", e.sscc(), []string{trace.PackKey(gtin, c.serial)}
+		case trace.KindUnpack:
 			ev.GTIN, ev.Serial, ev.SSCC = "", "", c.sscc
-		case ledger.KindShip:
+		case trace.KindShip:
 			ev.Counterparty = e.glns["pharmacy"]
-		case ledger.KindUndoDispense:
+		case trace.KindUndoDispense:
 			ev.Location = e.glns["pharmacy"]
-		case ledger.KindInspect:
+		case trace.KindInspect:
 			ev.Conformant = &yes
 		}
 		byRole[c.role] = append(byRole[c.role], ev)
 	}
-	results := map[string][]ledger.Result{}
+	results := map[string][]trace.Result{}
 	for _, r := range roles {
 		res, err := e.c[r].Submit(ctx, byRole[r])
 		if err != nil {
@@ -339,10 +340,10 @@ func testRoles(t *testing.T, e *env) {
 		}
 		name := c.role + "/" + string(c.kind)
 		t.Run(name, func(t *testing.T) {
-			if want && res.Status != ledger.StatusAccepted {
+			if want && res.Status != trace.StatusAccepted {
 				t.Fatalf("allowed: got %s %s (%s)", res.Status, res.Reason, res.Message)
 			}
-			if !want && (res.Status != ledger.StatusRejected || res.Reason != "not-authorized") {
+			if !want && (res.Status != trace.StatusRejected || res.Reason != "not-authorized") {
 				t.Fatalf("forbidden: got %s %s (%s)", res.Status, res.Reason, res.Message)
 			}
 		})
@@ -390,7 +391,7 @@ func testRoles(t *testing.T, e *env) {
 		s := e.serial()
 		ev := e.commission(gtin, s, "L9", "2030-01-31")
 		ev.Location = secondGLN("manufacturer")
-		res, err := e.c["manufacturer"].Submit(ctx, []ledger.Event{ev})
+		res, err := e.c["manufacturer"].Submit(ctx, []trace.Event{ev})
 		if err != nil || res.Results[0].Reason != "not-authorized" {
 			t.Fatalf("at the second site with the first site's certificate: %+v %v", res, err)
 		}
@@ -408,7 +409,7 @@ func testReplays(t *testing.T, e *env) {
 	t.Run("replay of a whole batch", func(t *testing.T) {
 		res := e.submit(t, "manufacturer", a, b)
 		for _, r := range res.Results {
-			if r.Status != ledger.StatusDuplicate || r.TxID != first.TxID {
+			if r.Status != trace.StatusDuplicate || r.TxID != first.TxID {
 				t.Fatalf("got %+v, first tx %s", r, first.TxID)
 			}
 		}
@@ -417,45 +418,45 @@ func testReplays(t *testing.T, e *env) {
 		c := a
 		c.Batch = "L2"
 		r := e.submit(t, "manufacturer", c).Results[0]
-		if r.Status != ledger.StatusConflict || r.TxID != first.TxID {
+		if r.Status != trace.StatusConflict || r.TxID != first.TxID {
 			t.Fatalf("got %+v", r)
 		}
 	})
 	t.Run("duplicate within a batch", func(t *testing.T) {
 		d := e.commission(gtin, e.serial(), "L1", "2030-01-31")
 		res := e.submit(t, "manufacturer", d, d)
-		if res.Results[0].Status != ledger.StatusAccepted || res.Results[1].Status != ledger.StatusDuplicate {
+		if res.Results[0].Status != trace.StatusAccepted || res.Results[1].Status != trace.StatusDuplicate {
 			t.Fatalf("got %+v", res.Results)
 		}
 	})
 	t.Run("content-addressed events", func(t *testing.T) {
 		serial := e.serial()
 		c := e.commission(gtin, serial, "L1", "2030-01-31").WithContentID()
-		d := e.on(ledger.KindDispense, "pharmacy", gtin, serial).WithContentID()
+		d := e.on(trace.KindDispense, "pharmacy", gtin, serial).WithContentID()
 		early := e.submit(t, "pharmacy", d).Results[0] // not commissioned yet
-		if early.Status != ledger.StatusRejected || early.Reason != "unknown-pack" {
+		if early.Status != trace.StatusRejected || early.Reason != "unknown-pack" {
 			t.Fatalf("dispense before commissioning: %+v", early)
 		}
 		one := e.submit(t, "manufacturer", c, c)
-		if one.Results[0].Status != ledger.StatusAccepted || one.Results[1].Status != ledger.StatusDuplicate {
+		if one.Results[0].Status != trace.StatusAccepted || one.Results[1].Status != trace.StatusDuplicate {
 			t.Fatalf("commission and its replay in one batch: %+v", one.Results)
 		}
-		if r := e.submit(t, "manufacturer", c).Results[0]; r.Status != ledger.StatusDuplicate || r.TxID != one.TxID {
+		if r := e.submit(t, "manufacturer", c).Results[0]; r.Status != trace.StatusDuplicate || r.TxID != one.TxID {
 			t.Fatalf("replay in a later batch: %+v (first %s)", r, one.TxID)
 		}
 		// A rejection is not stored for content-addressed events: the same
 		// dispense, sent again now that the pack exists and the pharmacy
 		// holds it, is accepted.
-		if r := e.submit(t, "pharmacy", d).Results[0]; r.Status != ledger.StatusRejected || r.Reason != "not-holder" {
+		if r := e.submit(t, "pharmacy", d).Results[0]; r.Status != trace.StatusRejected || r.Reason != "not-holder" {
 			t.Fatalf("dispense of a pack at the manufacturer's: %+v", r)
 		}
 		e.bring(t, gtin, "phar", serial)
-		if r := e.submit(t, "pharmacy", d).Results[0]; r.Status != ledger.StatusAccepted {
+		if r := e.submit(t, "pharmacy", d).Results[0]; r.Status != trace.StatusAccepted {
 			t.Fatalf("dispense after commissioning: %+v", r)
 		}
 		forged := c
 		forged.Batch = "L9"
-		if r := e.submit(t, "manufacturer", forged).Results[0]; r.Status != ledger.StatusRejected || r.Reason != "bad-event" {
+		if r := e.submit(t, "manufacturer", forged).Results[0]; r.Status != trace.StatusRejected || r.Reason != "bad-event" {
 			t.Fatalf("ID not matching the content: %+v", r)
 		}
 		h, err := e.c["regulator"].History(ctxT(t), gtin, serial)
@@ -476,7 +477,7 @@ func testReplays(t *testing.T, e *env) {
 			t.Fatalf("got %+v, want %+v", got, first)
 		}
 		// The chaincode leaves the event IDs out; both ways fill them in.
-		for i, ev := range []ledger.Event{a, b} {
+		for i, ev := range []trace.Event{a, b} {
 			if first.Results[i].EventID != ev.ID || got.Results[i].EventID != ev.ID || got.Results[i].TxID != first.TxID {
 				t.Fatalf("result %d: submit %+v, commit status %+v; want event %s", i, first.Results[i], got.Results[i], ev.ID)
 			}
@@ -489,7 +490,7 @@ func testReplays(t *testing.T, e *env) {
 		}
 	})
 	t.Run("prepared transaction keeps its ID", func(t *testing.T) {
-		p, err := e.c["manufacturer"].Prepare(ctxT(t), []ledger.Event{e.commission(gtin, e.serial(), "L1", "2030-01-31")})
+		p, err := e.c["manufacturer"].Prepare(ctxT(t), []trace.Event{e.commission(gtin, e.serial(), "L1", "2030-01-31")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -527,7 +528,7 @@ func testReplays(t *testing.T, e *env) {
 				t.Error(err)
 			}
 		}()
-		_, err = stranger.Submit(ctx, []ledger.Event{e.on(ledger.KindReceive, "distributor", gtin, "X")})
+		_, err = stranger.Submit(ctx, []trace.Event{e.on(trace.KindReceive, "distributor", gtin, "X")})
 		if !errors.Is(err, ledger.ErrRejected) || !strings.Contains(err.Error(), "PeerOrgMSP has no role") {
 			t.Fatalf("submit err = %v, want ErrRejected from the chaincode's role check", err)
 		}
@@ -544,7 +545,7 @@ func testReplays(t *testing.T, e *env) {
 		e.bring(t, gtin, "phar", s)
 		const n = 6
 		type out struct {
-			res ledger.BatchResult
+			res trace.BatchResult
 			err error
 		}
 		outs := make([]out, n)
@@ -553,7 +554,7 @@ func testReplays(t *testing.T, e *env) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				outs[i].res, outs[i].err = e.c["pharmacy"].Submit(ctx, []ledger.Event{e.on(ledger.KindDispense, "pharmacy", gtin, s)})
+				outs[i].res, outs[i].err = e.c["pharmacy"].Submit(ctx, []trace.Event{e.on(trace.KindDispense, "pharmacy", gtin, s)})
 			}()
 		}
 		wg.Wait()
@@ -561,7 +562,7 @@ func testReplays(t *testing.T, e *env) {
 		for _, o := range outs {
 			var te *ledger.TxError
 			switch {
-			case o.err == nil && o.res.Results[0].Status == ledger.StatusAccepted:
+			case o.err == nil && o.res.Results[0].Status == trace.StatusAccepted:
 				accepted++
 			case o.err == nil && o.res.Results[0].Reason == "already-dispensed":
 				refused++
@@ -581,7 +582,7 @@ func testReplays(t *testing.T, e *env) {
 		}
 	})
 	t.Run("whole request rejected", func(t *testing.T) {
-		evs := make([]ledger.Event, 1001)
+		evs := make([]trace.Event, 1001)
 		for i := range evs {
 			evs[i] = e.commission(gtin, e.serial(), "L1", "2030-01-31")
 		}
@@ -595,8 +596,8 @@ func testReplays(t *testing.T, e *env) {
 
 type step struct {
 	role   string
-	ev     func() ledger.Event
-	status ledger.Status
+	ev     func() trace.Event
+	status trace.Status
 	reason string
 }
 
@@ -604,9 +605,9 @@ type step struct {
 func testTransitions(t *testing.T, e *env) {
 	gtin := e.gtin(103)
 	recalledBatch := "RR" + e.run
-	accept := func(role string, ev func() ledger.Event) step { return step{role, ev, ledger.StatusAccepted, ""} }
-	refuse := func(role, reason string, ev func() ledger.Event) step {
-		return step{role, ev, ledger.StatusRejected, reason}
+	accept := func(role string, ev func() trace.Event) step { return step{role, ev, trace.StatusAccepted, ""} }
+	refuse := func(role, reason string, ev func() trace.Event) step {
+		return step{role, ev, trace.StatusRejected, reason}
 	}
 	// Each pack is brought (bring) to where its steps begin: "phar" unless
 	// the test names another place.
@@ -615,86 +616,86 @@ func testTransitions(t *testing.T, e *env) {
 		batch  string
 		expiry string
 		steps  func(s string) []step
-		want   ledger.PackStatus
+		want   trace.PackStatus
 		alerts []string
 		at     string
 	}{
 		{"already dispensed", "L1", "2030-01-31", func(s string) []step {
-			return []step{accept("pharmacy", func() ledger.Event { return e.on(ledger.KindDispense, "pharmacy", gtin, s) }),
-				refuse("pharmacy", "already-dispensed", func() ledger.Event { return e.on(ledger.KindDispense, "pharmacy", gtin, s) })}
-		}, ledger.PackDispensed, []string{"already-dispensed"}, ""},
+			return []step{accept("pharmacy", func() trace.Event { return e.on(trace.KindDispense, "pharmacy", gtin, s) }),
+				refuse("pharmacy", "already-dispensed", func() trace.Event { return e.on(trace.KindDispense, "pharmacy", gtin, s) })}
+		}, trace.PackDispensed, []string{"already-dispensed"}, ""},
 		{"batch and expiry mismatch", "L1", "2030-01-31", func(s string) []step {
 			return []step{
-				refuse("pharmacy", "batch-mismatch", func() ledger.Event {
-					ev := e.on(ledger.KindDispense, "pharmacy", gtin, s)
+				refuse("pharmacy", "batch-mismatch", func() trace.Event {
+					ev := e.on(trace.KindDispense, "pharmacy", gtin, s)
 					ev.Batch = "FAKE"
 					return ev
 				}),
-				refuse("pharmacy", "expiry-mismatch", func() ledger.Event {
-					ev := e.on(ledger.KindDispense, "pharmacy", gtin, s)
+				refuse("pharmacy", "expiry-mismatch", func() trace.Event {
+					ev := e.on(trace.KindDispense, "pharmacy", gtin, s)
 					ev.Expiry = "2031-01-31"
 					return ev
 				})}
-		}, ledger.PackActive, nil, ""},
+		}, trace.PackActive, nil, ""},
 		{"expired", "L1", "2024-01-31", func(s string) []step {
-			return []step{refuse("pharmacy", "expired", func() ledger.Event { return e.on(ledger.KindDispense, "pharmacy", gtin, s) })}
-		}, ledger.PackExpired, []string{"expired"}, ""},
+			return []step{refuse("pharmacy", "expired", func() trace.Event { return e.on(trace.KindDispense, "pharmacy", gtin, s) })}
+		}, trace.PackExpired, []string{"expired"}, ""},
 		{"recalled", recalledBatch, "2030-01-31", func(s string) []step {
-			return []step{accept("manufacturer", func() ledger.Event {
-				return ledger.Event{ID: e.id(), Kind: ledger.KindRecall, Time: time.Now().Add(-time.Second), GTIN: gtin, Batch: recalledBatch}
-			}), refuse("pharmacy", "recalled-batch", func() ledger.Event { return e.on(ledger.KindDispense, "pharmacy", gtin, s) })}
-		}, ledger.PackRecalled, []string{"recalled-batch"}, ""},
+			return []step{accept("manufacturer", func() trace.Event {
+				return trace.Event{ID: e.id(), Kind: trace.KindRecall, Time: time.Now().Add(-time.Second), GTIN: gtin, Batch: recalledBatch}
+			}), refuse("pharmacy", "recalled-batch", func() trace.Event { return e.on(trace.KindDispense, "pharmacy", gtin, s) })}
+		}, trace.PackRecalled, []string{"recalled-batch"}, ""},
 		{"in transit then stolen", "L1", "2030-01-31", func(s string) []step {
-			return []step{accept("distributor", func() ledger.Event {
-				ev := e.on(ledger.KindShip, "distributor", gtin, s)
+			return []step{accept("distributor", func() trace.Event {
+				ev := e.on(trace.KindShip, "distributor", gtin, s)
 				ev.Counterparty = e.glns["pharmacy"]
 				return ev
-			}), refuse("pharmacy", "in-transit", func() ledger.Event { return e.on(ledger.KindDispense, "pharmacy", gtin, s) }),
-				accept("distributor", func() ledger.Event { return e.on(ledger.KindStolen, "distributor", gtin, s) }),
-				refuse("pharmacy", "stolen", func() ledger.Event { return e.on(ledger.KindReceive, "pharmacy", gtin, s) })}
-		}, ledger.PackStolen, []string{"stolen"}, "dist"},
+			}), refuse("pharmacy", "in-transit", func() trace.Event { return e.on(trace.KindDispense, "pharmacy", gtin, s) }),
+				accept("distributor", func() trace.Event { return e.on(trace.KindStolen, "distributor", gtin, s) }),
+				refuse("pharmacy", "stolen", func() trace.Event { return e.on(trace.KindReceive, "pharmacy", gtin, s) })}
+		}, trace.PackStolen, []string{"stolen"}, "dist"},
 		{"undo within the window", "L1", "2030-01-31", func(s string) []step {
-			return []step{accept("pharmacy", func() ledger.Event { return e.on(ledger.KindDispense, "pharmacy", gtin, s) }),
-				accept("pharmacy", func() ledger.Event { return e.on(ledger.KindUndoDispense, "pharmacy", gtin, s) })}
-		}, ledger.PackActive, nil, ""},
+			return []step{accept("pharmacy", func() trace.Event { return e.on(trace.KindDispense, "pharmacy", gtin, s) }),
+				accept("pharmacy", func() trace.Event { return e.on(trace.KindUndoDispense, "pharmacy", gtin, s) })}
+		}, trace.PackActive, nil, ""},
 		// The undo window is measured between ledger times, which a test
 		// cannot move by 10 days (the chaincode's tests do, with its clock);
 		// here, the back-dating that used to stretch it is refused: a
 		// dispense dated 11 days ago is beyond the ledger's 72 h event lag.
 		{"dispense back-dated 11 days", "L1", "2030-01-31", func(s string) []step {
-			return []step{refuse("pharmacy", "too-old", func() ledger.Event {
-				ev := e.on(ledger.KindDispense, "pharmacy", gtin, s)
+			return []step{refuse("pharmacy", "too-old", func() trace.Event {
+				ev := e.on(trace.KindDispense, "pharmacy", gtin, s)
 				ev.Time = time.Now().Add(-11 * 24 * time.Hour)
 				return ev
 			})}
-		}, ledger.PackActive, nil, ""},
+		}, trace.PackActive, nil, ""},
 		{"undo elsewhere", "L1", "2030-01-31", func(s string) []step {
-			return []step{accept("pharmacy", func() ledger.Event { return e.on(ledger.KindDispense, "pharmacy", gtin, s) }),
-				refuse("pharmacy", "undo-other-location", func() ledger.Event {
-					ev := e.on(ledger.KindUndoDispense, "pharmacy", gtin, s)
+			return []step{accept("pharmacy", func() trace.Event { return e.on(trace.KindDispense, "pharmacy", gtin, s) }),
+				refuse("pharmacy", "undo-other-location", func() trace.Event {
+					ev := e.on(trace.KindUndoDispense, "pharmacy", gtin, s)
 					ev.Location = secondGLN("pharmacy")
 					return ev
 				})}
-		}, ledger.PackDispensed, []string{"already-dispensed"}, ""},
+		}, trace.PackDispensed, []string{"already-dispensed"}, ""},
 		{"destroyed", "L1", "2030-01-31", func(s string) []step {
-			return []step{accept("pharmacy", func() ledger.Event { return e.on(ledger.KindDestroy, "pharmacy", gtin, s) }),
-				refuse("pharmacy", "destroyed", func() ledger.Event { return e.on(ledger.KindDispense, "pharmacy", gtin, s) })}
-		}, ledger.PackDestroyed, []string{"destroyed"}, ""},
+			return []step{accept("pharmacy", func() trace.Event { return e.on(trace.KindDestroy, "pharmacy", gtin, s) }),
+				refuse("pharmacy", "destroyed", func() trace.Event { return e.on(trace.KindDispense, "pharmacy", gtin, s) })}
+		}, trace.PackDestroyed, []string{"destroyed"}, ""},
 		{"exported", "L1", "2030-01-31", func(s string) []step {
-			return []step{accept("distributor", func() ledger.Event { return e.on(ledger.KindExport, "distributor", gtin, s) }),
-				refuse("distributor", "exported", func() ledger.Event {
-					ev := e.on(ledger.KindShip, "distributor", gtin, s)
+			return []step{accept("distributor", func() trace.Event { return e.on(trace.KindExport, "distributor", gtin, s) }),
+				refuse("distributor", "exported", func() trace.Event {
+					ev := e.on(trace.KindShip, "distributor", gtin, s)
 					ev.Counterparty = e.glns["pharmacy"]
 					return ev
 				})}
-		}, ledger.PackExported, []string{"exported"}, "dist"},
+		}, trace.PackExported, []string{"exported"}, "dist"},
 		{"sample", "L1", "2030-01-31", func(s string) []step {
-			return []step{accept("regulator", func() ledger.Event { return e.on(ledger.KindSample, "regulator", gtin, s) }),
-				refuse("pharmacy", "sample", func() ledger.Event { return e.on(ledger.KindDispense, "pharmacy", gtin, s) })}
-		}, ledger.PackSample, []string{"sample"}, "man"},
+			return []step{accept("regulator", func() trace.Event { return e.on(trace.KindSample, "regulator", gtin, s) }),
+				refuse("pharmacy", "sample", func() trace.Event { return e.on(trace.KindDispense, "pharmacy", gtin, s) })}
+		}, trace.PackSample, []string{"sample"}, "man"},
 		{"commissioned twice", "L1", "2030-01-31", func(s string) []step {
-			return []step{refuse("manufacturer", "already-commissioned", func() ledger.Event { return e.commission(gtin, s, "L1", "2030-01-31") })}
-		}, ledger.PackActive, nil, "man"},
+			return []step{refuse("manufacturer", "already-commissioned", func() trace.Event { return e.commission(gtin, s, "L1", "2030-01-31") })}
+		}, trace.PackActive, nil, "man"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -727,12 +728,12 @@ func testTransitions(t *testing.T, e *env) {
 		})
 	}
 	t.Run("unknown pack", func(t *testing.T) {
-		r := e.submit(t, "pharmacy", e.on(ledger.KindDispense, "pharmacy", gtin, e.serial())).Results[0]
+		r := e.submit(t, "pharmacy", e.on(trace.KindDispense, "pharmacy", gtin, e.serial())).Results[0]
 		if r.Reason != "unknown-pack" {
 			t.Fatalf("got %+v", r)
 		}
 		v, err := e.c["pharmacy"].Verify(ctxT(t), gtin, e.serial(), "", "")
-		if err != nil || v.Status != ledger.PackUnknown || v.Alerts[0].Code != "unknown-pack" {
+		if err != nil || v.Status != trace.PackUnknown || v.Alerts[0].Code != "unknown-pack" {
 			t.Fatalf("verify %+v %v", v, err)
 		}
 	})
@@ -746,13 +747,13 @@ func testAggregation(t *testing.T, e *env) {
 	e.bring(t, gtin, "dist", s...)
 	c1, c2, pal := e.sscc(), e.sscc(), e.sscc()
 	at := time.Now().Add(-time.Minute)
-	unit := func(kind ledger.Kind, role, sscc string, children ...string) ledger.Event {
-		return ledger.Event{ID: e.id(), Kind: kind, Time: at, Location: e.glns[role], SSCC: sscc, Children: children}
+	unit := func(kind trace.Kind, role, sscc string, children ...string) trace.Event {
+		return trace.Event{ID: e.id(), Kind: kind, Time: at, Location: e.glns[role], SSCC: sscc, Children: children}
 	}
 	e.ok(t, "distributor",
-		unit(ledger.KindPack, "distributor", c1, ledger.PackKey(gtin, s[0]), ledger.PackKey(gtin, s[1])),
-		unit(ledger.KindPack, "distributor", c2, ledger.PackKey(gtin, s[2])),
-		unit(ledger.KindPack, "distributor", pal, c1, c2))
+		unit(trace.KindPack, "distributor", c1, trace.PackKey(gtin, s[0]), trace.PackKey(gtin, s[1])),
+		unit(trace.KindPack, "distributor", c2, trace.PackKey(gtin, s[2])),
+		unit(trace.KindPack, "distributor", pal, c1, c2))
 	got, err := e.c["regulator"].Contents(ctx, pal)
 	if err != nil {
 		t.Fatal(err)
@@ -760,37 +761,37 @@ func testAggregation(t *testing.T, e *env) {
 	if len(got.Units) != 2 || len(got.Units[0].Packs)+len(got.Units[1].Packs) != 3 {
 		t.Fatalf("contents %+v", got)
 	}
-	ship := unit(ledger.KindShip, "distributor", pal)
+	ship := unit(trace.KindShip, "distributor", pal)
 	ship.Counterparty = e.glns["pharmacy"]
 	steps := []struct {
 		name, role string
-		ev         ledger.Event
+		ev         trace.Event
 		reason     string
 	}{
-		{"pack a packed pack", "distributor", unit(ledger.KindPack, "distributor", e.sscc(), ledger.PackKey(gtin, s[0])), "already-aggregated"},
-		{"pack an unknown pack", "distributor", unit(ledger.KindPack, "distributor", e.sscc(), ledger.PackKey(gtin, e.serial())), "unknown-pack"},
-		{"pallet into its own case", "distributor", unit(ledger.KindPack, "distributor", c1, pal), "bad-event"},
-		{"unpack the wrong child", "distributor", unit(ledger.KindUnpack, "distributor", c2, ledger.PackKey(gtin, s[0])), "not-in-container"},
-		{"the manufacturer ships the distributor's pallet", "manufacturer", func() ledger.Event {
-			ev := unit(ledger.KindShip, "manufacturer", pal)
+		{"pack a packed pack", "distributor", unit(trace.KindPack, "distributor", e.sscc(), trace.PackKey(gtin, s[0])), "already-aggregated"},
+		{"pack an unknown pack", "distributor", unit(trace.KindPack, "distributor", e.sscc(), trace.PackKey(gtin, e.serial())), "unknown-pack"},
+		{"pallet into its own case", "distributor", unit(trace.KindPack, "distributor", c1, pal), "bad-event"},
+		{"unpack the wrong child", "distributor", unit(trace.KindUnpack, "distributor", c2, trace.PackKey(gtin, s[0])), "not-in-container"},
+		{"the manufacturer ships the distributor's pallet", "manufacturer", func() trace.Event {
+			ev := unit(trace.KindShip, "manufacturer", pal)
 			ev.Counterparty = e.glns["pharmacy"]
 			return ev
 		}(), "not-holder"},
-		{"the pharmacy receives it unannounced", "pharmacy", unit(ledger.KindReceive, "pharmacy", pal), "not-shipped"},
+		{"the pharmacy receives it unannounced", "pharmacy", unit(trace.KindReceive, "pharmacy", pal), "not-shipped"},
 		{"ship the pallet", "distributor", ship, ""},
-		{"dispense from the shipped pallet", "pharmacy", e.on(ledger.KindDispense, "pharmacy", gtin, s[1]), "in-transit"},
-		{"unpack in transit", "distributor", unit(ledger.KindUnpack, "distributor", c1), "in-transit"},
-		{"the distributor receives its own shipment", "distributor", unit(ledger.KindReceive, "distributor", pal), "not-consignee"},
-		{"receive the pallet", "pharmacy", unit(ledger.KindReceive, "pharmacy", pal), ""},
-		{"dispense from the case", "pharmacy", e.on(ledger.KindDispense, "pharmacy", gtin, s[1]), ""},
-		{"the distributor unpacks the pharmacy's pallet", "distributor", unit(ledger.KindUnpack, "distributor", pal), "not-holder"},
+		{"dispense from the shipped pallet", "pharmacy", e.on(trace.KindDispense, "pharmacy", gtin, s[1]), "in-transit"},
+		{"unpack in transit", "distributor", unit(trace.KindUnpack, "distributor", c1), "in-transit"},
+		{"the distributor receives its own shipment", "distributor", unit(trace.KindReceive, "distributor", pal), "not-consignee"},
+		{"receive the pallet", "pharmacy", unit(trace.KindReceive, "pharmacy", pal), ""},
+		{"dispense from the case", "pharmacy", e.on(trace.KindDispense, "pharmacy", gtin, s[1]), ""},
+		{"the distributor unpacks the pharmacy's pallet", "distributor", unit(trace.KindUnpack, "distributor", pal), "not-holder"},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
 			r := e.submit(t, st.role, st.ev).Results[0]
-			want := ledger.StatusAccepted
+			want := trace.StatusAccepted
 			if st.reason != "" {
-				want = ledger.StatusRejected
+				want = trace.StatusRejected
 			}
 			if r.Status != want || r.Reason != st.reason {
 				t.Fatalf("got %s %q (%s), want %s %q", r.Status, r.Reason, r.Message, want, st.reason)
@@ -846,10 +847,10 @@ func testEvents(t *testing.T, e *env) {
 	}
 	s := e.stock(t, gtin, "L1", "2030-01-31", 3)
 	e.bring(t, gtin, "phar", s[0])
-	res := e.ok(t, "pharmacy", e.on(ledger.KindDispense, "pharmacy", gtin, s[0]))
+	res := e.ok(t, "pharmacy", e.on(trace.KindDispense, "pharmacy", gtin, s[0]))
 	recallBatch := "EV" + e.run
 	e.stock(t, gtin, recallBatch, "2030-01-31", 1)
-	e.ok(t, "manufacturer", ledger.Event{ID: e.id(), Kind: ledger.KindRecall, Time: time.Now().Add(-time.Second), GTIN: gtin, Batch: recallBatch})
+	e.ok(t, "manufacturer", trace.Event{ID: e.id(), Kind: trace.KindRecall, Time: time.Now().Add(-time.Second), GTIN: gtin, Batch: recallBatch})
 
 	t.Run("events from a checkpoint", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(ctx, time.Minute)
@@ -868,7 +869,7 @@ func testEvents(t *testing.T, e *env) {
 			for _, tx := range be.Txs {
 				if tx.TxID == res.TxID {
 					found = len(tx.Accepted) == 1 && tx.Accepted[0] == res.Results[0].EventID &&
-						len(tx.Packs) == 1 && tx.Packs[0].Status == ledger.PackDispensed &&
+						len(tx.Packs) == 1 && tx.Packs[0].Status == trace.PackDispensed &&
 						tx.Packs[0].Holder != nil && tx.Packs[0].Holder.MSP == e.p.Identities["pharmacy"].MSPID // read from the write set
 				}
 			}
@@ -897,7 +898,7 @@ func testEvents(t *testing.T, e *env) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		status := map[string]ledger.PackStatus{}
+		status := map[string]trace.PackStatus{}
 		for _, p := range c.Packs {
 			status[p.Serial] = p.Status
 		}
@@ -905,7 +906,7 @@ func testEvents(t *testing.T, e *env) {
 		for _, r := range c.Recalls {
 			recalled = recalled || (r.GTIN == gtin && r.Batch == recallBatch)
 		}
-		if status[s[0]] != ledger.PackDispensed || status[s[1]] != ledger.PackActive || !recalled || c.ToBlock < res.Block {
+		if status[s[0]] != trace.PackDispensed || status[s[1]] != trace.PackActive || !recalled || c.ToBlock < res.Block {
 			t.Fatalf("changes %+v", c)
 		}
 		again, err := e.c["pharmacy"].Changes(ctx, c.ToBlock+1)
@@ -924,7 +925,7 @@ func testEvents(t *testing.T, e *env) {
 		_, err := e.c["pharmacy"].Snapshot(ctx, 1000, func(p ledger.Page) error {
 			pages++
 			for _, x := range p.Packs {
-				found = found || (x.GTIN == gtin && x.Serial == s[0] && x.Status == ledger.PackDispensed)
+				found = found || (x.GTIN == gtin && x.Serial == s[0] && x.Status == trace.PackDispensed)
 			}
 			return nil
 		})
@@ -961,10 +962,10 @@ func testSeed(t *testing.T, e *env) {
 	d := rep.Dispensed[0]
 	checks := []struct {
 		name, gtin, serial, code string
-		status                   ledger.PackStatus
+		status                   trace.PackStatus
 	}{
-		{"dispensed", d.GTIN, d.Serial, "already-dispensed", ledger.PackDispensed},
-		{"stolen", rep.Stolen.GTIN, rep.Stolen.Serial, "stolen", ledger.PackStolen},
+		{"dispensed", d.GTIN, d.Serial, "already-dispensed", trace.PackDispensed},
+		{"stolen", rep.Stolen.GTIN, rep.Stolen.Serial, "stolen", trace.PackStolen},
 	}
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {
@@ -986,7 +987,7 @@ func testSeed(t *testing.T, e *env) {
 		for _, p := range c.Packs {
 			if p.GTIN == rep.Expired.GTIN && p.Batch == rep.Expired.Batch {
 				v, err := ph.Verify(ctx, p.GTIN, p.Serial, "", "")
-				expired = err == nil && v.Status == ledger.PackExpired
+				expired = err == nil && v.Status == trace.PackExpired
 				break
 			}
 		}
@@ -999,7 +1000,7 @@ func testSeed(t *testing.T, e *env) {
 // custodyRow is one row of the trace core's testdata/custody.tsv.
 type custodyRow struct {
 	held, actor, at string
-	kind            ledger.Kind
+	kind            trace.Kind
 	want            string
 }
 
@@ -1018,7 +1019,7 @@ func loadCustody(t *testing.T) []custodyRow {
 		if len(c) != 5 {
 			t.Fatalf("custody.tsv: %q", line)
 		}
-		out = append(out, custodyRow{c[0], c[1], c[2], ledger.Kind(c[3]), c[4]})
+		out = append(out, custodyRow{c[0], c[1], c[2], trace.Kind(c[3]), c[4]})
 	}
 	if len(out) < 40 {
 		t.Fatalf("custody.tsv has %d rows", len(out))
@@ -1041,7 +1042,7 @@ func testCustody(t *testing.T, e *env) {
 		return e.glns[role[p]]
 	}
 	serials := make([]string, len(rows))
-	var commissions, dispenses []ledger.Event
+	var commissions, dispenses []trace.Event
 	groups := map[string][]string{}
 	for i, r := range rows {
 		serials[i] = e.serial()
@@ -1049,7 +1050,7 @@ func testCustody(t *testing.T, e *env) {
 		held := strings.TrimSuffix(r.held, "*")
 		groups[held] = append(groups[held], serials[i])
 		if r.held == "phar*" {
-			dispenses = append(dispenses, e.on(ledger.KindDispense, "pharmacy", gtin, serials[i]))
+			dispenses = append(dispenses, e.on(trace.KindDispense, "pharmacy", gtin, serials[i]))
 		}
 	}
 	e.ok(t, "manufacturer", commissions...)
@@ -1063,21 +1064,21 @@ func testCustody(t *testing.T, e *env) {
 	// own pack).
 	yes := true
 	index := map[string][]int{}
-	events := map[string][]ledger.Event{}
+	events := map[string][]trace.Event{}
 	for i, r := range rows {
 		who := role[r.actor]
 		ev := e.on(r.kind, who, gtin, serials[i])
 		ev.Location = place(r.at)
 		switch r.kind {
-		case ledger.KindShip:
+		case trace.KindShip:
 			to := "distributor"
 			if r.actor == "dist" {
 				to = "pharmacy"
 			}
 			ev.Counterparty = e.glns[to]
-		case ledger.KindPack:
-			ev.GTIN, ev.Serial, ev.SSCC, ev.Children = "", "", e.sscc(), []string{ledger.PackKey(gtin, serials[i])}
-		case ledger.KindInspect:
+		case trace.KindPack:
+			ev.GTIN, ev.Serial, ev.SSCC, ev.Children = "", "", e.sscc(), []string{trace.PackKey(gtin, serials[i])}
+		case trace.KindInspect:
 			ev.Conformant = &yes
 		}
 		// A user records at its certificate's site: the second site's
@@ -1089,7 +1090,7 @@ func testCustody(t *testing.T, e *env) {
 		index[key] = append(index[key], i)
 		events[key] = append(events[key], ev)
 	}
-	got := make([]ledger.Result, len(rows))
+	got := make([]trace.Result, len(rows))
 	for key, evs := range events {
 		res := e.submit(t, strings.TrimSuffix(key, "-b"), evs...)
 		for j, i := range index[key] {
@@ -1099,7 +1100,7 @@ func testCustody(t *testing.T, e *env) {
 	for i, r := range rows {
 		t.Run(r.held+"/"+r.actor+"@"+r.at+"/"+string(r.kind), func(t *testing.T) {
 			res, code := got[i], "ok"
-			if res.Status != ledger.StatusAccepted {
+			if res.Status != trace.StatusAccepted {
 				code = res.Reason
 				if res.Message == "" {
 					t.Fatal("a refusal without a sentence")
@@ -1108,7 +1109,7 @@ func testCustody(t *testing.T, e *env) {
 			if code != r.want {
 				t.Fatalf("%s by %s at %s of a pack held %s: got %s %s (%s), want %s", r.kind, r.actor, r.at, r.held, res.Status, res.Reason, res.Message, r.want)
 			}
-			if code == "ok" && r.kind == ledger.KindReceive {
+			if code == "ok" && r.kind == trace.KindReceive {
 				v, err := e.c["regulator"].Verify(ctxT(t), gtin, serials[i], "", "")
 				if err != nil || v.Holder == nil || v.Holder.MSP != e.p.Identities[role[r.actor]].MSPID || v.Holder.GLN != place(r.at) || v.Consignee != nil {
 					t.Fatalf("after the receive: %+v %v", v, err)
@@ -1120,7 +1121,7 @@ func testCustody(t *testing.T, e *env) {
 		s := e.stock(t, gtin, "L1", "2030-01-31", 1)[0]
 		e.bring(t, gtin, "man>dist", s)
 		v, err := e.c["pharmacy"].Verify(ctxT(t), gtin, s, "", "")
-		if err != nil || v.Status != ledger.PackInTransit || v.Holder == nil || v.Holder.MSP != e.p.Identities["manufacturer"].MSPID ||
+		if err != nil || v.Status != trace.PackInTransit || v.Holder == nil || v.Holder.MSP != e.p.Identities["manufacturer"].MSPID ||
 			v.Consignee == nil || v.Consignee.MSP != e.p.Identities["distributor"].MSPID || v.Consignee.GLN != e.glns["distributor"] {
 			t.Fatalf("verify %+v %v", v, err)
 		}
@@ -1132,14 +1133,14 @@ func testCustody(t *testing.T, e *env) {
 // after a later event of another site (docs/ledger.md, "Ledger time").
 func testLedgerTime(t *testing.T, e *env) {
 	gtin := e.gtin(107)
-	dated := func(d time.Duration) ledger.Event {
+	dated := func(d time.Duration) trace.Event {
 		ev := e.commission(gtin, e.serial(), "L1", "2030-01-31")
 		ev.Time = time.Now().Add(d)
 		return ev
 	}
 	for _, tt := range []struct {
 		name string
-		ev   ledger.Event
+		ev   trace.Event
 		want string
 	}{
 		{"offline for 71 hours", dated(-71 * time.Hour), ""},
@@ -1148,7 +1149,7 @@ func testLedgerTime(t *testing.T, e *env) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := e.submit(t, "manufacturer", tt.ev).Results[0]
-			if r.Reason != tt.want || (tt.want == "") != (r.Status == ledger.StatusAccepted) {
+			if r.Reason != tt.want || (tt.want == "") != (r.Status == trace.StatusAccepted) {
 				t.Fatalf("got %s %s (%s), want %q", r.Status, r.Reason, r.Message, tt.want)
 			}
 		})
@@ -1160,17 +1161,17 @@ func testLedgerTime(t *testing.T, e *env) {
 	// content-addressed rejection is not stored), is accepted.
 	t.Run("offline ship synced after the consignee's receive", func(t *testing.T) {
 		s := e.stock(t, gtin, "L1", "2030-01-31", 1)[0]
-		ship := e.on(ledger.KindShip, "manufacturer", gtin, s)
+		ship := e.on(trace.KindShip, "manufacturer", gtin, s)
 		ship.Counterparty, ship.Time = e.glns["distributor"], time.Now().Add(-30*time.Minute)
 		ship = ship.WithContentID()
-		recv := e.on(ledger.KindReceive, "distributor", gtin, s).WithContentID()
+		recv := e.on(trace.KindReceive, "distributor", gtin, s).WithContentID()
 		if r := e.submit(t, "distributor", recv).Results[0]; r.Reason != "not-shipped" {
 			t.Fatalf("receive before the ship: %+v", r)
 		}
 		e.ok(t, "manufacturer", ship)
 		e.ok(t, "distributor", recv)
 		v, err := e.c["regulator"].Verify(ctxT(t), gtin, s, "", "")
-		if err != nil || v.Status != ledger.PackActive || v.Holder == nil || v.Holder.MSP != e.p.Identities["distributor"].MSPID {
+		if err != nil || v.Status != trace.PackActive || v.Holder == nil || v.Holder.MSP != e.p.Identities["distributor"].MSPID {
 			t.Fatalf("verify %+v %v", v, err)
 		}
 	})
@@ -1180,7 +1181,7 @@ func testLedgerTime(t *testing.T, e *env) {
 	t.Run("offline destroy synced after the pack moved on", func(t *testing.T) {
 		s := e.stock(t, gtin, "L1", "2030-01-31", 1)[0]
 		e.bring(t, gtin, "dist", s)
-		destroy := e.on(ledger.KindDestroy, "distributor", gtin, s)
+		destroy := e.on(trace.KindDestroy, "distributor", gtin, s)
 		e.bring2(t, gtin, s)
 		if r := e.submit(t, "distributor", destroy).Results[0]; r.Reason != "not-holder" {
 			t.Fatalf("late destroy: %+v", r)
@@ -1191,8 +1192,8 @@ func testLedgerTime(t *testing.T, e *env) {
 // bring2 moves a pack the distributor holds on to the pharmacy.
 func (e *env) bring2(t testing.TB, gtin, serial string) {
 	t.Helper()
-	ship := e.on(ledger.KindShip, "distributor", gtin, serial)
+	ship := e.on(trace.KindShip, "distributor", gtin, serial)
 	ship.Counterparty = e.glns["pharmacy"]
 	e.ok(t, "distributor", ship)
-	e.ok(t, "pharmacy", e.on(ledger.KindReceive, "pharmacy", gtin, serial))
+	e.ok(t, "pharmacy", e.on(trace.KindReceive, "pharmacy", gtin, serial))
 }

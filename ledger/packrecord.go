@@ -25,14 +25,14 @@ const (
 // copies need. testdata/wire/pack-record.json is a record as the chaincode
 // writes it; this package's and the chaincode's tests both check it.
 type packRecord struct {
-	GTIN      string     `json:"g"`
-	Serial    string     `json:"s"`
-	Batch     string     `json:"b"`
-	Expiry    string     `json:"x"`
-	Status    PackStatus `json:"st"`
-	LastKind  Kind       `json:"lk"`
-	LastTime  time.Time  `json:"lt"`
-	LastPlace string     `json:"lp,omitempty"`
+	GTIN      string           `json:"g"`
+	Serial    string           `json:"s"`
+	Batch     string           `json:"b"`
+	Expiry    string           `json:"x"`
+	Status    trace.PackStatus `json:"st"`
+	LastKind  trace.Kind       `json:"lk"`
+	LastTime  time.Time        `json:"lt"`
+	LastPlace string           `json:"lp,omitempty"`
 	// Custody: the holder's MSP at Location and, in transit, the
 	// consignee's MSP at Dest. Records written before custody was kept have
 	// no holder; their copies then name none.
@@ -49,7 +49,7 @@ type packRecord struct {
 }
 
 // change is the pack's state as offline copies keep it.
-func (r *packRecord) change() PackChange {
+func (r *packRecord) change() trace.PackChange {
 	last := ""
 	if n := len(r.Events); n > 0 {
 		last = r.Events[n-1]
@@ -57,12 +57,12 @@ func (r *packRecord) change() PackChange {
 			last = r.Log[len(r.Log)-1].ID
 		}
 	}
-	c := PackChange{GTIN: r.GTIN, Serial: r.Serial, Batch: r.Batch, Expiry: r.Expiry, Status: r.Status,
+	c := trace.PackChange{GTIN: r.GTIN, Serial: r.Serial, Batch: r.Batch, Expiry: r.Expiry, Status: r.Status,
 		LastEvent: last, LastKind: r.LastKind, LastTime: r.LastTime, LastPlace: r.LastPlace}
 	if r.Holder != "" {
 		c.Holder = &trace.Party{MSP: r.Holder, GLN: r.Location}
 	}
-	if r.Status == PackInTransit && r.Consignee != "" {
+	if r.Status == trace.PackInTransit && r.Consignee != "" {
 		c.Consignee = &trace.Party{MSP: r.Consignee, GLN: r.Dest}
 	}
 	return c
@@ -71,12 +71,12 @@ func (r *packRecord) change() PackChange {
 // unitRecord is the part of the chaincode's stored logistic unit record
 // that offline copies need (testdata/wire/unit-record.json is one).
 type unitRecord struct {
-	SSCC     string     `json:"c"`
-	Status   PackStatus `json:"st"`
-	Location string     `json:"l,omitempty"`
-	Dest     string     `json:"d,omitempty"`
-	Parent   string     `json:"p,omitempty"`
-	Children []string   `json:"ch,omitempty"`
+	SSCC     string           `json:"c"`
+	Status   trace.PackStatus `json:"st"`
+	Location string           `json:"l,omitempty"`
+	Dest     string           `json:"d,omitempty"`
+	Parent   string           `json:"p,omitempty"`
+	Children []string         `json:"ch,omitempty"`
 	// Custody as in packRecord.
 	Holder    string `json:"h,omitempty"`
 	Consignee string `json:"cn,omitempty"`
@@ -88,7 +88,7 @@ func (r *unitRecord) change() trace.UnitChange {
 	if r.Holder != "" {
 		c.Holder = &trace.Party{MSP: r.Holder, GLN: r.Location}
 	}
-	if r.Status == PackInTransit && r.Consignee != "" {
+	if r.Status == trace.PackInTransit && r.Consignee != "" {
 		c.Consignee = &trace.Party{MSP: r.Consignee, GLN: r.Dest}
 	}
 	return c
@@ -97,12 +97,12 @@ func (r *unitRecord) change() trace.UnitChange {
 // recordChanges reads the pack and logistic unit records a transaction
 // wrote in the chaincode's namespace from its read-write set (the chaincode
 // writes keys in order).
-func recordChanges(b []byte, namespace string) ([]PackChange, []trace.UnitChange, error) {
+func recordChanges(b []byte, namespace string) ([]trace.PackChange, []trace.UnitChange, error) {
 	txrw := &rwset.TxReadWriteSet{}
 	if err := proto.Unmarshal(b, txrw); err != nil {
 		return nil, nil, fmt.Errorf("read-write set: %w", err)
 	}
-	var packs []PackChange
+	var packs []trace.PackChange
 	var units []trace.UnitChange
 	for _, ns := range txrw.GetNsRwset() {
 		if ns.GetNamespace() != namespace {

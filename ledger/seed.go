@@ -32,13 +32,13 @@ type SeedBatch struct {
 type SeedReport struct {
 	Products   int
 	Packs      int
-	Recalled   SeedBatch // a recalled batch
-	Expired    SeedBatch // a batch past its expiry date
-	Dispensed  []PackRef // packs already dispensed at the pharmacy
-	Stolen     PackRef   // a pack reported stolen
-	CNPacks    int       // China-coded packs commissioned (when the manufacturer owns a China product identifier)
-	Accepted   int       // events recorded now
-	Duplicates int       // events already on the ledger (an earlier seed)
+	Recalled   SeedBatch       // a recalled batch
+	Expired    SeedBatch       // a batch past its expiry date
+	Dispensed  []trace.PackRef // packs already dispensed at the pharmacy
+	Stolen     trace.PackRef   // a pack reported stolen
+	CNPacks    int             // China-coded packs commissioned (when the manufacturer owns a China product identifier)
+	Accepted   int             // events recorded now
+	Duplicates int             // events already on the ledger (an earlier seed)
 	Took       time.Duration
 }
 
@@ -55,7 +55,7 @@ func seedEpoch(ctx context.Context, man *Client, gtin, serial string) (time.Time
 	if err != nil {
 		return time.Time{}, fmt.Errorf("seed: look for an earlier seed: %w", err)
 	}
-	if len(h) > 0 && h[0].Kind == KindCommission {
+	if len(h) > 0 && h[0].Kind == trace.KindCommission {
 		return h[0].EventTime.UTC(), nil
 	}
 	return time.Now().Add(-seedSpan).UTC().Truncate(time.Minute), nil
@@ -144,7 +144,7 @@ func Seed(ctx context.Context, clients map[string]*Client, glns map[string]strin
 	// send records evs in batches, up to 4 in flight (while one waits for
 	// its block, the next is endorsed), and counts the outcomes.
 	var mu sync.Mutex
-	send := func(who *Client, what string, evs []Event) error {
+	send := func(who *Client, what string, evs []trace.Event) error {
 		var wg sync.WaitGroup
 		var firstErr error
 		slots := make(chan struct{}, 4)
@@ -166,9 +166,9 @@ func Seed(ctx context.Context, clients map[string]*Client, glns map[string]strin
 				}
 				for _, r := range res.Results {
 					switch r.Status {
-					case StatusAccepted:
+					case trace.StatusAccepted:
 						rep.Accepted++
-					case StatusDuplicate:
+					case trace.StatusDuplicate:
 						rep.Duplicates++
 					default:
 						firstErr = cmp.Or(firstErr, fmt.Errorf("seed %s: event %s %s %s: %s", what, r.EventID, r.Status, r.Reason, r.Message))
@@ -193,7 +193,7 @@ func Seed(ctx context.Context, clients map[string]*Client, glns map[string]strin
 	}
 	at := func(d time.Duration) time.Time { return epoch.Add(d) }
 	perProduct := opts.Packs / opts.Products
-	var commissions []Event
+	var commissions []trace.Event
 	serials := make([][]string, opts.Products)
 	for g := 0; g < opts.Products; g++ {
 		for i := 0; i < perProduct; i++ {
@@ -206,7 +206,7 @@ func Seed(ctx context.Context, clients map[string]*Client, glns map[string]strin
 			}
 			s := seedSerial(g, i, tag)
 			serials[g] = append(serials[g], s)
-			commissions = append(commissions, Event{ID: seedID("commission/" + gtin(g) + "/" + s), Kind: KindCommission,
+			commissions = append(commissions, trace.Event{ID: seedID("commission/" + gtin(g) + "/" + s), Kind: trace.KindCommission,
 				Time: at(time.Duration(g) * time.Second), Location: glns["manufacturer"], GTIN: gtin(g), Serial: s, Batch: batch, Expiry: expiry})
 		}
 	}
@@ -231,17 +231,17 @@ func Seed(ctx context.Context, clients map[string]*Client, glns map[string]strin
 	case1, case2, pallet := ssccOf(1), ssccOf(2), ssccOf(3)
 	var c1, c2 []string
 	for i := 0; i < caseSize; i++ {
-		c1 = append(c1, PackKey(gtin(0), serials[0][i]))
-		c2 = append(c2, PackKey(gtin(0), serials[0][caseSize+i]))
+		c1 = append(c1, trace.PackKey(gtin(0), serials[0][i]))
+		c2 = append(c2, trace.PackKey(gtin(0), serials[0][caseSize+i]))
 	}
 	// The manufacturer ships the cases' packs to the distributor, who
 	// receives them (only what was shipped to it), packs and ships them on.
-	var ships, receipts []Event
+	var ships, receipts []trace.Event
 	for i := 0; i < 2*caseSize; i++ {
 		s := serials[0][i]
-		ships = append(ships, Event{ID: seedID("ship/" + gtin(0) + "/" + s), Kind: KindShip, Time: at(30 * time.Minute), Location: glns["manufacturer"],
+		ships = append(ships, trace.Event{ID: seedID("ship/" + gtin(0) + "/" + s), Kind: trace.KindShip, Time: at(30 * time.Minute), Location: glns["manufacturer"],
 			Counterparty: glns["distributor"], GTIN: gtin(0), Serial: s})
-		receipts = append(receipts, Event{ID: seedID("receive/" + gtin(0) + "/" + s), Kind: KindReceive, Time: at(35 * time.Minute), Location: glns["distributor"],
+		receipts = append(receipts, trace.Event{ID: seedID("receive/" + gtin(0) + "/" + s), Kind: trace.KindReceive, Time: at(35 * time.Minute), Location: glns["distributor"],
 			Counterparty: glns["manufacturer"], GTIN: gtin(0), Serial: s})
 	}
 	if err := send(man, fmt.Sprintf("shipping %d packs to the distributor", len(ships)), ships); err != nil {
@@ -250,11 +250,11 @@ func Seed(ctx context.Context, clients map[string]*Client, glns map[string]strin
 	if err := send(dist, fmt.Sprintf("receiving %d packs", len(receipts)), receipts); err != nil {
 		return rep, err
 	}
-	logistics := []Event{
-		{ID: seedID("pack/" + case1), Kind: KindPack, Time: at(40 * time.Minute), Location: glns["distributor"], SSCC: case1, Children: c1},
-		{ID: seedID("pack/" + case2), Kind: KindPack, Time: at(40 * time.Minute), Location: glns["distributor"], SSCC: case2, Children: c2},
-		{ID: seedID("pack/" + pallet), Kind: KindPack, Time: at(45 * time.Minute), Location: glns["distributor"], SSCC: pallet, Children: []string{case1, case2}},
-		{ID: seedID("ship/" + pallet), Kind: KindShip, Time: at(50 * time.Minute), Location: glns["distributor"], Counterparty: glns["pharmacy"], SSCC: pallet},
+	logistics := []trace.Event{
+		{ID: seedID("pack/" + case1), Kind: trace.KindPack, Time: at(40 * time.Minute), Location: glns["distributor"], SSCC: case1, Children: c1},
+		{ID: seedID("pack/" + case2), Kind: trace.KindPack, Time: at(40 * time.Minute), Location: glns["distributor"], SSCC: case2, Children: c2},
+		{ID: seedID("pack/" + pallet), Kind: trace.KindPack, Time: at(45 * time.Minute), Location: glns["distributor"], SSCC: pallet, Children: []string{case1, case2}},
+		{ID: seedID("ship/" + pallet), Kind: trace.KindShip, Time: at(50 * time.Minute), Location: glns["distributor"], Counterparty: glns["pharmacy"], SSCC: pallet},
 	}
 	if opts.BatchSize < len(logistics) { // one transaction: each step needs the one before
 		return rep, fmt.Errorf("seed: a batch size of %d cannot pack and ship a pallet in one transaction", opts.BatchSize)
@@ -262,32 +262,32 @@ func Seed(ctx context.Context, clients map[string]*Client, glns map[string]strin
 	if err := send(dist, "packing and shipping a pallet", logistics); err != nil {
 		return rep, err
 	}
-	receive := Event{ID: seedID("receive/" + pallet), Kind: KindReceive, Time: at(60 * time.Minute), Location: glns["pharmacy"],
+	receive := trace.Event{ID: seedID("receive/" + pallet), Kind: trace.KindReceive, Time: at(60 * time.Minute), Location: glns["pharmacy"],
 		Counterparty: glns["distributor"], SSCC: pallet}
-	if err := send(phar, "receiving the pallet", []Event{receive}); err != nil {
+	if err := send(phar, "receiving the pallet", []trace.Event{receive}); err != nil {
 		return rep, err
 	}
-	var dispenses []Event
+	var dispenses []trace.Event
 	for i := 0; i < caseSize-4; i++ {
 		s := serials[0][i]
-		dispenses = append(dispenses, Event{ID: seedID("dispense/" + s), Kind: KindDispense, Time: at(70*time.Minute + time.Duration(i)*time.Minute),
+		dispenses = append(dispenses, trace.Event{ID: seedID("dispense/" + s), Kind: trace.KindDispense, Time: at(70*time.Minute + time.Duration(i)*time.Minute),
 			Location: glns["pharmacy"], GTIN: gtin(0), Serial: s})
-		rep.Dispensed = append(rep.Dispensed, PackRef{GTIN: gtin(0), Serial: s, Batch: "B01-1" + tag, Expiry: "2028-06-30", Status: PackDispensed})
+		rep.Dispensed = append(rep.Dispensed, trace.PackRef{GTIN: gtin(0), Serial: s, Batch: "B01-1" + tag, Expiry: "2028-06-30", Status: trace.PackDispensed})
 	}
 	if err := send(phar, fmt.Sprintf("dispensing %d packs", len(rep.Dispensed)), dispenses); err != nil {
 		return rep, err
 	}
 	// The manufacturer, which still holds it, reports a pack stolen.
 	stolen := serials[1%opts.Products][0]
-	theft := Event{ID: seedID("stolen/" + stolen), Kind: KindStolen, Time: at(95 * time.Minute), Location: glns["manufacturer"],
+	theft := trace.Event{ID: seedID("stolen/" + stolen), Kind: trace.KindStolen, Time: at(95 * time.Minute), Location: glns["manufacturer"],
 		GTIN: gtin(1 % opts.Products), Serial: stolen}
-	rep.Stolen = PackRef{GTIN: gtin(1 % opts.Products), Serial: stolen, Batch: fmt.Sprintf("B%02d-1%s", 1%opts.Products+1, tag), Expiry: "2028-06-30", Status: PackStolen}
-	if err := send(man, "reporting a pack stolen", []Event{theft}); err != nil {
+	rep.Stolen = trace.PackRef{GTIN: gtin(1 % opts.Products), Serial: stolen, Batch: fmt.Sprintf("B%02d-1%s", 1%opts.Products+1, tag), Expiry: "2028-06-30", Status: trace.PackStolen}
+	if err := send(man, "reporting a pack stolen", []trace.Event{theft}); err != nil {
 		return rep, err
 	}
-	recall := Event{ID: seedID("recall/" + rep.Recalled.GTIN + "/" + rep.Recalled.Batch), Kind: KindRecall, Time: at(100 * time.Minute),
+	recall := trace.Event{ID: seedID("recall/" + rep.Recalled.GTIN + "/" + rep.Recalled.Batch), Kind: trace.KindRecall, Time: at(100 * time.Minute),
 		GTIN: rep.Recalled.GTIN, Batch: rep.Recalled.Batch, Note: "sterility not assured"}
-	if err := send(man, "recalling a batch", []Event{recall}); err != nil {
+	if err := send(man, "recalling a batch", []trace.Event{recall}); err != nil {
 		return rep, err
 	}
 	if cnProduct != "" {
@@ -307,41 +307,41 @@ func Seed(ctx context.Context, clients map[string]*Client, glns map[string]strin
 // pharmacy, which receives the case and dispenses the first few; every
 // step follows the custody chain, as the GS1 packs' do. It returns how
 // many packs it commissioned.
-func seedCN(ctx context.Context, send func(*Client, string, []Event) error, man, dist, phar *Client, glns map[string]string,
+func seedCN(ctx context.Context, send func(*Client, string, []trace.Event) error, man, dist, phar *Client, glns map[string]string,
 	product, tag, caseSSCC string, at func(time.Duration) time.Time) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	var commissions, ships, receipts, dispenses []Event
+	var commissions, ships, receipts, dispenses []trace.Event
 	var children []string
 	for i := 0; i < seedCNCount; i++ {
 		code := seedCNCode(product, i, tag)
 		g, s := trace.CNPackOf(code)
-		commissions = append(commissions, Event{ID: seedID("commission/" + code), Kind: KindCommission, Time: at(20 * time.Minute),
+		commissions = append(commissions, trace.Event{ID: seedID("commission/" + code), Kind: trace.KindCommission, Time: at(20 * time.Minute),
 			Location: glns["manufacturer"], GTIN: g, Serial: s, Batch: seedCNBatch + tag, Expiry: seedCNExpiry})
-		ships = append(ships, Event{ID: seedID("ship/" + code), Kind: KindShip, Time: at(30 * time.Minute), Location: glns["manufacturer"],
+		ships = append(ships, trace.Event{ID: seedID("ship/" + code), Kind: trace.KindShip, Time: at(30 * time.Minute), Location: glns["manufacturer"],
 			Counterparty: glns["distributor"], GTIN: g, Serial: s})
-		receipts = append(receipts, Event{ID: seedID("receive/" + code), Kind: KindReceive, Time: at(35 * time.Minute), Location: glns["distributor"],
+		receipts = append(receipts, trace.Event{ID: seedID("receive/" + code), Kind: trace.KindReceive, Time: at(35 * time.Minute), Location: glns["distributor"],
 			Counterparty: glns["manufacturer"], GTIN: g, Serial: s})
 		children = append(children, code)
 		if i < seedCNDispensed {
-			dispenses = append(dispenses, Event{ID: seedID("dispense/" + code), Kind: KindDispense, Time: at(70*time.Minute + time.Duration(i)*time.Minute),
+			dispenses = append(dispenses, trace.Event{ID: seedID("dispense/" + code), Kind: trace.KindDispense, Time: at(70*time.Minute + time.Duration(i)*time.Minute),
 				Location: glns["pharmacy"], GTIN: g, Serial: s})
 		}
 	}
 	steps := []struct {
 		who  *Client
 		what string
-		evs  []Event
+		evs  []trace.Event
 	}{
 		{man, fmt.Sprintf("commissioning %d China-coded packs", len(commissions)), commissions},
 		{man, "shipping the China-coded packs to the distributor", ships},
 		{dist, "receiving the China-coded packs", receipts},
-		{dist, "packing and shipping a case of China-coded packs", []Event{
-			{ID: seedID("pack/" + caseSSCC), Kind: KindPack, Time: at(40 * time.Minute), Location: glns["distributor"], SSCC: caseSSCC, Children: children},
-			{ID: seedID("ship/" + caseSSCC), Kind: KindShip, Time: at(50 * time.Minute), Location: glns["distributor"], Counterparty: glns["pharmacy"], SSCC: caseSSCC},
+		{dist, "packing and shipping a case of China-coded packs", []trace.Event{
+			{ID: seedID("pack/" + caseSSCC), Kind: trace.KindPack, Time: at(40 * time.Minute), Location: glns["distributor"], SSCC: caseSSCC, Children: children},
+			{ID: seedID("ship/" + caseSSCC), Kind: trace.KindShip, Time: at(50 * time.Minute), Location: glns["distributor"], Counterparty: glns["pharmacy"], SSCC: caseSSCC},
 		}},
-		{phar, "receiving the case of China-coded packs", []Event{{ID: seedID("receive/" + caseSSCC), Kind: KindReceive, Time: at(60 * time.Minute),
+		{phar, "receiving the case of China-coded packs", []trace.Event{{ID: seedID("receive/" + caseSSCC), Kind: trace.KindReceive, Time: at(60 * time.Minute),
 			Location: glns["pharmacy"], Counterparty: glns["distributor"], SSCC: caseSSCC}}},
 		{phar, "dispensing China-coded packs", dispenses},
 	}

@@ -43,9 +43,9 @@ func TestPackRecord(t *testing.T) {
 	if err := json.Unmarshal(fixture, &r); err != nil {
 		t.Fatal(err)
 	}
-	want := PackChange{GTIN: "04012345000016", Serial: "S7KY6LYLZJM8", Batch: "L1", Expiry: "2028-12-31",
-		Status: PackDispensed, LastEvent: "ni:///sha-256;icntpxQar1sn3A_yzw3PiVgdjV1DRaZD_LtBwhsiE3U?ver=medtrace1",
-		LastKind: KindDispense, LastTime: time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC), LastPlace: "4054321000016",
+	want := trace.PackChange{GTIN: "04012345000016", Serial: "S7KY6LYLZJM8", Batch: "L1", Expiry: "2028-12-31",
+		Status: trace.PackDispensed, LastEvent: "ni:///sha-256;icntpxQar1sn3A_yzw3PiVgdjV1DRaZD_LtBwhsiE3U?ver=medtrace1",
+		LastKind: trace.KindDispense, LastTime: time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC), LastPlace: "4054321000016",
 		Holder: &trace.Party{MSP: "PharmacyMSP", GLN: "4054321000016"}} // dispensed: no consignee
 	if got := r.change(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("change %+v, want %+v", got, want)
@@ -101,7 +101,7 @@ func TestUnitRecord(t *testing.T) {
 	if err := json.Unmarshal(fixture, &r); err != nil {
 		t.Fatal(err)
 	}
-	want := trace.UnitChange{SSCC: "340123450000000012", Status: PackInTransit, Location: "4012345000009", Parent: "340123450000000029",
+	want := trace.UnitChange{SSCC: "340123450000000012", Status: trace.PackInTransit, Location: "4012345000009", Parent: "340123450000000029",
 		Children: []string{"04012345000016/S1", "340123450000000036", "81234561234567890123"},
 		Holder:   &trace.Party{MSP: "ManufacturerMSP", GLN: "4012345000009"}, Consignee: &trace.Party{MSP: "DistributorMSP", GLN: "4054321000016"}}
 	if got := r.change(); !reflect.DeepEqual(got, want) {

@@ -79,8 +79,10 @@ type UnitContents struct {
 
 // UnitContents answers what a case or pallet holds, each child with its
 // status: the ledger's answer when it gives one within the station's
-// verify timeout, else the local copy's (Offline, as of its block), each
-// pack judged by the same rule the ledger runs. With offlineOnly it asks
+// verify timeout, else (when it cannot be reached or does not answer in
+// time) the local copy's (Offline, as of its block), each pack judged by
+// the same rule the ledger runs. A refusal by the ledger (say, a unit
+// outside the reader's scope) is returned as is. With offlineOnly it asks
 // the local copy only. When the copy cannot answer either the error wraps
 // ErrUnitsOffline, the copy's reason (store.ErrNoCopy,
 // store.ErrUnitTooLarge) and the ledger's failure.
@@ -99,6 +101,9 @@ func (s *Station) UnitContents(ctx context.Context, sscc string, offlineOnly boo
 			if ctx.Err() != nil {
 				return UnitContents{}, fmt.Errorf("%w: %w", err, ctx.Err())
 			}
+		}
+		if !outbox.IsOffline(err) {
+			return UnitContents{}, err // the ledger answered with a refusal: the copy must not hide it
 		}
 		online = err
 	}

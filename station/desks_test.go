@@ -266,6 +266,16 @@ func TestDesksOnTheLedger(t *testing.T) {
 		off.Packs[0].Status != trace.PackActive || off.Packs[1].Status != trace.PackActive || !off.Sound() {
 		t.Errorf("offline contents %+v (snapshot %+v): want the two active packs as of a block", off, info)
 	}
+	// A pharmacy is refused the distributor's case online; the refusal is
+	// its answer, not hidden behind the local copy's.
+	ph := newStation(t)
+	if err := ph.Connect(ctx, Source{Profile: n.ProfilePath, Identity: "pharmacy"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ph.Disconnect)
+	if uc, err := ph.UnitContents(ctx, sscc, false); err == nil || errors.Is(err, ErrUnitsOffline) || outbox.IsOffline(err) || uc.Offline {
+		t.Errorf("a pharmacy asking for the distributor's case: %+v, %v; want the ledger's refusal", uc, err)
+	}
 	unknown, err := s.UnitContents(ctx, withCheckDigit("0"+prefix+strings.Repeat("9", 16-len(prefix))), false)
 	if err != nil || unknown.Status != trace.PackUnknown {
 		t.Errorf("unknown SSCC: %+v, %v; want status unknown", unknown, err)

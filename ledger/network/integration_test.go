@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/medtrace/medtrace/ledger"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // These tests run the real Fabric binaries (built into bin/fabric when
@@ -247,13 +248,13 @@ func TestNetworkLifecycle(t *testing.T) {
 		gtin := lp.CompanyPrefixes["manufacturer"][0]
 		gtin = "0" + gtin + strings.Repeat("0", 12-len(gtin))
 		gtin += checkDigit(gtin)
-		res, err := man.Submit(ctx, []ledger.Event{{ID: "7f0c9a4e-5d1b-4c8e-9f3a-2b6d8e1c4a70", Kind: ledger.KindCommission,
+		res, err := man.Submit(ctx, []trace.Event{{ID: "7f0c9a4e-5d1b-4c8e-9f3a-2b6d8e1c4a70", Kind: trace.KindCommission,
 			Time: time.Now().Add(-time.Minute), Location: lp.GLNs["manufacturer"], GTIN: gtin, Serial: "UPTEST1",
 			Batch: "L1", Expiry: "2099-12-31"}})
 		if err != nil {
 			t.Fatalf("first submission on a fresh network: %v", err)
 		}
-		if len(res.Results) != 1 || res.Results[0].Status != ledger.StatusAccepted {
+		if len(res.Results) != 1 || res.Results[0].Status != trace.StatusAccepted {
 			t.Errorf("results %+v", res.Results)
 		}
 	})
