@@ -1,4 +1,4 @@
-// Package trace is the logic of MedTrace's traceability chaincode: batches of
+// Package record is the logic of MedTrace's traceability chaincode: batches of
 // EPCIS 2.0 business events checked against a per-pack state machine, access
 // by organisation role, and the verify, history and contents queries. It
 // talks to the world state through the small State interface, so it runs the
