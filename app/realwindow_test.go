@@ -40,7 +40,8 @@ const (
 )
 
 // seedStore gives the data folder a local copy of the ledger: three packs,
-// one batch recalled, one pack dispensed elsewhere.
+// one batch recalled, one pack dispensed elsewhere, and a pallet holding
+// two of them.
 func seedStore(t *testing.T, dir string) {
 	t.Helper()
 	ctx := context.Background()
@@ -61,6 +62,9 @@ func seedStore(t *testing.T, dir string) {
 			{GTIN: rwGTIN, Serial: "PACK0003", Status: trace.PackDispensed, Batch: "B2027A", Expiry: "2027-12-31", Block: 4705,
 				LastKind: trace.KindDispense, LastPlace: "4012345000016", LastTime: time.Date(2026, 11, 20, 9, 15, 0, 0, time.UTC)},
 		},
+		// The pallet rwSSCC holds the first pack and the dispensed one.
+		Units: []store.UnitCopy{{SSCC: rwSSCC[2:], Status: trace.PackActive, Location: "4012345000016",
+			Children: []string{rwGTIN + "/PACK0001", rwGTIN + "/PACK0003"}, Block: 4706}},
 		Recalls: []store.RecallCopy{{GTIN: rwGTIN, Batch: "R0042", Reason: "contamination", Block: 4702, Time: asOf}},
 	}
 	if _, err := st.ApplyChanges(ctx, ch, store.Apply{Checkpoint: "ledger-events"}); err != nil {
@@ -483,10 +487,10 @@ func TestRealWindow(t *testing.T) {
 			r.setLocation()
 			expect(t, r.waitFor("banner"), map[string]any{"refusals": 1, "code": "already-dispensed"})
 			r.shot("pharmacist-clonealert-" + lang.name)
-			// A pallet with no ledger to ask: its contents cannot be checked
-			// offline, and the verdict says so.
+			// A pallet with no ledger to ask: the local copy answers with its
+			// contents (a dispensed pack inside: red), as of its block.
 			r.typeCode(rwSSCC)
-			expect(t, r.waitFor("verdict"), map[string]any{"level": "unverified", "reason": ReasonNotVerified, "sscc": "340123450000000017"})
+			expect(t, r.waitFor("verdict"), map[string]any{"level": "bad", "reason": ReasonUnitProblem, "sscc": "340123450000000017", "offline": true})
 			r.shot("pharmacist-sscc-offline-" + lang.name)
 			r.stop()
 		})
