@@ -310,4 +310,11 @@ func TestExport(t *testing.T) {
 	if _, err := Export(st, st, tx, "zz", 10); err == nil {
 		t.Fatal("a bad bookmark was accepted")
 	}
+	// A client that started paging before units were exported holds a
+	// "b|" bookmark after the packs: it still gets the recalls, no units.
+	pg, err := Export(st, st, tx, "b|", 10)
+	must(t, err)
+	if len(pg.Recalls) != 1 || len(pg.Units) != 0 || len(pg.Packs) != 0 || pg.Bookmark != "" {
+		t.Fatalf("page after the old bookmark: %+v", pg)
+	}
 }
