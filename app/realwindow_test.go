@@ -135,7 +135,7 @@ func (x *xsession) launch(bin, dataDir, locale string) *appRun {
 	r := &appRun{x: x, status: filepath.Join(tmp, "status"), exited: make(chan error, 1)}
 	r.cmd = exec.Command(bin)
 	r.cmd.Env = append(os.Environ(), "DISPLAY="+x.display, "XDG_CONFIG_HOME="+filepath.Join(tmp, "config"),
-		"MEDTRACE_DATA="+dataDir, "MEDTRACE_LEDGER_PROFILE=", "MEDTRACE_TEST_STATUS="+r.status, "LC_ALL="+locale, "LANGUAGE=", "TZ=UTC")
+		"MEDTRACE_DATA="+dataDir, "MEDTRACE_LEDGER_PROFILE=", "MEDTRACE_LEDGER_STATE=", "MEDTRACE_TEST_STATUS="+r.status, "LC_ALL="+locale, "LANGUAGE=", "TZ=UTC")
 	r.cmd.Stderr = &testWriter{t: t}
 	r.start = time.Now()
 	if err := r.cmd.Start(); err != nil {

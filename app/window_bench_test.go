@@ -91,7 +91,7 @@ func runFootprint(b *testing.B, bin, display, locale string) footprint {
 	var stderr lockedBuffer
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "DISPLAY="+display, "XDG_CONFIG_HOME="+filepath.Join(tmp, "config"),
-		"MEDTRACE_DATA="+data, "MEDTRACE_LEDGER_PROFILE=", "MEDTRACE_TEST_STATUS="+status,
+		"MEDTRACE_DATA="+data, "MEDTRACE_LEDGER_PROFILE=", "MEDTRACE_LEDGER_STATE=", "MEDTRACE_TEST_STATUS="+status,
 		"LC_ALL="+locale, "LANGUAGE=", "TZ=UTC", "GODEBUG=gctrace=1")
 	cmd.Stderr = &stderr
 	start := time.Now()
