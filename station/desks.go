@@ -24,45 +24,19 @@ import (
 // too large to check from it).
 var ErrUnitsOffline = errors.New("the contents of the case or pallet cannot be checked from the local copy")
 
-// Finding is one item an inspector checked, with the result.
-type Finding struct {
-	ID         int64 // the store's ID; 0 before it is saved
-	Time       time.Time
-	Inspector  string // the inspector's name
-	Location   string // GLN of the inspector's office
-	Raw        []byte // the code as scanned
-	GTIN       string
-	Serial     string
-	Batch      string
-	Expiry     string // YYYY-MM-DD, "" when absent
-	SSCC       string
-	Reason     string // the verdict's reason code
-	Offline    bool
-	AsOf       time.Time
-	Conformant bool
-	Note       string
-	Photo      string // path of a photo file, "" for none
-	EventID    string // the queued inspect event, "" when not queued
-}
+// Finding is one item an inspector checked, with the result, as the store
+// keeps it.
+type Finding = store.Finding
 
 // SaveFinding stores f durably and returns it with its ID.
 func (s *Station) SaveFinding(ctx context.Context, f Finding) (Finding, error) {
-	out, err := s.store.SaveFinding(ctx, store.Finding(f))
-	return Finding(out), err
+	return s.store.SaveFinding(ctx, f)
 }
 
 // Findings lists the stored findings, oldest first, the newest limit of
 // them.
 func (s *Station) Findings(ctx context.Context, limit int) ([]Finding, error) {
-	fs, err := s.store.Findings(ctx, limit)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Finding, len(fs))
-	for i, f := range fs {
-		out[i] = Finding(f)
-	}
-	return out, nil
+	return s.store.Findings(ctx, limit)
 }
 
 // UnitContents is what a case or pallet holds, with where the answer came
