@@ -23,26 +23,8 @@ const wireFixtures = "../trace/testdata/wire"
 // wire test checks its own type against the same file): every key the
 // client reads is there, and it makes the state offline copies keep.
 func TestPackRecord(t *testing.T) {
-	fixture, err := os.ReadFile(filepath.Join(wireFixtures, "pack-record.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var full packRecord
-	tracetest.Fill(reflect.ValueOf(&full))
-	b, err := json.Marshal(&full)
-	if err != nil {
-		t.Fatal(err)
-	}
-	have := tracetest.JSONPaths(t, fixture)
-	for _, p := range tracetest.JSONPaths(t, b) {
-		if !slices.Contains(have, p) {
-			t.Errorf("the client reads %q, which the record lacks", p)
-		}
-	}
 	var r packRecord
-	if err := json.Unmarshal(fixture, &r); err != nil {
-		t.Fatal(err)
-	}
+	readRecordFixture(t, "pack-record.json", &packRecord{}, &r)
 	want := trace.PackChange{GTIN: "04012345000016", Serial: "S7KY6LYLZJM8", Batch: "L1", Expiry: "2028-12-31",
 		Status: trace.PackDispensed, LastEvent: "ni:///sha-256;icntpxQar1sn3A_yzw3PiVgdjV1DRaZD_LtBwhsiE3U?ver=medtrace1",
 		LastKind: trace.KindDispense, LastTime: time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC), LastPlace: "4054321000016",
@@ -81,30 +63,37 @@ func TestPackRecordLastEvent(t *testing.T) {
 // TestUnitRecord reads the chaincode's unit record fixture as TestPackRecord
 // reads the pack's.
 func TestUnitRecord(t *testing.T) {
-	fixture, err := os.ReadFile(filepath.Join(wireFixtures, "unit-record.json"))
+	var r unitRecord
+	readRecordFixture(t, "unit-record.json", &unitRecord{}, &r)
+	want := trace.UnitChange{SSCC: "340123450000000012", Status: trace.PackInTransit, Location: "4012345000009", Parent: "340123450000000029",
+		Children: []string{"04012345000016/S1", "340123450000000036", "81234561234567890123"},
+		Holder:   &trace.Party{MSP: "ManufacturerMSP", GLN: "4012345000009"}, Consignee: &trace.Party{MSP: "DistributorMSP", GLN: "4054321000016"}}
+	if got := r.change(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("change %+v, want %+v", got, want)
+	}
+}
+
+// readRecordFixture reads the chaincode's record fixture name: every key the
+// client's type reads (full, filled in every field) must be there; the
+// fixture is decoded into into.
+func readRecordFixture(t *testing.T, name string, full, into any) {
+	t.Helper()
+	fixture, err := os.ReadFile(filepath.Join(wireFixtures, name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var full unitRecord
-	tracetest.Fill(reflect.ValueOf(&full))
-	b, err := json.Marshal(&full)
+	tracetest.Fill(reflect.ValueOf(full))
+	b, err := json.Marshal(full)
 	if err != nil {
 		t.Fatal(err)
 	}
 	have := tracetest.JSONPaths(t, fixture)
 	for _, p := range tracetest.JSONPaths(t, b) {
 		if !slices.Contains(have, p) {
-			t.Errorf("the client reads %q, which the record lacks", p)
+			t.Errorf("the client reads %q, which %s lacks", p, name)
 		}
 	}
-	var r unitRecord
-	if err := json.Unmarshal(fixture, &r); err != nil {
+	if err := json.Unmarshal(fixture, into); err != nil {
 		t.Fatal(err)
-	}
-	want := trace.UnitChange{SSCC: "340123450000000012", Status: trace.PackInTransit, Location: "4012345000009", Parent: "340123450000000029",
-		Children: []string{"04012345000016/S1", "340123450000000036", "81234561234567890123"},
-		Holder:   &trace.Party{MSP: "ManufacturerMSP", GLN: "4012345000009"}, Consignee: &trace.Party{MSP: "DistributorMSP", GLN: "4054321000016"}}
-	if got := r.change(); !reflect.DeepEqual(got, want) {
-		t.Fatalf("change %+v, want %+v", got, want)
 	}
 }
