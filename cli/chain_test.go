@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -10,10 +9,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/medtrace/medtrace/internal/gs1"
-	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/ledger/network/networktest"
 )
 
@@ -27,21 +24,7 @@ import (
 // contents, offline. After every sync the
 // ledger's state is read back through the client (verify --json).
 func TestChainThroughTheCLI(t *testing.T) {
-	n := networktest.ForTest(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	p, err := ledger.LoadProfile(n.ProfilePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := p.DialRole(ctx, "regulator")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = reg.Close() }() // a test client: nothing to lose
-	if err := ledger.Configure(ctx, p, reg); err != nil {
-		t.Fatal(err)
-	}
+	n, p, _ := networktest.ClientsForTest(t) // configured from the profile
 	b := make([]byte, 4)
 	if _, err := rand.Read(b); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -9,9 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/ledger/network/networktest"
 
 	"github.com/medtrace/medtrace/internal/gs1"
@@ -20,25 +17,7 @@ import (
 // TestStoreCommandsOnTheNetwork runs queue add, sync, snapshot and verify
 // (online and offline) against the real network.
 func TestStoreCommandsOnTheNetwork(t *testing.T) {
-	n := networktest.ForTest(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	p, err := ledger.LoadProfile(n.ProfilePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := p.DialRole(ctx, "regulator")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := reg.Close(); err != nil {
-			t.Errorf("close the regulator's client: %v", err)
-		}
-	}()
-	if err := ledger.Configure(ctx, p, reg); err != nil {
-		t.Fatal(err)
-	}
+	n, p, _ := networktest.ClientsForTest(t) // configured from the profile
 	b := make([]byte, 4)
 	rand.Read(b)
 	runID := strings.ToUpper(hex.EncodeToString(b))
