@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 )
@@ -24,15 +23,8 @@ func runBackup(ctx context.Context, sio IO, args []string) int {
 	df.register(fs, false)
 	to := fs.String("to", "", "write the copy to FILE (must not exist)")
 	fs.Usage = func() { fmt.Fprint(sio.Stderr, backupUsage); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
-	}
-	if fs.NArg() != 0 {
-		fmt.Fprintf(sio.Stderr, "medtrace backup: unexpected argument %q\n", fs.Arg(0))
-		return ExitUsage
+	if exit, ok := parseFlags(fs, args, sio, true); !ok {
+		return exit
 	}
 	s, err := df.openStore(ctx, sio)
 	if err != nil {

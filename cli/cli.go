@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -350,4 +351,22 @@ func versionLine(bi *debug.BuildInfo, ok bool) string {
 		return line
 	}
 	return line + " (" + strings.Join(parts, ", ") + ")"
+}
+
+// parseFlags parses a command's flags. It returns false, with the exit
+// status, when the command ends here: -h (ExitOK), a bad flag (ExitUsage;
+// the flag package said why) or, with noArgs, an argument the command does
+// not take (ExitUsage).
+func parseFlags(fs *flag.FlagSet, args []string, sio IO, noArgs bool) (int, bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK, false
+		}
+		return ExitUsage, false
+	}
+	if noArgs && fs.NArg() != 0 {
+		fmt.Fprintf(sio.Stderr, "medtrace %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return ExitUsage, false
+	}
+	return ExitOK, true
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -32,11 +31,8 @@ func runExport(ctx context.Context, sio IO, args []string) int {
 	file := fs.String("epcis", "", "the EPCIS 2.0 JSON file to write")
 	state := fs.String("state", "", "only events in this sync state (e.g. recorded)")
 	fs.Usage = func() { fmt.Fprint(sio.Stderr, exportUsage); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
+	if exit, ok := parseFlags(fs, args, sio, false); !ok {
+		return exit
 	}
 	if fs.NArg() != 0 || *file == "" {
 		fmt.Fprintln(sio.Stderr, "medtrace export: want --epcis FILE and no other arguments")

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -86,11 +85,8 @@ func runLedgerSeed(ctx context.Context, sio IO, getenv func(string) string, args
 		fmt.Fprint(sio.Stderr, "Usage: medtrace ledger seed [flags]\n\nConfigures the ledger (roles, company prefixes, locations) as the regulator and\nrecords the demo data set. Safe to repeat: the events have fixed IDs.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
+	if exit, ok := parseFlags(fs, args, sio, false); !ok {
+		return exit
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(sio.Stderr, "medtrace ledger seed: unexpected argument %q\n", fs.Arg(0))

@@ -100,15 +100,8 @@ func runQueueAdd(ctx context.Context, sio IO, args []string) int {
 	var children childFlags
 	fs.Var(&children, "child", "a child of the SSCC packed or unpacked (repeat for each)")
 	fs.Usage = func() { printQueueUsage(sio); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
-	}
-	if fs.NArg() != 0 {
-		fmt.Fprintf(sio.Stderr, "medtrace queue add: unexpected argument %q\n", fs.Arg(0))
-		return ExitUsage
+	if exit, ok := parseFlags(fs, args, sio, true); !ok {
+		return exit
 	}
 	k := trace.Kind(*kind)
 	if !slices.Contains(kinds(), k) {
@@ -341,15 +334,8 @@ func runQueueList(ctx context.Context, sio IO, args []string) int {
 	jsonOut := fs.Bool("json", false, "print a JSON array")
 	state := fs.String("state", "", "only events in this state (pending, inflight, recorded, rejected, conflict)")
 	fs.Usage = func() { printQueueUsage(sio); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
-	}
-	if fs.NArg() != 0 {
-		fmt.Fprintf(sio.Stderr, "medtrace queue list: unexpected argument %q\n", fs.Arg(0))
-		return ExitUsage
+	if exit, ok := parseFlags(fs, args, sio, true); !ok {
+		return exit
 	}
 	var filter store.EventFilter
 	if *state != "" {
@@ -472,11 +458,8 @@ func runQueueRequeue(ctx context.Context, sio IO, args []string) int {
 	all := fs.Bool("all", false, "re-queue every rejected event")
 	role := fs.String("role", "", "the role you work as, kept in the record (manufacturer, distributor, pharmacy, regulator)")
 	fs.Usage = func() { printQueueUsage(sio); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
+	if exit, ok := parseFlags(fs, args, sio, false); !ok {
+		return exit
 	}
 	refs := fs.Args()
 	switch {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"time"
@@ -26,15 +25,8 @@ func runSnapshot(ctx context.Context, sio IO, args []string) int {
 	df := newDataFlags(sio.Getenv)
 	df.register(fs, true)
 	fs.Usage = func() { fmt.Fprint(sio.Stderr, snapshotUsage); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
-	}
-	if fs.NArg() != 0 {
-		fmt.Fprintf(sio.Stderr, "medtrace snapshot: unexpected argument %q\n", fs.Arg(0))
-		return ExitUsage
+	if exit, ok := parseFlags(fs, args, sio, true); !ok {
+		return exit
 	}
 	ws, done, connErr, err := df.openStation(ctx, sio, true, station.Options{})
 	if err != nil {

@@ -55,15 +55,8 @@ func runSync(ctx context.Context, sio IO, args []string) int {
 	df.register(fs, true)
 	once := fs.Bool("once", false, "send what is queued, then stop")
 	fs.Usage = func() { fmt.Fprint(sio.Stderr, syncUsage); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
-	}
-	if fs.NArg() != 0 {
-		fmt.Fprintf(sio.Stderr, "medtrace sync: unexpected argument %q\n", fs.Arg(0))
-		return ExitUsage
+	if exit, ok := parseFlags(fs, args, sio, true); !ok {
+		return exit
 	}
 	ws, done, connErr, err := df.openStation(ctx, sio, true, station.Options{})
 	if err != nil {

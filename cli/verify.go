@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"time"
@@ -47,11 +46,8 @@ func runVerify(ctx context.Context, sio IO, args []string) int {
 	jsonOut := fs.Bool("json", false, "print the answer as JSON")
 	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for the ledger")
 	fs.Usage = func() { fmt.Fprint(sio.Stderr, verifyUsage); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
+	if exit, ok := parseFlags(fs, args, sio, false); !ok {
+		return exit
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprintf(sio.Stderr, "medtrace verify: want exactly one CODE, got %d arguments\n", fs.NArg())
