@@ -24,10 +24,26 @@ type verdictView struct {
 	box     fyne.CanvasObject
 	probe   *frameProbe
 	current Verdict
+	size    float32 // the title's full size
+}
+
+// maxTitleWidth is the widest a verdict's title is drawn: a longer reason
+// (in Chinese or English) is drawn smaller, so the band never grows the
+// window past a laptop screen and nothing is cut off.
+const maxTitleWidth = 800
+
+// fitTitle draws the title at its full size, or smaller (down to half) when
+// it would be wider than maxTitleWidth.
+func (v *verdictView) fitTitle() {
+	size := v.size
+	for size > v.size/2 && fyne.MeasureText(v.title.Text, size, v.title.TextStyle).Width > maxTitleWidth {
+		size *= 0.9
+	}
+	v.title.TextSize = size
 }
 
 func newVerdictView(u *ui, titleSize float32) *verdictView {
-	v := &verdictView{u: u}
+	v := &verdictView{u: u, size: titleSize}
 	v.bg = canvas.NewRectangle(levelColour(LevelIdle))
 	v.bg.CornerRadius = 10
 	v.icon = widget.NewIcon(levelIcon(LevelIdle))
@@ -60,6 +76,7 @@ func (v *verdictView) show(vd Verdict) {
 	v.bg.FillColor = levelColour(vd.Level)
 	v.icon.SetResource(levelIcon(vd.Level))
 	v.title.Text = tr("reason." + vd.Reason)
+	v.fitTitle()
 	for _, l := range v.lines {
 		l.Text = ""
 	}
@@ -125,6 +142,7 @@ func (v *verdictView) showAction(title, line string) {
 	v.bg.FillColor = infoColour()
 	v.icon.SetResource(theme.NewColoredResource(theme.ConfirmIcon(), colorOnVerdict))
 	v.title.Text = title
+	v.fitTitle()
 	v.lines[0].Text = line
 	v.lines[1].Text, v.lines[2].Text, v.badge.Text = "", "", ""
 	v.detail.SetText("")

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 )
 
@@ -35,6 +36,25 @@ func TestBadgeText(t *testing.T) {
 			}
 			if strings.Contains(got, "block 0") || strings.Contains(got, "区块 0") {
 				t.Fatalf("badge %q shows block 0", got)
+			}
+		})
+	}
+}
+
+// TestLongVerdictTitleFits: a long reason is drawn smaller, never wider
+// than maxTitleWidth, in both languages; a short one keeps its full size.
+func TestLongVerdictTitleFits(t *testing.T) {
+	for _, lang := range []string{LangEnglish, LangChinese} {
+		t.Run(lang, func(t *testing.T) {
+			fx := newFixture(t, RolePharmacist, lang)
+			v := fx.u.pharm.verdict
+			v.show(Verdict{Level: LevelBad, Reason: ReasonUnitProblem})
+			if w := fyne.MeasureText(v.title.Text, v.title.TextSize, v.title.TextStyle).Width; w > maxTitleWidth {
+				t.Errorf("title %q drawn %v wide at %v", v.title.Text, w, v.title.TextSize)
+			}
+			v.show(Verdict{Level: LevelOK, Reason: ReasonActive})
+			if v.title.TextSize != v.size {
+				t.Errorf("short title %q drawn at %v, want %v", v.title.Text, v.title.TextSize, v.size)
 			}
 		})
 	}
