@@ -1,5 +1,7 @@
 package trace
 
+import "strings"
+
 // MaxChildren bounds the children one pack event may name, and the packs
 // and units one event may reach through an SSCC.
 const MaxChildren = 20000
@@ -133,13 +135,15 @@ func checkEvent(ev *Event) *Alert {
 				rej = bad(err)
 			}
 		}
-	case KindRecall:
+	case KindRecall, KindWithdrawRecall:
 		if err := CheckProduct(ev.GTIN); err != nil {
 			rej = bad(err)
 		} else if err := CheckBatch(ev.Batch); err != nil {
 			rej = bad(err)
-		} else if ev.Serial != "" || ev.SSCC != "" {
-			rej = alertp(ReasonBadEvent, "a recall names a GTIN and a batch, not a serial or SSCC")
+		} else if ev.Serial != "" || ev.SSCC != "" || len(ev.Children) > 0 {
+			rej = alertp(ReasonBadEvent, "a %s names a GTIN and a batch, not a serial, SSCC or children", ev.Kind)
+		} else if ev.Kind == KindWithdrawRecall && strings.TrimSpace(ev.Note) == "" {
+			rej = alertp(ReasonBadEvent, "a recall's withdrawal says why (the note)")
 		} else if ev.Location != "" {
 			rej = needLocation()
 		}

@@ -40,13 +40,13 @@ type Actor struct {
 //     apart: undo-other-location);
 //   - stolen: the holder (from any of its places) or the brand owner;
 //   - receive: only the consignee the ship named, at the place it named;
-//   - commission, recall and inspect have no holder to check.
+//   - commission, recall, its withdrawal and inspect have no holder to check.
 //
 // The state machine (StepRefusal) is checked first: a receive of a pack
 // nobody shipped is not-shipped, whoever sends it.
 func CustodyRefusal(subject string, holder, consignee Party, k Kind, a Actor) (Alert, bool) {
 	switch k {
-	case KindCommission, KindRecall, KindInspect:
+	case KindCommission, KindRecall, KindWithdrawRecall, KindInspect:
 		return Alert{}, false
 	case KindReceive:
 		switch {

@@ -14,6 +14,11 @@ const EPCISContext = `["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.
 // dispense (CBV has none).
 const BizStepUndoDispensing = "urn:medtrace:bizstep:undo_dispensing"
 
+// BizStepRecallWithdrawal is MedTrace's extension business step for
+// withdrawing a batch's recall (CBV has none): the batch's packs are
+// active again.
+const BizStepRecallWithdrawal = "urn:medtrace:bizstep:recall_withdrawal"
+
 // DigitalLinkHost is the resolver host of the GS1 Digital Link URIs that
 // name packs, cases and places in EPCIS.
 const DigitalLinkHost = "https://id.gs1.org"
@@ -167,6 +172,8 @@ func EPCISStep(k Kind, conformant bool) (action, bizStep, disposition string) {
 		return "OBSERVE", "", "stolen"
 	case KindRecall:
 		return "OBSERVE", "", "recalled"
+	case KindWithdrawRecall:
+		return "OBSERVE", BizStepRecallWithdrawal, "active"
 	case KindSample:
 		return "OBSERVE", "sampling", "non_sellable_other"
 	case KindExport:
@@ -229,7 +236,7 @@ func epcisOf(ev *Event) epcisEvent {
 		if ev.Counterparty != "" {
 			e.SourceList = []epcisSource{{"location", GLNURI(ev.Counterparty)}}
 		}
-	case KindRecall:
+	case KindRecall, KindWithdrawRecall:
 		e.QuantityList = []epcisQuantity{{BatchURI(ev.GTIN, ev.Batch)}}
 	default:
 		e.EPCList = subject

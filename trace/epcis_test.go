@@ -85,6 +85,7 @@ func epcisCases() []struct {
 	insp.Conformant, insp.Note = &no, "seal broken"
 	insp2.Conformant = &yes
 	rec := Event{ID: "0190a0b0-0000-7000-8000-000000000003", Kind: KindRecall, Time: t0, GTIN: gtin, Batch: "L1"}
+	wd := Event{ID: "0190a0b0-0000-7000-8000-000000000004", Kind: KindWithdrawRecall, Time: t0, GTIN: gtin, Batch: "L1", Note: "tests passed"}
 	return []struct {
 		ev                      Event
 		typ, step, disp, action string
@@ -99,6 +100,7 @@ func epcisCases() []struct {
 		{one(KindDestroy), "ObjectEvent", "destroying", "destroyed", "OBSERVE"},
 		{one(KindStolen), "ObjectEvent", "", "stolen", "OBSERVE"},
 		{rec, "ObjectEvent", "", "recalled", "OBSERVE"},
+		{wd, "ObjectEvent", BizStepRecallWithdrawal, "active", "OBSERVE"},
 		{one(KindSample), "ObjectEvent", "sampling", "non_sellable_other", "OBSERVE"},
 		{one(KindExport), "ObjectEvent", "decommissioning", "inactive", "OBSERVE"},
 		{insp, "ObjectEvent", "inspecting", "non_conformant", "OBSERVE"},

@@ -25,6 +25,7 @@ const (
 	ReasonAlreadyAggregated = "already-aggregated"
 	ReasonNotInContainer    = "not-in-container"
 	ReasonAlreadyRecalled   = "already-recalled"
+	ReasonNotRecalled       = "not-recalled" // a withdrawal of a recall the batch does not have
 	ReasonConflict          = "conflict"
 	ReasonNonconformant     = "nonconformant"
 	ReasonTooLarge          = "too-large"
