@@ -169,13 +169,16 @@ type UnitChange struct {
 	Consignee *Party     `json:"consignee,omitempty"` // while in transit
 }
 
-// Recall is a recalled batch.
+// Recall is a recalled batch, or (Withdrawn) the withdrawal of a batch's
+// recall: then EventID, Time and Reason are the withdrawal's, and offline
+// copies forget the batch's recall.
 type Recall struct {
-	GTIN    string    `json:"gtin"`
-	Batch   string    `json:"batch"`
-	EventID string    `json:"eventId"`
-	Time    time.Time `json:"time"`
-	Reason  string    `json:"reason,omitempty"`
+	GTIN      string    `json:"gtin"`
+	Batch     string    `json:"batch"`
+	EventID   string    `json:"eventId"`
+	Time      time.Time `json:"time"`
+	Reason    string    `json:"reason,omitempty"`
+	Withdrawn bool      `json:"withdrawn,omitempty"`
 }
 
 // TxEvents is what one valid RecordEvents transaction recorded: the payload

@@ -23,19 +23,20 @@ const (
 )
 
 // Kinds lists the event kinds role may record. Everything else is refused
-// with reason not-authorized. Manufacturers commission and recall only GTINs
-// under their own company prefixes (checked apart), and ship what they
-// hold; custody (trace.CustodyRefusal) limits every role to what it holds.
+// with reason not-authorized. Manufacturers commission, recall and withdraw
+// recalls only of GTINs under their own company prefixes (checked apart),
+// and ship what they hold; the regulator withdraws any batch's recall;
+// custody (trace.CustodyRefusal) limits every role to what it holds.
 func Kinds(role Role) []Kind {
 	switch role {
 	case RoleManufacturer:
-		return []Kind{KindCommission, KindRecall, KindShip, KindDestroy, KindStolen, KindSample}
+		return []Kind{KindCommission, KindRecall, KindWithdrawRecall, KindShip, KindDestroy, KindStolen, KindSample}
 	case RoleDistributor:
 		return []Kind{KindPack, KindUnpack, KindShip, KindReceive, KindDestroy, KindStolen, KindExport}
 	case RolePharmacy:
 		return []Kind{KindReceive, KindDispense, KindUndoDispense, KindDestroy, KindStolen}
 	case RoleRegulator:
-		return []Kind{KindInspect, KindSample}
+		return []Kind{KindInspect, KindSample, KindWithdrawRecall}
 	}
 	return nil
 }

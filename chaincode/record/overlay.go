@@ -227,6 +227,10 @@ type batchRec struct {
 	By       string    `json:"by,omitempty"`
 	Note     string    `json:"n,omitempty"`
 	TxTime   time.Time `json:"tt,omitzero"` // the ledger time of the recall
+	// Past are the IDs of the batch's withdrawn recalls and of their
+	// withdrawals, oldest first (at most maxBatchPast): they stay in its
+	// packs' history (withdraw.go).
+	Past []string `json:"ps,omitempty"`
 }
 
 // change is the pack's state as offline copies receive it (the custody as

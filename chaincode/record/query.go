@@ -124,9 +124,7 @@ func History(st State, tx Tx, gtin, serial string) ([]HistoryEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	if b != nil && b.Recalled {
-		ents = append(ents, logEntry{ID: b.Event})
-	}
+	ents = append(ents, b.historyEntries()...) // the recall, and withdrawn ones with their withdrawals (withdraw.go)
 	out := make([]HistoryEntry, 0, len(ents))
 	seen := map[string]bool{}
 	for _, en := range ents {

@@ -248,7 +248,7 @@ func (r *recorder) validate(ev *Event) *rejection {
 	if !Allowed(r.org.Role, ev.Kind) {
 		return reject(ReasonNotAuthorized, "a %s may not record %s events", r.org.Role, ev.Kind)
 	}
-	if (ev.Kind == KindCommission || ev.Kind == KindRecall) && !r.org.ownsGTIN(ev.GTIN) {
+	if r.brandOwnersOnly(ev.Kind) && !r.org.ownsGTIN(ev.GTIN) {
 		return r.notOwner(ev.GTIN)
 	}
 	if rej := r.siteRefusal(ev); rej != nil {
@@ -313,6 +313,8 @@ func (r *recorder) apply(ev *Event) (*rejection, error) {
 		return r.unpack(ev)
 	case KindRecall:
 		return r.recall(ev)
+	case KindWithdrawRecall:
+		return r.withdrawRecall(ev)
 	case KindInspect:
 		return r.inspect(ev)
 	case KindDispense:
@@ -699,10 +701,14 @@ func (r *recorder) recall(ev *Event) (*rejection, error) {
 	if err != nil {
 		return nil, err
 	}
-	if b != nil && b.Recalled {
-		return reject(ReasonAlreadyRecalled, "batch %s of %s was already recalled on %s", ev.Batch, ev.GTIN, b.Time.UTC().Format(time.DateOnly)), nil
+	if rej := batchRefusal(b, ev); rej != nil {
+		return rej, nil
 	}
-	r.ov.putBatch(&batchRec{GTIN: ev.GTIN, Batch: ev.Batch, Recalled: true, Event: ev.ID, Time: ev.Time, By: r.tx.MSP, Note: ev.Note, TxTime: r.tx.Time})
+	nb := &batchRec{GTIN: ev.GTIN, Batch: ev.Batch, Recalled: true, Event: ev.ID, Time: ev.Time, By: r.tx.MSP, Note: ev.Note, TxTime: r.tx.Time}
+	if b != nil {
+		nb.Past = b.Past // the recalls withdrawn before, and their withdrawals
+	}
+	r.ov.putBatch(nb)
 	r.recalls = append(r.recalls, Recall{GTIN: ev.GTIN, Batch: ev.Batch, EventID: ev.ID, Time: ev.Time, Reason: ev.Note})
 	return nil, nil
 }

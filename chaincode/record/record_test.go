@@ -54,6 +54,8 @@ func TestRoles(t *testing.T) {
 			return e
 		}},
 		{KindRecall, func(w *world, at string) { w.stock("S1") }, func(w *world, loc string) Event { return w.recall(gtinA, "L1") }},
+		{KindWithdrawRecall, func(w *world, at string) { w.stock("S1"); w.ok(mspMan, w.recall(gtinA, "L1")) },
+			func(w *world, loc string) Event { return w.withdraw(gtinA, "L1") }},
 		{KindPack, func(w *world, at string) { w.stockAt(at, "S1") }, func(w *world, loc string) Event {
 			return w.unit(KindPack, loc, ssccCase, PackKey(gtinA, "S1"))
 		}},
@@ -143,6 +145,10 @@ func TestRoles(t *testing.T) {
 		w.stock("S1")
 		if r := w.record(mspMan2, w.recall(gtinA, "L1"))[0]; r.Reason != ReasonNotAuthorized {
 			t.Fatalf("recall of another's GTIN: %+v", r)
+		}
+		w.ok(mspMan, w.recall(gtinA, "L1"))
+		if r := w.record(mspMan2, w.withdraw(gtinA, "L1"))[0]; r.Reason != ReasonNotAuthorized {
+			t.Fatalf("withdrawal of another's recall: %+v", r)
 		}
 	})
 	t.Run("location not the organisation's", func(t *testing.T) {

@@ -283,6 +283,10 @@ func (w *world) recall(gtin, batch string) Event {
 	return Event{ID: w.id(), Kind: KindRecall, Time: w.now, GTIN: gtin, Batch: batch}
 }
 
+func (w *world) withdraw(gtin, batch string) Event {
+	return Event{ID: w.id(), Kind: KindWithdrawRecall, Time: w.now, GTIN: gtin, Batch: batch, Note: "the tests passed"}
+}
+
 // stock commissions serials of gtinA in batch L1 expiring 2028-12-31.
 func (w *world) stock(serials ...string) {
 	w.t.Helper()

@@ -72,6 +72,7 @@ const (
 	KindDestroy             = trace.KindDestroy
 	KindStolen              = trace.KindStolen
 	KindRecall              = trace.KindRecall
+	KindWithdrawRecall      = trace.KindWithdrawRecall
 	KindSample              = trace.KindSample
 	KindExport              = trace.KindExport
 	KindInspect             = trace.KindInspect
@@ -114,6 +115,7 @@ const (
 	ReasonAlreadyAggregated = trace.ReasonAlreadyAggregated
 	ReasonNotInContainer    = trace.ReasonNotInContainer
 	ReasonAlreadyRecalled   = trace.ReasonAlreadyRecalled
+	ReasonNotRecalled       = trace.ReasonNotRecalled
 	ReasonConflict          = trace.ReasonConflict
 	ReasonNonconformant     = trace.ReasonNonconformant
 	ReasonTooLarge          = trace.ReasonTooLarge
