@@ -137,7 +137,7 @@ func TestSubmitClassification(t *testing.T) {
 		{"endorsement timeout", stageEndorse, codes.DeadlineExceeded, "endorsement timeout expired while collecting first endorsement", 0, ErrUnavailable, ""},
 		{"chaincode could not be launched", stageEndorse, codes.Aborted, "failed to endorse transaction, see attached details for more info", 0, ErrRejected, ""},
 		{"chaincode not initialised", stageEndorse, codes.Aborted, "failed to endorse transaction, see attached details for more info", 0, ErrRejected, ""},
-		{"unknown MSP", stageEndorse, codes.FailedPrecondition, "access denied: creator org unknown", 0, ErrRejected, ""},
+		{"too few organisations for the endorsement policy", stageEndorse, codes.FailedPrecondition, "no combination of peers can be derived which satisfy the endorsement policy", 0, ErrUnavailable, ""},
 		{"access denied", stageEndorse, codes.PermissionDenied, "access denied", 0, ErrRejected, ""},
 		{"no orderer reachable", stageSubmit, codes.Unavailable, "no orderers could successfully process transaction", 0, ErrUnavailable, ""},
 		{"orderer failure status", stageSubmit, codes.Aborted, "received unsuccessful response from orderer: status=SERVICE_UNAVAILABLE", 0, ErrUnavailable, ""},

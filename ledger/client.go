@@ -29,8 +29,12 @@ type Config struct {
 	MSPID         string
 	CertFile      string // PEM X.509 certificate of the identity
 	KeyFile       string // PEM private key; must not be readable by group or others
-	Channel       string
-	Chaincode     string
+	// TLSCertFile and TLSKeyFile are the TLS client pair presented to a
+	// peer that requires mutual TLS (both or neither; the key must not be
+	// readable by group or others).
+	TLSCertFile, TLSKeyFile string
+	Channel                 string
+	Chaincode               string
 }
 
 // KeyPermissionError is returned when a private key file is readable by
@@ -52,6 +56,7 @@ type Client struct {
 	network  *client.Network
 	contract *client.Contract
 	qscc     *client.Contract
+	sign     identity.Sign // signs the requests sent past the gateway client (scope.go)
 	cfg      Config
 }
 
@@ -108,7 +113,15 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("private key %s: %w", cfg.KeyFile, err)
 	}
-	creds := credentials.NewTLS(&tls.Config{RootCAs: pool, ServerName: cfg.ServerName, MinVersion: tls.VersionTLS12})
+	tc := &tls.Config{RootCAs: pool, ServerName: cfg.ServerName, MinVersion: tls.VersionTLS12}
+	if cfg.TLSCertFile != "" || cfg.TLSKeyFile != "" {
+		pair, err := tlsClientPair(cfg.TLSCertFile, cfg.TLSKeyFile)
+		if err != nil {
+			return nil, err
+		}
+		tc.Certificates = []tls.Certificate{pair}
+	}
+	creds := credentials.NewTLS(tc)
 	conn, err := grpc.NewClient(cfg.Endpoint, grpc.WithTransportCredentials(creds),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(100<<20), grpc.MaxCallSendMsgSize(100<<20)))
 	if err != nil {
@@ -123,7 +136,28 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	network := gw.GetNetwork(cfg.Channel)
 	return &Client{conn: conn, gw: gw, network: network, contract: network.GetContract(cfg.Chaincode),
-		qscc: network.GetContract("qscc"), cfg: cfg}, nil
+		qscc: network.GetContract("qscc"), sign: sign, cfg: cfg}, nil
+}
+
+// tlsClientPair reads the TLS client certificate and key for mutual TLS,
+// refusing a key that group or others can read.
+func tlsClientPair(certFile, keyFile string) (tls.Certificate, error) {
+	if certFile == "" || keyFile == "" {
+		return tls.Certificate{}, errors.New("ledger config: the TLS client certificate and key go together")
+	}
+	certPEM, err := os.ReadFile(certFile)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("read TLS client certificate: %w", err)
+	}
+	keyPEM, err := readPrivateKey(keyFile)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	pair, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("TLS client pair %s, %s: %w", certFile, keyFile, err)
+	}
+	return pair, nil
 }
 
 // readPrivateKey reads a key file, refusing one that group or others can read.
@@ -278,6 +312,11 @@ const (
 //     while it elects a leader) are ErrUnavailable, nothing was ordered;
 //     any other transient code, Unknown and Internal leave the outcome
 //     unknown (ErrCommitUnknown); the rest is ErrRejected;
+//   - endorsing: FailedPrecondition is ErrUnavailable: Fabric 2.5's
+//     gateway answers it (for a request without transient data, as ours
+//     are) only when discovery finds no set of peers that satisfies the
+//     endorsement policy, e.g. when too few of a consortium's
+//     organisations are reachable for a MAJORITY policy;
 //   - endorsing and anything else: a transient code is ErrUnavailable; the
 //     rest is ErrRejected. Aborted is among the rest: the gateway answers
 //     it both when the chaincode refuses a whole request and when the
@@ -299,6 +338,10 @@ func classOf(s stage, c codes.Code) error {
 			return ErrCommitUnknown // sent, but no clear answer: it may be ordered
 		}
 		return ErrRejected
+	case stageEndorse:
+		if c == codes.FailedPrecondition {
+			return ErrUnavailable
+		}
 	}
 	if transient(c) {
 		return ErrUnavailable

@@ -13,13 +13,9 @@ import (
 // the identities, locations (GLNs) and GS1 company prefixes by role
 // (manufacturer, distributor, pharmacy, regulator).
 type Profile struct {
-	Channel   string `json:"channel"`
-	Chaincode string `json:"chaincode"`
-	Peer      struct {
-		Endpoint   string `json:"endpoint"`
-		ServerName string `json:"serverName"`
-		TLSCACert  string `json:"tlsCACert"`
-	} `json:"peer"`
+	Channel   string      `json:"channel"`
+	Chaincode string      `json:"chaincode"`
+	Peer      ProfilePeer `json:"peer"`
 	// Identities are the users by role: one per role on a demo machine,
 	// only its own user's on a desktop installation.
 	Identities map[string]ProfileIdentity `json:"identities"`
@@ -30,12 +26,38 @@ type Profile struct {
 	CompanyPrefixes map[string][]string        `json:"companyPrefixes,omitempty"`
 }
 
+// ProfilePeer is a gateway peer: its endpoint, the name in its TLS
+// certificate and the CA that issued that certificate.
+type ProfilePeer struct {
+	Endpoint   string `json:"endpoint"`
+	ServerName string `json:"serverName"`
+	TLSCACert  string `json:"tlsCACert"`
+}
+
 // ProfileIdentity is a user's identity: its MSP, and the files of its
-// certificate and private key.
+// certificate and private key. On a network with mutual TLS it also names
+// the TLS client pair it presents, and on a consortium the peer of its own
+// organisation (else the profile's peer).
 type ProfileIdentity struct {
-	MSPID string `json:"mspId"`
-	Cert  string `json:"cert"`
-	Key   string `json:"key"`
+	MSPID   string       `json:"mspId"`
+	Cert    string       `json:"cert"`
+	Key     string       `json:"key"`
+	TLSCert string       `json:"tlsCert,omitempty"` // PEM TLS client certificate (mutual TLS)
+	TLSKey  string       `json:"tlsKey,omitempty"`  // its private key; must not be readable by group or others
+	Peer    *ProfilePeer `json:"peer,omitempty"`    // this user's gateway peer, when not the profile's
+}
+
+// check reports what an identity lacks.
+func (id ProfileIdentity) check() error {
+	switch {
+	case id.MSPID == "" || id.Cert == "" || id.Key == "":
+		return errors.New("needs mspId, cert and key")
+	case (id.TLSCert == "") != (id.TLSKey == ""):
+		return errors.New("needs both tlsCert and tlsKey, or neither")
+	case id.Peer != nil && (id.Peer.Endpoint == "" || id.Peer.TLSCACert == ""):
+		return errors.New("its peer needs endpoint and tlsCACert")
+	}
+	return nil
 }
 
 // LoadProfile reads a connection.json.
@@ -66,13 +88,13 @@ func ParseProfile(b []byte) (*Profile, error) {
 		return nil, errors.New("no identities")
 	}
 	for role, id := range p.Identities {
-		if id.MSPID == "" || id.Cert == "" || id.Key == "" {
-			return nil, fmt.Errorf("identity %q needs mspId, cert and key", role)
+		if err := id.check(); err != nil {
+			return nil, fmt.Errorf("identity %q %w", role, err)
 		}
 	}
 	for role, id := range p.Admins {
-		if id.MSPID == "" || id.Cert == "" || id.Key == "" {
-			return nil, fmt.Errorf("administrator %q needs mspId, cert and key", role)
+		if err := id.check(); err != nil {
+			return nil, fmt.Errorf("administrator %q %w", role, err)
 		}
 	}
 	return &p, nil
@@ -114,8 +136,13 @@ func (p *Profile) AdminConfig(role string) (Config, error) {
 var ErrNoAdmin = errors.New("no administrator")
 
 func (p *Profile) configOf(id ProfileIdentity) Config {
-	return Config{Endpoint: p.Peer.Endpoint, ServerName: p.Peer.ServerName, TLSCACertFile: p.Peer.TLSCACert,
-		MSPID: id.MSPID, CertFile: id.Cert, KeyFile: id.Key, Channel: p.Channel, Chaincode: p.Chaincode}
+	peer := p.Peer
+	if id.Peer != nil {
+		peer = *id.Peer
+	}
+	return Config{Endpoint: peer.Endpoint, ServerName: peer.ServerName, TLSCACertFile: peer.TLSCACert,
+		MSPID: id.MSPID, CertFile: id.Cert, KeyFile: id.Key, TLSCertFile: id.TLSCert, TLSKeyFile: id.TLSKey,
+		Channel: p.Channel, Chaincode: p.Chaincode}
 }
 
 // DialRole connects as one of the profile's roles.
