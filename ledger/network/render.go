@@ -17,13 +17,44 @@ type renderData struct {
 	State        string
 	Crypto       string
 	Ports        Ports
-	PeerDir      string
-	OrdererDir   string
 	ClientOrgs   []Org
 	BatchTimeout string
+	// Peer and Orderer are the node whose core.yaml or orderer.yaml is
+	// rendered.
+	Peer    peerNode
+	Orderer ordererNode
+	// Consortium is set for the consortium topology, whose nodes are
+	// Orderers and Peers (one per member, in ClientOrgs' order).
+	Consortium bool
+	Orderers   []ordererNode
+	Peers      []peerNode
 	// For the builder's release script: the peer's TLS client pair and the
 	// CA of the chaincode server's certificate.
 	ClientCert, ClientKey, RootCert string
+}
+
+// peerNode is one peer as its core.yaml names it.
+type peerNode struct {
+	Role                                string // the member it belongs to ("" for the single network's peer)
+	ID                                  string // peer0.DOMAIN
+	MSPID                               string
+	Domain                              string
+	Dir                                 string // its cryptogen node directory (msp/, tls/)
+	Port, ChaincodePort, OperationsPort int
+	StateDir                            string // its ledgers (data/) and snapshots (snapshots/)
+	BuilderDir                          string // its external builder
+	ClientAuth                          bool   // mutual TLS on its gRPC port
+	ClientRootCAs                       []string
+}
+
+// ordererNode is one orderer as its orderer.yaml names it.
+type ordererNode struct {
+	Name                                         string // orderer (single) or orderer0..2, also its component name
+	Dir                                          string // its cryptogen node directory
+	Port, AdminPort, ClusterPort, OperationsPort int
+	StateDir                                     string // its block store (data/) and Raft log (etcdraft/)
+	ClientAuth                                   bool
+	ClientRootCAs                                []string
 }
 
 func newRenderData(l layout, ports Ports) renderData {
@@ -31,13 +62,17 @@ func newRenderData(l layout, ports Ports) renderData {
 		State:        l.root,
 		Crypto:       l.cryptoDir(),
 		Ports:        ports,
-		PeerDir:      l.peerNode(),
-		OrdererDir:   l.ordererNode(),
 		ClientOrgs:   Orgs(),
 		BatchTimeout: batchTimeout.String(),
-		ClientCert:   filepath.Join(l.peerNode(), "tls", "server.crt"),
-		ClientKey:    filepath.Join(l.peerNode(), "tls", "server.key"),
-		RootCert:     filepath.Join(l.chaincodeNode(), "tls", "ca.crt"),
+		Peer: peerNode{ID: "peer0." + peerOrgDomain, MSPID: "PeerOrgMSP", Domain: peerOrgDomain, Dir: l.peerNode(),
+			Port: ports.Peer, ChaincodePort: ports.PeerChaincode, OperationsPort: ports.PeerOperations,
+			StateDir: l.path("peer"), BuilderDir: l.builderDir(),
+			ClientRootCAs: []string{filepath.Join(l.peerNode(), "tls", "ca.crt")}},
+		Orderer: ordererNode{Name: compOrderer, Dir: l.ordererNode(), Port: ports.Orderer, AdminPort: ports.OrdererAdmin,
+			ClusterPort: ports.OrdererCluster, OperationsPort: ports.OrdererOperations, StateDir: l.path("orderer")},
+		ClientCert: filepath.Join(l.peerNode(), "tls", "server.crt"),
+		ClientKey:  filepath.Join(l.peerNode(), "tls", "server.key"),
+		RootCert:   filepath.Join(l.chaincodeNode(), "tls", "ca.crt"),
 	}
 }
 
