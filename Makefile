@@ -24,7 +24,7 @@ LEDGER_STATE ?= $(CURDIR)/.state/ledger
 LEDGER_TEST_STATE ?= $(CURDIR)/.state/ledger-test
 LEDGER_TEST_PORT_BASE ?= 27150
 
-.PHONY: fonts all deps build run test vet bench fuzz clean package screenshots fabric ledgerctl ledger-up ledger-down fresh-check help lint vulncheck lint-tools lint-all
+.PHONY: fonts all deps build run test vet bench fuzz clean package screenshots fabric ledgerctl ledger-up ledger-down fresh-check help lint vulncheck lint-tools lint-all growth
 
 ## all: build bin/medtrace (the default).
 all: build
@@ -206,6 +206,23 @@ bench: deps fabric ledgerctl
 	@dpkg-query -W -f='$${Version}' python3-zxing-cpp 2>/dev/null | grep -qxF '$(ZXING_DEB_VERSION)' || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-zxing-cpp=$(ZXING_DEB_VERSION) python3-pil python3-numpy; }
 	rm -rf .state/dmcompare && mkdir -p .state/dmcompare/real-kinds && $(GO) test -count=1 -run TestDecodeRealKinds ./scanner/dmdecode/ -dump-kinds $(CURDIR)/.state/dmcompare/real-kinds
 	$(GO) run ./tools/dmcompare $$([ -d ../shared/corpus/datamatrix ] && echo ../shared/corpus/datamatrix) .state/dmcompare/real-kinds
+
+## growth: how the ledger's speed changes as it grows (docs/capacity.md): a new network of its own
+## (GROWTH_STATE, ports from GROWTH_PORT_BASE), commissioning GROWTH_PACKS packs in batches of 100,
+## 20 transactions in flight, for at most GROWTH_DURATION; a row per 250,000 packs (events/s, disk,
+## peer memory, CPU per event), then a peer snapshot and its size. Rows also in GROWTH_STATE/growth.tsv.
+## Long and CPU-heavy: try `nice -n 10 make growth`.
+GROWTH_STATE ?= $(CURDIR)/.state/ledger-growth
+GROWTH_PORT_BASE ?= 29500
+GROWTH_PACKS ?= 10000000
+GROWTH_DURATION ?= 50m
+growth: deps fabric ledgerctl
+	@$(LEDGERCTL) down --state $(GROWTH_STATE) >/dev/null 2>&1 || true
+	rm -rf $(GROWTH_STATE)
+	@set -e; MEDTRACE_LEDGER_PORT_BASE=$(GROWTH_PORT_BASE) $(LEDGERCTL) up --state $(GROWTH_STATE) --fabric-bin $(FABRIC_BIN); \
+	trap '$(LEDGERCTL) down --state $(GROWTH_STATE)' EXIT; \
+	$(GO) run ./tools/growth --state $(GROWTH_STATE) --fabric-bin $(CURDIR)/$(FABRIC_BIN) \
+	  --packs $(GROWTH_PACKS) --duration $(GROWTH_DURATION) --out $(GROWTH_STATE)/growth.tsv
 
 ## fuzz: fuzz every parser target of every module for FUZZTIME each (default 1m).
 FUZZTIME ?= 1m
