@@ -24,13 +24,16 @@ type PackCopy struct {
 	Block     uint64 // the block that last changed it
 }
 
-// RecallCopy is the local copy of one recalled batch.
+// RecallCopy is the local copy of one recalled batch. In Changes, one
+// marked Withdrawn is the withdrawal of the batch's recall (its reason and
+// time the withdrawal's): ApplyChanges forgets the recall.
 type RecallCopy struct {
-	GTIN   string
-	Batch  string
-	Reason string
-	Block  uint64
-	Time   time.Time
+	GTIN      string
+	Batch     string
+	Reason    string
+	Block     uint64
+	Time      time.Time
+	Withdrawn bool
 }
 
 // Changes is a set of ledger state changes to apply to the local copy, as of
@@ -98,11 +101,8 @@ func (s *Store) ApplyChanges(ctx context.Context, c Changes, o Apply) (applied b
 		if err := applyUnits(ctx, tx, c.Units); err != nil {
 			return err
 		}
-		for _, r := range c.Recalls {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO recalls (gtin, batch, reason, block, at) VALUES (?, ?, ?, ?, ?)
-				ON CONFLICT (gtin, batch) DO NOTHING`, r.GTIN, r.Batch, r.Reason, int64(r.Block), r.Time.UnixNano()); err != nil {
-				return err
-			}
+		if err := applyRecalls(ctx, tx, c.Recalls); err != nil {
+			return err
 		}
 		if o.Partial {
 			applied = true
@@ -122,6 +122,26 @@ func (s *Store) ApplyChanges(ctx context.Context, c Changes, o Apply) (applied b
 		return nil
 	})
 	return applied, err
+}
+
+// applyRecalls writes recalls and withdrawals in their order: a recall is
+// kept (the first one of a batch stays), a withdrawal forgets the batch's
+// recall made at or before its block (a batch recalled again later keeps
+// its new recall).
+func applyRecalls(ctx context.Context, tx *sql.Tx, rs []RecallCopy) error {
+	for _, r := range rs {
+		var err error
+		if r.Withdrawn {
+			_, err = tx.ExecContext(ctx, `DELETE FROM recalls WHERE gtin = ? AND batch = ? AND block <= ?`, r.GTIN, r.Batch, int64(r.Block))
+		} else {
+			_, err = tx.ExecContext(ctx, `INSERT INTO recalls (gtin, batch, reason, block, at) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (gtin, batch) DO NOTHING`, r.GTIN, r.Batch, r.Reason, int64(r.Block), r.Time.UnixNano())
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Checkpoint returns the block a named checkpoint has reached (0 if none).

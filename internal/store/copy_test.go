@@ -86,3 +86,86 @@ func TestLocalCopy(t *testing.T) {
 		t.Errorf("after clear: %v", err)
 	}
 }
+
+// TestRecallWithdrawn: a withdrawal forgets the batch's recall made at or
+// before its block; a batch recalled again after it keeps its new recall.
+func TestRecallWithdrawn(t *testing.T) {
+	const g = "09506000134352"
+	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	rec := func(batch string, block uint64, withdrawn bool) RecallCopy {
+		return RecallCopy{GTIN: g, Batch: batch, Reason: "r", Block: block, Time: t0, Withdrawn: withdrawn}
+	}
+	tests := []struct {
+		name    string
+		changes []Changes
+		want    []string // the batches still recalled
+	}{
+		{"withdrawn in a later block", []Changes{{Block: 10, Recalls: []RecallCopy{rec("B1", 10, false), rec("B2", 10, false)}},
+			{Block: 11, Recalls: []RecallCopy{rec("B1", 11, true)}}}, []string{"B2"}},
+		{"recalled and withdrawn in one block", []Changes{{Block: 10, Recalls: []RecallCopy{rec("B1", 10, false), rec("B1", 10, true)}}}, nil},
+		{"recalled again after the withdrawal", []Changes{{Block: 10, Recalls: []RecallCopy{rec("B1", 10, false)}},
+			{Block: 11, Recalls: []RecallCopy{rec("B1", 11, true), rec("B1", 11, false)}}}, []string{"B1"}},
+		{"a replayed older withdrawal keeps a newer recall", []Changes{{Block: 12, Recalls: []RecallCopy{rec("B1", 12, false)}},
+			{Block: 11, Recalls: []RecallCopy{rec("B1", 11, true)}}}, []string{"B1"}},
+		{"withdrawal of a recall the copy never had", []Changes{{Block: 10, Recalls: []RecallCopy{rec("B1", 10, true)}}}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openTest(t, Options{})
+			ctx := context.Background()
+			for _, c := range tc.changes {
+				if _, err := s.ApplyChanges(ctx, c, Apply{Checkpoint: "events", Partial: true}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rs, err := s.Recalls(ctx, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range rs {
+				got = append(got, r.Batch)
+			}
+			if len(got) != len(tc.want) || (len(got) > 0 && got[0] != tc.want[0]) {
+				t.Fatalf("recalled %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestMigrationMarksCopyStale: a copy from before the units table (schema
+// 8) loses its stamp and checkpoint on opening, so it is followed again
+// from the first block; its rows stay.
+func TestMigrationMarksCopyStale(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	old, err := open(ctx, dir, Options{}, 8)
+	must(t, err)
+	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	if _, err := old.ApplyChanges(ctx, Changes{Block: 40, Time: t0,
+		Packs: []PackCopy{{GTIN: "09506000134352", Serial: "A", Status: trace.PackActive, Block: 40}}}, Apply{Checkpoint: "events"}); err != nil {
+		t.Fatal(err)
+	}
+	mustClose(t, old)
+	s, err := Open(ctx, dir, Options{})
+	must(t, err)
+	defer mustClose(t, s)
+	if _, err := s.Stamp(ctx); !errors.Is(err, ErrNoCopy) {
+		t.Fatalf("stamp after migration: %v, want ErrNoCopy", err)
+	}
+	if cp, err := s.Checkpoint(ctx, "events"); err != nil || cp != 0 {
+		t.Fatalf("checkpoint %d %v, want 0", cp, err)
+	}
+	if p, _, err := s.CopySize(ctx); err != nil || p != 1 {
+		t.Fatalf("rows after migration: %d %v", p, err)
+	}
+	// Following again from block 1 stamps it, and an older state of the
+	// pack does not replace the newer row.
+	if _, err := s.ApplyChanges(ctx, Changes{Block: 1, Time: t0, Packs: []PackCopy{{GTIN: "09506000134352", Serial: "A", Status: trace.PackInTransit, Block: 1}}}, Apply{Checkpoint: "events"}); err != nil {
+		t.Fatal(err)
+	}
+	lp, err := s.LookupPack(ctx, "09506000134352", "A", "")
+	if err != nil || lp.Stamp.Block != 1 || lp.Pack.Status != trace.PackActive {
+		t.Fatalf("after block 1: %+v %v", lp, err)
+	}
+}

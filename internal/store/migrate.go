@@ -136,6 +136,17 @@ var migrations = []string{
 		children TEXT    NOT NULL DEFAULT '[]',
 		block    INTEGER NOT NULL
 	) WITHOUT ROWID;`,
+
+	// 9: a copy made before 8 learnt its units only as blocks changed
+	// them (and which copies were cannot be told apart): the copy's stamp
+	// and checkpoint go, so it no longer claims to be complete as of its
+	// block, and the sync engine follows the ledger again from its first
+	// block (every unit's latest state; a pack or recall row is never
+	// replaced by an older one) unless an inspector's download replaces it
+	// first. Offline answers say "no local copy" until a block is applied
+	// again; the rows stay.
+	`DELETE FROM copy_state;
+	DELETE FROM checkpoints;`,
 }
 
 // SchemaVersion is the schema version this build writes.
