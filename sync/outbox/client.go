@@ -63,7 +63,7 @@ func unitCopy(u trace.UnitChange, block uint64) store.UnitCopy {
 
 // recallCopy converts a recall.
 func recallCopy(r trace.Recall, block uint64) store.RecallCopy {
-	return store.RecallCopy{GTIN: r.GTIN, Batch: r.Batch, Reason: r.Reason, Block: block, Time: r.Time}
+	return store.RecallCopy{GTIN: r.GTIN, Batch: r.Batch, Reason: r.Reason, Block: block, Time: r.Time, Withdrawn: r.Withdrawn}
 }
 
 // Follow applies each block's changes from fromBlock on, in order. A block
