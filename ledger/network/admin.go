@@ -64,9 +64,8 @@ func httpsGet(ctx context.Context, url string, tc *tls.Config) (int, []byte, err
 // healthy reports whether a component answers: the orderer's participation
 // API, the peer's health check, the chaincode server's TLS handshake.
 func (u *upRun) healthy(ctx context.Context, c string) error {
-	switch c {
-	case compOrderer:
-		code, _, err := u.ordererAdminGet(ctx, "/participation/v1/channels")
+	if o, ok := u.ordererNamed(c); ok {
+		code, _, err := u.ordererAdminGet(ctx, o, "/participation/v1/channels")
 		if err != nil {
 			return err
 		}
@@ -74,12 +73,13 @@ func (u *upRun) healthy(ctx context.Context, c string) error {
 			return fmt.Errorf("orderer admin API: HTTP %d", code)
 		}
 		return nil
-	case compPeer:
-		tc, err := tlsConfig(filepath.Join(u.l.peerNode(), "tls", "ca.crt"), "", "")
+	}
+	if p, ok := u.peerNamed(c); ok {
+		tc, err := tlsConfig(filepath.Join(p.Dir, "tls", "ca.crt"), "", "")
 		if err != nil {
 			return err
 		}
-		code, body, err := httpsGet(ctx, fmt.Sprintf("https://127.0.0.1:%d/healthz", u.ports.PeerOperations), tc)
+		code, body, err := httpsGet(ctx, fmt.Sprintf("https://127.0.0.1:%d/healthz", p.OperationsPort), tc)
 		if err != nil {
 			return err
 		}
@@ -87,16 +87,70 @@ func (u *upRun) healthy(ctx context.Context, c string) error {
 			return fmt.Errorf("peer health: HTTP %d: %s", code, bytes.TrimSpace(body))
 		}
 		// The operations endpoint answers before the gRPC listener is up.
-		return tlsDial(ctx, u.ports.Peer, tc)
-	case compChaincode:
-		tc, err := tlsConfig(filepath.Join(u.l.chaincodeNode(), "tls", "ca.crt"),
-			filepath.Join(u.l.peerNode(), "tls", "server.crt"), filepath.Join(u.l.peerNode(), "tls", "server.key"))
+		// With mutual TLS the handshake needs a client pair: the peer's own.
+		if p.ClientAuth {
+			if tc, err = tlsConfig(filepath.Join(p.Dir, "tls", "ca.crt"),
+				filepath.Join(p.Dir, "tls", "server.crt"), filepath.Join(p.Dir, "tls", "server.key")); err != nil {
+				return err
+			}
+		}
+		return tlsDial(ctx, p.Port, tc)
+	}
+	if c == compChaincode {
+		p := u.gatewayPeer()
+		tc, err := tlsConfig(filepath.Join(u.chaincodeNodeDir(), "tls", "ca.crt"),
+			filepath.Join(p.Dir, "tls", "server.crt"), filepath.Join(p.Dir, "tls", "server.key"))
 		if err != nil {
 			return err
 		}
 		return tlsDial(ctx, u.ports.Chaincode, tc)
 	}
 	return fmt.Errorf("unknown component %q", c)
+}
+
+// peersHealthy reports whether every peer answers.
+func (u *upRun) peersHealthy(ctx context.Context) error {
+	for _, p := range u.peers() {
+		if err := u.healthy(ctx, p.Name); err != nil {
+			return fmt.Errorf("%s: %w", p.Name, err)
+		}
+	}
+	return nil
+}
+
+// gatewayPeer is the peer up's own checks and commands go through: the
+// single network's peer, the consortium's regulator's.
+func (u *upRun) gatewayPeer() peerNode {
+	ps := u.peers()
+	return ps[len(ps)-1]
+}
+
+// joined reports whether a node has joined the channel (the single
+// network keeps its two flags from before topologies).
+func (u *upRun) joined(name string) bool {
+	switch {
+	case u.topo == TopologyConsortium:
+		return u.st.Joined[name]
+	case name == compOrderer:
+		return u.st.OrdererJoined
+	}
+	return u.st.PeerJoined
+}
+
+// setJoined records that a node joined the channel.
+func (u *upRun) setJoined(name string) error {
+	switch {
+	case u.topo == TopologyConsortium:
+		if u.st.Joined == nil {
+			u.st.Joined = map[string]bool{}
+		}
+		u.st.Joined[name] = true
+	case name == compOrderer:
+		u.st.OrdererJoined = true
+	default:
+		u.st.PeerJoined = true
+	}
+	return saveState(u.l.root, u.st)
 }
 
 // tlsDial completes a TLS handshake with 127.0.0.1:port.
@@ -109,28 +163,28 @@ func tlsDial(ctx context.Context, port int, tc *tls.Config) error {
 	return conn.Close()
 }
 
-func (u *upRun) ordererAdminGet(ctx context.Context, path string) (int, []byte, error) {
+func (u *upRun) ordererAdminGet(ctx context.Context, o ordererNode, path string) (int, []byte, error) {
 	admin := filepath.Join(u.l.ordererAdmin(), "tls")
 	tc, err := tlsConfig(u.l.ordererTLSCA(), filepath.Join(admin, "client.crt"), filepath.Join(admin, "client.key"))
 	if err != nil {
 		return 0, nil, err
 	}
-	return httpsGet(ctx, fmt.Sprintf("https://127.0.0.1:%d%s", u.ports.OrdererAdmin, path), tc)
+	return httpsGet(ctx, fmt.Sprintf("https://127.0.0.1:%d%s", o.AdminPort, path), tc)
 }
 
-// joinOrderer joins the orderer to the channel with osnadmin (the channel
+// joinOrderer joins an orderer to the channel with osnadmin (the channel
 // participation API; there is no system channel).
-func (u *upRun) joinOrderer(ctx context.Context) error {
-	code, _, err := u.ordererAdminGet(ctx, "/participation/v1/channels/"+Channel)
+func (u *upRun) joinOrderer(ctx context.Context, o ordererNode) error {
+	code, _, err := u.ordererAdminGet(ctx, o, "/participation/v1/channels/"+Channel)
 	if err != nil {
 		return err
 	}
 	if code == http.StatusNotFound {
-		u.logf("orderer: joining channel %q (osnadmin)", Channel)
+		u.logf("%s: joining channel %q (osnadmin)", o.Name, Channel)
 		admin := filepath.Join(u.l.ordererAdmin(), "tls")
 		if _, err := run(ctx, u.l.root, baseEnv(), u.bins.osnadmin, "channel", "join",
 			"--channelID", Channel, "--config-block", u.l.genesisBlock(),
-			"-o", fmt.Sprintf("127.0.0.1:%d", u.ports.OrdererAdmin),
+			"-o", fmt.Sprintf("127.0.0.1:%d", o.AdminPort),
 			"--ca-file", u.l.ordererTLSCA(),
 			"--client-cert", filepath.Join(admin, "client.crt"),
 			"--client-key", filepath.Join(admin, "client.key")); err != nil {
@@ -139,11 +193,10 @@ func (u *upRun) joinOrderer(ctx context.Context) error {
 	} else if code != http.StatusOK {
 		return fmt.Errorf("orderer admin API: HTTP %d for channel %q", code, Channel)
 	}
-	u.st.OrdererJoined = true
-	return saveState(u.l.root, u.st)
+	return u.setJoined(o.Name)
 }
 
-// waitLeader waits until the orderer leads the channel's Raft cluster, so
+// waitLeader waits until an orderer leads the channel's Raft cluster, so
 // the first transactions are not refused for want of a leader.
 func (u *upRun) waitLeader(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
@@ -155,19 +208,23 @@ func (u *upRun) waitLeader(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	url := fmt.Sprintf("https://127.0.0.1:%d/metrics", u.ports.OrdererOperations)
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		code, body, err := httpsGet(ctx, url, tc)
-		switch {
-		case err != nil:
-		case code != http.StatusOK:
-			err = fmt.Errorf("orderer metrics: HTTP %d", code)
-		case hasLeader(body):
-			return nil
-		default:
-			err = errors.New("not the leader yet")
+		var err error
+		for _, o := range u.orderers() {
+			var code int
+			var body []byte
+			code, body, err = httpsGet(ctx, fmt.Sprintf("https://127.0.0.1:%d/metrics", o.OperationsPort), tc)
+			switch {
+			case err != nil:
+			case code != http.StatusOK:
+				err = fmt.Errorf("orderer metrics: HTTP %d", code)
+			case hasLeader(body):
+				return nil
+			default:
+				err = errors.New("no leader yet")
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -182,27 +239,49 @@ func hasLeader(body []byte) bool {
 	return ok && v == 1
 }
 
-// peerCLI runs the peer command as the peer organisation's admin.
+// peerCLI runs the peer command against the gateway peer as its
+// organisation's admin.
 func (u *upRun) peerCLI(ctx context.Context, args ...string) ([]byte, error) {
+	return u.peerCLIOn(ctx, u.gatewayPeer(), args...)
+}
+
+// peerCLIOn runs the peer command against peer p as its organisation's
+// admin, presenting the admin's TLS client pair where p wants mutual TLS.
+func (u *upRun) peerCLIOn(ctx context.Context, p peerNode, args ...string) ([]byte, error) {
+	admin := u.l.orgAdmin(p.Domain)
 	env := append(baseEnv(),
-		"FABRIC_CFG_PATH="+u.l.peerConfigDir(),
-		"CORE_PEER_LOCALMSPID=PeerOrgMSP",
-		"CORE_PEER_MSPCONFIGPATH="+u.l.peerAdminMSP(),
-		fmt.Sprintf("CORE_PEER_ADDRESS=127.0.0.1:%d", u.ports.Peer),
+		"FABRIC_CFG_PATH="+p.ConfigDir,
+		"CORE_PEER_LOCALMSPID="+p.MSPID,
+		"CORE_PEER_MSPCONFIGPATH="+filepath.Join(admin, "msp"),
+		fmt.Sprintf("CORE_PEER_ADDRESS=127.0.0.1:%d", p.Port),
 		"CORE_PEER_TLS_ENABLED=true",
-		"CORE_PEER_TLS_ROOTCERT_FILE="+u.l.peerTLSCA(),
+		"CORE_PEER_TLS_ROOTCERT_FILE="+u.l.tlsCA(p.Domain),
 	)
+	if p.ClientAuth {
+		env = append(env, "CORE_PEER_TLS_CLIENTAUTHREQUIRED=true",
+			"CORE_PEER_TLS_CLIENTCERT_FILE="+filepath.Join(admin, "tls", "client.crt"),
+			"CORE_PEER_TLS_CLIENTKEY_FILE="+filepath.Join(admin, "tls", "client.key"))
+	}
 	return run(ctx, u.l.root, env, append([]string{u.bins.peer}, args...)...)
 }
 
-// ordererArgs are the peer CLI flags that reach the orderer over TLS.
-func (u *upRun) ordererArgs() []string {
-	return []string{"-o", fmt.Sprintf("127.0.0.1:%d", u.ports.Orderer), "--tls", "--cafile", u.l.ordererTLSCA()}
+// ordererArgs are the peer CLI flags that reach the first orderer over
+// TLS, as peer p's organisation's admin (mutual TLS where the orderer
+// wants it).
+func (u *upRun) ordererArgs(p peerNode) []string {
+	o := u.orderers()[0]
+	args := []string{"-o", fmt.Sprintf("127.0.0.1:%d", o.Port), "--tls", "--cafile", u.l.ordererTLSCA()}
+	if o.ClientAuth {
+		admin := u.l.orgAdmin(p.Domain)
+		args = append(args, "--clientauth", "--certfile", filepath.Join(admin, "tls", "client.crt"),
+			"--keyfile", filepath.Join(admin, "tls", "client.key"))
+	}
+	return args
 }
 
-// joinPeer joins the peer to the channel from the genesis block.
-func (u *upRun) joinPeer(ctx context.Context) error {
-	out, err := u.peerCLI(ctx, "channel", "list")
+// joinPeer joins a peer to the channel from the genesis block.
+func (u *upRun) joinPeer(ctx context.Context, p peerNode) error {
+	out, err := u.peerCLIOn(ctx, p, "channel", "list")
 	if err != nil {
 		return err
 	}
@@ -213,13 +292,12 @@ func (u *upRun) joinPeer(ctx context.Context) error {
 		}
 	}
 	if !joined {
-		u.logf("peer: joining channel %q", Channel)
-		if _, err := u.peerCLI(ctx, "channel", "join", "-b", u.l.genesisBlock()); err != nil {
+		u.logf("%s: joining channel %q", p.Name, Channel)
+		if _, err := u.peerCLIOn(ctx, p, "channel", "join", "-b", u.l.genesisBlock()); err != nil {
 			return err
 		}
 	}
-	u.st.PeerJoined = true
-	return saveState(u.l.root, u.st)
+	return u.setJoined(p.Name)
 }
 
 // ccaasType is the package type the network's external builder claims.
@@ -300,34 +378,18 @@ func (u *upRun) packageID(ctx context.Context) (string, error) {
 	return id, nil
 }
 
-// deploy installs the package and approves and commits a chaincode
-// definition that runs it.
+// deploy installs the package on every peer, approves a chaincode
+// definition that runs it as every peer's organisation, and commits it
+// (endorsed by every peer: the consortium's lifecycle policy wants a
+// majority of the members).
 func (u *upRun) deploy(ctx context.Context, pkgID string) error {
 	t0 := time.Now()
-	out, err := u.peerCLI(ctx, "lifecycle", "chaincode", "queryinstalled", "--output", "json")
-	if err != nil {
-		return err
-	}
-	var installed struct {
-		Chaincodes []struct {
-			PackageID string `json:"package_id"`
-		} `json:"installed_chaincodes"`
-	}
-	if err := json.Unmarshal(out, &installed); err != nil {
-		return fmt.Errorf("queryinstalled: %w", err)
-	}
-	have := false
-	for _, c := range installed.Chaincodes {
-		have = have || c.PackageID == pkgID
-	}
-	if !have {
-		u.logf("chaincode: installing %s", pkgID)
-		if _, err := u.peerCLI(ctx, "lifecycle", "chaincode", "install", u.l.packageFile()); err != nil {
-			return err
+	for _, p := range u.peers() {
+		if err := u.install(ctx, p, pkgID); err != nil {
+			return fmt.Errorf("%s: %w", p.Name, err)
 		}
 	}
-
-	out, err = u.peerCLI(ctx, "lifecycle", "chaincode", "querycommitted", "--channelID", Channel, "--output", "json")
+	out, err := u.peerCLI(ctx, "lifecycle", "chaincode", "querycommitted", "--channelID", Channel, "--output", "json")
 	if err != nil {
 		return err
 	}
@@ -350,20 +412,26 @@ func (u *upRun) deploy(ctx context.Context, pkgID string) error {
 	def := []string{"--channelID", Channel, "--name", Chaincode, "--version", version, "--sequence", version}
 
 	u.logf("chaincode: approving and committing sequence %d", seq)
-	approve := append(append([]string{"lifecycle", "chaincode", "approveformyorg"}, u.ordererArgs()...), def...)
-	approve = append(approve, "--package-id", pkgID, "--waitForEventTimeout", "60s")
-	if _, err := u.peerCLI(ctx, approve...); err != nil {
-		// Approved before a crash? Then carry on to the commit.
-		q, qerr := u.peerCLI(ctx, "lifecycle", "chaincode", "queryapproved", "--channelID", Channel,
-			"--name", Chaincode, "--sequence", version, "--output", "json")
-		if qerr != nil || !bytes.Contains(q, []byte(pkgID)) {
-			return err
+	for _, p := range u.peers() {
+		approve := append(append([]string{"lifecycle", "chaincode", "approveformyorg"}, u.ordererArgs(p)...), def...)
+		approve = append(approve, "--package-id", pkgID, "--waitForEventTimeout", "60s")
+		if _, err := u.peerCLIOn(ctx, p, approve...); err != nil {
+			// Approved before a crash? Then carry on to the commit.
+			q, qerr := u.peerCLIOn(ctx, p, "lifecycle", "chaincode", "queryapproved", "--channelID", Channel,
+				"--name", Chaincode, "--sequence", version, "--output", "json")
+			if qerr != nil || !bytes.Contains(q, []byte(pkgID)) {
+				return fmt.Errorf("%s: %w", p.Name, err)
+			}
 		}
 	}
-	commit := append(append([]string{"lifecycle", "chaincode", "commit"}, u.ordererArgs()...), def...)
-	commit = append(commit, "--peerAddresses", fmt.Sprintf("127.0.0.1:%d", u.ports.Peer),
-		"--tlsRootCertFiles", u.l.peerTLSCA(), "--waitForEventTimeout", "60s")
-	if _, err := u.peerCLI(ctx, commit...); err != nil {
+	gw := u.gatewayPeer()
+	commit := append(append([]string{"lifecycle", "chaincode", "commit"}, u.ordererArgs(gw)...), def...)
+	for _, p := range u.peers() {
+		commit = append(commit, "--peerAddresses", fmt.Sprintf("127.0.0.1:%d", p.Port),
+			"--tlsRootCertFiles", u.l.tlsCA(p.Domain))
+	}
+	commit = append(commit, "--waitForEventTimeout", "60s")
+	if _, err := u.peerCLIOn(ctx, gw, commit...); err != nil {
 		return err
 	}
 	u.st.PackageID, u.st.Sequence = pkgID, seq
@@ -372,6 +440,30 @@ func (u *upRun) deploy(ctx context.Context, pkgID string) error {
 	}
 	u.logf("chaincode: committed sequence %d in %s", seq, time.Since(t0).Round(time.Millisecond))
 	return nil
+}
+
+// install installs the package on peer p unless it has it.
+func (u *upRun) install(ctx context.Context, p peerNode, pkgID string) error {
+	out, err := u.peerCLIOn(ctx, p, "lifecycle", "chaincode", "queryinstalled", "--output", "json")
+	if err != nil {
+		return err
+	}
+	var installed struct {
+		Chaincodes []struct {
+			PackageID string `json:"package_id"`
+		} `json:"installed_chaincodes"`
+	}
+	if err := json.Unmarshal(out, &installed); err != nil {
+		return fmt.Errorf("queryinstalled: %w", err)
+	}
+	for _, c := range installed.Chaincodes {
+		if c.PackageID == pkgID {
+			return nil
+		}
+	}
+	u.logf("%s: installing %s", p.Name, pkgID)
+	_, err = u.peerCLIOn(ctx, p, "lifecycle", "chaincode", "install", u.l.packageFile())
+	return err
 }
 
 // ping evaluates the contract API's metadata function, which every

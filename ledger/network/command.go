@@ -30,6 +30,7 @@ type Flags struct {
 	ChaincodeDir string        // --chaincode
 	ChaincodeBin string        // --chaincode-bin
 	Timeout      time.Duration // --timeout
+	Topology     string        // --topology
 }
 
 // AddFlags registers the shared options on fs, with defaults from the
@@ -46,6 +47,9 @@ func AddFlags(fs *flag.FlagSet, getenv func(string) string) *Flags {
 	fs.StringVar(&f.ChaincodeDir, "chaincode", getenv(EnvChaincode), "chaincode module source to build (default: chaincode/ of the checkout; env "+EnvChaincode+")")
 	fs.StringVar(&f.ChaincodeBin, "chaincode-bin", "", "prebuilt chaincode binary (instead of building --chaincode)")
 	fs.DurationVar(&f.Timeout, "timeout", defaultWait, "give up after this long")
+	fs.StringVar(&f.Topology, "topology", getenv(EnvTopology), "topology of a new network: "+TopologySingle+
+		" (one orderer, one peer; the default) or "+TopologyConsortium+
+		" (a peer per member organisation, three Raft orderers, majority endorsement, mutual TLS); env "+EnvTopology)
 	return f
 }
 
@@ -62,7 +66,7 @@ func (f *Flags) Config(getenv func(string) string, log io.Writer) (Config, error
 		}
 	}
 	cfg := Config{StateDir: state, PortBase: f.PortBase, FabricBin: f.FabricBin,
-		ChaincodeDir: f.ChaincodeDir, ChaincodeBin: f.ChaincodeBin, Log: log}
+		ChaincodeDir: f.ChaincodeDir, ChaincodeBin: f.ChaincodeBin, Topology: f.Topology, Log: log}
 	if cfg.FabricBin == "" {
 		cfg.FabricBin = defaultFabricBin()
 	}
@@ -193,8 +197,16 @@ func printStatus(w io.Writer, s Status) error {
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write the status: %w", err)
 	}
-	fmt.Fprintf(w, "peer:   127.0.0.1:%d   orderer: 127.0.0.1:%d   chaincode server: 127.0.0.1:%d\n",
-		s.Ports.Peer, s.Ports.Orderer, s.Ports.Chaincode)
+	if s.Topology == TopologyConsortium {
+		fmt.Fprintf(w, "consortium: peers")
+		for _, o := range Orgs() {
+			fmt.Fprintf(w, " %s 127.0.0.1:%d", o.Role, s.Members[o.Role])
+		}
+		fmt.Fprintf(w, "; orderers from 127.0.0.1:%d; chaincode server 127.0.0.1:%d\n", s.Ports.Orderer, s.Ports.Chaincode)
+	} else {
+		fmt.Fprintf(w, "peer:   127.0.0.1:%d   orderer: 127.0.0.1:%d   chaincode server: 127.0.0.1:%d\n",
+			s.Ports.Peer, s.Ports.Orderer, s.Ports.Chaincode)
+	}
 	switch {
 	case s.Height > 0:
 		fmt.Fprintf(w, "channel %s: %d blocks\n", Channel, s.Height)

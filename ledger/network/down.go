@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -18,7 +16,11 @@ const stopGrace = 10 * time.Second
 func down(ctx context.Context, cfg Config) error {
 	l := layout{cfg.StateDir}
 	t0 := time.Now()
-	cs := components()
+	st, _, err := loadState(l.root)
+	if err != nil {
+		return err
+	}
+	cs := componentsOf(topologyOf(st))
 	var errs []error
 	stopped := 0
 	for i := len(cs) - 1; i >= 0; i-- {
@@ -67,6 +69,8 @@ type ComponentStatus struct {
 type Status struct {
 	StateDir   string            `json:"stateDir"`
 	Created    bool              `json:"created"`
+	Topology   string            `json:"topology,omitempty"`
+	Members    map[string]int    `json:"members,omitempty"` // the consortium's peer ports by role
 	Ports      Ports             `json:"ports"`
 	Components []ComponentStatus `json:"components"`
 	Height     uint64            `json:"height,omitempty"` // blocks on the peer's channel ledger
@@ -107,12 +111,17 @@ func StatusOf(ctx context.Context, cfg Config) (Status, error) {
 		return s, fmt.Errorf("%w: %s", ErrNotCreated, l.root)
 	}
 	s.Created = true
-	s.Ports = PortsFrom(st.PortBase)
+	s.Topology = topologyOf(st)
+	s.Ports = portsOf(s.Topology, st.PortBase)
+	s.Members = memberPorts(s.Topology, st.PortBase)
 	s.PackageID, s.Sequence = st.PackageID, st.Sequence
 	if st.ProfileWritten {
 		s.Profile = l.profile()
 	}
-	for _, c := range components() {
+	u := &upRun{cfg: cfg, l: l, st: st, topo: s.Topology, ports: s.Ports}
+	gw := u.gatewayPeer()
+	gwRunning := false
+	for _, c := range componentsOf(s.Topology) {
 		cs := ComponentStatus{Name: c, Log: l.logFile(c)}
 		p, ok, err := readPidFile(l.pidFile(c))
 		if err == nil && ok {
@@ -120,10 +129,10 @@ func StatusOf(ctx context.Context, cfg Config) (Status, error) {
 			cs.Running = p.alive()
 			cs.Stale = !cs.Running
 		}
+		gwRunning = gwRunning || c == gw.Name && cs.Running
 		s.Components = append(s.Components, cs)
 	}
-	if s.Components[1].Running {
-		u := &upRun{cfg: cfg, l: l, st: st, ports: s.Ports}
+	if gwRunning {
 		h, err := u.height(ctx)
 		if err != nil {
 			s.HeightErr = err.Error()
@@ -133,19 +142,16 @@ func StatusOf(ctx context.Context, cfg Config) (Status, error) {
 	return s, nil
 }
 
-// height reads the channel's block height from the peer's metrics.
+// height reads the channel's block height from the gateway peer's metrics.
 func (u *upRun) height(ctx context.Context) (uint64, error) {
-	admin := filepath.Join(u.l.orgDir(peerOrgDomain), "users", "Admin@"+peerOrgDomain, "tls")
-	tc, err := tlsConfig(u.l.peerTLSCA(), filepath.Join(admin, "client.crt"), filepath.Join(admin, "client.key"))
+	return u.heightOf(ctx, u.gatewayPeer())
+}
+
+// heightOf reads the channel's block height from peer p's metrics.
+func (u *upRun) heightOf(ctx context.Context, p peerNode) (uint64, error) {
+	body, err := u.peerMetrics(ctx, p)
 	if err != nil {
 		return 0, err
-	}
-	code, body, err := httpsGet(ctx, fmt.Sprintf("https://127.0.0.1:%d/metrics", u.ports.PeerOperations), tc)
-	if err != nil {
-		return 0, err
-	}
-	if code != http.StatusOK {
-		return 0, fmt.Errorf("peer metrics: HTTP %d", code)
 	}
 	v, ok := metric(body, fmt.Sprintf(`ledger_blockchain_height{channel="%s"}`, Channel))
 	if !ok {

@@ -13,15 +13,18 @@ const stateFile = "network.json"
 
 // state is the content of stateFile.
 type state struct {
-	PortBase       int    `json:"portBase"`
-	OrdererJoined  bool   `json:"ordererJoined"`
-	PeerJoined     bool   `json:"peerJoined"`
-	PackageID      string `json:"packageId,omitempty"`         // the committed chaincode package
-	Sequence       int    `json:"sequence,omitempty"`          // its definition's sequence
-	ChaincodeSHA   string `json:"chaincodeSha256,omitempty"`   // the binary the chaincode process runs
-	SourceFP       string `json:"sourceFingerprint,omitempty"` // the chaincode source it was built from
-	ProfileWritten bool   `json:"profileWritten"`
-	Configured     bool   `json:"configured,omitempty"` // the ledger's roles, prefixes and GLNs were set
+	PortBase int    `json:"portBase"`
+	Topology string `json:"topology,omitempty"` // "" is TopologySingle
+	// Joined names the consortium's nodes joined to the channel.
+	Joined         map[string]bool `json:"joined,omitempty"`
+	OrdererJoined  bool            `json:"ordererJoined"`
+	PeerJoined     bool            `json:"peerJoined"`
+	PackageID      string          `json:"packageId,omitempty"`         // the committed chaincode package
+	Sequence       int             `json:"sequence,omitempty"`          // its definition's sequence
+	ChaincodeSHA   string          `json:"chaincodeSha256,omitempty"`   // the binary the chaincode process runs
+	SourceFP       string          `json:"sourceFingerprint,omitempty"` // the chaincode source it was built from
+	ProfileWritten bool            `json:"profileWritten"`
+	Configured     bool            `json:"configured,omitempty"` // the ledger's roles, prefixes and GLNs were set
 }
 
 func loadState(dir string) (state, bool, error) {
@@ -134,6 +137,14 @@ func (l layout) chaincodeNode() string {
 func (l layout) peerAdminMSP() string {
 	return filepath.Join(l.orgDir(peerOrgDomain), "users", "Admin@"+peerOrgDomain, "msp")
 }
-func (l layout) peerTLSCA() string {
-	return filepath.Join(l.orgDir(peerOrgDomain), "tlsca", "tlsca."+peerOrgDomain+"-cert.pem")
+func (l layout) peerTLSCA() string { return l.tlsCA(peerOrgDomain) }
+
+// tlsCA is an organisation's TLS CA certificate.
+func (l layout) tlsCA(domain string) string {
+	return filepath.Join(l.orgDir(domain), "tlsca", "tlsca."+domain+"-cert.pem")
+}
+
+// orgAdmin is an organisation's cryptogen administrator (msp/, tls/).
+func (l layout) orgAdmin(domain string) string {
+	return filepath.Join(l.orgDir(domain), "users", "Admin@"+domain)
 }

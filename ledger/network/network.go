@@ -53,6 +53,8 @@ var (
 	// ErrNoChaincode means Up has no chaincode to run: no source directory,
 	// no prebuilt binary and no earlier build.
 	ErrNoChaincode = errors.New("no chaincode to run")
+	// ErrBadTopology means Config.Topology names no known topology.
+	ErrBadTopology = errors.New("unknown network topology")
 	// ErrUnsupported means the platform cannot run the local network.
 	ErrUnsupported = errors.New("local ledger network not supported on this platform")
 )
@@ -150,6 +152,9 @@ type Config struct {
 	ChaincodeDir string
 	// ChaincodeBin is a prebuilt chaincode binary; it wins over ChaincodeDir.
 	ChaincodeBin string
+	// Topology is TopologySingle (also when empty) or TopologyConsortium,
+	// for a new network; an existing network keeps its own.
+	Topology string
 	// Log receives one line per step; nil discards them.
 	Log io.Writer
 }
@@ -179,6 +184,11 @@ func (c Config) normalize() (Config, error) {
 	if c.PortBase != 0 && (c.PortBase < 1024 || c.PortBase+portSpan > 65535) {
 		return c, fmt.Errorf("port base %d out of range (1024..%d)", c.PortBase, 65535-portSpan)
 	}
+	switch c.Topology {
+	case "", TopologySingle, TopologyConsortium:
+	default:
+		return c, fmt.Errorf("%w: %q (want %s or %s)", ErrBadTopology, c.Topology, TopologySingle, TopologyConsortium)
+	}
 	if c.Log == nil {
 		c.Log = io.Discard
 	}
@@ -197,6 +207,12 @@ type Network struct {
 	Profile Profile
 	// Ports are the network's ports (zero for a reused profile).
 	Ports Ports
+	// Topology is TopologySingle or TopologyConsortium ("" for a reused
+	// profile).
+	Topology string
+	// Members are, on the consortium, each member's peer (gateway) port
+	// by role.
+	Members map[string]int
 }
 
 // Up starts the network in cfg.StateDir, creating it on first use, and

@@ -18,6 +18,7 @@ const (
 	EnvPortBase  = "MEDTRACE_LEDGER_PORT_BASE" // first port of a new network
 	EnvFabricBin = "MEDTRACE_FABRIC_BIN"       // directory of the Fabric binaries
 	EnvChaincode = "MEDTRACE_CHAINCODE_DIR"    // chaincode module source
+	EnvTopology  = "MEDTRACE_LEDGER_TOPOLOGY"  // topology of a new network (single or consortium)
 )
 
 // modulePath is the project's Go module, used to recognise a checkout.

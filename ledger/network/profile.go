@@ -26,11 +26,15 @@ type PeerEndpoint struct {
 	TLSCACert  string `json:"tlsCACert"`  // PEM file of the CA that issued it
 }
 
-// Identity is an X.509 identity from files.
+// Identity is an X.509 identity from files; on the consortium also its
+// TLS client pair (mutual TLS) and its own organisation's peer.
 type Identity struct {
-	MSPID string `json:"mspId"`
-	Cert  string `json:"cert"` // PEM certificate file
-	Key   string `json:"key"`  // PEM private key file
+	MSPID   string        `json:"mspId"`
+	Cert    string        `json:"cert"`              // PEM certificate file
+	Key     string        `json:"key"`               // PEM private key file
+	TLSCert string        `json:"tlsCert,omitempty"` // PEM TLS client certificate file
+	TLSKey  string        `json:"tlsKey,omitempty"`  // its private key file
+	Peer    *PeerEndpoint `json:"peer,omitempty"`    // this user's gateway peer, when not the profile's
 }
 
 // Roles returns the profile's identity roles, sorted.

@@ -35,6 +35,8 @@ type renderData struct {
 
 // peerNode is one peer as its core.yaml names it.
 type peerNode struct {
+	Name                                string // its component name: peer (single) or peer-ROLE
+	ConfigDir                           string // where its core.yaml is
 	Role                                string // the member it belongs to ("" for the single network's peer)
 	ID                                  string // peer0.DOMAIN
 	MSPID                               string
@@ -49,6 +51,7 @@ type peerNode struct {
 
 // ordererNode is one orderer as its orderer.yaml names it.
 type ordererNode struct {
+	ConfigDir                                    string // where its orderer.yaml is
 	Name                                         string // orderer (single) or orderer0..2, also its component name
 	Dir                                          string // its cryptogen node directory
 	Port, AdminPort, ClusterPort, OperationsPort int
@@ -64,11 +67,11 @@ func newRenderData(l layout, ports Ports) renderData {
 		Ports:        ports,
 		ClientOrgs:   Orgs(),
 		BatchTimeout: batchTimeout.String(),
-		Peer: peerNode{ID: "peer0." + peerOrgDomain, MSPID: "PeerOrgMSP", Domain: peerOrgDomain, Dir: l.peerNode(),
+		Peer: peerNode{Name: compPeer, ConfigDir: l.peerConfigDir(), ID: "peer0." + peerOrgDomain, MSPID: "PeerOrgMSP", Domain: peerOrgDomain, Dir: l.peerNode(),
 			Port: ports.Peer, ChaincodePort: ports.PeerChaincode, OperationsPort: ports.PeerOperations,
 			StateDir: l.path("peer"), BuilderDir: l.builderDir(),
 			ClientRootCAs: []string{filepath.Join(l.peerNode(), "tls", "ca.crt")}},
-		Orderer: ordererNode{Name: compOrderer, Dir: l.ordererNode(), Port: ports.Orderer, AdminPort: ports.OrdererAdmin,
+		Orderer: ordererNode{Name: compOrderer, ConfigDir: l.ordererConfigDir(), Dir: l.ordererNode(), Port: ports.Orderer, AdminPort: ports.OrdererAdmin,
 			ClusterPort: ports.OrdererCluster, OperationsPort: ports.OrdererOperations, StateDir: l.path("orderer")},
 		ClientCert: filepath.Join(l.peerNode(), "tls", "server.crt"),
 		ClientKey:  filepath.Join(l.peerNode(), "tls", "server.key"),
@@ -107,12 +110,23 @@ func renderAll(l layout, ports Ports) error {
 		{"configtx.yaml.tmpl", filepath.Join(l.configDir(), "configtx.yaml"), 0o644},
 		{"core.yaml.tmpl", filepath.Join(l.peerConfigDir(), "core.yaml"), 0o644},
 		{"orderer.yaml.tmpl", filepath.Join(l.ordererConfigDir(), "orderer.yaml"), 0o644},
-		{"builder/detect", filepath.Join(l.builderDir(), "bin", "detect"), 0o755},
-		{"builder/build", filepath.Join(l.builderDir(), "bin", "build"), 0o755},
-		{"builder/release.tmpl", filepath.Join(l.builderDir(), "bin", "release"), 0o755},
 	}
 	for _, f := range files {
 		if err := render(f.tmpl, f.dst, d, f.perm); err != nil {
+			return err
+		}
+	}
+	return renderBuilder(l.builderDir(), d)
+}
+
+// renderBuilder writes a peer's external builder into dir/bin.
+func renderBuilder(dir string, d renderData) error {
+	for _, f := range []string{"detect", "build", "release"} {
+		tmpl := "builder/" + f
+		if f == "release" {
+			tmpl += ".tmpl"
+		}
+		if err := render(tmpl, filepath.Join(dir, "bin", f), d, 0o755); err != nil {
 			return err
 		}
 	}

@@ -26,8 +26,9 @@ const (
 	compChaincode = "chaincode"
 )
 
-// components in start order; Down stops them in reverse.
-func components() []string { return []string{compOrderer, compPeer, compChaincode} }
+// components of the single network in start order; Down stops them in
+// reverse (componentsOf for any topology).
+func components() []string { return componentsOf(TopologySingle) }
 
 // readyTimeout bounds how long one component may take to become ready.
 const readyTimeout = 90 * time.Second
@@ -164,6 +165,7 @@ type upRun struct {
 	cfg     Config
 	l       layout
 	st      state
+	topo    string // TopologySingle or TopologyConsortium
 	ports   Ports
 	bins    bins
 	started []string // components this run started, stopped again if it fails
@@ -189,11 +191,22 @@ func up(ctx context.Context, cfg Config) (*Network, error) {
 		u.logf("keeping port base %d of the existing network (not %d; remove %s to change it)",
 			st.PortBase, cfg.PortBase, u.l.root)
 	}
-	u.st, u.ports = st, PortsFrom(st.PortBase)
+	switch {
+	case !exists:
+		st.Topology = cfg.Topology
+		if st.Topology == TopologySingle {
+			st.Topology = "" // as before topologies
+		}
+	case cfg.Topology != "" && cfg.Topology != topologyOf(st):
+		u.logf("keeping the %s topology of the existing network (not %s; remove %s to change it)",
+			topologyOf(st), cfg.Topology, u.l.root)
+	}
+	u.st, u.topo = st, topologyOf(st)
+	u.ports = portsOf(u.topo, st.PortBase)
 
 	procs := map[string]proc{}
 	allAlive := true
-	for _, c := range components() {
+	for _, c := range componentsOf(u.topo) {
 		p, ok, err := readPidFile(u.l.pidFile(c))
 		if err != nil || !ok || !p.alive() {
 			allAlive = false
@@ -208,7 +221,7 @@ func up(ctx context.Context, cfg Config) (*Network, error) {
 		procs[c] = p
 	}
 	if exists && allAlive && st.ProfileWritten && st.PackageID != "" && u.chaincodeCurrent() && u.l.usersIssued() &&
-		u.healthy(ctx, compPeer) == nil {
+		u.peersHealthy(ctx) == nil {
 		u.logf("already up (state %s)", u.l.root)
 		if err := u.configure(ctx); err != nil {
 			return nil, err
@@ -234,7 +247,7 @@ func up(ctx context.Context, cfg Config) (*Network, error) {
 // bringUp does every step Up still needs.
 func (u *upRun) bringUp(ctx context.Context, procs map[string]proc, ccBin, ccSHA string) (*Network, error) {
 	t0 := time.Now()
-	if err := renderAll(u.l, u.ports); err != nil {
+	if err := u.renderTopology(); err != nil {
 		return nil, err
 	}
 	if err := saveState(u.l.root, u.st); err != nil {
@@ -249,40 +262,53 @@ func (u *upRun) bringUp(ctx context.Context, procs map[string]proc, ccBin, ccSHA
 			return nil, err
 		}
 	}
+	if err := u.writeChaincodeClientCAs(); err != nil {
+		return nil, err
+	}
 	for _, d := range []string{u.l.pidDir(), u.l.logDir(), u.l.tmpDir()} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, err
 		}
 	}
 
-	// Orderer, joined to the channel through the participation API.
-	if _, ok := procs[compOrderer]; !ok {
-		if err := u.start(ctx, compOrderer, []string{u.bins.orderer}, u.ordererEnv(),
-			[]namedPort{{"orderer", u.ports.Orderer}, {"orderer admin", u.ports.OrdererAdmin},
-				{"orderer cluster", u.ports.OrdererCluster}, {"orderer operations", u.ports.OrdererOperations}}); err != nil {
+	// Orderers, joined to the channel through the participation API.
+	for _, o := range u.orderers() {
+		if _, ok := procs[o.Name]; ok {
+			continue
+		}
+		if err := u.start(ctx, o.Name, []string{u.bins.orderer}, u.ordererEnv(o),
+			[]namedPort{{o.Name, o.Port}, {o.Name + " admin", o.AdminPort},
+				{o.Name + " cluster", o.ClusterPort}, {o.Name + " operations", o.OperationsPort}}); err != nil {
 			return nil, err
 		}
 	}
-	if !u.st.OrdererJoined {
-		if err := u.joinOrderer(ctx); err != nil {
-			return nil, u.startErr(compOrderer, err)
+	for _, o := range u.orderers() {
+		if !u.joined(o.Name) {
+			if err := u.joinOrderer(ctx, o); err != nil {
+				return nil, u.startErr(o.Name, err)
+			}
 		}
 	}
 	if err := u.waitLeader(ctx); err != nil {
-		return nil, u.startErr(compOrderer, err)
+		return nil, u.startErr(u.orderers()[0].Name, err)
 	}
 
-	// Peer, joined to the channel by its admin.
-	if _, ok := procs[compPeer]; !ok {
-		if err := u.start(ctx, compPeer, []string{u.bins.peer, "node", "start"}, u.peerEnv(),
-			[]namedPort{{"peer", u.ports.Peer}, {"peer chaincode", u.ports.PeerChaincode},
-				{"peer operations", u.ports.PeerOperations}}); err != nil {
+	// Peers, each joined to the channel by its organisation's admin.
+	for _, p := range u.peers() {
+		if _, ok := procs[p.Name]; ok {
+			continue
+		}
+		if err := u.start(ctx, p.Name, []string{u.bins.peer, "node", "start"}, u.peerEnv(p),
+			[]namedPort{{p.Name, p.Port}, {p.Name + " chaincode", p.ChaincodePort},
+				{p.Name + " operations", p.OperationsPort}}); err != nil {
 			return nil, err
 		}
 	}
-	if !u.st.PeerJoined {
-		if err := u.joinPeer(ctx); err != nil {
-			return nil, u.startErr(compPeer, err)
+	for _, p := range u.peers() {
+		if !u.joined(p.Name) {
+			if err := u.joinPeer(ctx, p); err != nil {
+				return nil, u.startErr(p.Name, err)
+			}
 		}
 	}
 
@@ -316,14 +342,17 @@ func (u *upRun) bringUp(ctx context.Context, procs map[string]proc, ccBin, ccSHA
 	}
 	if u.st.PackageID != pkgID {
 		if err := u.deploy(ctx, pkgID); err != nil {
-			return nil, u.startErr(compPeer, err)
+			return nil, u.startErr(u.gatewayPeer().Name, err)
 		}
 	}
 	if err := u.ping(ctx); err != nil {
 		return nil, u.startErr(compChaincode, err)
 	}
+	if err := u.waitGossip(ctx); err != nil {
+		return nil, u.startErr(u.gatewayPeer().Name, err)
+	}
 
-	p, err := profileFor(u.l, u.ports)
+	p, err := u.profile()
 	if err != nil {
 		return nil, err
 	}
@@ -337,7 +366,7 @@ func (u *upRun) bringUp(ctx context.Context, procs map[string]proc, ccBin, ccSHA
 	if err := u.configure(ctx); err != nil {
 		return nil, u.startErr(compChaincode, err)
 	}
-	u.logf("up in %s (state %s, peer 127.0.0.1:%d)", time.Since(t0).Round(time.Millisecond), u.l.root, u.ports.Peer)
+	u.logf("up in %s (%s, state %s, peer 127.0.0.1:%d)", time.Since(t0).Round(time.Millisecond), u.topo, u.l.root, u.gatewayPeer().Port)
 	return u.network()
 }
 
@@ -364,7 +393,8 @@ func (u *upRun) network() (*Network, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Network{StateDir: u.l.root, ProfilePath: u.l.profile(), Profile: p, Ports: u.ports}, nil
+	return &Network{StateDir: u.l.root, ProfilePath: u.l.profile(), Profile: p, Ports: u.ports, Topology: u.topo,
+		Members: memberPorts(u.topo, u.st.PortBase)}, nil
 }
 
 // bootstrap creates the crypto material and the channel's genesis block when
@@ -403,23 +433,23 @@ func (u *upRun) bootstrap(ctx context.Context) error {
 
 // The processes' temporary files (the peer's chaincode installs, its
 // builders' work) also stay in the state directory.
-func (u *upRun) ordererEnv() []string {
-	return append(serverEnv(), "FABRIC_CFG_PATH="+u.l.ordererConfigDir(), "TMPDIR="+u.l.tmpDir())
+func (u *upRun) ordererEnv(o ordererNode) []string {
+	return append(serverEnv(), "FABRIC_CFG_PATH="+o.ConfigDir, "TMPDIR="+u.l.tmpDir())
 }
 
-func (u *upRun) peerEnv() []string {
-	return append(serverEnv(), "FABRIC_CFG_PATH="+u.l.peerConfigDir(), "TMPDIR="+u.l.tmpDir())
+func (u *upRun) peerEnv(p peerNode) []string {
+	return append(serverEnv(), "FABRIC_CFG_PATH="+p.ConfigDir, "TMPDIR="+u.l.tmpDir())
 }
 
 func (u *upRun) chaincodeEnv(pkgID string) []string {
-	tls := filepath.Join(u.l.chaincodeNode(), "tls")
+	tls := filepath.Join(u.chaincodeNodeDir(), "tls")
 	return append(chaincodeProcs(serverEnv()), "TMPDIR="+u.l.tmpDir(),
 		"CHAINCODE_ID="+pkgID,
 		fmt.Sprintf("CHAINCODE_SERVER_ADDRESS=127.0.0.1:%d", u.ports.Chaincode),
 		"CHAINCODE_TLS_CERT_FILE="+filepath.Join(tls, "server.crt"),
 		"CHAINCODE_TLS_KEY_FILE="+filepath.Join(tls, "server.key"),
-		// The peer presents its own TLS certificate, issued by its org's TLS CA.
-		"CHAINCODE_TLS_CLIENT_CA_FILE="+filepath.Join(u.l.peerNode(), "tls", "ca.crt"),
+		// A peer presents its own TLS certificate, issued by its org's TLS CA.
+		"CHAINCODE_TLS_CLIENT_CA_FILE="+u.chaincodeClientCAs(),
 	)
 }
 
