@@ -130,8 +130,4 @@ func asOf(t time.Time, block uint64) string {
 }
 
 // kinds lists the event kinds queue add accepts.
-func kinds() []trace.Kind {
-	return []trace.Kind{trace.KindCommission, trace.KindPack, trace.KindUnpack, trace.KindShip, trace.KindReceive,
-		trace.KindDispense, trace.KindUndoDispense, trace.KindDestroy, trace.KindStolen, trace.KindRecall,
-		trace.KindSample, trace.KindExport, trace.KindInspect}
-}
+func kinds() []trace.Kind { return trace.Kinds() }

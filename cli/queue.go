@@ -38,7 +38,9 @@ add   keeps the scan of CODE and queues a KIND event for the ledger; it returns
       with --link naming the other: the ledger then knows it under both. A GS1 code's own batch and
       expiry are used; --batch and --expiry fill in what it lacks and may
       not contradict it (exit 2). recall takes the batch of the code's
-      product (GTIN or China product identifier) from the code or --batch.
+      product (GTIN or China product identifier) from the code or --batch;
+      withdraw-recall likewise, with why in --note (the brand owner or the
+      regulator withdraws a recall; the batch's packs are as before it).
       An event the ledger would refuse for its form is not queued (exit 1).
 list  shows the queued events and their sync state (pending, inflight,
       recorded, rejected, conflict); a pending event shows why it is not on
@@ -152,8 +154,8 @@ func runQueueAdd(ctx context.Context, sio IO, args []string) int {
 		fmt.Fprintln(sio.Stderr, "medtrace queue add: a China drug code carries no batch or expiry: a commission names them with --batch and --expiry")
 		return ExitUsage
 	}
-	if cn != "" && k == trace.KindRecall {
-		serial = "" // a recall names the code's product and a batch
+	if cn != "" && (k == trace.KindRecall || k == trace.KindWithdrawRecall) {
+		serial = "" // a recall and its withdrawal name the code's product and a batch
 	}
 	ws, done, _, err := df.openStation(ctx, sio, false, station.Options{})
 	if err != nil {
@@ -274,9 +276,9 @@ func childOf(code string) (trace.Child, error) {
 // missingFor says what an event of its kind lacks, "" if nothing.
 func missingFor(ev trace.Event) string {
 	switch ev.Kind {
-	case trace.KindRecall:
+	case trace.KindRecall, trace.KindWithdrawRecall:
 		if ev.GTIN == "" || ev.Batch == "" {
-			return "a recall needs a code with a GTIN (or a China drug code) and a batch (from the code or --batch)"
+			return fmt.Sprintf("a %s needs a code with a GTIN (or a China drug code) and a batch (from the code or --batch)", ev.Kind)
 		}
 	case trace.KindPack, trace.KindUnpack:
 		if ev.SSCC == "" {
