@@ -158,15 +158,15 @@ func TestMaintainDamagedDatabaseIsNotBackedUp(t *testing.T) {
 	}
 }
 
-// TestRunOwnsItsLoop runs the maintenance loop: the first pass happens at
-// once, and cancelling its context ends it.
+// TestRunOwnsItsLoop runs the maintenance loop: the warm-up and the first
+// pass happen at once, and cancelling its context ends it.
 func TestRunOwnsItsLoop(t *testing.T) {
 	s := openTest(t, Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	results := make(chan MaintenanceResult, 4)
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx, Maintenance{Report: func(r MaintenanceResult) { results <- r }}) }()
-	for _, want := range []string{"integrity check", "backup"} {
+	for _, want := range []string{"warm", "integrity check", "backup"} {
 		r := <-results
 		if r.Op != want || r.Err != nil {
 			t.Fatalf("got %s (%v), want %s", r.Op, r.Err, want)
