@@ -9,7 +9,6 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/medtrace/medtrace/trace"
@@ -167,8 +166,13 @@ func (c *Client) blockEvents(b *common.Block) (trace.BlockEvents, error) {
 // Events delivers every block from fromBlock on, with the MedTrace
 // transactions in it, until ctx ends or the stream fails; then the channel
 // closes. Store Block+1 after handling a BlockEvents and pass it as
-// fromBlock to resume after a restart without gaps or repeats.
+// fromBlock to resume after a restart without gaps or repeats. Only
+// identities the channel lets read blocks may follow them: for the others
+// it returns an error wrapping ErrPermissionDenied.
 func (c *Client) Events(ctx context.Context, fromBlock uint64) (<-chan trace.BlockEvents, error) {
+	if err := c.BlockAccess(ctx); err != nil {
+		return nil, err // ErrPermissionDenied: this identity reads through Export instead
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	blocks, err := c.network.BlockEvents(ctx, client.WithStartBlock(fromBlock))
 	if err != nil {
@@ -266,20 +270,21 @@ func (c *Client) Changes(ctx context.Context, sinceBlock uint64) (trace.Changes,
 // and per-event results when it committed. Errors wrap ErrTxNotFound when
 // the ledger holds no valid transaction with that ID (never ordered, or
 // invalidated by a read conflict: resubmitting is safe), ErrRejected when it
-// was invalidated for good, ErrUnavailable when the ledger cannot be asked.
+// was invalidated for good, ErrUnavailable when the ledger cannot be asked,
+// ErrPermissionDenied when this identity may not read blocks (use Outcome).
 func (c *Client) CommitStatus(ctx context.Context, txID string) (trace.BatchResult, error) {
-	raw, err := c.qscc.EvaluateWithContext(ctx, "GetBlockByTxID", client.WithArguments(c.cfg.Channel, txID))
+	b, err := c.qsccBlock(ctx, "GetBlockByTxID", txID)
 	if err != nil {
-		if transient(status.Code(err)) || ctx.Err() != nil {
-			return trace.BatchResult{}, &TxError{TxID: txID, Class: ErrUnavailable, Err: err}
+		class := ErrTxNotFound // with a reader's identity, qscc refuses only an unknown ID
+		switch {
+		case errors.Is(err, ErrUnavailable):
+			class = ErrUnavailable
+		case errors.Is(err, ErrPermissionDenied):
+			class = ErrPermissionDenied
+		case !errors.Is(err, errNoBlock):
+			class = ErrRejected // a block that does not decode
 		}
-		// The peer answered with a chaincode error: with valid arguments and
-		// a channel member's identity, qscc fails only for an unknown ID.
-		return trace.BatchResult{}, &TxError{TxID: txID, Class: ErrTxNotFound, Err: err}
-	}
-	b := &common.Block{}
-	if err := proto.Unmarshal(raw, b); err != nil {
-		return trace.BatchResult{}, fmt.Errorf("block of %s: %w", txID, err)
+		return trace.BatchResult{}, &TxError{TxID: txID, Class: class, Err: err}
 	}
 	txs, err := decodeBlock(b)
 	if err != nil {

@@ -57,6 +57,7 @@ type Client struct {
 	contract *client.Contract
 	qscc     *client.Contract
 	sign     identity.Sign // signs the requests sent past the gateway client (scope.go)
+	id       identity.Identity
 	cfg      Config
 }
 
@@ -136,7 +137,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	network := gw.GetNetwork(cfg.Channel)
 	return &Client{conn: conn, gw: gw, network: network, contract: network.GetContract(cfg.Chaincode),
-		qscc: network.GetContract("qscc"), sign: sign, cfg: cfg}, nil
+		qscc: network.GetContract("qscc"), sign: sign, id: id, cfg: cfg}, nil
 }
 
 // tlsClientPair reads the TLS client certificate and key for mutual TLS,

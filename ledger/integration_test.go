@@ -469,7 +469,7 @@ func testReplays(t *testing.T, e *env) {
 		}
 	})
 	t.Run("commit status of a committed batch", func(t *testing.T) {
-		got, err := e.c["distributor"].CommitStatus(ctxT(t), first.TxID)
+		got, err := e.c["regulator"].CommitStatus(ctxT(t), first.TxID) // blocks are the regulator's (scope_integration_test.go for the others)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -484,7 +484,7 @@ func testReplays(t *testing.T, e *env) {
 		}
 	})
 	t.Run("commit status of an unknown transaction", func(t *testing.T) {
-		_, err := e.c["pharmacy"].CommitStatus(ctxT(t), strings.Repeat("ab", 32))
+		_, err := e.c["regulator"].CommitStatus(ctxT(t), strings.Repeat("ab", 32))
 		if !errors.Is(err, ledger.ErrTxNotFound) {
 			t.Fatalf("err = %v, want ErrTxNotFound", err)
 		}
@@ -495,7 +495,7 @@ func testReplays(t *testing.T, e *env) {
 			t.Fatal(err)
 		}
 		id := p.TxID()
-		if _, err := e.c["manufacturer"].CommitStatus(ctxT(t), id); !errors.Is(err, ledger.ErrTxNotFound) {
+		if _, err := e.c["regulator"].CommitStatus(ctxT(t), id); !errors.Is(err, ledger.ErrTxNotFound) {
 			t.Fatalf("before submit: %v", err)
 		}
 		res, err := p.Submit(ctxT(t))
@@ -569,7 +569,7 @@ func testReplays(t *testing.T, e *env) {
 			case errors.Is(o.err, ledger.ErrUnavailable) && errors.As(o.err, &te) && te.Code == "MVCC_READ_CONFLICT":
 				invalidated++
 				// The sync engine looks it up: not found as a valid transaction, so resubmitting is safe.
-				if _, err := e.c["pharmacy"].CommitStatus(ctx, te.TxID); !errors.Is(err, ledger.ErrTxNotFound) {
+				if _, err := e.c["regulator"].CommitStatus(ctx, te.TxID); !errors.Is(err, ledger.ErrTxNotFound) {
 					t.Fatalf("commit status of an invalidated transaction: %v", err)
 				}
 			default:
@@ -855,7 +855,7 @@ func testEvents(t *testing.T, e *env) {
 	t.Run("events from a checkpoint", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
-		ch, err := e.c["distributor"].Events(ctx, h)
+		ch, err := e.c["regulator"].Events(ctx, h) // blocks are the regulator's
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -884,7 +884,7 @@ func testEvents(t *testing.T, e *env) {
 		cancel()
 		ctx2, cancel2 := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel2()
-		ch, err = e.c["distributor"].Events(ctx2, res.Block)
+		ch, err = e.c["regulator"].Events(ctx2, res.Block)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -894,7 +894,7 @@ func testEvents(t *testing.T, e *env) {
 		}
 	})
 	t.Run("changes since a block", func(t *testing.T) {
-		c, err := e.c["pharmacy"].Changes(ctx, h)
+		c, err := e.c["regulator"].Changes(ctx, h)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -909,7 +909,7 @@ func testEvents(t *testing.T, e *env) {
 		if status[s[0]] != trace.PackDispensed || status[s[1]] != trace.PackActive || !recalled || c.ToBlock < res.Block {
 			t.Fatalf("changes %+v", c)
 		}
-		again, err := e.c["pharmacy"].Changes(ctx, c.ToBlock+1)
+		again, err := e.c["regulator"].Changes(ctx, c.ToBlock+1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -976,7 +976,7 @@ func testSeed(t *testing.T, e *env) {
 		})
 	}
 	t.Run("recalled and expired batches", func(t *testing.T) {
-		c, err := ph.Changes(ctx, 0)
+		c, err := e.c["regulator"].Changes(ctx, 0) // blocks are the regulator's
 		if err != nil {
 			t.Fatal(err)
 		}

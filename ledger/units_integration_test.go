@@ -35,7 +35,7 @@ func TestUnitsOnTheNetwork(t *testing.T) {
 	t.Run("from the block", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
-		ch, err := e.c["distributor"].Events(ctx, packed.Block)
+		ch, err := e.c["regulator"].Events(ctx, packed.Block) // blocks are the regulator's
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,7 +49,7 @@ func TestUnitsOnTheNetwork(t *testing.T) {
 		}
 	})
 	t.Run("in the changes since a block", func(t *testing.T) {
-		c, err := e.c["distributor"].Changes(ctx, h)
+		c, err := e.c["regulator"].Changes(ctx, h)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -32,9 +32,11 @@ func (c *Client) Prepare(ctx context.Context, events []trace.Event) (Pending, er
 	return p, nil
 }
 
-// CommitStatus looks a transaction up.
-func (c *Client) CommitStatus(ctx context.Context, txID string) (trace.BatchResult, error) {
-	return c.C.CommitStatus(ctx, txID)
+// CommitStatus looks a transaction up: from its block for identities that
+// may read blocks, from the chaincode's answer to its events for the
+// others (ledger.Client.Outcome).
+func (c *Client) CommitStatus(ctx context.Context, txID string, events []trace.Event) (trace.BatchResult, error) {
+	return c.C.Outcome(ctx, txID, events)
 }
 
 // Verify asks the ledger about a pack.

@@ -64,7 +64,7 @@ func ledgerContract(t *testing.T, l contractLedger, gtin, gln, run string) {
 			t.Fatalf("results %+v", res.Results)
 		}
 		first = txID
-		got, err := l.CommitStatus(ctx, txID)
+		got, err := l.CommitStatus(ctx, txID, []trace.Event{commission})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,8 +86,8 @@ func ledgerContract(t *testing.T, l contractLedger, gtin, gln, run string) {
 			t.Fatalf("results %+v, want rejected bad-event", res.Results)
 		}
 	})
-	t.Run("a transaction never sent is not found", func(t *testing.T) {
-		_, err := l.CommitStatus(ctx, uuid.NewString())
+	t.Run("a transaction never sent is not found, even with events another recorded", func(t *testing.T) {
+		_, err := l.CommitStatus(ctx, uuid.NewString(), []trace.Event{commission})
 		if !errors.Is(err, outbox.ErrTxNotFound) {
 			t.Fatalf("err %v, want ErrTxNotFound", err)
 		}

@@ -41,10 +41,10 @@ type Ledger interface {
 	// Prepare builds and signs a batch's transaction without sending it, so
 	// its ID can be stored first.
 	Prepare(ctx context.Context, events []trace.Event) (Pending, error)
-	// CommitStatus looks a transaction up: its block and per-event results,
-	// or an error wrapping ErrTxNotFound, ledger.ErrUnavailable or
-	// ledger.ErrCommitUnknown.
-	CommitStatus(ctx context.Context, txID string) (trace.BatchResult, error)
+	// CommitStatus looks a transaction up, given the events it was sent
+	// with: its block and per-event results, or an error wrapping
+	// ErrTxNotFound, ledger.ErrUnavailable or ledger.ErrCommitUnknown.
+	CommitStatus(ctx context.Context, txID string, events []trace.Event) (trace.BatchResult, error)
 }
 
 // Pending is a prepared, not yet sent, transaction.
@@ -107,6 +107,14 @@ type Config struct {
 	MinBackoff time.Duration // first retry delay while the ledger is down; 0 means 500ms
 	MaxBackoff time.Duration // longest retry delay; 0 means 1 minute
 	Idle       time.Duration // how often an idle engine looks for events enqueued by other processes; 0 means 10s
+	// RefreshEvery is how often a copy that cannot follow blocks (the
+	// identity may not read them: ledger.ErrPermissionDenied) is refreshed
+	// by a scoped snapshot; 0 means 5 minutes (DefaultRefreshEvery).
+	RefreshEvery time.Duration
+	// RefreshGap is how long such a copy waits after one of the engine's
+	// own batches commits before it refreshes, taking in the batches
+	// committed meanwhile; 0 means 15s (DefaultRefreshGap).
+	RefreshGap time.Duration
 	Now        func() time.Time
 }
 
@@ -120,6 +128,8 @@ type Engine struct {
 	mu     sync.Mutex
 	status Status
 	solo   int // claims to make one event at a time (after a whole batch was refused)
+
+	committed chan struct{} // a batch of this engine's settled (refresh.go); never blocks a sender
 }
 
 // New returns an engine; start it with Run or Drain.
@@ -142,11 +152,17 @@ func New(cfg Config) *Engine {
 	if cfg.Idle <= 0 {
 		cfg.Idle = 10 * time.Second
 	}
+	if cfg.RefreshEvery <= 0 {
+		cfg.RefreshEvery = DefaultRefreshEvery
+	}
+	if cfg.RefreshGap <= 0 {
+		cfg.RefreshGap = DefaultRefreshGap
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	seed := uint64(cfg.Now().UnixNano())
-	return &Engine{cfg: cfg, rand: rand.New(rand.NewPCG(seed, seed>>1|1))}
+	return &Engine{cfg: cfg, rand: rand.New(rand.NewPCG(seed, seed>>1|1)), committed: make(chan struct{}, 1)}
 }
 
 // Status returns the engine's current status.
@@ -322,7 +338,7 @@ func (e *Engine) Step(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	if c.Recovered && c.TxID != "" {
-		res, err := e.lookup(ctx, c.TxID)
+		res, err := e.lookup(ctx, c.TxID, c.Events)
 		switch {
 		case err == nil:
 			return e.settle(ctx, c, res)
@@ -343,10 +359,10 @@ func (e *Engine) Step(ctx context.Context) (int, error) {
 }
 
 // lookup asks for a transaction's commit status with a bounded wait.
-func (e *Engine) lookup(ctx context.Context, txID string) (trace.BatchResult, error) {
+func (e *Engine) lookup(ctx context.Context, txID string, events []trace.Event) (trace.BatchResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.Lease/2)
 	defer cancel()
-	return e.cfg.Ledger.CommitStatus(ctx, txID)
+	return e.cfg.Ledger.CommitStatus(ctx, txID, events)
 }
 
 // submit sends the claim's transaction (preparing it and storing its ID
@@ -452,6 +468,10 @@ func (e *Engine) settle(ctx context.Context, c store.Claim, res trace.BatchResul
 	e.status.LastSuccess = e.cfg.Now()
 	e.mu.Unlock()
 	e.settled(len(res.Results))
+	select {
+	case e.committed <- struct{}{}:
+	default: // a refresh is already due
+	}
 	e.report(ctx, nil, 0)
 	return len(c.Events), nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/medtrace/medtrace/internal/store"
+	"github.com/medtrace/medtrace/ledger"
 )
 
 // Checkpoint is the name of the checkpoint that tracks the ledger events
@@ -25,7 +26,10 @@ type Feed interface {
 	Snapshot(ctx context.Context, page func(c store.Changes, done, total int) error) error
 }
 
-// follow keeps the local copy fresh, reconnecting with backoff.
+// follow keeps the local copy fresh, reconnecting with backoff. An identity
+// the channel does not let read blocks (ledger.ErrPermissionDenied, told by
+// the error's type) refreshes its copy by scoped snapshots instead: that is
+// no outage, and it is neither reported nor retried as one.
 func (e *Engine) follow(ctx context.Context) error {
 	failures := 0
 	for {
@@ -43,6 +47,9 @@ func (e *Engine) follow(ctx context.Context) error {
 		}
 		if fatal(err) {
 			return err
+		}
+		if errors.Is(err, ledger.ErrPermissionDenied) {
+			return e.refresh(ctx)
 		}
 		failures++
 		t := time.NewTimer(e.backoff(failures))

@@ -228,8 +228,9 @@ func applyState(ctx context.Context, tx *sql.Tx, ev trace.Event, block int64, no
 	return err
 }
 
-// CommitStatus looks a transaction up.
-func (l *Ledger) CommitStatus(ctx context.Context, txID string) (trace.BatchResult, error) {
+// CommitStatus looks a transaction up by its ID (the fake keeps every
+// transaction's results, so it needs not the events).
+func (l *Ledger) CommitStatus(ctx context.Context, txID string, _ []trace.Event) (trace.BatchResult, error) {
 	if l.isDown() {
 		return trace.BatchResult{}, fmt.Errorf("fake ledger: %w", ledger.ErrUnavailable)
 	}
