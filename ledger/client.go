@@ -33,8 +33,11 @@ type Config struct {
 	// peer that requires mutual TLS (both or neither; the key must not be
 	// readable by group or others).
 	TLSCertFile, TLSKeyFile string
-	Channel                 string
-	Chaincode               string
+	// PeerMSPID is the gateway peer's organisation, when known: it tells a
+	// consortium's unreachable members from a refused request (endorsers.go).
+	PeerMSPID string
+	Channel   string
+	Chaincode string
 }
 
 // KeyPermissionError is returned when a private key file is readable by
@@ -236,7 +239,7 @@ func (p *Pending) Submit(ctx context.Context) (trace.BatchResult, error) {
 	txID := p.TxID()
 	tx, err := p.proposal.EndorseWithContext(ctx)
 	if err != nil {
-		return trace.BatchResult{}, classify(txID, err)
+		return trace.BatchResult{}, p.c.classifyEndorse(txID, err)
 	}
 	var res trace.BatchResult
 	if err := json.Unmarshal(tx.Result(), &res); err != nil {

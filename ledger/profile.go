@@ -32,6 +32,9 @@ type ProfilePeer struct {
 	Endpoint   string `json:"endpoint"`
 	ServerName string `json:"serverName"`
 	TLSCACert  string `json:"tlsCACert"`
+	// MSPID is the peer's organisation, when the profile names it (see
+	// Config.PeerMSPID).
+	MSPID string `json:"mspId,omitempty"`
 }
 
 // ProfileIdentity is a user's identity: its MSP, and the files of its
@@ -141,7 +144,7 @@ func (p *Profile) configOf(id ProfileIdentity) Config {
 		peer = *id.Peer
 	}
 	return Config{Endpoint: peer.Endpoint, ServerName: peer.ServerName, TLSCACertFile: peer.TLSCACert,
-		MSPID: id.MSPID, CertFile: id.Cert, KeyFile: id.Key, TLSCertFile: id.TLSCert, TLSKeyFile: id.TLSKey,
+		MSPID: id.MSPID, CertFile: id.Cert, KeyFile: id.Key, TLSCertFile: id.TLSCert, TLSKeyFile: id.TLSKey, PeerMSPID: peer.MSPID,
 		Channel: p.Channel, Chaincode: p.Chaincode}
 }
 
