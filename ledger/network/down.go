@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -171,4 +172,41 @@ func metric(body []byte, series string) (float64, bool) {
 		return v, err == nil
 	}
 	return 0, false
+}
+
+// StopComponent stops one process of the network in stateDir (say
+// "peer-distributor"; see Status's component names) by the PID in its pid
+// file, as Down does for all of them; the next Up starts it again. Tests
+// use it to take organisations off the network.
+func StopComponent(ctx context.Context, stateDir, component string) error {
+	cfg, err := Config{StateDir: stateDir}.normalize()
+	if err != nil {
+		return err
+	}
+	return withLock(ctx, cfg.StateDir, func() error {
+		l := layout{cfg.StateDir}
+		st, exists, err := loadState(l.root)
+		if err != nil {
+			return err
+		}
+		if !exists {
+			return fmt.Errorf("%w: %s", ErrNotCreated, l.root)
+		}
+		if !slices.Contains(componentsOf(topologyOf(st)), component) {
+			return fmt.Errorf("the network in %s has no component %q", l.root, component)
+		}
+		p, ok, err := readPidFile(l.pidFile(component))
+		if err != nil || !ok {
+			return err
+		}
+		if p.alive() {
+			if err := p.stop(ctx, stopGrace); err != nil {
+				return fmt.Errorf("stop %s: %w", component, err)
+			}
+		}
+		if err := os.Remove(l.pidFile(component)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		return nil
+	})
 }

@@ -262,3 +262,53 @@ func FreePortBase() (int, error) {
 	}
 	return 0, errors.New("no free block of ports on 127.0.0.1")
 }
+
+// ConsortiumTestPortBase is the port base of the checkout's consortium
+// test network (.state/ledger-consortium-test): 25 ports from it (see
+// TopologyConsortium), apart from the test and bench networks' blocks.
+const ConsortiumTestPortBase = 27350
+
+// LeaseConsortium is Lease for the consortium topology: the checkout's
+// .state/ledger-consortium-test (or MEDTRACE_LEDGER_CONSORTIUM_STATE, on
+// MEDTRACE_LEDGER_CONSORTIUM_PORT_BASE when set), started when it does not
+// run and stopped by the last lease given back when a test started it. It
+// always goes through the state directory (never a profile alone): the
+// consortium's tests stop and start its peers.
+func LeaseConsortium(ctx context.Context, log io.Writer) (n *Network, giveBack func(context.Context) error, err error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, nil, err
+	}
+	root, err := FindCheckout(wd)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg := Config{
+		StateDir:     os.Getenv(EnvConsortiumState),
+		PortBase:     ConsortiumTestPortBase,
+		FabricBin:    os.Getenv(EnvFabricBin),
+		ChaincodeDir: filepath.Join(root, "chaincode"),
+		Topology:     TopologyConsortium,
+		Log:          log,
+	}
+	if cfg.StateDir == "" {
+		cfg.StateDir = filepath.Join(root, ".state", "ledger-consortium-test")
+	}
+	if cfg.FabricBin == "" {
+		cfg.FabricBin = filepath.Join(root, "bin", "fabric")
+	}
+	if v := os.Getenv(EnvConsortiumPortBase); v != "" {
+		if cfg.PortBase, err = strconv.Atoi(v); err != nil {
+			return nil, nil, fmt.Errorf("%s=%q is not a port number", EnvConsortiumPortBase, v)
+		}
+	}
+	n, lease, err := acquire(ctx, cfg, root)
+	if err != nil {
+		return nil, nil, err
+	}
+	if n.Topology != TopologyConsortium {
+		_ = release(ctx, cfg, lease) // the error below is the one to report
+		return nil, nil, fmt.Errorf("%s holds a %s network, not a consortium", cfg.StateDir, n.Topology)
+	}
+	return n, func(ctx context.Context) error { return release(ctx, cfg, lease) }, nil
+}

@@ -19,6 +19,10 @@ const (
 	EnvFabricBin = "MEDTRACE_FABRIC_BIN"       // directory of the Fabric binaries
 	EnvChaincode = "MEDTRACE_CHAINCODE_DIR"    // chaincode module source
 	EnvTopology  = "MEDTRACE_LEDGER_TOPOLOGY"  // topology of a new network (single or consortium)
+	// EnvConsortiumState and EnvConsortiumPortBase place the consortium test
+	// network (LeaseConsortium).
+	EnvConsortiumState    = "MEDTRACE_LEDGER_CONSORTIUM_STATE"
+	EnvConsortiumPortBase = "MEDTRACE_LEDGER_CONSORTIUM_PORT_BASE"
 )
 
 // modulePath is the project's Go module, used to recognise a checkout.

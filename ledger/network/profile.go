@@ -21,9 +21,10 @@ type Profile struct {
 
 // PeerEndpoint is the gateway peer.
 type PeerEndpoint struct {
-	Endpoint   string `json:"endpoint"`   // host:port
-	ServerName string `json:"serverName"` // the name in the peer's TLS certificate
-	TLSCACert  string `json:"tlsCACert"`  // PEM file of the CA that issued it
+	Endpoint   string `json:"endpoint"`        // host:port
+	ServerName string `json:"serverName"`      // the name in the peer's TLS certificate
+	TLSCACert  string `json:"tlsCACert"`       // PEM file of the CA that issued it
+	MSPID      string `json:"mspId,omitempty"` // its organisation
 }
 
 // Identity is an X.509 identity from files; on the consortium also its
@@ -80,6 +81,7 @@ func profileFor(l layout, ports Ports) (Profile, error) {
 			Endpoint:   fmt.Sprintf("127.0.0.1:%d", ports.Peer),
 			ServerName: "peer0." + peerOrgDomain,
 			TLSCACert:  l.peerTLSCA(),
+			MSPID:      "PeerOrgMSP",
 		},
 		Identities:      map[string]Identity{},
 		GLNs:            map[string]string{},

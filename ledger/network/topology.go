@@ -301,7 +301,7 @@ func (u *upRun) profile() (Profile, error) {
 	peerOf := map[string]PeerEndpoint{}
 	for _, n := range u.peers() {
 		peerOf[n.Role] = PeerEndpoint{Endpoint: fmt.Sprintf("127.0.0.1:%d", n.Port), ServerName: n.ID,
-			TLSCACert: u.l.tlsCA(n.Domain)}
+			TLSCACert: u.l.tlsCA(n.Domain), MSPID: n.MSPID}
 	}
 	p.Peer = peerOf[u.gatewayPeer().Role]
 	withTLS := func(ids map[string]Identity, admin bool) {

@@ -34,6 +34,25 @@ func ForTest(tb testing.TB) *network.Network {
 	return n
 }
 
+// ConsortiumForTest returns the running consortium test network
+// (network.LeaseConsortium) for an integration test; it never skips. The
+// lease is given back when tb ends.
+func ConsortiumForTest(tb testing.TB) *network.Network {
+	tb.Helper()
+	n, giveBack, err := network.LeaseConsortium(tb.Context(), Log{tb})
+	if err != nil {
+		tb.Fatalf("networktest.ConsortiumForTest: %v", err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(tb.Context()), time.Minute)
+		defer cancel()
+		if err := giveBack(ctx); err != nil {
+			tb.Errorf("networktest.ConsortiumForTest: stopping the network: %v", err)
+		}
+	})
+	return n
+}
+
 // ClientsForTest is ForTest plus what every integration test does next: it
 // loads the network's connection profile, dials a client per role (closed
 // when tb ends) and configures the ledger from the profile (roles, company
