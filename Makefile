@@ -23,6 +23,9 @@ LEDGER_STATE ?= $(CURDIR)/.state/ledger
 # mix with the demo data of `make run` and both can run at once.
 LEDGER_TEST_STATE ?= $(CURDIR)/.state/ledger-test
 LEDGER_TEST_PORT_BASE ?= 27150
+# The consortium test network (ledger's TestConsortium starts it, the last test stops it):
+# 25 ports from LEDGER_TEST_PORT_BASE+200, so a fresh-check's copy stays apart too.
+LEDGER_CONSORTIUM_PORT_BASE ?= $(shell echo $$(($(LEDGER_TEST_PORT_BASE) + 200)))
 
 .PHONY: fonts all deps build run test vet bench fuzz clean package screenshots fabric ledgerctl ledger-up ledger-down fresh-check help lint vulncheck lint-tools lint-all growth
 
@@ -153,7 +156,8 @@ ledger-down: ledgerctl
 	$(LEDGERCTL) down --state $(LEDGER_STATE)
 
 ## test: vet, lint and vulncheck, then race-test every module (GUI tests run headless)
-## against the local ledger network, started here if it is not running and stopped after.
+## against the local ledger network, started here if it is not running and stopped after;
+## the ledger package's TestConsortium also starts and stops a consortium network of its own.
 test: deps fabric ledgerctl vet lint vulncheck
 	@set -e; started=0; \
 	if ! $(LEDGERCTL) status --state $(LEDGER_TEST_STATE) >/dev/null 2>&1; then \
@@ -162,7 +166,8 @@ test: deps fabric ledgerctl vet lint vulncheck
 	    $(LEDGERCTL) up --state $(LEDGER_TEST_STATE) --fabric-bin $(FABRIC_BIN); \
 	fi; \
 	trap 'if [ $$started = 1 ]; then echo "== ledger network down"; $(LEDGERCTL) down --if-unused --state $(LEDGER_TEST_STATE); fi' EXIT; \
-	export MEDTRACE_LEDGER_PROFILE=$(LEDGER_TEST_STATE)/connection.json MEDTRACE_FABRIC_BIN=$(CURDIR)/$(FABRIC_BIN); \
+	export MEDTRACE_LEDGER_PROFILE=$(LEDGER_TEST_STATE)/connection.json MEDTRACE_FABRIC_BIN=$(CURDIR)/$(FABRIC_BIN) \
+	  MEDTRACE_LEDGER_CONSORTIUM_PORT_BASE=$(LEDGER_CONSORTIUM_PORT_BASE); \
 	for m in $(MODULES); do \
 	  echo "== go test -race ($$m)"; (cd $$m && $(GO) test -race -count=1 -timeout 30m ./...); \
 	done
@@ -211,17 +216,21 @@ bench: deps fabric ledgerctl
 ## (GROWTH_STATE, ports from GROWTH_PORT_BASE), commissioning GROWTH_PACKS packs in batches of 100,
 ## 20 transactions in flight, for at most GROWTH_DURATION; a row per 250,000 packs (events/s, disk,
 ## peer memory, CPU per event), then a peer snapshot and its size. Rows also in GROWTH_STATE/growth.tsv.
-## Long and CPU-heavy: try `nice -n 10 make growth`.
+## Long and CPU-heavy: try `nice -n 10 make growth`. GROWTH_BLOOM=1 runs a peer whose LevelDB
+## has Bloom filters (tools/growth/bloompeer/build.sh builds it into bin/fabric-bloom).
 GROWTH_STATE ?= $(CURDIR)/.state/ledger-growth
 GROWTH_PORT_BASE ?= 29500
 GROWTH_PACKS ?= 10000000
 GROWTH_DURATION ?= 50m
+GROWTH_BLOOM ?=
+GROWTH_FABRIC_BIN := $(if $(GROWTH_BLOOM),bin/fabric-bloom,$(FABRIC_BIN))
 growth: deps fabric ledgerctl
 	@$(LEDGERCTL) down --state $(GROWTH_STATE) >/dev/null 2>&1 || true
 	rm -rf $(GROWTH_STATE)
-	@set -e; MEDTRACE_LEDGER_PORT_BASE=$(GROWTH_PORT_BASE) $(LEDGERCTL) up --state $(GROWTH_STATE) --fabric-bin $(FABRIC_BIN); \
+	$(if $(GROWTH_BLOOM),tools/growth/bloompeer/build.sh $(FABRIC_BIN) $(GROWTH_FABRIC_BIN))
+	@set -e; MEDTRACE_LEDGER_PORT_BASE=$(GROWTH_PORT_BASE) $(LEDGERCTL) up --state $(GROWTH_STATE) --fabric-bin $(GROWTH_FABRIC_BIN); \
 	trap '$(LEDGERCTL) down --state $(GROWTH_STATE)' EXIT; \
-	$(GO) run ./tools/growth --state $(GROWTH_STATE) --fabric-bin $(CURDIR)/$(FABRIC_BIN) \
+	$(GO) run ./tools/growth --state $(GROWTH_STATE) --fabric-bin $(CURDIR)/$(GROWTH_FABRIC_BIN) \
 	  --packs $(GROWTH_PACKS) --duration $(GROWTH_DURATION) --out $(GROWTH_STATE)/growth.tsv
 
 ## fuzz: fuzz every parser target of every module for FUZZTIME each (default 1m).
