@@ -58,6 +58,7 @@ func TestConsortium(t *testing.T) {
 	t.Run("own peers", func(t *testing.T) { testOwnPeers(t, e) })
 	t.Run("mutual TLS", func(t *testing.T) { testMutualTLS(t, e) })
 	t.Run("members down", func(t *testing.T) { testMembersDown(t, e) })
+	t.Run("snapshot join", func(t *testing.T) { testSnapshotJoin(t, e) })
 }
 
 // testOwnPeers: each role's client names its organisation's peer, and
@@ -128,7 +129,9 @@ func closeClient(t *testing.T, c *ledger.Client) {
 
 // testMembersDown stops the distributor's peer (3 of 4 members left: a
 // majority), then the pharmacy's (2 of 4: none), by PID, while the
-// manufacturer's outbox syncs; then starts them again.
+// manufacturer's outbox syncs; then starts them again. On a network a
+// new member joined (testSnapshotJoin, an earlier run) it stops that
+// member's peer with the pharmacy's: 2 of 5.
 func testMembersDown(t *testing.T, e *env) {
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
 	defer cancel()
@@ -157,8 +160,20 @@ func testMembersDown(t *testing.T, e *env) {
 		t.Fatalf("with 3 of 4 members: %s (%s)", got, res.Results[0].Message)
 	}
 
-	if err := network.StopComponent(ctx, e.n.StateDir, "peer-pharmacy"); err != nil {
+	status, err := network.StatusOf(ctx, network.Config{StateDir: e.n.StateDir})
+	if err != nil {
 		t.Fatal(err)
+	}
+	for _, c := range status.Components {
+		switch c.Name {
+		case "peer-manufacturer", "peer-regulator", "peer-distributor":
+			continue
+		}
+		if strings.HasPrefix(c.Name, "peer-") {
+			if err := network.StopComponent(ctx, e.n.StateDir, c.Name); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	s, err := store.Open(ctx, t.TempDir(), store.Options{})
 	if err != nil {
@@ -288,4 +303,68 @@ func fabricBin(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return filepath.Join(root, "bin", "fabric")
+}
+
+// testSnapshotJoin admits a new member and joins its peer from a snapshot
+// (network.JoinMember): the new peer answers for a pack recorded before
+// the snapshot and commits the blocks after it. On a network it joined
+// before, JoinMember returns at once and the checks run all the same.
+func testSnapshotJoin(t *testing.T, e *env) {
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
+	defer cancel()
+	gtin, before := e.gtin(504), e.serial()
+	if _, err := e.c["manufacturer"].Submit(ctx, []trace.Event{e.commission(gtin, before, "CONS4", "2031-01-31")}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := network.JoinMember(ctx, network.Config{StateDir: e.n.StateDir, FabricBin: fabricBin(t), Log: networktest.Log{TB: t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.SnapshotBytes > 0 {
+		t.Logf("snapshot at block %d: %d bytes, taken in %s; the peer started and joined from it in %s, ran the chaincode %s later",
+			res.SnapshotBlock, res.SnapshotBytes, res.SnapshotTime, res.JoinTime, res.ReadyTime)
+	}
+	// The regulator's user, through the new member's peer.
+	cfg, err := e.p.Config("regulator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Endpoint, cfg.ServerName, cfg.TLSCACertFile, cfg.PeerMSPID = res.Peer.Endpoint, res.Peer.ServerName, res.Peer.TLSCACert, res.Peer.MSPID
+	c, err := ledger.Dial(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeClient(t, c)
+	v, err := c.Verify(ctx, gtin, before, "CONS4", "2031-01-31")
+	if err != nil {
+		t.Fatalf("the new peer, for a pack recorded before its snapshot: %v", err)
+	}
+	if v.Status != trace.PackActive {
+		t.Fatalf("the new peer, for a pack recorded before its snapshot: %s, want active", v.Status)
+	}
+	// A block after the snapshot reaches the new peer.
+	after := e.serial()
+	r, err := e.c["manufacturer"].Submit(ctx, []trace.Event{e.commission(gtin, after, "CONS4", "2031-01-31")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		h, err := network.PeerHeight(ctx, e.n.StateDir, res.Component)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h > r.Block {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the new peer's height is %d; block %d never reached it", h, r.Block)
+		case <-tick.C:
+		}
+	}
+	if v, err := c.Verify(ctx, gtin, after, "CONS4", "2031-01-31"); err != nil || v.Status != trace.PackActive {
+		t.Fatalf("the new peer, for a pack recorded after it joined: %+v, %v", v, err)
+	}
 }

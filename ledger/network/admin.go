@@ -122,7 +122,12 @@ func (u *upRun) peersHealthy(ctx context.Context) error {
 // single network's peer, the consortium's regulator's.
 func (u *upRun) gatewayPeer() peerNode {
 	ps := u.peers()
-	return ps[len(ps)-1]
+	for _, p := range ps {
+		if p.Role == "regulator" {
+			return p
+		}
+	}
+	return ps[0]
 }
 
 // joined reports whether a node has joined the channel (the single

@@ -21,7 +21,7 @@ func down(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	cs := componentsOf(topologyOf(st))
+	cs := (&upRun{cfg: cfg, l: l, st: st, topo: topologyOf(st), ports: portsOf(topologyOf(st), st.PortBase)}).componentNames()
 	var errs []error
 	stopped := 0
 	for i := len(cs) - 1; i >= 0; i-- {
@@ -122,7 +122,7 @@ func StatusOf(ctx context.Context, cfg Config) (Status, error) {
 	u := &upRun{cfg: cfg, l: l, st: st, topo: s.Topology, ports: s.Ports}
 	gw := u.gatewayPeer()
 	gwRunning := false
-	for _, c := range componentsOf(s.Topology) {
+	for _, c := range u.componentNames() {
 		cs := ComponentStatus{Name: c, Log: l.logFile(c)}
 		p, ok, err := readPidFile(l.pidFile(c))
 		if err == nil && ok {
@@ -192,7 +192,8 @@ func StopComponent(ctx context.Context, stateDir, component string) error {
 		if !exists {
 			return fmt.Errorf("%w: %s", ErrNotCreated, l.root)
 		}
-		if !slices.Contains(componentsOf(topologyOf(st)), component) {
+		u := &upRun{cfg: cfg, l: l, st: st, topo: topologyOf(st), ports: portsOf(topologyOf(st), st.PortBase)}
+		if !slices.Contains(u.componentNames(), component) {
 			return fmt.Errorf("the network in %s has no component %q", l.root, component)
 		}
 		p, ok, err := readPidFile(l.pidFile(component))

@@ -16,15 +16,17 @@ type state struct {
 	PortBase int    `json:"portBase"`
 	Topology string `json:"topology,omitempty"` // "" is TopologySingle
 	// Joined names the consortium's nodes joined to the channel.
-	Joined         map[string]bool `json:"joined,omitempty"`
-	OrdererJoined  bool            `json:"ordererJoined"`
-	PeerJoined     bool            `json:"peerJoined"`
-	PackageID      string          `json:"packageId,omitempty"`         // the committed chaincode package
-	Sequence       int             `json:"sequence,omitempty"`          // its definition's sequence
-	ChaincodeSHA   string          `json:"chaincodeSha256,omitempty"`   // the binary the chaincode process runs
-	SourceFP       string          `json:"sourceFingerprint,omitempty"` // the chaincode source it was built from
-	ProfileWritten bool            `json:"profileWritten"`
-	Configured     bool            `json:"configured,omitempty"` // the ledger's roles, prefixes and GLNs were set
+	Joined map[string]bool `json:"joined,omitempty"`
+	// NewMembers are the organisations JoinMember admitted (Joiner's name).
+	NewMembers     []string `json:"newMembers,omitempty"`
+	OrdererJoined  bool     `json:"ordererJoined"`
+	PeerJoined     bool     `json:"peerJoined"`
+	PackageID      string   `json:"packageId,omitempty"`         // the committed chaincode package
+	Sequence       int      `json:"sequence,omitempty"`          // its definition's sequence
+	ChaincodeSHA   string   `json:"chaincodeSha256,omitempty"`   // the binary the chaincode process runs
+	SourceFP       string   `json:"sourceFingerprint,omitempty"` // the chaincode source it was built from
+	ProfileWritten bool     `json:"profileWritten"`
+	Configured     bool     `json:"configured,omitempty"` // the ledger's roles, prefixes and GLNs were set
 }
 
 func loadState(dir string) (state, bool, error) {

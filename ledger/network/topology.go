@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -100,10 +101,7 @@ func (u *upRun) orderers() []ordererNode {
 	for i := range consortiumOrderers {
 		name := fmt.Sprintf("orderer%d", i)
 		base := u.st.PortBase + 4*i
-		roots := []string{u.l.ordererTLSCA()}
-		for _, o := range Orgs() {
-			roots = append(roots, u.l.tlsCA(o.Domain))
-		}
+		roots := append([]string{u.l.ordererTLSCA()}, u.memberTLSCAs()...)
 		out = append(out, ordererNode{
 			Name: name, Dir: filepath.Join(u.l.ordererOrgDir(), "orderers", name+".orderer.medtrace.test"),
 			Port: base, AdminPort: base + 1, ClusterPort: base + 2, OperationsPort: base + 3,
@@ -114,16 +112,13 @@ func (u *upRun) orderers() []ordererNode {
 	return out
 }
 
-// peers are the peer nodes of the network in l; the last one is the
-// regulator's on the consortium (it answers `up`'s checks).
+// peers are the peer nodes of the network in l: on the consortium, the
+// founding members' in Orgs' order, then a joiner's (JoinMember).
 func (u *upRun) peers() []peerNode {
 	if u.topo != TopologyConsortium {
 		return []peerNode{newRenderData(u.l, u.ports).Peer}
 	}
-	var roots []string
-	for _, o := range Orgs() {
-		roots = append(roots, u.l.tlsCA(o.Domain))
-	}
+	roots := u.memberTLSCAs()
 	var out []peerNode
 	for j, o := range Orgs() {
 		base := u.st.PortBase + consortiumPeerBase + 3*j
@@ -136,7 +131,26 @@ func (u *upRun) peers() []peerNode {
 			ClientAuth: true, ClientRootCAs: roots,
 		})
 	}
+	if slices.Contains(u.st.NewMembers, Joiner().Name) {
+		out = append(out, u.joinerNode())
+	}
 	return out
+}
+
+// componentNames lists the network's components in start order; Down
+// stops them in reverse.
+func (u *upRun) componentNames() []string {
+	if u.topo != TopologyConsortium {
+		return components()
+	}
+	var cs []string
+	for _, o := range u.orderers() {
+		cs = append(cs, o.Name)
+	}
+	for _, p := range u.peers() {
+		cs = append(cs, p.Name)
+	}
+	return append(cs, compChaincode)
 }
 
 // peerNamed and ordererNamed find a node by its component name.
@@ -225,7 +239,7 @@ func (u *upRun) writeChaincodeClientCAs() error {
 		return nil
 	}
 	var b []byte
-	for _, o := range Orgs() {
+	for _, o := range u.memberOrgs() {
 		pem, err := os.ReadFile(u.l.tlsCA(o.Domain))
 		if err != nil {
 			return err

@@ -206,7 +206,7 @@ func up(ctx context.Context, cfg Config) (*Network, error) {
 
 	procs := map[string]proc{}
 	allAlive := true
-	for _, c := range componentsOf(u.topo) {
+	for _, c := range u.componentNames() {
 		p, ok, err := readPidFile(u.l.pidFile(c))
 		if err != nil || !ok || !p.alive() {
 			allAlive = false
