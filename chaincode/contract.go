@@ -271,3 +271,32 @@ func (c *Contract) Export(ctx contractapi.TransactionContextInterface, bookmark 
 	}
 	return encode(&pg)
 }
+
+// ReportAlert keeps an alert a member's station reports (an event it
+// queued came back refused), one per refused event ID, and returns the
+// alert kept as JSON (record.ReportAlert).
+func (c *Contract) ReportAlert(ctx contractapi.TransactionContextInterface, reportJSON string) (string, error) {
+	tx, err := c.txOf(ctx)
+	if err != nil {
+		return "", err
+	}
+	a, err := record.ReportAlert(ctx.GetStub(), tx, []byte(reportJSON))
+	if err != nil {
+		return "", err
+	}
+	return encode(&a)
+}
+
+// Alerts returns one page of the alerts stations reported, for the
+// regulator, as JSON. Start with an empty bookmark.
+func (c *Contract) Alerts(ctx contractapi.TransactionContextInterface, bookmark string, pageSize int) (string, error) {
+	tx, err := c.txOf(ctx)
+	if err != nil {
+		return "", err
+	}
+	p, err := record.Alerts(ctx.GetStub(), stubPager{ctx.GetStub()}, tx, bookmark, pageSize)
+	if err != nil {
+		return "", err
+	}
+	return encode(&p)
+}

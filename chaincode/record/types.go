@@ -57,6 +57,8 @@ type (
 	Recall       = trace.Recall
 	Page         = trace.Page
 	Emission     = trace.Emission
+	LedgerAlert  = trace.LedgerAlert
+	AlertPage    = trace.AlertPage
 	Party        = trace.Party
 )
 
