@@ -181,9 +181,7 @@ func dynamicKeys() []string {
 		ReasonInTransit, ReasonSample, ReasonExported, ReasonAlert, ReasonNotVerified, ReasonNotConnected, ReasonNotOnLedger} {
 		keys = append(keys, "reason."+r)
 	}
-	for _, k := range []trace.Kind{trace.KindCommission, trace.KindPack, trace.KindUnpack, trace.KindShip,
-		trace.KindReceive, trace.KindDispense, trace.KindUndoDispense, trace.KindDestroy, trace.KindStolen,
-		trace.KindRecall, trace.KindSample, trace.KindExport, trace.KindInspect} {
+	for _, k := range trace.Kinds() {
 		keys = append(keys, "kind."+string(k))
 	}
 	for _, r := range []string{RolePharmacist, RoleWarehouse, RoleInspector, RoleManufacturer} {
@@ -245,21 +243,29 @@ func dynamicKeys() []string {
 func hasTranslation(key string) bool { return lang.L(key) != key }
 
 // alertText words a ledger alert or refusal in the user's language by its
-// stable code (trace/reasons.go); the ledger's own sentence, which names
-// the particulars (dates, places, batches), follows as detail. A code
-// without a translation shows the ledger's sentence alone.
+// stable code (trace/reasons.go) alone: the ledger's own sentence is
+// English, and stays in the details (the log, the CSV exports). A code
+// this version has no translation for shows the ledger's sentence.
 func alertText(code, message string) string {
 	key := "alert." + code
-	if !hasTranslation(key) {
-		if message == "" {
-			return code
-		}
-		return message
-	}
-	if message == "" {
+	switch {
+	case hasTranslation(key):
 		return tr(key)
+	case message == "":
+		return code
 	}
-	return tr("alert.detail", map[string]any{"Text": tr(key), "Detail": message})
+	return message
+}
+
+// alertDetail is alertText with the sentence as detail, for what the user
+// corrects in a form (an event the ledger would refuse for its form): the
+// sentence says which field is wrong and how.
+func alertDetail(code, message string) string {
+	text := alertText(code, message)
+	if message == "" || text == message {
+		return text
+	}
+	return tr("alert.detail", map[string]any{"Text": text, "Detail": message})
 }
 
 // problemText words a parser problem in the user's language by its stable
@@ -302,7 +308,7 @@ func errorText(err error) string {
 	case errors.As(err, &fe):
 		return fe.msg
 	case errors.As(err, &be):
-		return alertText(be.Reason.Code, be.Reason.Message)
+		return alertDetail(be.Reason.Code, be.Reason.Message)
 	case errors.Is(err, errNotConnected):
 		return tr("error.notconnected")
 	case errors.Is(err, context.DeadlineExceeded):

@@ -44,6 +44,7 @@ type queueScreen struct {
 	requeueOne *widget.Button // nil without a Requeuer
 	requeueAll *widget.Button // nil without a Requeuer
 	selected   int            // the list's selected row, -1 if none
+	detail     *widget.Label  // the selected refusal's details: the ledger's own sentence
 	last       SyncReport
 	queued     *QueueCounts // the latest counts read, nil before the first
 }
@@ -111,11 +112,15 @@ func newQueueScreen(u *ui) *queueScreen {
 		q.requeueAll.Disable()
 		buttons.Add(q.requeueOne)
 		buttons.Add(q.requeueAll)
-		q.list.OnSelected = func(id widget.ListItemID) { q.selected = id; q.refreshButtons() }
-		q.list.OnUnselected = func(widget.ListItemID) { q.selected = -1; q.refreshButtons() }
 	}
+	q.detail = widget.NewLabel("")
+	q.detail.Wrapping = fyne.TextWrapWord
+	q.detail.Importance = widget.LowImportance
+	q.detail.Hide()
+	q.list.OnSelected = func(id widget.ListItemID) { q.selected = id; q.refreshButtons() }
+	q.list.OnUnselected = func(widget.ListItemID) { q.selected = -1; q.refreshButtons() }
 	top := container.NewVBox(container.NewGridWithColumns(4, cells...), q.bar, q.state, buttons)
-	q.root = container.NewBorder(top, nil, nil, nil, container.NewBorder(heading(tr("queue.events")), nil, nil, nil, q.list))
+	q.root = container.NewBorder(top, q.detail, nil, nil, container.NewBorder(heading(tr("queue.events")), nil, nil, nil, q.list))
 	q.apply(u.lastSync)
 	return q
 }
@@ -159,8 +164,9 @@ func (q *queueScreen) eventLine(e QueuedEvent) string {
 		}
 		return base + " · " + tr("queue.tx", map[string]any{"Tx": e.TxID, "Block": f.number(int64(e.Block))})
 	case "rejected", "conflict":
-		// The refusal in the user's language by its reason code, the
-		// ledger's sentence (which names the particulars) as detail.
+		// The refusal in the user's language by its reason code; the
+		// ledger's sentence (English, naming the particulars) is the
+		// selected event's detail line (showDetail) and in the export.
 		code := e.Reason
 		if code == "" && e.State == "conflict" {
 			code = "conflict"
@@ -211,6 +217,7 @@ func (q *queueScreen) reload() {
 // refreshButtons enables the re-queue buttons when there is something to
 // re-queue.
 func (q *queueScreen) refreshButtons() {
+	q.showDetail()
 	if q.requeueOne == nil {
 		return
 	}
@@ -223,6 +230,23 @@ func (q *queueScreen) refreshButtons() {
 		q.requeueAll.Enable()
 	} else {
 		q.requeueAll.Disable()
+	}
+}
+
+// showDetail shows the selected refused event's details: the ledger's own
+// sentence, which names the particulars (where, when, which batch).
+func (q *queueScreen) showDetail() {
+	text := ""
+	if q.selected >= 0 && q.selected < len(q.events) {
+		if e := q.events[q.selected]; e.Message != "" && (e.State == "rejected" || e.State == "conflict") {
+			text = tr("queue.detail", map[string]any{"Text": e.Message})
+		}
+	}
+	q.detail.SetText(text)
+	if text == "" {
+		q.detail.Hide()
+	} else {
+		q.detail.Show()
 	}
 }
 

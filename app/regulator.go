@@ -4,20 +4,25 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/medtrace/medtrace/trace"
 )
 
 // regulatorScreen is the regulator's desk, a tab of the inspector's role
 // (inspectors act for the regulator and sign with its identity): the
-// consortium's members, the recall orders, and the alerts this station saw,
-// with filters and a CSV export.
+// consortium's members, the recall orders (a selected one can be
+// withdrawn), and the alerts this station saw, with filters and a CSV
+// export.
 type regulatorScreen struct {
 	u    *ui
 	root fyne.CanvasObject
@@ -30,6 +35,11 @@ type regulatorScreen struct {
 	recalls      []RecallOrder
 	recallList   *widget.List
 	recallStatus *widget.Label
+	recallSel    int // the selected recall order, -1 for none
+	withdrawBtn  *widget.Button
+	// withdrawal is the open withdrawal dialog's reason and its answer
+	// (nil when none is open).
+	withdrawal *withdrawDialog
 
 	alerts      []AlertRecord
 	alertSeq    int // the latest alert query; older answers arriving late are dropped
@@ -66,9 +76,21 @@ func newRegulatorScreen(u *ui) *regulatorScreen {
 			o.(*widget.Label).SetText(tr("reg.recall.item", map[string]any{"GTIN": rc.GTIN, "Batch": rc.Batch,
 				"Reason": orDash(rc.Reason), "When": u.f.dateTime(rc.Time), "Block": u.f.number(int64(rc.Block))}))
 		})
-	withdraw := widget.NewLabel(tr("reg.recall.withdraw"))
-	withdraw.Wrapping = fyne.TextWrapWord
-	withdraw.Importance = widget.LowImportance
+	r.recallSel = -1
+	r.withdrawBtn = widget.NewButtonWithIcon(tr("reg.recall.withdraw.button"), theme.ContentUndoIcon(), r.withdrawRecall)
+	r.withdrawBtn.Disable()
+	r.recallList.OnSelected = func(id widget.ListItemID) {
+		r.recallSel = id
+		r.withdrawBtn.Enable()
+	}
+	r.recallList.OnUnselected = func(widget.ListItemID) {
+		r.recallSel = -1
+		r.withdrawBtn.Disable()
+	}
+	withdrawNote := widget.NewLabel(tr("reg.recall.withdraw"))
+	withdrawNote.Wrapping = fyne.TextWrapWord
+	withdrawNote.Importance = widget.LowImportance
+	withdraw := container.NewBorder(nil, nil, nil, r.withdrawBtn, withdrawNote)
 
 	r.alertStatus = widget.NewLabel("")
 	kinds := []string{tr("reg.alerts.kind.all")}
@@ -217,6 +239,9 @@ func (r *regulatorScreen) reloadRecalls() {
 				return
 			}
 			r.recalls = rs
+			r.recallList.UnselectAll()
+			r.recallSel = -1
+			r.withdrawBtn.Disable()
 			r.recallStatus.SetText(trN("reg.recalls.count", len(rs), map[string]any{"N": u.f.number(int64(len(rs)))}))
 			r.recallList.Refresh()
 		})
@@ -313,6 +338,92 @@ func (r *regulatorScreen) exportAlerts() {
 				showInfo(u.w, tr("reg.alerts.export"), trN("reg.alerts.exported", len(as), map[string]any{"Path": path, "N": u.f.number(int64(len(as)))}))
 				u.status(map[string]any{"event": "export", "path": path, "alerts": len(as)})
 			})
+		})
+	})
+}
+
+// withdrawDialog is the open withdrawal confirmation: the reason asked for
+// and the function that answers it (as its buttons do).
+type withdrawDialog struct {
+	reason *widget.Entry
+	answer func(ok bool)
+}
+
+// withdrawRecall asks to confirm the withdrawal of the selected recall
+// order, with its reason, and queues it.
+func (r *regulatorScreen) withdrawRecall() {
+	u := r.u
+	title := tr("reg.recall.withdraw.button")
+	if r.recallSel < 0 || r.recallSel >= len(r.recalls) {
+		return
+	}
+	if u.cfg.Queue == nil {
+		u.showError(title, errors.New(tr("notconnected.queue")))
+		return
+	}
+	rc := r.recalls[r.recallSel]
+	reason := widget.NewEntry()
+	reason.SetPlaceHolder(tr("reg.recall.withdraw.reason.placeholder"))
+	reason.Validator = func(s string) error {
+		if s = strings.TrimSpace(s); s == "" || len(s) > trace.MaxNote {
+			return fieldErr("reg.recall.withdraw.noreason", map[string]any{"Max": trace.MaxNote})
+		}
+		return nil
+	}
+	msg := widget.NewLabel(tr("reg.recall.withdraw.confirm", map[string]any{"GTIN": rc.GTIN, "Batch": rc.Batch, "Reason": orDash(rc.Reason)}))
+	msg.Wrapping = fyne.TextWrapWord
+	wd := &withdrawDialog{reason: reason}
+	d := dialog.NewForm(title, title, tr("man.cancel"),
+		[]*widget.FormItem{widget.NewFormItem("", msg), widget.NewFormItem(tr("reg.recall.withdraw.reason"), reason)},
+		func(ok bool) {
+			r.withdrawal = nil
+			u.status(map[string]any{"event": "confirm", "ok": ok})
+			if ok {
+				r.queueWithdrawal(rc, strings.TrimSpace(reason.Text))
+			}
+		}, u.w)
+	wd.answer = func(ok bool) {
+		if ok {
+			d.Submit() // nothing while the reason is not valid: the button is disabled
+			return
+		}
+		d.Hide()
+	}
+	d.Resize(fyne.NewSize(600, 320))
+	r.withdrawal = wd
+	d.Show()
+	u.w.Canvas().Focus(reason)
+	u.status(map[string]any{"event": "confirm", "state": "asked"})
+}
+
+// queueWithdrawal queues the withdrawal of recall order rc, with reason.
+func (r *regulatorScreen) queueWithdrawal(rc RecallOrder, reason string) {
+	u := r.u
+	title := tr("reg.recall.withdraw.button")
+	ev := trace.Event{Kind: trace.KindWithdrawRecall, Time: u.now().UTC(), GTIN: rc.GTIN, Batch: rc.Batch, Note: reason}
+	if validGLN(u.set.Location) {
+		ev.Location = u.set.Location
+	}
+	if err := ev.Check(); err != nil {
+		u.showError(title, err)
+		return
+	}
+	ev = ev.WithContentID()
+	r.withdrawBtn.Disable()
+	u.goTask(func(ctx context.Context) {
+		err := u.cfg.Queue.Enqueue(ctx, ev)
+		u.do(func() {
+			if r.recallSel >= 0 {
+				r.withdrawBtn.Enable()
+			}
+			if err != nil {
+				u.showError(title, err)
+				u.play(SoundFailure)
+				return
+			}
+			r.recallStatus.SetText(tr("reg.recall.withdraw.queued", map[string]any{"GTIN": rc.GTIN, "Batch": rc.Batch}))
+			u.play(SoundSuccess)
+			u.status(map[string]any{"event": "regulator", "queued": string(ev.Kind), "gtin": rc.GTIN, "batch": rc.Batch})
 		})
 	})
 }

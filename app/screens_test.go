@@ -393,11 +393,24 @@ func TestQueueScreen(t *testing.T) {
 		t.Fatalf("counts pending=%s rejected=%s", q.counts["pending"].Text, q.counts["rejected"].Text)
 	}
 	lines := []string{q.eventLine(q.events[0]), q.eventLine(q.events[1]), q.eventLine(q.events[2]), q.eventLine(q.events[3])}
-	wants := []string{"tx tx0123456789 (block 77)", "This pack was already dispensed — dispensed at 4012345000016", "pending · 3 attempts", "recorded · tx tx9876543210"}
+	wants := []string{"tx tx0123456789 (block 77)", "rejected · This pack was already dispensed", "pending · 3 attempts", "recorded · tx tx9876543210"}
 	for i, w := range wants {
 		if !strings.Contains(lines[i], w) {
 			t.Errorf("line %d %q lacks %q", i, lines[i], w)
 		}
+	}
+	// The refusal by its code on the list; the ledger's sentence is the
+	// selected event's detail line.
+	if strings.Contains(lines[1], "4012345000016") || q.detail.Text != "" {
+		t.Errorf("line %q, detail %q: the ledger's sentence before a selection", lines[1], q.detail.Text)
+	}
+	q.list.Select(1)
+	if want := "The ledger's words: dispensed at 4012345000016 on 2026-11-20"; q.detail.Text != want {
+		t.Errorf("detail %q, want %q", q.detail.Text, want)
+	}
+	q.list.Select(0)
+	if q.detail.Text != "" {
+		t.Errorf("detail %q of a recorded event", q.detail.Text)
 	}
 	fx.u.reportSync(SyncReport{Syncing: true, Done: 25, Total: 100})
 	fx.settle()
