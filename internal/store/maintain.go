@@ -74,16 +74,16 @@ func (m Maintenance) withDefaults() Maintenance {
 // Run checks and backs up the database on m's schedule until ctx ends,
 // then returns ctx's error. The caller owns it: start it once per process
 // (go s.Run(ctx, m)) and cancel ctx before Close. It first reads the file
-// into the operating system's cache (Warm; reported as "warm", with the
-// file as Path), then does what is due, then sleeps on a timer (at most an
-// hour at a time, so a clock change is noticed). Outcomes go to m.Report.
+// into the operating system's cache (Warm, reported as "warm"), then does
+// what is due, then sleeps on a timer (at most an hour at a time, so a
+// clock change is noticed). Outcomes go to m.Report.
 func (s *Store) Run(ctx context.Context, m Maintenance) error {
 	_, err := s.Warm(ctx)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	if m.Report != nil {
-		m.Report(MaintenanceResult{Op: "warm", At: s.now(), Path: s.path, Err: err})
+		m.Report(MaintenanceResult{Op: "warm", At: s.now(), Err: err})
 	}
 	for {
 		next := s.Maintain(ctx, m)
