@@ -195,15 +195,19 @@ fresh-check:
 ## earlier runs filled would not compare), with LEDGER_BENCHTIME transactions per row:
 ## enough that filling and draining the pipeline of transactions in flight is a small
 ## part. MEDTRACE_LEDGER_PROFILE benchmarks a running network instead.
+## LEDGER_BENCH_TOPOLOGY=consortium runs the ledger's benchmarks on a new consortium network
+## (a peer per member, three orderers, majority endorsement, mutual TLS; docs/ledger-network.md).
 LEDGER_BENCH_STATE ?= $(CURDIR)/.state/ledger-bench
 LEDGER_BENCH_PORT_BASE ?= 27250
+LEDGER_BENCH_TOPOLOGY ?=
 LEDGER_BENCHTIME ?= 200x
 ZXING_DEB_VERSION := 1.4.0-3+b1
 bench: deps fabric ledgerctl
 	@$(LEDGERCTL) down --state $(LEDGER_BENCH_STATE) >/dev/null 2>&1 || true
 	rm -rf $(LEDGER_BENCH_STATE)
 	@set -e; export MEDTRACE_LEDGER_STATE=$(LEDGER_BENCH_STATE) MEDTRACE_LEDGER_PORT_BASE=$(LEDGER_BENCH_PORT_BASE) \
-	  MEDTRACE_FABRIC_BIN=$(CURDIR)/$(FABRIC_BIN); \
+	  MEDTRACE_FABRIC_BIN=$(CURDIR)/$(FABRIC_BIN) MEDTRACE_LEDGER_BENCH_TOPOLOGY=$(LEDGER_BENCH_TOPOLOGY) \
+	  MEDTRACE_LEDGER_CONSORTIUM_STATE=$(LEDGER_BENCH_STATE) MEDTRACE_LEDGER_CONSORTIUM_PORT_BASE=$(LEDGER_BENCH_PORT_BASE); \
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(LEDGER_BENCHTIME) ./ledger/; \
 	$(GO) test -p 1 -run '^$$' -bench . -benchmem $$($(GO) list ./... | grep -v '/ledger$$'); \
 	cd chaincode && $(GO) test -p 1 -run '^$$' -bench . -benchmem ./...

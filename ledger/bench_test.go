@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/medtrace/medtrace/ledger/network"
 	"github.com/medtrace/medtrace/trace"
 )
 
@@ -223,12 +224,19 @@ const benchChaincodeTag = "benchchaincode"
 // The network must be a new one (MEDTRACE_LEDGER_STATE, as make bench
 // sets): a running network, or a state directory whose chaincode was
 // built from the same source without the tag, keeps the production
-// chaincode, and BenchmarkPutRaw then fails saying so.
+// chaincode, and BenchmarkPutRaw then fails saying so. With
+// MEDTRACE_LEDGER_BENCH_TOPOLOGY=consortium the benchmarks run on the
+// consortium network instead (MEDTRACE_LEDGER_CONSORTIUM_STATE, as `make
+// bench LEDGER_BENCH_TOPOLOGY=consortium` sets), where every transaction,
+// the baseline's too, needs a majority of the members' endorsements.
 func benchSetup(b *testing.B) *env {
 	b.Helper()
 	flags := os.Getenv("GOFLAGS")
 	if !strings.Contains(flags, "-tags="+benchChaincodeTag) {
 		b.Setenv("GOFLAGS", strings.TrimSpace(flags+" -tags="+benchChaincodeTag))
+	}
+	if os.Getenv("MEDTRACE_LEDGER_BENCH_TOPOLOGY") == network.TopologyConsortium {
+		return consortiumSetup(b)
 	}
 	return setup(b)
 }
@@ -243,10 +251,10 @@ func rawSize() int {
 
 func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
 
-// cpuMeter reads the CPU time the network's processes (orderer, peer,
-// chaincode) and this client have used, from their pid files and /proc
-// (Linux). Per-event CPU is what bounds throughput on a shared machine,
-// whatever the load.
+// cpuMeter reads the CPU time the network's processes (orderers, peers,
+// chaincode; on the consortium each kind summed over its processes) and
+// this client have used, from their pid files and /proc (Linux). Per-event
+// CPU is what bounds throughput on a shared machine, whatever the load.
 type cpuMeter struct {
 	dir   string
 	start map[string]float64
@@ -258,15 +266,23 @@ func newCPUMeter(e *env) *cpuMeter {
 
 func (m *cpuMeter) read() map[string]float64 {
 	out := map[string]float64{}
-	for _, name := range []string{"orderer", "peer", "chaincode", "client"} {
-		pid := "self" // the client: this test binary (gateway client, signing)
-		if name != "client" {
-			b, err := os.ReadFile(filepath.Join(m.dir, name+".pid"))
-			if err != nil {
-				continue
-			}
-			pid = strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0])
+	pids := map[string]string{"self": "client"} // the client: this test binary (gateway client, signing)
+	files, _ := filepath.Glob(filepath.Join(m.dir, "*.pid"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
 		}
+		// orderer0..2 count as "orderer", peer-ROLE as "peer".
+		name := strings.TrimSuffix(filepath.Base(f), ".pid")
+		for _, kind := range []string{"orderer", "peer", "chaincode"} {
+			if strings.HasPrefix(name, kind) {
+				name = kind
+			}
+		}
+		pids[strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0])] = name
+	}
+	for pid, name := range pids {
 		stat, err := os.ReadFile(filepath.Join("/proc", pid, "stat"))
 		if err != nil {
 			continue
@@ -278,7 +294,7 @@ func (m *cpuMeter) read() map[string]float64 {
 		}
 		u, _ := strconv.ParseFloat(f[11], 64)
 		s, _ := strconv.ParseFloat(f[12], 64)
-		out[name] = (u + s) / 100 // clock ticks; 100 per second on Linux
+		out[name] += (u + s) / 100 // clock ticks; 100 per second on Linux
 	}
 	return out
 }

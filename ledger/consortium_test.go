@@ -24,7 +24,7 @@ import (
 // consortiumSetup starts (or reuses) the consortium test network: a peer
 // per member organisation, three Raft orderers, MAJORITY endorsement,
 // mutual TLS. Its clients each talk to their own organisation's peer.
-func consortiumSetup(t *testing.T) *env {
+func consortiumSetup(t testing.TB) *env {
 	t.Helper()
 	n := networktest.ConsortiumForTest(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
