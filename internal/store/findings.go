@@ -187,30 +187,43 @@ type AlertFilter struct {
 // RecordAlert stores a durably. An alert for an event that already has one
 // is not stored again: added is false.
 func (s *Store) RecordAlert(ctx context.Context, a Alert) (added bool, err error) {
+	if err := checkAlert(a); err != nil {
+		return false, err
+	}
+	err = s.write(ctx, "record alert", func(tx *sql.Tx) error {
+		added, err = insertAlert(ctx, tx, a)
+		return err
+	})
+	return added, err
+}
+
+// checkAlert says what a lacks to be stored.
+func checkAlert(a Alert) error {
 	switch {
 	case a.Time.IsZero():
-		return false, errors.New("record alert: no time")
+		return errors.New("record alert: no time")
 	case a.Kind == "" || a.Source == "":
-		return false, errors.New("record alert: no kind or source")
+		return errors.New("record alert: no kind or source")
 	case len(a.Message) > MaxTextBytes:
-		return false, fmt.Errorf("record alert: message of %d bytes: %w", len(a.Message), ErrTooLong)
+		return fmt.Errorf("record alert: message of %d bytes: %w", len(a.Message), ErrTooLong)
 	}
+	return nil
+}
+
+// insertAlert stores a in tx unless its event has an alert already.
+func insertAlert(ctx context.Context, tx *sql.Tx, a Alert) (added bool, err error) {
 	var ev any
 	if a.EventID != "" {
 		ev = a.EventID
 	}
-	err = s.write(ctx, "record alert", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO alerts (at, kind, code, message, source, event_id, event_kind, gtin, serial, batch, sscc, place)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) WHERE event_id IS NOT NULL DO NOTHING`,
-			a.Time.UnixNano(), a.Kind, a.Code, a.Message, a.Source, ev, string(a.EventKind), a.GTIN, a.Serial, a.Batch, a.SSCC, a.Place)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		added = n == 1
-		return err
-	})
-	return added, err
+	res, err := tx.ExecContext(ctx, `INSERT INTO alerts (at, kind, code, message, source, event_id, event_kind, gtin, serial, batch, sscc, place)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) WHERE event_id IS NOT NULL DO NOTHING`,
+		a.Time.UnixNano(), a.Kind, a.Code, a.Message, a.Source, ev, string(a.EventKind), a.GTIN, a.Serial, a.Batch, a.SSCC, a.Place)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // Alerts lists alerts matching f, newest first.

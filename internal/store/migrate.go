@@ -147,6 +147,21 @@ var migrations = []string{
 	// again; the rows stay.
 	`DELETE FROM copy_state;
 	DELETE FROM checkpoints;`,
+
+	// 10: the alerts this station reports to the ledger (an event it
+	// queued came back refused), one per refused event, kept until the
+	// ledger has them (alertreports.go).
+	`CREATE TABLE alert_reports (
+		event_id   TEXT PRIMARY KEY,
+		body       TEXT    NOT NULL,
+		state      TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'reported', 'refused')),
+		attempts   INTEGER NOT NULL DEFAULT 0,
+		tx_id      TEXT    NOT NULL DEFAULT '',
+		message    TEXT    NOT NULL DEFAULT '',
+		created_at INTEGER NOT NULL,
+		updated_at INTEGER NOT NULL
+	) WITHOUT ROWID;
+	CREATE INDEX alert_reports_pending ON alert_reports (created_at) WHERE state = 'pending';`,
 }
 
 // SchemaVersion is the schema version this build writes.
