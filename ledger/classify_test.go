@@ -98,7 +98,7 @@ func serverTLS(t *testing.T, dir string) (*tls.Config, string) {
 }
 
 // startFake serves g over TLS and returns a client Config for it.
-func startFake(t *testing.T, g *fakeGateway) Config {
+func startFake(t *testing.T, g gateway.GatewayServer) Config {
 	t.Helper()
 	dir := t.TempDir()
 	tlsCfg, caFile := serverTLS(t, dir)
