@@ -169,6 +169,7 @@ type AlertRecord struct {
 	Batch   string
 	SSCC    string
 	Place   string // GLN where it was seen
+	By      string // the MSP that reported it, for an alert read from the ledger (SourceLedger)
 }
 
 // AlertFilter selects alerts.
@@ -180,10 +181,18 @@ type AlertFilter struct {
 }
 
 // RecordAlert keeps a in the store; an alert for an event already kept is
-// not kept twice (added is false).
+// not kept twice (added is false). The alert of an event refused with a
+// reason that signals a clone, a theft or a diversion is also queued, in
+// the same transaction, for the ledger's alert list (ledgerReport), and
+// sent while the station syncs (SendAlertReports).
 func (s *Station) RecordAlert(ctx context.Context, a AlertRecord) (added bool, err error) {
-	return s.store.RecordAlert(ctx, store.Alert{Time: a.Time, Kind: a.Kind, Code: a.Code, Message: a.Message, Source: a.Source,
-		EventID: a.EventID, EventKind: a.Event, GTIN: a.GTIN, Serial: a.Serial, Batch: a.Batch, SSCC: a.SSCC, Place: a.Place})
+	r := ledgerReport(a)
+	added, err = s.store.RecordAlertReported(ctx, store.Alert{Time: a.Time, Kind: a.Kind, Code: a.Code, Message: a.Message, Source: a.Source,
+		EventID: a.EventID, EventKind: a.Event, GTIN: a.GTIN, Serial: a.Serial, Batch: a.Batch, SSCC: a.SSCC, Place: a.Place}, r)
+	if err == nil && r != nil {
+		s.wakeAlerts()
+	}
+	return added, err
 }
 
 // Alerts lists the alerts f selects, newest first.

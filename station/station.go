@@ -21,6 +21,7 @@ type Station struct {
 	// answers from the local copy.
 	verifyTimeout time.Duration
 	dialTimeout   time.Duration // bounds Connect
+	alertWake     chan struct{} // wakes the alert sender (alertreports.go)
 }
 
 // Options tune a Station; the zero value is the desktop app's.
@@ -43,7 +44,8 @@ type Options struct {
 // New returns a station over an open store. The caller keeps the store and
 // closes it after every Run of the station has returned.
 func New(st *store.Store, o Options) *Station {
-	s := &Station{store: st, now: o.Now, verifyTimeout: o.VerifyTimeout, dialTimeout: o.DialTimeout, id: o.Identity}
+	s := &Station{store: st, now: o.Now, verifyTimeout: o.VerifyTimeout, dialTimeout: o.DialTimeout, id: o.Identity,
+		alertWake: make(chan struct{}, 1)}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -71,16 +71,32 @@ func (s *Station) Drain(ctx context.Context, report func(SyncReport)) (SyncRepor
 		return SyncReport{}, err
 	}
 	st, err := e.Drain(ctx)
+	if err == nil {
+		_, err = s.SendAlertReports(ctx) // what the refusals just learnt raised (alertreports.go)
+	}
 	return reportOf(st, 0), err
 }
 
 // Sync runs the sync engine on the connection until ctx ends (nil) or it
 // stops on an error; it needs Connect first.
 func (s *Station) Sync(ctx context.Context, report func(SyncReport)) error {
-	e, err := s.engine(report)
+	e, err := s.engine(func(r SyncReport) {
+		report(r)
+		s.wakeAlerts() // a refusal learnt may have raised an alert the ledger keeps
+	})
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.sendAlerts(ctx) // the alert reports (alertreports.go), while the engine runs
+	}()
+	s.wakeAlerts() // those left from an earlier run
 	if err := e.Run(ctx); ctx.Err() == nil {
 		return err
 	}
