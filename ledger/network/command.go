@@ -81,7 +81,7 @@ func (f *Flags) Config(getenv func(string) string, log io.Writer) (Config, error
 // 2 usage error, 3 failed.
 func Command(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: ledger up|down|status [flags]")
+		fmt.Fprintln(stderr, "usage: ledger up|down|status|join-member [flags]")
 		return exitUsage
 	}
 	name := args[0]
@@ -100,8 +100,10 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	case "status":
 		fs.BoolVar(&asJSON, "json", false, "print the status as JSON")
 		fs.Usage = usage(fs, "ledger status [flags]", "Show what runs and the block height; exit 1 when not running.")
+	case "join-member":
+		fs.Usage = usage(fs, "ledger join-member [flags]", "Admit a new member ("+Joiner().MSPID+") to a consortium network and join its peer from a ledger snapshot.")
 	default:
-		fmt.Fprintf(stderr, "ledger: unknown command %q (want up, down, status or seed)\n", name)
+		fmt.Fprintf(stderr, "ledger: unknown command %q (want up, down, status, join-member or seed)\n", name)
 		return exitUsage
 	}
 	if err := fs.Parse(args[1:]); err != nil {
@@ -145,6 +147,18 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		if err != nil {
 			fmt.Fprintf(stderr, "ledger down: %v\n", err)
 			return exitFailed
+		}
+	case "join-member":
+		res, err := JoinMember(ctx, cfg)
+		if err != nil {
+			fmt.Fprintf(stderr, "ledger join-member: %v\n", err)
+			return exitFailed
+		}
+		fmt.Fprintf(stdout, "%s: peer %s (%s)\n", Joiner().MSPID, res.Peer.Endpoint, res.Component)
+		if res.SnapshotBytes > 0 {
+			fmt.Fprintf(stdout, "snapshot: block %d, %d bytes, %s; joined in %s, ran the chaincode %s later\n",
+				res.SnapshotBlock, res.SnapshotBytes, res.SnapshotTime.Round(time.Millisecond),
+				res.JoinTime.Round(time.Millisecond), res.ReadyTime.Round(time.Millisecond))
 		}
 	case "status":
 		s, err := StatusOf(ctx, cfg)

@@ -52,31 +52,9 @@ func Lease(ctx context.Context, log io.Writer) (n *Network, giveBack func(contex
 		_ = conn.Close() // only a probe: the peer answered, nothing was sent
 		return &Network{ProfilePath: p, Profile: prof}, none, nil
 	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return nil, nil, err
-	}
-	root, err := FindCheckout(wd)
+	root, cfg, err := testConfig(log, EnvState, "ledger-test", TestPortBase, EnvPortBase)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w (set %s to a running network's connection.json)", err, EnvProfile)
-	}
-	cfg := Config{
-		StateDir:     os.Getenv(EnvState),
-		FabricBin:    os.Getenv(EnvFabricBin),
-		ChaincodeDir: filepath.Join(root, "chaincode"),
-		Log:          log,
-	}
-	if cfg.StateDir == "" {
-		cfg.StateDir = filepath.Join(root, ".state", "ledger-test")
-		cfg.PortBase = TestPortBase
-	}
-	if cfg.FabricBin == "" {
-		cfg.FabricBin = filepath.Join(root, "bin", "fabric")
-	}
-	if v := os.Getenv(EnvPortBase); v != "" {
-		if cfg.PortBase, err = strconv.Atoi(v); err != nil {
-			return nil, nil, fmt.Errorf("%s=%q is not a port number", EnvPortBase, v)
-		}
 	}
 	n, lease, err := acquire(ctx, cfg, root)
 	if err != nil {
@@ -275,33 +253,11 @@ const ConsortiumTestPortBase = 27350
 // always goes through the state directory (never a profile alone): the
 // consortium's tests stop and start its peers.
 func LeaseConsortium(ctx context.Context, log io.Writer) (n *Network, giveBack func(context.Context) error, err error) {
-	wd, err := os.Getwd()
+	root, cfg, err := testConfig(log, EnvConsortiumState, "ledger-consortium-test", ConsortiumTestPortBase, EnvConsortiumPortBase)
 	if err != nil {
 		return nil, nil, err
 	}
-	root, err := FindCheckout(wd)
-	if err != nil {
-		return nil, nil, err
-	}
-	cfg := Config{
-		StateDir:     os.Getenv(EnvConsortiumState),
-		PortBase:     ConsortiumTestPortBase,
-		FabricBin:    os.Getenv(EnvFabricBin),
-		ChaincodeDir: filepath.Join(root, "chaincode"),
-		Topology:     TopologyConsortium,
-		Log:          log,
-	}
-	if cfg.StateDir == "" {
-		cfg.StateDir = filepath.Join(root, ".state", "ledger-consortium-test")
-	}
-	if cfg.FabricBin == "" {
-		cfg.FabricBin = filepath.Join(root, "bin", "fabric")
-	}
-	if v := os.Getenv(EnvConsortiumPortBase); v != "" {
-		if cfg.PortBase, err = strconv.Atoi(v); err != nil {
-			return nil, nil, fmt.Errorf("%s=%q is not a port number", EnvConsortiumPortBase, v)
-		}
-	}
+	cfg.Topology = TopologyConsortium
 	n, lease, err := acquire(ctx, cfg, root)
 	if err != nil {
 		return nil, nil, err
@@ -311,4 +267,38 @@ func LeaseConsortium(ctx context.Context, log io.Writer) (n *Network, giveBack f
 		return nil, nil, fmt.Errorf("%s holds a %s network, not a consortium", cfg.StateDir, n.Topology)
 	}
 	return n, func(ctx context.Context) error { return release(ctx, cfg, lease) }, nil
+}
+
+// testConfig is the configuration of a test network of the checkout: the
+// state directory from stateEnv, else .state/stateName on port base base
+// (or portEnv's), the checkout's chaincode and bin/fabric (or
+// MEDTRACE_FABRIC_BIN). It returns the checkout's root too.
+func testConfig(log io.Writer, stateEnv, stateName string, base int, portEnv string) (string, Config, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", Config{}, err
+	}
+	root, err := FindCheckout(wd)
+	if err != nil {
+		return "", Config{}, err
+	}
+	cfg := Config{
+		StateDir:     os.Getenv(stateEnv),
+		FabricBin:    os.Getenv(EnvFabricBin),
+		ChaincodeDir: filepath.Join(root, "chaincode"),
+		Log:          log,
+	}
+	if cfg.StateDir == "" {
+		cfg.StateDir = filepath.Join(root, ".state", stateName)
+		cfg.PortBase = base
+	}
+	if cfg.FabricBin == "" {
+		cfg.FabricBin = filepath.Join(root, "bin", "fabric")
+	}
+	if v := os.Getenv(portEnv); v != "" {
+		if cfg.PortBase, err = strconv.Atoi(v); err != nil {
+			return "", Config{}, fmt.Errorf("%s=%q is not a port number", portEnv, v)
+		}
+	}
+	return root, cfg, nil
 }

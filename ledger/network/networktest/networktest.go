@@ -5,6 +5,7 @@ package networktest
 
 import (
 	"context"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,19 +20,7 @@ import (
 // tb ends.
 func ForTest(tb testing.TB) *network.Network {
 	tb.Helper()
-	n, giveBack, err := network.Lease(tb.Context(), Log{tb})
-	if err != nil {
-		tb.Fatalf("networktest.ForTest: %v", err)
-	}
-	tb.Cleanup(func() {
-		// tb.Context is done by now; the stop still needs a context.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(tb.Context()), time.Minute)
-		defer cancel()
-		if err := giveBack(ctx); err != nil {
-			tb.Errorf("networktest.ForTest: stopping the network: %v", err)
-		}
-	})
-	return n
+	return leased(tb, "ForTest", network.Lease)
 }
 
 // ConsortiumForTest returns the running consortium test network
@@ -39,15 +28,22 @@ func ForTest(tb testing.TB) *network.Network {
 // lease is given back when tb ends.
 func ConsortiumForTest(tb testing.TB) *network.Network {
 	tb.Helper()
-	n, giveBack, err := network.LeaseConsortium(tb.Context(), Log{tb})
+	return leased(tb, "ConsortiumForTest", network.LeaseConsortium)
+}
+
+// leased takes a lease with lease and gives it back when tb ends.
+func leased(tb testing.TB, name string, lease func(context.Context, io.Writer) (*network.Network, func(context.Context) error, error)) *network.Network {
+	tb.Helper()
+	n, giveBack, err := lease(tb.Context(), Log{tb})
 	if err != nil {
-		tb.Fatalf("networktest.ConsortiumForTest: %v", err)
+		tb.Fatalf("networktest.%s: %v", name, err)
 	}
 	tb.Cleanup(func() {
+		// tb.Context is done by now; the stop still needs a context.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(tb.Context()), time.Minute)
 		defer cancel()
 		if err := giveBack(ctx); err != nil {
-			tb.Errorf("networktest.ConsortiumForTest: stopping the network: %v", err)
+			tb.Errorf("networktest.%s: stopping the network: %v", name, err)
 		}
 	})
 	return n
