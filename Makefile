@@ -147,9 +147,11 @@ fabric:
 ledgerctl:
 	$(GO) build -o $(LEDGERCTL) ./ledger/network/cmd/medtrace-network
 
-## ledger-up: start the local ledger network in .state/ledger (created on first use).
+## ledger-up: start the local ledger network in .state/ledger (created on first use;
+## LEDGER_TOPOLOGY=consortium makes a new one the multi-organisation network).
+LEDGER_TOPOLOGY ?=
 ledger-up: fabric ledgerctl
-	$(LEDGERCTL) up --state $(LEDGER_STATE) --fabric-bin $(FABRIC_BIN)
+	$(LEDGERCTL) up --state $(LEDGER_STATE) --fabric-bin $(FABRIC_BIN) $(if $(LEDGER_TOPOLOGY),--topology $(LEDGER_TOPOLOGY))
 
 ## ledger-down: stop the local ledger network.
 ledger-down: ledgerctl
