@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/medtrace/medtrace/internal/gs1"
 	"github.com/medtrace/medtrace/ledger/network"
 	"github.com/medtrace/medtrace/ledger/network/networktest"
 	"github.com/medtrace/medtrace/trace"
@@ -165,14 +166,14 @@ func TestDirSize(t *testing.T) {
 }
 
 func TestSourceBatch(t *testing.T) {
-	s := &source{gtins: []string{"04012345000017", "04012345000024"}, gln: "4012345000009", run: "ABCD"}
+	s := &source{gtins: []string{gs1.AppendCheckDigit("0401234500001"), gs1.AppendCheckDigit("0401234500002")}, gln: "4012345000009", run: "ABCD"}
 	now := time.Date(2026, 12, 6, 5, 0, 0, 0, time.UTC)
 	seen := map[string]bool{}
 	for n := range 200 {
 		evs := s.batch(n, 100, now)
 		for _, ev := range evs {
-			if err := trace.CheckEvent(ev); err != nil {
-				t.Fatalf("batch %d: %v", n, err)
+			if reason, bad := trace.CheckEvent(ev); bad {
+				t.Fatalf("batch %d: %+v", n, reason)
 			}
 			if ev.GTIN != evs[0].GTIN || ev.Batch != evs[0].Batch {
 				t.Fatalf("batch %d mixes products or lots", n)
