@@ -19,22 +19,9 @@ const refusalScan = 200
 // (the Queue screen and the alert log keep them all).
 const maxBannerRefusals = 100
 
-// alertKindOf groups a ledger reason code under the regulator list's kinds.
-func alertKindOf(code string) string {
-	switch code {
-	case trace.ReasonAlreadyDispensed:
-		return AlertDoubleDispense
-	case trace.ReasonUnknownPack, trace.ReasonUnknownSSCC:
-		return AlertUnknownSerial
-	case trace.ReasonStolen:
-		return AlertStolenSeen
-	case trace.ReasonRecalledBatch:
-		return AlertRecalledSeen
-	case trace.ReasonNotShipped:
-		return AlertUnannounced
-	}
-	return AlertOther
-}
+// alertKindOf groups a ledger reason code under the regulator list's kinds
+// (the trace core's grouping, which the ledger's alert list uses too).
+func alertKindOf(code string) string { return trace.AlertKindOf(code) }
 
 // refusalAlert is the alert for an event the ledger refused.
 func refusalAlert(q QueuedEvent) AlertRecord {

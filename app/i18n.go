@@ -220,7 +220,7 @@ func dynamicKeys() []string {
 	for _, k := range alertKinds() {
 		keys = append(keys, "reg.alert.kind."+k)
 	}
-	for _, k := range []string{"refusal", "scan"} {
+	for _, k := range []string{"refusal", "scan", station.SourceLedger} {
 		keys = append(keys, "reg.alert.source."+k)
 	}
 	for _, k := range alertPeriods() {

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/medtrace/medtrace/station"
+	"github.com/medtrace/medtrace/trace"
 )
 
 // The interfaces below are what the desks need beyond ports.go: the
@@ -83,17 +84,16 @@ type (
 	AlertFilter = station.AlertFilter
 )
 
-// Alert kinds on the regulator's list (AlertRecord.Kind).
+// Alert kinds on the regulator's list (AlertRecord.Kind): the trace core's,
+// which the ledger's alert list uses too.
 const (
-	AlertDoubleDispense = "double-dispense" // a pack dispensed a second time: the sign of a cloned code
-	AlertUnknownSerial  = "unknown-serial"  // a serial the ledger never commissioned
-	AlertStolenSeen     = "stolen-seen"     // a pack reported stolen was scanned
-	AlertRecalledSeen   = "recalled-seen"   // a pack of a recalled batch was scanned
-	AlertUnannounced    = "unannounced"     // a delivery nobody shipped here
-	AlertOther          = "other"           // any other refusal or alert
+	AlertDoubleDispense = trace.AlertDoubleDispense // a pack dispensed a second time: the sign of a cloned code
+	AlertUnknownSerial  = trace.AlertUnknownSerial  // a serial the ledger never commissioned
+	AlertStolenSeen     = trace.AlertStolenSeen     // a pack reported stolen was scanned
+	AlertRecalledSeen   = trace.AlertRecalledSeen   // a pack of a recalled batch was scanned
+	AlertUnannounced    = trace.AlertUnannounced    // a delivery nobody shipped here
+	AlertOther          = trace.AlertOther          // any other refusal or alert
 )
 
 // alertKinds lists the alert kinds in the order of the filter.
-func alertKinds() []string {
-	return []string{AlertDoubleDispense, AlertUnknownSerial, AlertStolenSeen, AlertRecalledSeen, AlertUnannounced, AlertOther}
-}
+func alertKinds() []string { return trace.AlertKinds() }

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -183,7 +184,7 @@ func (r *regulatorScreen) memberText(m Member) string {
 
 // alertLine is one alert's line on the list.
 func (r *regulatorScreen) alertLine(a AlertRecord) string {
-	src := tr("reg.alert.source." + a.Source)
+	src := tr("reg.alert.source."+a.Source, map[string]any{"By": a.By})
 	return tr("reg.alert.item", map[string]any{"When": r.u.f.dateTime(a.Time), "Kind": tr("reg.alert.kind." + a.Kind),
 		"Item": alertItem(a), "Place": orDash(a.Place), "Source": src, "Reason": alertText(a.Code, a.Message)})
 }
@@ -279,8 +280,16 @@ func (r *regulatorScreen) reloadAlerts() {
 	f := r.filter()
 	r.alertSeq++
 	seq := r.alertSeq
+	ledgerAlerts, _ := u.cfg.Alerts.(LedgerAlertReader)
 	u.goTask(func(ctx context.Context) {
 		as, err := u.cfg.Alerts.Alerts(ctx, f)
+		var lerr error // the ledger's list could not be read: this station's alerts are still shown
+		if err == nil && ledgerAlerts != nil {
+			var las []AlertRecord
+			if las, lerr = ledgerAlerts.LedgerAlerts(ctx, f); lerr == nil {
+				as = mergeAlerts(as, las, f.Limit)
+			}
+		}
 		u.do(func() {
 			if seq != r.alertSeq {
 				return
@@ -290,11 +299,52 @@ func (r *regulatorScreen) reloadAlerts() {
 				return
 			}
 			r.alerts = as
-			r.alertStatus.SetText(trN("reg.alerts.count", len(as), map[string]any{"N": u.f.number(int64(len(as)))}))
+			status := trN("reg.alerts.count", len(as), map[string]any{"N": u.f.number(int64(len(as)))})
+			if lerr != nil {
+				status = tr("reg.alerts.ledgerfailed", map[string]any{"Count": status, "Err": causeText(lerr)})
+			}
+			r.alertStatus.SetText(status)
 			r.alertList.Refresh()
 			u.status(map[string]any{"event": "alerts", "count": len(as)})
 		})
 	})
+}
+
+// LedgerAlertReader reads the alerts stations reported to the ledger (the
+// regulator's, station.LedgerAlerts). The regulator's list shows them
+// beside this station's own when the AlertLog also implements it.
+type LedgerAlertReader interface {
+	LedgerAlerts(ctx context.Context, f AlertFilter) ([]AlertRecord, error)
+}
+
+// maxAlertsShown is the longest alert list (an AlertFilter's Limit of 0).
+const maxAlertsShown = 1000
+
+// mergeAlerts is this station's alerts and the ledger's, newest first, at
+// most limit (0: maxAlertsShown): an alert of a refused event this station
+// holds too is shown once, as its own (with the ledger's sentence).
+func mergeAlerts(local, ledger []AlertRecord, limit int) []AlertRecord {
+	if limit <= 0 {
+		limit = maxAlertsShown
+	}
+	seen := map[string]bool{}
+	out := make([]AlertRecord, 0, len(local)+len(ledger))
+	for _, a := range local {
+		if a.EventID != "" {
+			seen[a.EventID] = true
+		}
+		out = append(out, a)
+	}
+	for _, a := range ledger {
+		if !seen[a.EventID] {
+			out = append(out, a)
+		}
+	}
+	slices.SortStableFunc(out, func(x, y AlertRecord) int { return y.Time.Compare(x.Time) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out
 }
 
 // alertColumns are the alert export's CSV columns (stable, English).
