@@ -125,9 +125,9 @@ func (s *Store) ApplyChanges(ctx context.Context, c Changes, o Apply) (applied b
 }
 
 // applyRecalls writes recalls and withdrawals in their order: a recall is
-// kept (the first one of a batch stays), a withdrawal forgets the batch's
-// recall made at or before its block (a batch recalled again later keeps
-// its new recall).
+// kept (the first one of a batch stays, its block the latest that listed
+// it), a withdrawal forgets the batch's recall made at or before its block
+// (a batch recalled again later keeps its new recall).
 func applyRecalls(ctx context.Context, tx *sql.Tx, rs []RecallCopy) error {
 	for _, r := range rs {
 		var err error
@@ -135,13 +135,30 @@ func applyRecalls(ctx context.Context, tx *sql.Tx, rs []RecallCopy) error {
 			_, err = tx.ExecContext(ctx, `DELETE FROM recalls WHERE gtin = ? AND batch = ? AND block <= ?`, r.GTIN, r.Batch, int64(r.Block))
 		} else {
 			_, err = tx.ExecContext(ctx, `INSERT INTO recalls (gtin, batch, reason, block, at) VALUES (?, ?, ?, ?, ?)
-				ON CONFLICT (gtin, batch) DO NOTHING`, r.GTIN, r.Batch, r.Reason, int64(r.Block), r.Time.UnixNano())
+				ON CONFLICT (gtin, batch) DO UPDATE SET block = max(block, excluded.block)`, r.GTIN, r.Batch, r.Reason, int64(r.Block), r.Time.UnixNano())
 		}
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// DropRecallsBefore forgets the recalls no change since block listed: a
+// snapshot of block lists every batch recalled then (ApplyChanges moves a
+// listed recall's block up to it), so what it did not list was withdrawn
+// meanwhile. It returns how many it forgot.
+func (s *Store) DropRecallsBefore(ctx context.Context, block uint64) (int64, error) {
+	var n int64
+	err := s.write(ctx, "drop withdrawn recalls", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM recalls WHERE block < ?`, int64(block))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
 }
 
 // Checkpoint returns the block a named checkpoint has reached (0 if none).

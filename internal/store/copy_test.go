@@ -169,3 +169,29 @@ func TestMigrationMarksCopyStale(t *testing.T) {
 		t.Fatalf("after block 1: %+v %v", lp, err)
 	}
 }
+
+// TestDropRecallsBefore: after a snapshot, a recall it did not list (one
+// withdrawn meanwhile) is forgotten; one it listed stays.
+func TestDropRecallsBefore(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, Options{})
+	const g = "09506000134352"
+	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	if _, err := s.ApplyChanges(ctx, Changes{Block: 10, Time: t0, Recalls: []RecallCopy{{GTIN: g, Batch: "B1", Block: 10}, {GTIN: g, Batch: "B2", Block: 10}}},
+		Apply{Checkpoint: "events"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyChanges(ctx, Changes{Block: 20, Time: t0, Recalls: []RecallCopy{{GTIN: g, Batch: "B2", Block: 20}}},
+		Apply{Checkpoint: "events", Partial: true}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.DropRecallsBefore(ctx, 20)
+	if err != nil || n != 1 {
+		t.Fatalf("dropped %d: %v, want 1", n, err)
+	}
+	lp1, err1 := s.LookupPack(ctx, g, "X", "B1")
+	lp2, err2 := s.LookupPack(ctx, g, "X", "B2")
+	if err1 != nil || err2 != nil || lp1.Recall != nil || lp2.Recall == nil {
+		t.Fatalf("B1 recall %+v (%v), B2 recall %+v (%v): want B1 forgotten, B2 kept", lp1.Recall, err1, lp2.Recall, err2)
+	}
+}
