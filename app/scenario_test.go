@@ -577,6 +577,103 @@ func TestRoleScenarios(t *testing.T) {
 		}
 		sc.checkPacks(t, gtin, batch, expiry, serials[1:2], packWant{status: trace.PackActive, holder: phar})
 	})
+	// The regulator's alert list holds what the ledger keeps: a pharmacy's
+	// double dispense queued offline and refused when synced is reported
+	// by its station, and the regulator's desk lists it from the ledger.
+	var again trace.Event
+	step("the pharmacy's refused offline double dispense reaches the regulator's alert list", func(t *testing.T) {
+		again = trace.Event{Kind: trace.KindDispense, Time: time.Now().UTC(), Location: phar.gln, GTIN: gtin, Serial: serials[0]}.WithContentID()
+		if err := phar.ws.Enqueue(sc.ctx, again); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := phar.ws.Drain(sc.ctx, pharDesk.u.reportSync); err != nil {
+			t.Fatal(err)
+		}
+		pharDesk.settle() // the desk raises the clone alert, queued for the ledger with it
+		if n := len(pharDesk.u.refused); n == 0 || pharDesk.u.refused[n-1].EventID != again.ID {
+			t.Fatalf("the pharmacy's desk raised %+v, want the refused dispense %s", pharDesk.u.refused, again.ID)
+		}
+		if _, err := phar.ws.Drain(sc.ctx, pharDesk.u.reportSync); err != nil { // sends the alert report
+			t.Fatal(err)
+		}
+		inspDesk.u.selectTab(1)
+		inspDesk.key(fyne.KeyF5)
+		inspDesk.settle()
+		r := inspDesk.u.regulator
+		i := slices.IndexFunc(r.alerts, func(a AlertRecord) bool { return a.EventID == again.ID })
+		if i < 0 {
+			t.Fatalf("the regulator's list (%q) lacks the pharmacy's double dispense %s", r.alertStatus.Text, again.ID)
+		}
+		if a := r.alerts[i]; a.Source != station.SourceLedger || a.By != phar.msp || a.Kind != AlertDoubleDispense || a.Place != phar.gln {
+			t.Errorf("the alert listed %+v, want the ledger's double dispense reported by %s at %s", a, phar.msp, phar.gln)
+		}
+		if line := r.alertLine(r.alerts[i]); !strings.Contains(line, "reported to the ledger by "+phar.msp) {
+			t.Errorf("the line %q does not say who reported it", line)
+		}
+	})
+	step("the regulator withdraws the manufacturer's recall of the batch", func(t *testing.T) {
+		manDesk.u.selectTab(0)
+		manDesk.key(fyne.KeyF4)
+		m.recallGTIN.SetText(gtin)
+		m.recallBatch.SetText(batch)
+		m.recallReason.SetText("sterility in doubt")
+		manDesk.key(fyne.KeyF9)
+		manDesk.key(fyne.KeyReturn)
+		if _, err := man.ws.Drain(sc.ctx, manDesk.u.reportSync); err != nil {
+			t.Fatal(err)
+		}
+		manDesk.settle()
+		if v, err := sc.reader.Verify(sc.ctx, gtin, serials[1], "", ""); err != nil || v.Status != trace.PackRecalled {
+			t.Fatalf("after the recall: %+v %v", v, err)
+		}
+		// The regulator's copy learns the recall; its desk lists the order.
+		inspDesk.u.selectTab(0)
+		inspDesk.key(fyne.KeyF7)
+		inspDesk.settle()
+		inspDesk.u.selectTab(1)
+		inspDesk.key(fyne.KeyF5)
+		inspDesk.settle()
+		r := inspDesk.u.regulator
+		i := slices.IndexFunc(r.recalls, func(o RecallOrder) bool { return o.GTIN == gtin && o.Batch == batch })
+		if i < 0 {
+			t.Fatalf("recall orders %+v (%q): the batch's is not listed", r.recalls, r.recallStatus.Text)
+		}
+		r.recallList.Select(i)
+		r.withdrawRecall()
+		if r.withdrawal == nil {
+			t.Fatal("no confirmation asked")
+		}
+		r.withdrawal.reason.SetText("laboratory tests passed")
+		r.withdrawal.answer(true)
+		inspDesk.settle()
+		sc.sync(t, inspDesk, reg, 1)
+		for _, ser := range serials[1:] {
+			if v, err := sc.reader.Verify(sc.ctx, gtin, ser, "", ""); err != nil || v.Status != trace.PackActive || len(v.Alerts) != 0 {
+				t.Errorf("pack %s after the withdrawal: %+v %v, want active as before the recall", ser, v, err)
+			}
+		}
+		hs, err := sc.reader.History(sc.ctx, gtin, serials[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kinds []string
+		for _, h := range hs {
+			kinds = append(kinds, string(h.Kind))
+		}
+		if got := strings.Join(kinds, " "); !strings.HasSuffix(got, "recall withdraw-recall") {
+			t.Errorf("history %q: want the recall and its withdrawal last", got)
+		}
+		// Downloaded again, the regulator's copy no longer holds the recall.
+		inspDesk.u.selectTab(0)
+		inspDesk.key(fyne.KeyF7)
+		inspDesk.settle()
+		inspDesk.u.selectTab(1)
+		inspDesk.key(fyne.KeyF5)
+		inspDesk.settle()
+		if slices.ContainsFunc(r.recalls, func(o RecallOrder) bool { return o.GTIN == gtin && o.Batch == batch }) {
+			t.Errorf("the withdrawn recall is still listed: %+v", r.recalls)
+		}
+	})
 }
 
 // checkWarehouseCounts compares the counters the warehouse desk shows.
