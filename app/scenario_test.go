@@ -611,6 +611,16 @@ func TestRoleScenarios(t *testing.T) {
 			t.Errorf("the line %q does not say who reported it", line)
 		}
 	})
+	// refreshRegulator downloads the inspector's copy again and reloads
+	// the regulator's tab.
+	refreshRegulator := func() {
+		inspDesk.u.selectTab(0)
+		inspDesk.key(fyne.KeyF7)
+		inspDesk.settle()
+		inspDesk.u.selectTab(1)
+		inspDesk.key(fyne.KeyF5)
+		inspDesk.settle()
+	}
 	step("the regulator withdraws the manufacturer's recall of the batch", func(t *testing.T) {
 		manDesk.u.selectTab(0)
 		manDesk.key(fyne.KeyF4)
@@ -627,12 +637,7 @@ func TestRoleScenarios(t *testing.T) {
 			t.Fatalf("after the recall: %+v %v", v, err)
 		}
 		// The regulator's copy learns the recall; its desk lists the order.
-		inspDesk.u.selectTab(0)
-		inspDesk.key(fyne.KeyF7)
-		inspDesk.settle()
-		inspDesk.u.selectTab(1)
-		inspDesk.key(fyne.KeyF5)
-		inspDesk.settle()
+		refreshRegulator()
 		r := inspDesk.u.regulator
 		i := slices.IndexFunc(r.recalls, func(o RecallOrder) bool { return o.GTIN == gtin && o.Batch == batch })
 		if i < 0 {
@@ -664,12 +669,7 @@ func TestRoleScenarios(t *testing.T) {
 			t.Errorf("history %q: want the recall and its withdrawal last", got)
 		}
 		// Downloaded again, the regulator's copy no longer holds the recall.
-		inspDesk.u.selectTab(0)
-		inspDesk.key(fyne.KeyF7)
-		inspDesk.settle()
-		inspDesk.u.selectTab(1)
-		inspDesk.key(fyne.KeyF5)
-		inspDesk.settle()
+		refreshRegulator()
 		if slices.ContainsFunc(r.recalls, func(o RecallOrder) bool { return o.GTIN == gtin && o.Batch == batch }) {
 			t.Errorf("the withdrawn recall is still listed: %+v", r.recalls)
 		}

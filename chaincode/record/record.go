@@ -311,10 +311,8 @@ func (r *recorder) apply(ev *Event) (*rejection, error) {
 		return r.pack(ev)
 	case KindUnpack:
 		return r.unpack(ev)
-	case KindRecall:
-		return r.recall(ev)
-	case KindWithdrawRecall:
-		return r.withdrawRecall(ev)
+	case KindRecall, KindWithdrawRecall:
+		return r.recallStep(ev) // withdraw.go
 	case KindInspect:
 		return r.inspect(ev)
 	case KindDispense:
@@ -693,23 +691,6 @@ func (r *recorder) unpack(ev *Event) (*rejection, error) {
 	}
 	u.Children = slices.DeleteFunc(slices.Clone(u.Children), func(c string) bool { return slices.Contains(out, c) })
 	r.touchUnit(u, ev)
-	return nil, nil
-}
-
-func (r *recorder) recall(ev *Event) (*rejection, error) {
-	b, err := r.ov.batch(ev.GTIN, ev.Batch)
-	if err != nil {
-		return nil, err
-	}
-	if rej := batchRefusal(b, ev); rej != nil {
-		return rej, nil
-	}
-	nb := &batchRec{GTIN: ev.GTIN, Batch: ev.Batch, Recalled: true, Event: ev.ID, Time: ev.Time, By: r.tx.MSP, Note: ev.Note, TxTime: r.tx.Time}
-	if b != nil {
-		nb.Past = b.Past // the recalls withdrawn before, and their withdrawals
-	}
-	r.ov.putBatch(nb)
-	r.recalls = append(r.recalls, Recall{GTIN: ev.GTIN, Batch: ev.Batch, EventID: ev.ID, Time: ev.Time, Reason: ev.Note})
 	return nil, nil
 }
 

@@ -43,11 +43,12 @@ func batchRefusal(b *batchRec, ev *Event) *rejection {
 	return nil
 }
 
-// withdrawRecall withdraws batch's recall: its packs are what they were
-// before it (a recall changes no pack record); the recall and its
-// withdrawal stay in their history (batchRec.Past), and offline copies
-// learn it from the emission (a Recall marked Withdrawn).
-func (r *recorder) withdrawRecall(ev *Event) (*rejection, error) {
+// recallStep records the recall of ev's batch, or its withdrawal. A
+// withdrawal leaves the batch's packs what they were before the recall (a
+// recall changes no pack record); the recall and its withdrawal stay in
+// their history (batchRec.Past). Offline copies learn both from the
+// emission (a withdrawal is a Recall marked Withdrawn).
+func (r *recorder) recallStep(ev *Event) (*rejection, error) {
 	b, err := r.ov.batch(ev.GTIN, ev.Batch)
 	if err != nil {
 		return nil, err
@@ -55,9 +56,16 @@ func (r *recorder) withdrawRecall(ev *Event) (*rejection, error) {
 	if rej := batchRefusal(b, ev); rej != nil {
 		return rej, nil
 	}
-	r.ov.putBatch(&batchRec{GTIN: ev.GTIN, Batch: ev.Batch, Event: ev.ID, Time: ev.Time, By: r.tx.MSP, Note: ev.Note,
-		TxTime: r.tx.Time, Past: append(slices.Clone(b.Past), b.Event, ev.ID)})
-	r.recalls = append(r.recalls, Recall{GTIN: ev.GTIN, Batch: ev.Batch, EventID: ev.ID, Time: ev.Time, Reason: ev.Note, Withdrawn: true})
+	nb := &batchRec{GTIN: ev.GTIN, Batch: ev.Batch, Recalled: ev.Kind == KindRecall, Event: ev.ID, Time: ev.Time, By: r.tx.MSP,
+		Note: ev.Note, TxTime: r.tx.Time}
+	switch {
+	case !nb.Recalled: // batchRefusal: b is recalled
+		nb.Past = append(slices.Clone(b.Past), b.Event, ev.ID)
+	case b != nil:
+		nb.Past = b.Past // the recalls withdrawn before, and their withdrawals
+	}
+	r.ov.putBatch(nb)
+	r.recalls = append(r.recalls, Recall{GTIN: ev.GTIN, Batch: ev.Batch, EventID: ev.ID, Time: ev.Time, Reason: ev.Note, Withdrawn: !nb.Recalled})
 	return nil, nil
 }
 
