@@ -195,11 +195,11 @@ func testMembersDown(t *testing.T, e *env) {
 		BatchSize: 10, InFlight: 2, MinBackoff: 200 * time.Millisecond, MaxBackoff: 2 * time.Second})
 	st, err := eng.Drain(ctx)
 	if !errors.Is(err, ledger.ErrUnavailable) {
-		t.Fatalf("sync with 2 of 4 members: %v, want ErrUnavailable", err)
+		t.Fatalf("sync without a majority of the members: %v, want ErrUnavailable", err)
 	}
-	t.Logf("sync with 2 of 4 members: %v", err)
+	t.Logf("sync without a majority of the members: %v", err)
 	if st.Pending != n || st.Rejected != 0 || st.Recorded != 0 {
-		t.Fatalf("with 2 of 4 members: pending %d, rejected %d, recorded %d; want %d pending", st.Pending, st.Rejected, st.Recorded, n)
+		t.Fatalf("without a majority: pending %d, rejected %d, recorded %d; want %d pending", st.Pending, st.Rejected, st.Recorded, n)
 	}
 	queued, err := s.Events(ctx, store.EventFilter{})
 	if err != nil {
