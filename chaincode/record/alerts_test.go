@@ -127,7 +127,7 @@ func FuzzReportAlert(f *testing.F) {
 		st, tx := w.tx(mspPhar)
 		a, err := ReportAlert(st, tx, raw)
 		if err == nil {
-			if cerr := a.AlertReport.Check(); cerr != nil {
+			if cerr := a.Check(); cerr != nil {
 				t.Fatalf("kept a report that is not well formed: %v", cerr)
 			}
 		}
