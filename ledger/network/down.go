@@ -184,15 +184,11 @@ func StopComponent(ctx context.Context, stateDir, component string) error {
 		return err
 	}
 	return withLock(ctx, cfg.StateDir, func() error {
-		l := layout{cfg.StateDir}
-		st, exists, err := loadState(l.root)
+		u, err := loadRun(cfg)
 		if err != nil {
 			return err
 		}
-		if !exists {
-			return fmt.Errorf("%w: %s", ErrNotCreated, l.root)
-		}
-		u := &upRun{cfg: cfg, l: l, st: st, topo: topologyOf(st), ports: portsOf(topologyOf(st), st.PortBase)}
+		l := u.l
 		if !slices.Contains(u.componentNames(), component) {
 			return fmt.Errorf("the network in %s has no component %q", l.root, component)
 		}

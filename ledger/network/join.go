@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
@@ -81,19 +80,13 @@ func JoinMember(ctx context.Context, cfg Config) (JoinResult, error) {
 }
 
 func joinMember(ctx context.Context, cfg Config) (JoinResult, error) {
-	u := &upRun{cfg: cfg, l: layout{cfg.StateDir}}
-	st, exists, err := loadState(u.l.root)
+	u, err := loadRun(cfg)
 	if err != nil {
 		return JoinResult{}, err
 	}
-	if !exists {
-		return JoinResult{}, fmt.Errorf("%w: %s", ErrNotCreated, u.l.root)
-	}
-	u.st, u.topo = st, topologyOf(st)
 	if u.topo != TopologyConsortium {
 		return JoinResult{}, fmt.Errorf("%w: %s holds a %s network", ErrNotConsortium, u.l.root, u.topo)
 	}
-	u.ports = portsOf(u.topo, st.PortBase)
 	if u.bins, err = findBins(cfg.FabricBin); err != nil {
 		return JoinResult{}, err
 	}
@@ -548,19 +541,13 @@ func PeerHeight(ctx context.Context, stateDir, component string) (uint64, error)
 	if err != nil {
 		return 0, err
 	}
-	u := &upRun{cfg: cfg, l: layout{cfg.StateDir}}
-	st, exists, err := loadState(u.l.root)
+	u, err := loadRun(cfg)
 	if err != nil {
 		return 0, err
 	}
-	if !exists {
-		return 0, fmt.Errorf("%w: %s", ErrNotCreated, u.l.root)
-	}
-	u.st, u.topo = st, topologyOf(st)
-	u.ports = portsOf(u.topo, st.PortBase)
 	p, ok := u.peerNamed(component)
 	if !ok {
-		return 0, fmt.Errorf("the network in %s has no peer %q", u.l.root, strings.TrimSpace(component))
+		return 0, fmt.Errorf("the network in %s has no peer %q", u.l.root, component)
 	}
 	return u.heightOf(ctx, p)
 }

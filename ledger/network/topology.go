@@ -48,22 +48,6 @@ func topologyOf(st state) string {
 	return st.Topology
 }
 
-// componentsOf lists a topology's components in start order; Down stops
-// them in reverse.
-func componentsOf(topology string) []string {
-	if topology != TopologyConsortium {
-		return []string{compOrderer, compPeer, compChaincode}
-	}
-	var cs []string
-	for i := range consortiumOrderers {
-		cs = append(cs, fmt.Sprintf("orderer%d", i))
-	}
-	for _, o := range Orgs() {
-		cs = append(cs, "peer-"+o.Role)
-	}
-	return append(cs, compChaincode)
-}
-
 // portsOf lays out a topology's ports. For the consortium, they name the
 // first orderer and the first member's peer (memberPorts has every
 // member's).
@@ -90,6 +74,23 @@ func memberPorts(topology string, base int) map[string]int {
 		m[o.Role] = base + consortiumPeerBase + 3*j
 	}
 	return m
+}
+
+// loadRun reads the state of the network in cfg.StateDir (a normalized
+// configuration) for an operation on the existing network; it fails with
+// ErrNotCreated when there is none.
+func loadRun(cfg Config) (*upRun, error) {
+	u := &upRun{cfg: cfg, l: layout{cfg.StateDir}}
+	st, exists, err := loadState(u.l.root)
+	if err != nil {
+		return nil, err
+	}
+	if !exists {
+		return nil, fmt.Errorf("%w: %s", ErrNotCreated, u.l.root)
+	}
+	u.st, u.topo = st, topologyOf(st)
+	u.ports = portsOf(u.topo, st.PortBase)
+	return u, nil
 }
 
 // orderers are the orderer nodes of the network in l.

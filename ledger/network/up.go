@@ -27,8 +27,8 @@ const (
 )
 
 // components of the single network in start order; Down stops them in
-// reverse (componentsOf for any topology).
-func components() []string { return componentsOf(TopologySingle) }
+// reverse (upRun.componentNames for any topology).
+func components() []string { return []string{compOrderer, compPeer, compChaincode} }
 
 // readyTimeout bounds how long one component may take to become ready.
 const readyTimeout = 90 * time.Second
