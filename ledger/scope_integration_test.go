@@ -3,8 +3,13 @@ package ledger_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/medtrace/medtrace/ledger"
 	"github.com/medtrace/medtrace/trace"
@@ -77,6 +82,44 @@ func TestBlockReadScopeOnTheNetwork(t *testing.T) {
 			})
 		}
 	}
+
+	// qscc's other block and transaction reads, asked as they are: a
+	// block by its hash (the dispense block's previous hash) and the
+	// transaction by its ID.
+	t.Run("qscc by hash and by transaction ID", func(t *testing.T) {
+		ctx := ctxT(t)
+		raw, err := e.c["regulator"].QSCCForTest().EvaluateWithContext(ctx, "GetBlockByNumber",
+			client.WithArguments(e.p.Channel, fmt.Sprint(dispensed.Block)))
+		if err != nil {
+			t.Fatalf("the regulator reads block %d: %v", dispensed.Block, err)
+		}
+		b := &common.Block{}
+		if err := proto.Unmarshal(raw, b); err != nil {
+			t.Fatal(err)
+		}
+		calls := map[string]func(c *ledger.Client) ([]byte, error){
+			"GetBlockByHash": func(c *ledger.Client) ([]byte, error) {
+				return c.QSCCForTest().EvaluateWithContext(ctx, "GetBlockByHash",
+					client.WithBytesArguments([]byte(e.p.Channel), b.GetHeader().GetPreviousHash()))
+			},
+			"GetTransactionByID": func(c *ledger.Client) ([]byte, error) {
+				return c.QSCCForTest().EvaluateWithContext(ctx, "GetTransactionByID", client.WithArguments(e.p.Channel, dispensed.TxID))
+			},
+		}
+		for name, call := range calls {
+			for _, role := range []string{"manufacturer", "distributor", "pharmacy", "regulator"} {
+				t.Run(role+"/"+name, func(t *testing.T) {
+					b, err := call(e.c[role])
+					switch {
+					case role == "regulator" && (err != nil || len(b) == 0):
+						t.Fatalf("the regulator was refused: %v", err)
+					case role != "regulator" && err == nil:
+						t.Fatalf("%s read %d bytes", role, len(b))
+					}
+				})
+			}
+		}
+	})
 
 	t.Run("crash recovery without blocks", func(t *testing.T) {
 		ph := e.c["pharmacy"]
