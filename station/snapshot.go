@@ -23,12 +23,7 @@ func (s *Station) Download(ctx context.Context, progress func(done, total int64)
 	if err != nil {
 		return SnapshotInfo{}, err
 	}
-	stamp, err := outbox.Snapshot(ctx, s.store, oc, func(done, total int) { progress(int64(done), int64(total)) })
-	if err != nil {
-		return SnapshotInfo{}, err
-	}
-	// A recall the copy held that the snapshot did not list was withdrawn.
-	if _, err := s.store.DropRecallsBefore(ctx, stamp.Block); err != nil {
+	if _, err := outbox.Snapshot(ctx, s.store, oc, func(done, total int) { progress(int64(done), int64(total)) }); err != nil {
 		return SnapshotInfo{}, err
 	}
 	return s.Current(ctx)

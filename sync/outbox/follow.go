@@ -67,8 +67,9 @@ type SnapshotProgress func(done, total int)
 
 // Snapshot downloads the full ledger state into the local copy, page by
 // page, then stamps the copy with the snapshot's block and time and moves the
-// event checkpoint there, so following resumes right after it. An
-// interrupted download leaves the previous stamp in place.
+// event checkpoint there, so following resumes right after it, and forgets
+// the recalls it no longer lists (withdrawn). An interrupted download
+// leaves the previous stamp in place.
 func Snapshot(ctx context.Context, st *store.Store, feed Feed, progress SnapshotProgress) (store.CopyStamp, error) {
 	var last store.Changes
 	pages := 0
@@ -93,6 +94,10 @@ func Snapshot(ctx context.Context, st *store.Store, feed Feed, progress Snapshot
 		return store.CopyStamp{}, errors.New("snapshot: the ledger sent no state")
 	}
 	if _, err := st.ApplyChanges(ctx, store.Changes{Block: last.Block, Time: last.Time}, store.Apply{Checkpoint: Checkpoint}); err != nil {
+		return store.CopyStamp{}, fmt.Errorf("snapshot: %w", err)
+	}
+	// A recall the copy held that the snapshot did not list was withdrawn.
+	if _, err := st.DropRecallsBefore(ctx, last.Block); err != nil {
 		return store.CopyStamp{}, fmt.Errorf("snapshot: %w", err)
 	}
 	return st.Stamp(ctx)
