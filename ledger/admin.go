@@ -31,11 +31,31 @@ type LedgerConfig struct {
 // submitAdmin submits a configuration transaction and waits for its
 // commit. Configuration changes all write one key, so one that loses a
 // read conflict to a concurrent change is sent again (they are idempotent).
+//
+// On a consortium the gateway's own peer may have committed the previous
+// change while another member's peer, endorsing this one, has not yet: it
+// answers from the older state and the endorsement fails at the other
+// members only (ErrUnavailable, see classifyEndorse). Such a change is sent
+// again after a short wait, a few times at most.
 func (c *Client) submitAdmin(ctx context.Context, fn string, args ...string) error {
+	const attempts = 6
 	for attempt := 1; ; attempt++ {
 		err := c.submitAdminOnce(ctx, fn, args...)
 		var te *TxError
-		if attempt < 5 && errors.As(err, &te) && te.Code == peer.TxValidationCode_MVCC_READ_CONFLICT.String() {
+		if attempt >= attempts || !errors.As(err, &te) {
+			return err
+		}
+		switch {
+		case te.Code == peer.TxValidationCode_MVCC_READ_CONFLICT.String():
+			continue
+		case errors.Is(te.Class, ErrUnavailable):
+			t := time.NewTimer(time.Duration(attempt) * 250 * time.Millisecond)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return err
+			case <-t.C:
+			}
 			continue
 		}
 		return err
@@ -50,7 +70,7 @@ func (c *Client) submitAdminOnce(ctx context.Context, fn string, args ...string)
 	txID := p.TransactionID()
 	tx, err := p.EndorseWithContext(ctx)
 	if err != nil {
-		return fmt.Errorf("%s: %w", fn, classify(txID, err))
+		return fmt.Errorf("%s: %w", fn, c.classifyEndorse(txID, err))
 	}
 	commit, err := tx.SubmitWithContext(ctx)
 	if err != nil {

@@ -31,7 +31,7 @@ var (
 type TxError struct {
 	TxID  string
 	Code  string // the validation code when the transaction was invalidated, e.g. MVCC_READ_CONFLICT
-	Class error  // ErrUnavailable, ErrCommitUnknown or ErrRejected
+	Class error  // ErrUnavailable, ErrCommitUnknown, ErrRejected or ErrPermissionDenied
 	Err   error  // the cause
 }
 
