@@ -282,7 +282,7 @@ func invalidated(txID string, code peer.TxValidationCode) error {
 	e := &TxError{TxID: txID, Code: code.String(), Class: ErrRejected, Err: errors.New("the peer invalidated the transaction")}
 	switch code {
 	case peer.TxValidationCode_MVCC_READ_CONFLICT, peer.TxValidationCode_PHANTOM_READ_CONFLICT:
-		e.Class = ErrUnavailable
+		e.Class, e.Err = ErrUnavailable, ErrReadConflict
 	}
 	return e
 }

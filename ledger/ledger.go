@@ -24,6 +24,11 @@ var (
 	// ErrTxNotFound means the ledger has no transaction with that ID: it was
 	// never ordered, so resubmitting its events is safe.
 	ErrTxNotFound = errors.New("transaction not found on the ledger")
+	// ErrReadConflict is the cause of a transaction the peer invalidated
+	// because another transaction in flight changed what it read (MVCC or
+	// phantom read conflict): its class is ErrUnavailable, and unlike an
+	// outage it is worth sending again at once.
+	ErrReadConflict = errors.New("another transaction changed what it read")
 )
 
 // TxError is a failed transaction whose ID is known; it wraps one of the

@@ -216,7 +216,7 @@ func (e *Engine) Run(ctx context.Context) error {
 
 // send is one of Run's sending loops.
 func (e *Engine) send(ctx context.Context) error {
-	failures := 0
+	failures, conflicts := 0, 0
 	for {
 		n, err := e.Step(ctx)
 		if ctx.Err() != nil {
@@ -226,6 +226,11 @@ func (e *Engine) send(ctx context.Context) error {
 			e.report(ctx, err, 0)
 			return err
 		}
+		if errors.Is(err, ledger.ErrReadConflict) && conflicts < maxConflictResends {
+			conflicts++ // lost to a transaction in flight: send again at once
+			continue
+		}
+		conflicts = 0
 		var wait time.Duration
 		wake := e.cfg.Store.Enqueued()
 		switch {
@@ -276,9 +281,15 @@ func (e *Engine) backoff(n int) time.Duration {
 	return d/2 + time.Duration(j)
 }
 
+// maxConflictResends is how many read conflicts in a row one of Drain's
+// senders sends again at once before it reports the last one.
+const maxConflictResends = 5
+
 // Drain sends, InFlight batches side by side, until nothing more can be
 // sent, the ledger fails or ctx ends, and returns the final status (for
-// `medtrace sync --once`).
+// `medtrace sync --once`). A batch that lost a read conflict to another
+// transaction in flight (ledger.ErrReadConflict) is sent again at once, a
+// few times at most: it is no outage.
 func (e *Engine) Drain(ctx context.Context) (Status, error) {
 	e.report(ctx, nil, 0)
 	var wg sync.WaitGroup
@@ -288,8 +299,14 @@ func (e *Engine) Drain(ctx context.Context) (Status, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			conflicts := 0
 			for {
 				n, serr := e.Step(ctx)
+				if errors.Is(serr, ledger.ErrReadConflict) && conflicts < maxConflictResends && ctx.Err() == nil {
+					conflicts++
+					continue
+				}
+				conflicts = 0
 				if serr != nil {
 					mu.Lock()
 					if err == nil {

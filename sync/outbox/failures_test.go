@@ -2,6 +2,7 @@ package outbox_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -119,6 +120,45 @@ func TestWholeRequestFailuresNeverReject(t *testing.T) {
 			}
 			if !sawLastError {
 				t.Error("no pending event ever showed why it was not sent")
+			}
+			if d := exactlyOnce(t, s, fl, ids); d != 0 {
+				t.Errorf("%d duplicates", d)
+			}
+		})
+	}
+}
+
+// TestDrainResendsReadConflicts: a batch the peer invalidated for a read
+// conflict (another transaction in flight changed what it read) is sent
+// again at once by Drain, up to a bound; past it Drain reports the
+// conflict and the events stay pending. None is rejected either way.
+func TestDrainResendsReadConflicts(t *testing.T) {
+	tests := []struct {
+		name      string
+		conflicts int
+		wantErr   bool
+	}{
+		{"one conflict", 1, false},
+		{"as many as it resends", 5, false},
+		{"one more than it resends", 6, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := newClock()
+			s, fl := setup(t, clk.opt())
+			ids := enq(t, s, 4)
+			l := &failing{Ledger: fl, failures: tt.conflicts, class: ledger.ErrUnavailable, err: ledger.ErrReadConflict}
+			e := outbox.New(outbox.Config{Store: s, Ledger: l, BatchSize: 4, InFlight: 1, Now: clk.Now,
+				MinBackoff: time.Second, MaxBackoff: 4 * time.Second, Lease: time.Hour})
+			st, err := e.Drain(context.Background())
+			if tt.wantErr {
+				if !errors.Is(err, ledger.ErrReadConflict) || st.Pending != 4 || st.Rejected != 0 {
+					t.Fatalf("drain: %+v %v, want the read conflict and 4 pending", st, err)
+				}
+				return
+			}
+			if err != nil || st.Pending != 0 || st.Rejected != 0 {
+				t.Fatalf("drain: %+v %v, want everything recorded", st, err)
 			}
 			if d := exactlyOnce(t, s, fl, ids); d != 0 {
 				t.Errorf("%d duplicates", d)
