@@ -327,6 +327,25 @@ func TestHolderIndexFilledOnWrite(t *testing.T) {
 	}
 }
 
+// TestHolderIndexScopeCheckedAgain: a consignee whose shipment was reported
+// stolen on the way has left the pack's scope: it keeps its index key, and
+// its export, which checks the scope on the record, does not return the pack.
+func TestHolderIndexScopeCheckedAgain(t *testing.T) {
+	w := newWorld(t)
+	w.stockAt("dist", "S1")
+	w.ok(mspDist, w.ship(glnDist, "S1", glnPhar2))
+	if e := exportAll(t, w, mspPhar2, 10); len(e.packs) != 1 {
+		t.Fatalf("in transit to it: %v", e.packs)
+	}
+	w.ok(mspDist, w.on(KindStolen, glnDist, gtinA, "S1"))
+	if w.st.m[holderKey(mspPhar2, packKey(gtinA, "S1"))] == nil {
+		t.Fatal("the index key is gone")
+	}
+	if e := exportAll(t, w, mspPhar2, 10); len(e.packs) != 0 || e.recordReads != 1 {
+		t.Fatalf("after the theft: packs %v, %d records read", e.packs, e.recordReads)
+	}
+}
+
 // TestHolderOrg: index keys name an MSP as is when that is safe and short,
 // else by a hash; either way the key's length is bounded.
 func TestHolderOrg(t *testing.T) {
