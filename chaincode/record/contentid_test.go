@@ -67,7 +67,8 @@ func TestContentID(t *testing.T) {
 }
 
 // TestContentAddressedEvents checks events whose ID is the hash of their
-// content: kept in their pack's record, one key per event.
+// content: kept in their pack's record, one key per event (and the holder
+// index's key of an organisation that comes to read the pack, holders.go).
 func TestContentAddressedEvents(t *testing.T) {
 	t.Run("accepted, one key, replays found in the pack", func(t *testing.T) {
 		w := newWorld(t)
@@ -81,8 +82,8 @@ func TestContentAddressedEvents(t *testing.T) {
 		if r := res.Results; r[0].Status != StatusAccepted || r[1].Status != StatusDuplicate || r[1].TxID != tx.ID {
 			t.Fatalf("in one batch: %+v", r)
 		}
-		if len(st.writes) != 1 || st.writes[packKey(gtinA, "S1")] == nil {
-			t.Fatalf("wrote %d keys, want only the pack's", len(st.writes))
+		if len(st.writes) != 2 || st.writes[packKey(gtinA, "S1")] == nil || st.writes[holderKey(mspMan, packKey(gtinA, "S1"))] == nil {
+			t.Fatalf("wrote %d keys, want only the pack's and its brand owner's holder index key", len(st.writes))
 		}
 		if len(em.Accepted) != 1 || em.Accepted[0] != e.ID || len(packChanges(t, st.writes)) != 1 {
 			t.Fatalf("emission %+v", em)

@@ -13,6 +13,8 @@ import (
 // Key prefixes of the world state. A pack, a logistic unit, a batch and an
 // event each live under one key (a busy pack's or unit's older events also
 // under chunk keys, prefixChunk); nothing is written by every transaction.
+// The holder index lives under prefixHolder (holders.go), alerts under
+// prefixAlert (alerts.go).
 const (
 	prefixEvent = "e:"
 	prefixPack  = "p:"
@@ -64,6 +66,9 @@ type pack struct {
 	// the reverse) as a child reference: its twin record, kept in the same
 	// state (china.go).
 	Link string `json:"ln,omitempty"`
+	// Indexed says the holder index has a key for every organisation the
+	// record names (holders.go); records written before it existed lack it.
+	Indexed bool `json:"ix,omitempty"`
 }
 
 // facts is what the trace core's state machine, custody and verdict rules
@@ -201,6 +206,8 @@ type unit struct {
 	Consignee string `json:"cn,omitempty"`
 	// Held are the MSPs that held it before its holder (as for a pack).
 	Held []string `json:"hd,omitempty"`
+	// Indexed as for a pack (holders.go).
+	Indexed bool `json:"ix,omitempty"`
 }
 
 // held adds msp, a holder handing over, to the MSPs that held something
@@ -317,6 +324,11 @@ type overlay struct {
 	indexes map[string]*chunkIndex // chunks as replay checks read them
 	dirty   map[string]bool
 	touched []*pack // packs put since the last mirrorLinks (china.go)
+	// cfg is the configuration of a transaction that writes (nil for
+	// queries); indexed are the organisations each pack or unit record as
+	// read has holder index keys for (holders.go).
+	cfg     *Config
+	indexed map[string][]string
 }
 
 func newOverlay(st State) *overlay {
@@ -329,6 +341,7 @@ func newOverlay(st State) *overlay {
 		chunks:  map[string]*eventChunk{},
 		indexes: map[string]*chunkIndex{},
 		dirty:   map[string]bool{},
+		indexed: map[string][]string{},
 	}
 }
 
@@ -363,9 +376,22 @@ func (ov *overlay) pack(gtin, serial string) (*pack, error) {
 	if p != nil && len(p.Log) >= MaxPackLog {
 		p.Keyed = true
 	}
+	if p != nil {
+		ov.noteIndexed(k, p.Indexed, p.readers)
+	}
 	return p, err
 }
-func (ov *overlay) unit(sscc string) (*unit, error) { return load(ov, ov.units, unitKey(sscc)) }
+func (ov *overlay) unit(sscc string) (*unit, error) {
+	k := unitKey(sscc)
+	if u, ok := ov.units[k]; ok {
+		return u, nil
+	}
+	u, err := load(ov, ov.units, k)
+	if u != nil {
+		ov.noteIndexed(k, u.Indexed, u.readers)
+	}
+	return u, err
+}
 func (ov *overlay) batch(gtin, lot string) (*batchRec, error) {
 	return load(ov, ov.batches, batchKey(gtin, lot))
 }
@@ -424,19 +450,35 @@ func (ov *overlay) putEvent(id string, e *eventRec) {
 }
 
 // flush writes every changed key once, in key order, after moving the
-// oldest entries of long event lists to chunks (eventlog.go).
+// oldest entries of long event lists to chunks (eventlog.go) and with the
+// holder index keys of organisations that now may read a pack or unit
+// written (holders.go).
 func (ov *overlay) flush() error {
 	keys := make([]string, 0, len(ov.dirty))
 	for k := range ov.dirty {
 		keys = append(keys, k)
 	}
+	holders := map[string]bool{}
 	for _, k := range keys {
 		switch k[:2] {
 		case prefixPack:
-			ov.compactPack(k, ov.packs[k])
+			p := ov.packs[k]
+			ov.compactPack(k, p)
+			for _, h := range ov.holderWrites(k, p.readers(ov.cfg)) {
+				holders[h] = true
+			}
+			p.Indexed = true
 		case prefixUnit:
-			ov.compactUnit(k, ov.units[k])
+			u := ov.units[k]
+			ov.compactUnit(k, u)
+			for _, h := range ov.holderWrites(k, u.readers(ov.cfg)) {
+				holders[h] = true
+			}
+			u.Indexed = true
 		}
+	}
+	for h := range holders {
+		keys = append(keys, h)
 	}
 	for k := range ov.dirty { // the chunks just put
 		if k[:2] == prefixChunk {
@@ -447,6 +489,11 @@ func (ov *overlay) flush() error {
 	for _, k := range keys {
 		var v any
 		switch k[:2] {
+		case prefixHolder:
+			if err := ov.st.PutState(k, holderMark); err != nil {
+				return fmt.Errorf("write %s: %w", k, err)
+			}
+			continue
 		case prefixChunk:
 			v = ov.chunks[k]
 		case prefixPack:

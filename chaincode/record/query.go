@@ -233,10 +233,13 @@ const MaxPage = 2000
 // order, then logistic units (cases, pallets) in key order, then (on the
 // page after the last unit) every recalled batch. Bookmarks are opaque;
 // start with "". Packs and units are those of the submitter's read scope
-// (readScope): pageSize bounds the records scanned, so a page may hold
-// fewer, or none, and still have a next one. Recalls are every member's: a
-// pharmacy must know of a recall of any batch. Pages of packs and recalls
-// are as before units were exported (Units is then absent).
+// (readScope). The regulator's pages range over every record; another
+// member's over its own holder index (holders.go), each key naming a record
+// that is then read and checked against the scope again: pageSize bounds
+// the records (or index keys) scanned, so a page may hold fewer, or none,
+// and still have a next one. Recalls are every member's: a pharmacy must
+// know of a recall of any batch. Pages of packs and recalls are as before
+// units were exported (Units is then absent).
 func Export(st State, pg Pager, tx Tx, bookmark string, pageSize int) (Page, error) {
 	scope, err := scopeOf(st, tx)
 	if err != nil {
@@ -255,15 +258,36 @@ func Export(st State, pg Pager, tx Tx, bookmark string, pageSize int) (Page, err
 		}
 		phase, inner = bookmark[:1], bookmark[2:]
 	}
-	// scan reads one page of the range under prefix, handing each record
-	// to take, and returns the range's next bookmark ("" at its end).
+	// index is the key prefix a member's holder index adds to the records'
+	// keys ("" for the regulator, who ranges over the records).
+	index := ""
+	if scope.org.Role != RoleRegulator {
+		index = holderPrefix(tx.MSP)
+	}
+	// scan reads one page of the range under prefix (the records' prefix,
+	// within the index if any), handing each record to take, and returns
+	// the range's next bookmark ("" at its end).
 	scan := func(prefix, what string, take func(key string, value []byte) error) (string, error) {
-		kvs, next, err := pg.ScanPage(prefix, prefix[:1]+";", pageSize, inner)
+		from := index + prefix
+		if inner != "" && !strings.HasPrefix(inner, from) {
+			inner = "" // a bookmark of another range (the full one, before the index): start this one over
+		}
+		kvs, next, err := pg.ScanPage(from, rangeEnd(from), pageSize, inner)
 		if err != nil {
 			return "", fmt.Errorf("scan %s: %w", what, err)
 		}
 		for _, kv := range kvs {
-			if err := take(kv.Key, kv.Value); err != nil {
+			k, v := kv.Key, kv.Value
+			if index != "" {
+				k = strings.TrimPrefix(k, index)
+				if v, err = st.GetState(k); err != nil {
+					return "", fmt.Errorf("read %s: %w", k, err)
+				}
+				if v == nil {
+					continue
+				}
+			}
+			if err := take(k, v); err != nil {
 				return "", err
 			}
 		}
@@ -310,6 +334,7 @@ func Export(st State, pg Pager, tx Tx, bookmark string, pageSize int) (Page, err
 			out.Bookmark = "u|" + next
 		}
 	default:
+		index = "" // recalls are everyone's
 		next, err := scan(prefixBatch, "batches", func(k string, v []byte) error {
 			var b batchRec
 			if err := json.Unmarshal(v, &b); err != nil {

@@ -63,6 +63,7 @@ func Record(st State, tx Tx, batch []byte) (BatchResult, Emission, error) {
 		return BatchResult{}, Emission{}, fmt.Errorf("%w: a batch holds 1 to %d events, not %d", ErrBadRequest, MaxBatch, len(raws))
 	}
 	r := &recorder{ov: newOverlay(st), cfg: cfg, org: org, tx: tx}
+	r.ov.cfg = cfg // the holder index (holders.go)
 	res := BatchResult{TxID: tx.ID, Results: make([]Result, len(raws))}
 	em := Emission{TxID: tx.ID}
 	for i, raw := range raws {
