@@ -39,35 +39,17 @@ func BenchmarkCustodyWrites(b *testing.B) {
 	} {
 		b.Run(run.name, func(b *testing.B) {
 			w := newWorld(b)
-			keys, bytes, index := 0, 0, 0
+			var tally writeTally
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				serial := fmt.Sprintf("W%d", i)
 				for _, s := range run.before {
 					w.ok(s.msp, s.ev(w, serial))
 				}
-				raw, err := json.Marshal([]Event{run.event.ev(w, serial)})
-				must(b, err)
-				st, tx := w.tx(run.event.msp)
-				b.StartTimer()
-				res, _, err := Record(st, tx, raw)
-				b.StopTimer()
-				if err != nil || res.Results[0].Status != StatusAccepted {
-					b.Fatal(err, res.Results[0])
-				}
-				st.commit()
-				for k, v := range st.writes {
-					keys++
-					bytes += len(k) + len(v)
-					if strings.HasPrefix(k, "h:") {
-						index++
-					}
-				}
+				tally.record(b, w, run.event.msp, run.event.ev(w, serial))
 				b.StartTimer()
 			}
-			b.ReportMetric(float64(keys)/float64(b.N), "keys/event")
-			b.ReportMetric(float64(index)/float64(b.N), "index-keys/event")
-			b.ReportMetric(float64(bytes)/float64(b.N), "B/event")
+			tally.report(b)
 		})
 	}
 	// A case of 10 packs at the distributor, shipped to the pharmacy and
@@ -75,7 +57,7 @@ func BenchmarkCustodyWrites(b *testing.B) {
 	for _, kind := range []Kind{KindShip, KindReceive} {
 		b.Run("case-of-10-"+string(kind), func(b *testing.B) {
 			w := newWorld(b)
-			keys, bytes, index := 0, 0, 0
+			var tally writeTally
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				var serials, children []string
@@ -102,28 +84,44 @@ func BenchmarkCustodyWrites(b *testing.B) {
 					w.ok(mspDist, ship)
 					msp, ev = mspPhar, Event{ID: w.id(), Kind: KindReceive, Time: w.now, Location: glnPhar, SSCC: sscc}
 				}
-				raw, err := json.Marshal([]Event{ev})
-				must(b, err)
-				st, tx := w.tx(msp)
-				b.StartTimer()
-				res, _, err := Record(st, tx, raw)
-				b.StopTimer()
-				if err != nil || res.Results[0].Status != StatusAccepted {
-					b.Fatal(err, res.Results[0])
-				}
-				st.commit()
-				for k, v := range st.writes {
-					keys++
-					bytes += len(k) + len(v)
-					if strings.HasPrefix(k, "h:") {
-						index++
-					}
-				}
+				tally.record(b, w, msp, ev)
 				b.StartTimer()
 			}
-			b.ReportMetric(float64(keys)/float64(b.N), "keys/event")
-			b.ReportMetric(float64(index)/float64(b.N), "index-keys/event")
-			b.ReportMetric(float64(bytes)/float64(b.N), "B/event")
+			tally.report(b)
 		})
 	}
+}
+
+// writeTally counts what the measured events wrote: keys, of them holder
+// index keys, and bytes (keys and values).
+type writeTally struct{ keys, index, bytes int }
+
+// record applies ev as msp, timing only Record, and counts its writes.
+// The timer is stopped on return.
+func (t *writeTally) record(b *testing.B, w *world, msp string, ev Event) {
+	b.Helper()
+	raw, err := json.Marshal([]Event{ev})
+	must(b, err)
+	st, tx := w.tx(msp)
+	b.StartTimer()
+	res, _, err := Record(st, tx, raw)
+	b.StopTimer()
+	if err != nil || res.Results[0].Status != StatusAccepted {
+		b.Fatal(err, res.Results[0])
+	}
+	st.commit()
+	for k, v := range st.writes {
+		t.keys++
+		t.bytes += len(k) + len(v)
+		if strings.HasPrefix(k, "h:") {
+			t.index++
+		}
+	}
+}
+
+// report gives the counts per event.
+func (t *writeTally) report(b *testing.B) {
+	b.ReportMetric(float64(t.keys)/float64(b.N), "keys/event")
+	b.ReportMetric(float64(t.index)/float64(b.N), "index-keys/event")
+	b.ReportMetric(float64(t.bytes)/float64(b.N), "B/event")
 }
