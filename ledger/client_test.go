@@ -291,7 +291,7 @@ func configEnvelope(t testing.TB) []byte {
 }
 
 func testBlock(t testing.TB) *common.Block {
-	em := trace.TxEvents{Accepted: []string{"e1"}}
+	em := trace.Emission{TxID: "tx1"}
 	evJSON, _ := json.Marshal(em)
 	res, _ := json.Marshal(trace.BatchResult{TxID: "tx1", Results: []trace.Result{{Status: trace.StatusAccepted}}}) // as the chaincode sends it
 	md := make([][]byte, 5)

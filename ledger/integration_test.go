@@ -868,8 +868,7 @@ func testEvents(t *testing.T, e *env) {
 			want++
 			for _, tx := range be.Txs {
 				if tx.TxID == res.TxID {
-					found = len(tx.Accepted) == 1 && tx.Accepted[0] == res.Results[0].EventID &&
-						len(tx.Packs) == 1 && tx.Packs[0].Status == trace.PackDispensed &&
+					found = len(tx.Packs) == 1 && tx.Packs[0].LastEvent == res.Results[0].EventID && tx.Packs[0].Status == trace.PackDispensed &&
 						tx.Packs[0].Holder != nil && tx.Packs[0].Holder.MSP == e.p.Identities["pharmacy"].MSPID // read from the write set
 				}
 			}

@@ -181,16 +181,16 @@ type Recall struct {
 	Withdrawn bool      `json:"withdrawn,omitempty"`
 }
 
-// TxEvents is what one valid RecordEvents transaction recorded: the payload
-// of its chaincode event, and the pack states it wrote (Packs, read from
-// the transaction's write set in the block, in key order).
+// TxEvents is what one valid RecordEvents transaction recorded: the
+// recalls of its chaincode event and the pack and unit states it wrote (read
+// from the transaction's write set in the block, in key order). Which of
+// its events were accepted is in the same block: the events sent and the
+// results returned.
 type TxEvents struct {
-	TxID     string       `json:"txId"`
-	Accepted []string     `json:"accepted,omitempty"` // event IDs
-	Rejected []string     `json:"rejected,omitempty"` // event IDs recorded as rejected
-	Packs    []PackChange `json:"packs,omitempty"`
-	Units    []UnitChange `json:"units,omitempty"` // the unit states it wrote, read from the write set like Packs
-	Recalls  []Recall     `json:"recalls,omitempty"`
+	TxID    string       `json:"txId"`
+	Packs   []PackChange `json:"packs,omitempty"`
+	Units   []UnitChange `json:"units,omitempty"` // the unit states it wrote, read from the write set like Packs
+	Recalls []Recall     `json:"recalls,omitempty"`
 }
 
 // BlockEvents is one block's MedTrace transactions, in order. Every block
@@ -228,13 +228,13 @@ type Page struct {
 const EventName = "medtrace"
 
 // Emission is the payload of the chaincode event of a RecordEvents
-// transaction: the event IDs it recorded and the recalls it made. The pack
-// states it changed are its pack records in the transaction's write set,
-// which offline copies read from the block (they are not repeated here:
-// every byte of a transaction is handled many times over by the network).
+// transaction: the recalls it made. The pack states it changed are its pack
+// records in the transaction's write set, and which events it accepted its
+// results beside the events sent, all of which offline copies read from the
+// block: nothing is repeated here (every byte of a transaction is handled
+// many times over by the network; the event IDs it once listed were a
+// tenth of a commissioning's bytes).
 type Emission struct {
-	TxID     string   `json:"txId"`
-	Accepted []string `json:"accepted,omitempty"`
-	Rejected []string `json:"rejected,omitempty"`
-	Recalls  []Recall `json:"recalls,omitempty"`
+	TxID    string   `json:"txId"`
+	Recalls []Recall `json:"recalls,omitempty"`
 }

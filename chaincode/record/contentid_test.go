@@ -82,10 +82,10 @@ func TestContentAddressedEvents(t *testing.T) {
 		if r := res.Results; r[0].Status != StatusAccepted || r[1].Status != StatusDuplicate || r[1].TxID != tx.ID {
 			t.Fatalf("in one batch: %+v", r)
 		}
-		if len(st.writes) != 2 || st.writes[packKey(gtinA, "S1")] == nil || st.writes[holderKey(mspMan, packKey(gtinA, "S1"))] == nil {
-			t.Fatalf("wrote %d keys, want only the pack's and its brand owner's holder index key", len(st.writes))
+		if len(st.writes) != 2 || st.writes[packKey(gtinA, "S1")] == nil || st.writes[productKey(mspMan, gtinA)] == nil {
+			t.Fatalf("wrote %d keys, want only the pack's and its commissioner's product key", len(st.writes))
 		}
-		if len(em.Accepted) != 1 || em.Accepted[0] != e.ID || len(packChanges(t, st.writes)) != 1 {
+		if em.TxID != tx.ID || len(packChanges(t, st.writes)) != 1 || packChanges(t, st.writes)[0].LastEvent != e.ID {
 			t.Fatalf("emission %+v", em)
 		}
 		later, em2, err := w.submit(mspMan, e)
@@ -93,7 +93,7 @@ func TestContentAddressedEvents(t *testing.T) {
 		if r := later.Results[0]; r.Status != StatusDuplicate || r.TxID != tx.ID {
 			t.Fatalf("replay in a later batch: %+v (first tx %s)", r, tx.ID)
 		}
-		if len(em2.Accepted)+len(em2.Rejected)+len(w.packsWritten()) != 0 {
+		if len(em2.Recalls)+len(w.packsWritten()) != 0 {
 			t.Fatalf("a replay changed something: %+v", em2)
 		}
 	})

@@ -8,13 +8,19 @@ import (
 )
 
 // The holder index: for each organisation, a key per pack or logistic unit
-// it may read under the read scope (readScope) by custody: the brand owner
-// that commissioned a pack, each holder, each consignee. Its key is
-// prefixHolder, the organisation's index name (holderOrg), ":" and the
-// record's own key ("h:PharmacyMSP:p:<GTIN>:<serial>", "h:PharmacyMSP:u:<SSCC>");
-// its value is holderMark. A member's Export ranges over its own index
-// instead of every record, so a refresh costs in proportion to what the
-// member has had, not to the ledger.
+// it may read under the read scope (readScope) by custody: each holder and
+// each consignee of a pack other than the organisation that commissioned
+// it, every holder and consignee of a unit. Its key is prefixHolder, the
+// organisation's index name (holderOrg), ":" and the record's own key
+// ("h:PharmacyMSP:p:<GTIN>:<serial>", "h:PharmacyMSP:u:<SSCC>"); its value
+// is holderMark. The commissioner has one key per product instead
+// ("h:ManufacturerMSP:g:<GTIN>", productKey), written by the transactions
+// that create its packs, and its Export ranges over each product's packs:
+// a commissioning writes the pack's record and nothing else per pack (a
+// key more per pack was a third of the chaincode's messages to the peer).
+// A member's Export ranges over its own index instead of every record, so
+// a refresh costs in proportion to what the member has had, not to the
+// ledger.
 //
 // Keys are written as custody moves, when a pack or unit record is written
 // (overlay.flush), and only for organisations the record as read did not
@@ -58,16 +64,29 @@ func holderPrefix(msp string) string { return prefixHolder + holderOrg(msp) + ":
 // holderKey is msp's index key of the record under recordKey.
 func holderKey(msp, recordKey string) string { return holderPrefix(msp) + recordKey }
 
+// prefixProduct starts, within an organisation's index, the keys of the
+// products whose packs it commissioned.
+const prefixProduct = "g:"
+
+// productKey is msp's index key of product gtin (a GTIN or a China
+// product, "CN8123456"): msp commissioned packs of it.
+func productKey(msp, gtin string) string { return holderPrefix(msp) + prefixProduct + gtin }
+
+// productPacks is the key prefix of every pack record of product gtin.
+func productPacks(gtin string) string { return prefixPack + gtin + ":" }
+
 // rangeEnd is the end of the key range of every key starting with prefix,
 // which ends with ':' (';' follows ':').
 func rangeEnd(prefix string) string { return strings.TrimSuffix(prefix, ":") + ";" }
 
 // readers are the organisations that may read the pack by custody (as in
-// readScope.pack): its commissioner, holder, consignee in transit and
-// former holders; c resolves the custody of records from before it was kept.
+// readScope.pack) and find it by a key of its own: its holder, consignee
+// in transit and former holders, but not its commissioner (Owner), who finds
+// it by its product (productKey); c resolves the custody of records from
+// before it was kept.
 func (p *pack) readers(c *Config) []string {
 	h, cn := custodyOf(c, p.Holder, p.Location, p.Consignee, p.Dest, p.Status, p.Owner)
-	return orgSet(append([]string{p.Owner, h.MSP, cn.MSP}, p.Held...))
+	return slices.DeleteFunc(orgSet(append([]string{h.MSP, cn.MSP}, p.Held...)), func(m string) bool { return m == p.Owner })
 }
 
 // readers are the organisations that may read the unit by custody (as in

@@ -2,6 +2,7 @@ package record
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -208,8 +209,9 @@ func TestHolderIndexBookmarks(t *testing.T) {
 }
 
 // TestHolderIndexWrites: each event writes the index keys of the
-// organisations that come to read a pack or unit, once, and the write path
-// never reads the index.
+// organisations that come to read a pack or unit, once (a commissioning its
+// product's key, not one per pack), and the write path never reads the
+// index.
 func TestHolderIndexWrites(t *testing.T) {
 	w := newWorld(t)
 	s1, s2 := packKey(gtinA, "S1"), packKey(gtinA, "S2")
@@ -220,8 +222,8 @@ func TestHolderIndexWrites(t *testing.T) {
 		ev   func() Event
 		want []string // index keys written
 	}{
-		{"commission: the brand owner", mspMan, func() Event { return w.commission(gtinA, "S1", "L1", "2028-12-31") }, []string{holderKey(mspMan, s1)}},
-		{"commission S2", mspMan, func() Event { return w.commission(gtinA, "S2", "L1", "2028-12-31") }, []string{holderKey(mspMan, s2)}},
+		{"commission: the commissioner's product key", mspMan, func() Event { return w.commission(gtinA, "S1", "L1", "2028-12-31") }, []string{productKey(mspMan, gtinA)}},
+		{"commission S2: the product key again (a blind write)", mspMan, func() Event { return w.commission(gtinA, "S2", "L1", "2028-12-31") }, []string{productKey(mspMan, gtinA)}},
 		{"ship: the consignee", mspMan, func() Event { return w.ship(glnMan, "S1", glnDist) }, []string{holderKey(mspDist, s1)}},
 		{"receive: none (the consignee had it)", mspDist, func() Event { return w.on(KindReceive, glnDist, gtinA, "S1") }, nil},
 		{"inspect: none", mspReg, func() Event { return w.inspection(true) }, nil},
@@ -273,7 +275,9 @@ func TestHolderIndexWrites(t *testing.T) {
 
 // TestHolderIndexFilledOnWrite: records written before the index existed
 // (no index keys, not marked) are missing from a member's export until they
-// are next written, which indexes every organisation they name.
+// are next written, which indexes every organisation they name; the
+// commissioner's product key then brings every pack of the product into
+// its export.
 func TestHolderIndexFilledOnWrite(t *testing.T) {
 	w := holderWorld(t)
 	// Make it a ledger from before the index: no index keys, no marks.
@@ -313,15 +317,19 @@ func TestHolderIndexFilledOnWrite(t *testing.T) {
 		msp   string
 		packs []string
 	}{
-		{mspMan, []string{packKey(gtinA, "N0001"), packKey(gtinA, "N0004")}},
+		{mspMan, nil}, // every pack of gtinA, its product
 		{mspDist, []string{packKey(gtinA, "N0001"), packKey(gtinA, "N0004")}},
 		{mspPhar, []string{packKey(gtinA, "N0001")}},
 		{mspPhar2, []string{packKey(gtinA, "N0004")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.msp, func(t *testing.T) {
-			if e := exportAll(t, w, tt.msp, 10); !slices.Equal(e.packs, tt.packs) || len(e.units) != 0 {
-				t.Fatalf("packs %v units %v, want %v", e.packs, e.units, tt.packs)
+			want := tt.packs
+			if want == nil {
+				want, _ = inScope(t, w, tt.msp)
+			}
+			if e := exportAll(t, w, tt.msp, 10); !slices.Equal(e.packs, want) || len(e.units) != 0 {
+				t.Fatalf("packs %v units %v, want %v", e.packs, e.units, want)
 			}
 		})
 	}
@@ -377,6 +385,58 @@ func TestHolderOrg(t *testing.T) {
 				t.Fatalf("%q and %q share %q", tt.msp, other, got)
 			}
 			seen[got] = tt.msp
+		})
+	}
+}
+
+// TestProductPages: a manufacturer's export finds the packs it commissioned
+// through its product keys, product by product, whatever the page size,
+// and no other manufacturer's; bookmarks inside the product range resume
+// where they stopped and bad ones are refused.
+func TestProductPages(t *testing.T) {
+	w := newWorld(t)
+	var evs []Event
+	for i := range 5 {
+		evs = append(evs, w.commission(gtinA, fmt.Sprintf("A%d", i), "L1", "2028-12-31"), w.commission(gtinB, fmt.Sprintf("B%d", i), "L1", "2028-12-31"))
+	}
+	w.ok(mspMan, evs...)
+	w.ok(mspMan, w.commission(gtinA, "A9", "L2", "2028-12-31")) // a product's packs from two transactions
+	m2 := []Event{w.commission(gtinM2, "M0", "L1", "2028-12-31"), w.commission(gtinM2, "M1", "L1", "2028-12-31")}
+	for i := range m2 {
+		m2[i].Location = glnMan2
+	}
+	w.ok(mspMan2, m2...)
+	for _, msp := range []string{mspMan, mspMan2, mspDist} {
+		want, _ := inScope(t, w, msp)
+		for _, size := range []int{1, 2, 3, 7, MaxPage} {
+			t.Run(fmt.Sprintf("%s/page-%d", msp, size), func(t *testing.T) {
+				e := exportAll(t, w, msp, size)
+				if !slices.Equal(e.packs, want) {
+					t.Fatalf("packs %v, want %v", e.packs, want)
+				}
+				if n := len(want) + 2; e.scanned > n+2*e.pages {
+					t.Fatalf("scanned %d keys in %d pages for %d packs", e.scanned, e.pages, len(want))
+				}
+			})
+		}
+	}
+	if want, _ := inScope(t, w, mspMan); len(want) != 11 {
+		t.Fatalf("the manufacturer's scope has %d packs, want 11", len(want))
+	}
+	t.Run("resume", func(t *testing.T) {
+		st, tx := w.tx(mspMan)
+		pg, err := Export(st, st, tx, "g|"+gtinA+"|"+packKey(gtinA, "A3"), 3)
+		must(t, err)
+		if got := len(pg.Packs); got != 3 || pg.Packs[0].Serial != "A3" || pg.Packs[2].Serial != "A9" {
+			t.Fatalf("page %+v", pg)
+		}
+	})
+	for _, bad := range []string{"g|" + gtinA, "g||" + packKey(gtinA, "A1"), "g|" + gtinA + "|" + packKey(gtinB, "B1")} {
+		t.Run("bad bookmark "+bad, func(t *testing.T) {
+			st, tx := w.tx(mspMan)
+			if _, err := Export(st, st, tx, bad, 10); !errors.Is(err, ErrBadRequest) {
+				t.Fatalf("bookmark %q: %v", bad, err)
+			}
 		})
 	}
 }

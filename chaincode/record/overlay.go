@@ -467,6 +467,9 @@ func (ov *overlay) flush() error {
 			for _, h := range ov.holderWrites(k, p.readers(ov.cfg)) {
 				holders[h] = true
 			}
+			if _, ok := ov.indexed[k]; !ok && p.Owner != "" {
+				holders[productKey(p.Owner, p.GTIN)] = true // new, or from before the index
+			}
 			p.Indexed = true
 		case prefixUnit:
 			u := ov.units[k]

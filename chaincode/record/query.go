@@ -249,11 +249,16 @@ func Export(st State, pg Pager, tx Tx, bookmark string, pageSize int) (Page, err
 		return Page{}, fmt.Errorf("%w: page size must be 1 to %d", ErrBadRequest, MaxPage)
 	}
 	out := Page{Packs: []PackChange{}, Recalls: []Recall{}}
-	// The bookmark says which range it continues: "p" packs, "u" units,
-	// "b" batches.
-	phase, inner := "p", ""
+	// The bookmark says which range it continues: "g" the packs of the
+	// products the submitter commissioned (productPage), "p" packs, "u"
+	// units, "b" batches. The regulator starts with every pack, the others
+	// with their products, then their holder index.
+	phase, inner := "g", ""
+	if scope.org.Role == RoleRegulator {
+		phase = "p"
+	}
 	if bookmark != "" {
-		if len(bookmark) < 2 || !strings.ContainsRune("pub", rune(bookmark[0])) || bookmark[1] != '|' {
+		if len(bookmark) < 2 || !strings.ContainsRune("gpub", rune(bookmark[0])) || bookmark[1] != '|' {
 			return Page{}, fmt.Errorf("%w: bad bookmark", ErrBadRequest)
 		}
 		phase, inner = bookmark[:1], bookmark[2:]
@@ -296,18 +301,28 @@ func Export(st State, pg Pager, tx Tx, bookmark string, pageSize int) (Page, err
 		}
 		return "", nil
 	}
+	takePack := func(k string, v []byte) error {
+		var p pack
+		if err := json.Unmarshal(v, &p); err != nil {
+			return fmt.Errorf("decode %s: %w", k, err)
+		}
+		if scope.pack(&p) {
+			out.Packs = append(out.Packs, p.change())
+		}
+		return nil
+	}
 	switch phase {
+	case "g":
+		next, err := productPage(pg, tx.MSP, inner, pageSize, takePack)
+		if err != nil {
+			return Page{}, err
+		}
+		out.Bookmark = "p|"
+		if next != "" {
+			out.Bookmark = "g|" + next
+		}
 	case "p":
-		next, err := scan(prefixPack, "packs", func(k string, v []byte) error {
-			var p pack
-			if err := json.Unmarshal(v, &p); err != nil {
-				return fmt.Errorf("decode %s: %w", k, err)
-			}
-			if scope.pack(&p) {
-				out.Packs = append(out.Packs, p.change())
-			}
-			return nil
-		})
+		next, err := scan(prefixPack, "packs", takePack)
 		if err != nil {
 			return Page{}, err
 		}

@@ -75,14 +75,6 @@ func Record(st State, tx Tx, batch []byte) (BatchResult, Emission, error) {
 			return BatchResult{}, Emission{}, err
 		}
 		res.Results[i] = out
-		if out.TxID == tx.ID {
-			switch out.Status {
-			case StatusAccepted:
-				em.Accepted = append(em.Accepted, out.EventID)
-			case StatusRejected:
-				em.Rejected = append(em.Rejected, out.EventID)
-			}
-		}
 	}
 	em.Recalls = r.recalls
 	if err := r.ov.flush(); err != nil {

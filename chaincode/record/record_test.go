@@ -403,7 +403,7 @@ func TestReplays(t *testing.T) {
 		if r.Status != StatusDuplicate || r.TxID != first.TxID || r.TxID == res.TxID {
 			t.Fatalf("replay: %+v (first tx %s)", r, first.TxID)
 		}
-		if len(em.Accepted)+len(em.Rejected)+len(w.packsWritten()) != 0 {
+		if len(em.Recalls)+len(w.packsWritten()) != 0 {
 			t.Fatalf("a replay changed something: %+v", em)
 		}
 	})
