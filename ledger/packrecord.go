@@ -17,13 +17,16 @@ import (
 // chaincode writes ("p:<GTIN>:<serial>"), unitKeyPrefix that of every
 // logistic unit's ("u:<SSCC>").
 const (
-	packKeyPrefix = "p:"
+	packKeyPrefix = trace.PackStateKeyPrefix
 	unitKeyPrefix = "u:"
 )
 
 // packRecord is the part of the chaincode's stored pack record that offline
-// copies need. testdata/wire/pack-record.json is a record as the chaincode
-// writes it; this package's and the chaincode's tests both check it.
+// copies need. testdata/wire/pack-record.json is a record with every field,
+// pack-record-compact.json one as the chaincode writes it now (without what
+// its key and its log say again: the GTIN and serial, the latest event's
+// kind, time and place, the logged events' IDs); this package's and the
+// chaincode's tests both check them.
 type packRecord struct {
 	GTIN      string           `json:"g"`
 	Serial    string           `json:"s"`
@@ -41,11 +44,30 @@ type packRecord struct {
 	Consignee string `json:"cn,omitempty"`
 	Dest      string `json:"d,omitempty"`
 	// Events are the accepted events' IDs, oldest first; an empty one
-	// stands for the next entry of Log, which holds the ID instead.
-	Events []string `json:"ev"`
-	Log    []struct {
-		ID string `json:"i"`
-	} `json:"lg,omitempty"`
+	// stands for the next entry of Log, which holds the event.
+	Events []string            `json:"ev"`
+	Log    []trace.LoggedEvent `json:"lg,omitempty"`
+}
+
+// decodePackRecord reads the pack record stored under key, filling in what
+// the chaincode leaves out of it.
+func decodePackRecord(key string, b []byte) (packRecord, error) {
+	var r packRecord
+	if err := json.Unmarshal(b, &r); err != nil {
+		return packRecord{}, fmt.Errorf("pack record %s: %w", key, err)
+	}
+	if r.GTIN == "" {
+		var ok bool
+		if r.GTIN, r.Serial, ok = trace.SplitPackStateKey(key); !ok {
+			return packRecord{}, fmt.Errorf("pack record %s: not a pack record's key", key)
+		}
+	}
+	if r.LastKind == "" {
+		if last := trace.LastLogged(r.Events, r.Log); last != nil {
+			r.LastKind, r.LastTime, r.LastPlace = last.Event.Kind, last.Event.Time, last.Event.Location
+		}
+	}
+	return r, nil
 }
 
 // change is the pack's state as offline copies keep it.
@@ -53,8 +75,8 @@ func (r *packRecord) change() trace.PackChange {
 	last := ""
 	if n := len(r.Events); n > 0 {
 		last = r.Events[n-1]
-		if last == "" && len(r.Log) > 0 {
-			last = r.Log[len(r.Log)-1].ID
+		if l := trace.LastLogged(r.Events, r.Log); l != nil {
+			last = l.EventID(r.GTIN, r.Serial)
 		}
 	}
 	c := trace.PackChange{GTIN: r.GTIN, Serial: r.Serial, Batch: r.Batch, Expiry: r.Expiry, Status: r.Status,
@@ -116,9 +138,9 @@ func recordChanges(b []byte, namespace string) ([]trace.PackChange, []trace.Unit
 			switch {
 			case w.GetIsDelete():
 			case strings.HasPrefix(w.GetKey(), packKeyPrefix):
-				var r packRecord
-				if err := json.Unmarshal(w.GetValue(), &r); err != nil {
-					return nil, nil, fmt.Errorf("pack record %s: %w", w.GetKey(), err)
+				r, err := decodePackRecord(w.GetKey(), w.GetValue())
+				if err != nil {
+					return nil, nil, err
 				}
 				packs = append(packs, r.change())
 			case strings.HasPrefix(w.GetKey(), unitKeyPrefix):

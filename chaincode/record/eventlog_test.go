@@ -38,9 +38,7 @@ func (w *world) recordTx(msp string, evs ...Event) (*txState, []Result) {
 // stored decodes the committed record of pack gtin/serial.
 func (w *world) stored(gtin, serial string) *pack {
 	w.t.Helper()
-	var p pack
-	must(w.t, json.Unmarshal(w.st.m[packKey(gtin, serial)], &p))
-	return &p
+	return readPack(w.t, packKey(gtin, serial), w.st.m[packKey(gtin, serial)])
 }
 
 // chunkReads counts the event list chunks a transaction read.

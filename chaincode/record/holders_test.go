@@ -78,9 +78,7 @@ func inScope(t *testing.T, w *world, msp string) (packs, units []string) {
 	for _, k := range slices.Sorted(maps.Keys(w.st.m)) {
 		switch {
 		case strings.HasPrefix(k, prefixPack):
-			var p pack
-			must(t, json.Unmarshal(w.st.m[k], &p))
-			if scope.pack(&p) {
+			if scope.pack(readPack(t, k, w.st.m[k])) {
 				packs = append(packs, k)
 			}
 		case strings.HasPrefix(k, prefixUnit):
@@ -286,10 +284,9 @@ func TestHolderIndexFilledOnWrite(t *testing.T) {
 		case strings.HasPrefix(k, prefixHolder):
 			delete(w.st.m, k)
 		case strings.HasPrefix(k, prefixPack):
-			var p pack
-			must(t, json.Unmarshal(v, &p))
+			p := readPack(t, k, v)
 			p.Indexed = false
-			b, err := json.Marshal(&p)
+			b, err := encodePack(p, nil)
 			must(t, err)
 			w.st.m[k] = b
 		case strings.HasPrefix(k, prefixUnit):

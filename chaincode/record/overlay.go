@@ -30,8 +30,9 @@ func eventKey(id string) string          { return prefixEvent + id }
 // pack is a pack's stored state. Recalled and expired are not stored: they
 // come from the batch record and the date when the pack is read.
 type pack struct {
-	GTIN     string     `json:"g"`
-	Serial   string     `json:"s"`
+	// GTIN and Serial are the record's key's (packrecord.go).
+	GTIN     string     `json:"g,omitempty"`
+	Serial   string     `json:"s,omitempty"`
 	Batch    string     `json:"b"`
 	Expiry   string     `json:"x"`
 	Status   PackStatus `json:"st"`
@@ -55,10 +56,12 @@ type pack struct {
 	DispTx   time.Time `json:"dtt,omitzero"`
 	// Nonconformant is the failing inspection's event ID, until a
 	// conformant one clears it.
-	Nonconformant string    `json:"nc,omitempty"`
-	LastKind      Kind      `json:"lk"`
-	LastTime      time.Time `json:"lt"`
-	LastPlace     string    `json:"lp,omitempty"`
+	Nonconformant string `json:"nc,omitempty"`
+	// The latest event's kind, time and place; left out of a record
+	// whose log's last entry says them (packrecord.go).
+	LastKind  Kind      `json:"lk,omitempty"`
+	LastTime  time.Time `json:"lt,omitzero"`
+	LastPlace string    `json:"lp,omitempty"`
 	// The accepted events, bounded: the newest inline, older ones in
 	// chunks of their own (eventlog.go).
 	eventList
@@ -122,50 +125,17 @@ func (p *pack) lastEvent() string {
 	if n == 0 {
 		return ""
 	}
-	if p.Events[n-1] == loggedMark && len(p.Log) > 0 {
-		return p.Log[len(p.Log)-1].ID
+	if last := trace.LastLogged(p.Events, p.Log); last != nil {
+		return last.EventID(p.GTIN, p.Serial)
 	}
 	return p.Events[n-1]
 }
 
-// packEvent is a content-addressed event kept in its pack's record: the
-// transaction that recorded it and the event without its ID, GTIN and
-// serial (the record has them).
-type packEvent struct {
-	ID     string    `json:"i"`
-	TxID   string    `json:"tx"`
-	TxTime time.Time `json:"tt"`
-	Event  eventBody `json:"e"`
-}
+// packEvent is a content-addressed event kept in its pack's record
+// (trace.LoggedEvent); its ID is filled in when the record is read.
+type packEvent = trace.LoggedEvent
 
-// eventBody is an Event without the ID, GTIN and serial that its pack's
-// record holds. A struct, not the JSON as sent: encoding/json would
-// re-compact a raw message on every write of the record.
-type eventBody struct {
-	Kind         Kind      `json:"kind"`
-	Time         time.Time `json:"time"`
-	Location     string    `json:"location,omitempty"`
-	Counterparty string    `json:"counterparty,omitempty"`
-	Batch        string    `json:"batch,omitempty"`
-	Expiry       string    `json:"expiry,omitempty"`
-	SSCC         string    `json:"sscc,omitempty"`
-	Children     []string  `json:"children,omitempty"`
-	Conformant   *bool     `json:"conformant,omitempty"`
-	Note         string    `json:"note,omitempty"`
-	Link         string    `json:"link,omitempty"`
-}
-
-func bodyOf(ev *Event) eventBody {
-	return eventBody{Kind: ev.Kind, Time: ev.Time, Location: ev.Location, Counterparty: ev.Counterparty,
-		Batch: ev.Batch, Expiry: ev.Expiry, SSCC: ev.SSCC, Children: ev.Children, Conformant: ev.Conformant, Note: ev.Note, Link: ev.Link}
-}
-
-// event is the whole event again, as it was sent.
-func (b *eventBody) event(id, gtin, serial string) Event {
-	return Event{ID: id, Kind: b.Kind, Time: b.Time, Location: b.Location, Counterparty: b.Counterparty,
-		GTIN: gtin, Serial: serial, Batch: b.Batch, Expiry: b.Expiry, SSCC: b.SSCC, Children: b.Children,
-		Conformant: b.Conformant, Note: b.Note, Link: b.Link}
-}
+func bodyOf(ev *Event) trace.EventBody { return trace.BodyOf(ev) }
 
 // logged returns the pack's content-addressed event id, or nil (also for
 // no pack).
@@ -329,6 +299,9 @@ type overlay struct {
 	// read has holder index keys for (holders.go).
 	cfg     *Config
 	indexed map[string][]string
+	// derived are the IDs of events logged in pack records that are their
+	// content IDs: the records leave them out (packrecord.go).
+	derived map[string]bool
 }
 
 func newOverlay(st State) *overlay {
@@ -342,6 +315,7 @@ func newOverlay(st State) *overlay {
 		indexes: map[string]*chunkIndex{},
 		dirty:   map[string]bool{},
 		indexed: map[string][]string{},
+		derived: map[string]bool{},
 	}
 }
 
@@ -372,7 +346,17 @@ func (ov *overlay) pack(gtin, serial string) (*pack, error) {
 	if p, ok := ov.packs[k]; ok {
 		return p, nil
 	}
-	p, err := load(ov, ov.packs, k)
+	b, err := ov.st.GetState(k)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", k, err)
+	}
+	var p *pack
+	if b != nil {
+		if p, err = decodePack(k, b, ov.derived); err != nil {
+			return nil, err
+		}
+	}
+	ov.packs[k] = p
 	if p != nil && len(p.Log) >= MaxPackLog {
 		p.Keyed = true
 	}
@@ -421,7 +405,7 @@ func (ov *overlay) entryRec(e logEntry) (*eventRec, error) {
 	if pe == nil {
 		return ov.event(e.ID)
 	}
-	ev := pe.Event.event(e.ID, e.GTIN, e.Serial)
+	ev := pe.Event.Event(e.ID, e.GTIN, e.Serial)
 	raw, err := json.Marshal(&ev)
 	if err != nil {
 		return nil, fmt.Errorf("stored event %s: %w", e.ID, err)
@@ -512,6 +496,8 @@ func (ov *overlay) flush() error {
 		var err error
 		if e, ok := v.(*eventRec); ok {
 			b, err = e.encode()
+		} else if p, ok := v.(*pack); ok {
+			b, err = encodePack(p, ov.derived)
 		} else {
 			b, err = json.Marshal(v)
 		}

@@ -302,11 +302,11 @@ func Export(st State, pg Pager, tx Tx, bookmark string, pageSize int) (Page, err
 		return "", nil
 	}
 	takePack := func(k string, v []byte) error {
-		var p pack
-		if err := json.Unmarshal(v, &p); err != nil {
-			return fmt.Errorf("decode %s: %w", k, err)
+		p, err := decodePack(k, v, nil)
+		if err != nil {
+			return err
 		}
-		if scope.pack(&p) {
+		if scope.pack(p) {
 			out.Packs = append(out.Packs, p.change())
 		}
 		return nil

@@ -226,6 +226,7 @@ func (r *recorder) onePack(ev *Event, raw json.RawMessage) (Result, error) {
 	// and named in Events by loggedMark: the write set is what a peer's time
 	// per event grows with.
 	p.Log = append(p.Log, packEvent{ID: ev.ID, TxID: r.tx.ID, TxTime: r.tx.Time, Event: bodyOf(ev)})
+	r.ov.derived[ev.ID] = true // its content ID (checked in one)
 	if n := len(p.Events); n > 0 && p.Events[n-1] == ev.ID {
 		p.Events[n-1] = loggedMark
 	}

@@ -225,9 +225,7 @@ func packChanges(t testing.TB, writes map[string][]byte) []PackChange {
 		if !strings.HasPrefix(k, prefixPack) {
 			continue
 		}
-		var p pack
-		must(t, json.Unmarshal(writes[k], &p))
-		out = append(out, p.change())
+		out = append(out, readPack(t, k, writes[k]).change())
 	}
 	return out
 }
@@ -316,4 +314,13 @@ func (t *txState) ScanPage(start, end string, pageSize int, bookmark string) ([]
 		out = append(out, KV{k, bytes.Clone(t.base.m[k])})
 	}
 	return out, "", nil
+}
+
+// readPack decodes the pack record stored under key, as the chaincode reads
+// it (every logged event's ID filled in).
+func readPack(t testing.TB, key string, b []byte) *pack {
+	t.Helper()
+	p, err := decodePack(key, b, map[string]bool{})
+	must(t, err)
+	return p
 }
