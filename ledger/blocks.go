@@ -122,15 +122,25 @@ func (tx *blockTx) eventIDs() ([]string, error) {
 	if len(args) != 2 {
 		return nil, fmt.Errorf("not a RecordEvents call: %d arguments", len(args))
 	}
-	var events []struct {
-		ID string `json:"id"`
-	}
+	var events []json.RawMessage
 	if err := json.Unmarshal(args[1], &events); err != nil {
 		return nil, fmt.Errorf("events sent: %w", err)
 	}
 	ids := make([]string, len(events))
-	for i, e := range events {
+	for i, raw := range events {
+		var e trace.Event
+		if err := json.Unmarshal(raw, &e); err != nil {
+			var idOnly struct {
+				ID string `json:"id"`
+			}
+			_ = json.Unmarshal(raw, &idOnly) // not an event the chaincode could read: its ID as sent, if any
+			ids[i] = idOnly.ID
+			continue
+		}
 		ids[i] = e.ID
+		if ids[i] == "" { // sent without: its content ID (trace.EncodeBatch)
+			ids[i] = trace.ContentID(e)
+		}
 	}
 	return ids, nil
 }

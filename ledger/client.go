@@ -210,7 +210,7 @@ func (c *Client) Prepare(ctx context.Context, events []trace.Event) (*Pending, e
 	if len(events) == 0 {
 		return nil, errors.New("ledger: an empty batch")
 	}
-	payload, err := json.Marshal(events)
+	payload, err := trace.EncodeBatch(events)
 	if err != nil {
 		return nil, fmt.Errorf("encode events: %w", err)
 	}

@@ -35,7 +35,7 @@ func (c *Client) Outcome(ctx context.Context, txID string, events []trace.Event)
 	if !errors.Is(err, ErrPermissionDenied) || len(events) == 0 {
 		return res, err
 	}
-	payload, err := json.Marshal(events)
+	payload, err := trace.EncodeBatch(events)
 	if err != nil {
 		return trace.BatchResult{}, fmt.Errorf("encode events: %w", err)
 	}

@@ -43,6 +43,10 @@ type packRecord struct {
 	Location  string `json:"l,omitempty"`
 	Consignee string `json:"cn,omitempty"`
 	Dest      string `json:"d,omitempty"`
+	// Owner commissioned it; Indexed says the record was written with the
+	// holder index, so a holder left out is the owner.
+	Owner   string `json:"o"`
+	Indexed bool   `json:"ix,omitempty"`
 	// Events are the accepted events' IDs, oldest first; an empty one
 	// stands for the next entry of Log, which holds the event.
 	Events []string            `json:"ev"`
@@ -62,6 +66,8 @@ func decodePackRecord(key string, b []byte) (packRecord, error) {
 			return packRecord{}, fmt.Errorf("pack record %s: not a pack record's key", key)
 		}
 	}
+	r.Holder = trace.RecordHolder(r.Holder, r.Owner, r.Indexed)
+	trace.FillLogged(r.Log, r.Batch, r.Expiry)
 	if r.LastKind == "" {
 		if last := trace.LastLogged(r.Events, r.Log); last != nil {
 			r.LastKind, r.LastTime, r.LastPlace = last.Event.Kind, last.Event.Time, last.Event.Location

@@ -122,3 +122,23 @@ func TestPackRecordCompact(t *testing.T) {
 		t.Fatal("a record without its GTIN under a key that names none was read")
 	}
 }
+
+// TestPackRecordCommissioned reads a commissioned pack's record as the
+// chaincode writes it: no GTIN, serial, holder (its commissioner), latest
+// event or event ID, and the commissioning without the batch and expiry.
+func TestPackRecordCommissioned(t *testing.T) {
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	ev := trace.Event{Kind: trace.KindCommission, Time: at, Location: "4012345000009", GTIN: "04012345000016", Serial: "S1", Batch: "L1", Expiry: "2028-12-31"}
+	rec := `{"b":"L1","x":"2028-12-31","st":"active","o":"ManufacturerMSP","l":"4012345000009","ev":[""],` +
+		`"lg":[{"tx":"ab12","tt":"2026-11-02T09:00:01Z","e":{"kind":"commission","time":"2026-11-02T09:00:00Z","location":"4012345000009"}}],"ix":true}`
+	r, err := decodePackRecord(trace.PackStateKey(ev.GTIN, ev.Serial), []byte(rec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := trace.PackChange{GTIN: ev.GTIN, Serial: ev.Serial, Batch: "L1", Expiry: "2028-12-31", Status: trace.PackActive,
+		LastEvent: trace.ContentID(ev), LastKind: trace.KindCommission, LastTime: at, LastPlace: "4012345000009",
+		Holder: &trace.Party{MSP: "ManufacturerMSP", GLN: "4012345000009"}}
+	if got := r.change(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("change %+v, want %+v", got, want)
+	}
+}

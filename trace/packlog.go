@@ -87,3 +87,24 @@ func LastLogged(events []string, log []LoggedEvent) *LoggedEvent {
 	}
 	return &log[len(log)-1]
 }
+
+// FillLogged gives a logged commissioning that was stored without them its
+// pack's batch and expiry (a commissioning always names both, and they are
+// the record's).
+func FillLogged(log []LoggedEvent, batch, expiry string) {
+	for i := range log {
+		if e := &log[i].Event; e.Kind == KindCommission && e.Batch == "" && e.Expiry == "" {
+			e.Batch, e.Expiry = batch, expiry
+		}
+	}
+}
+
+// RecordHolder is the holder a pack record names: holder as stored, or,
+// left out of a record written with the holder index (indexed, which always
+// names its holder), its commissioner owner.
+func RecordHolder(holder, owner string, indexed bool) string {
+	if holder == "" && indexed {
+		return owner
+	}
+	return holder
+}

@@ -258,6 +258,7 @@ func TestPackRecordFormats(t *testing.T) {
 		must(t, json.Unmarshal(w.st.m[key], &old))
 		delete(old, "h")
 		delete(old, "cn")
+		delete(old, "ix") // custody came before the holder index
 		b, err := json.Marshal(old)
 		must(t, err)
 		w.st.m[key] = b
@@ -294,6 +295,65 @@ func TestContentIDFixture(t *testing.T) {
 		t.Run(string(c.Event.Kind)+" "+c.Event.Serial+c.Event.SSCC, func(t *testing.T) {
 			if got := ContentID(&c.Event); got != c.ID {
 				t.Fatalf("ContentID = %s, want %s", got, c.ID)
+			}
+		})
+	}
+}
+
+// TestEventsSentWithoutID: an event sent without an ID (trace.EncodeBatch
+// leaves out a content ID) is recorded under its content ID, in its pack's
+// record or, about an SSCC, under its own key with its ID; sent again with
+// the ID, or without, it is the same event.
+func TestEventsSentWithoutID(t *testing.T) {
+	w := newWorld(t)
+	w.stockAt("dist", "S1", "S2")
+	recv := byContent(w.on(KindReceive, glnPhar, gtinA, "S9"))
+	tests := []struct {
+		name string
+		msp  string
+		ev   Event
+		want Status
+	}{
+		{"a pack's event", mspDist, byContent(w.ship(glnDist, "S1", glnPhar)), StatusAccepted},
+		{"an SSCC's event", mspDist, byContent(w.unit(KindPack, glnDist, ssccCase, PackKey(gtinA, "S2"))), StatusAccepted},
+		{"a refused one", mspPhar, recv, StatusRejected},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := trace.EncodeBatch([]Event{tt.ev})
+			must(t, err)
+			if strings.Contains(string(b), `"id"`) {
+				t.Fatalf("sent %s", b)
+			}
+			st, tx := w.tx(tt.msp)
+			res, _, err := Record(st, tx, b)
+			must(t, err)
+			st.commit()
+			if r := res.Results[0]; r.Status != tt.want || r.EventID != tt.ev.ID {
+				t.Fatalf("result %+v, want %s for %s", r, tt.want, tt.ev.ID)
+			}
+			if tt.want != StatusAccepted {
+				return
+			}
+			withID, err := json.Marshal([]Event{tt.ev})
+			must(t, err)
+			for _, again := range [][]byte{b, withID} {
+				st, tx := w.tx(tt.msp)
+				res, _, err := Record(st, tx, again)
+				must(t, err)
+				if r := res.Results[0]; r.Status != StatusDuplicate || r.EventID != tt.ev.ID {
+					t.Fatalf("sent again as %s: %+v", again, r)
+				}
+			}
+			if tt.ev.SSCC != "" {
+				rst, _ := w.tx(mspReg)
+				rec, err := newOverlay(rst).event(tt.ev.ID)
+				must(t, err)
+				var kept Event
+				must(t, json.Unmarshal(rec.Raw, &kept))
+				if kept.ID != tt.ev.ID {
+					t.Fatalf("kept as %s", rec.Raw)
+				}
 			}
 		})
 	}

@@ -447,6 +447,10 @@ func (ov *overlay) flush() error {
 		switch k[:2] {
 		case prefixPack:
 			p := ov.packs[k]
+			if p.Holder == "" { // a record from before custody was kept: named now (packrecord.go)
+				h, _ := custodyOf(ov.cfg, "", p.Location, "", "", p.Status, p.Owner)
+				p.Holder = h.MSP
+			}
 			ov.compactPack(k, p)
 			for _, h := range ov.holderWrites(k, p.readers(ov.cfg)) {
 				holders[h] = true

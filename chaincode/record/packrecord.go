@@ -11,9 +11,11 @@ import (
 
 // A pack's record is stored without what its key and its log already say:
 // the GTIN and serial (the key's, trace.SplitPackStateKey), the latest
-// event's kind, time and place when the log's last entry has them, and the
+// event's kind, time and place when the log's last entry has them, the
 // IDs of the log's content-addressed events (computed again,
-// trace.LoggedEvent.EventID). A commissioning's record is so about a third
+// trace.LoggedEvent.EventID), a logged commissioning's batch and expiry
+// (the record's), and the holder when it is the commissioner (in a record
+// written with the holder index, whose holder is always named). A commissioning's record is so about a third
 // smaller: the write set is what a peer's time per event grows with, and
 // the state database's compaction with the bytes it holds. Records written
 // before hold every field, and read as they are.
@@ -32,6 +34,8 @@ func decodePack(key string, b []byte, derived map[string]bool) (*pack, error) {
 			return nil, fmt.Errorf("decode %s: not a pack record's key", key)
 		}
 	}
+	p.Holder = trace.RecordHolder(p.Holder, p.Owner, p.Indexed)
+	trace.FillLogged(p.Log, p.Batch, p.Expiry)
 	if p.LastKind == "" {
 		if last := trace.LastLogged(p.Events, p.Log); last != nil {
 			p.LastKind, p.LastTime, p.LastPlace = last.Event.Kind, last.Event.Time, last.Event.Location
@@ -58,12 +62,16 @@ func encodePack(p *pack, derived map[string]bool) ([]byte, error) {
 		last.Event.Location == c.LastPlace && sameInstant(last.Event.Time, c.LastTime) {
 		c.LastKind, c.LastTime, c.LastPlace = "", time.Time{}, ""
 	}
-	if slices.ContainsFunc(c.Log, func(e packEvent) bool { return derived[e.ID] }) {
-		c.Log = slices.Clone(c.Log)
-		for i := range c.Log {
-			if derived[c.Log[i].ID] {
-				c.Log[i].ID = ""
-			}
+	if c.Indexed && c.Holder == c.Owner {
+		c.Holder = ""
+	}
+	c.Log = slices.Clone(c.Log)
+	for i := range c.Log {
+		if derived[c.Log[i].ID] {
+			c.Log[i].ID = ""
+		}
+		if e := &c.Log[i].Event; e.Kind == KindCommission && e.Batch == c.Batch && e.Expiry == c.Expiry {
+			e.Batch, e.Expiry = "", ""
 		}
 	}
 	return json.Marshal(&c)

@@ -113,6 +113,13 @@ func (r *recorder) one(raw json.RawMessage) (Result, error) {
 		return Result{EventID: idOnly.ID, Status: StatusRejected, Reason: ReasonBadEvent,
 			Message: trace.Sentence("the event is not valid JSON for an event: %v", err)}, nil
 	}
+	if ev.ID == "" { // sent without: named by its content ID (trace.EncodeBatch)
+		ev.ID = ContentID(&ev)
+		if !packScoped(&ev) {
+			raw, _ = json.Marshal(&ev) // kept under its own key as sent, with its ID; cannot fail: plain fields only
+		}
+		return r.identified(&ev, raw)
+	}
 	if err := checkEventID(ev.ID); err != nil {
 		return Result{EventID: ev.ID, Status: StatusRejected, Reason: ReasonBadEvent, Message: trace.Sentence("%s", err)}, nil
 	}
@@ -121,11 +128,17 @@ func (r *recorder) one(raw json.RawMessage) (Result, error) {
 			return Result{EventID: ev.ID, Status: StatusRejected, Reason: ReasonBadEvent,
 				Message: trace.Sentence("event ID %s is not the hash of the event's content (that is %s)", ev.ID, want)}, nil
 		}
-		if packScoped(&ev) {
-			return r.onePack(&ev, raw)
-		}
 	}
-	return r.keyed(&ev, raw)
+	return r.identified(&ev, raw)
+}
+
+// identified records an event whose ID is known good: a content-addressed
+// event about one pack in its record, any other under its own key.
+func (r *recorder) identified(ev *Event, raw json.RawMessage) (Result, error) {
+	if isContentID(ev.ID) && packScoped(ev) {
+		return r.onePack(ev, raw)
+	}
+	return r.keyed(ev, raw)
 }
 
 // keyed records an event under its own key (e:<ID>): UUID events and
