@@ -13,7 +13,7 @@ import (
 	"github.com/medtrace/medtrace/ledger/network"
 )
 
-const ledgerUsage = `Usage: medtrace ledger up|down|status|seed [flags]
+const ledgerUsage = `Usage: medtrace ledger up|down|status|join-member|seed [flags]
 
 Runs MedTrace's local Hyperledger Fabric network (one orderer, one peer, the
 medtrace chaincode; native processes, TLS everywhere) from one state folder:
@@ -21,6 +21,9 @@ medtrace chaincode; native processes, TLS everywhere) from one state folder:
   up      start it, creating it on first use; writes STATE/connection.json
   down    stop every process of it (--purge also deletes the state folder)
   status  show what runs and the block height (exit 1 when not running)
+  join-member
+          admit a new member organisation to a consortium network (up
+          --topology consortium) and join its peer from a ledger snapshot
   seed    record the demo data set (20 products, 10,000 packs, a recalled
           and an expired batch, dispensed packs) once
 
@@ -44,10 +47,10 @@ func runLedger(ctx context.Context, sio IO, args []string) int {
 		return ExitOK
 	case "seed":
 		return runLedgerSeed(ctx, sio, getenv, args[1:])
-	case "up", "down", "status":
+	case "up", "down", "status", "join-member":
 		return network.Command(ctx, args, sio.Stdout, sio.Stderr, getenv)
 	}
-	fmt.Fprintf(sio.Stderr, "medtrace ledger: unknown command %q (want up, down, status or seed)\n", args[0])
+	fmt.Fprintf(sio.Stderr, "medtrace ledger: unknown command %q (want up, down, status, join-member or seed)\n", args[0])
 	return ExitUsage
 }
 

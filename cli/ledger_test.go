@@ -32,6 +32,8 @@ func TestLedgerCommandUsage(t *testing.T) {
 		{"down of nothing", []string{"ledger", "down", "--state", filepath.Join(state, "none")}, ExitOK, "", "", false},
 		{"seed negative", []string{"ledger", "seed", "--state", state, "--packs", "-1"}, ExitUsage, "", "must not be negative", true},
 		{"seed without network", []string{"ledger", "seed", "--state", state}, exitFailure, "", "is the network up?", true},
+		{"join-member help", []string{"ledger", "join-member", "-h"}, ExitOK, "join its peer from a ledger snapshot", "", false},
+		{"join-member without a network", []string{"ledger", "join-member", "--state", state}, exitFailure, "", "ledger join-member:", true},
 		{"up without fabric", []string{"ledger", "up", "--state", state, "--fabric-bin", t.TempDir()}, exitFailure, "", "make fabric", true},
 	}
 	for _, c := range cases {
