@@ -55,7 +55,10 @@ func inFlight(n int) int {
 // with every check on: concurrent RecordEvents transactions of n
 // commissioning events each, each waiting for its commit. The events carry
 // content IDs, as MedTrace makes them; uuid-batch-100 sends UUIDs
-// instead, which the ledger must also key by their ID.
+// instead, which the ledger must also key by their ID. The events are made
+// before the timer starts, as a station's queue holds them made when they
+// were scanned: what is timed is what a sync does (encode, endorse, order,
+// commit), as for the plain puts beside it.
 func BenchmarkRecord(b *testing.B) {
 	e := benchSetup(b)
 	type run struct {
@@ -70,6 +73,17 @@ func BenchmarkRecord(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			gtin := e.gtin(200 + n)
+			batches := make([][]trace.Event, b.N)
+			for j := range batches {
+				batches[j] = make([]trace.Event, n)
+				for i := range batches[j] {
+					batches[j][i] = e.commission(gtin, e.serial(), "BENCH", "2030-01-31")
+					if !uuids {
+						batches[j][i] = batches[j][i].WithContentID()
+					}
+				}
+			}
+			var next atomic.Int64
 			var lat latencies
 			cpu := newCPUMeter(e)
 			b.SetParallelism(max(1, inFlight(n)/max(1, runtimeProcs())))
@@ -77,14 +91,7 @@ func BenchmarkRecord(b *testing.B) {
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					evs := make([]trace.Event, n)
-					for i := range evs {
-						evs[i] = e.commission(gtin, e.serial(), "BENCH", "2030-01-31")
-						if !uuids {
-							evs[i] = evs[i].WithContentID()
-						}
-					}
-					if !submitAccepted(b, e, evs, &lat) {
+					if !submitAccepted(b, e, batches[next.Add(1)-1], &lat) {
 						return
 					}
 				}
@@ -235,10 +242,53 @@ func benchSetup(b *testing.B) *env {
 	if !strings.Contains(flags, "-tags="+benchChaincodeTag) {
 		b.Setenv("GOFLAGS", strings.TrimSpace(flags+" -tags="+benchChaincodeTag))
 	}
+	var e *env
 	if os.Getenv("MEDTRACE_LEDGER_BENCH_TOPOLOGY") == network.TopologyConsortium {
-		return consortiumSetup(b)
+		e = consortiumSetup(b)
+	} else {
+		e = setup(b)
 	}
-	return setup(b)
+	warmed.Do(func() { warmUp(b, e) })
+	return e
+}
+
+// warmed makes warmUp run once per test binary (one network).
+var warmed sync.Once
+
+// warmUp runs what the benchmarks time, untimed, before the first of them:
+// a new network's first few thousand transactions run slower (its peer's
+// heap and LevelDB's first compactions, the chaincode's first calls), and
+// whichever benchmark came first paid for it: on 2026-12-06 the first
+// Record row on each of three new networks ran at 0.44–0.54× the puts
+// after it, and the same rows again at 0.65–0.66× (docs/ledger.md). So
+// every row is measured on a warm network: 100 transactions of 100
+// commissionings and 100 of 100 plain puts, interleaved (the puts fail
+// quietly on a chaincode without PutRaw; BenchmarkPutRaw says so).
+func warmUp(b *testing.B, e *env) {
+	b.Helper()
+	gtin := e.gtin(999)
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, 8)
+	for i := 0; i < 200; i++ {
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() { // owned: Wait below
+			defer wg.Done()
+			defer func() { <-slots }()
+			if i%2 == 1 {
+				_ = e.c["regulator"].PutRaw(ctxT(b), 100, rawSize()) // a missing PutRaw is BenchmarkPutRaw's to report
+				return
+			}
+			evs := make([]trace.Event, 100)
+			for j := range evs {
+				evs[j] = e.commission(gtin, e.serial(), "WARM", "2030-01-31").WithContentID()
+			}
+			if _, err := e.c["manufacturer"].Submit(ctxT(b), evs); err != nil {
+				b.Errorf("warming up: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // rawSize is the PutRaw value size: 512 bytes unless MEDTRACE_BENCH_RAW_SIZE says otherwise.

@@ -16,6 +16,8 @@ func TestEncodeBatch(t *testing.T) {
 	wrong := base.WithContentID()
 	wrong.Serial = "S2" // its ID no longer its content's
 	uuid := base
+	utc := base
+	utc.Time = base.Time.UTC()
 	uuid.ID = "0190a0b0-0000-7000-8000-000000000001"
 	tests := []struct {
 		name   string
@@ -23,6 +25,7 @@ func TestEncodeBatch(t *testing.T) {
 		withID bool
 	}{
 		{"content ID: left out", base.WithContentID(), false},
+		{"content ID, time in UTC: left out", utc.WithContentID(), false},
 		{"UUID: kept", uuid, true},
 		{"not its content ID: kept", wrong, true},
 	}

@@ -1,7 +1,6 @@
 package trace
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -59,8 +58,25 @@ var ErrContentIDMismatch = errors.New("event ID is not the event's content ID")
 
 // ContentID returns the ID derived from ev's content (ev.ID is ignored).
 func ContentID(ev Event) string {
-	_, id := EncodeWithContentID(ev)
-	return id
+	return contentIDOf(canonicalJSON(ev))
+}
+
+// canonicalJSON is what ev's content ID hashes: ev with an empty ID and its
+// time in UTC, as encoding/json writes Event. It starts with emptyID.
+func canonicalJSON(ev Event) []byte {
+	ev.ID = ""
+	ev.Time = ev.Time.UTC()
+	b, _ := json.Marshal(&ev) // cannot fail: plain fields only
+	return b
+}
+
+// emptyID starts every canonical JSON.
+const emptyID = `{"id":""`
+
+// contentIDOf is the content ID of canonical JSON.
+func contentIDOf(canonical []byte) string {
+	sum := sha256.Sum256(canonical)
+	return ContentIDPrefix + base64.RawURLEncoding.EncodeToString(sum[:]) + ContentIDSuffix
 }
 
 // EncodeWithContentID returns ev's JSON (its time in UTC, its ID ev.ID or,
@@ -68,19 +84,15 @@ func ContentID(ev Event) string {
 // of the event: what a queue stores for each event.
 func EncodeWithContentID(ev Event) (body []byte, contentID string) {
 	id := ev.ID
-	ev.ID = ""
-	ev.Time = ev.Time.UTC()
-	canonical, _ := json.Marshal(&ev) // cannot fail: plain fields only
-	sum := sha256.Sum256(canonical)
-	contentID = ContentIDPrefix + base64.RawURLEncoding.EncodeToString(sum[:]) + ContentIDSuffix
+	canonical := canonicalJSON(ev)
+	contentID = contentIDOf(canonical)
 	if id == "" {
 		id = contentID
 	}
 	// The canonical form starts with the empty ID; put the real one there.
-	const empty = `{"id":""`
 	quoted, _ := json.Marshal(id)
 	body = make([]byte, 0, len(canonical)+len(quoted))
-	body = append(append(append(body, `{"id":`...), quoted...), canonical[len(empty):]...)
+	body = append(append(append(body, `{"id":`...), quoted...), canonical[len(emptyID):]...)
 	return body, contentID
 }
 
@@ -95,16 +107,26 @@ func EncodeBatch(events []Event) ([]byte, error) {
 		if i > 0 {
 			out = append(out, ',')
 		}
-		sent := ev
-		if IsContentID(ev.ID) && ContentID(ev) == ev.ID {
-			sent.ID = ""
+		if IsContentID(ev.ID) {
+			canonical := canonicalJSON(ev)
+			if contentIDOf(canonical) == ev.ID {
+				if ev.Time.Location() == time.UTC { // as sent: the canonical JSON without its empty ID
+					out = append(append(out, '{'), canonical[len(emptyID)+1:]...)
+					continue
+				}
+				sent := ev // its own time zone kept (EPCIS shows the offset)
+				sent.ID = ""
+				b, err := json.Marshal(&sent)
+				if err != nil {
+					return nil, fmt.Errorf("encode event %d: %w", i, err)
+				}
+				out = append(append(out, '{'), b[len(emptyID)+1:]...)
+				continue
+			}
 		}
-		b, err := json.Marshal(&sent)
+		b, err := json.Marshal(&ev)
 		if err != nil {
 			return nil, fmt.Errorf("encode event %d: %w", i, err)
-		}
-		if sent.ID == "" {
-			b = append([]byte{'{'}, bytes.TrimPrefix(b, []byte(`{"id":"",`))...)
 		}
 		out = append(out, b...)
 	}
