@@ -137,10 +137,7 @@ func (tx *blockTx) eventIDs() ([]string, error) {
 			ids[i] = idOnly.ID
 			continue
 		}
-		ids[i] = e.ID
-		if ids[i] == "" { // sent without: its content ID (trace.EncodeBatch)
-			ids[i] = trace.ContentID(e)
-		}
+		ids[i] = trace.SentID(e)
 	}
 	return ids, nil
 }

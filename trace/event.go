@@ -133,6 +133,15 @@ func EncodeBatch(events []Event) ([]byte, error) {
 	return append(out, ']'), nil
 }
 
+// SentID is the ID of ev as RecordEvents received it: its own, or, sent
+// without one (EncodeBatch), its content ID.
+func SentID(ev Event) string {
+	if ev.ID == "" {
+		return ContentID(ev)
+	}
+	return ev.ID
+}
+
 // IsContentID reports whether id has the form of a content ID (whether it
 // is the ID of a given event is ContentID's to say).
 func IsContentID(id string) bool {

@@ -17,12 +17,12 @@ import (
 // prefixAlert (alerts.go).
 const (
 	prefixEvent = "e:"
-	prefixPack  = "p:"
+	prefixPack  = trace.PackStateKeyPrefix
 	prefixUnit  = "u:"
 	prefixBatch = "b:"
 )
 
-func packKey(gtin, serial string) string { return prefixPack + gtin + ":" + serial }
+func packKey(gtin, serial string) string { return trace.PackStateKey(gtin, serial) }
 func unitKey(sscc string) string         { return prefixUnit + sscc }
 func batchKey(gtin, lot string) string   { return prefixBatch + gtin + ":" + lot }
 func eventKey(id string) string          { return prefixEvent + id }
@@ -83,6 +83,15 @@ func (p *pack) facts(c *Config) trace.PackFacts {
 	return f
 }
 
+// nameHolder names the holder of a record from before custody was kept
+// (custodyOf), as every record written since does.
+func (p *pack) nameHolder(c *Config) {
+	if p.Holder == "" {
+		h, _ := custodyOf(c, "", p.Location, "", "", p.Status, p.Owner)
+		p.Holder = h.MSP
+	}
+}
+
 // custodyOf is the holder and (in transit) consignee of a pack or unit. A
 // record from before custody was kept names neither MSP: the holder is the
 // organisation whose location it is at (else fallback, its commissioner),
@@ -134,8 +143,6 @@ func (p *pack) lastEvent() string {
 // packEvent is a content-addressed event kept in its pack's record
 // (trace.LoggedEvent); its ID is filled in when the record is read.
 type packEvent = trace.LoggedEvent
-
-func bodyOf(ev *Event) trace.EventBody { return trace.BodyOf(ev) }
 
 // logged returns the pack's content-addressed event id, or nil (also for
 // no pack).
@@ -447,10 +454,7 @@ func (ov *overlay) flush() error {
 		switch k[:2] {
 		case prefixPack:
 			p := ov.packs[k]
-			if p.Holder == "" { // a record from before custody was kept: named now (packrecord.go)
-				h, _ := custodyOf(ov.cfg, "", p.Location, "", "", p.Status, p.Owner)
-				p.Holder = h.MSP
-			}
+			p.nameHolder(ov.cfg) // packrecord.go leaves out a holder that is the commissioner
 			ov.compactPack(k, p)
 			for _, h := range ov.holderWrites(k, p.readers(ov.cfg)) {
 				holders[h] = true

@@ -113,8 +113,8 @@ func (r *recorder) one(raw json.RawMessage) (Result, error) {
 		return Result{EventID: idOnly.ID, Status: StatusRejected, Reason: ReasonBadEvent,
 			Message: trace.Sentence("the event is not valid JSON for an event: %v", err)}, nil
 	}
-	if ev.ID == "" { // sent without: named by its content ID (trace.EncodeBatch)
-		ev.ID = ContentID(&ev)
+	if ev.ID == "" { // sent without: named by its content ID
+		ev.ID = trace.SentID(ev)
 		if !packScoped(&ev) {
 			raw, _ = json.Marshal(&ev) // kept under its own key as sent, with its ID; cannot fail: plain fields only
 		}
@@ -238,7 +238,7 @@ func (r *recorder) onePack(ev *Event, raw json.RawMessage) (Result, error) {
 	// Kept without what the record already says (its ID, GTIN and serial),
 	// and named in Events by loggedMark: the write set is what a peer's time
 	// per event grows with.
-	p.Log = append(p.Log, packEvent{ID: ev.ID, TxID: r.tx.ID, TxTime: r.tx.Time, Event: bodyOf(ev)})
+	p.Log = append(p.Log, packEvent{ID: ev.ID, TxID: r.tx.ID, TxTime: r.tx.Time, Event: trace.BodyOf(ev)})
 	r.ov.derived[ev.ID] = true // its content ID (checked in one)
 	if n := len(p.Events); n > 0 && p.Events[n-1] == ev.ID {
 		p.Events[n-1] = loggedMark
@@ -361,10 +361,7 @@ func (r *recorder) commission(ev *Event) (*rejection, error) {
 // touch records ev as the pack's latest event and marks it for writing
 // (with its holder named, for a record from before custody was kept).
 func (r *recorder) touch(p *pack, ev *Event) {
-	if p.Holder == "" {
-		h, _ := custodyOf(r.cfg, "", p.Location, "", "", p.Status, p.Owner)
-		p.Holder = h.MSP
-	}
+	p.nameHolder(r.cfg)
 	p.LastKind, p.LastTime, p.LastPlace = ev.Kind, ev.Time, ev.Location
 	p.Events = append(p.Events, ev.ID)
 	r.ov.putPack(p)
@@ -417,10 +414,7 @@ func (r *recorder) detach(parent, child string) error {
 // setPack moves a pack to status st for event ev; a ship names its
 // consignee (the MSP), a receive makes the consignee the holder.
 func (r *recorder) setPack(p *pack, ev *Event, st PackStatus, consignee string) {
-	if p.Holder == "" { // a record from before custody was kept: name it now
-		h, _ := custodyOf(r.cfg, "", p.Location, "", "", p.Status, p.Owner)
-		p.Holder = h.MSP
-	}
+	p.nameHolder(r.cfg)
 	p.Status = st
 	switch ev.Kind {
 	case KindShip:
